@@ -1,0 +1,40 @@
+# remitq — build, test, demo, benchmarks.
+GO        ?= go
+BIN       := bin
+PKGS      := ./...
+TEST_TIMEOUT ?= 20m
+
+.PHONY: all build test vet demo bench fuzz proto clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./services/...
+
+vet:
+	$(GO) vet $(PKGS)
+
+## test: every unit and integration test (embedded NATS + private PostgreSQL unless
+## DATABASE_URL / NATS_URL point elsewhere).
+test: vet
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+## demo: build and run the whole pipeline on the embedded default with demo data.
+demo: build
+	$(BIN)/remitq demo --once
+
+## bench: the benchmarks written up in BENCHMARKS.md.
+bench:
+	./scripts/bench.sh
+
+## fuzz: run every fuzz target for FUZZTIME each (default 3m).
+FUZZTIME ?= 3m
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+## proto: regenerate the Go code for proto/*.proto (committed).
+proto:
+	./scripts/protogen.sh
+
+clean:
+	rm -rf $(BIN) .bench .data
