@@ -1,0 +1,246 @@
+package x12
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/remitq/remitq/pkg/money"
+)
+
+// This file holds the element converters the typed decoders share. Each
+// returns an *Error positioned at the element on bad input, never echoing
+// the value.
+
+// Date is a calendar date in the form YYYY-MM-DD ("" when absent).
+type Date string
+
+// Time returns the date as a time.Time at midnight UTC (zero when empty).
+func (d Date) Time() time.Time {
+	t, _ := time.Parse(time.DateOnly, string(d))
+	return t
+}
+
+// Quantity is a decimal quantity (units, days, minutes) held as thousandths,
+// exact like money.
+type Quantity int64
+
+// String prints the quantity with no more places than it needs ("1", "1.5").
+func (q Quantity) String() string {
+	v := int64(q)
+	var b []byte
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	b = strconv.AppendInt(b, v/1000, 10)
+	if f := v % 1000; f != 0 {
+		fs := []byte{byte('0' + f/100), byte('0' + f/10%10), byte('0' + f%10)}
+		fs = bytes.TrimRight(fs, "0")
+		b = append(b, '.')
+		b = append(b, fs...)
+	}
+	return string(b)
+}
+
+// MarshalText prints the quantity as a decimal string.
+func (q Quantity) MarshalText() ([]byte, error) { return []byte(q.String()), nil }
+
+// UnmarshalText parses a decimal quantity.
+func (q *Quantity) UnmarshalText(b []byte) error {
+	v, ok := parseQuantity(b)
+	if !ok {
+		return ErrInvalid
+	}
+	*q = v
+	return nil
+}
+
+// parseQuantity reads a decimal with up to three places.
+func parseQuantity(b []byte) (Quantity, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	neg := false
+	switch b[0] {
+	case '-':
+		neg, b = true, b[1:]
+	case '+':
+		b = b[1:]
+	}
+	var v int64
+	digits, frac := 0, -1
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if frac >= 0 {
+				frac++
+				if frac > 3 {
+					if c != '0' {
+						return 0, false
+					}
+					continue
+				}
+			}
+			digits++
+			if digits > 15 {
+				return 0, false
+			}
+			v = v*10 + int64(c-'0')
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if frac < 0 {
+		frac = 0
+	}
+	for ; frac < 3; frac++ {
+		v *= 10
+	}
+	if neg {
+		v = -v
+	}
+	return Quantity(v), true
+}
+
+// fieldReader collects conversion errors while a decoder reads one segment.
+type fieldReader struct {
+	seg  *Segment
+	errs []*Error
+}
+
+func (f *fieldReader) fail(i int, class error, detail string) {
+	f.errs = append(f.errs, errAt(f.seg, i, class, detail))
+}
+
+// str returns element i as a string.
+func (f *fieldReader) str(i int) string { return string(f.seg.Element(i)) }
+
+// req returns element i, recording ErrMissing when it is empty.
+func (f *fieldReader) req(i int, what string) string {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		f.fail(i, ErrMissing, "expected "+what)
+	}
+	return string(v)
+}
+
+// amount parses element i as money; empty is zero unless required.
+func (f *fieldReader) amount(i int, required bool) money.Amount {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		if required {
+			f.fail(i, ErrMissing, "expected a monetary amount")
+		}
+		return 0
+	}
+	a, err := money.ParseBytes(v)
+	if err != nil {
+		f.fail(i, ErrInvalid, "expected a decimal amount with at most two places")
+	}
+	return a
+}
+
+// optAmount parses element i as money when present.
+func (f *fieldReader) optAmount(i int) *money.Amount {
+	if !f.seg.Has(i) {
+		return nil
+	}
+	a := f.amount(i, false)
+	return &a
+}
+
+// quantity parses element i as a decimal quantity; empty is zero.
+func (f *fieldReader) quantity(i int) Quantity {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		return 0
+	}
+	q, ok := parseQuantity(v)
+	if !ok {
+		f.fail(i, ErrInvalid, "expected a decimal number")
+	}
+	return q
+}
+
+// optQuantity parses element i as a quantity when present.
+func (f *fieldReader) optQuantity(i int) *Quantity {
+	if !f.seg.Has(i) {
+		return nil
+	}
+	q := f.quantity(i)
+	return &q
+}
+
+// date parses element i as CCYYMMDD (or YYMMDD in old files).
+func (f *fieldReader) date(i int) Date {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		return ""
+	}
+	d, ok := parseDate(v)
+	if !ok {
+		f.fail(i, ErrInvalid, "expected a date CCYYMMDD")
+	}
+	return d
+}
+
+// dateRange parses element i as a date or an RD8 range CCYYMMDD-CCYYMMDD.
+func (f *fieldReader) dateRange(i int) (from, to Date) {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		return "", ""
+	}
+	if j := bytes.IndexByte(v, '-'); j > 0 {
+		a, ok1 := parseDate(v[:j])
+		b, ok2 := parseDate(v[j+1:])
+		if !ok1 || !ok2 {
+			f.fail(i, ErrInvalid, "expected a date range CCYYMMDD-CCYYMMDD")
+		}
+		return a, b
+	}
+	d, ok := parseDate(v)
+	if !ok {
+		f.fail(i, ErrInvalid, "expected a date CCYYMMDD")
+	}
+	return d, d
+}
+
+// parseDate reads CCYYMMDD or YYMMDD into a Date, checking the calendar.
+func parseDate(b []byte) (Date, bool) {
+	b = bytes.TrimSpace(b)
+	var s string
+	switch len(b) {
+	case 8:
+		s = string(b[0:4]) + "-" + string(b[4:6]) + "-" + string(b[6:8])
+	case 6:
+		yy, ok := atoi(b[0:2])
+		if !ok {
+			return "", false
+		}
+		century := "20"
+		if yy >= 50 {
+			century = "19"
+		}
+		s = century + string(b[0:2]) + "-" + string(b[2:4]) + "-" + string(b[4:6])
+	default:
+		return "", false
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return "", false
+	}
+	return Date(s), true
+}
+
+// dateX12 formats a Date back to CCYYMMDD.
+func dateX12(d Date) string {
+	if len(d) != 10 {
+		return string(d)
+	}
+	return string(d[0:4]) + string(d[5:7]) + string(d[8:10])
+}

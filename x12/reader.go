@@ -1,0 +1,397 @@
+package x12
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+)
+
+const (
+	defaultBufSize        = 64 << 10
+	defaultMaxSegmentSize = 1 << 20
+)
+
+// Reader reads segments from an X12 stream. It takes the delimiters from the
+// ISA segment (or, for files holding only ST…SE, from the ST segment), streams
+// segments without holding more than one buffer of the input, tracks each
+// segment's number and byte offset, and checks the ISA/GS/ST envelopes as they
+// pass: control numbers and the counts in SE01, GE01 and IEA01.
+//
+// Next returns envelope problems as a non-nil *Error together with a valid
+// segment, as encoding/csv returns ErrFieldCount with its record: the caller
+// may report the problem and go on. Errors returned with a nil segment are
+// final (io.EOF at the normal end).
+type Reader struct {
+	// MaxSegmentSize bounds the length of one segment (default 1 MiB).
+	MaxSegmentSize int
+
+	src   io.Reader
+	buf   []byte
+	pos   int   // next unread byte in buf
+	end   int   // end of valid data in buf
+	base  int64 // stream offset of buf[0]
+	eof   bool
+	err   error // final error
+	ready bool
+
+	d        Delimiters
+	envelope bool
+	index    int
+	seg      Segment
+	warnings []*Error
+	warned   map[string]bool
+
+	env envState
+}
+
+// envState tracks the open envelopes.
+type envState struct {
+	inISA, inGS, inST bool
+	isaCtl, gsCtl     string
+	stCtl             string
+	gsCount           int // GS inside the open ISA
+	stCount           int // ST inside the open GS
+	segCount          int // segments inside the open ST, ST and SE included
+	lastSeg           int
+	lastOff           int64
+	stSeg             int // segment number of the open ST
+	stOff             int64
+}
+
+// NewReader returns a Reader reading from r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{src: r, MaxSegmentSize: defaultMaxSegmentSize, warned: map[string]bool{}}
+}
+
+// Delimiters returns the delimiters read from the stream (valid after the
+// first successful Next).
+func (r *Reader) Delimiters() Delimiters { return r.d }
+
+// Enveloped reports whether the stream has an ISA envelope (false for files
+// that hold only ST…SE).
+func (r *Reader) Enveloped() bool { return r.envelope }
+
+// Warnings returns the deviations from the standard that were tolerated so
+// far, each with its position. Each kind is reported once.
+func (r *Reader) Warnings() []*Error { return r.warnings }
+
+// Control returns the control numbers of the open interchange (ISA13),
+// functional group (GS06) and transaction set (ST02).
+func (r *Reader) Control() (isa, gs, st string) { return r.env.isaCtl, r.env.gsCtl, r.env.stCtl }
+
+// Offset returns the stream offset just past the last segment read.
+func (r *Reader) Offset() int64 { return r.base + int64(r.pos) }
+
+func (r *Reader) warn(seg int, off int64, id, msg string) {
+	if r.warned[msg] {
+		return
+	}
+	r.warned[msg] = true
+	r.warnings = append(r.warnings, &Error{Segment: seg, Offset: off, ID: id, Err: ErrTolerated, Detail: msg})
+}
+
+// fill reads more input into buf, keeping buf[pos:end]. It returns false
+// at the end of input or on error (r.err set for errors).
+func (r *Reader) fill() bool {
+	if r.eof {
+		return false
+	}
+	if r.buf == nil {
+		r.buf = make([]byte, defaultBufSize)
+	}
+	if r.pos > 0 {
+		n := copy(r.buf, r.buf[r.pos:r.end])
+		r.base += int64(r.pos)
+		r.end, r.pos = n, 0
+	}
+	if r.end == len(r.buf) {
+		max := r.MaxSegmentSize + 1
+		if len(r.buf) >= max {
+			return false
+		}
+		nb := make([]byte, min(2*len(r.buf), max))
+		copy(nb, r.buf[:r.end])
+		r.buf = nb
+	}
+	for {
+		n, err := r.src.Read(r.buf[r.end:])
+		r.end += n
+		if err == io.EOF {
+			r.eof = true
+			return n > 0
+		}
+		if err != nil {
+			r.err = err
+			r.eof = true
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+}
+
+// start skips a byte-order mark and leading white space and detects the
+// delimiters.
+func (r *Reader) start() error {
+	for r.end-r.pos < 512 && r.fill() {
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if bytes.HasPrefix(r.buf[r.pos:r.end], []byte("\xEF\xBB\xBF")) {
+		r.pos += 3
+		r.warn(0, 0, "", "UTF-8 byte-order mark before ISA")
+	}
+	for r.pos < r.end && isSpace(r.buf[r.pos]) {
+		r.pos++
+	}
+	if r.pos == r.end {
+		return &Error{Err: ErrNoHeader, Detail: "empty input"}
+	}
+	// The ISA may be long when it is not fixed-width: make sure it is all in.
+	if end := bytes.IndexByte(r.buf[r.pos:r.end], '\n'); end < 0 {
+		for r.end-r.pos < 4096 && r.fill() {
+		}
+	}
+	det, err := detectDelimiters(r.buf[r.pos:r.end])
+	if err != nil {
+		return &Error{Offset: r.base + int64(r.pos), Err: ErrNoHeader, Detail: err.Error()}
+	}
+	r.d, r.envelope = det.d, det.envelope
+	for _, w := range det.warnings {
+		r.warn(1, r.base+int64(r.pos), "", w)
+	}
+	r.seg.delim = r.d
+	r.ready = true
+	return nil
+}
+
+// Next returns the next segment. The segment and its element slices are
+// valid until the following call. At the end it returns (nil, io.EOF); a
+// stream that ends inside an envelope first returns (nil, *Error) wrapping
+// ErrTruncated, then io.EOF.
+func (r *Reader) Next() (*Segment, error) {
+	if !r.ready {
+		if r.err != nil {
+			return nil, r.err
+		}
+		if err := r.start(); err != nil {
+			r.err = err
+			return nil, err
+		}
+	}
+	term := r.d.Segment
+	for {
+		// Skip line breaks and indentation between segments.
+		for {
+			for r.pos < r.end {
+				c := r.buf[r.pos]
+				if c == '\r' || c == '\n' {
+					if c == term {
+						break
+					}
+					r.pos++
+					continue
+				}
+				if c == ' ' || c == '\t' {
+					r.warn(r.index+1, r.base+int64(r.pos), "", "segments indented with spaces or tabs")
+					r.pos++
+					continue
+				}
+				break
+			}
+			if r.pos < r.end || !r.fill() {
+				break
+			}
+		}
+		if r.pos >= r.end {
+			if r.err != nil && !errors.Is(r.err, io.EOF) {
+				return nil, r.err
+			}
+			return nil, r.finish()
+		}
+		i := bytes.IndexByte(r.buf[r.pos:r.end], term)
+		if i < 0 {
+			if r.fill() {
+				continue
+			}
+			if r.err != nil {
+				return nil, r.err
+			}
+			if r.end-r.pos > r.MaxSegmentSize {
+				r.err = &Error{Segment: r.index + 1, Offset: r.base + int64(r.pos), Err: ErrSegmentTooLong,
+					Detail: "no segment terminator within " + strconv.Itoa(r.MaxSegmentSize) + " bytes"}
+				return nil, r.err
+			}
+			// Last segment without a terminator.
+			i = r.end - r.pos
+			r.warn(r.index+1, r.base+int64(r.pos), "", "last segment has no segment terminator")
+		}
+		raw := r.buf[r.pos : r.pos+i]
+		off := r.base + int64(r.pos)
+		r.pos += i + 1
+		if r.pos > r.end {
+			r.pos = r.end
+		}
+		for len(raw) > 0 && (raw[len(raw)-1] == '\r' || raw[len(raw)-1] == '\n') {
+			raw = raw[:len(raw)-1]
+		}
+		if len(raw) == 0 {
+			continue
+		}
+		r.index++
+		s := &r.seg
+		s.Index, s.Offset, s.raw = r.index, off, raw
+		s.split()
+		idb := raw[:s.ends[0]]
+		if n := len(idb); n > 0 && (idb[n-1] == ' ' || idb[0] == ' ') {
+			idb = bytes.TrimSpace(idb)
+			r.warn(s.Index, off, "", "spaces around a segment identifier")
+		}
+		s.id = internID(idb)
+		if len(idb) < 2 || len(idb) > 3 || !isAlnum(idb[0]) || !isAlnum(idb[1]) || len(idb) == 3 && !isAlnum(idb[2]) {
+			s.id = ""
+			return s, &Error{Segment: s.Index, Offset: off, Err: ErrSegmentID,
+				Detail: "expected 2 or 3 letters or digits before the element separator"}
+		}
+		return s, r.track(s)
+	}
+}
+
+// finish checks for envelopes left open at the end of the stream.
+func (r *Reader) finish() error {
+	e := &r.env
+	var missing string
+	switch {
+	case e.inST:
+		missing = "SE"
+	case e.inGS:
+		missing = "GE"
+	case e.inISA:
+		missing = "IEA"
+	default:
+		r.err = io.EOF
+		return io.EOF
+	}
+	e.inST, e.inGS, e.inISA = false, false, false
+	err := &Error{Segment: r.index, Offset: r.Offset(), Err: ErrTruncated, Detail: "missing " + missing + " at the end of the data"}
+	r.err = io.EOF
+	return err
+}
+
+// track follows the envelope structure and checks trailers.
+func (r *Reader) track(s *Segment) error {
+	e := &r.env
+	if e.inST {
+		e.segCount++
+	}
+	switch s.id {
+	case "ISA":
+		var err *Error
+		if e.inISA {
+			err = errAt(s, 0, ErrEnvelope, "ISA before the IEA of the previous interchange")
+		}
+		*e = envState{inISA: true, isaCtl: trimmed(s.Element(13))}
+		// A later interchange may declare other delimiters.
+		if det, derr := detectDelimiters(s.raw); derr == nil && det.d != r.d && det.d.Element == r.d.Element && det.d.Segment == r.d.Segment {
+			r.d.Component, r.d.Repetition = det.d.Component, det.d.Repetition
+			r.seg.delim = r.d
+		}
+		return nilIfNone(err)
+	case "GS":
+		var err *Error
+		if e.inGS {
+			err = errAt(s, 0, ErrEnvelope, "GS before the GE of the previous group")
+		} else if !e.inISA && r.envelope {
+			err = errAt(s, 0, ErrEnvelope, "GS outside an ISA interchange")
+		}
+		e.inGS, e.gsCtl, e.stCount = true, trimmed(s.Element(6)), 0
+		e.gsCount++
+		return nilIfNone(err)
+	case "ST":
+		var err *Error
+		if e.inST {
+			err = errAt(s, 0, ErrEnvelope, "ST before the SE of the previous transaction set")
+		}
+		e.inST, e.stCtl, e.segCount, e.stSeg, e.stOff = true, trimmed(s.Element(2)), 1, s.Index, s.Offset
+		e.stCount++
+		return nilIfNone(err)
+	case "SE":
+		if !e.inST {
+			return errAt(s, 0, ErrEnvelope, "SE without ST")
+		}
+		e.inST = false
+		if n, ok := atoi(s.Element(1)); !ok || n != e.segCount {
+			return errAt(s, 1, ErrCount, "SE01 must be the number of segments from ST to SE ("+strconv.Itoa(e.segCount)+")")
+		}
+		if !sameControl(trimmed(s.Element(2)), e.stCtl) {
+			return errAt(s, 2, ErrControlNumber, "SE02 must equal ST02")
+		}
+	case "GE":
+		if !e.inGS {
+			return errAt(s, 0, ErrEnvelope, "GE without GS")
+		}
+		e.inGS = false
+		if n, ok := atoi(s.Element(1)); !ok || n != e.stCount {
+			return errAt(s, 1, ErrCount, "GE01 must be the number of transaction sets in the group ("+strconv.Itoa(e.stCount)+")")
+		}
+		if !sameControl(trimmed(s.Element(2)), e.gsCtl) {
+			return errAt(s, 2, ErrControlNumber, "GE02 must equal GS06")
+		}
+	case "IEA":
+		if !e.inISA {
+			return errAt(s, 0, ErrEnvelope, "IEA without ISA")
+		}
+		e.inISA = false
+		if n, ok := atoi(s.Element(1)); !ok || n != e.gsCount {
+			return errAt(s, 1, ErrCount, "IEA01 must be the number of functional groups ("+strconv.Itoa(e.gsCount)+")")
+		}
+		if !sameControl(trimmed(s.Element(2)), e.isaCtl) {
+			return errAt(s, 2, ErrControlNumber, "IEA02 must equal ISA13")
+		}
+	default:
+		if !e.inST {
+			return errAt(s, 0, ErrEnvelope, "segment outside an ST…SE transaction set")
+		}
+	}
+	return nil
+}
+
+func nilIfNone(e *Error) error {
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+// trimmed returns b without surrounding spaces, as a string.
+func trimmed(b []byte) string { return string(bytes.TrimSpace(b)) }
+
+// atoi parses an unsigned decimal integer, allowing surrounding spaces.
+func atoi(b []byte) (int, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// sameControl compares control numbers, numerically when both are numeric
+// (they are N0 elements: "000000001" and "1" are the same number).
+func sameControl(a, b string) bool {
+	if a == b {
+		return true
+	}
+	x, ok1 := atoi([]byte(a))
+	y, ok2 := atoi([]byte(b))
+	return ok1 && ok2 && x == y
+}
