@@ -1,0 +1,600 @@
+package x12
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// RemitReader decodes 835 transaction sets from a stream, one claim at a time.
+//
+// Next returns records in file order: a *Remittance when a transaction set's
+// header (BPR through the payee loop) is complete, a *ClaimPayment for each
+// CLP loop with its service lines, and a *RemittanceEnd when the SE closes
+// the set (provider adjustments, totals and the BPR balance are then set on
+// the Remittance). Problems in the data never stop the reader: they are
+// collected in Errors (and on the claim or transaction they belong to), and
+// reading goes on with the next claim or transaction set. Next returns an
+// error only at the end (io.EOF) or when the stream cannot be read at all.
+type RemitReader struct {
+	r        *Reader
+	pending  []RemitRecord
+	errs     []*Error
+	warnings []*Error
+	done     bool
+	fatal    error
+
+	gsVersion, isaCtl, gsCtl, sender, receiver string
+
+	rem         *Remittance
+	skipping    bool // inside a transaction set that is not an 835
+	headerOut   bool
+	where       int // what the next REF/DTM/N3/... belong to
+	party       *Party
+	header      *HeaderNumber
+	claim       *ClaimPayment
+	line        *ServicePayment
+	bprSeg      int
+	bprOff      int64
+	sawCompWarn bool
+}
+
+const (
+	inHeader = iota
+	inParty
+	inClaim
+	inLine
+	inPLB
+)
+
+// NewRemitReader returns a RemitReader reading from r.
+func NewRemitReader(r io.Reader) *RemitReader {
+	return &RemitReader{r: NewReader(r)}
+}
+
+// Reader returns the underlying segment reader (for its delimiters and warnings).
+func (d *RemitReader) Reader() *Reader { return d.r }
+
+// Errors returns every problem found so far, in file order.
+func (d *RemitReader) Errors() []*Error { return d.errs }
+
+// Warnings returns the tolerated deviations found so far.
+func (d *RemitReader) Warnings() []*Error {
+	return append(append([]*Error(nil), d.r.Warnings()...), d.warnings...)
+}
+
+func (d *RemitReader) addErr(e *Error) {
+	d.errs = append(d.errs, e)
+	switch {
+	case d.line != nil || d.claim != nil:
+		d.claim.Errors = append(d.claim.Errors, e)
+	case d.rem != nil:
+		d.rem.Errors = append(d.rem.Errors, e)
+	}
+}
+
+// Next returns the next record; see RemitReader.
+func (d *RemitReader) Next() (RemitRecord, error) {
+	for len(d.pending) == 0 {
+		if d.done {
+			if d.fatal != nil {
+				return nil, d.fatal
+			}
+			return nil, io.EOF
+		}
+		d.step()
+	}
+	rec := d.pending[0]
+	d.pending[0] = nil
+	d.pending = d.pending[1:]
+	return rec, nil
+}
+
+// step reads one segment and acts on it.
+func (d *RemitReader) step() {
+	s, err := d.r.Next()
+	if s == nil {
+		var xe *Error
+		switch {
+		case err == io.EOF:
+		case errors.As(err, &xe) && errors.Is(err, ErrTruncated):
+			d.addErr(xe)
+			if d.rem != nil {
+				d.endTransaction()
+			}
+			return
+		default:
+			if errors.As(err, &xe) {
+				d.errs = append(d.errs, xe)
+			}
+			d.fatal = err
+		}
+		if d.rem != nil {
+			d.endTransaction()
+		}
+		d.done = true
+		return
+	}
+	if err != nil {
+		var xe *Error
+		if errors.As(err, &xe) {
+			if xe.Err == ErrSegmentID {
+				d.addErr(xe)
+				return
+			}
+			if s.ID() != "SE" {
+				d.addErr(xe)
+			} else {
+				defer d.addErr(xe) // attach to the transaction before it closes
+			}
+		}
+	}
+	if d.skipping && s.ID() != "SE" && s.ID() != "ST" {
+		return
+	}
+	f := fieldReader{seg: s}
+	defer func() {
+		for _, e := range f.errs {
+			d.addErr(e)
+		}
+	}()
+	switch s.ID() {
+	case "ISA":
+		d.isaCtl, d.sender, d.receiver = trimmed(s.Element(13)), trimmed(s.Element(6)), trimmed(s.Element(8))
+	case "GS":
+		d.gsCtl, d.gsVersion = trimmed(s.Element(6)), trimmed(s.Element(8))
+	case "GE", "IEA":
+	case "ST":
+		if d.rem != nil {
+			d.endTransaction()
+		}
+		d.skipping = false
+		if string(s.Element(1)) != "835" {
+			d.skipping = true
+			d.errs = append(d.errs, errAt(s, 1, ErrUnexpected, "expected transaction set 835"))
+			return
+		}
+		d.rem = &Remittance{Segment: s.Index, Offset: s.Offset, Control: s.String(2),
+			Implementation: s.String(3), ISAControl: d.isaCtl, GSControl: d.gsCtl,
+			SenderID: d.sender, ReceiverID: d.receiver}
+		if d.rem.Implementation == "" {
+			d.rem.Implementation = d.gsVersion
+		}
+		d.headerOut, d.where, d.party, d.header, d.claim, d.line = false, inHeader, nil, nil, nil, nil
+		d.bprSeg, d.bprOff = 0, 0
+	case "SE":
+		if d.skipping {
+			d.skipping = false
+			return
+		}
+		if d.rem != nil {
+			d.endTransaction()
+		}
+	default:
+		if d.rem == nil {
+			if !d.skipping {
+				d.errs = append(d.errs, errAt(s, 0, ErrUnexpected, "segment outside an 835 transaction set"))
+			}
+			return
+		}
+		d.segment(s, &f)
+	}
+}
+
+// segment handles a segment inside an 835 transaction set.
+func (d *RemitReader) segment(s *Segment, f *fieldReader) {
+	rem := d.rem
+	switch s.ID() {
+	case "BPR":
+		p := &rem.Payment
+		p.Handling = f.req(1, "BPR01 transaction handling code")
+		p.Amount = f.amount(2, true)
+		p.CreditDebit, p.Method, p.Format = s.String(3), s.String(4), s.String(5)
+		p.SenderDFI, p.SenderAcct, p.OriginatorID = s.String(7), s.String(9), s.String(10)
+		p.ReceiverDFI, p.ReceiverAcct = s.String(13), s.String(15)
+		p.Date = f.date(16)
+		d.bprSeg, d.bprOff = s.Index, s.Offset
+	case "TRN":
+		rem.Trace = Trace{Type: s.String(1), Number: f.req(2, "TRN02 check or EFT trace number"),
+			Originator: s.String(3), Reference: s.String(4)}
+	case "CUR":
+		rem.Currency = s.String(2)
+	case "REF":
+		ref := Ref{Qualifier: s.String(1), Value: s.String(2)}
+		switch d.where {
+		case inHeader:
+			rem.Refs = append(rem.Refs, ref)
+		case inParty:
+			d.party.Refs = append(d.party.Refs, ref)
+		case inClaim:
+			d.claim.Refs = append(d.claim.Refs, ref)
+		case inLine:
+			d.line.Refs = append(d.line.Refs, ref)
+		}
+	case "DTM":
+		q := string(s.Element(1))
+		date := f.date(2)
+		switch d.where {
+		case inHeader, inParty:
+			if q == "405" {
+				rem.ProductionDate = date
+			}
+		case inClaim:
+			switch q {
+			case "232":
+				d.claim.StatementFrom = date
+			case "233":
+				d.claim.StatementTo = date
+			case "036":
+				d.claim.CoverageExpiration = date
+			case "050":
+				d.claim.ReceivedDate = date
+			}
+		case inLine:
+			switch q {
+			case "472":
+				d.line.DateFrom, d.line.DateTo = date, date
+			case "150":
+				d.line.DateFrom = date
+			case "151":
+				d.line.DateTo = date
+			}
+		}
+	case "N1":
+		var p *Party
+		switch string(s.Element(1)) {
+		case "PR":
+			p = &rem.Payer
+		case "PE":
+			p = &rem.Payee
+		default:
+			d.warnings = append(d.warnings, errAt(s, 1, ErrTolerated, "N1 entity other than PR or PE ignored"))
+			d.where, d.party = inParty, &Party{}
+			return
+		}
+		*p = Party{Entity: s.String(1), Name: s.String(2), IDQualifier: s.String(3), ID: s.String(4)}
+		d.where, d.party = inParty, p
+	case "N3":
+		if d.where == inParty {
+			d.party.Address.Lines = append(d.party.Address.Lines, s.String(1))
+			if s.Has(2) {
+				d.party.Address.Lines = append(d.party.Address.Lines, s.String(2))
+			}
+		}
+	case "N4":
+		if d.where == inParty {
+			a := &d.party.Address
+			a.City, a.State, a.PostalCode, a.Country = s.String(1), s.String(2), s.String(3), s.String(4)
+		}
+	case "PER":
+		c := Contact{Function: s.String(1), Name: s.String(2)}
+		for i := 3; i+1 <= 8 && s.Has(i); i += 2 {
+			c.Numbers = append(c.Numbers, Ref{Qualifier: s.String(i), Value: s.String(i + 1)})
+		}
+		switch d.where {
+		case inParty:
+			d.party.Contacts = append(d.party.Contacts, c)
+		case inClaim, inLine:
+			d.claim.Contacts = append(d.claim.Contacts, c)
+		}
+	case "LX":
+		d.emitHeader()
+		d.flushClaim()
+		d.header = &HeaderNumber{Number: s.String(1)}
+		d.where = inHeader
+	case "TS3", "TS2":
+		if d.header == nil {
+			f.fail(0, ErrUnexpected, s.ID()+" outside an LX header loop")
+			return
+		}
+		vals := make([]string, s.Len())
+		for i := range vals {
+			vals[i] = s.String(i + 1)
+		}
+		if s.ID() == "TS3" {
+			d.header.TS3 = vals
+		} else {
+			d.header.TS2 = vals
+		}
+	case "CLP":
+		d.emitHeader()
+		d.flushClaim()
+		c := &ClaimPayment{Segment: s.Index, Offset: s.Offset, Header: d.header, Remittance: rem}
+		d.claim, d.where = c, inClaim
+		cf := fieldReader{seg: s}
+		c.PatientControl = cf.req(1, "CLP01 patient control number")
+		c.Status = cf.req(2, "CLP02 claim status code")
+		c.Charge = cf.amount(3, true)
+		c.Paid = cf.amount(4, true)
+		c.PatientResp = cf.amount(5, false)
+		c.FilingIndicator, c.PayerControl = s.String(6), s.String(7)
+		c.FacilityType, c.Frequency = s.String(8), s.String(9)
+		c.DRG = s.String(11)
+		c.DRGWeight = cf.optQuantity(12)
+		c.DischargeFraction = cf.optQuantity(13)
+		c.Errors = append(c.Errors, cf.errs...)
+		d.errs = append(d.errs, cf.errs...)
+	case "CAS":
+		if d.claim == nil {
+			f.fail(0, ErrUnexpected, "CAS before any CLP")
+			return
+		}
+		adj := d.cas(s, f)
+		if d.where == inLine {
+			d.line.Adjustments = append(d.line.Adjustments, adj...)
+		} else {
+			d.claim.Adjustments = append(d.claim.Adjustments, adj...)
+		}
+	case "NM1":
+		if d.claim == nil || d.where != inClaim {
+			f.fail(0, ErrUnexpected, "NM1 outside a claim (loop 2100)")
+			return
+		}
+		d.claim.Names = append(d.claim.Names, Name{Entity: s.String(1), Type: s.String(2),
+			Last: s.String(3), First: s.String(4), Middle: s.String(5), Suffix: s.String(7),
+			IDQualifier: s.String(8), ID: s.String(9)})
+	case "MIA":
+		if d.claim == nil {
+			f.fail(0, ErrUnexpected, "MIA outside a claim")
+			return
+		}
+		m := &Inpatient{CoveredDays: f.quantity(1), PPSOperatingOutlier: f.optAmount(2),
+			LifetimePsychDays: f.optQuantity(3), DRGAmount: f.optAmount(4)}
+		for _, i := range []int{5, 20, 21, 22, 23} {
+			if s.Has(i) {
+				m.Remarks = append(m.Remarks, s.String(i))
+			}
+		}
+		for i := 1; i <= s.Len(); i++ {
+			m.Elements = append(m.Elements, s.String(i))
+		}
+		d.claim.Inpatient = m
+	case "MOA":
+		if d.claim == nil {
+			f.fail(0, ErrUnexpected, "MOA outside a claim")
+			return
+		}
+		m := &Outpatient{ReimbursementRate: f.optQuantity(1), HCPCSPayable: f.optAmount(2),
+			ESRDPayment: f.optAmount(8), NonpayableProfessional: f.optAmount(9)}
+		for i := 3; i <= 7; i++ {
+			if s.Has(i) {
+				m.Remarks = append(m.Remarks, s.String(i))
+			}
+		}
+		d.claim.Outpatient = m
+	case "AMT":
+		a := Amount{Qualifier: s.String(1), Amount: f.amount(2, true)}
+		switch d.where {
+		case inClaim:
+			d.claim.Amounts = append(d.claim.Amounts, a)
+		case inLine:
+			d.line.Amounts = append(d.line.Amounts, a)
+		default:
+			f.fail(0, ErrUnexpected, "AMT outside a claim or service line")
+		}
+	case "QTY":
+		q := Qty{Qualifier: s.String(1), Quantity: f.quantity(2)}
+		switch d.where {
+		case inClaim:
+			d.claim.Quantities = append(d.claim.Quantities, q)
+		case inLine:
+			d.line.Quantities = append(d.line.Quantities, q)
+		default:
+			f.fail(0, ErrUnexpected, "QTY outside a claim or service line")
+		}
+	case "SVC":
+		if d.claim == nil {
+			f.fail(0, ErrUnexpected, "SVC before any CLP")
+			return
+		}
+		l := &ServicePayment{Segment: s.Index, Offset: s.Offset, Number: len(d.claim.Lines) + 1}
+		l.Procedure = d.procedure(s, 1, f, true)
+		if !s.Has(2) && !s.Has(3) {
+			d.warnings = append(d.warnings, errAt(s, 2, ErrTolerated, "SVC02 and SVC03 empty; read as zero"))
+		}
+		l.Charge = f.amount(2, false)
+		l.Paid = f.amount(3, false)
+		l.RevenueCode = s.String(4)
+		l.Units = f.optQuantity(5)
+		if s.Has(6) {
+			p := d.procedure(s, 6, f, false)
+			l.Original = &p
+		}
+		l.OriginalUnits = f.optQuantity(7)
+		d.claim.Lines = append(d.claim.Lines, l)
+		d.line, d.where = l, inLine
+	case "LQ":
+		if d.where != inLine {
+			f.fail(0, ErrUnexpected, "LQ outside a service line (loop 2110)")
+			return
+		}
+		d.line.Remarks = append(d.line.Remarks, Remark{Qualifier: s.String(1), Code: s.String(2)})
+	case "PLB":
+		d.emitHeader()
+		d.flushClaim()
+		d.where = inPLB
+		provider := f.req(1, "PLB01 provider identifier")
+		period := f.date(2)
+		for k := 0; k < 6; k++ {
+			ri, ai := 3+2*k, 4+2*k
+			if !s.Has(ri) && !s.Has(ai) {
+				continue
+			}
+			reason, ref := d.composite2(s, ri)
+			rem.Adjustments = append(rem.Adjustments, ProviderAdjustment{Segment: s.Index, Offset: s.Offset,
+				Position: k + 1, ProviderID: provider, FiscalPeriod: period, Reason: reason, Reference: ref,
+				Amount: f.amount(ai, true)})
+		}
+	case "RDM", "N2":
+		// Remittance delivery method and additional names: nothing remitq uses.
+	default:
+		// Segments this decoder does not model are skipped: X12 allows them.
+	}
+}
+
+// cas decodes the six reason/amount/quantity triplets of a CAS segment.
+func (d *RemitReader) cas(s *Segment, f *fieldReader) []Adjustment {
+	group := f.req(1, "CAS01 claim adjustment group code")
+	var out []Adjustment
+	for k := 0; k < 6; k++ {
+		ri, ai, qi := 2+3*k, 3+3*k, 4+3*k
+		if !s.Has(ri) && !s.Has(ai) {
+			continue
+		}
+		if !s.Has(ri) {
+			f.fail(ri, ErrMissing, "expected a claim adjustment reason code")
+		}
+		out = append(out, Adjustment{Group: group, Reason: s.String(ri), Amount: f.amount(ai, true),
+			Quantity: f.optQuantity(qi), Segment: s.Index, Position: k + 1})
+	}
+	if len(out) == 0 {
+		f.fail(2, ErrMissing, "expected at least one adjustment reason and amount")
+	}
+	return out
+}
+
+// compSep returns the component separator used in element i, tolerating a
+// file whose composites use another separator than ISA16 declares.
+func (d *RemitReader) compSep(s *Segment, i int) byte {
+	e := s.Element(i)
+	c := s.delim.Component
+	if bytes.IndexByte(e, c) >= 0 || len(e) < 4 {
+		return c
+	}
+	if isAlnum(e[0]) && isAlnum(e[1]) && !isAlnum(e[2]) && e[2] != ' ' && e[2] != '-' && e[2] != '.' {
+		if !d.sawCompWarn {
+			d.sawCompWarn = true
+			d.warnings = append(d.warnings, errAt(s, i, ErrTolerated,
+				"composite uses a component separator other than the one ISA16 declares"))
+		}
+		return e[2]
+	}
+	return c
+}
+
+// procedure decodes a composite medical procedure identifier.
+func (d *RemitReader) procedure(s *Segment, i int, f *fieldReader, required bool) Procedure {
+	sep := d.compSep(s, i)
+	e := s.Element(i)
+	var p Procedure
+	for j := 1; j <= 7; j++ {
+		v := nthField(e, sep, j)
+		if v == nil {
+			break
+		}
+		switch j {
+		case 1:
+			p.Qualifier = string(v)
+		case 2:
+			p.Code = string(v)
+		case 7:
+			p.Description = string(v)
+		default:
+			if len(v) > 0 {
+				p.Modifiers = append(p.Modifiers, string(v))
+			}
+		}
+	}
+	if required && (p.Qualifier == "" || p.Code == "") {
+		f.errs = append(f.errs, &Error{Segment: s.Index, Offset: s.Offset, ID: s.ID(), Element: i, Component: 2,
+			Err: ErrMissing, Detail: "expected a composite of qualifier and procedure code"})
+	}
+	return p
+}
+
+// composite2 splits a two-part composite (PLB03: reason and reference).
+func (d *RemitReader) composite2(s *Segment, i int) (string, string) {
+	sep := d.compSep(s, i)
+	e := s.Element(i)
+	if j := bytes.IndexByte(e, sep); j >= 0 {
+		return string(e[:j]), string(e[j+1:])
+	}
+	return string(e), ""
+}
+
+// emitHeader queues the transaction's header the first time the body starts.
+func (d *RemitReader) emitHeader() {
+	if !d.headerOut && d.rem != nil {
+		d.headerOut = true
+		d.pending = append(d.pending, d.rem)
+	}
+}
+
+// flushClaim closes the open claim: balances it and queues it.
+func (d *RemitReader) flushClaim() {
+	c := d.claim
+	if c == nil {
+		return
+	}
+	d.claim, d.line = nil, nil
+	t := &d.rem.Totals
+	t.Claims++
+	t.ServiceLines += len(c.Lines)
+	t.Charge += c.Charge
+	t.Paid += c.Paid
+	c.Imbalances = CheckClaim(c)
+	if len(c.Imbalances) > 0 {
+		t.UnbalancedClaims++
+	}
+	d.pending = append(d.pending, c)
+}
+
+// endTransaction closes the open transaction set.
+func (d *RemitReader) endTransaction() {
+	d.emitHeader()
+	d.flushClaim()
+	rem := d.rem
+	for _, a := range rem.Adjustments {
+		rem.Totals.PLB += a.Amount
+	}
+	if d.bprSeg == 0 {
+		e := &Error{Segment: rem.Segment, Offset: rem.Offset, ID: "ST", Err: ErrMissing,
+			Detail: "transaction set has no BPR segment"}
+		d.errs = append(d.errs, e)
+		rem.Errors = append(rem.Errors, e)
+	}
+	rem.Totals.Imbalances = checkTransaction(rem, d.bprSeg, d.bprOff)
+	rem.Totals.Balanced = len(rem.Totals.Imbalances) == 0 && rem.Totals.UnbalancedClaims == 0 && !rem.hasAmountErrors()
+	d.pending = append(d.pending, &RemittanceEnd{Remittance: rem})
+	d.rem = nil
+}
+
+func (r *Remittance) hasAmountErrors() bool {
+	for _, e := range r.Errors {
+		if (e.Err == ErrInvalid || e.Err == ErrMissing) && (e.ID == "BPR" || e.ID == "PLB") {
+			return true
+		}
+	}
+	return false
+}
+
+// RemitFile is a whole 835 file read into memory by ReadRemittances.
+type RemitFile struct {
+	Remittances []*Remittance `json:"remittances"`
+	Errors      []*Error      `json:"errors,omitempty"`
+	Warnings    []*Error      `json:"warnings,omitempty"`
+}
+
+// ReadRemittances reads every transaction set of r, claims included. Use it
+// for small files and tools; stream large files with RemitReader. The error
+// is non-nil only when the stream could not be read at all.
+func ReadRemittances(r io.Reader) (*RemitFile, error) {
+	d := NewRemitReader(r)
+	out := &RemitFile{}
+	for {
+		rec, err := d.Next()
+		if err != nil {
+			out.Errors, out.Warnings = d.Errors(), d.Warnings()
+			if err == io.EOF {
+				return out, nil
+			}
+			return out, err
+		}
+		switch v := rec.(type) {
+		case *Remittance:
+			out.Remittances = append(out.Remittances, v)
+		case *ClaimPayment:
+			v.Remittance.Claims = append(v.Remittance.Claims, v)
+		}
+	}
+}
