@@ -1,0 +1,78 @@
+package bus_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/remitq/remitq/pkg/bus"
+	remitqv1 "github.com/remitq/remitq/proto/remitq/v1"
+)
+
+// Example runs the whole round trip on an embedded server: set up the
+// streams, publish a paid line, and consume it as the matcher would.
+func Example() {
+	dir, err := os.MkdirTemp("", "bus-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	ns, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: dir, Port: -1})
+	if err != nil {
+		panic(err)
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	nc, err := bus.ConnectEmbedded(ns)
+	if err != nil {
+		panic(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		panic(err)
+	}
+
+	ctx := context.Background()
+	if err := bus.Setup(ctx, js, bus.Config{}); err != nil {
+		panic(err)
+	}
+
+	// Ingest: one message per paid line; the id makes republishing harmless.
+	line := &remitqv1.ServiceLinePayment{
+		Source: &remitqv1.SourceRef{FileSha256: "9f86d081", SegmentIndex: 31, PracticeId: 42},
+		Claim:  &remitqv1.Claim{PatientControlNumber: "PCN-1", StatusCode: "1"},
+		Line:   &remitqv1.ServiceLine{LineNumber: 1, ChargeCents: 125000, PaidCents: 81250},
+	}
+	msg, err := bus.NewLineMessage(line)
+	if err != nil {
+		panic(err)
+	}
+	st, err := bus.NewPublisher(js, bus.PublisherOptions{}).PublishAsync(ctx, []bus.Message{msg, msg})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("stored %d, duplicates %d\n", st.Stored, st.Duplicates)
+
+	// Matcher: decode, do the work, return nil to ack.
+	cctx, stop := context.WithTimeout(ctx, 5*time.Second)
+	defer stop()
+	h := func(_ context.Context, m jetstream.Msg) error {
+		var got remitqv1.ServiceLinePayment
+		if err := proto.Unmarshal(m.Data(), &got); err != nil {
+			return bus.Permanent(fmt.Errorf("decode line: %w", err))
+		}
+		fmt.Printf("%s: line %d paid %d cents\n", m.Subject(), got.GetLine().GetLineNumber(), got.GetLine().GetPaidCents())
+		stop()
+		return nil
+	}
+	if err := bus.Consume(cctx, js, bus.StreamRemit, bus.ConsumerMatcher, bus.Chain(h, bus.Recoverer()), bus.ConsumeOptions{}); err != nil {
+		panic(err)
+	}
+	// Output:
+	// stored 1, duplicates 1
+	// remit.v1.line.42: line 1 paid 81250 cents
+}

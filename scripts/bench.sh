@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# make bench: the figures in BENCHMARKS.md. Generates a >= 50 MB 835 with the
+# project's own writer, reads it with remitq's x12 package and with node-x12's
+# stream parser (installed here into .bench/node), and prints the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .bench bin
+GO=${GO:-go}
+CLAIMS=${BENCH_CLAIMS:-75000}   # x 2 transaction sets x 2 lines: ~55 MB
+FILE=.bench/bench.835
+
+$GO build -o bin/ ./services/remitq
+if [ ! -s "$FILE" ]; then
+  bin/remitq synth 835 --claims "$CLAIMS" --lines 2 --sets 2 --out "$FILE"
+fi
+echo "bench file: $FILE ($(du -h "$FILE" | cut -f1))"
+
+echo "== remitq x12 (Go, one core)"
+REMITQ_BENCH_835=$FILE GOMAXPROCS=1 $GO test -run '^$' -bench 'ScanBaseline|Tokenize|Decode835' -benchmem -count 3 ./x12/ | tee .bench/x12.txt
+
+echo "== node-x12 stream parser"
+if ! command -v node >/dev/null; then
+  echo "node is not installed: skipping the node-x12 comparison" >&2
+else
+  if [ ! -d .bench/node/node_modules/node-x12 ]; then
+    npm install --silent --no-audit --no-fund --prefix .bench/node node-x12@1.7.1 >/dev/null
+  fi
+  NODE_X12_DIR="$PWD/.bench/node" node scripts/bench_nodex12.js "$FILE" 3 | tee .bench/nodex12.json
+  python3 - <<'PY'
+import json, re
+node = json.load(open('.bench/nodex12.json'))
+best = {}
+for line in open('.bench/x12.txt'):
+    m = re.match(r'Benchmark(\w+)\S*\s+\d+\s+\d+ ns/op\s+([\d.]+) MB/s', line)
+    if m:
+        best[m.group(1)] = max(best.get(m.group(1), 0), float(m.group(2)))
+mib = node['mib_per_s']
+print(f"node-x12 stream: {mib:.1f} MiB/s")
+for k, v in best.items():
+    print(f"{k}: {v:.0f} MB/s = {v*1e6/1048576:.0f} MiB/s, {v*1e6/1048576/mib:.1f}x node-x12")
+PY
+fi
