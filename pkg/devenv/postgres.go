@@ -99,7 +99,8 @@ func StartPostgres(ctx context.Context, dir string, log *zap.Logger) (*Postgres,
 }
 
 // StartPostgresWith starts a PostgreSQL server as configured by o and waits
-// until it accepts connections.
+// until it accepts connections. ctx bounds the start only: the server runs
+// until Stop.
 //
 // The server runs as a child process with a parent-death signal (SIGKILL),
 // in its own process group so that a terminal's Ctrl-C reaches only the
@@ -108,6 +109,9 @@ func StartPostgres(ctx context.Context, dir string, log *zap.Logger) (*Postgres,
 // the data and socket directories are given to the postgres OS user and
 // initdb and postgres run as that user; every directory above Dir must then
 // be searchable by that user (a directory under /root is not).
+//
+// The parent-death signal is tied to the OS thread that starts the server:
+// do not call this from a goroutine that locks its OS thread and then ends.
 //
 // A postmaster.pid left by a killed server is removed when its process is
 // gone (or the pid now belongs to an unrelated process); a cluster still in
@@ -176,6 +180,8 @@ func StartPostgresWith(ctx context.Context, o PostgresOptions) (*Postgres, error
 	}
 	if err := p.waitReady(ctx, timeout); err != nil {
 		p.kill()
+		p.logFile.Close()
+		os.RemoveAll(sockDir)
 		return nil, err
 	}
 	log.Info("postgres ready", zap.String("data_dir", dataDir), zap.String("socket_dir", sockDir),
@@ -205,7 +211,7 @@ func FindPostgres() (string, error) {
 	}
 	for _, pattern := range []string{"/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin"} {
 		dirs, _ := filepath.Glob(pattern)
-		slices.SortFunc(dirs, func(a, b string) int { return compareVersions(versionOf(b), versionOf(a)) })
+		slices.SortFunc(dirs, func(a, b string) int { return slices.Compare(versionOf(b), versionOf(a)) })
 		candidates = append(candidates, dirs...)
 	}
 	for _, d := range candidates {
@@ -253,6 +259,13 @@ func (p *Postgres) CreateDatabase(ctx context.Context, name string) error {
 		return fmt.Errorf("devenv: create database: %w", err)
 	}
 	defer db.Close()
+	var exists bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("devenv: create database %q: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
 	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // duplicate_database
@@ -529,7 +542,9 @@ func initCluster(ctx context.Context, binDir, dataDir string, fast bool, cred *s
 // makeSocketDir creates a short private directory for the server's socket.
 func makeSocketDir(cred *syscall.Credential) (string, error) {
 	dir, err := os.MkdirTemp("", "rq-pg")
-	if err == nil && len(filepath.Join(dir, ".s.PGSQL.5432.lock")) > maxSocketPath {
+	if err == nil && (len(filepath.Join(dir, ".s.PGSQL.5432.lock")) > maxSocketPath ||
+		cred != nil && checkSearchable(filepath.Dir(dir), cred) != nil) {
+		// $TMPDIR is too deep for a socket path, or private to root.
 		os.Remove(dir)
 		dir, err = os.MkdirTemp("/tmp", "rq-pg")
 	}
@@ -709,8 +724,6 @@ func versionOf(dir string) []int {
 	}
 	return v
 }
-
-func compareVersions(a, b []int) int { return slices.Compare(a, b) }
 
 // quoteDSN quotes a value for a key=value connection string when needed.
 func quoteDSN(v string) string {
