@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .bench bin
 GO=${GO:-go}
-CLAIMS=${BENCH_CLAIMS:-75000}   # x 2 transaction sets x 2 lines: ~55 MB
+CLAIMS=${BENCH_CLAIMS:-85000}   # x 2 transaction sets x 2 lines: ~53 MB
 FILE=.bench/bench.835
 
 $GO build -o bin/ ./services/remitq
@@ -16,7 +16,7 @@ fi
 echo "bench file: $FILE ($(du -h "$FILE" | cut -f1))"
 
 echo "== remitq x12 (Go, one core)"
-REMITQ_BENCH_835=$FILE GOMAXPROCS=1 $GO test -run '^$' -bench 'ScanBaseline|Tokenize|Decode835' -benchmem -count 3 ./x12/ | tee .bench/x12.txt
+REMITQ_BENCH_835=$PWD/$FILE GOMAXPROCS=1 $GO test -run '^$' -bench 'ScanBaseline|Tokenize|Decode835' -benchmem -count 3 ./x12/ | tee .bench/x12.txt
 
 echo "== node-x12 stream parser"
 if ! command -v node >/dev/null; then
@@ -29,14 +29,21 @@ else
   python3 - <<'PY'
 import json, re
 node = json.load(open('.bench/nodex12.json'))
-best = {}
+best, allocs = {}, {}
 for line in open('.bench/x12.txt'):
-    m = re.match(r'Benchmark(\w+)\S*\s+\d+\s+\d+ ns/op\s+([\d.]+) MB/s', line)
-    if m:
-        best[m.group(1)] = max(best.get(m.group(1), 0), float(m.group(2)))
+    m = re.match(r'Benchmark(\w+?)(-\d+)?\s+\d+\s+\d+ ns/op\s+([\d.]+) MB/s', line)
+    if not m:
+        continue
+    name = m.group(1)
+    best[name] = max(best.get(name, 0), float(m.group(3)))
+    segs = re.search(r'([\d.]+) segments/op', line)
+    a = re.search(r'(\d+) allocs/op', line)
+    if segs and a:
+        allocs[name] = int(a.group(1)) / float(segs.group(1))
 mib = node['mib_per_s']
-print(f"node-x12 stream: {mib:.1f} MiB/s")
+print(f"node-x12 stream: {mib:.1f} MiB/s ({node['segments']} segments)")
 for k, v in best.items():
-    print(f"{k}: {v:.0f} MB/s = {v*1e6/1048576:.0f} MiB/s, {v*1e6/1048576/mib:.1f}x node-x12")
+    extra = f", {allocs[k]:.4f} allocs/segment" if k in allocs else ""
+    print(f"{k}: {v:.0f} MB/s = {v*1e6/1048576:.0f} MiB/s, {v*1e6/1048576/mib:.1f}x node-x12{extra}")
 PY
 fi

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 )
 
 const (
@@ -135,7 +136,9 @@ func (r *Reader) fill() bool {
 // start skips a byte-order mark and leading white space and detects the
 // delimiters.
 func (r *Reader) start() error {
-	for r.end-r.pos < 512 && r.fill() {
+	// Fill the whole first buffer (or read to the end): what the detection
+	// sees must not depend on how the source splits its reads.
+	for (r.buf == nil || r.end < len(r.buf)) && r.fill() {
 	}
 	if r.err != nil {
 		return r.err
@@ -157,7 +160,21 @@ func (r *Reader) start() error {
 	}
 	det, err := detectDelimiters(r.buf[r.pos:r.end])
 	if err != nil {
-		return &Error{Offset: r.base + int64(r.pos), Err: ErrNoHeader, Detail: err.Error()}
+		e := &Error{Offset: r.base + int64(r.pos), Err: ErrNoHeader}
+		// An ISA (or ST) whose delimiters cannot be read is not a missing
+		// header. (Not ErrTruncated even for a cut ISA: that class is for a
+		// stream that ends inside an envelope and is followed by io.EOF.)
+		if det.envelope || errors.Is(err, ErrDelimiters) {
+			e.Segment, e.ID, e.Err = 1, "ST", ErrDelimiters
+			if det.envelope {
+				e.ID = "ISA"
+			}
+			e.Detail = err.Error()
+			for _, class := range []error{ErrDelimiters, ErrTruncated} {
+				e.Detail = strings.TrimPrefix(e.Detail, class.Error()+": ")
+			}
+		}
+		return e
 	}
 	r.d, r.envelope = det.d, det.envelope
 	for _, w := range det.warnings {
@@ -229,6 +246,11 @@ func (r *Reader) Next() (*Segment, error) {
 			i = r.end - r.pos
 			r.warn(r.index+1, r.base+int64(r.pos), "", "last segment has no segment terminator")
 		}
+		if i > r.MaxSegmentSize { // a terminator found within the buffer may still be too far
+			r.err = &Error{Segment: r.index + 1, Offset: r.base + int64(r.pos), Err: ErrSegmentTooLong,
+				Detail: "no segment terminator within " + strconv.Itoa(r.MaxSegmentSize) + " bytes"}
+			return nil, r.err
+		}
 		raw := r.buf[r.pos : r.pos+i]
 		off := r.base + int64(r.pos)
 		r.pos += i + 1
@@ -253,6 +275,9 @@ func (r *Reader) Next() (*Segment, error) {
 		s.id = internID(idb)
 		if len(idb) < 2 || len(idb) > 3 || !isAlnum(idb[0]) || !isAlnum(idb[1]) || len(idb) == 3 && !isAlnum(idb[2]) {
 			s.id = ""
+			if r.env.inST { // SE01 counts it all the same
+				r.env.segCount++
+			}
 			return s, &Error{Segment: s.Index, Offset: off, Err: ErrSegmentID,
 				Detail: "expected 2 or 3 letters or digits before the element separator"}
 		}
@@ -276,7 +301,8 @@ func (r *Reader) finish() error {
 		return io.EOF
 	}
 	e.inST, e.inGS, e.inISA = false, false, false
-	err := &Error{Segment: r.index, Offset: r.Offset(), Err: ErrTruncated, Detail: "missing " + missing + " at the end of the data"}
+	// Positioned where the missing trailer would start: segment N+1 at the end.
+	err := &Error{Segment: r.index + 1, Offset: r.Offset(), Err: ErrTruncated, Detail: "missing " + missing + " at the end of the data"}
 	r.err = io.EOF
 	return err
 }
@@ -294,8 +320,9 @@ func (r *Reader) track(s *Segment) error {
 			err = errAt(s, 0, ErrEnvelope, "ISA before the IEA of the previous interchange")
 		}
 		*e = envState{inISA: true, isaCtl: trimmed(s.Element(13))}
-		// A later interchange may declare other delimiters.
-		if det, derr := detectDelimiters(s.raw); derr == nil && det.d != r.d && det.d.Element == r.d.Element && det.d.Segment == r.d.Segment {
+		// A later interchange may declare other delimiters. detectDelimiters
+		// needs the terminator after ISA16, which s.raw does not hold.
+		if det, derr := detectDelimiters(append(s.raw[:len(s.raw):len(s.raw)], r.d.Segment)); derr == nil && det.d != r.d && det.d.Element == r.d.Element && det.d.Segment == r.d.Segment {
 			r.d.Component, r.d.Repetition = det.d.Component, det.d.Repetition
 			r.seg.delim = r.d
 		}

@@ -334,5 +334,3 @@ func refValue(refs []Ref, q string) string {
 	}
 	return ""
 }
-
-

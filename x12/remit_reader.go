@@ -98,8 +98,10 @@ func (d *RemitReader) step() {
 		switch {
 		case err == io.EOF:
 		case errors.As(err, &xe) && errors.Is(err, ErrTruncated):
-			d.addErr(xe)
+			// A missing trailer is the transaction's problem, not its last claim's.
+			d.errs = append(d.errs, xe)
 			if d.rem != nil {
+				d.rem.Errors = append(d.rem.Errors, xe)
 				d.endTransaction()
 			}
 			return
@@ -125,7 +127,11 @@ func (d *RemitReader) step() {
 			if s.ID() != "SE" {
 				d.addErr(xe)
 			} else {
-				defer d.addErr(xe) // attach to the transaction before it closes
+				// Attach to the transaction (not its last claim) before it closes.
+				d.errs = append(d.errs, xe)
+				if d.rem != nil {
+					d.rem.Errors = append(d.rem.Errors, xe)
+				}
 			}
 		}
 	}

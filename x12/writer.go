@@ -41,12 +41,12 @@ func (w *Writer) Composite(parts ...string) string {
 	for n > 0 && parts[n-1] == "" {
 		n--
 	}
-	return strings.Join(parts[:n], string(w.d.Component))
+	return strings.Join(parts[:n], string([]byte{w.d.Component}))
 }
 
 // Repeat joins repetitions with the repetition separator.
 func (w *Writer) Repeat(parts ...string) string {
-	return strings.Join(parts, string(w.d.Repetition))
+	return strings.Join(parts, string([]byte{w.d.Repetition}))
 }
 
 var errDelimInValue = errors.New("x12: value contains a delimiter")
@@ -106,7 +106,7 @@ func (w *Writer) BeginInterchange(h Interchange) error {
 	if h.Date.IsZero() {
 		h.Date = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	rep := string(w.d.Repetition)
+	rep := string([]byte{w.d.Repetition})
 	if w.d.Repetition == 0 {
 		rep = "U"
 	}
@@ -121,7 +121,7 @@ func (w *Writer) BeginInterchange(h Interchange) error {
 	return w.Segment("ISA", "00", pad("", 10), "00", pad("", 10),
 		q(h.SenderQualifier), pad(h.SenderID, 15), q(h.ReceiverQualifier), pad(h.ReceiverID, 15),
 		h.Date.Format("060102"), h.Date.Format("1504"), rep, h.Version, w.isaCtl, "0", h.Usage,
-		string(w.d.Component))
+		string([]byte{w.d.Component}))
 }
 
 // EndInterchange writes the IEA with the group count.

@@ -1,0 +1,1513 @@
+package x12
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"slices"
+
+	"github.com/remitq/remitq/pkg/money"
+)
+
+// The typed 837P (health care claim: professional, 005010X222A1; the
+// 004010X098A1 files read the same where the structure is the same). Field
+// comments give the segment and element each value comes from. JSON names
+// are snake_case. Strings are kept as sent, without surrounding spaces.
+
+// ClaimBatch is the header of one 837 transaction set (ST…SE): who sent the
+// claims to whom. ClaimReader shares one ClaimBatch among the claims of a
+// transaction set; ReadClaims also lists them in Claims.
+type ClaimBatch struct {
+	// Segment and Offset locate the ST segment in the file.
+	Segment int   `json:"segment"`
+	Offset  int64 `json:"offset"`
+	// Control is ST02, the transaction set control number.
+	Control string `json:"control"`
+	// Implementation is ST03, else REF*87 (4010), else GS08: "005010X222A1".
+	Implementation string `json:"implementation,omitempty"`
+
+	Purpose   string `json:"purpose,omitempty"`    // BHT02: 00 original, 18 reissue
+	Reference string `json:"reference,omitempty"`  // BHT03: originator's batch reference
+	Date      Date   `json:"date,omitempty"`       // BHT04: creation date
+	Time      string `json:"time,omitempty"`       // BHT05: creation time HHMM[SS]
+	ClaimType string `json:"claim_type,omitempty"` // BHT06: CH chargeable, RP reporting, 31 subrogation
+
+	Submitter         Name      `json:"submitter"`                    // 1000A NM1*41 (NM109: submitter ID)
+	SubmitterContacts []Contact `json:"submitter_contacts,omitempty"` // 1000A PER
+	Receiver          Name      `json:"receiver"`                     // 1000B NM1*40 (NM109: receiver ID)
+
+	// Claims is filled by ReadClaims only; ClaimReader streams claims.
+	Claims []*Claim `json:"claims,omitempty"`
+}
+
+// Provider is a provider loop: an NM1 segment with its PRV, N3/N4, REF and
+// PER segments (2010AA billing, 2010AB pay-to, 2310x and 2420x providers,
+// 2330C–I other payer providers). Name.Entity says which one: 85 billing,
+// 87 pay-to, PE pay-to plan, DN referring, P3 primary care, 82 rendering,
+// 77 service facility, DQ supervising, DK ordering, QB purchased service,
+// PW pickup, 45 drop-off.
+type Provider struct {
+	Name               // NM1: entity, type (1 person, 2 organization), names, NM108/NM109
+	NPI      string    `json:"npi,omitempty"`      // NM109 when NM108 is XX
+	Taxonomy string    `json:"taxonomy,omitempty"` // PRV03 (PRV*BI in 2000A, PRV*PE in 2310B/2420A)
+	Address  *Address  `json:"address,omitempty"`  // N3/N4
+	TIN      string    `json:"tin,omitempty"`      // REF*EI employer identification number
+	SSN      string    `json:"ssn,omitempty"`      // REF*SY social security number
+	Refs     []Ref     `json:"refs,omitempty"`     // other REF (G2, LU, 1G, 0B, ...)
+	Contacts []Contact `json:"contacts,omitempty"` // PER
+}
+
+// BillingProvider is loop 2000A: the billing provider (2010AA NM1*85) with
+// its taxonomy (PRV*BI) and the optional pay-to address and pay-to plan.
+type BillingProvider struct {
+	Provider
+	PayTo     *Provider `json:"pay_to,omitempty"`      // 2010AB NM1*87 pay-to provider
+	PayToPlan *Provider `json:"pay_to_plan,omitempty"` // 2010AC NM1*PE pay-to plan
+}
+
+// Coverage is an SBR segment: the payer responsibility and the plan.
+type Coverage struct {
+	Responsibility  string `json:"responsibility,omitempty"`   // SBR01: P primary, S secondary, T tertiary, A–H, U
+	Relationship    string `json:"relationship,omitempty"`     // SBR02: 18 self (empty when a 2000C patient follows); 2320: 01 spouse, 18, 19 child, 20, 21, 39, 40, 53, G8
+	GroupNumber     string `json:"group_number,omitempty"`     // SBR03
+	GroupName       string `json:"group_name,omitempty"`       // SBR04
+	InsuranceType   string `json:"insurance_type,omitempty"`   // SBR05 (Medicare secondary: 12, 13, 14, ...)
+	FilingIndicator string `json:"filing_indicator,omitempty"` // SBR09: CI commercial, MB Medicare B, MC Medicaid, BL, HM, ...
+}
+
+// Insured is a subscriber's NM1*IL loop (2010BA, 2330A).
+type Insured struct {
+	EntityType        string   `json:"entity_type,omitempty"`         // NM102: 1 person, 2 non-person
+	LastName          string   `json:"last_name,omitempty"`           // NM103
+	FirstName         string   `json:"first_name,omitempty"`          // NM104
+	MiddleName        string   `json:"middle_name,omitempty"`         // NM105
+	Suffix            string   `json:"suffix,omitempty"`              // NM107
+	MemberIDQualifier string   `json:"member_id_qualifier,omitempty"` // NM108: MI member ID, II
+	MemberID          string   `json:"member_id,omitempty"`           // NM109
+	Address           *Address `json:"address,omitempty"`             // N3/N4
+	BirthDate         Date     `json:"birth_date,omitempty"`          // DMG02 (2010BA)
+	Gender            string   `json:"gender,omitempty"`              // DMG03: F, M, U
+	Refs              []Ref    `json:"refs,omitempty"`                // REF*SY, Y4, ...
+}
+
+// Subscriber is loop 2000B with 2010BA: the insured person and the coverage
+// the claims are billed to.
+type Subscriber struct {
+	Coverage // SBR
+	Insured  // 2010BA NM1*IL, N3/N4, DMG, REF
+}
+
+// Payer is a payer loop (2010BB, 2330B NM1*PR).
+type Payer struct {
+	Name        string   `json:"name,omitempty"`         // NM103
+	IDQualifier string   `json:"id_qualifier,omitempty"` // NM108: PI payer ID, XV CMS plan ID
+	PayerID     string   `json:"payer_id,omitempty"`     // NM109
+	Address     *Address `json:"address,omitempty"`      // N3/N4
+	Refs        []Ref    `json:"refs,omitempty"`         // REF*2U, FY, NF, G2, LU (2010BB); F8, G1, 9F, T4 (2330B)
+}
+
+// Patient is loop 2000C with 2010CA: the patient when the patient is not the
+// subscriber.
+type Patient struct {
+	Relationship string   `json:"relationship,omitempty"` // PAT01: 01 spouse, 19 child, 20 employee, 21 unknown, 39, 40, 53, G8
+	LastName     string   `json:"last_name,omitempty"`    // NM103
+	FirstName    string   `json:"first_name,omitempty"`   // NM104
+	MiddleName   string   `json:"middle_name,omitempty"`  // NM105
+	Suffix       string   `json:"suffix,omitempty"`       // NM107
+	Address      *Address `json:"address,omitempty"`      // N3/N4
+	BirthDate    Date     `json:"birth_date,omitempty"`   // DMG02
+	Gender       string   `json:"gender,omitempty"`       // DMG03
+	Refs         []Ref    `json:"refs,omitempty"`         // REF*Y4, 1W, SY
+}
+
+// ClaimDate is a DTP segment: qualifier and date or date range (To equals
+// From for a single date).
+type ClaimDate struct {
+	Qualifier string `json:"qualifier"`    // DTP01: 472 service, 431 onset, 454 initial treatment, 304 last seen, 439 accident, ...
+	From      Date   `json:"from"`         // DTP03 (D8), or the start of an RD8 range
+	To        Date   `json:"to,omitempty"` // the end of an RD8 range; From for D8
+}
+
+// Diagnosis is one HI composite: qualifier and code as sent (ICD-10 codes
+// without the decimal point).
+type Diagnosis struct {
+	Qualifier string `json:"qualifier"` // HI0x-1: ABK principal, ABF other (5010); BK, BF (4010); BP, BO anesthesia; BG condition
+	Code      string `json:"code"`      // HI0x-2
+}
+
+// Note is an NTE segment.
+type Note struct {
+	Code string `json:"code,omitempty"` // NTE01: ADD additional information, CER, DCP, TPO
+	Text string `json:"text,omitempty"` // NTE02
+}
+
+// Drug is loop 2410: the national drug code of a line (LIN) with its quantity (CTP).
+type Drug struct {
+	Qualifier string   `json:"qualifier,omitempty"` // LIN02: N4 NDC 5-4-2, EN, EO, HI, ON, UK, UP
+	Code      string   `json:"code,omitempty"`      // LIN03
+	Quantity  Quantity `json:"quantity"`            // CTP04
+	Unit      string   `json:"unit,omitempty"`      // CTP05-1: F2 international unit, GR, ME, ML, UN
+	Refs      []Ref    `json:"refs,omitempty"`      // REF*XZ prescription number, VY link sequence
+}
+
+// OtherSubscriber is loop 2320 with its 2330 loops: another payer that is
+// or was responsible for the claim, and what it paid (coordination of benefits).
+type OtherSubscriber struct {
+	Coverage                                // SBR
+	Adjustments               []Adjustment  `json:"adjustments,omitempty"`                 // CAS (claim level)
+	PayerPaid                 *money.Amount `json:"payer_paid,omitempty"`                  // AMT*D
+	NonCovered                *money.Amount `json:"non_covered,omitempty"`                 // AMT*A8
+	RemainingPatientLiability *money.Amount `json:"remaining_patient_liability,omitempty"` // AMT*EAF
+	BenefitsAssignment        string        `json:"benefits_assignment,omitempty"`         // OI03: Y, N, W
+	PatientSignatureSource    string        `json:"patient_signature_source,omitempty"`    // OI04
+	ReleaseOfInformation      string        `json:"release_of_information,omitempty"`      // OI06: I, Y
+	Insured                   *Insured      `json:"insured,omitempty"`                     // 2330A NM1*IL
+	Payer                     *Payer        `json:"payer,omitempty"`                       // 2330B NM1*PR
+	AdjudicationDate          Date          `json:"adjudication_date,omitempty"`           // 2330B DTP*573
+	Providers                 []*Provider   `json:"providers,omitempty"`                   // 2330C–I other payer provider IDs
+}
+
+// LineAdjudication is loop 2430: how another payer adjudicated a service line.
+type LineAdjudication struct {
+	PayerID                   string        `json:"payer_id"`                              // SVD01 (matches the 2330B NM109)
+	Paid                      money.Amount  `json:"paid"`                                  // SVD02
+	Procedure                 Procedure     `json:"procedure"`                             // SVD03
+	PaidUnits                 Quantity      `json:"paid_units"`                            // SVD05
+	BundledLine               string        `json:"bundled_line,omitempty"`                // SVD06
+	Adjustments               []Adjustment  `json:"adjustments,omitempty"`                 // CAS
+	AdjudicationDate          Date          `json:"adjudication_date,omitempty"`           // DTP*573
+	RemainingPatientLiability *money.Amount `json:"remaining_patient_liability,omitempty"` // AMT*EAF
+}
+
+// ServiceLine is loop 2400: one billed service (SV1) with its dates,
+// references, drug, line providers and other payers' adjudications.
+type ServiceLine struct {
+	// Segment and Offset locate the SV1 segment in the file.
+	Segment int   `json:"segment"`
+	Offset  int64 `json:"offset"`
+	Number  int   `json:"number"` // LX01, 1-based, as sent
+
+	Procedure         Procedure    `json:"procedure"`                    // SV101: HC/ER/WK/IV qualifier, code, modifiers SV101-3..6, description SV101-7
+	Charge            money.Amount `json:"charge"`                       // SV102
+	UnitBasis         string       `json:"unit_basis,omitempty"`         // SV103: UN units, MJ minutes
+	Units             Quantity     `json:"units"`                        // SV104
+	PlaceOfService    string       `json:"place_of_service,omitempty"`   // SV105 (empty: the claim's CLM05-1)
+	DiagnosisPointers []int        `json:"diagnosis_pointers,omitempty"` // SV107: 1-based positions in Claim.Diagnoses
+	Emergency         string       `json:"emergency,omitempty"`          // SV109: Y
+	EPSDT             string       `json:"epsdt,omitempty"`              // SV111: Y
+	FamilyPlanning    string       `json:"family_planning,omitempty"`    // SV112: Y
+
+	ServiceFrom Date        `json:"service_from,omitempty"` // DTP*472 (D8, or RD8 start)
+	ServiceTo   Date        `json:"service_to,omitempty"`   // DTP*472 (RD8 end; ServiceFrom for D8)
+	Dates       []ClaimDate `json:"dates,omitempty"`        // every DTP of the line, 472 included
+
+	LineControlNumber  string   `json:"line_control_number,omitempty"` // REF*6R (comes back in the 835 REF*6R)
+	PriorAuthorization string   `json:"prior_authorization,omitempty"` // REF*G1
+	Refs               []Ref    `json:"refs,omitempty"`                // other REF
+	Amounts            []Amount `json:"amounts,omitempty"`             // AMT*T sales tax, AMT*F4 postage
+	Notes              []Note   `json:"notes,omitempty"`               // NTE
+
+	Drug           *Drug               `json:"drug,omitempty"`            // 2410 LIN/CTP
+	Rendering      *Provider           `json:"rendering,omitempty"`       // 2420A NM1*82
+	OtherProviders []*Provider         `json:"other_providers,omitempty"` // 2420B–H
+	Adjudications  []*LineAdjudication `json:"adjudications,omitempty"`   // 2430 SVD
+}
+
+// Claim is loop 2300: one professional claim with its service lines. It
+// carries its billing provider, subscriber, patient, payer and transaction
+// set header, so that it stands alone; claims of the same loops share those
+// values, which must be treated as read-only.
+type Claim struct {
+	// Segment and Offset locate the CLM segment in the file.
+	Segment int   `json:"segment"`
+	Offset  int64 `json:"offset"`
+
+	Batch           *ClaimBatch      `json:"-"`                 // the ST…SE header (in JSON the claim sits under its batch)
+	BillingProvider *BillingProvider `json:"billing_provider"`  // 2000A
+	Subscriber      *Subscriber      `json:"subscriber"`        // 2000B
+	Patient         *Patient         `json:"patient,omitempty"` // 2000C; nil: the patient is the subscriber
+	Payer           *Payer           `json:"payer,omitempty"`   // 2010BB
+
+	PatientControlNumber   string       `json:"patient_control_number"`             // CLM01 (comes back in the 835 CLP01)
+	TotalCharge            money.Amount `json:"total_charge"`                       // CLM02
+	PlaceOfService         string       `json:"place_of_service,omitempty"`         // CLM05-1
+	FacilityCodeQualifier  string       `json:"facility_code_qualifier,omitempty"`  // CLM05-2: B
+	FrequencyCode          string       `json:"frequency_code,omitempty"`           // CLM05-3: 1 original, 7 replacement, 8 void
+	ProviderSignature      string       `json:"provider_signature,omitempty"`       // CLM06: Y, N
+	Assignment             string       `json:"assignment,omitempty"`               // CLM07: A, B, C
+	BenefitsAssignment     string       `json:"benefits_assignment,omitempty"`      // CLM08: Y, N, W
+	ReleaseOfInformation   string       `json:"release_of_information,omitempty"`   // CLM09: I, Y
+	PatientSignatureSource string       `json:"patient_signature_source,omitempty"` // CLM10: P
+	RelatedCauses          []string     `json:"related_causes,omitempty"`           // CLM11-1..3: AA auto accident, EM employment, OA other accident
+	AccidentState          string       `json:"accident_state,omitempty"`           // CLM11-4
+	AccidentCountry        string       `json:"accident_country,omitempty"`         // CLM11-5
+	SpecialProgram         string       `json:"special_program,omitempty"`          // CLM12
+	DelayReason            string       `json:"delay_reason,omitempty"`             // CLM20
+
+	Dates                []ClaimDate `json:"dates,omitempty"`                  // every DTP of the claim, in order
+	OnsetDate            Date        `json:"onset_date,omitempty"`             // DTP*431 onset of current illness
+	InitialTreatmentDate Date        `json:"initial_treatment_date,omitempty"` // DTP*454
+	LastSeenDate         Date        `json:"last_seen_date,omitempty"`         // DTP*304
+	AccidentDate         Date        `json:"accident_date,omitempty"`          // DTP*439
+	AdmissionDate        Date        `json:"admission_date,omitempty"`         // DTP*435
+	DischargeDate        Date        `json:"discharge_date,omitempty"`         // DTP*096
+
+	PatientPaid *money.Amount `json:"patient_paid,omitempty"` // AMT*F5
+
+	PriorAuthorization      string `json:"prior_authorization,omitempty"`        // REF*G1
+	Referral                string `json:"referral,omitempty"`                   // REF*9F
+	PayerClaimControlNumber string `json:"payer_claim_control_number,omitempty"` // REF*F8: original claim of a replacement or void
+	ClearinghouseClaimID    string `json:"clearinghouse_claim_id,omitempty"`     // REF*D9
+	Refs                    []Ref  `json:"refs,omitempty"`                       // other REF (EA medical record, ...)
+
+	Notes     []Note      `json:"notes,omitempty"`     // NTE
+	Diagnoses []Diagnosis `json:"diagnoses,omitempty"` // HI, in order: principal first
+
+	Referring       *Provider   `json:"referring,omitempty"`        // 2310A NM1*DN
+	Rendering       *Provider   `json:"rendering,omitempty"`        // 2310B NM1*82
+	ServiceFacility *Provider   `json:"service_facility,omitempty"` // 2310C NM1*77
+	OtherProviders  []*Provider `json:"other_providers,omitempty"`  // 2310A P3 and repeats, 2310D–F (DQ, PW, 45), ...
+
+	OtherSubscribers []*OtherSubscriber `json:"other_subscribers,omitempty"` // 2320/2330
+	Lines            []*ServiceLine     `json:"lines"`                       // 2400
+}
+
+// LineCharges returns the sum of the service line charges (SV102); in a
+// well-formed claim it equals TotalCharge (CLM02).
+func (c *Claim) LineCharges() money.Amount {
+	var t money.Amount
+	for _, l := range c.Lines {
+		t += l.Charge
+	}
+	return t
+}
+
+// PrincipalDiagnosis returns the code of the principal diagnosis (HI*ABK,
+// or BK in 4010), or "".
+func (c *Claim) PrincipalDiagnosis() string {
+	for _, d := range c.Diagnoses {
+		if d.Qualifier == "ABK" || d.Qualifier == "BK" {
+			return d.Code
+		}
+	}
+	return ""
+}
+
+// ClaimFile is a whole 837 file read into memory by ReadClaims.
+type ClaimFile struct {
+	Batches         []*ClaimBatch `json:"batches"`
+	Errors          []*Error      `json:"errors,omitempty"`
+	Warnings        []*Error      `json:"warnings,omitempty"`
+	TransactionSets int           `json:"transaction_sets"` // 837 transaction sets read
+}
+
+// ReadClaims reads every claim of r, grouped by transaction set. Use it for
+// small files and tools; stream large files with ClaimReader. Problems in
+// the data are listed in Errors; the error is non-nil only when the stream
+// could not be read (an I/O error).
+func ReadClaims(r io.Reader) (*ClaimFile, error) {
+	out := &ClaimFile{}
+	d := NewClaimReader(r)
+	d.onBatch = func(b *ClaimBatch) { out.Batches = append(out.Batches, b) }
+	var ioErr error
+	for {
+		c, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var xe *Error
+			if errors.As(err, &xe) {
+				out.Errors = append(out.Errors, xe)
+			} else if ioErr == nil {
+				ioErr = err
+			}
+			continue
+		}
+		c.Batch.Claims = append(c.Batch.Claims, c)
+	}
+	out.Warnings = d.Warnings()
+	out.TransactionSets = d.sets
+	return out, ioErr
+}
+
+// maxClaimErrors bounds the errors reported for one claim.
+const maxClaimErrors = 20
+
+// ClaimReader decodes 837P transaction sets from a stream, one claim at a
+// time: memory holds the claim being read and the loops above it, never the
+// claims already returned.
+//
+// Next returns each claim once its loop is complete. Problems come back as
+// *Error values from Next, in file order, and reading goes on:
+//
+//   - a value that cannot be converted (an amount, a date, a line number) or
+//     a required value that is missing (CLM01, CLM02, SV101, SV102) in a
+//     claim: the claim is skipped and each of its errors is returned
+//     (at most 20 per claim);
+//   - a bad value in the loops above the claims (a birth date): the error
+//     is returned and the value left empty; the claims are kept;
+//   - a transaction set that cannot be understood (CLM before any billing
+//     provider or subscriber HL, a subscriber HL before any billing
+//     provider): the error is returned and the rest of the set skipped;
+//   - a segment whose meaning would be ambiguous where it stands (CAS
+//     without SBR or SVD, N3 in a claim outside a provider loop, ...):
+//     ErrUnexpected, the segment is ignored and the claim kept;
+//   - envelope problems found by the Reader (counts, control numbers) are
+//     returned once, and a stream that ends early drops the claim it cuts.
+//
+// Segments the decoder does not model are skipped without error. At the end
+// Next returns io.EOF (also after an I/O error, which is returned first).
+type ClaimReader struct {
+	r        *Reader
+	queue    []claimItem
+	qhead    int
+	warnings []*Error
+	warned   map[string]bool
+	done     bool
+	sets     int
+	lastSeg  int // number of the last segment read
+	onBatch  func(*ClaimBatch)
+
+	gsVersion string
+	batch     *ClaimBatch
+	inSet     bool // inside an 837 transaction set
+	hasST03   bool
+	hdr       string // header NM1 loop: 41, 40 or ""
+
+	level     int // HL level: 0 none yet, 20, 22, 23; claimSkipLevel: unknown level
+	billing   *BillingProvider
+	billingHL string
+	sub       *Subscriber
+	subHL     string
+	payer     *Payer
+	patient   *Patient
+	hent      string    // entity of the open NM1 loop in the hierarchy
+	hprov     *Provider // its provider, for 85, 87, PE
+	skipped   []string  // IDs of the HLs skipped in this transaction set (bounded)
+
+	claim *Claim
+	cerrs []*Error
+	cprov *Provider // open 2310 loop
+	other *OtherSubscriber
+	osub  int       // open 2320/2330 part
+	oprov *Provider // open 2330C–I loop
+	line  *ServiceLine
+	lxSeg int
+	lxOff int64
+	lsub  int // open 2410/2420/2430 loop
+	lprov *Provider
+	ladj  *LineAdjudication
+}
+
+type claimItem struct {
+	c   *Claim
+	err error
+}
+
+const claimSkipLevel = -1
+
+// 2320/2330 parts.
+const (
+	claimOtherBody = iota
+	claimOtherInsured
+	claimOtherPayer
+	claimOtherProvider
+)
+
+// 2400 sub-loops.
+const (
+	claimLineNone = iota
+	claimLineDrug
+	claimLineProvider
+	claimLineAdjudication
+)
+
+// NewClaimReader returns a ClaimReader reading from r.
+func NewClaimReader(r io.Reader) *ClaimReader {
+	return &ClaimReader{r: NewReader(r), warned: map[string]bool{}}
+}
+
+// Reader returns the underlying segment reader (for its delimiters).
+func (d *ClaimReader) Reader() *Reader { return d.r }
+
+// Warnings returns the tolerated deviations found so far: the Reader's and
+// the decoder's, each kind once.
+func (d *ClaimReader) Warnings() []*Error {
+	return append(append([]*Error(nil), d.r.Warnings()...), d.warnings...)
+}
+
+// Next returns the next claim, or an error describing a problem (reading
+// may go on), or io.EOF at the end. See ClaimReader.
+func (d *ClaimReader) Next() (*Claim, error) {
+	for d.qhead == len(d.queue) {
+		if d.done {
+			return nil, io.EOF
+		}
+		d.step()
+	}
+	it := d.queue[d.qhead]
+	d.queue[d.qhead] = claimItem{}
+	d.qhead++
+	if d.qhead == len(d.queue) {
+		d.queue, d.qhead = d.queue[:0], 0
+	}
+	if it.err != nil {
+		return nil, it.err
+	}
+	return it.c, nil
+}
+
+func (d *ClaimReader) push(err error) { d.queue = append(d.queue, claimItem{err: err}) }
+
+func (d *ClaimReader) warn(s *Segment, elem int, detail string) {
+	if d.warned[detail] {
+		return
+	}
+	d.warned[detail] = true
+	d.warnings = append(d.warnings, errAt(s, elem, ErrTolerated, detail))
+}
+
+// step reads one segment and acts on it.
+func (d *ClaimReader) step() {
+	s, err := d.r.Next()
+	if s == nil {
+		if err != io.EOF {
+			d.push(err)
+		}
+		if err == io.EOF || !errors.Is(err, ErrTruncated) {
+			d.done = true
+		}
+		if d.claim != nil {
+			if err == io.EOF {
+				d.finishClaim()
+			} else {
+				d.dropClaim()
+			}
+		}
+		d.endSet()
+		return
+	}
+	if err != nil {
+		d.push(err)
+		if errors.Is(err, ErrSegmentID) {
+			return
+		}
+	}
+	d.lastSeg = s.Index
+	f := fieldReader{seg: s}
+	switch s.ID() {
+	case "ISA", "GS", "GE", "IEA":
+		if d.inSet {
+			d.push(errAt(s, 0, ErrEnvelope, "transaction set not closed by SE; claims read up to here are kept"))
+			d.finishClaim()
+			d.endSet()
+		}
+		if s.ID() == "GS" {
+			d.gsVersion = trimmed(s.Element(8))
+		}
+	case "ST":
+		d.finishClaim()
+		d.endSet()
+		d.startSet(s)
+	case "SE":
+		d.finishClaim()
+		d.endSet()
+	default:
+		if d.inSet {
+			d.body(s, &f)
+		}
+	}
+	d.route(f.errs)
+}
+
+// route sends conversion errors to the open claim, or returns them.
+func (d *ClaimReader) route(errs []*Error) {
+	for _, e := range errs {
+		if d.claim != nil {
+			if len(d.cerrs) < maxClaimErrors {
+				d.cerrs = append(d.cerrs, e)
+			}
+		} else {
+			d.push(e)
+		}
+	}
+}
+
+func (d *ClaimReader) startSet(s *Segment) {
+	if trimmed(s.Element(1)) != "837" {
+		d.push(errAt(s, 1, ErrUnexpected, "expected transaction set 837; transaction set skipped"))
+		return
+	}
+	d.sets++
+	b := &ClaimBatch{Segment: s.Index, Offset: s.Offset, Control: trimmed(s.Element(2)),
+		Implementation: trimmed(s.Element(3))}
+	d.hasST03 = b.Implementation != ""
+	if !d.hasST03 {
+		b.Implementation = d.gsVersion
+	}
+	d.batch, d.inSet, d.hdr = b, true, ""
+	if d.onBatch != nil {
+		d.onBatch(b)
+	}
+}
+
+// endSet closes the transaction set and forgets its loops.
+func (d *ClaimReader) endSet() {
+	d.batch, d.inSet, d.hdr = nil, false, ""
+	d.level, d.billing, d.billingHL, d.sub, d.subHL, d.payer, d.patient = 0, nil, "", nil, "", nil, nil
+	d.hent, d.hprov, d.skipped = "", nil, d.skipped[:0]
+}
+
+// abandon reports a transaction set that cannot be understood and skips the
+// rest of it.
+func (d *ClaimReader) abandon(s *Segment, detail string) {
+	d.push(errAt(s, 0, ErrUnexpected, detail+"; the rest of the transaction set is skipped"))
+	d.dropState()
+	d.endSet()
+}
+
+func (d *ClaimReader) dropState() {
+	d.claim, d.cerrs = nil, nil
+	d.cprov, d.other, d.osub, d.oprov = nil, nil, 0, nil
+	d.line, d.lsub, d.lprov, d.ladj = nil, 0, nil, nil
+}
+
+// dropClaim discards a claim the data ends in. The errors of its last
+// segment, which may be cut, are not reported.
+func (d *ClaimReader) dropClaim() {
+	c := d.claim
+	for _, e := range d.cerrs {
+		if e.Segment != d.lastSeg {
+			d.push(e)
+		}
+	}
+	d.push(&Error{Segment: c.Segment, Offset: c.Offset, ID: "CLM", Err: ErrTruncated,
+		Detail: "claim dropped: the data ends before its transaction set is closed"})
+	d.dropState()
+}
+
+// finishClaim completes the open claim and queues it (or its errors).
+func (d *ClaimReader) finishClaim() {
+	c := d.claim
+	if c == nil {
+		return
+	}
+	d.closeLine()
+	if len(c.Lines) == 0 && len(d.cerrs) == 0 {
+		d.cerrs = append(d.cerrs, &Error{Segment: c.Segment, Offset: c.Offset, ID: "CLM", Err: ErrMissing,
+			Detail: "claim has no service line (LX/SV1)"})
+	}
+	// Canonical order of the other 2310 providers: 2310A repeats first.
+	if n := len(c.OtherProviders); n > 1 {
+		ps := make([]*Provider, 0, n)
+		for _, p := range c.OtherProviders {
+			if claimReferringEntity(p.Entity) {
+				ps = append(ps, p)
+			}
+		}
+		for _, p := range c.OtherProviders {
+			if !claimReferringEntity(p.Entity) {
+				ps = append(ps, p)
+			}
+		}
+		c.OtherProviders = ps
+	}
+	if len(d.cerrs) > 0 {
+		for _, e := range d.cerrs {
+			d.push(e)
+		}
+	} else {
+		d.queue = append(d.queue, claimItem{c: c})
+	}
+	d.dropState()
+}
+
+func claimReferringEntity(e string) bool { return e == "DN" || e == "P3" }
+
+func (d *ClaimReader) closeLine() {
+	if l := d.line; l != nil && l.Segment == 0 {
+		d.cerrs = append(d.cerrs, &Error{Segment: d.lxSeg, Offset: d.lxOff, ID: "LX", Err: ErrMissing,
+			Detail: "service line has no SV1 segment"})
+	}
+	d.line, d.lsub, d.lprov, d.ladj = nil, 0, nil, nil
+}
+
+// body handles a segment inside an 837 transaction set.
+func (d *ClaimReader) body(s *Segment, f *fieldReader) {
+	switch s.ID() {
+	case "HL":
+		d.hl(s)
+		return
+	}
+	if d.level == claimSkipLevel {
+		return
+	}
+	if s.ID() == "CLM" {
+		d.clm(s, f)
+		return
+	}
+	if d.claim != nil {
+		d.inClaim(s, f)
+		return
+	}
+	if d.level == 0 {
+		d.inHeader(s, f)
+		return
+	}
+	d.inHierarchy(s, f)
+}
+
+// inHeader handles the segments before the first HL: BHT, 1000A, 1000B.
+func (d *ClaimReader) inHeader(s *Segment, f *fieldReader) {
+	b := d.batch
+	switch s.ID() {
+	case "BHT":
+		b.Purpose, b.Reference = trimmed(s.Element(2)), trimmed(s.Element(3))
+		b.Date = f.date(4)
+		b.Time, b.ClaimType = trimmed(s.Element(5)), trimmed(s.Element(6))
+	case "NM1":
+		switch claimCode(s.Element(1)) {
+		case "41":
+			b.Submitter, d.hdr = claimName(s), "41"
+		case "40":
+			b.Receiver, d.hdr = claimName(s), "40"
+		default:
+			d.hdr = ""
+		}
+	case "PER":
+		if d.hdr == "41" {
+			b.SubmitterContacts = append(b.SubmitterContacts, claimContact(s))
+		}
+	case "REF":
+		if claimCode(s.Element(1)) == "87" && !d.hasST03 {
+			if v := trimmed(s.Element(2)); v != "" {
+				b.Implementation = v
+			}
+		}
+	case "LX", "SV1":
+		d.push(errAt(s, 0, ErrUnexpected, s.ID()+" before any CLM; ignored"))
+	}
+}
+
+// hl opens a level of the hierarchy.
+func (d *ClaimReader) hl(s *Segment) {
+	d.finishClaim()
+	id, parent := trimmed(s.Element(1)), trimmed(s.Element(2))
+	d.hent, d.hprov = "", nil
+	if parent != "" && slices.Contains(d.skipped, parent) {
+		d.skipHL(id) // under a level already reported and skipped
+		return
+	}
+	switch claimCode(s.Element(3)) {
+	case "20":
+		d.billing = &BillingProvider{Provider: Provider{Name: Name{Entity: "85"}}}
+		d.billingHL, d.level = id, 20
+		d.sub, d.subHL, d.payer, d.patient = nil, "", nil, nil
+	case "22":
+		if d.billing == nil {
+			d.abandon(s, "subscriber HL (HL03 = 22) before any billing provider HL (HL03 = 20)")
+			return
+		}
+		if parent != d.billingHL {
+			d.warn(s, 2, "HL02 does not name the billing provider's HL; read under the last billing provider")
+		}
+		d.sub, d.subHL, d.level = &Subscriber{}, id, 22
+		d.payer, d.patient = nil, nil
+	case "23":
+		if d.sub == nil {
+			d.abandon(s, "patient HL (HL03 = 23) before any subscriber HL (HL03 = 22)")
+			return
+		}
+		if parent != d.subHL {
+			d.warn(s, 2, "HL02 does not name the subscriber's HL; read under the last subscriber")
+		}
+		d.patient, d.level = &Patient{}, 23
+	default:
+		d.push(errAt(s, 3, ErrInvalid, "expected hierarchical level code 20, 22 or 23; the level and the levels under it are skipped"))
+		d.skipHL(id)
+	}
+}
+
+func (d *ClaimReader) skipHL(id string) {
+	d.level = claimSkipLevel
+	if id != "" && len(d.skipped) < 64 && !slices.Contains(d.skipped, id) {
+		d.skipped = append(d.skipped, id)
+	}
+}
+
+// inHierarchy handles the segments of loops 2000A, 2000B, 2000C.
+func (d *ClaimReader) inHierarchy(s *Segment, f *fieldReader) {
+	switch s.ID() {
+	case "NM1":
+		ent := claimCode(s.Element(1))
+		d.hent, d.hprov = "", nil
+		switch {
+		case d.level == 20 && ent == "85":
+			p := &d.billing.Provider
+			p.Name = claimName(s)
+			p.NPI = claimNPI(&p.Name)
+			d.hent, d.hprov = ent, p
+		case d.level == 20 && (ent == "87" || ent == "PE"):
+			p := claimProvider(s)
+			if ent == "87" {
+				d.billing.PayTo = p
+			} else {
+				d.billing.PayToPlan = p
+			}
+			d.hent, d.hprov = ent, p
+		case d.level == 22 && ent == "IL":
+			claimInsuredName(&d.sub.Insured, s)
+			d.hent = ent
+		case d.level == 22 && ent == "PR":
+			d.payer = claimPayer(s)
+			d.hent = ent
+		case d.level == 23 && ent == "QC":
+			p := d.patient
+			p.LastName, p.FirstName, p.MiddleName = trimmed(s.Element(3)), trimmed(s.Element(4)), trimmed(s.Element(5))
+			p.Suffix = trimmed(s.Element(7))
+			d.hent = ent
+		}
+	case "N3", "N4":
+		if a := d.hierAddress(); a != nil {
+			claimAddress(a, s)
+		}
+	case "REF":
+		switch d.hent {
+		case "85", "87", "PE":
+			claimProviderRef(d.hprov, s)
+		case "IL":
+			d.sub.Refs = append(d.sub.Refs, claimRef(s))
+		case "PR":
+			d.payer.Refs = append(d.payer.Refs, claimRef(s))
+		case "QC":
+			d.patient.Refs = append(d.patient.Refs, claimRef(s))
+		}
+	case "PER":
+		if d.hprov != nil {
+			d.hprov.Contacts = append(d.hprov.Contacts, claimContact(s))
+		}
+	case "PRV":
+		if d.level == 20 {
+			d.billing.Taxonomy = trimmed(s.Element(3))
+		}
+	case "SBR":
+		if d.level == 22 {
+			d.sub.Coverage = claimCoverage(s)
+		}
+	case "PAT":
+		if d.level == 23 {
+			d.patient.Relationship = trimmed(s.Element(1))
+		}
+	case "DMG":
+		switch d.hent {
+		case "IL":
+			d.sub.BirthDate, d.sub.Gender = f.date(2), trimmed(s.Element(3))
+		case "QC":
+			d.patient.BirthDate, d.patient.Gender = f.date(2), trimmed(s.Element(3))
+		}
+	case "LX", "SV1":
+		d.push(errAt(s, 0, ErrUnexpected, s.ID()+" before any CLM; ignored"))
+	}
+}
+
+func (d *ClaimReader) hierAddress() **Address {
+	switch d.hent {
+	case "85", "87", "PE":
+		return &d.hprov.Address
+	case "IL":
+		return &d.sub.Address
+	case "PR":
+		return &d.payer.Address
+	case "QC":
+		return &d.patient.Address
+	}
+	return nil
+}
+
+// clm opens a claim (loop 2300).
+func (d *ClaimReader) clm(s *Segment, f *fieldReader) {
+	d.finishClaim()
+	switch {
+	case d.billing == nil:
+		d.abandon(s, "CLM before any billing provider HL (HL03 = 20)")
+		return
+	case d.sub == nil:
+		d.abandon(s, "CLM before any subscriber HL (HL03 = 22) under its billing provider")
+		return
+	}
+	c := &Claim{Segment: s.Index, Offset: s.Offset, Batch: d.batch, BillingProvider: d.billing,
+		Subscriber: d.sub, Payer: d.payer}
+	if d.level == 23 {
+		c.Patient = d.patient
+	}
+	d.claim = c
+	c.PatientControlNumber = trimmed(s.Element(1))
+	if c.PatientControlNumber == "" {
+		f.fail(1, ErrMissing, "expected CLM01 patient control number")
+	}
+	c.TotalCharge = f.amount(2, true)
+	c.PlaceOfService = claimComp(s, 5, 1)
+	c.FacilityCodeQualifier = claimComp(s, 5, 2)
+	c.FrequencyCode = claimComp(s, 5, 3)
+	c.ProviderSignature, c.Assignment = trimmed(s.Element(6)), trimmed(s.Element(7))
+	c.BenefitsAssignment, c.ReleaseOfInformation = trimmed(s.Element(8)), trimmed(s.Element(9))
+	c.PatientSignatureSource = trimmed(s.Element(10))
+	for j := 1; j <= 3; j++ {
+		if v := claimComp(s, 11, j); v != "" {
+			c.RelatedCauses = append(c.RelatedCauses, v)
+		}
+	}
+	c.AccidentState, c.AccidentCountry = claimComp(s, 11, 4), claimComp(s, 11, 5)
+	c.SpecialProgram, c.DelayReason = trimmed(s.Element(12)), trimmed(s.Element(20))
+}
+
+// inClaim hands a segment to the innermost open loop of the claim that takes it.
+func (d *ClaimReader) inClaim(s *Segment, f *fieldReader) {
+	switch s.ID() {
+	case "DTP", "REF", "AMT", "NTE", "HI", "NM1", "SBR", "LX", "SV1", "PRV", "N3", "N4", "PER",
+		"CAS", "OI", "SVD", "LIN", "CTP", "DMG", "PAT":
+	default:
+		return // not modelled
+	}
+	if d.line != nil {
+		if d.lsub != claimLineNone && d.lineSub(s, f) {
+			return
+		}
+		if d.lineLevel(s, f) {
+			return
+		}
+	}
+	if d.cprov != nil && claimProviderSeg(d.cprov, s) {
+		return
+	}
+	if d.other != nil && d.otherSeg(s, f) {
+		return
+	}
+	d.claimLevel(s, f)
+}
+
+// lineSub handles the segments of loops 2410, 2420 and 2430.
+func (d *ClaimReader) lineSub(s *Segment, f *fieldReader) bool {
+	switch d.lsub {
+	case claimLineDrug:
+		dr := d.line.Drug
+		switch s.ID() {
+		case "CTP":
+			dr.Quantity = f.quantity(4)
+			dr.Unit = claimComp(s, 5, 1)
+			return true
+		case "REF":
+			dr.Refs = append(dr.Refs, claimRef(s))
+			return true
+		}
+	case claimLineProvider:
+		return claimProviderSeg(d.lprov, s)
+	case claimLineAdjudication:
+		a := d.ladj
+		switch s.ID() {
+		case "CAS":
+			a.Adjustments = append(a.Adjustments, claimCAS(s, f)...)
+			return true
+		case "DTP":
+			if claimCode(s.Element(1)) == "573" {
+				a.AdjudicationDate = claimDTP(s, f).From
+				return true
+			}
+		case "AMT":
+			if claimCode(s.Element(1)) == "EAF" {
+				v := f.amount(2, true)
+				a.RemainingPatientLiability = &v
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lineLevel handles the segments of loop 2400.
+func (d *ClaimReader) lineLevel(s *Segment, f *fieldReader) bool {
+	l := d.line
+	switch s.ID() {
+	case "SV1":
+		if l.Segment != 0 {
+			d.warn(s, 0, "SV1 without its own LX; read as the next service line")
+			d.closeLine()
+			d.newLine(s, len(d.claim.Lines)+1)
+			l = d.line
+		}
+		d.sv1(l, s, f)
+	case "DTP":
+		dt := claimDTP(s, f)
+		l.Dates = append(l.Dates, dt)
+		if dt.Qualifier == "472" && l.ServiceFrom == "" {
+			l.ServiceFrom, l.ServiceTo = dt.From, dt.To
+		}
+	case "REF":
+		r := claimRef(s)
+		switch {
+		case r.Qualifier == "6R" && l.LineControlNumber == "" && r.Value != "":
+			l.LineControlNumber = r.Value
+		case r.Qualifier == "G1" && l.PriorAuthorization == "" && r.Value != "":
+			l.PriorAuthorization = r.Value
+		default:
+			l.Refs = append(l.Refs, r)
+		}
+	case "AMT":
+		l.Amounts = append(l.Amounts, Amount{Qualifier: claimCode(s.Element(1)), Amount: f.amount(2, true)})
+	case "NTE":
+		l.Notes = append(l.Notes, claimNote(s))
+	case "LIN":
+		l.Drug = &Drug{Qualifier: claimCode(s.Element(2)), Code: trimmed(s.Element(3))}
+		d.lsub = claimLineDrug
+		return true
+	case "NM1":
+		if !claimProviderEntity(claimCode(s.Element(1))) {
+			return false
+		}
+		p := claimProvider(s)
+		if p.Entity == "82" && l.Rendering == nil {
+			l.Rendering = p
+		} else {
+			l.OtherProviders = append(l.OtherProviders, p)
+		}
+		d.lsub, d.lprov = claimLineProvider, p
+		return true
+	case "SVD":
+		a := &LineAdjudication{PayerID: trimmed(s.Element(1)), Paid: f.amount(2, true),
+			Procedure: d.procedure(s, 3, f, false), PaidUnits: f.quantity(5), BundledLine: trimmed(s.Element(6))}
+		l.Adjudications = append(l.Adjudications, a)
+		d.lsub, d.ladj = claimLineAdjudication, a
+		return true
+	default:
+		return false
+	}
+	d.lsub, d.lprov, d.ladj = claimLineNone, nil, nil
+	return true
+}
+
+func (d *ClaimReader) newLine(s *Segment, n int) {
+	l := &ServiceLine{Number: n}
+	d.claim.Lines = append(d.claim.Lines, l)
+	d.line, d.lxSeg, d.lxOff = l, s.Index, s.Offset
+	d.lsub, d.lprov, d.ladj = claimLineNone, nil, nil
+	d.cprov, d.other, d.oprov = nil, nil, nil
+}
+
+func (d *ClaimReader) sv1(l *ServiceLine, s *Segment, f *fieldReader) {
+	l.Segment, l.Offset = s.Index, s.Offset
+	l.Procedure = d.procedure(s, 1, f, true)
+	l.Charge = f.amount(2, true)
+	l.UnitBasis = trimmed(s.Element(3))
+	l.Units = f.quantity(4)
+	l.PlaceOfService = trimmed(s.Element(5))
+	l.DiagnosisPointers = claimPointers(s, 7, f)
+	l.Emergency, l.EPSDT, l.FamilyPlanning = trimmed(s.Element(9)), trimmed(s.Element(11)), trimmed(s.Element(12))
+}
+
+// otherSeg handles the segments of loops 2320 and 2330.
+func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
+	o := d.other
+	switch d.osub {
+	case claimOtherInsured:
+		switch s.ID() {
+		case "N3", "N4":
+			claimAddress(&o.Insured.Address, s)
+			return true
+		case "REF":
+			o.Insured.Refs = append(o.Insured.Refs, claimRef(s))
+			return true
+		}
+	case claimOtherPayer:
+		switch s.ID() {
+		case "N3", "N4":
+			claimAddress(&o.Payer.Address, s)
+			return true
+		case "REF":
+			o.Payer.Refs = append(o.Payer.Refs, claimRef(s))
+			return true
+		case "DTP":
+			if claimCode(s.Element(1)) == "573" {
+				o.AdjudicationDate = claimDTP(s, f).From
+				return true
+			}
+		}
+	case claimOtherProvider:
+		if claimProviderSeg(d.oprov, s) {
+			return true
+		}
+	}
+	switch s.ID() {
+	case "CAS":
+		o.Adjustments = append(o.Adjustments, claimCAS(s, f)...)
+	case "AMT":
+		var dst **money.Amount
+		switch claimCode(s.Element(1)) {
+		case "D":
+			dst = &o.PayerPaid
+		case "A8":
+			dst = &o.NonCovered
+		case "EAF":
+			dst = &o.RemainingPatientLiability
+		default:
+			return false
+		}
+		v := f.amount(2, true)
+		if *dst == nil {
+			*dst = &v
+		}
+	case "OI":
+		o.BenefitsAssignment, o.PatientSignatureSource = trimmed(s.Element(3)), trimmed(s.Element(4))
+		o.ReleaseOfInformation = trimmed(s.Element(6))
+	case "NM1":
+		switch ent := claimCode(s.Element(1)); {
+		case ent == "IL":
+			o.Insured = &Insured{}
+			claimInsuredName(o.Insured, s)
+			d.osub = claimOtherInsured
+		case ent == "PR":
+			o.Payer = claimPayer(s)
+			d.osub = claimOtherPayer
+		case claimProviderEntity(ent):
+			p := claimProvider(s)
+			o.Providers = append(o.Providers, p)
+			d.osub, d.oprov = claimOtherProvider, p
+		default:
+			return false
+		}
+		return true
+	default:
+		return false
+	}
+	d.osub, d.oprov = claimOtherBody, nil
+	return true
+}
+
+// claimLevel handles the segments of loop 2300 itself.
+func (d *ClaimReader) claimLevel(s *Segment, f *fieldReader) {
+	c := d.claim
+	switch s.ID() {
+	case "DTP":
+		dt := claimDTP(s, f)
+		c.Dates = append(c.Dates, dt)
+		var named *Date
+		switch dt.Qualifier {
+		case "431":
+			named = &c.OnsetDate
+		case "454":
+			named = &c.InitialTreatmentDate
+		case "304":
+			named = &c.LastSeenDate
+		case "439":
+			named = &c.AccidentDate
+		case "435":
+			named = &c.AdmissionDate
+		case "096":
+			named = &c.DischargeDate
+		}
+		if named != nil && *named == "" {
+			*named = dt.From
+		}
+	case "REF":
+		r := claimRef(s)
+		var named *string
+		switch r.Qualifier {
+		case "G1":
+			named = &c.PriorAuthorization
+		case "9F":
+			named = &c.Referral
+		case "F8":
+			named = &c.PayerClaimControlNumber
+		case "D9":
+			named = &c.ClearinghouseClaimID
+		}
+		if named != nil && *named == "" && r.Value != "" {
+			*named = r.Value
+		} else {
+			c.Refs = append(c.Refs, r)
+		}
+	case "AMT":
+		if claimCode(s.Element(1)) == "F5" && c.PatientPaid == nil {
+			v := f.amount(2, true)
+			c.PatientPaid = &v
+		}
+	case "NTE":
+		c.Notes = append(c.Notes, claimNote(s))
+	case "HI":
+		d.hi(s, f)
+	case "NM1":
+		ent := claimCode(s.Element(1))
+		if !claimProviderEntity(ent) {
+			d.push(errAt(s, 1, ErrUnexpected, "NM1 of this entity outside loops 2320/2330; ignored"))
+			return
+		}
+		p := claimProvider(s)
+		switch {
+		case ent == "DN" && c.Referring == nil:
+			c.Referring = p
+		case ent == "82" && c.Rendering == nil:
+			c.Rendering = p
+		case ent == "77" && c.ServiceFacility == nil:
+			c.ServiceFacility = p
+		default:
+			c.OtherProviders = append(c.OtherProviders, p)
+		}
+		d.cprov, d.other, d.oprov = p, nil, nil
+		return
+	case "SBR":
+		d.closeLine()
+		o := &OtherSubscriber{Coverage: claimCoverage(s)}
+		c.OtherSubscribers = append(c.OtherSubscribers, o)
+		d.cprov, d.other, d.osub, d.oprov = nil, o, claimOtherBody, nil
+		return
+	case "LX":
+		d.closeLine()
+		n := len(c.Lines) + 1
+		if v := bytes.TrimSpace(s.Element(1)); len(v) == 0 {
+			d.warn(s, 1, "LX01 empty; the line is numbered by its position")
+		} else if x, ok := atoi(v); ok && x > 0 {
+			n = x
+		} else {
+			f.fail(1, ErrInvalid, "expected a line number from 1")
+		}
+		d.newLine(s, n)
+		return
+	case "SV1":
+		d.warn(s, 0, "SV1 without LX; read as the next service line")
+		d.closeLine()
+		d.newLine(s, len(c.Lines)+1)
+		d.sv1(d.line, s, f)
+		return
+	case "PER":
+		// 2300 has no contact; nothing to keep.
+	default: // PRV, N3, N4, CAS, OI, SVD, LIN, CTP, DMG, PAT
+		d.push(errAt(s, 0, ErrUnexpected, s.ID()+" outside the loop it belongs to; ignored"))
+		return
+	}
+	d.cprov, d.other, d.oprov = nil, nil, nil
+}
+
+// hi reads the diagnosis composites of an HI segment.
+func (d *ClaimReader) hi(s *Segment, f *fieldReader) {
+	sep := s.delim.Component
+	n := s.Len()
+	for i := 1; i <= n && len(f.errs) < maxClaimErrors; i++ {
+		e := bytes.TrimSpace(s.Element(i))
+		if len(e) == 0 {
+			continue
+		}
+		if bytes.IndexByte(e, sep) < 0 {
+			next := bytes.TrimSpace(s.Element(i + 1))
+			if claimDiagnosisQualifier(e) && len(next) > 0 && bytes.IndexByte(next, sep) < 0 {
+				d.warn(s, i, "HI qualifier and code in separate elements; read as one composite")
+				d.claim.Diagnoses = append(d.claim.Diagnoses, Diagnosis{Qualifier: claimCode(e), Code: string(next)})
+				i++
+				continue
+			}
+			f.fail(i, ErrInvalid, "expected a composite of diagnosis qualifier and code")
+			continue
+		}
+		q, code := bytes.TrimSpace(nthField(e, sep, 1)), bytes.TrimSpace(nthField(e, sep, 2))
+		switch {
+		case len(q) == 0:
+			f.errs = append(f.errs, &Error{Segment: s.Index, Offset: s.Offset, ID: s.ID(), Element: i, Component: 1,
+				Err: ErrMissing, Detail: "expected a diagnosis code list qualifier"})
+		case len(code) == 0:
+			f.errs = append(f.errs, &Error{Segment: s.Index, Offset: s.Offset, ID: s.ID(), Element: i, Component: 2,
+				Err: ErrMissing, Detail: "expected a diagnosis code"})
+		default:
+			d.claim.Diagnoses = append(d.claim.Diagnoses, Diagnosis{Qualifier: claimCode(q), Code: string(code)})
+		}
+	}
+}
+
+func claimDiagnosisQualifier(q []byte) bool {
+	switch string(q) {
+	case "ABK", "ABF", "BK", "BF", "ABJ", "BJ", "ABN", "BN", "APR", "PR", "BP", "BO", "BG":
+		return true
+	}
+	return false
+}
+
+// procedure reads a composite medical procedure identifier (SV101, SVD03),
+// tolerating a composite written with another separator than ISA16's.
+func (d *ClaimReader) procedure(s *Segment, i int, f *fieldReader, required bool) Procedure {
+	e := bytes.TrimSpace(s.Element(i))
+	sep := s.delim.Component
+	if bytes.IndexByte(e, sep) < 0 && len(e) >= 4 && isAlnum(e[0]) && isAlnum(e[1]) && !isAlnum(e[2]) &&
+		!isSpace(e[2]) && e[2] != '-' && e[2] != '.' && e[2] != '/' {
+		sep = e[2]
+		d.warn(s, i, "composite uses a component separator other than the one ISA16 declares")
+	}
+	var p Procedure
+	for j := 1; j <= 7; j++ {
+		v := nthField(e, sep, j)
+		if v == nil {
+			break
+		}
+		v = bytes.TrimSpace(v)
+		switch j {
+		case 1:
+			p.Qualifier = claimCode(v)
+		case 2:
+			p.Code = string(v)
+		case 7:
+			p.Description = string(v)
+		default:
+			if len(v) > 0 {
+				p.Modifiers = append(p.Modifiers, claimCode(v))
+			}
+		}
+	}
+	if required && (p.Qualifier == "" || p.Code == "") {
+		comp := 1
+		if p.Qualifier != "" {
+			comp = 2
+		}
+		f.errs = append(f.errs, &Error{Segment: s.Index, Offset: s.Offset, ID: s.ID(), Element: i, Component: comp,
+			Err: ErrMissing, Detail: "expected a composite of procedure qualifier and code"})
+	}
+	return p
+}
+
+// claimPointers reads SV107: 1 to 4 diagnosis pointers.
+func claimPointers(s *Segment, i int, f *fieldReader) []int {
+	e := s.Element(i)
+	if len(bytes.TrimSpace(e)) == 0 {
+		return nil
+	}
+	var out []int
+	sep := s.delim.Component
+	for j := 1; e != nil && len(f.errs) < maxClaimErrors; j++ {
+		v := e
+		if k := bytes.IndexByte(e, sep); k >= 0 {
+			v, e = e[:k], e[k+1:]
+		} else {
+			e = nil
+		}
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 {
+			continue
+		}
+		n, ok := atoi(v)
+		if !ok || n < 1 || n > 12 {
+			f.errs = append(f.errs, &Error{Segment: s.Index, Offset: s.Offset, ID: s.ID(), Element: i, Component: j,
+				Err: ErrInvalid, Detail: "expected a diagnosis pointer from 1 to 12"})
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// claimCAS reads the six group/reason/amount/quantity triplets of a CAS segment.
+func claimCAS(s *Segment, f *fieldReader) []Adjustment {
+	group := trimmed(s.Element(1))
+	if group == "" {
+		f.fail(1, ErrMissing, "expected a claim adjustment group code")
+	}
+	var out []Adjustment
+	for k := 0; k < 6; k++ {
+		ri, ai, qi := 2+3*k, 3+3*k, 4+3*k
+		reason := bytes.TrimSpace(s.Element(ri))
+		if len(reason) == 0 && len(bytes.TrimSpace(s.Element(ai))) == 0 {
+			continue
+		}
+		if len(reason) == 0 {
+			f.fail(ri, ErrMissing, "expected a claim adjustment reason code")
+		}
+		a := Adjustment{Group: group, Reason: claimCode(reason), Amount: f.amount(ai, true),
+			Segment: s.Index, Position: k + 1}
+		if len(bytes.TrimSpace(s.Element(qi))) > 0 {
+			q := f.quantity(qi)
+			a.Quantity = &q
+		}
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		f.fail(2, ErrMissing, "expected at least one adjustment reason and amount")
+	}
+	return out
+}
+
+// claimDTP reads a DTP segment: D8 date, RD8 range or DT date-time.
+func claimDTP(s *Segment, f *fieldReader) ClaimDate {
+	dt := ClaimDate{Qualifier: claimCode(s.Element(1))}
+	v := bytes.TrimSpace(s.Element(3))
+	if len(v) == 0 {
+		f.fail(3, ErrMissing, "expected a date")
+		return dt
+	}
+	if len(v) >= 12 && trimmed(s.Element(2)) == "DT" {
+		v = v[:8]
+	}
+	if j := bytes.IndexByte(v, '-'); j > 0 {
+		a, ok1 := parseDate(v[:j])
+		b, ok2 := parseDate(v[j+1:])
+		if !ok1 || !ok2 || b < a {
+			f.fail(3, ErrInvalid, "expected a date range CCYYMMDD-CCYYMMDD")
+			return dt
+		}
+		dt.From, dt.To = a, b
+		return dt
+	}
+	a, ok := parseDate(v)
+	if !ok {
+		f.fail(3, ErrInvalid, "expected a date CCYYMMDD")
+		return dt
+	}
+	dt.From, dt.To = a, a
+	return dt
+}
+
+// claimProviderEntity reports whether an NM1 entity code names a provider
+// loop in a claim (not the subscriber, patient, payer, submitter or receiver).
+func claimProviderEntity(e string) bool {
+	switch e {
+	case "IL", "QC", "PR", "41", "40", "":
+		return false
+	}
+	return true
+}
+
+// claimProviderSeg adds a PRV, N3, N4, REF or PER segment to provider p.
+func claimProviderSeg(p *Provider, s *Segment) bool {
+	switch s.ID() {
+	case "PRV":
+		p.Taxonomy = trimmed(s.Element(3))
+	case "N3", "N4":
+		claimAddress(&p.Address, s)
+	case "REF":
+		claimProviderRef(p, s)
+	case "PER":
+		p.Contacts = append(p.Contacts, claimContact(s))
+	default:
+		return false
+	}
+	return true
+}
+
+func claimProviderRef(p *Provider, s *Segment) {
+	r := claimRef(s)
+	switch {
+	case r.Qualifier == "EI" && p.TIN == "" && r.Value != "":
+		p.TIN = r.Value
+	case r.Qualifier == "SY" && p.SSN == "" && r.Value != "":
+		p.SSN = r.Value
+	default:
+		p.Refs = append(p.Refs, r)
+	}
+}
+
+func claimName(s *Segment) Name {
+	return Name{Entity: claimCode(s.Element(1)), Type: claimCode(s.Element(2)), Last: trimmed(s.Element(3)),
+		First: trimmed(s.Element(4)), Middle: trimmed(s.Element(5)), Suffix: trimmed(s.Element(7)),
+		IDQualifier: claimCode(s.Element(8)), ID: trimmed(s.Element(9))}
+}
+
+func claimNPI(n *Name) string {
+	if n.IDQualifier == "XX" {
+		return n.ID
+	}
+	return ""
+}
+
+func claimProvider(s *Segment) *Provider {
+	p := &Provider{Name: claimName(s)}
+	p.NPI = claimNPI(&p.Name)
+	return p
+}
+
+func claimInsuredName(in *Insured, s *Segment) {
+	in.EntityType = claimCode(s.Element(2))
+	in.LastName, in.FirstName, in.MiddleName = trimmed(s.Element(3)), trimmed(s.Element(4)), trimmed(s.Element(5))
+	in.Suffix = trimmed(s.Element(7))
+	in.MemberIDQualifier, in.MemberID = claimCode(s.Element(8)), trimmed(s.Element(9))
+}
+
+func claimPayer(s *Segment) *Payer {
+	return &Payer{Name: trimmed(s.Element(3)), IDQualifier: claimCode(s.Element(8)), PayerID: trimmed(s.Element(9))}
+}
+
+func claimCoverage(s *Segment) Coverage {
+	return Coverage{Responsibility: claimCode(s.Element(1)), Relationship: claimCode(s.Element(2)),
+		GroupNumber: trimmed(s.Element(3)), GroupName: trimmed(s.Element(4)),
+		InsuranceType: claimCode(s.Element(5)), FilingIndicator: claimCode(s.Element(9))}
+}
+
+// claimAddress applies an N3 or N4 segment to *a, creating the address.
+func claimAddress(a **Address, s *Segment) {
+	if *a == nil {
+		*a = &Address{}
+	}
+	ad := *a
+	if s.ID() == "N3" {
+		ad.Lines = append(ad.Lines[:0], trimmed(s.Element(1)))
+		if l2 := trimmed(s.Element(2)); l2 != "" {
+			ad.Lines = append(ad.Lines, l2)
+		}
+		return
+	}
+	ad.City, ad.State = trimmed(s.Element(1)), trimmed(s.Element(2))
+	ad.PostalCode, ad.Country = trimmed(s.Element(3)), trimmed(s.Element(4))
+}
+
+func claimRef(s *Segment) Ref {
+	return Ref{Qualifier: claimCode(s.Element(1)), Value: trimmed(s.Element(2))}
+}
+
+func claimNote(s *Segment) Note {
+	return Note{Code: claimCode(s.Element(1)), Text: trimmed(s.Element(2))}
+}
+
+func claimContact(s *Segment) Contact {
+	c := Contact{Function: claimCode(s.Element(1)), Name: trimmed(s.Element(2))}
+	for i := 3; i <= 7; i += 2 {
+		q := claimCode(s.Element(i))
+		if q == "" {
+			break
+		}
+		c.Numbers = append(c.Numbers, Ref{Qualifier: q, Value: trimmed(s.Element(i + 1))})
+	}
+	return c
+}
+
+// claimComp returns component j of element i, trimmed, as a string.
+func claimComp(s *Segment, i, j int) string {
+	return claimCode(bytes.TrimSpace(s.Component(i, j)))
+}
+
+// claimCodes interns the short codes of 837 elements so that keeping them
+// does not allocate.
+var claimCodes = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range []string{
+		"1", "2", "3", "4", "5", "6", "7", "8", "9", "11", "12", "13", "14", "15", "16", "18", "19", "20", "21",
+		"22", "23", "24", "25", "31", "39", "40", "41", "46", "53", "57", "59", "85", "87", "91", "01",
+		"A", "B", "C", "D", "F", "I", "M", "N", "P", "S", "T", "U", "W", "Y",
+		"AA", "EM", "OA", "AP", "CH", "RP", "CI", "MB", "MA", "MC", "BL", "HM", "ZZ", "CH", "G8",
+		"IL", "QC", "PR", "DN", "P3", "82", "77", "DQ", "DK", "QB", "PW", "45", "PE", "XX", "MI", "II", "PI", "XV",
+		"EI", "SY", "G1", "G2", "9F", "F8", "D9", "EA", "6R", "1G", "LU", "0B", "2U", "FY", "NF", "Y4", "XZ", "VY",
+		"IC", "TE", "EX", "EM", "FX", "UR", "ADD", "CER", "DCP", "TPO",
+		"472", "431", "454", "304", "439", "435", "096", "573", "484", "455", "471", "738", "739", "011", "090", "091",
+		"ABK", "ABF", "BK", "BF", "BP", "BO", "BG", "HC", "ER", "WK", "IV", "N4", "UN", "MJ", "ML", "GR", "ME", "F2",
+		"CO", "CR", "50", "RT", "LT", "59", "26", "TC", "XS", "XU", "GA", "GZ", "KX", "QK", "QS",
+		"F4", "F5", "A8", "EAF",
+	} {
+		m[c] = c
+	}
+	return m
+}()
+
+// claimCode returns b without surrounding spaces as a string, without
+// allocating for common codes.
+func claimCode(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return ""
+	}
+	if c, ok := claimCodes[string(b)]; ok {
+		return c
+	}
+	return string(b)
+}
