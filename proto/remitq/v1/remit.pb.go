@@ -455,9 +455,11 @@ func (x *ProviderAdjustment) GetPayment() *Payment {
 	return nil
 }
 
-// ClaimPayment summarises one claim payment loop (CLP, loop 2100): subject
-// remit.v1.claim.<practice>, Nats-Msg-Id "<file_sha256>:<segment_index>:clp".
-// It lets a consumer know how many line messages of the claim to expect.
+// ClaimPayment is one whole claim payment loop (CLP, loop 2100) with all its
+// service lines: subject remit.v1.claim.<practice>, Nats-Msg-Id
+// "<file_sha256>:<segment_index>:clp". The matcher consumes these, because
+// lines with the same code and date can only be told apart with the whole
+// claim in view; the per-line messages serve consumers that want lines.
 type ClaimPayment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Where the claim came from; segment_index is the CLP segment.
@@ -472,7 +474,10 @@ type ClaimPayment struct {
 	Payment *Payment `protobuf:"bytes,5,opt,name=payment,proto3" json:"payment,omitempty"`
 	// Number of SVC segments in the claim; 0 when the claim is paid at claim
 	// level only (one ServiceLinePayment with claim_level_only then follows).
-	LineCount     int32 `protobuf:"varint,6,opt,name=line_count,json=lineCount,proto3" json:"line_count,omitempty"`
+	LineCount int32 `protobuf:"varint,6,opt,name=line_count,json=lineCount,proto3" json:"line_count,omitempty"`
+	// The service lines (SVC loops 2110) in file order, each with the SVC
+	// segment index that keys its ServiceLinePayment.
+	Lines         []*ClaimLine `protobuf:"bytes,7,rep,name=lines,proto3" json:"lines,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -549,6 +554,68 @@ func (x *ClaimPayment) GetLineCount() int32 {
 	return 0
 }
 
+func (x *ClaimPayment) GetLines() []*ClaimLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+// ClaimLine is a service line inside a ClaimPayment, with its position.
+type ClaimLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1-based index of the SVC segment in the file.
+	SegmentIndex int32 `protobuf:"varint,1,opt,name=segment_index,json=segmentIndex,proto3" json:"segment_index,omitempty"`
+	// The line as in ServiceLinePayment.line.
+	Line          *ServiceLine `protobuf:"bytes,2,opt,name=line,proto3" json:"line,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimLine) Reset() {
+	*x = ClaimLine{}
+	mi := &file_remitq_v1_remit_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimLine) ProtoMessage() {}
+
+func (x *ClaimLine) ProtoReflect() protoreflect.Message {
+	mi := &file_remitq_v1_remit_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimLine.ProtoReflect.Descriptor instead.
+func (*ClaimLine) Descriptor() ([]byte, []int) {
+	return file_remitq_v1_remit_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ClaimLine) GetSegmentIndex() int32 {
+	if x != nil {
+		return x.SegmentIndex
+	}
+	return 0
+}
+
+func (x *ClaimLine) GetLine() *ServiceLine {
+	if x != nil {
+		return x.Line
+	}
+	return nil
+}
+
 var File_remitq_v1_remit_proto protoreflect.FileDescriptor
 
 const file_remitq_v1_remit_proto_rawDesc = "" +
@@ -600,7 +667,7 @@ const file_remitq_v1_remit_proto_rawDesc = "" +
 	"\x05payer\x18\b \x01(\v2\x10.remitq.v1.PayerR\x05payer\x12&\n" +
 	"\x05payee\x18\t \x01(\v2\x10.remitq.v1.PayeeR\x05payee\x12,\n" +
 	"\apayment\x18\n" +
-	" \x01(\v2\x12.remitq.v1.PaymentR\apayment\"\x81\x02\n" +
+	" \x01(\v2\x12.remitq.v1.PaymentR\apayment\"\xad\x02\n" +
 	"\fClaimPayment\x12,\n" +
 	"\x06source\x18\x01 \x01(\v2\x14.remitq.v1.SourceRefR\x06source\x12&\n" +
 	"\x05claim\x18\x02 \x01(\v2\x10.remitq.v1.ClaimR\x05claim\x12&\n" +
@@ -608,7 +675,11 @@ const file_remitq_v1_remit_proto_rawDesc = "" +
 	"\x05payee\x18\x04 \x01(\v2\x10.remitq.v1.PayeeR\x05payee\x12,\n" +
 	"\apayment\x18\x05 \x01(\v2\x12.remitq.v1.PaymentR\apayment\x12\x1d\n" +
 	"\n" +
-	"line_count\x18\x06 \x01(\x05R\tlineCountB3Z1github.com/remitq/remitq/proto/remitq/v1;remitqv1b\x06proto3"
+	"line_count\x18\x06 \x01(\x05R\tlineCount\x12*\n" +
+	"\x05lines\x18\a \x03(\v2\x14.remitq.v1.ClaimLineR\x05lines\"\\\n" +
+	"\tClaimLine\x12#\n" +
+	"\rsegment_index\x18\x01 \x01(\x05R\fsegmentIndex\x12*\n" +
+	"\x04line\x18\x02 \x01(\v2\x16.remitq.v1.ServiceLineR\x04lineB3Z1github.com/remitq/remitq/proto/remitq/v1;remitqv1b\x06proto3"
 
 var (
 	file_remitq_v1_remit_proto_rawDescOnce sync.Once
@@ -622,50 +693,53 @@ func file_remitq_v1_remit_proto_rawDescGZIP() []byte {
 	return file_remitq_v1_remit_proto_rawDescData
 }
 
-var file_remitq_v1_remit_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_remitq_v1_remit_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_remitq_v1_remit_proto_goTypes = []any{
 	(*ServiceLine)(nil),        // 0: remitq.v1.ServiceLine
 	(*ServiceLinePayment)(nil), // 1: remitq.v1.ServiceLinePayment
 	(*ProviderAdjustment)(nil), // 2: remitq.v1.ProviderAdjustment
 	(*ClaimPayment)(nil),       // 3: remitq.v1.ClaimPayment
-	(*Procedure)(nil),          // 4: remitq.v1.Procedure
-	(*Reference)(nil),          // 5: remitq.v1.Reference
-	(*Amount)(nil),             // 6: remitq.v1.Amount
-	(*Adjustment)(nil),         // 7: remitq.v1.Adjustment
-	(*RemarkCode)(nil),         // 8: remitq.v1.RemarkCode
-	(*SourceRef)(nil),          // 9: remitq.v1.SourceRef
-	(*Claim)(nil),              // 10: remitq.v1.Claim
-	(*Payer)(nil),              // 11: remitq.v1.Payer
-	(*Payee)(nil),              // 12: remitq.v1.Payee
-	(*Payment)(nil),            // 13: remitq.v1.Payment
+	(*ClaimLine)(nil),          // 4: remitq.v1.ClaimLine
+	(*Procedure)(nil),          // 5: remitq.v1.Procedure
+	(*Reference)(nil),          // 6: remitq.v1.Reference
+	(*Amount)(nil),             // 7: remitq.v1.Amount
+	(*Adjustment)(nil),         // 8: remitq.v1.Adjustment
+	(*RemarkCode)(nil),         // 9: remitq.v1.RemarkCode
+	(*SourceRef)(nil),          // 10: remitq.v1.SourceRef
+	(*Claim)(nil),              // 11: remitq.v1.Claim
+	(*Payer)(nil),              // 12: remitq.v1.Payer
+	(*Payee)(nil),              // 13: remitq.v1.Payee
+	(*Payment)(nil),            // 14: remitq.v1.Payment
 }
 var file_remitq_v1_remit_proto_depIdxs = []int32{
-	4,  // 0: remitq.v1.ServiceLine.procedure:type_name -> remitq.v1.Procedure
-	4,  // 1: remitq.v1.ServiceLine.original_procedure:type_name -> remitq.v1.Procedure
-	5,  // 2: remitq.v1.ServiceLine.references:type_name -> remitq.v1.Reference
-	6,  // 3: remitq.v1.ServiceLine.amounts:type_name -> remitq.v1.Amount
-	7,  // 4: remitq.v1.ServiceLine.adjustments:type_name -> remitq.v1.Adjustment
-	8,  // 5: remitq.v1.ServiceLine.remark_codes:type_name -> remitq.v1.RemarkCode
-	9,  // 6: remitq.v1.ServiceLinePayment.source:type_name -> remitq.v1.SourceRef
-	10, // 7: remitq.v1.ServiceLinePayment.claim:type_name -> remitq.v1.Claim
-	11, // 8: remitq.v1.ServiceLinePayment.payer:type_name -> remitq.v1.Payer
-	12, // 9: remitq.v1.ServiceLinePayment.payee:type_name -> remitq.v1.Payee
-	13, // 10: remitq.v1.ServiceLinePayment.payment:type_name -> remitq.v1.Payment
+	5,  // 0: remitq.v1.ServiceLine.procedure:type_name -> remitq.v1.Procedure
+	5,  // 1: remitq.v1.ServiceLine.original_procedure:type_name -> remitq.v1.Procedure
+	6,  // 2: remitq.v1.ServiceLine.references:type_name -> remitq.v1.Reference
+	7,  // 3: remitq.v1.ServiceLine.amounts:type_name -> remitq.v1.Amount
+	8,  // 4: remitq.v1.ServiceLine.adjustments:type_name -> remitq.v1.Adjustment
+	9,  // 5: remitq.v1.ServiceLine.remark_codes:type_name -> remitq.v1.RemarkCode
+	10, // 6: remitq.v1.ServiceLinePayment.source:type_name -> remitq.v1.SourceRef
+	11, // 7: remitq.v1.ServiceLinePayment.claim:type_name -> remitq.v1.Claim
+	12, // 8: remitq.v1.ServiceLinePayment.payer:type_name -> remitq.v1.Payer
+	13, // 9: remitq.v1.ServiceLinePayment.payee:type_name -> remitq.v1.Payee
+	14, // 10: remitq.v1.ServiceLinePayment.payment:type_name -> remitq.v1.Payment
 	0,  // 11: remitq.v1.ServiceLinePayment.line:type_name -> remitq.v1.ServiceLine
-	9,  // 12: remitq.v1.ProviderAdjustment.source:type_name -> remitq.v1.SourceRef
-	11, // 13: remitq.v1.ProviderAdjustment.payer:type_name -> remitq.v1.Payer
-	12, // 14: remitq.v1.ProviderAdjustment.payee:type_name -> remitq.v1.Payee
-	13, // 15: remitq.v1.ProviderAdjustment.payment:type_name -> remitq.v1.Payment
-	9,  // 16: remitq.v1.ClaimPayment.source:type_name -> remitq.v1.SourceRef
-	10, // 17: remitq.v1.ClaimPayment.claim:type_name -> remitq.v1.Claim
-	11, // 18: remitq.v1.ClaimPayment.payer:type_name -> remitq.v1.Payer
-	12, // 19: remitq.v1.ClaimPayment.payee:type_name -> remitq.v1.Payee
-	13, // 20: remitq.v1.ClaimPayment.payment:type_name -> remitq.v1.Payment
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	10, // 12: remitq.v1.ProviderAdjustment.source:type_name -> remitq.v1.SourceRef
+	12, // 13: remitq.v1.ProviderAdjustment.payer:type_name -> remitq.v1.Payer
+	13, // 14: remitq.v1.ProviderAdjustment.payee:type_name -> remitq.v1.Payee
+	14, // 15: remitq.v1.ProviderAdjustment.payment:type_name -> remitq.v1.Payment
+	10, // 16: remitq.v1.ClaimPayment.source:type_name -> remitq.v1.SourceRef
+	11, // 17: remitq.v1.ClaimPayment.claim:type_name -> remitq.v1.Claim
+	12, // 18: remitq.v1.ClaimPayment.payer:type_name -> remitq.v1.Payer
+	13, // 19: remitq.v1.ClaimPayment.payee:type_name -> remitq.v1.Payee
+	14, // 20: remitq.v1.ClaimPayment.payment:type_name -> remitq.v1.Payment
+	4,  // 21: remitq.v1.ClaimPayment.lines:type_name -> remitq.v1.ClaimLine
+	0,  // 22: remitq.v1.ClaimLine.line:type_name -> remitq.v1.ServiceLine
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_remitq_v1_remit_proto_init() }
@@ -681,7 +755,7 @@ func file_remitq_v1_remit_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_remitq_v1_remit_proto_rawDesc), len(file_remitq_v1_remit_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,420 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jmoiron/sqlx"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/x12"
+)
+
+// File statuses stored in remittance_files.status.
+const (
+	// StatusIngested: parsed rows stored and queued for publishing.
+	StatusIngested = "ingested"
+	// StatusQuarantined: the file has errors; only the file, its raw bytes
+	// and its errors are stored.
+	StatusQuarantined = "quarantined"
+	// StatusUnknownPayee: the file is sound but a payee is not a registered
+	// practice; it is ingested by RetryUnknownPayees once the practice exists.
+	StatusUnknownPayee = "unknown_payee"
+)
+
+// Problem is an error or warning found in a file: its position and what is
+// wrong, never an element value.
+type Problem struct {
+	Segment int    `json:"segment"`
+	Offset  int64  `json:"offset"`
+	ID      string `json:"id"`
+	Message string `json:"message"`
+}
+
+// Result is what Ingest reports for one file.
+type Result struct {
+	FileID          int64        `json:"file_id"`
+	SHA256          string       `json:"sha256"`
+	Filename        string       `json:"filename"`
+	Status          string       `json:"status"`
+	Duplicate       bool         `json:"duplicate"` // the same bytes were received before; nothing changed
+	TransactionSets int          `json:"transaction_sets"`
+	Claims          int          `json:"claims"`
+	ServiceLines    int          `json:"service_lines"`
+	TotalPaid       money.Amount `json:"total_paid"`
+	BPRAmount       money.Amount `json:"bpr_amount"`
+	Balanced        bool         `json:"balanced"`
+	Errors          []Problem    `json:"errors"`
+	Warnings        []Problem    `json:"warnings"`
+}
+
+// Ingester stores files. It is safe for concurrent use.
+type Ingester struct {
+	DB  *sqlx.DB
+	Log *zap.Logger
+	// Queued, when set, is signalled (without blocking) after a file with
+	// messages to publish commits, to wake a Publisher.
+	Queued chan<- struct{}
+}
+
+// parsed is what the first pass over a file learns.
+type parsed struct {
+	res    Result
+	heads  []*x12.Remittance // per transaction set, without claims
+	claims int
+	lines  int
+}
+
+func problems(errs []*x12.Error) []Problem {
+	out := make([]Problem, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, Problem{Segment: e.Segment, Offset: e.Offset, ID: e.ID, Message: e.Message()})
+	}
+	return out
+}
+
+// parse reads the file once to validate it and collect its header facts.
+func parse(raw []byte) *parsed {
+	p := &parsed{}
+	d := x12.NewRemitReader(bytes.NewReader(raw))
+	p.res.Balanced = true
+	for {
+		rec, err := d.Next()
+		if err != nil {
+			break
+		}
+		switch v := rec.(type) {
+		case *x12.Remittance:
+			p.heads = append(p.heads, v)
+		case *x12.ClaimPayment:
+			p.claims++
+			p.lines += len(v.Lines)
+		case *x12.RemittanceEnd:
+			t := v.Remittance.Totals
+			p.res.TransactionSets++
+			p.res.Claims += t.Claims
+			p.res.ServiceLines += t.ServiceLines
+			p.res.TotalPaid += t.Paid
+			p.res.BPRAmount += v.Remittance.Payment.Amount
+			if !t.Balanced {
+				p.res.Balanced = false
+			}
+		}
+	}
+	p.res.Errors = problems(d.Errors())
+	p.res.Warnings = problems(d.Warnings())
+	if p.res.TransactionSets == 0 && len(p.res.Errors) == 0 {
+		p.res.Errors = append(p.res.Errors, Problem{Message: "no 835 transaction set in the file"})
+	}
+	if p.res.TransactionSets == 0 {
+		p.res.Balanced = false
+	}
+	return p
+}
+
+// Ingest stores one file; see the package documentation. The error is for
+// failures of the database, never for bad files: those are quarantined and
+// reported in the Result.
+func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*Result, error) {
+	sum := sha256.Sum256(raw)
+	if r, err := in.existing(ctx, sum[:]); err != nil || r != nil {
+		return r, err
+	}
+	p := parse(raw)
+	res := &p.res
+	res.SHA256, res.Filename = hex.EncodeToString(sum[:]), filename
+
+	var practices []int64
+	if len(res.Errors) > 0 {
+		res.Status = StatusQuarantined
+	} else {
+		var err error
+		if practices, err = in.resolvePractices(ctx, in.DB, p.heads); err != nil {
+			return nil, err
+		}
+		res.Status = statusFor(practices)
+	}
+
+	tx, err := in.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	errJSON, _ := json.Marshal(res.Errors)
+	warnJSON, _ := json.Marshal(res.Warnings)
+	var isaCtl, gsCtl, sender, receiver any
+	if len(p.heads) > 0 {
+		h := p.heads[0]
+		isaCtl, gsCtl, sender, receiver = nullStr(h.ISAControl), nullStr(h.GSControl), nullStr(h.SenderID), nullStr(h.ReceiverID)
+	}
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO remittance_files (sha256, filename, size, status, raw, errors, warnings,
+			transaction_sets, claims, service_lines, balanced, total_paid, bpr_amount,
+			isa_control, gs_control, sender_id, receiver_id, processed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
+		ON CONFLICT (sha256) DO NOTHING
+		RETURNING id`,
+		sum[:], filename, len(raw), res.Status, raw, errJSON, warnJSON,
+		res.TransactionSets, res.Claims, res.ServiceLines, res.Balanced, res.TotalPaid, res.BPRAmount,
+		isaCtl, gsCtl, sender, receiver,
+	).Scan(&res.FileID)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Another process stored the same bytes a moment ago.
+		tx.Rollback() //nolint:errcheck
+		r, err := in.existing(ctx, sum[:])
+		if err == nil && r == nil {
+			err = errors.New("ingest: file vanished after a concurrent insert")
+		}
+		return r, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: store file: %w", err)
+	}
+	if res.Status == StatusIngested {
+		if err := storeRows(ctx, tx, res.FileID, raw, p, practices); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("ingest: commit: %w", err)
+	}
+	in.stored(res)
+	return res, nil
+}
+
+// statusFor is ingested when every transaction set has a practice.
+func statusFor(practices []int64) string {
+	for _, id := range practices {
+		if id == 0 {
+			return StatusUnknownPayee
+		}
+	}
+	return StatusIngested
+}
+
+// storeRows writes the parsed rows of a sound file whose payees are all
+// known, and queues it for publishing, inside tx.
+func storeRows(ctx context.Context, tx *sqlx.Tx, fileID int64, raw []byte, p *parsed, practices []int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE remittance_files SET practice_id = $2 WHERE id = $1`, fileID, practices[0]); err != nil {
+		return fmt.Errorf("ingest: set practice: %w", err)
+	}
+	w := &rowWriter{tx: tx, fileID: fileID, practices: practices}
+	if err := w.write(ctx, raw, p); err != nil {
+		return fmt.Errorf("ingest: store rows: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO publish_queue (file_id) VALUES ($1)`, fileID); err != nil {
+		return fmt.Errorf("ingest: queue file: %w", err)
+	}
+	return nil
+}
+
+func (in *Ingester) stored(res *Result) {
+	in.log().Info("file stored", zap.Int64("file_id", res.FileID), zap.String("sha256", res.SHA256),
+		zap.String("status", res.Status), zap.Int("claims", res.Claims), zap.Int("service_lines", res.ServiceLines),
+		zap.Int("errors", len(res.Errors)))
+	if res.Status == StatusIngested && in.Queued != nil {
+		select {
+		case in.Queued <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (in *Ingester) log() *zap.Logger {
+	if in.Log == nil {
+		return zap.NewNop()
+	}
+	return in.Log
+}
+
+// fileRow is the stored summary of a file.
+type fileRow struct {
+	ID       int64         `db:"id"`
+	SHA256   []byte        `db:"sha256"`
+	Filename string        `db:"filename"`
+	Status   string        `db:"status"`
+	Sets     int           `db:"transaction_sets"`
+	Claims   int           `db:"claims"`
+	Lines    int           `db:"service_lines"`
+	Balanced sql.NullBool  `db:"balanced"`
+	Paid     *money.Amount `db:"total_paid"`
+	BPR      *money.Amount `db:"bpr_amount"`
+	Errors   []byte        `db:"errors"`
+	Warnings []byte        `db:"warnings"`
+}
+
+const fileRowColumns = `id, sha256, filename, status, transaction_sets, claims, service_lines,
+	balanced, total_paid, bpr_amount, errors, warnings`
+
+func (row *fileRow) result() *Result {
+	r := &Result{FileID: row.ID, SHA256: hex.EncodeToString(row.SHA256), Filename: row.Filename, Status: row.Status,
+		TransactionSets: row.Sets, Claims: row.Claims, ServiceLines: row.Lines, Balanced: row.Balanced.Bool}
+	if row.Paid != nil {
+		r.TotalPaid = *row.Paid
+	}
+	if row.BPR != nil {
+		r.BPRAmount = *row.BPR
+	}
+	_ = json.Unmarshal(row.Errors, &r.Errors)
+	_ = json.Unmarshal(row.Warnings, &r.Warnings)
+	return r
+}
+
+// existing returns the stored result for a file with this sha256, or nil.
+func (in *Ingester) existing(ctx context.Context, sum []byte) (*Result, error) {
+	var row fileRow
+	err := in.DB.GetContext(ctx, &row, `SELECT `+fileRowColumns+` FROM remittance_files WHERE sha256 = $1`, sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: look up file: %w", err)
+	}
+	r := row.result()
+	r.Duplicate = true
+	return r, nil
+}
+
+// ErrNotFound reports a file id that is not stored.
+var ErrNotFound = errors.New("ingest: no such file")
+
+// File returns the stored result of file id (Duplicate unset).
+func File(ctx context.Context, db sqlx.QueryerContext, id int64) (*Result, error) {
+	var row fileRow
+	err := sqlx.GetContext(ctx, db, &row, `SELECT `+fileRowColumns+` FROM remittance_files WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: look up file: %w", err)
+	}
+	return row.result(), nil
+}
+
+// RetryUnknownPayees ingests the files kept as unknown_payee whose payees
+// now all resolve to practices, and returns their results. Call it after
+// adding a practice. Each file is handled in its own transaction holding its
+// row locked, so concurrent calls never ingest a file twice.
+func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
+	var ids []int64
+	if err := in.DB.SelectContext(ctx, &ids, `SELECT id FROM remittance_files WHERE status = $1 ORDER BY id`, StatusUnknownPayee); err != nil {
+		return nil, fmt.Errorf("ingest: list unknown payees: %w", err)
+	}
+	var out []*Result
+	for _, id := range ids {
+		res, err := in.retry(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		if res != nil {
+			out = append(out, res)
+		}
+	}
+	return out, nil
+}
+
+// retry ingests one unknown_payee file if its payees now resolve; nil when
+// they still do not (or another process took it).
+func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
+	tx, err := in.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	var raw []byte
+	err = tx.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1 AND status = $2 FOR UPDATE SKIP LOCKED`, id, StatusUnknownPayee)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: lock file %d: %w", id, err)
+	}
+	p := parse(raw)
+	practices, err := in.resolvePractices(ctx, tx, p.heads)
+	if err != nil {
+		return nil, err
+	}
+	if statusFor(practices) != StatusIngested {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
+		return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
+	}
+	if err := storeRows(ctx, tx, id, raw, p, practices); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("ingest: commit: %w", err)
+	}
+	res, err := File(ctx, in.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	in.stored(res)
+	return res, nil
+}
+
+// resolvePractices finds the practice of each transaction set's payee (0
+// when unknown).
+func (in *Ingester) resolvePractices(ctx context.Context, q sqlx.QueryerContext, heads []*x12.Remittance) ([]int64, error) {
+	out := make([]int64, len(heads))
+	for i, h := range heads {
+		id, err := LookupPractice(ctx, q, h.Payee.NPI(), h.Payee.TIN())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// LookupPractice returns the practice with this NPI, else the only practice
+// with this tax id, else 0.
+func LookupPractice(ctx context.Context, q sqlx.QueryerContext, npi, tin string) (int64, error) {
+	var id int64
+	if npi != "" {
+		err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM practices WHERE npi = $1`, npi)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("ingest: find practice: %w", err)
+		}
+	}
+	if tin != "" {
+		var ids []int64
+		if err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM practices WHERE tin = $1 LIMIT 2`, tin); err != nil {
+			return 0, fmt.Errorf("ingest: find practice: %w", err)
+		}
+		if len(ids) == 1 {
+			return ids[0], nil
+		}
+	}
+	return 0, nil
+}
+
+// forEachRecord decodes raw and calls fn for each record; it stops at the
+// first error fn returns.
+func forEachRecord(raw []byte, fn func(x12.RemitRecord) error) error {
+	d := x12.NewRemitReader(bytes.NewReader(raw))
+	for {
+		rec, err := d.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}

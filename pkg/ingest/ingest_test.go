@@ -1,0 +1,315 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/devenv/devtest"
+	"github.com/remitq/remitq/pkg/ingest"
+	"github.com/remitq/remitq/pkg/synth"
+)
+
+func TestMain(m *testing.M) { devtest.Main(m) }
+
+const practiceNPI = "1234567893"
+
+// env is one test's database and JetStream.
+type env struct {
+	db *sqlx.DB
+	js jetstream.JetStream
+	in *ingest.Ingester
+}
+
+func newEnv(t *testing.T, natsURL string) *env {
+	t.Helper()
+	db := devtest.DB(t)
+	if natsURL == "" {
+		natsURL = devtest.NATS(t)
+	}
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Setup(t.Context(), js, bus.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	return &env{db: db, js: js, in: &ingest.Ingester{DB: db}}
+}
+
+func (e *env) addPractice(t *testing.T) int64 {
+	t.Helper()
+	var id int64
+	if err := e.db.QueryRow(`INSERT INTO practices (name, npi, tin) VALUES ('Synthetic Pain Center', $1, '741234567') RETURNING id`, practiceNPI).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (e *env) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	if err := e.db.Get(&n, `SELECT count(*) FROM `+table); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) streamMsgs(t *testing.T) uint64 {
+	t.Helper()
+	s, err := e.js.Stream(t.Context(), bus.StreamRemit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+func remits(t *testing.T, seed uint64, claims int) ([]byte, int) {
+	t.Helper()
+	var buf bytes.Buffer
+	n, err := synth.WriteRemits(&buf, synth.RemitOptions{Seed: seed, Claims: claims, LinesPerClaim: 2, Transactions: 2, PayeeNPI: practiceNPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), n
+}
+
+func TestIngestStoresAndPublishesEveryLine(t *testing.T) {
+	e := newEnv(t, "")
+	practice := e.addPractice(t)
+	raw, lines := remits(t, 1, 250)
+	res, err := e.in.Ingest(t.Context(), "a.835", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != ingest.StatusIngested || res.Duplicate || !res.Balanced || len(res.Errors) != 0 {
+		t.Fatalf("result = %+v", res)
+	}
+	if res.ServiceLines != lines || res.Claims != 500 || res.TransactionSets != 2 {
+		t.Fatalf("counts = %d sets, %d claims, %d lines; want 2, 500, %d", res.TransactionSets, res.Claims, res.ServiceLines, lines)
+	}
+	for table, want := range map[string]int{"claim_payments": 500, "service_line_payments": lines, "remittance_transactions": 2, "publish_queue": 1} {
+		if got := e.count(t, table); got != want {
+			t.Errorf("%s: %d rows, want %d", table, got, want)
+		}
+	}
+	var wrongPractice int
+	if err := e.db.Get(&wrongPractice, `SELECT count(*) FROM service_line_payments WHERE practice_id <> $1`, practice); err != nil || wrongPractice != 0 {
+		t.Fatalf("lines outside the payee practice: %d (%v)", wrongPractice, err)
+	}
+	// Money is exact: the stored lines add up to the file's CLP04 total.
+	var paid string
+	if err := e.db.Get(&paid, `SELECT sum(paid)::text FROM claim_payments`); err != nil || paid != res.TotalPaid.String() {
+		t.Fatalf("sum(paid) = %s (%v), want %s", paid, err, res.TotalPaid)
+	}
+	var stored raw835
+	if err := e.db.Get(&stored.b, `SELECT raw FROM remittance_files WHERE id = $1`, res.FileID); err != nil || !bytes.Equal(stored.b, raw) {
+		t.Fatal("raw bytes not kept exactly")
+	}
+
+	p := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 100}
+	sent, err := p.Drain(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lines + 500 // one message per line and one claim summary per claim
+	if sent != want || e.streamMsgs(t) != uint64(want) {
+		t.Fatalf("published %d, stream has %d, want %d", sent, e.streamMsgs(t), want)
+	}
+	if n, _ := ingest.Pending(t.Context(), e.db); n != 0 {
+		t.Fatalf("%d files still pending", n)
+	}
+}
+
+type raw835 struct{ b []byte }
+
+func TestSameFileTwiceChangesNothing(t *testing.T) {
+	e := newEnv(t, "")
+	e.addPractice(t)
+	raw, lines := remits(t, 2, 50)
+	p := &ingest.Publisher{DB: e.db, JS: e.js}
+	first, err := e.in.Ingest(t.Context(), "one.835", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]int{}
+	tables := []string{"remittance_files", "claim_payments", "service_line_payments", "adjustments", "remarks", "publish_queue"}
+	for _, tb := range tables {
+		before[tb] = e.count(t, tb)
+	}
+	msgs := e.streamMsgs(t)
+	second, err := e.in.Ingest(t.Context(), "renamed.835", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.Duplicate || second.FileID != first.FileID || second.ServiceLines != lines {
+		t.Fatalf("second ingest = %+v, want a duplicate of file %d", second, first.FileID)
+	}
+	if n, err := p.Drain(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second drain sent %d (%v), want 0", n, err)
+	}
+	for _, tb := range tables {
+		if got := e.count(t, tb); got != before[tb] {
+			t.Errorf("%s: %d rows after the second ingest, want %d", tb, got, before[tb])
+		}
+	}
+	if got := e.streamMsgs(t); got != msgs {
+		t.Fatalf("stream has %d messages after the second ingest, want %d", got, msgs)
+	}
+}
+
+func TestMalformedFileIsQuarantined(t *testing.T) {
+	e := newEnv(t, "")
+	e.addPractice(t)
+	raw, _ := remits(t, 3, 10)
+	bad := bytes.Replace(raw, []byte("CLP*PCN1-0000003*1*"), []byte("CLP*PCN1-0000003*1*12X.00"), 1)
+	if bytes.Equal(bad, raw) {
+		t.Fatal("test file did not change")
+	}
+	res, err := e.in.Ingest(t.Context(), "bad.835", bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != ingest.StatusQuarantined || len(res.Errors) == 0 {
+		t.Fatalf("result = %+v, want quarantined with errors", res)
+	}
+	got := res.Errors[0]
+	if got.ID != "CLP" || got.Segment == 0 || got.Offset == 0 || !bytes.Contains([]byte(got.Message), []byte("CLP03")) {
+		t.Fatalf("first error = %+v, want a positioned CLP03 error", got)
+	}
+	if bytes.Contains([]byte(got.Message), []byte("12X")) {
+		t.Fatal("error message echoes the element value")
+	}
+	wantOff := int64(bytes.Index(bad, []byte("CLP*PCN1-0000003")))
+	if got.Offset != wantOff {
+		t.Fatalf("error offset = %d, want %d", got.Offset, wantOff)
+	}
+	for _, tb := range []string{"claim_payments", "service_line_payments", "adjustments", "remittance_transactions", "publish_queue"} {
+		if n := e.count(t, tb); n != 0 {
+			t.Errorf("%s has %d rows for a quarantined file", tb, n)
+		}
+	}
+	var stored []byte
+	if err := e.db.Get(&stored, `SELECT raw FROM remittance_files WHERE status = 'quarantined'`); err != nil || !bytes.Equal(stored, bad) {
+		t.Fatal("quarantined file's raw bytes not kept")
+	}
+}
+
+func TestUnknownPayeeIsKeptAndFlagged(t *testing.T) {
+	e := newEnv(t, "")
+	raw, _ := remits(t, 4, 5) // no practice registered
+	res, err := e.in.Ingest(t.Context(), "who.835", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != ingest.StatusUnknownPayee {
+		t.Fatalf("status = %s, want %s", res.Status, ingest.StatusUnknownPayee)
+	}
+	if e.count(t, "remittance_files") != 1 || e.count(t, "claim_payments") != 0 {
+		t.Fatal("an unknown payee's file must be kept, without parsed rows")
+	}
+}
+
+// A publisher that dies between checkpoints (here: its checkpoint write
+// fails, as if the process were killed) leaves the file queued; the next
+// publisher resumes and JetStream ends with every message exactly once.
+func TestPublisherResumesWithoutLossOrDuplicates(t *testing.T) {
+	e := newEnv(t, "")
+	e.addPractice(t)
+	raw, lines := remits(t, 5, 300)
+	if _, err := e.in.Ingest(t.Context(), "big.835", raw); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	calls := 0
+	crashing := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 200, Published: func(int) {
+		calls++
+		if calls == 2 {
+			cancel() // the process "dies" after two checkpoints
+		}
+	}}
+	if _, err := crashing.Drain(ctx); err == nil {
+		t.Fatal("interrupted drain reported success")
+	}
+	if n, _ := ingest.Pending(t.Context(), e.db); n != 1 {
+		t.Fatalf("pending files after the crash = %d, want 1", n)
+	}
+	p := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 200}
+	if _, err := p.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(lines + 600)
+	if got := e.streamMsgs(t); got != want {
+		t.Fatalf("stream has %d messages, want %d (each line once)", got, want)
+	}
+}
+
+// JetStream restarting in the middle of a file loses nothing: the publisher
+// fails, the file stays queued, and a later drain completes it.
+func TestNATSRestartMidFile(t *testing.T) {
+	dir := t.TempDir()
+	ns, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: dir, Port: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ns.Addr().(*net.TCPAddr).Port
+	e := newEnv(t, ns.ClientURL())
+	e.addPractice(t)
+	raw, lines := remits(t, 6, 300)
+	if _, err := e.in.Ingest(t.Context(), "big.835", raw); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	p := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 200, Published: func(int) {
+		calls++
+		if calls == 1 {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+		}
+	}}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if _, err := p.Drain(ctx); err == nil {
+		t.Fatal("drain succeeded although NATS went away mid-file")
+	}
+	ns2, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: dir, Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns2.Shutdown(); ns2.WaitForShutdown() })
+	p.Published = nil
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := p.Drain(t.Context())
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("drain after the restart: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	want := uint64(lines + 600)
+	if got := e.streamMsgs(t); got != want {
+		t.Fatalf("stream has %d messages after the restart, want %d", got, want)
+	}
+}

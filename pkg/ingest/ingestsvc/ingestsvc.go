@@ -1,0 +1,309 @@
+// Package ingestsvc is the ingest service as a component of a remitq
+// process: the HTTP endpoints that take 835 files, the folder watcher, the
+// outbox publisher and their metrics. services/ingest runs it alone;
+// services/remitq runs it beside the other services.
+//
+// Endpoints:
+//
+//	POST /v1/remittances        one 835 as the raw body (?filename=...), or
+//	                            multipart/form-data with one or more files
+//	GET  /v1/remittances/{id}   a stored file's status, counts and errors
+//
+// A single file answers 201 when stored, 200 when the same bytes were
+// stored before (nothing changes), 422 when it is quarantined (kept, with
+// its errors), always with the ingest result as JSON. A multipart upload
+// answers 200 with {"files": [result, ...]}.
+package ingestsvc
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/httpx"
+	"github.com/remitq/remitq/pkg/ingest"
+	"github.com/remitq/remitq/pkg/svc"
+)
+
+// Options configures the service.
+type Options struct {
+	// WatchDir, when set, is a folder whose files are ingested.
+	WatchDir string
+	// WatchInterval is the folder poll interval (default 2 s).
+	WatchInterval time.Duration
+	// MaxFileBytes bounds an uploaded file (default 256 MiB).
+	MaxFileBytes int64
+	// Authorize, when set, is asked before every request; an error answers
+	// 401. The API service replaces it with its own authentication.
+	Authorize func(*http.Request) error
+	// NoPublisher leaves the outbox to other processes (tests, or a
+	// deployment that runs publishers apart).
+	NoPublisher bool
+	// CheckpointEvery is passed to the publisher.
+	CheckpointEvery int
+}
+
+// Service is the ingest component.
+type Service struct {
+	deps      *svc.Deps
+	opts      Options
+	wake      chan struct{}
+	Ingester  *ingest.Ingester
+	Publisher *ingest.Publisher
+	metrics   *metrics
+}
+
+type metrics struct {
+	files     *prometheus.CounterVec
+	lines     prometheus.Counter
+	published prometheus.Counter
+	errors    prometheus.Counter
+}
+
+// New builds the service and registers its metrics on deps.Metrics.
+func New(deps *svc.Deps, opts Options) *Service {
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = 256 << 20
+	}
+	wake := make(chan struct{}, 1)
+	log := deps.Log.With(zap.String("component", "ingest"))
+	m := &metrics{
+		files: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_ingest_files_total",
+			Help: "835 files received, by resulting status (duplicate for a re-sent file)."}, []string{"status"}),
+		lines: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_service_lines_total",
+			Help: "Service lines stored from ingested files."}),
+		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_published_messages_total",
+			Help: "Messages acknowledged by JetStream from the ingest outbox."}),
+		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_file_errors_total",
+			Help: "Errors found in received files (positions and reasons are stored with the file)."}),
+	}
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "remitq_ingest_publish_queue_files",
+		Help: "Stored files whose messages are not all published yet (the publish lag)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := ingest.Pending(ctx, deps.DB)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	deps.Metrics.MustRegister(m.files, m.lines, m.published, m.errors, pending)
+	s := &Service{deps: deps, opts: opts, wake: wake, metrics: m,
+		Ingester: &ingest.Ingester{DB: deps.DB, Log: log, Queued: wake}}
+	s.Publisher = &ingest.Publisher{DB: deps.DB, JS: deps.JS, Log: log, CheckpointEvery: opts.CheckpointEvery,
+		Published: func(n int) { m.published.Add(float64(n)) }}
+	return s
+}
+
+// Name implements svc.Component.
+func (s *Service) Name() string { return "ingest" }
+
+// Ingest stores one file and counts it; the HTTP handler, the watcher and
+// the command line all come through here.
+func (s *Service) Ingest(ctx context.Context, name string, raw []byte) (*ingest.Result, error) {
+	res, err := s.Ingester.Ingest(ctx, name, raw)
+	if err != nil {
+		return nil, err
+	}
+	s.count(res)
+	return res, nil
+}
+
+func (s *Service) count(res *ingest.Result) {
+	status := res.Status
+	if res.Duplicate {
+		status = "duplicate"
+	} else {
+		s.metrics.errors.Add(float64(len(res.Errors)))
+		if res.Status == ingest.StatusIngested {
+			s.metrics.lines.Add(float64(res.ServiceLines))
+		}
+	}
+	s.metrics.files.WithLabelValues(status).Inc()
+}
+
+// Run runs the publisher and, when configured, the folder watcher.
+func (s *Service) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	n := 0
+	if !s.opts.NoPublisher {
+		n++
+		go func() { errc <- s.Publisher.Run(ctx, s.wake) }()
+	}
+	if s.opts.WatchDir != "" {
+		n++
+		w := &ingest.Watcher{Dir: s.opts.WatchDir, Ingester: s.Ingester, Interval: s.opts.WatchInterval,
+			Log: s.deps.Log.With(zap.String("component", "watch")),
+			Done: func(_ string, res *ingest.Result) { s.count(res) }}
+		go func() { errc <- w.Run(ctx) }()
+	}
+	var first error
+	for ; n > 0; n-- {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Register implements svc.Component.
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.Handle("POST /v1/remittances", s.guard(s.postRemittances))
+	mux.Handle("GET /v1/remittances/{id}", s.guard(s.getRemittance))
+}
+
+func (s *Service) guard(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Authorize != nil {
+			if err := s.opts.Authorize(r); err != nil {
+				httpx.Error(w, http.StatusUnauthorized, "unauthorized", err.Error())
+				return
+			}
+		}
+		h(w, r)
+	})
+}
+
+func (s *Service) postRemittances(w http.ResponseWriter, r *http.Request) {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		s.postMultipart(w, r, params["boundary"])
+		return
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxFileBytes))
+	if err != nil {
+		tooBig(w, err, s.opts.MaxFileBytes)
+		return
+	}
+	if len(raw) == 0 {
+		httpx.Error(w, http.StatusBadRequest, "empty_body", "send the 835 file as the request body, or as multipart/form-data")
+		return
+	}
+	name := r.URL.Query().Get("filename")
+	if name == "" {
+		if _, p, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil {
+			name = p["filename"]
+		}
+	}
+	res, err := s.Ingest(r.Context(), filepath.Base("/"+name), raw)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	status := http.StatusCreated
+	switch {
+	case res.Duplicate:
+		status = http.StatusOK
+	case res.Status == ingest.StatusQuarantined:
+		status = http.StatusUnprocessableEntity
+	}
+	httpx.JSON(w, status, res)
+}
+
+func (s *Service) postMultipart(w http.ResponseWriter, r *http.Request, boundary string) {
+	if boundary == "" {
+		httpx.Error(w, http.StatusBadRequest, "bad_multipart", "multipart/form-data without a boundary")
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
+		return
+	}
+	var out struct {
+		Files []*ingest.Result `json:"files"`
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
+			return
+		}
+		if part.FileName() == "" {
+			part.Close()
+			continue // a form field, not a file
+		}
+		raw, err := io.ReadAll(io.LimitReader(part, s.opts.MaxFileBytes+1))
+		part.Close()
+		if err != nil {
+			httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
+			return
+		}
+		if int64(len(raw)) > s.opts.MaxFileBytes {
+			tooBig(w, nil, s.opts.MaxFileBytes)
+			return
+		}
+		res, err := s.Ingest(r.Context(), filepath.Base("/"+part.FileName()), raw)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		out.Files = append(out.Files, res)
+	}
+	if len(out.Files) == 0 {
+		httpx.Error(w, http.StatusBadRequest, "no_file", "the multipart form holds no file part")
+		return
+	}
+	httpx.JSON(w, http.StatusOK, out)
+}
+
+func tooBig(w http.ResponseWriter, err error, limit int64) {
+	var mbe *http.MaxBytesError
+	if err == nil || errors.As(err, &mbe) {
+		httpx.Error(w, http.StatusRequestEntityTooLarge, "too_large", "a file may hold at most "+strconv.FormatInt(limit, 10)+" bytes")
+		return
+	}
+	httpx.Error(w, http.StatusBadRequest, "bad_body", err.Error())
+}
+
+func (s *Service) fail(w http.ResponseWriter, err error) {
+	s.deps.Log.Error("ingest failed", zap.Error(err))
+	httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored; send it again")
+}
+
+func (s *Service) getRemittance(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		httpx.Error(w, http.StatusNotFound, "not_found", "no such file")
+		return
+	}
+	res, err := ingest.File(r.Context(), s.deps.DB, id)
+	if errors.Is(err, ingest.ErrNotFound) {
+		httpx.Error(w, http.StatusNotFound, "not_found", "no such file")
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, res)
+}
+
+// BearerToken returns an Authorize function that accepts requests carrying
+// "Authorization: Bearer <token>".
+func BearerToken(token string) func(*http.Request) error {
+	return func(r *http.Request) error {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !constantTimeEqual(got, token) {
+			return errors.New("a valid bearer token is required")
+		}
+		return nil
+	}
+}
+
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

@@ -1,0 +1,54 @@
+// Command ingest is the remitq ingest service on its own: it takes 835
+// files over HTTP (POST /v1/remittances) and from a watched folder, stores
+// them in PostgreSQL and publishes their lines on NATS JetStream.
+//
+//	ingest --database-url postgres://... --nats-url nats://... [--http :8081] [--watch DIR]
+//
+// Every flag also reads an environment variable (DATABASE_URL, NATS_URL,
+// HTTP_ADDR, WATCH_DIR, INGEST_TOKEN, ...). /healthz, /readyz and /metrics
+// are served on the same address. SIGINT or SIGTERM stops it gracefully:
+// in-flight uploads finish, the publisher stops at a checkpoint.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
+	"github.com/remitq/remitq/pkg/logging"
+	"github.com/remitq/remitq/pkg/svc"
+)
+
+func main() {
+	cfg := svc.Config{HTTPAddr: ":8081"}
+	cfg.Flags(flag.CommandLine)
+	var opts ingestsvc.Options
+	flag.StringVar(&opts.WatchDir, "watch", os.Getenv("WATCH_DIR"), "folder to ingest files from (env WATCH_DIR)")
+	token := flag.String("token", os.Getenv("INGEST_TOKEN"), "bearer token required on uploads (env INGEST_TOKEN); empty: none")
+	flag.Parse()
+	if *token != "" {
+		opts.Authorize = ingestsvc.BearerToken(*token)
+	}
+	log, err := logging.New(logging.Options{Level: cfg.LogLevel, Service: "ingest"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	deps, err := svc.Connect(ctx, cfg, log)
+	if err != nil {
+		log.Fatal("start", zap.Error(err))
+	}
+	defer deps.Close()
+	if err := svc.Run(ctx, deps, cfg.HTTPAddr, ingestsvc.New(deps, opts)); err != nil {
+		log.Error("stopped", zap.Error(err))
+		os.Exit(1)
+	}
+}
