@@ -2,8 +2,10 @@ package x12
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -199,12 +201,16 @@ func (r *Reader) Next() (*Segment, error) {
 			return nil, err
 		}
 	}
-	term := r.d.Segment
+	term, el := r.d.Segment, r.d.Element
+	s := &r.seg
 	for {
 		// Skip line breaks and indentation between segments.
 		for {
 			for r.pos < r.end {
 				c := r.buf[r.pos]
+				if c > ' ' {
+					break
+				}
 				if c == '\r' || c == '\n' {
 					if c == term {
 						break
@@ -229,11 +235,24 @@ func (r *Reader) Next() (*Segment, error) {
 			}
 			return nil, r.finish()
 		}
-		i := bytes.IndexByte(r.buf[r.pos:r.end], term)
-		if i < 0 {
-			if r.fill() {
-				continue
+		// One pass over the segment's bytes finds the element separators and
+		// the terminator. n counts the bytes of the segment scanned so far;
+		// fill may move the segment to the start of the buffer.
+		ends := s.ends[:0]
+		n, found := 0, false
+		for {
+			var i int
+			ends, i, found = scanSegment(r.buf[r.pos+n:r.end], n, ends, el, term)
+			n += i
+			if found {
+				break
 			}
+			if !r.fill() {
+				break
+			}
+		}
+		s.ends = ends
+		if !found {
 			if r.err != nil {
 				return nil, r.err
 			}
@@ -243,43 +262,71 @@ func (r *Reader) Next() (*Segment, error) {
 				return nil, r.err
 			}
 			// Last segment without a terminator.
-			i = r.end - r.pos
+			n = r.end - r.pos
 			r.warn(r.index+1, r.base+int64(r.pos), "", "last segment has no segment terminator")
 		}
-		if i > r.MaxSegmentSize { // a terminator found within the buffer may still be too far
+		if n > r.MaxSegmentSize { // a terminator found within the buffer may still be too far
 			r.err = &Error{Segment: r.index + 1, Offset: r.base + int64(r.pos), Err: ErrSegmentTooLong,
 				Detail: "no segment terminator within " + strconv.Itoa(r.MaxSegmentSize) + " bytes"}
 			return nil, r.err
 		}
-		raw := r.buf[r.pos : r.pos+i]
+		raw := r.buf[r.pos : r.pos+n]
 		off := r.base + int64(r.pos)
-		r.pos += i + 1
+		r.pos += n + 1
 		if r.pos > r.end {
 			r.pos = r.end
 		}
-		for len(raw) > 0 && (raw[len(raw)-1] == '\r' || raw[len(raw)-1] == '\n') {
-			raw = raw[:len(raw)-1]
+		if k := len(raw); k > 0 && (raw[k-1] == '\r' || raw[k-1] == '\n') {
+			for k > 0 && (raw[k-1] == '\r' || raw[k-1] == '\n') {
+				k--
+			}
+			raw = raw[:k]
+			for len(ends) > 0 && int(ends[len(ends)-1]) >= k {
+				ends = ends[:len(ends)-1]
+			}
 		}
 		if len(raw) == 0 {
 			continue
 		}
+		ends = append(ends, int32(len(raw)))
 		r.index++
-		s := &r.seg
-		s.Index, s.Offset, s.raw = r.index, off, raw
-		s.split()
-		idb := raw[:s.ends[0]]
-		if n := len(idb); n > 0 && (idb[n-1] == ' ' || idb[0] == ' ') {
-			idb = bytes.TrimSpace(idb)
-			r.warn(s.Index, off, "", "spaces around a segment identifier")
-		}
-		s.id = internID(idb)
-		if len(idb) < 2 || len(idb) > 3 || !isAlnum(idb[0]) || !isAlnum(idb[1]) || len(idb) == 3 && !isAlnum(idb[2]) {
-			s.id = ""
-			if r.env.inST { // SE01 counts it all the same
-				r.env.segCount++
+		s.Index, s.Offset, s.raw, s.ends = r.index, off, raw, ends
+		// A known identifier is found in one probe of idTable; anything else
+		// (spaces, bad or unknown identifiers) takes the slow path.
+		idb := raw[:ends[0]]
+		var env uint8
+		var e *idEntry
+		if n := len(idb); len(raw) >= 4 && (n == 2 || n == 3) { // knownID, inlined
+			k := binary.LittleEndian.Uint32(raw)&(1<<(8*n)-1) | uint32(n)<<24
+			if e = &idTable[k*idMul>>24]; e.key != k {
+				e = nil
 			}
-			return s, &Error{Segment: s.Index, Offset: off, Err: ErrSegmentID,
-				Detail: "expected 2 or 3 letters or digits before the element separator"}
+		} else {
+			e = knownIDShort(idb)
+		}
+		if e != nil {
+			s.id, env = e.id, e.env
+		} else {
+			if n := len(idb); n > 0 && (idb[n-1] == ' ' || idb[0] == ' ') {
+				idb = bytes.TrimSpace(idb)
+				r.warn(s.Index, off, "", "spaces around a segment identifier")
+			}
+			if len(idb) < 2 || len(idb) > 3 || !isAlnum(idb[0]) || !isAlnum(idb[1]) || len(idb) == 3 && !isAlnum(idb[2]) {
+				s.id = ""
+				if r.env.inST { // SE01 counts it all the same
+					r.env.segCount++
+				}
+				return s, &Error{Segment: s.Index, Offset: off, Err: ErrSegmentID,
+					Detail: "expected 2 or 3 letters or digits before the element separator"}
+			}
+			s.id, env = internID(idb)
+		}
+		if env == envOther { // the common case: no envelope to track
+			if r.env.inST {
+				r.env.segCount++
+				return s, nil
+			}
+			return s, errAt(s, 0, ErrEnvelope, "segment outside an ST…SE transaction set")
 		}
 		return s, r.track(s)
 	}
@@ -421,4 +468,46 @@ func sameControl(a, b string) bool {
 	x, ok1 := atoi([]byte(a))
 	y, ok2 := atoi([]byte(b))
 	return ok1 && ok2 && x == y
+}
+
+const swarOnes = 0x0101010101010101
+
+// scanSegment scans b, the bytes of a segment from its byte base on, for
+// element separators, which it appends to ends (as offsets in the segment),
+// up to the segment terminator. It returns the terminator's index in b and
+// true, or len(b) and false when b holds none.
+func scanSegment(b []byte, base int, ends []int32, el, term byte) ([]int32, int, bool) {
+	elMask, termMask := uint64(el)*swarOnes, uint64(term)*swarOnes
+	// Eight bytes at a time: a word's separators and terminator are the
+	// zero bytes of the word xor the delimiter.
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		seps, terms := zeroBytes(w^elMask), zeroBytes(w^termMask)
+		if terms != 0 {
+			t := bits.TrailingZeros64(terms)
+			for seps &= 1<<t - 1; seps != 0; seps &= seps - 1 {
+				ends = append(ends, int32(base+i+bits.TrailingZeros64(seps)>>3))
+			}
+			return ends, i + t>>3, true
+		}
+		for ; seps != 0; seps &= seps - 1 {
+			ends = append(ends, int32(base+i+bits.TrailingZeros64(seps)>>3))
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == el {
+			ends = append(ends, int32(base+i))
+		} else if c == term {
+			return ends, i, true
+		}
+	}
+	return ends, i, false
+}
+
+// zeroBytes returns x with the high bit set in exactly the bytes of x that
+// are zero, and every other bit clear.
+func zeroBytes(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^((x&low7 + low7) | x | low7)
 }

@@ -106,46 +106,86 @@ func nthField(b []byte, sep byte, j int) []byte {
 	}
 }
 
-// split fills s.ends from s.raw on the element separator.
-func (s *Segment) split() {
-	s.ends = s.ends[:0]
-	raw := s.raw
-	el := s.delim.Element
-	p := 0
-	for {
-		i := bytes.IndexByte(raw[p:], el)
-		if i < 0 {
-			s.ends = append(s.ends, int32(len(raw)))
-			return
+// Envelope segment kinds, which Reader.track handles; every other segment
+// is envOther.
+const (
+	envOther uint8 = iota
+	envISA
+	envIEA
+	envGS
+	envGE
+	envST
+	envSE
+)
+
+// knownIDs are the identifiers of the segments remitq reads: reading them
+// does not allocate.
+var knownIDs = []string{
+	"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1",
+	// 835
+	"BPR", "TRN", "CUR", "REF", "DTM", "N1", "N2", "N3", "N4", "PER", "RDM", "LX", "TS3", "TS2",
+	"CLP", "CAS", "NM1", "MIA", "MOA", "AMT", "QTY", "SVC", "LQ", "PLB",
+	// 837P
+	"BHT", "HL", "PRV", "SBR", "PAT", "DMG", "CLM", "DTP", "PWK", "CN1", "K3", "NTE", "CR1",
+	"CR2", "CRC", "HI", "HCP", "SV1", "SV5", "MEA", "PS1", "LIN", "CTP", "SVD", "OI",
+	"FRM", "CR3", "SV2", "CL1",
+}
+
+// idEntry is one slot of idTable.
+type idEntry struct {
+	key uint32
+	env uint8
+	id  string
+}
+
+// idTable is a perfect hash of knownIDs on their bytes packed into an
+// integer (idKey): slot idKey*idMul>>24 holds each known identifier.
+var idTable [256]idEntry
+
+// idMul makes idTable collision-free for knownIDs; init panics when it does
+// not (after adding an identifier, search another odd multiplier).
+const idMul = 0x9e377b67
+
+func init() {
+	envs := map[string]uint8{"ISA": envISA, "IEA": envIEA, "GS": envGS, "GE": envGE, "ST": envST, "SE": envSE}
+	for _, id := range knownIDs {
+		k, _ := idKey([]byte(id))
+		e := &idTable[k*idMul>>24]
+		if e.id != "" && e.id != id {
+			panic("x12: segment identifiers " + e.id + " and " + id + " collide in idTable")
 		}
-		s.ends = append(s.ends, int32(p+i))
-		p += i + 1
+		*e = idEntry{key: k, env: envs[id], id: id}
 	}
 }
 
-// segmentIDs interns the identifiers of the segments remitq reads, so that
-// reading them does not allocate.
-var segmentIDs = func() map[string]string {
-	m := map[string]string{}
-	for _, id := range []string{
-		"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1",
-		// 835
-		"BPR", "TRN", "CUR", "REF", "DTM", "N1", "N2", "N3", "N4", "PER", "RDM", "LX", "TS3", "TS2",
-		"CLP", "CAS", "NM1", "MIA", "MOA", "AMT", "QTY", "SVC", "LQ", "PLB",
-		// 837P
-		"BHT", "HL", "PRV", "SBR", "PAT", "DMG", "CLM", "DTP", "PWK", "CN1", "AMT", "K3", "NTE", "CR1",
-		"CR2", "CRC", "HI", "HCP", "SV1", "SV5", "MEA", "PS1", "LIN", "CTP", "SVD", "OI", "MOA", "LQ",
-		"FRM", "CR3", "SV2", "CL1",
-	} {
-		m[id] = id
+// idKey packs an identifier of 2 or 3 bytes, with its length, into an
+// integer: its bytes little-endian, the length in the top byte.
+func idKey(b []byte) (uint32, bool) {
+	switch len(b) {
+	case 2:
+		return 2<<24 | uint32(b[1])<<8 | uint32(b[0]), true
+	case 3:
+		return 3<<24 | uint32(b[2])<<16 | uint32(b[1])<<8 | uint32(b[0]), true
 	}
-	return m
-}()
+	return 0, false
+}
 
-// internID returns b as a string without allocating for known identifiers.
-func internID(b []byte) string {
-	if id, ok := segmentIDs[string(b)]; ok {
-		return id
+// knownIDShort returns the idTable entry of the identifier b, or nil when it
+// is not a known one. (Reader.Next has a faster path for the usual case.)
+func knownIDShort(b []byte) *idEntry {
+	if k, ok := idKey(b); ok {
+		if e := &idTable[k*idMul>>24]; e.key == k {
+			return e
+		}
 	}
-	return string(b)
+	return nil
+}
+
+// internID returns b as a string, without allocating for known identifiers,
+// and its envelope kind.
+func internID(b []byte) (string, uint8) {
+	if e := knownIDShort(b); e != nil {
+		return e.id, e.env
+	}
+	return string(b), envOther
 }
