@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -17,7 +18,12 @@ import (
 	"github.com/remitq/remitq/pkg/synth"
 )
 
-func TestMain(m *testing.M) { devtest.Main(m) }
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(childEnv); mode != "" {
+		os.Exit(runChild(mode)) // a child process of a crash test
+	}
+	devtest.Main(m)
+}
 
 const practiceNPI = "1234567893"
 
@@ -30,10 +36,14 @@ type env struct {
 
 func newEnv(t *testing.T, natsURL string) *env {
 	t.Helper()
-	db := devtest.DB(t)
 	if natsURL == "" {
 		natsURL = devtest.NATS(t)
 	}
+	return newEnvWith(t, devtest.DB(t), natsURL)
+}
+
+func newEnvWith(t *testing.T, db *sqlx.DB, natsURL string) *env {
+	t.Helper()
 	nc, err := nats.Connect(natsURL)
 	if err != nil {
 		t.Fatal(err)
@@ -226,6 +236,22 @@ func TestUnknownPayeeIsKeptAndFlagged(t *testing.T) {
 	}
 	if e.count(t, "remittance_files") != 1 || e.count(t, "claim_payments") != 0 {
 		t.Fatal("an unknown payee's file must be kept, without parsed rows")
+	}
+	// Nothing to do while the payee is still unknown.
+	if done, err := e.in.RetryUnknownPayees(t.Context()); err != nil || len(done) != 0 {
+		t.Fatalf("retry before the practice exists: %d files, %v", len(done), err)
+	}
+	// Once the practice is registered the file is ingested, once.
+	e.addPractice(t)
+	done, err := e.in.RetryUnknownPayees(t.Context())
+	if err != nil || len(done) != 1 || done[0].FileID != res.FileID || done[0].Status != ingest.StatusIngested {
+		t.Fatalf("retry after the practice exists: %+v, %v", done, err)
+	}
+	if again, err := e.in.RetryUnknownPayees(t.Context()); err != nil || len(again) != 0 {
+		t.Fatalf("second retry: %d files, %v", len(again), err)
+	}
+	if n := e.count(t, "claim_payments"); n != 10 || e.count(t, "publish_queue") != 1 {
+		t.Fatalf("after the retry: %d claims, %d queued; want 10 (5 in each of 2 sets) and 1", n, e.count(t, "publish_queue"))
 	}
 }
 
