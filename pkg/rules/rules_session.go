@@ -1,0 +1,262 @@
+package rules
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// session is the lines of one family group billed by one practice on one date.
+type session struct {
+	date     Day
+	practice string
+	lines    []*Line
+}
+
+func (s *session) hasCur(p *pctx) bool { return slices.ContainsFunc(s.lines, p.isCur) }
+
+// sessions groups the pool lines that match by (date, practice), oldest first.
+func (p *pctx) sessions(match func(*Line) bool) []*session {
+	var out []*session
+	for _, l := range p.pool {
+		if !match(l) {
+			continue
+		}
+		i := slices.IndexFunc(out, func(s *session) bool { return s.date == l.Date && s.practice == l.Practice })
+		if i < 0 {
+			out = append(out, &session{date: l.Date, practice: l.Practice})
+			i = len(out) - 1
+		}
+		out[i].lines = append(out[i].lines, l)
+	}
+	slices.SortStableFunc(out, func(a, b *session) int {
+		return cmp.Or(cmp.Compare(a.date, b.date), cmp.Compare(a.practice, b.practice))
+	})
+	return out
+}
+
+func (p *pctx) sessionWhere(s *session) string {
+	if s.practice != p.practice {
+		return " at another practice"
+	}
+	return ""
+}
+
+// capRules checks the session caps per region per rolling window.
+func (p *pctx) capRules() {
+	if !p.enabled(RuleFrequencyCap) {
+		return
+	}
+	for i := range p.cf.caps {
+		cr := &p.cf.caps[i]
+		if cr.Cap <= 0 {
+			continue
+		}
+		var regions []string
+		for _, l := range p.cur {
+			if slices.Contains(cr.Families, p.family(l)) && !slices.Contains(regions, p.region(l)) {
+				regions = append(regions, p.region(l))
+			}
+		}
+		for _, r := range regions {
+			ss := p.sessions(func(l *Line) bool {
+				return slices.Contains(cr.Families, p.family(l)) && (!cr.PerRegion || p.region(l) == r)
+			})
+			for _, s := range ss {
+				if s.hasCur(p) {
+					p.capSession(cr, r, s, ss)
+				}
+			}
+		}
+	}
+}
+
+func (p *pctx) capSession(cr *capRule, region string, s *session, all []*session) {
+	var prior []*session
+	for _, o := range all {
+		if o != s && inWindow(o.date, s.date, cr.Window) {
+			prior = append(prior, o)
+		}
+	}
+	n := len(prior) + 1
+	if n <= cr.Cap {
+		return
+	}
+	on := firstPrimary(s.lines, p)
+	var dates []string
+	var involved []*Line
+	for _, o := range prior {
+		dates = append(dates, o.date.String()+p.sessionWhere(o))
+		involved = append(involved, o.lines[0])
+	}
+	reg := ""
+	if cr.PerRegion {
+		reg = regionWords(region)
+	}
+	p.emit(RuleFrequencyCap, cr.Severity, cr.Source, on, fmt.Sprintf("%s %s%s session in %s, over the cap of %d (%s)",
+		ordinal(n), reg, cr.Name, windowWords(cr.Window), cr.Cap, strings.Join(dates, ", ")), append(s.lines, involved...)...)
+}
+
+// isDiagBlock reports whether a line may serve as a diagnostic medial
+// branch block before RFA.
+func (p *pctx) isDiagBlock(l *Line) bool {
+	pr := p.proc(l)
+	return pr != nil && pr.Family == FamilyFacet && (p.cf.diagMod == "" || l.HasModifier(p.cf.diagMod))
+}
+
+// rfaPrerequisite checks that each RFA session follows the diagnostic blocks
+// the LCD asks for, or repeats an RFA of the same region within the repeat window.
+func (p *pctx) rfaPrerequisite() {
+	if !p.enabled(RuleRFAPrerequisite) || p.cf.rfaBlocks <= 0 {
+		return
+	}
+	var regions []string
+	for _, l := range p.cur {
+		if p.family(l) == FamilyRFA && !slices.Contains(regions, p.region(l)) {
+			regions = append(regions, p.region(l))
+		}
+	}
+	for _, r := range regions {
+		rfas := p.sessions(func(l *Line) bool { return p.family(l) == FamilyRFA && p.region(l) == r })
+		for _, s := range rfas {
+			if s.hasCur(p) {
+				p.rfaSession(r, s, rfas)
+			}
+		}
+	}
+}
+
+func sessionLevel(s *session, p *pctx) string {
+	for _, l := range s.lines {
+		if l.Level != "" && p.isCur(l) {
+			return l.Level
+		}
+	}
+	for _, l := range s.lines {
+		if l.Level != "" {
+			return l.Level
+		}
+	}
+	return ""
+}
+
+func (p *pctx) rfaSession(region string, s *session, rfas []*session) {
+	level := sessionLevel(s, p)
+	for _, o := range rfas {
+		if o.date < s.date && inWindow(o.date, s.date, p.cf.rfaRepeat) && sameLevel(level, sessionLevel(o, p)) {
+			return // a repeat RFA: the blocks were done before the first one
+		}
+	}
+	blocks := p.sessions(func(l *Line) bool {
+		return p.isDiagBlock(l) && p.region(l) == region && l.Date < s.date &&
+			inWindow(l.Date, s.date, p.cf.rfaLook) && sameLevel(level, l.Level)
+	})
+	// Merge blocks of one date at two practices: a date is one block.
+	var good []Day
+	var notes []string
+	for _, b := range blocks {
+		if len(good) > 0 && good[len(good)-1] == b.date {
+			continue
+		}
+		if pct, ok := p.rec.Relief.find(p.patient, b.date, cmp.Or(sessionLevel(b, p), level)); ok && pct < p.cf.rfaRelief {
+			notes = append(notes, fmt.Sprintf("the block of %s%s gave %d %% relief, under %d %%", b.date, p.sessionWhere(b), pct, p.cf.rfaRelief))
+			continue
+		}
+		good = append(good, b.date)
+	}
+	// Greedy chain: each block at least the gap after the one before.
+	chain := 0
+	var last Day
+	for _, d := range good {
+		if chain == 0 || int(d-last) >= p.cf.rfaGap {
+			chain++
+			last = d
+		}
+	}
+	if chain >= p.cf.rfaBlocks {
+		return
+	}
+	reg := regionWords(region)
+	lv := ""
+	if level != "" {
+		lv = " at " + level
+	}
+	var msg string
+	switch {
+	case len(good) == 0 && len(notes) == 0:
+		msg = fmt.Sprintf("%sRFA%s on %s without prior diagnostic medial branch blocks: none found in the %s before it in the history this practice may see; %d blocks at least %d days apart are required",
+			reg, lv, s.date, windowWords(p.cf.rfaLook), p.cf.rfaBlocks, p.cf.rfaGap)
+	case len(good) < p.cf.rfaBlocks:
+		var ds []string
+		for _, d := range good {
+			ds = append(ds, d.String())
+		}
+		msg = fmt.Sprintf("%sRFA%s on %s after %d qualifying diagnostic medial branch block(s) (%s); %d at least %d days apart are required",
+			reg, lv, s.date, len(good), cmp.Or(strings.Join(ds, ", "), "none"), p.cf.rfaBlocks, p.cf.rfaGap)
+	default:
+		var ds []string
+		for _, d := range good {
+			ds = append(ds, d.String())
+		}
+		msg = fmt.Sprintf("%sRFA%s on %s: the diagnostic medial branch blocks (%s) are not %d days apart; the second must be at least %d days after the first",
+			reg, lv, s.date, strings.Join(ds, ", "), p.cf.rfaGap, p.cf.rfaGap)
+	}
+	if len(notes) > 0 {
+		msg += "; " + strings.Join(notes, "; ")
+	}
+	if p.cf.diagMod != "" {
+		var untagged []string
+		for _, l := range p.pool {
+			if pr := p.proc(l); pr != nil && pr.Family == FamilyFacet && p.region(l) == region && l.Date < s.date &&
+				inWindow(l.Date, s.date, p.cf.rfaLook) && !l.HasModifier(p.cf.diagMod) && !slices.Contains(untagged, l.Date.String()) {
+				untagged = append(untagged, l.Date.String())
+			}
+		}
+		if len(untagged) > 0 {
+			msg += fmt.Sprintf("; facet blocks without %s (%s) count as therapeutic, not diagnostic", p.cf.diagMod, strings.Join(untagged, ", "))
+		}
+	}
+	var involved []*Line
+	for _, b := range blocks {
+		involved = append(involved, b.lines[0])
+	}
+	p.emit(RuleRFAPrerequisite, "", "", firstPrimary(s.lines, p), msg, append(s.lines, involved...)...)
+}
+
+// scsTrial checks that a permanent spinal cord stimulator follows a trial
+// (a session with the trial lead code and no permanent code) or an earlier
+// permanent implant (a replacement).
+func (p *pctx) scsTrial() {
+	if !p.enabled(RuleSCSWithoutTrial) {
+		return
+	}
+	scs := p.sessions(func(l *Line) bool {
+		f := p.family(l)
+		return f == FamilySCSTrial || f == FamilySCSPermanent
+	})
+	permanent := func(s *session) bool {
+		return slices.ContainsFunc(s.lines, func(l *Line) bool { return p.family(l) == FamilySCSPermanent })
+	}
+	for _, s := range scs {
+		if !s.hasCur(p) || !permanent(s) {
+			continue
+		}
+		ok := slices.ContainsFunc(scs, func(o *session) bool {
+			return o.date < s.date && (permanent(o) || inWindow(o.date, s.date, p.cf.scsLook))
+		})
+		if ok {
+			continue
+		}
+		var on *Line
+		for _, l := range s.lines {
+			if p.isCur(l) && p.family(l) == FamilySCSPermanent {
+				on = l
+				break
+			}
+		}
+		p.emit(RuleSCSWithoutTrial, "", "", on, fmt.Sprintf(
+			"permanent spinal cord stimulator (%s) on %s without a trial in the %s before it in the history this practice may see",
+			codes(s.lines), s.date, windowWords(p.cf.scsLook)), s.lines...)
+	}
+}
