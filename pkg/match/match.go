@@ -585,7 +585,7 @@ func sameBilled(a, b *claims.Line) bool {
 // charge.
 func pairScore(l *PaidLine, b *claims.Line, date x12.Date) (float64, bool) {
 	sub, subMods := l.SubmittedProcedure()
-	if b.Procedure != sub && b.Procedure != l.Procedure {
+	if b.Procedure != sub {
 		return 0, false
 	}
 	sc := 0.45

@@ -233,13 +233,17 @@ func adjustments(in []x12.Adjustment) []Adjustment {
 
 // FromRemittance converts every claim of a decoded transaction set (its
 // Claims must be filled, as ReadRemittances does), in order, setting
-// AfterReversal on corrections. refPrefix + CLP segment number makes each
-// Ref ("<sha256>:" is the usual prefix).
-func FromRemittance(rem *x12.Remittance, refPrefix string) []*PaidClaim {
+// AfterReversal on corrections. ref names each claim (see PaidClaim.Ref);
+// nil uses "<ISA13>:<CLP segment>".
+func FromRemittance(rem *x12.Remittance, ref func(*x12.ClaimPayment) string) []*PaidClaim {
 	out := make([]*PaidClaim, 0, len(rem.Claims))
 	var prev *PaidClaim
 	for _, c := range rem.Claims {
-		pc := FromX12(c, refPrefix+strconv.Itoa(c.Segment))
+		r := ""
+		if ref != nil {
+			r = ref(c)
+		}
+		pc := FromX12(c, r)
 		if prev != nil && prev.IsReversal() && !pc.IsReversal() && prev.PatientControl == pc.PatientControl {
 			pc.AfterReversal = prev.PayerControl
 		}

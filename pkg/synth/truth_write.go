@@ -1,0 +1,98 @@
+package synth
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/x12"
+)
+
+// BilledClaims converts the billed claims (the late ones when late is
+// true, the others otherwise) for the matcher's candidates; the practice
+// key is the billing NPI.
+func (t *Truth) BilledClaims(late bool) []*claims.Claim {
+	var out []*claims.Claim
+	for i, c := range t.Claims {
+		if t.Late[i] == late {
+			bc := claims.FromX12(c, "")
+			bc.BilledDate = x12.Date(t.Options.Start.AddDate(0, 0, 71).Format(time.DateOnly))
+			out = append(out, bc)
+		}
+	}
+	return out
+}
+
+// Write837 writes the billed claims (the late ones when late is true, the
+// others otherwise) as one 837P file.
+func (t *Truth) Write837(w io.Writer, late bool) error {
+	var list []*x12.Claim
+	for i, c := range t.Claims {
+		if t.Late[i] == late {
+			list = append(list, c)
+		}
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("synth: no %s claims to write", map[bool]string{true: "late", false: "on-time"}[late])
+	}
+	day := t.Options.Start.AddDate(0, 0, 71)
+	control := 800
+	if late {
+		day, control = day.AddDate(0, 0, 30), 801
+	}
+	xw := x12.NewWriter(w, x12.DefaultDelimiters)
+	xw.LineBreak = true
+	if err := xw.BeginInterchange(x12.Interchange{SenderID: "SYNTHBILLING", ReceiverID: "CLEARINGHOUSE", Date: day, Control: control}); err != nil {
+		return err
+	}
+	if err := xw.BeginGroup("HC", "SYNTHBILLING", "CLEARINGHOUSE", day, control, x12.DefaultClaimImplementation); err != nil {
+		return err
+	}
+	batch := &x12.ClaimBatch{Control: "0001", Purpose: "00", Reference: fmt.Sprintf("B%d", control),
+		Date: x12.Date(day.Format(time.DateOnly)), Time: "0900", ClaimType: "CH",
+		Submitter: x12.Name{Type: "2", Last: "SYNTHETIC BILLING", IDQualifier: "46", ID: "SYNTHBILLING"},
+		Receiver:  x12.Name{Type: "2", Last: "SYNTHETIC CLEARINGHOUSE", IDQualifier: "46", ID: "CLEARINGHOUSE"}}
+	if err := x12.WriteClaims(xw, batch, list); err != nil {
+		return err
+	}
+	if err := xw.EndGroup(); err != nil {
+		return err
+	}
+	if err := xw.EndInterchange(); err != nil {
+		return err
+	}
+	return xw.Flush()
+}
+
+// Write writes the 835 file.
+func (f *RemitFile) Write(w io.Writer) error {
+	xw := x12.NewWriter(w, x12.DefaultDelimiters)
+	xw.LineBreak = true
+	if err := xw.BeginInterchange(x12.Interchange{SenderID: f.Payer, ReceiverID: "REMITQ", Date: f.Date, Control: f.Control}); err != nil {
+		return err
+	}
+	if err := xw.BeginGroup("HP", f.Payer, "REMITQ", f.Date, f.Control, "005010X221A1"); err != nil {
+		return err
+	}
+	for _, rem := range f.Remittances {
+		if err := x12.WriteRemittance(xw, rem, nil); err != nil {
+			return err
+		}
+	}
+	if err := xw.EndGroup(); err != nil {
+		return err
+	}
+	if err := xw.EndInterchange(); err != nil {
+		return err
+	}
+	return xw.Flush()
+}
+
+// WriteFees writes the fee schedule as a fee-schedule CSV.
+func (t *Truth) WriteFees(w io.Writer) error { return claims.WriteFeeSchedule(w, t.Fees) }
+
+// WriteClaimsCSV writes the billed claims (late or not) as a billed-claims CSV.
+func (t *Truth) WriteClaimsCSV(w io.Writer, late bool) error {
+	return claims.WriteCSV(w, t.BilledClaims(late))
+}
