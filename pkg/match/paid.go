@@ -244,13 +244,20 @@ func FromRemittance(rem *x12.Remittance, ref func(*x12.ClaimPayment) string) []*
 			r = ref(c)
 		}
 		pc := FromX12(c, r)
-		if prev != nil && prev.IsReversal() && !pc.IsReversal() && prev.PatientControl == pc.PatientControl {
-			pc.AfterReversal = prev.PayerControl
-		}
+		LinkCorrection(prev, pc)
 		out = append(out, pc)
 		prev = pc
 	}
 	return out
+}
+
+// LinkCorrection sets pc.AfterReversal when prev, the claim before it in
+// the same transaction set, is a reversal of the same CLP01: pc is then the
+// correction. For readers that stream claims one at a time.
+func LinkCorrection(prev, pc *PaidClaim) {
+	if prev != nil && prev.IsReversal() && !pc.IsReversal() && prev.PatientControl == pc.PatientControl {
+		pc.AfterReversal = prev.PayerControl
+	}
 }
 
 // PLB is one provider-level adjustment (a PLB reason/amount pair).
