@@ -51,9 +51,15 @@ type pending struct {
 	f        Finding
 	order    int
 	involved []*Line
+	// A specific finding covers a generic finding of one of the covers
+	// rules whose lines are all involved in it and touch one of anchor:
+	// "77003 billed with 64483" covers the NCCI pair 64483/77003 and the
+	// add-on edit on 77003, not an NCCI pair between two other lines.
+	covers []string
+	anchor []*Line
 }
 
-// generic rules give way to a specific finding that involves all their lines.
+// generic rules give way to a specific finding that covers them.
 var generic = map[string]bool{RuleNCCIPair: true, RuleMUE: true, RuleAddonWithoutPrimary: true}
 
 func (s *Set) check(c *Claim, rec *Records) []Finding {
@@ -86,7 +92,8 @@ func finish(ps []pending) []Finding {
 	keep := ps[:0]
 	for _, g := range ps {
 		if generic[g.f.Rule] && slices.ContainsFunc(ps, func(o pending) bool {
-			return !generic[o.f.Rule] && covers(o.involved, g.involved)
+			return slices.Contains(o.covers, g.f.Rule) && covers(o.involved, g.involved) &&
+				slices.ContainsFunc(g.involved, func(l *Line) bool { return slices.Contains(o.anchor, l) })
 		}) {
 			continue
 		}
@@ -214,8 +221,9 @@ func (p *pctx) enabled(rule string) bool { return !p.cf.disabled[rule] }
 
 func (p *pctx) isASC(l *Line) bool { return p.cf.ascPlaces[l.POS] }
 
-// emit records a finding on line l (a current line) involving other lines.
-func (p *pctx) emit(rule string, sev Severity, source string, l *Line, msg string, involved ...*Line) {
+// emit records a finding on line l (a current line) involving other lines
+// and returns it, for cover.
+func (p *pctx) emit(rule string, sev Severity, source string, l *Line, msg string, involved ...*Line) *pending {
 	info := p.s.d.rules[rule]
 	if sev == "" {
 		sev = info.Severity
@@ -239,6 +247,12 @@ func (p *pctx) emit(rule string, sev Severity, source string, l *Line, msg strin
 		}
 	}
 	p.out = append(p.out, pending{f: f, order: slices.Index(ruleKeys, rule), involved: inv})
+	return &p.out[len(p.out)-1]
+}
+
+// cover makes a specific finding cover generic findings of rules that touch anchor.
+func (f *pending) cover(anchor []*Line, rules ...string) {
+	f.anchor, f.covers = anchor, rules
 }
 
 // sameDay returns the lines of the practice on date d: this claim's and

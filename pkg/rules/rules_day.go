@@ -44,15 +44,15 @@ func (p *pctx) ncciPairs(day []*Line) {
 			switch e.indicator {
 			case '0':
 				p.emit(RuleNCCIPair, "", p.s.d.ptpLabel, on, fmt.Sprintf(
-					"%s and %s are never paid together on one date, whatever the modifiers (NCCI modifier indicator 0: %s); %s is the one denied",
-					col1.Procedure, col2.Procedure, strings.ToLower(e.rationale), col2.Procedure), col1, col2)
+					"%s and %s are never paid together on one date, whatever the modifiers (NCCI modifier indicator 0; rationale: %s); %s is the one denied",
+					col1.Procedure, col2.Procedure, e.rationale, col2.Procedure), col1, col2)
 			case '1':
 				if col1.hasAny(p.cf.ncciMods) || col2.hasAny(p.cf.ncciMods) {
 					continue
 				}
 				p.emit(RuleNCCIPair, "", p.s.d.ptpLabel, on, fmt.Sprintf(
-					"%s is bundled into %s on the same date (NCCI: %s): without an NCCI modifier (59/XE/XS/XP/XU, 25 on an E/M) %s is denied",
-					col2.Procedure, col1.Procedure, strings.ToLower(e.rationale), col2.Procedure), col1, col2)
+					"%s is bundled into %s on the same date (NCCI rationale: %s): without an NCCI modifier (59/XE/XS/XP/XU, 25 on an E/M) %s is denied",
+					col2.Procedure, col1.Procedure, e.rationale, col2.Procedure), col1, col2)
 			}
 		}
 	}
@@ -75,8 +75,8 @@ func (p *pctx) mue(day []*Line) {
 		if e.mai == 1 {
 			if u := units(l); u > limit {
 				p.emit(RuleMUE, "", p.s.d.mueLabel, l, fmt.Sprintf(
-					"%s units of %s on one line, over the NCCI limit of %d per line (MUE indicator 1: %s)",
-					fmtUnits(u), l.Procedure, e.units, strings.ToLower(e.rationale)))
+					"%s units of %s on one line, over the NCCI limit of %d per line (MUE indicator 1; rationale: %s)",
+					fmtUnits(u), l.Procedure, e.units, e.rationale))
 			}
 			continue
 		}
@@ -99,13 +99,13 @@ func (p *pctx) mue(day []*Line) {
 				none += u
 			}
 		}
-		// Where the payer takes bilateral as LT and RT lines, each side is
-		// measured against the limit.
+		// Each side is measured against the limit where the payer takes
+		// bilateral as LT and RT lines, and for add-ons (never billed with 50).
 		style := p.cf.bilateral
 		if p.isASC(l) {
 			style = p.cf.ascBilat
 		}
-		if pr := p.proc(l); pr != nil && pr.Bilateral > 0 && style != Bilateral50 {
+		if pr := p.proc(l); pr != nil && (pr.AddOn || pr.Bilateral > 0 && style != Bilateral50) {
 			total = max(left, right) + none
 		}
 		if total <= limit {
@@ -158,20 +158,23 @@ func (p *pctx) imaging(day []*Line) {
 		if !p.isCur(img) || !slices.Contains(imagingCodes, img.Procedure) {
 			continue
 		}
+		// Guidance belongs to another procedure of the date: for an add-on
+		// guidance code (77003, 77002) one of its AOC primaries, for the
+		// others a procedure whose guidance is reported separately.
 		var with []*Line
 		legit := false
+		aoc := p.s.d.aoc[img.Procedure]
 		for _, o := range day {
 			pr := p.proc(o)
 			if o == img || pr == nil {
 				continue
 			}
-			switch pr.Imaging {
-			case "included", "without":
+			switch {
+			case pr.Imaging == "included" || pr.Imaging == "without":
 				with = append(with, o)
-			case "separate":
-				legit = true
-			}
-			if a := p.s.d.aoc[img.Procedure]; a != nil && slices.Contains(a.primaries, o.Procedure) {
+			case aoc != nil && len(aoc.primaries) > 0:
+				legit = legit || slices.Contains(aoc.primaries, o.Procedure)
+			case pr.Imaging == "separate":
 				legit = true
 			}
 		}
@@ -198,7 +201,7 @@ func (p *pctx) imaging(day []*Line) {
 		if _, ok := p.s.d.ptp[[2]string{with[0].Procedure, img.Procedure}]; ok {
 			src = p.s.d.ptpLabel + "; " + src
 		}
-		p.emit(RuleImagingBundled, "", src, img, msg, with...)
+		p.emit(RuleImagingBundled, "", src, img, msg, with...).cover([]*Line{img}, RuleNCCIPair, RuleAddonWithoutPrimary, RuleMUE)
 	}
 }
 
@@ -233,7 +236,7 @@ func (p *pctx) facetTriggerPoint(day []*Line) {
 	}
 	p.emit(RuleFacetTriggerPoint, "", "", on, fmt.Sprintf(
 		"facet injection %s and trigger point injection %s on %s without 59 or XU: if the sites are distinct, add XU (or 59) to the facet line; otherwise the facet line is bundled",
-		codes(facets), codes(tps), on.Date), all...)
+		codes(facets), codes(tps), on.Date), all...).cover(tps, RuleNCCIPair)
 }
 
 func (p *pctx) triggerPointUnits(day []*Line) {
@@ -257,7 +260,7 @@ func (p *pctx) triggerPointUnits(day []*Line) {
 	}
 	p.emit(RuleTriggerPointUnits, "", "", on, fmt.Sprintf(
 		"%s trigger point units on %s (%s): one unit per session whatever the number of injections; bill one line, 20552 for 1-2 muscles or 20553 for 3 or more",
-		fmtUnits(total), on.Date, codes(tps)), tps...)
+		fmtUnits(total), on.Date, codes(tps)), tps...).cover(tps, RuleNCCIPair, RuleMUE)
 }
 
 func (p *pctx) emWithout25(day []*Line) {
@@ -286,7 +289,7 @@ func (p *pctx) emWithout25(day []*Line) {
 		}
 		p.emit(RuleEMWithout25, "", "", on, fmt.Sprintf(
 			"E/M %s billed on %s with %s without modifier 25: add 25 if the visit was significant and separately identifiable (57 if it decided on major surgery); otherwise the visit is bundled",
-			e.Procedure, e.Date, codes(procs)), append([]*Line{e}, procs...)...)
+			e.Procedure, e.Date, codes(procs)), append([]*Line{e}, procs...)...).cover([]*Line{e}, RuleNCCIPair)
 	}
 }
 
@@ -321,6 +324,6 @@ func (p *pctx) udt(d Day) {
 		}
 		p.emit(RuleUDTDuplicate, "", "", on, fmt.Sprintf(
 			"%s %s drug tests on %s (%s%s): one %s test per date of service is paid",
-			fmtUnits(total), kind, d, codes(ls), elsewhere, kind), ls...)
+			fmtUnits(total), kind, d, codes(ls), elsewhere, kind), ls...).cover(ls, RuleNCCIPair, RuleMUE)
 	}
 }

@@ -66,10 +66,10 @@ func (p *pctx) bilateralForm(l *Line, pr *Proc, has50, lt, rt bool) {
 		}
 		if has50 {
 			p.emit(rule, "", "", l, fmt.Sprintf("%s-50: %s bilateral as two lines, %s-LT and %s-RT, not modifier 50",
-				l.Procedure, where, l.Procedure, l.Procedure))
+				l.Procedure, where, l.Procedure, l.Procedure)).cover([]*Line{l}, RuleMUE)
 		} else if units(l) >= 2000 {
 			p.emit(rule, "", "", l, fmt.Sprintf("%s billed with %s units and no side: %s bilateral as two lines, %s-LT and %s-RT",
-				l.Procedure, fmtUnits(units(l)), where, l.Procedure, l.Procedure))
+				l.Procedure, fmtUnits(units(l)), where, l.Procedure, l.Procedure)).cover([]*Line{l}, RuleMUE)
 		}
 	case Bilateral50:
 		if !lt && !rt || has50 || lt && rt {
@@ -82,7 +82,7 @@ func (p *pctx) bilateralForm(l *Line, pr *Proc, has50, lt, rt bool) {
 			}
 			if (lt && o.HasModifier("RT") && !o.HasModifier("LT") && !p.isCur(o)) || (rt && o.HasModifier("LT") && !o.HasModifier("RT")) {
 				p.emit(rule, "", "", l, fmt.Sprintf("%s billed as two lines LT and RT on %s: %s bilateral as one line with modifier 50 and 1 unit",
-					l.Procedure, l.Date, where), o)
+					l.Procedure, l.Date, where), o).cover([]*Line{l, o}, RuleMUE)
 				return
 			}
 		}
