@@ -110,19 +110,45 @@ func Explain(group, code string, rarcs []string) Explanation {
 		e.Text = e.Text + " " + strings.Join(extra, " ")
 	}
 
-	switch g {
-	case "PR":
-		e.PatientLiable = true
-		if e.Class != ClassDenial || !known {
-			e.Class = ClassPatient
-		}
-	case "CR":
-		// Corrections keep the CARC's own class.
-	default:
-		if e.Class == ClassPatient && known && k != "100" && k != "187" {
-			e.Class = ClassContractual
-			e.Warnings = append(e.Warnings, fmt.Sprintf("patient cost-sharing CARC %s under group %s: the patient may not be billed", k, g))
-		}
+	var w string
+	e.Class, e.PatientLiable, w = groupClass(g, k, e.Class, known)
+	if w != "" {
+		e.Warnings = append(e.Warnings, w)
 	}
 	return e
+}
+
+// groupClass applies the group code to a CARC's class: under PR everything
+// that is not a denial is the patient's; under CO/PI/OA a cost-sharing code
+// cannot be billed to the patient and so is a write-off.
+func groupClass(g, k string, c Class, known bool) (Class, bool, string) {
+	switch g {
+	case "PR":
+		if c != ClassDenial || !known {
+			c = ClassPatient
+		}
+		return c, true, ""
+	case "CR":
+		// Corrections keep the CARC's own class.
+		return c, false, ""
+	}
+	if c == ClassPatient && known && k != "100" && k != "187" {
+		return ClassContractual, false, fmt.Sprintf("patient cost-sharing CARC %s under group %s: the patient may not be billed", k, g)
+	}
+	return c, false, ""
+}
+
+// Classify gives the class and category of one adjustment from its group
+// code and CARC alone (no remarks, no text): the router's per-adjustment
+// triage. Unknown CARCs are denials (patient under PR) in category other,
+// with known false.
+func Classify(group, code string) (class Class, category Category, known bool) {
+	g, k := norm(group), norm(code)
+	c, known := data().carcs[k]
+	class, category = ClassDenial, Other
+	if known {
+		class, category = c.Class, c.Category
+	}
+	class, _, _ = groupClass(g, k, class, known)
+	return class, category, known
 }

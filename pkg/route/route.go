@@ -1,0 +1,347 @@
+package route
+
+import (
+	"strings"
+
+	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/money"
+)
+
+// Router decides lines. It is safe for concurrent use; build it once.
+type Router struct {
+	cfg Config
+	tol money.Amount
+	rec map[carc.Category]int
+}
+
+// New returns a Router for cfg.
+func New(cfg Config) *Router {
+	r := &Router{cfg: cfg, tol: cfg.UnderpaymentTolerance, rec: map[carc.Category]int{}}
+	if r.tol <= 0 {
+		r.tol = DefaultUnderpaymentTolerance
+	}
+	for k, v := range DefaultRecoverability {
+		r.rec[k] = v
+	}
+	for k, v := range cfg.Recoverability {
+		r.rec[k] = v
+	}
+	return r
+}
+
+// AppealDays returns the appeal window for a payer: its profile, else the
+// configured default, else DefaultAppealDays.
+func (r *Router) AppealDays(payerID string) int {
+	if p, ok := r.cfg.Payers[payerID]; ok && p.AppealDays > 0 {
+		return p.AppealDays
+	}
+	if r.cfg.AppealDays > 0 {
+		return r.cfg.AppealDays
+	}
+	return DefaultAppealDays
+}
+
+// Decide routes one service line. It never fails: unknown codes are read as
+// "unknown" with a warning in the decision.
+func (r *Router) Decide(l *Line) Decision { return r.decide(l) }
+
+// DecideClaim routes a claim answered at claim level only (no service
+// lines), or a whole unmatched claim; the decision has LineIndex 0 and no
+// procedure.
+func (r *Router) DecideClaim(c *Claim) Decision {
+	l := Line{PracticeID: c.PracticeID, PayerID: c.PayerID, ClaimID: c.ClaimID, ServiceDate: c.ServiceDate,
+		Charge: c.Charge, Paid: c.Paid, Adjustments: c.Adjustments, Remarks: c.Remarks, ClaimStatus: c.Status,
+		RemitDate: c.RemitDate, AsOf: c.AsOf, Match: c.Match}
+	return r.decide(&l)
+}
+
+// tally is the line's adjustments summed by class.
+type tally struct {
+	denial, contractual, patient, other money.Amount
+	hasDenial                           bool
+	// index of the largest adjustment of each class (-1: none)
+	primary, bigContractual, bigPatient int
+}
+
+func (r *Router) decide(l *Line) Decision {
+	d := Decision{ClaimID: l.ClaimID, LineIndex: l.LineIndex, Procedure: procLabel(l.Procedure, l.Modifiers)}
+	adjs, remarks := l.Adjustments, l.Remarks
+	fromClaim := false
+	if len(adjs) == 0 && len(l.ClaimAdjustments) > 0 && l.Charge != l.Paid {
+		adjs, fromClaim = l.ClaimAdjustments, true
+	}
+	if len(remarks) == 0 {
+		remarks = l.ClaimRemarks
+	}
+	if len(remarks) > 0 {
+		d.RARC = append(make([]string, 0, len(remarks)), remarks...)
+	} else {
+		d.RARC = []string{}
+	}
+
+	t := tally{primary: -1, bigContractual: -1, bigPatient: -1}
+	d.CARC = make([]string, 0, len(adjs))
+	for i, a := range adjs {
+		class, _, known := carc.Classify(a.Group, a.Reason)
+		code := a.Code()
+		if !known {
+			d.warn("unknown CARC " + code + " (list retrieved " + carc.ListRetrieved + ")")
+		}
+		if !contains(d.CARC, code) {
+			d.CARC = append(d.CARC, code)
+		}
+		switch class {
+		case carc.ClassDenial:
+			t.hasDenial = true
+			t.denial += a.Amount
+			if t.primary < 0 || a.Amount > adjs[t.primary].Amount {
+				t.primary = i
+			}
+		case carc.ClassContractual:
+			t.contractual += a.Amount
+			if t.bigContractual < 0 || a.Amount > adjs[t.bigContractual].Amount {
+				t.bigContractual = i
+			}
+		case carc.ClassPatient:
+			t.patient += a.Amount
+			if t.bigPatient < 0 || a.Amount > adjs[t.bigPatient].Amount {
+				t.bigPatient = i
+			}
+		default:
+			t.other += a.Amount
+			if t.bigContractual < 0 {
+				t.bigContractual = i
+			}
+		}
+	}
+	if fromClaim {
+		// Claim-level amounts belong to the whole claim: the line's own
+		// unpaid amount takes the class of the claim's codes.
+		unpaid := l.Charge - l.Paid
+		t.denial, t.contractual, t.patient, t.other = 0, 0, 0, 0
+		switch {
+		case t.hasDenial:
+			t.denial = unpaid
+		case t.bigPatient >= 0 && t.bigContractual < 0:
+			t.patient = unpaid
+		default:
+			t.contractual = unpaid
+		}
+		d.warn("line has no adjustments of its own: claim-level adjustments used")
+	}
+
+	reversed := l.ClaimStatus == "22" || l.Match.Flags.Has(Reversal)
+	var short money.Amount
+	under := false
+	if l.Match.HasExpected {
+		if s := l.Match.Expected - l.Paid; s > r.tol {
+			under, short = true, s
+		}
+	} else if l.Match.Flags.Has(Underpaid) {
+		under = true
+	}
+	deniedNoCode := !t.hasDenial && l.ClaimStatus == "4" && l.Paid <= 0 && l.Charge > 0
+
+	switch {
+	case reversed:
+		d.Disposition = Reversed
+	case t.hasDenial && (t.denial > 0 || l.Paid <= 0), deniedNoCode:
+		d.Disposition = Denied
+		if l.Paid > 0 {
+			d.Disposition = PartiallyDenied
+		}
+	case under:
+		d.Disposition = UnderpaidLine
+	case l.Paid <= 0 && t.patient > 0:
+		d.Disposition = PatientResponsibility
+	case l.Paid <= 0:
+		d.Disposition = Contractual
+	default:
+		d.Disposition = Paid
+	}
+
+	var atRisk money.Amount
+	switch d.Disposition {
+	case Denied, PartiallyDenied:
+		r.explainDenial(l, &d, adjs, remarks, t.primary)
+		switch {
+		case l.Match.HasExpected:
+			atRisk = max(0, l.Match.Expected-l.Paid)
+		case t.hasDenial:
+			atRisk = max(0, t.denial)
+		default:
+			atRisk = max(0, l.Charge-l.Paid-t.contractual-t.patient)
+		}
+	case UnderpaidLine:
+		r.explainUnderpayment(l, &d, adjs, remarks, t.bigContractual, short)
+		atRisk = short
+	case PatientResponsibility:
+		r.explainOther(&d, adjs, remarks, t.bigPatient)
+	case Contractual:
+		r.explainOther(&d, adjs, remarks, t.bigContractual)
+	case Reversed:
+		d.Reason = "earlier payment reversed"
+		d.Action = "Post the reversal together with the corrected claim that follows and check the net"
+	default:
+		d.Action = "No action"
+	}
+
+	if d.Disposition == Denied || d.Disposition == PartiallyDenied || d.Disposition == UnderpaidLine {
+		r.sharpen(l, &d)
+	}
+
+	base := l.RemitDate
+	d.AppealDeadline = base.AddDays(r.AppealDays(l.PayerID))
+
+	rec := 0
+	switch {
+	case l.Match.Status == Unmatched:
+		d.WorkItem = UnmatchedRemittance
+		atRisk = max(atRisk, l.Paid, -l.Paid)
+		rec = unmatchedRecoverability
+	case d.Disposition == Denied || d.Disposition == PartiallyDenied:
+		d.WorkItem = DenialWork
+	case d.Disposition == UnderpaidLine:
+		d.WorkItem = UnderpaymentWork
+	}
+	if d.WorkItem != NoWork {
+		d.AmountAtRisk = atRisk
+		if rec == 0 {
+			rec = d.recoverability
+		}
+		if rec == 0 {
+			rec = r.rec[d.Category]
+		}
+		asOf := l.AsOf
+		if asOf.IsZero() {
+			asOf = base
+		}
+		daysLeft := r.AppealDays(l.PayerID)
+		if !asOf.IsZero() && !d.AppealDeadline.IsZero() {
+			daysLeft = asOf.DaysUntil(d.AppealDeadline)
+		}
+		d.Priority = Priority(atRisk, rec, daysLeft)
+	}
+	d.Text, d.Action = compose(l, &d, t.denial)
+	return d
+}
+
+// explainDenial fills category, reason, action and detail from the
+// decisive denial adjustment and the remarks.
+func (r *Router) explainDenial(l *Line, d *Decision, adjs []Adjustment, remarks []string, primary int) {
+	if primary < 0 {
+		d.Category = carc.Other
+		d.Reason = "claim denied without a reason code"
+		d.Action = "Call the payer for the denial reason, then correct or appeal"
+		d.Appealable = true
+		for _, a := range adjs { // claim-level codes may still say something
+			if e := carc.Explain(a.Group, a.Reason, remarks); e.Class == carc.ClassDenial {
+				d.Category, d.Reason, d.Action, d.Detail, d.Appealable = e.Category, e.Reason, e.Action, e.Text, e.Appealable
+				break
+			}
+		}
+		return
+	}
+	a := adjs[primary]
+	e := carc.Explain(a.Group, a.Reason, remarks)
+	d.Decisive = a.Code()
+	d.Category, d.Reason, d.Action, d.Detail = e.Category, e.Reason, e.Action, e.Text
+	d.Appealable, d.PatientLiable = e.Appealable, e.PatientLiable
+	for _, w := range e.Warnings {
+		d.warn(w)
+	}
+	if !r.cfg.NoBuiltinRules {
+		if s, ok := builtin(l, d, strings.ToUpper(strings.TrimSpace(a.Reason))); ok {
+			r.apply(d, s)
+			if s.Recoverability > 0 && s.Recoverability <= 10 {
+				d.Appealable = false
+			}
+		}
+	}
+	if l.Match.Flags.Has(UnitsReduced) && d.Category == carc.Other {
+		d.Category, d.Rule = carc.FrequencyLimit, "match/units-reduced"
+	}
+	d.Detail += matchFacts(l)
+}
+
+func (r *Router) explainUnderpayment(l *Line, d *Decision, adjs []Adjustment, remarks []string, big int, short money.Amount) {
+	d.Category = carc.Underpayment
+	d.Appealable = true
+	if l.Match.HasExpected {
+		d.Reason = "paid " + l.Paid.String() + ", contract expects " + l.Match.Expected.String() + " (short " + short.String() + ")"
+	} else {
+		d.Reason = "paid below the contracted amount"
+	}
+	if l.Match.Flags.Has(ProcedureChanged) && l.Match.BilledProcedure != "" {
+		d.Reason += "; payer paid " + l.Procedure + " instead of the billed " + l.Match.BilledProcedure
+	}
+	if l.Match.Flags.Has(ModifierDropped) {
+		d.Reason += "; a billed modifier was dropped"
+	}
+	if l.Match.Flags.Has(UnitsReduced) {
+		d.Reason += "; fewer units paid than billed"
+	}
+	d.Action = "Compare the allowed amount with the contracted rate for " + orClaim(l.Procedure) + " and dispute the shortfall with the payer"
+	if big >= 0 {
+		a := adjs[big]
+		d.Decisive = a.Code()
+		d.Detail = carc.Explain(a.Group, a.Reason, remarks).Text
+	}
+	d.Detail += matchFacts(l)
+}
+
+func (r *Router) explainOther(d *Decision, adjs []Adjustment, remarks []string, big int) {
+	if big < 0 {
+		d.Action = "No action"
+		return
+	}
+	a := adjs[big]
+	e := carc.Explain(a.Group, a.Reason, remarks)
+	d.Decisive, d.Reason, d.Detail = a.Code(), e.Reason, e.Text
+	if d.Disposition == PatientResponsibility {
+		d.Action = e.Action
+	} else {
+		d.Action = "No action"
+	}
+}
+
+// sharpen runs the configured Sharpener.
+func (r *Router) sharpen(l *Line, d *Decision) {
+	if r.cfg.Sharpener == nil {
+		return
+	}
+	if s, ok := r.cfg.Sharpener.Sharpen(*l, *d); ok {
+		r.apply(d, s)
+	}
+}
+
+func (r *Router) apply(d *Decision, s Sharpening) {
+	if !s.Category.Valid() {
+		d.warn("sharpener returned an unknown category " + string(s.Category) + "; ignored")
+		return
+	}
+	d.Category = s.Category
+	if s.Reason != "" {
+		d.Reason = s.Reason
+	}
+	if s.Action != "" {
+		d.Action = s.Action
+	}
+	d.recoverability = s.Recoverability
+	d.Rule = s.Rule
+}
+
+func (d *Decision) warn(w string) {
+	if !contains(d.Warnings, w) {
+		d.Warnings = append(d.Warnings, w)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
