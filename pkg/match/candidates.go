@@ -38,6 +38,7 @@ type Prior struct {
 	Key            string      `json:"key"`              // claim dedupe key
 	Billed         *Billed     `json:"billed,omitempty"` // the billed claim it matched
 	Reversed       bool        `json:"reversed"`         // a later reversal netted it
+	Duplicate      bool        `json:"duplicate"`        // a duplicate remittance: it posted nothing
 	Lines          []PriorLine `json:"lines,omitempty"`
 }
 
@@ -57,7 +58,7 @@ type PriorLine struct {
 // PriorFrom makes the Prior a result leaves for later claims.
 func PriorFrom(r *ClaimResult) *Prior {
 	p := &Prior{Ref: r.Ref, Practice: r.Practice, Payer: r.Payer, PatientControl: r.PatientControl,
-		PayerControl: r.PayerControl, Status: r.Status, Key: r.Key, Billed: r.Billed,
+		PayerControl: r.PayerControl, Status: r.Status, Key: r.Key, Billed: r.Billed, Duplicate: r.HasFlagged(FlagDuplicateRemit),
 		Lines: make([]PriorLine, len(r.Lines))}
 	for i := range r.Lines {
 		l := &r.Lines[i]

@@ -125,7 +125,7 @@ func (s *state) run() error {
 		res.addFlag(FlagReversal)
 		var target *Prior
 		for i := len(priors) - 1; i >= 0; i-- {
-			if p := priors[i]; p.Status != "22" && !p.Reversed {
+			if p := priors[i]; p.Status != "22" && !p.Reversed && !p.Duplicate {
 				target = p
 				break
 			}
@@ -148,7 +148,7 @@ func (s *state) run() error {
 func (s *state) corrections(priors []*Prior) error {
 	pc, res := s.pc, s.res
 	for i := len(priors) - 1; i >= 0; i-- {
-		if p := priors[i]; p.Key == res.Key && !p.Reversed {
+		if p := priors[i]; p.Key == res.Key && !p.Reversed && !p.Duplicate {
 			s.target = p
 			res.addFlag(FlagDuplicateRemit)
 			res.NetsAgainst = &NetRef{Ref: p.Ref}
@@ -167,7 +167,7 @@ func (s *state) corrections(priors []*Prior) error {
 		reversed = priors
 	}
 	for i := len(reversed) - 1; i >= 0; i-- {
-		if p := reversed[i]; p.Reversed && p.Status != "22" && p.Practice == s.practice {
+		if p := reversed[i]; p.Reversed && p.Status != "22" && !p.Duplicate && p.Practice == s.practice {
 			s.target = p
 			break
 		}
@@ -544,27 +544,38 @@ func (s *state) assignLines(c *claims.Claim, method Method, claimConf float64) {
 		}
 		s.assign(p.i, c, p.j, m, conf)
 	}
-	// A single paid line left over with a single free billed line of the
-	// same date: the payer changed the code without saying so (no SVC06).
+	// A single paid line left over that matches no billed code: the payer
+	// changed the code without saying so (no SVC06). Take the one free
+	// billed line of the same date, or of the same date and charge.
 	var left []int
 	for i := range pc.Lines {
 		if !s.done[i] {
 			left = append(left, i)
 		}
 	}
-	var free []int
-	for j := range c.Lines {
-		if !used[j] {
-			free = append(free, j)
+	if len(left) == 1 {
+		i := left[0]
+		var sameDate, sameCharge []int
+		for j := range c.Lines {
+			if used[j] || c.Lines[j].ServiceFrom != res.Lines[i].ServiceDate {
+				continue
+			}
+			sameDate = append(sameDate, j)
+			if c.Lines[j].Charge == abs(pc.Lines[i].Charge) {
+				sameCharge = append(sameCharge, j)
+			}
 		}
-	}
-	if len(left) == 1 && len(free) == 1 && c.Lines[free[0]].ServiceFrom == res.Lines[left[0]].ServiceDate {
-		m := method
-		if m == LineControl {
-			m = ClaimAndProcedure
+		if len(sameDate) != 1 {
+			sameDate = sameCharge
 		}
-		s.assign(left[0], c, free[0], m, claimConf*0.55)
-		return
+		if len(sameDate) == 1 {
+			m := method
+			if m == LineControl {
+				m = ClaimAndProcedure
+			}
+			s.assign(i, c, sameDate[0], m, claimConf*0.55)
+			return
+		}
 	}
 	for _, i := range left {
 		lr := &res.Lines[i]
