@@ -70,13 +70,25 @@ func (s *Set) Explain(denied Line, carc string, rec *Records) (Finding, bool) {
 // explain: the payer counts sessions this practice cannot see.
 func (s *Set) payerSignal(denied Line, carc string, rec *Records) (Finding, bool) {
 	p := &pctx{s: s, cf: s.conf(denied.Payer), practice: denied.Practice}
-	fam := p.family(&denied)
+	fam, region := p.family(&denied), p.region(&denied)
+	var cr *capRule
+	for i := range p.cf.caps {
+		if slices.Contains(p.cf.caps[i].Families, fam) {
+			cr = &p.cf.caps[i]
+			break
+		}
+	}
+	if cr == nil {
+		return Finding{}, false
+	}
+	if !cr.PerRegion {
+		region = ""
+	}
+	var dates []string
 	for _, u := range s.Usage(denied.Patient, denied.Practice, denied.TIN, denied.Payer, denied.Date, rec) {
-		cr := s.capOf(p.cf, u.Cap)
-		if cr == nil || !slices.Contains(cr.Families, fam) || (cr.PerRegion && u.Region != p.region(&denied)) {
+		if u.Cap != cr.Key || u.Region != region {
 			continue
 		}
-		var dates []string
 		for _, ss := range u.Sessions {
 			if ss.Status != Denied && ss.Date < denied.Date {
 				w := ""
@@ -86,18 +98,17 @@ func (s *Set) payerSignal(denied Line, carc string, rec *Records) (Finding, bool
 				dates = append(dates, ss.Date.String()+w)
 			}
 		}
-		seen := "none"
-		if len(dates) > 0 {
-			seen = strings.Join(dates, ", ")
-		}
-		info := s.d.rules[RuleFrequencyCap]
-		return Finding{Claim: denied.Claim, Line: denied.Number, Procedure: denied.Procedure, Date: denied.Date,
-			Rule: RuleFrequencyCap, Category: info.Category, Severity: Deny,
-			Message: fmt.Sprintf("the payer reports the %s limit reached (CARC %s); %d earlier %s%s session(s) in %s are visible to this practice (%s): the others are in history this practice may not see (another practice or payer)",
-				windowWords(cr.Window), carc, len(dates), regionWords(u.Region), cr.Name, windowWords(cr.Window), seen),
-			Source: "payer CARC " + carc + "; " + cr.Source}, true
 	}
-	return Finding{}, false
+	seen := "none"
+	if len(dates) > 0 {
+		seen = strings.Join(dates, ", ")
+	}
+	info := s.d.rules[RuleFrequencyCap]
+	return Finding{Claim: denied.Claim, Line: denied.Number, Procedure: denied.Procedure, Date: denied.Date,
+		Rule: RuleFrequencyCap, Category: info.Category, Severity: Deny,
+		Message: fmt.Sprintf("the payer reports the %s limit reached (CARC %s); %d earlier %s%s session(s) in %s are visible to this practice (%s): the others are in history this practice may not see (another practice or payer)",
+			windowWords(cr.Window), carc, len(dates), regionWords(region), cr.Name, windowWords(cr.Window), seen),
+		Source: "payer CARC " + carc + "; " + cr.Source}, true
 }
 
 func (s *Set) capOf(cf *conf, key string) *capRule {
