@@ -281,13 +281,20 @@ func (p *pctx) emWithout25(day []*Line) {
 		if pr == nil || pr.Family != FamilyEM || e.hasAny(p.cf.emMods) {
 			continue
 		}
+		src := ""
+		for _, o := range procs {
+			if e, ok := p.s.d.ptp[[2]string{o.Procedure, e.Procedure}]; ok && e.indicator == '1' {
+				src = p.s.d.ptpLabel + " (E/M as column 2, modifier indicator 1); " + p.s.d.rules[RuleEMWithout25].Source
+				break
+			}
+		}
 		on := e
 		if !p.isCur(e) {
 			if on = firstPrimary(procs, p); on == nil {
 				continue
 			}
 		}
-		p.emit(RuleEMWithout25, "", "", on, fmt.Sprintf(
+		p.emit(RuleEMWithout25, "", src, on, fmt.Sprintf(
 			"E/M %s billed on %s with %s without modifier 25: add 25 if the visit was significant and separately identifiable (57 if it decided on major surgery); otherwise the visit is bundled",
 			e.Procedure, e.Date, codes(procs)), append([]*Line{e}, procs...)...).cover([]*Line{e}, RuleNCCIPair)
 	}

@@ -19,7 +19,7 @@ func (p *pctx) lineRules() {
 			if pr.Family == FamilyTriggerPoint {
 				why = "trigger point injections are one unit per session whatever the sides or muscles"
 			}
-			p.emit(RuleModifier50NotBilateral, "", "", l, fmt.Sprintf("modifier 50 on %s: %s", l.Procedure, why))
+			p.emit(RuleModifier50NotBilateral, "", pr.Source, l, fmt.Sprintf("modifier 50 on %s: %s", l.Procedure, why))
 		}
 		if p.enabled(RuleLateralityConflict) {
 			switch {
