@@ -1,6 +1,9 @@
 package match
 
 import (
+	"reflect"
+	"slices"
+
 	"github.com/remitq/remitq/pkg/claims"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/x12"
@@ -93,12 +96,16 @@ func NewMemory() *Memory {
 func key2(a, b string) string    { return a + "\x00" + b }
 func key3(a, b, c string) string { return a + "\x00" + b + "\x00" + c }
 
-// AddClaims indexes billed claims. A claim with the same practice and CLM01
-// as one already held is added beside it (replacement claims reuse CLM01);
-// a line control number already held points to the newer line.
+// AddClaims indexes billed claims. Loading an equal claim again changes
+// nothing; a different claim with the same practice and CLM01 is added
+// beside the one held (replacement claims reuse CLM01), and a line control
+// number already held then points to the newer line.
 func (m *Memory) AddClaims(list ...*claims.Claim) {
 	for _, c := range list {
 		k := key2(c.Practice, c.PatientControl)
+		if slices.ContainsFunc(m.byPCN[k], func(o *claims.Claim) bool { return o == c || reflect.DeepEqual(o, c) }) {
+			continue
+		}
 		m.byPCN[k] = append(m.byPCN[k], c)
 		seen := map[x12.Date]bool{}
 		for i := range c.Lines {

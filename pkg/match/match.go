@@ -714,7 +714,7 @@ func (s *state) finish() {
 		if denied {
 			lr.addFlag(FlagDenied)
 		}
-		if o.Fees != nil && l != nil && !pc.IsReversal() {
+		if o.Fees != nil && l != nil && !pc.IsReversal() && !res.HasFlagged(FlagSecondary) {
 			if exp, ok := o.Fees.Expected(s.payer, l.Procedure, l.Modifiers, lr.ServiceDate, l.PaidUnits()); ok {
 				lr.Expected = &exp
 				if !denied && lr.Paid+lr.PatientResp < exp-o.UnderpaidTolerance {

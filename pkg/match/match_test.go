@@ -380,3 +380,31 @@ func TestFromProtoMatchesFromX12(t *testing.T) {
 		t.Errorf("FromX12 and FromProto differ:\n%s\n%s", a, b)
 	}
 }
+
+func TestAddClaimsIdempotent(t *testing.T) {
+	mem := NewMemory()
+	mem.AddClaims(billedClaim(), billedClaim())
+	if l, _ := mem.ClaimsByControl(practice, "PM-1"); len(l) != 1 {
+		t.Errorf("an equal claim loaded twice is held %d times", len(l))
+	}
+	repl := billedClaim()
+	repl.FrequencyCode = "7"
+	mem.AddClaims(repl)
+	if l, _ := mem.ClaimsByControl(practice, "PM-1"); len(l) != 2 {
+		t.Errorf("a replacement claim is held %d times with the original, want 2", len(l))
+	}
+}
+
+func TestSecondaryNotUnderpaid(t *testing.T) {
+	fees := claims.NewFeeSchedule([]claims.Fee{{Payer: payer, Procedure: "64494", Allowed: 20000}})
+	mem := NewMemory()
+	mem.AddClaims(billedClaim())
+	l := paidLine("64494", nil, 55000, "PM-1-2")
+	l.Paid, l.Adjustments = 4000, []Adjustment{{Group: "OA", Reason: "23", Amount: 51000}}
+	pc := paidClaim("r", l)
+	pc.Status = "2"
+	res, _ := New(mem, Options{Fees: fees}).Match(pc, practice, payer)
+	if lr := res.Lines[0]; lr.HasFlag(FlagUnderpaid) || !lr.HasFlag(FlagSecondary) {
+		t.Errorf("secondary payment flags %v", lr.Flags)
+	}
+}

@@ -148,10 +148,12 @@ func (r *ClaimResult) NeedsReview() bool {
 	return false
 }
 
-// Unmatched reports whether any line found no billed line.
+// Unmatched reports whether any line found no billed line (a
+// claim-level-only CLP: no billed claim).
 func (r *ClaimResult) Unmatched() bool {
 	for i := range r.Lines {
-		if r.Lines[i].Billed == nil || r.Lines[i].Billed.LineNumber == 0 {
+		l := &r.Lines[i]
+		if l.Billed == nil || l.Billed.LineNumber == 0 && l.Index > 0 {
 			return true
 		}
 	}

@@ -43,16 +43,26 @@ func TestMatchCommandOnTruthSet(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no 835 files written")
 	}
-	args := []string{"--claims", filepath.Join(dir, "claims.837"), "--claims", filepath.Join(dir, "claims-late.837"),
-		"--fees", filepath.Join(dir, "fees.csv"), "--remits"}
-	var out bytes.Buffer
-	if err := matchTo(&out, append(args, files...)); err != nil {
-		t.Fatal(err)
+	for name, claimArgs := range map[string][]string{
+		"837":     {"--claims", filepath.Join(dir, "claims.837"), "--claims", filepath.Join(dir, "claims-late.837")},
+		"837+csv": {"--claims", filepath.Join(dir, "claims-late.837"), "--claims-csv", filepath.Join(dir, "claims.csv")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := append(claimArgs, "--fees", filepath.Join(dir, "fees.csv"), "--remits")
+			var out bytes.Buffer
+			if err := matchTo(&out, append(args, files...)); err != nil {
+				t.Fatal(err)
+			}
+			checkOutput(t, &out, want, len(order))
+		})
 	}
+}
+
+func checkOutput(t *testing.T, out *bytes.Buffer, want map[string]synth.TruthLine, lines int) {
 	keys := []string{"remit_file", "clp01", "payer_claim_control", "clp_status", "svc_index", "procedure", "modifiers",
 		"service_date", "billed_claim", "billed_line", "method", "confidence", "flags"}
 	got := 0
-	sc = bufio.NewScanner(&out)
+	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		var raw map[string]json.RawMessage
 		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
@@ -94,7 +104,7 @@ func TestMatchCommandOnTruthSet(t *testing.T) {
 				tl.BilledClaim, tl.BilledLine, tl.Method, wantFlags)
 		}
 	}
-	if got != len(order) {
-		t.Errorf("%d output lines, want %d", got, len(order))
+	if got != lines {
+		t.Errorf("%d output lines, want %d", got, lines)
 	}
 }
