@@ -109,9 +109,11 @@ func parseQuantity(b []byte) (Quantity, bool) {
 }
 
 // fieldReader collects conversion errors while a decoder reads one segment.
+// With val set, it takes strings, dates and quantities from there.
 type fieldReader struct {
 	seg  *Segment
 	errs []*Error
+	val  *values
 }
 
 func (f *fieldReader) fail(i int, class error, detail string) {
@@ -119,13 +121,42 @@ func (f *fieldReader) fail(i int, class error, detail string) {
 }
 
 // str returns element i as a string.
-func (f *fieldReader) str(i int) string { return string(f.seg.Element(i)) }
+func (f *fieldReader) str(i int) string {
+	if f.val != nil {
+		return f.val.str(f.seg.Element(i))
+	}
+	return string(f.seg.Element(i))
+}
+
+// code returns element i as a string, interned when short: for qualifiers
+// and codes.
+func (f *fieldReader) code(i int) string {
+	if f.val != nil {
+		return f.val.code(f.seg.Element(i))
+	}
+	return string(f.seg.Element(i))
+}
 
 // req returns element i, recording ErrMissing when it is empty.
 func (f *fieldReader) req(i int, what string) string {
 	v := f.seg.Element(i)
 	if len(v) == 0 {
 		f.fail(i, ErrMissing, "expected "+what)
+	}
+	if f.val != nil {
+		return f.val.str(v)
+	}
+	return string(v)
+}
+
+// reqCode is req for a code (see code).
+func (f *fieldReader) reqCode(i int, what string) string {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		f.fail(i, ErrMissing, "expected "+what)
+	}
+	if f.val != nil {
+		return f.val.code(v)
 	}
 	return string(v)
 }
@@ -174,6 +205,9 @@ func (f *fieldReader) optQuantity(i int) *Quantity {
 		return nil
 	}
 	q := f.quantity(i)
+	if f.val != nil {
+		return f.val.quants.one(q)
+	}
 	return &q
 }
 
@@ -183,7 +217,7 @@ func (f *fieldReader) date(i int) Date {
 	if len(v) == 0 {
 		return ""
 	}
-	d, ok := parseDate(v)
+	d, ok := f.parseDate(v)
 	if !ok {
 		f.fail(i, ErrInvalid, "expected a date CCYYMMDD")
 	}
@@ -197,18 +231,26 @@ func (f *fieldReader) dateRange(i int) (from, to Date) {
 		return "", ""
 	}
 	if j := bytes.IndexByte(v, '-'); j > 0 {
-		a, ok1 := parseDate(v[:j])
-		b, ok2 := parseDate(v[j+1:])
+		a, ok1 := f.parseDate(v[:j])
+		b, ok2 := f.parseDate(v[j+1:])
 		if !ok1 || !ok2 {
 			f.fail(i, ErrInvalid, "expected a date range CCYYMMDD-CCYYMMDD")
 		}
 		return a, b
 	}
-	d, ok := parseDate(v)
+	d, ok := f.parseDate(v)
 	if !ok {
 		f.fail(i, ErrInvalid, "expected a date CCYYMMDD")
 	}
 	return d, d
+}
+
+// parseDate is parseDate, through the cache of f.val when set.
+func (f *fieldReader) parseDate(b []byte) (Date, bool) {
+	if f.val != nil {
+		return f.val.date(b)
+	}
+	return parseDate(b)
 }
 
 // parseDate reads CCYYMMDD or YYMMDD into a Date, checking the calendar.

@@ -19,6 +19,7 @@ import (
 type RemitReader struct {
 	r        *Reader
 	pending  []RemitRecord
+	phead    int // pending[phead:] are queued
 	errs     []*Error
 	warnings []*Error
 	done     bool
@@ -37,6 +38,19 @@ type RemitReader struct {
 	bprSeg      int
 	bprOff      int64
 	sawCompWarn bool
+
+	// What the records are allocated from (see alloc.go).
+	val      values
+	claims   chunk[ClaimPayment]
+	lines    chunk[ServicePayment]
+	linePtrs chunk[*ServicePayment]
+	adjs     chunk[Adjustment]
+	refs     chunk[Ref]
+	amounts  chunk[Amount]
+	qtys     chunk[Qty]
+	remarks  chunk[Remark]
+	names    chunk[Name]
+	strs     chunk[string]
 }
 
 const (
@@ -75,7 +89,7 @@ func (d *RemitReader) addErr(e *Error) {
 
 // Next returns the next record; see RemitReader.
 func (d *RemitReader) Next() (RemitRecord, error) {
-	for len(d.pending) == 0 {
+	for d.phead == len(d.pending) {
 		if d.done {
 			if d.fatal != nil {
 				return nil, d.fatal
@@ -84,9 +98,12 @@ func (d *RemitReader) Next() (RemitRecord, error) {
 		}
 		d.step()
 	}
-	rec := d.pending[0]
-	d.pending[0] = nil
-	d.pending = d.pending[1:]
+	rec := d.pending[d.phead]
+	d.pending[d.phead] = nil
+	d.phead++
+	if d.phead == len(d.pending) {
+		d.pending, d.phead = d.pending[:0], 0
+	}
 	return rec, nil
 }
 
@@ -138,12 +155,7 @@ func (d *RemitReader) step() {
 	if d.skipping && s.ID() != "SE" && s.ID() != "ST" {
 		return
 	}
-	f := fieldReader{seg: s}
-	defer func() {
-		for _, e := range f.errs {
-			d.addErr(e)
-		}
-	}()
+	f := fieldReader{seg: s, val: &d.val}
 	switch s.ID() {
 	case "ISA":
 		d.isaCtl, d.sender, d.receiver = trimmed(s.Element(13)), trimmed(s.Element(6)), trimmed(s.Element(8))
@@ -184,6 +196,9 @@ func (d *RemitReader) step() {
 			return
 		}
 		d.segment(s, &f)
+		for _, e := range f.errs {
+			d.addErr(e)
+		}
 	}
 }
 
@@ -206,16 +221,16 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 	case "CUR":
 		rem.Currency = s.String(2)
 	case "REF":
-		ref := Ref{Qualifier: s.String(1), Value: s.String(2)}
+		ref := Ref{Qualifier: f.code(1), Value: f.str(2)}
 		switch d.where {
 		case inHeader:
 			rem.Refs = append(rem.Refs, ref)
 		case inParty:
 			d.party.Refs = append(d.party.Refs, ref)
 		case inClaim:
-			d.claim.Refs = append(d.claim.Refs, ref)
+			d.claim.Refs = d.refs.add(d.claim.Refs, ref)
 		case inLine:
-			d.line.Refs = append(d.line.Refs, ref)
+			d.line.Refs = d.refs.add(d.line.Refs, ref)
 		}
 	case "DTM":
 		q := string(s.Element(1))
@@ -305,17 +320,18 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 	case "CLP":
 		d.emitHeader()
 		d.flushClaim()
-		c := &ClaimPayment{Segment: s.Index, Offset: s.Offset, Header: d.header, Remittance: rem}
+		c := d.claims.zero()
+		c.Segment, c.Offset, c.Header, c.Remittance = s.Index, s.Offset, d.header, rem
 		d.claim, d.where = c, inClaim
-		cf := fieldReader{seg: s}
+		cf := fieldReader{seg: s, val: &d.val}
 		c.PatientControl = cf.req(1, "CLP01 patient control number")
-		c.Status = cf.req(2, "CLP02 claim status code")
+		c.Status = cf.reqCode(2, "CLP02 claim status code")
 		c.Charge = cf.amount(3, true)
 		c.Paid = cf.amount(4, true)
 		c.PatientResp = cf.amount(5, false)
-		c.FilingIndicator, c.PayerControl = s.String(6), s.String(7)
-		c.FacilityType, c.Frequency = s.String(8), s.String(9)
-		c.DRG = s.String(11)
+		c.FilingIndicator, c.PayerControl = cf.code(6), cf.str(7)
+		c.FacilityType, c.Frequency = cf.code(8), cf.code(9)
+		c.DRG = cf.code(11)
 		c.DRGWeight = cf.optQuantity(12)
 		c.DischargeFraction = cf.optQuantity(13)
 		c.Errors = append(c.Errors, cf.errs...)
@@ -325,20 +341,19 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 			f.fail(0, ErrUnexpected, "CAS before any CLP")
 			return
 		}
-		adj := d.cas(s, f)
 		if d.where == inLine {
-			d.line.Adjustments = append(d.line.Adjustments, adj...)
+			d.line.Adjustments = d.cas(s, f, d.line.Adjustments)
 		} else {
-			d.claim.Adjustments = append(d.claim.Adjustments, adj...)
+			d.claim.Adjustments = d.cas(s, f, d.claim.Adjustments)
 		}
 	case "NM1":
 		if d.claim == nil || d.where != inClaim {
 			f.fail(0, ErrUnexpected, "NM1 outside a claim (loop 2100)")
 			return
 		}
-		d.claim.Names = append(d.claim.Names, Name{Entity: s.String(1), Type: s.String(2),
-			Last: s.String(3), First: s.String(4), Middle: s.String(5), Suffix: s.String(7),
-			IDQualifier: s.String(8), ID: s.String(9)})
+		d.claim.Names = d.names.add(d.claim.Names, Name{Entity: f.code(1), Type: f.code(2),
+			Last: f.str(3), First: f.str(4), Middle: f.str(5), Suffix: f.code(7),
+			IDQualifier: f.code(8), ID: f.str(9)})
 	case "MIA":
 		if d.claim == nil {
 			f.fail(0, ErrUnexpected, "MIA outside a claim")
@@ -369,22 +384,22 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 		}
 		d.claim.Outpatient = m
 	case "AMT":
-		a := Amount{Qualifier: s.String(1), Amount: f.amount(2, true)}
+		a := Amount{Qualifier: f.code(1), Amount: f.amount(2, true)}
 		switch d.where {
 		case inClaim:
-			d.claim.Amounts = append(d.claim.Amounts, a)
+			d.claim.Amounts = d.amounts.add(d.claim.Amounts, a)
 		case inLine:
-			d.line.Amounts = append(d.line.Amounts, a)
+			d.line.Amounts = d.amounts.add(d.line.Amounts, a)
 		default:
 			f.fail(0, ErrUnexpected, "AMT outside a claim or service line")
 		}
 	case "QTY":
-		q := Qty{Qualifier: s.String(1), Quantity: f.quantity(2)}
+		q := Qty{Qualifier: f.code(1), Quantity: f.quantity(2)}
 		switch d.where {
 		case inClaim:
-			d.claim.Quantities = append(d.claim.Quantities, q)
+			d.claim.Quantities = d.qtys.add(d.claim.Quantities, q)
 		case inLine:
-			d.line.Quantities = append(d.line.Quantities, q)
+			d.line.Quantities = d.qtys.add(d.line.Quantities, q)
 		default:
 			f.fail(0, ErrUnexpected, "QTY outside a claim or service line")
 		}
@@ -393,28 +408,29 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 			f.fail(0, ErrUnexpected, "SVC before any CLP")
 			return
 		}
-		l := &ServicePayment{Segment: s.Index, Offset: s.Offset, Number: len(d.claim.Lines) + 1}
+		l := d.lines.zero()
+		l.Segment, l.Offset, l.Number = s.Index, s.Offset, len(d.claim.Lines)+1
 		l.Procedure = d.procedure(s, 1, f, true)
 		if !s.Has(2) && !s.Has(3) {
 			d.warnings = append(d.warnings, errAt(s, 2, ErrTolerated, "SVC02 and SVC03 empty; read as zero"))
 		}
 		l.Charge = f.amount(2, false)
 		l.Paid = f.amount(3, false)
-		l.RevenueCode = s.String(4)
+		l.RevenueCode = f.code(4)
 		l.Units = f.optQuantity(5)
 		if s.Has(6) {
 			p := d.procedure(s, 6, f, false)
 			l.Original = &p
 		}
 		l.OriginalUnits = f.optQuantity(7)
-		d.claim.Lines = append(d.claim.Lines, l)
+		d.claim.Lines = d.linePtrs.add(d.claim.Lines, l)
 		d.line, d.where = l, inLine
 	case "LQ":
 		if d.where != inLine {
 			f.fail(0, ErrUnexpected, "LQ outside a service line (loop 2110)")
 			return
 		}
-		d.line.Remarks = append(d.line.Remarks, Remark{Qualifier: s.String(1), Code: s.String(2)})
+		d.line.Remarks = d.remarks.add(d.line.Remarks, Remark{Qualifier: f.code(1), Code: f.code(2)})
 	case "PLB":
 		d.emitHeader()
 		d.flushClaim()
@@ -438,11 +454,12 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 	}
 }
 
-// cas decodes the six reason/amount/quantity triplets of a CAS segment.
-func (d *RemitReader) cas(s *Segment, f *fieldReader) []Adjustment {
-	group := f.req(1, "CAS01 claim adjustment group code")
-	var out []Adjustment
-	for k := 0; k < 6; k++ {
+// cas decodes the six reason/amount/quantity triplets of a CAS segment and
+// returns them appended to adj.
+func (d *RemitReader) cas(s *Segment, f *fieldReader, adj []Adjustment) []Adjustment {
+	group := f.reqCode(1, "CAS01 claim adjustment group code")
+	n := 0
+	for k := 0; k < 6 && 2+3*k <= s.Len(); k++ { // past Len, no triplet is present
 		ri, ai, qi := 2+3*k, 3+3*k, 4+3*k
 		if !s.Has(ri) && !s.Has(ai) {
 			continue
@@ -450,13 +467,14 @@ func (d *RemitReader) cas(s *Segment, f *fieldReader) []Adjustment {
 		if !s.Has(ri) {
 			f.fail(ri, ErrMissing, "expected a claim adjustment reason code")
 		}
-		out = append(out, Adjustment{Group: group, Reason: s.String(ri), Amount: f.amount(ai, true),
+		adj = d.adjs.add(adj, Adjustment{Group: group, Reason: f.code(ri), Amount: f.amount(ai, true),
 			Quantity: f.optQuantity(qi), Segment: s.Index, Position: k + 1})
+		n++
 	}
-	if len(out) == 0 {
+	if n == 0 {
 		f.fail(2, ErrMissing, "expected at least one adjustment reason and amount")
 	}
-	return out
+	return adj
 }
 
 // compSep returns the component separator used in element i, tolerating a
@@ -483,21 +501,24 @@ func (d *RemitReader) procedure(s *Segment, i int, f *fieldReader, required bool
 	sep := d.compSep(s, i)
 	e := s.Element(i)
 	var p Procedure
-	for j := 1; j <= 7; j++ {
-		v := nthField(e, sep, j)
-		if v == nil {
-			break
+	rest := e // the components from j on; nil after the last
+	for j := 1; j <= 7 && rest != nil; j++ {
+		v := rest
+		if k := bytes.IndexByte(rest, sep); k >= 0 {
+			v, rest = rest[:k], rest[k+1:]
+		} else {
+			rest = nil
 		}
 		switch j {
 		case 1:
-			p.Qualifier = string(v)
+			p.Qualifier = d.val.code(v)
 		case 2:
-			p.Code = string(v)
+			p.Code = d.val.code(v)
 		case 7:
-			p.Description = string(v)
+			p.Description = d.val.str(v)
 		default:
 			if len(v) > 0 {
-				p.Modifiers = append(p.Modifiers, string(v))
+				p.Modifiers = d.strs.add(p.Modifiers, d.val.code(v))
 			}
 		}
 	}
