@@ -678,6 +678,8 @@ func (a *adjudication) run() {
 		for _, o := range outs {
 			o.noLineControl()
 		}
+		// The payer lists the lines in its own order.
+		g.rng.Shuffle(len(outs), func(i, j int) { outs[i], outs[j] = outs[j], outs[i] })
 		a.put(0, a.claimPayment(pcn, "1", g.nextICN(a.payer), outs))
 	case ScenarioDenialLine:
 		outs := a.clean(100)

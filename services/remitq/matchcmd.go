@@ -28,11 +28,11 @@ func init() {
 		run:   runMatchTruth})
 }
 
-// listFlag is a flag that may be given several times.
-type listFlag []string
+// matchListFlag is a flag that may be given several times.
+type matchListFlag []string
 
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+func (l *matchListFlag) String() string     { return strings.Join(*l, ",") }
+func (l *matchListFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // matchLine is one output object: exactly these keys, in this order.
 type matchLine struct {
@@ -72,7 +72,7 @@ func runMatch(_ context.Context, args []string) error { return matchTo(os.Stdout
 // matchTo is runMatch writing to w.
 func matchTo(w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("match", flag.ContinueOnError)
-	var claim837, claimCSV, remits listFlag
+	var claim837, claimCSV, remits matchListFlag
 	fs.Var(&claim837, "claims", "837P file of billed claims (repeatable)")
 	fs.Var(&claimCSV, "claims-csv", "billed-claims CSV export (repeatable; see pkg/claims for the columns)")
 	fs.Var(&remits, "remits", "835 file (repeatable; more 835 files may follow as arguments)")
