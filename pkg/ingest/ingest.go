@@ -143,11 +143,11 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 		res.Status = statusFor(practices)
 	}
 
-	tx, err := in.DB.BeginTxx(ctx, nil)
+	tx, err := beginTx(ctx, in.DB)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	defer tx.Rollback() // after Commit it is a no-op
 	errJSON, _ := json.Marshal(res.Errors)
 	warnJSON, _ := json.Marshal(res.Warnings)
 	var isaCtl, gsCtl, sender, receiver any
@@ -155,7 +155,7 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 		h := p.heads[0]
 		isaCtl, gsCtl, sender, receiver = nullStr(h.ISAControl), nullStr(h.GSControl), nullStr(h.SenderID), nullStr(h.ReceiverID)
 	}
-	err = tx.QueryRowContext(ctx, `
+	err = tx.c.QueryRowContext(ctx, `
 		INSERT INTO remittance_files (sha256, filename, size, status, raw, errors, warnings,
 			transaction_sets, claims, service_lines, balanced, total_paid, bpr_amount,
 			isa_control, gs_control, sender_id, receiver_id, processed_at)
@@ -168,7 +168,7 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 	).Scan(&res.FileID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Another process stored the same bytes a moment ago.
-		tx.Rollback() //nolint:errcheck
+		tx.Rollback()
 		r, err := in.existing(ctx, sum[:])
 		if err == nil && r == nil {
 			err = errors.New("ingest: file vanished after a concurrent insert")
@@ -183,7 +183,7 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 			return nil, err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: commit: %w", err)
 	}
 	in.stored(res)
@@ -202,15 +202,15 @@ func statusFor(practices []int64) string {
 
 // storeRows writes the parsed rows of a sound file whose payees are all
 // known, and queues it for publishing, inside tx.
-func storeRows(ctx context.Context, tx *sqlx.Tx, fileID int64, raw []byte, p *parsed, practices []int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE remittance_files SET practice_id = $2 WHERE id = $1`, fileID, practices[0]); err != nil {
+func storeRows(ctx context.Context, tx *pgTx, fileID int64, raw []byte, p *parsed, practices []int64) error {
+	if _, err := tx.c.ExecContext(ctx, `UPDATE remittance_files SET practice_id = $2 WHERE id = $1`, fileID, practices[0]); err != nil {
 		return fmt.Errorf("ingest: set practice: %w", err)
 	}
 	w := &rowWriter{tx: tx, fileID: fileID, practices: practices}
 	if err := w.write(ctx, raw, p); err != nil {
 		return fmt.Errorf("ingest: store rows: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO publish_queue (file_id) VALUES ($1)`, fileID); err != nil {
+	if _, err := tx.c.ExecContext(ctx, `INSERT INTO publish_queue (file_id) VALUES ($1)`, fileID); err != nil {
 		return fmt.Errorf("ingest: queue file: %w", err)
 	}
 	return nil
@@ -324,13 +324,13 @@ func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
 // retry ingests one unknown_payee file if its payees now resolve; nil when
 // they still do not (or another process took it).
 func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
-	tx, err := in.DB.BeginTxx(ctx, nil)
+	tx, err := beginTx(ctx, in.DB)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback() //nolint:errcheck
+	defer tx.Rollback()
 	var raw []byte
-	err = tx.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1 AND status = $2 FOR UPDATE SKIP LOCKED`, id, StatusUnknownPayee)
+	err = tx.c.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1 AND status = $2 FOR UPDATE SKIP LOCKED`, id, StatusUnknownPayee)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -338,20 +338,20 @@ func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
 		return nil, fmt.Errorf("ingest: lock file %d: %w", id, err)
 	}
 	p := parse(raw)
-	practices, err := in.resolvePractices(ctx, tx, p.heads)
+	practices, err := in.resolvePractices(ctx, tx.c, p.heads)
 	if err != nil {
 		return nil, err
 	}
 	if statusFor(practices) != StatusIngested {
 		return nil, nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
+	if _, err := tx.c.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
 		return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
 	}
 	if err := storeRows(ctx, tx, id, raw, p, practices); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: commit: %w", err)
 	}
 	res, err := File(ctx, in.DB, id)

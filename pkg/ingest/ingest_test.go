@@ -34,6 +34,12 @@ type env struct {
 	in *ingest.Ingester
 }
 
+// newEnvB is newEnv for a benchmark.
+func newEnvB(b *testing.B) *env {
+	b.Helper()
+	return newEnvWith(b, devtest.DB(b), devtest.NATS(b))
+}
+
 func newEnv(t *testing.T, natsURL string) *env {
 	t.Helper()
 	if natsURL == "" {
@@ -42,7 +48,7 @@ func newEnv(t *testing.T, natsURL string) *env {
 	return newEnvWith(t, devtest.DB(t), natsURL)
 }
 
-func newEnvWith(t *testing.T, db *sqlx.DB, natsURL string) *env {
+func newEnvWith(t testing.TB, db *sqlx.DB, natsURL string) *env {
 	t.Helper()
 	nc, err := nats.Connect(natsURL)
 	if err != nil {
@@ -59,7 +65,7 @@ func newEnvWith(t *testing.T, db *sqlx.DB, natsURL string) *env {
 	return &env{db: db, js: js, in: &ingest.Ingester{DB: db}}
 }
 
-func (e *env) addPractice(t *testing.T) int64 {
+func (e *env) addPractice(t testing.TB) int64 {
 	t.Helper()
 	var id int64
 	if err := e.db.QueryRow(`INSERT INTO practices (name, npi, tin) VALUES ('Synthetic Pain Center', $1, '741234567') RETURNING id`, practiceNPI).Scan(&id); err != nil {
@@ -123,6 +129,7 @@ func TestIngestStoresAndPublishesEveryLine(t *testing.T) {
 	if err := e.db.Get(&wrongPractice, `SELECT count(*) FROM service_line_payments WHERE practice_id <> $1`, practice); err != nil || wrongPractice != 0 {
 		t.Fatalf("lines outside the payee practice: %d (%v)", wrongPractice, err)
 	}
+	assertNoOrphans(t, e)
 	// Money is exact: the stored lines add up to the file's CLP04 total.
 	var paid string
 	if err := e.db.Get(&paid, `SELECT sum(paid)::text FROM claim_payments`); err != nil || paid != res.TotalPaid.String() {
@@ -337,5 +344,35 @@ func TestNATSRestartMidFile(t *testing.T) {
 	want := uint64(lines + 600)
 	if got := e.streamMsgs(t); got != want {
 		t.Fatalf("stream has %d messages after the restart, want %d", got, want)
+	}
+}
+
+// assertNoOrphans checks what the parsed tables' missing foreign keys would
+// have: every child row has its parent.
+func assertNoOrphans(t *testing.T, e *env) {
+	t.Helper()
+	for _, q := range []string{
+		`SELECT count(*) FROM claim_payments c WHERE NOT EXISTS (SELECT 1 FROM remittance_transactions x WHERE x.id = c.transaction_id AND x.file_id = c.file_id AND x.practice_id = c.practice_id)`,
+		`SELECT count(*) FROM service_line_payments l WHERE NOT EXISTS (SELECT 1 FROM claim_payments c WHERE c.id = l.claim_payment_id AND c.file_id = l.file_id AND c.practice_id = l.practice_id)`,
+		`SELECT count(*) FROM adjustments a WHERE NOT EXISTS (SELECT 1 FROM claim_payments c WHERE c.id = a.claim_payment_id AND c.file_id = a.file_id)
+			OR (a.service_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM service_line_payments l WHERE l.id = a.service_line_id AND l.claim_payment_id = a.claim_payment_id))`,
+		`SELECT count(*) FROM remarks r WHERE NOT EXISTS (SELECT 1 FROM claim_payments c WHERE c.id = r.claim_payment_id AND c.file_id = r.file_id)
+			OR (r.service_line_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM service_line_payments l WHERE l.id = r.service_line_id AND l.claim_payment_id = r.claim_payment_id))`,
+		`SELECT count(*) FROM provider_adjustments p WHERE NOT EXISTS (SELECT 1 FROM remittance_transactions x WHERE x.id = p.transaction_id AND x.file_id = p.file_id)`,
+	} {
+		var n int
+		if err := e.db.Get(&n, q); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d orphaned rows: %s", n, q)
+		}
+	}
+	var adj, rem int
+	if err := e.db.Get(&adj, `SELECT count(*) FROM adjustments`); err != nil || adj == 0 {
+		t.Fatalf("no adjustments stored (%v): the orphan check checked nothing", err)
+	}
+	if err := e.db.Get(&rem, `SELECT count(*) FROM remarks`); err != nil || rem == 0 {
+		t.Fatalf("no remarks stored (%v): the orphan check checked nothing", err)
 	}
 }

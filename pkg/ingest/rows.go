@@ -3,64 +3,29 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"strings"
-
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/x12"
 )
 
 // rowWriter writes a file's parsed rows inside the ingest transaction.
 type rowWriter struct {
-	tx        *sqlx.Tx
+	tx        *pgTx
 	fileID    int64
 	practices []int64
 }
 
-// table collects the rows of one table and writes them with COPY … FROM
-// STDIN: a connection runs one COPY at a time, and the tables are filled in
-// one pass over the file, so rows wait here until flush.
-type table struct {
-	name string
-	cols []string
-	rows [][]any
-}
-
-func newTable(name string, cols ...string) *table { return &table{name: name, cols: cols} }
-
-func (t *table) add(vals ...any) { t.rows = append(t.rows, vals) }
-
-func (t *table) flush(ctx context.Context, tx *sqlx.Tx) error {
-	if len(t.rows) == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, "COPY "+t.name+" ("+strings.Join(t.cols, ", ")+") FROM STDIN")
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", t.name, err)
-	}
-	defer stmt.Close()
-	for _, r := range t.rows {
-		if _, err := stmt.ExecContext(ctx, r...); err != nil {
-			return fmt.Errorf("copy %s: %w", t.name, err)
-		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return fmt.Errorf("copy %s: %w", t.name, err)
-	}
-	t.rows = nil
-	return nil
-}
-
-// ids reserves n values of table's identity sequence, so that child rows can
-// name their parents before the parents are copied.
+// ids reserves n values of a table's identity sequence, so that child rows
+// can name their parents before the parents are copied.
 func (w *rowWriter) ids(ctx context.Context, table string, n int) ([]int64, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	var out []int64
-	err := w.tx.SelectContext(ctx, &out,
-		`SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
+	var seq string
+	if err := w.tx.c.GetContext(ctx, &seq, `SELECT pg_get_serial_sequence($1, 'id')`, table); err != nil {
+		return nil, err
+	}
+	out := make([]int64, 0, n)
+	err := w.tx.c.SelectContext(ctx, &out, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, seq, n)
 	return out, err
 }
 
@@ -78,20 +43,6 @@ func nullStr(s string) any {
 	return s
 }
 
-func nullQty(q *x12.Quantity) any {
-	if q == nil {
-		return nil
-	}
-	return q.String()
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 	claimIDs, err := w.ids(ctx, "claim_payments", p.claims)
 	if err != nil {
@@ -101,19 +52,19 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 	if err != nil {
 		return err
 	}
-	claims := newTable("claim_payments", "id", "file_id", "transaction_id", "practice_id", "segment_index",
+	claims := newCopyBuf("claim_payments", "id", "file_id", "transaction_id", "practice_id", "segment_index",
 		"patient_control_number", "status", "charge", "paid", "patient_responsibility", "claim_filing_indicator",
 		"payer_claim_control", "facility_type", "frequency", "drg", "service_date_from", "service_date_to",
 		"statement_from", "statement_to", "received_date", "rendering_npi", "phi_patient_name", "phi_member_id")
-	lines := newTable("service_line_payments", "id", "claim_payment_id", "file_id", "practice_id",
+	lines := newCopyBuf("service_line_payments", "id", "claim_payment_id", "file_id", "practice_id",
 		"segment_index", "line_number", "procedure_qualifier", "procedure_code", "modifiers",
 		"original_procedure_code", "original_modifiers", "charge", "paid", "revenue_code", "units", "original_units",
 		"service_date_from", "service_date_to", "line_control_number", "allowed_amount", "rendering_npi")
-	adjs := newTable("adjustments", "file_id", "claim_payment_id", "service_line_id", "segment_index",
+	adjs := newCopyBuf("adjustments", "file_id", "claim_payment_id", "service_line_id", "segment_index",
 		"position", "group_code", "reason_code", "amount", "quantity")
-	remarks := newTable("remarks", "file_id", "claim_payment_id", "service_line_id", "segment_index",
+	remarks := newCopyBuf("remarks", "file_id", "claim_payment_id", "service_line_id", "segment_index",
 		"position", "qualifier", "code")
-	plbs := newTable("provider_adjustments", "file_id", "transaction_id", "segment_index", "position",
+	plbs := newCopyBuf("provider_adjustments", "file_id", "transaction_id", "segment_index", "position",
 		"provider_id", "fiscal_period_date", "reason_code", "reference", "amount")
 
 	seq, ci, li := 0, 0, 0
@@ -138,13 +89,14 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 				addLine(lines, lineID, claimID, w.fileID, practice, l)
 				addAdjustments(adjs, w.fileID, claimID, lineID, l.Adjustments)
 				for k, r := range l.Remarks {
-					remarks.add(w.fileID, claimID, lineID, l.Segment, k+1, r.Qualifier, r.Code)
+					remarks.int(w.fileID).int(claimID).int(lineID).int(int64(l.Segment)).int(int64(k + 1)).
+						text(r.Qualifier).text(r.Code).end()
 				}
 			}
 		case *x12.RemittanceEnd:
 			for _, a := range v.Remittance.Adjustments {
-				plbs.add(w.fileID, txID, a.Segment, a.Position, a.ProviderID, nullDate(a.FiscalPeriod),
-					a.Reason, nullStr(a.Reference), a.Amount)
+				plbs.int(w.fileID).int(txID).int(int64(a.Segment)).int(int64(a.Position)).text(a.ProviderID).
+					date(a.FiscalPeriod).text(a.Reason).textOrNull(a.Reference).amount(a.Amount).end()
 			}
 		}
 		return nil
@@ -152,8 +104,8 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range []*table{claims, lines, adjs, remarks, plbs} {
-		if err := t.flush(ctx, w.tx); err != nil {
+	for _, t := range []*copyBuf{claims, lines, adjs, remarks, plbs} {
+		if err := w.tx.copyIn(ctx, t.table, t.cols, t.b); err != nil {
 			return err
 		}
 	}
@@ -164,7 +116,7 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 	var payerID *int64
 	if code := r.Payer.PayerID(); code != "" {
 		var id int64
-		err := w.tx.QueryRowContext(ctx, `INSERT INTO payers (name, payer_id_code, last_remittance_at) VALUES ($1, $2, now())
+		err := w.tx.c.QueryRowContext(ctx, `INSERT INTO payers (name, payer_id_code, last_remittance_at) VALUES ($1, $2, now())
 			ON CONFLICT (payer_id_code) DO UPDATE SET name = EXCLUDED.name, last_remittance_at = now() RETURNING id`,
 			r.Payer.Name, code).Scan(&id)
 		if err != nil {
@@ -173,7 +125,7 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 		payerID = &id
 	}
 	var id int64
-	err := w.tx.QueryRowContext(ctx, `INSERT INTO remittance_transactions (file_id, seq, segment_index, st_control,
+	err := w.tx.c.QueryRowContext(ctx, `INSERT INTO remittance_transactions (file_id, seq, segment_index, st_control,
 		practice_id, payer_id, handling_code, bpr_amount, credit_debit, payment_method, trace_number, payer_trn03,
 		payment_date, production_date, payer_name, payer_id_code, payee_name, payee_npi, payee_tin)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id`,
@@ -185,7 +137,7 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 		return 0, fmt.Errorf("transaction set %d: %w", seq, err)
 	}
 	if payerID != nil {
-		if _, err := w.tx.ExecContext(ctx, `UPDATE remittance_files SET payer_id = COALESCE(payer_id, $2) WHERE id = $1`, w.fileID, *payerID); err != nil {
+		if _, err := w.tx.c.ExecContext(ctx, `UPDATE remittance_files SET payer_id = COALESCE(payer_id, $2) WHERE id = $1`, w.fileID, *payerID); err != nil {
 			return 0, err
 		}
 	}
@@ -239,28 +191,32 @@ func renderingNPI(c *x12.ClaimPayment) string {
 	return ""
 }
 
-func addClaim(t *table, id, fileID, txID, practice int64, v *x12.ClaimPayment) {
+func addClaim(t *copyBuf, id, fileID, txID, practice int64, v *x12.ClaimPayment) {
 	from, to := ServiceDates(v)
 	name, member := patient(v)
-	t.add(id, fileID, txID, practice, v.Segment, v.PatientControl, v.Status, v.Charge, v.Paid,
-		v.PatientResp, nullStr(v.FilingIndicator), nullStr(v.PayerControl), nullStr(v.FacilityType),
-		nullStr(v.Frequency), nullStr(v.DRG), nullDate(from), nullDate(to), nullDate(v.StatementFrom),
-		nullDate(v.StatementTo), nullDate(v.ReceivedDate), nullStr(renderingNPI(v)), nullStr(name), nullStr(member))
+	t.int(id).int(fileID).int(txID).int(practice).int(int64(v.Segment)).text(v.PatientControl).text(v.Status).
+		amount(v.Charge).amount(v.Paid).amount(v.PatientResp).textOrNull(v.FilingIndicator).
+		textOrNull(v.PayerControl).textOrNull(v.FacilityType).textOrNull(v.Frequency).textOrNull(v.DRG).
+		date(from).date(to).date(v.StatementFrom).date(v.StatementTo).date(v.ReceivedDate).
+		textOrNull(renderingNPI(v)).textOrNull(name).textOrNull(member).end()
 }
 
-func addLine(t *table, id, claimID, fileID, practice int64, l *x12.ServicePayment) {
-	var origCode, origMods any
+func addLine(t *copyBuf, id, claimID, fileID, practice int64, l *x12.ServicePayment) {
+	t.int(id).int(claimID).int(fileID).int(practice).int(int64(l.Segment)).int(int64(l.Number)).
+		text(l.Procedure.Qualifier).text(l.Procedure.Code).array(l.Procedure.Modifiers, false)
 	if l.Original != nil {
-		origCode, origMods = l.Original.Code, pq.Array(nonNil(l.Original.Modifiers))
+		t.text(l.Original.Code).array(l.Original.Modifiers, false)
+	} else {
+		t.null().null()
 	}
-	var allowed any
+	t.amount(l.Charge).amount(l.Paid).textOrNull(l.RevenueCode).qty(l.Units).qty(l.OriginalUnits).
+		date(l.DateFrom).date(l.DateTo).textOrNull(l.LineControl())
 	if a, ok := l.Allowed(); ok {
-		allowed = a
+		t.amount(a)
+	} else {
+		t.null()
 	}
-	t.add(id, claimID, fileID, practice, l.Segment, l.Number, l.Procedure.Qualifier, l.Procedure.Code,
-		pq.Array(nonNil(l.Procedure.Modifiers)), origCode, origMods, l.Charge, l.Paid, nullStr(l.RevenueCode),
-		nullQty(l.Units), nullQty(l.OriginalUnits), nullDate(l.DateFrom), nullDate(l.DateTo),
-		nullStr(l.LineControl()), allowed, nullStr(refValue(l.Refs, "HPI")))
+	t.textOrNull(refValue(l.Refs, "HPI")).end()
 }
 
 func refValue(refs []x12.Ref, q string) string {
@@ -273,27 +229,25 @@ func refValue(refs []x12.Ref, q string) string {
 }
 
 // addAdjustments adds CAS triplets; lineID 0 means claim level.
-func addAdjustments(t *table, fileID, claimID, lineID int64, adj []x12.Adjustment) {
-	var line any
-	if lineID != 0 {
-		line = lineID
-	}
+func addAdjustments(t *copyBuf, fileID, claimID, lineID int64, adj []x12.Adjustment) {
 	for _, a := range adj {
-		t.add(fileID, claimID, line, a.Segment, a.Position, a.Group, a.Reason, a.Amount, nullQty(a.Quantity))
+		t.int(fileID).int(claimID).intOrNull(lineID).int(int64(a.Segment)).int(int64(a.Position)).
+			text(a.Group).text(a.Reason).amount(a.Amount).qty(a.Quantity).end()
 	}
 }
 
 // addClaimRemarks adds the MOA (outpatient, MOA03-07) and MIA (inpatient)
 // remark codes of a claim, positioned by their order.
-func addClaimRemarks(t *table, fileID, claimID int64, v *x12.ClaimPayment) {
-	if v.Outpatient != nil {
-		for k, r := range v.Outpatient.Remarks {
-			t.add(fileID, claimID, nil, v.Segment, k+1, "MOA", r)
+func addClaimRemarks(t *copyBuf, fileID, claimID int64, v *x12.ClaimPayment) {
+	add := func(q string, codes []string) {
+		for k, r := range codes {
+			t.int(fileID).int(claimID).null().int(int64(v.Segment)).int(int64(k + 1)).text(q).text(r).end()
 		}
 	}
+	if v.Outpatient != nil {
+		add("MOA", v.Outpatient.Remarks)
+	}
 	if v.Inpatient != nil {
-		for k, r := range v.Inpatient.Remarks {
-			t.add(fileID, claimID, nil, v.Segment, k+1, "MIA", r)
-		}
+		add("MIA", v.Inpatient.Remarks)
 	}
 }
