@@ -219,4 +219,3 @@ func newEnvDB(t *testing.T, dbURL, natsURL string) *env {
 	t.Cleanup(func() { db.Close() })
 	return newEnvWith(t, db, natsURL)
 }
-
