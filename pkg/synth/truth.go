@@ -225,6 +225,8 @@ type gen struct {
 	memPool [][]string
 	buckets map[bucketKey]*bucket
 	order   []bucketKey
+	bill    []*x12.BillingProvider
+	payers  []*x12.Payer
 }
 
 type bucketKey struct{ cycle, payer, practice int }
@@ -423,6 +425,28 @@ func (g *gen) date(practice int, member string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// billing returns the practice's billing provider loop, shared by its
+// claims (read-only, as x12.Claim documents).
+func (g *gen) billing(pr int) *x12.BillingProvider {
+	for len(g.bill) <= pr {
+		p := &g.t.Practices[len(g.bill)]
+		g.bill = append(g.bill, &x12.BillingProvider{Provider: x12.Provider{
+			Name: x12.Name{Entity: "85", Type: "2", Last: p.Name, IDQualifier: "XX", ID: p.NPI},
+			NPI:  p.NPI, TIN: p.TIN,
+			Address: &x12.Address{Lines: []string{"100 SYNTHETIC WAY"}, City: "PHOENIX", State: "AZ", PostalCode: "85004"}}})
+	}
+	return g.bill[pr]
+}
+
+// payer returns the payer loop, shared by the payer's claims.
+func (g *gen) payer(i int) *x12.Payer {
+	for len(g.payers) <= i {
+		p := &g.t.Payers[len(g.payers)]
+		g.payers = append(g.payers, &x12.Payer{Name: p.Name, IDQualifier: "PI", PayerID: p.ID})
+	}
+	return g.payers[i]
+}
+
 // claim generates one billed claim (or one unmatched remit) with its remits.
 func (g *gen) claim() error {
 	t := g.t
@@ -451,15 +475,12 @@ func (g *gen) claim() error {
 	pcn := fmt.Sprintf("P%d-%07d", pr+1, g.seq)
 	tpl := g.template(sc)
 	c := &x12.Claim{
-		BillingProvider: &x12.BillingProvider{Provider: x12.Provider{
-			Name: x12.Name{Entity: "85", Type: "2", Last: prac.Name, IDQualifier: "XX", ID: prac.NPI},
-			NPI:  prac.NPI, TIN: prac.TIN,
-			Address: &x12.Address{Lines: []string{"100 SYNTHETIC WAY"}, City: "PHOENIX", State: "AZ", PostalCode: "85004"}}},
+		BillingProvider: g.billing(pr),
 		Subscriber: &x12.Subscriber{Coverage: x12.Coverage{Responsibility: "P", Relationship: "18", FilingIndicator: py.Filing},
 			Insured: x12.Insured{EntityType: "1", LastName: "SYNTH", FirstName: "PATIENT", MemberIDQualifier: "MI",
 				MemberID: member, BirthDate: x12.Date(fmt.Sprintf("19%02d-%02d-%02d", 40+g.rng.IntN(45), 1+g.rng.IntN(12), 1+g.rng.IntN(28))),
 				Gender: "F"}},
-		Payer:                &x12.Payer{Name: py.Name, IDQualifier: "PI", PayerID: py.ID},
+		Payer:                g.payer(payer),
 		PatientControlNumber: pcn, PlaceOfService: "11", FacilityCodeQualifier: "B", FrequencyCode: "1",
 		ProviderSignature: "Y", Assignment: "A", BenefitsAssignment: "Y", ReleaseOfInformation: "Y",
 		Diagnoses: []x12.Diagnosis{{Qualifier: "ABK", Code: "M5416"}, {Qualifier: "ABF", Code: "M47816"}},
