@@ -61,15 +61,21 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return d.t.Format(time.DateOnly)
+	var b [10]byte
+	return string(d.AppendText(b[:0]))
 }
 
-// AppendText appends the String form to b without allocating.
+// AppendText appends the String form to b.
 func (d Date) AppendText(b []byte) []byte {
 	if d.IsZero() {
 		return b
 	}
-	return d.t.AppendFormat(b, time.DateOnly)
+	y, m, dd := d.t.Date()
+	if y < 0 || y > 9999 {
+		return d.t.AppendFormat(b, time.DateOnly)
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+dd/10), byte('0'+dd%10))
 }
 
 // MarshalText implements encoding.TextMarshaler.

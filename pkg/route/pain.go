@@ -58,9 +58,10 @@ var triggerPoint = set("20552", "20553")
 // family names a pain procedure for work-item text, and gives the regional
 // session cap per rolling 12 months (0: none known) from DESIGN.md / seed 004.
 type family struct {
-	name string
-	cap  int
-	unit string // what the cap counts
+	name   string
+	cap    int
+	unit   string // what the cap counts
+	action string // what to do when the cap is hit ("" = sessions per region)
 }
 
 var families = map[string]family{}
@@ -72,20 +73,21 @@ func init() {
 		}
 	}
 	esi := "ESI sessions per spinal region per rolling 12 months"
-	add(family{"cervical/thoracic epidural steroid injection", 4, esi}, "62320", "62321", "64479", "64480")
-	add(family{"lumbar/sacral epidural steroid injection", 4, esi}, "62322", "62323", "64483", "64484")
+	add(family{"cervical/thoracic epidural steroid injection", 4, esi, ""}, "62320", "62321", "64479", "64480")
+	add(family{"lumbar/sacral epidural steroid injection", 4, esi, ""}, "62322", "62323", "64483", "64484")
 	facet := "therapeutic facet sessions per spinal region per rolling 12 months"
-	add(family{"cervical/thoracic facet injection", 4, facet}, "64490", "64491", "64492")
-	add(family{"lumbar/sacral facet injection", 4, facet}, "64493", "64494", "64495")
+	add(family{"cervical/thoracic facet injection", 4, facet, ""}, "64490", "64491", "64492")
+	add(family{"lumbar/sacral facet injection", 4, facet, ""}, "64493", "64494", "64495")
 	rfa := "RFA sessions per spinal region per rolling 12 months"
-	add(family{"cervical/thoracic radiofrequency ablation", 2, rfa}, "64633", "64634")
-	add(family{"lumbar/sacral radiofrequency ablation", 2, rfa}, "64635", "64636")
-	add(family{"trigger point injection", 3, "trigger point sessions per rolling 12 months"}, "20552", "20553")
-	add(family{"sacroiliac joint injection", 0, ""}, "27096", "G0260", "64451")
-	add(family{"spinal cord stimulator", 0, ""}, "63650", "63655", "63685", "63688", "63661", "63662", "63663", "63664")
-	add(family{"presumptive drug test", 1, "presumptive test per date of service"}, "80305", "80306", "80307")
-	add(family{"definitive drug test", 1, "definitive test per date of service"}, "G0480", "G0481", "G0482", "G0483", "G0659")
-	add(family{"vertebral augmentation", 0, ""}, "22510", "22511", "22512", "22513", "22514", "22515")
+	add(family{"cervical/thoracic radiofrequency ablation", 2, rfa, ""}, "64633", "64634")
+	add(family{"lumbar/sacral radiofrequency ablation", 2, rfa, ""}, "64635", "64636")
+	add(family{"trigger point injection", 3, "trigger point sessions per rolling 12 months", ""}, "20552", "20553")
+	add(family{"sacroiliac joint injection", 0, "", ""}, "27096", "G0260", "64451")
+	add(family{"spinal cord stimulator", 0, "", ""}, "63650", "63655", "63685", "63688", "63661", "63662", "63663", "63664")
+	udt := "Look for another test of the same kind on this date from any provider or lab; appeal only if there was none, otherwise write off and review the practice's standing drug-test orders"
+	add(family{"presumptive drug test", 1, "presumptive test per date of service", udt}, "80305", "80306", "80307")
+	add(family{"definitive drug test", 1, "definitive test per date of service", udt}, "G0480", "G0481", "G0482", "G0483", "G0659")
+	add(family{"vertebral augmentation", 0, "", ""}, "22510", "22511", "22512", "22513", "22514", "22515")
 }
 
 var rfaCodes = set("64633", "64634", "64635", "64636")
@@ -147,7 +149,7 @@ func builtin(l *Line, d *Decision, decisive string) (Sharpening, bool) {
 		if sib := siblingIn(l.Siblings, into); sib != "" {
 			return Sharpening{
 				Category:       carc.CodingBundling,
-				Reason:         imagingName[proc] + " " + proc + " is bundled into " + sib + " billed the same day (NCCI)",
+				Reason:         "NCCI bundles " + imagingName[proc] + " " + proc + " into " + sib + " billed the same day",
 				Action:         "Write off: do not bill " + proc + " with " + sib + "; the imaging is paid inside the procedure",
 				Recoverability: 5,
 				Rule:           "pain/imaging-bundled",
@@ -233,10 +235,14 @@ func builtin(l *Line, d *Decision, decisive string) (Sharpening, bool) {
 		capCode := decisive == "119" || decisive == "273" || decisive == "149" ||
 			anyRemark(l, "N640", "M86", "N435", "M90")
 		if capCode || (d.Category == carc.FrequencyLimit && decisive != "151") {
+			action := f.action
+			if action == "" {
+				action = "Count the patient's sessions in the period across practices; appeal only if one was miscounted or was another region, otherwise bill the patient with a signed waiver"
+			}
 			return Sharpening{
 				Category: carc.FrequencyLimit,
-				Reason:   f.name + " limit reached (common policy: " + strconv.Itoa(f.cap) + " " + f.unit + ")",
-				Action:   "Count the patient's sessions in the period across practices; appeal only if one was miscounted or was another region, otherwise bill the patient with a signed waiver",
+				Reason:   f.name + " limit reached; common policy allows " + strconv.Itoa(f.cap) + " " + f.unit,
+				Action:   action,
 				Rule:     "pain/session-cap",
 			}, true
 		}

@@ -78,7 +78,7 @@ func codesPhrase(b *strings.Builder, d *Decision) {
 	if _, code, ok := strings.Cut(d.Decisive, "-"); ok {
 		b.WriteString("CARC ")
 		b.WriteString(code)
-	} else if d.LineIndex == 0 && len(d.CARC) == 0 {
+	} else if len(d.CARC) == 0 {
 		b.WriteString("CLP02 4")
 	}
 	var rs []string
@@ -118,14 +118,7 @@ func units(q int64) string {
 // compose writes the work item's sentence and the final action.
 func compose(l *Line, d *Decision, denied money.Amount) (string, string) {
 	var b strings.Builder
-	b.Grow(192)
-	action := d.Action
-	if d.WorkItem == UnmatchedRemittance {
-		b.WriteString("Unmatched remittance, no billed line found. ")
-		action = "Find the billed claim for this remittance and link it (check the patient control number, split or re-keyed claims, the payee TIN); then " + lowerFirst(action)
-	}
-	b.WriteString(labels[d.Disposition])
-	b.WriteString(": ")
+	b.Grow(256)
 	what := func() {
 		if l.Procedure == "" {
 			b.WriteString(" for the claim")
@@ -135,7 +128,8 @@ func compose(l *Line, d *Decision, denied money.Amount) (string, string) {
 		}
 		if !l.ServiceDate.IsZero() {
 			b.WriteString(" on ")
-			b.Write(l.ServiceDate.AppendText(nil))
+			var buf [10]byte
+			b.Write(l.ServiceDate.AppendText(buf[:0]))
 		}
 	}
 	tail := func(act string) {
@@ -144,16 +138,57 @@ func compose(l *Line, d *Decision, denied money.Amount) (string, string) {
 		if d.WorkItem != NoWork && !d.AppealDeadline.IsZero() {
 			b.WriteString("; ")
 			b.WriteString(deadlineVerb(d))
-			b.Write(d.AppealDeadline.AppendText(nil))
+			var buf [10]byte
+			b.Write(d.AppealDeadline.AppendText(buf[:0]))
 		}
 		b.WriteByte('.')
 	}
-	switch d.Disposition {
-	case Denied, PartiallyDenied:
+	denial := func() {
 		b.WriteString(d.Reason)
 		b.WriteString(" (")
 		codesPhrase(&b, d)
 		b.WriteByte(')')
+	}
+
+	if d.WorkItem == UnmatchedRemittance {
+		action := "Find the billed claim for this remittance and link it (check the patient control number, split or re-keyed claims, the payee TIN)"
+		b.WriteString("Unmatched remittance: no billed line found")
+		what()
+		b.WriteString(" (")
+		if d.Disposition != Paid {
+			b.WriteString(strings.ToLower(labels[d.Disposition]))
+			b.WriteString(": ")
+		}
+		switch d.Disposition {
+		case Denied, PartiallyDenied:
+			b.WriteString(d.Reason)
+			b.WriteString(", ")
+			codesPhrase(&b, d)
+			action += ", then " + lowerFirst(d.Action)
+		case UnderpaidLine:
+			b.WriteString(d.Reason)
+			action += ", then " + lowerFirst(d.Action)
+		case Reversed:
+			b.WriteString(max(l.Paid, -l.Paid).String())
+			b.WriteString(" taken back")
+		case Paid:
+			b.WriteString("paid ")
+			b.WriteString(l.Paid.String())
+			b.WriteString(" of ")
+			b.WriteString(l.Charge.String())
+		default:
+			b.WriteString(d.Reason)
+		}
+		b.WriteByte(')')
+		tail(action)
+		return b.String(), action
+	}
+
+	b.WriteString(labels[d.Disposition])
+	b.WriteString(": ")
+	switch d.Disposition {
+	case Denied, PartiallyDenied:
+		denial()
 		what()
 		if d.Disposition == PartiallyDenied {
 			b.WriteString(", ")
@@ -172,11 +207,9 @@ func compose(l *Line, d *Decision, denied money.Amount) (string, string) {
 		if d.PatientLiable {
 			b.WriteString(", assigned to the patient")
 		}
-		tail(d.Action)
 	case UnderpaidLine:
 		b.WriteString(d.Reason)
 		what()
-		tail(d.Action)
 	case PatientResponsibility, Contractual:
 		if d.Reason != "" {
 			b.WriteString(d.Reason)
@@ -187,21 +220,19 @@ func compose(l *Line, d *Decision, denied money.Amount) (string, string) {
 			b.WriteString("nothing paid")
 		}
 		what()
-		tail(d.Action)
 	case Reversed:
 		b.WriteString("the payer took back ")
 		b.WriteString(max(l.Paid, -l.Paid).String())
 		b.WriteString(" paid earlier")
 		what()
-		tail(d.Action)
 	default:
 		b.WriteString(l.Paid.String())
 		b.WriteString(" of ")
 		b.WriteString(l.Charge.String())
 		what()
-		tail(d.Action)
 	}
-	return b.String(), action
+	tail(d.Action)
+	return b.String(), d.Action
 }
 
 // matchFacts adds what the matcher saw to the detail text.
