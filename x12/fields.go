@@ -204,10 +204,10 @@ func (f *fieldReader) optQuantity(i int) *Quantity {
 	if !f.seg.Has(i) {
 		return nil
 	}
-	q := f.quantity(i)
 	if f.val != nil {
-		return f.val.quants.one(q)
+		return f.val.quants.one(f.quantity(i))
 	}
+	q := f.quantity(i)
 	return &q
 }
 
