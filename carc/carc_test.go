@@ -346,3 +346,33 @@ func BenchmarkExplain(b *testing.B) {
 		_ = Explain("CO", "50", rarcs)
 	}
 }
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		group, code string
+		class       Class
+		category    Category
+		known       bool
+	}{
+		{"CO", "45", ClassContractual, Underpayment, true},
+		{"PR", "2", ClassPatient, EligibilityCoverage, true},
+		{"co", " 197 ", ClassDenial, Authorization, true},
+		{"OA", "23", ClassInfo, CoordinationOfBenefits, true},
+		{"PR", "204", ClassDenial, NonCovered, true},
+		{"CO", "2", ClassContractual, EligibilityCoverage, true},
+		{"PR", "45", ClassPatient, Underpayment, true},
+		{"CR", "1", ClassPatient, EligibilityCoverage, true},
+		{"CO", "X999", ClassDenial, Other, false},
+		{"PR", "909099", ClassPatient, Other, false},
+	}
+	for _, tc := range tests {
+		class, cat, known := Classify(tc.group, tc.code)
+		if class != tc.class || cat != tc.category || known != tc.known {
+			t.Errorf("Classify(%q, %q) = %s %s %v, want %s %s %v", tc.group, tc.code, class, cat, known, tc.class, tc.category, tc.known)
+		}
+		// Classify agrees with Explain on class.
+		if e := Explain(tc.group, tc.code, nil); e.Class != class {
+			t.Errorf("Explain(%s-%s).Class = %s, Classify says %s", tc.group, tc.code, e.Class, class)
+		}
+	}
+}

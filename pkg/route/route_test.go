@@ -2,6 +2,7 @@ package route
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -566,5 +567,35 @@ func TestPartialDenialUnits(t *testing.T) {
 	d := New(Config{}).Decide(l)
 	if !strings.Contains(d.Text, "(1 of 2 units paid)") {
 		t.Errorf("text %q", d.Text)
+	}
+}
+
+// A Router is shared by the router service's workers.
+func TestDecideConcurrent(t *testing.T) {
+	r := New(Config{Payers: map[string]PayerProfile{"SHP01": {AppealDays: 60}}})
+	want := make([]Decision, len(lineCases))
+	lines := make([]*Line, len(lineCases))
+	for i, c := range lineCases {
+		lines[i] = c.line(t)
+		want[i] = r.Decide(lines[i])
+	}
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for n := 0; n < 50; n++ {
+				for i, l := range lines {
+					if d := r.Decide(l); d.Text != want[i].Text || d.Priority != want[i].Priority {
+						done <- fmt.Errorf("%s: decision changed under concurrency", lineCases[i].name)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
