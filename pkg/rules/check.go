@@ -36,7 +36,7 @@ func (s *Set) CheckClaims(cs []*Claim, rec *Records) []Finding {
 	for _, c := range cs {
 		n += len(c.Lines)
 	}
-	x := NewIndex(n)
+	x := NewIndex(n * 4)
 	x.AddClaims(cs...)
 	r.History = overlay{base: r.History, extra: x}
 	var out []Finding
@@ -149,35 +149,57 @@ func (p *pctx) run() {
 
 // loadPrior collects the history lines the checks may count.
 func (p *pctx) loadPrior() {
+	var parts [2][]Line
+	switch h := p.rec.History.(type) {
+	case nil:
+	case overlay: // the batch's claims over a history: no merged copy
+		parts[0] = h.extra.Lines(p.patient)
+		if h.base != nil {
+			parts[1] = h.base.Lines(p.patient)
+		}
+	default:
+		parts[0] = h.Lines(p.patient)
+	}
+	n := len(parts[0]) + len(parts[1])
+	p.pool = make([]*Line, 0, len(p.cur)+n)
 	p.pool = append(p.pool, p.cur...)
-	if p.rec.History == nil {
+	if n == 0 {
 		return
 	}
-	hist := p.rec.History.Lines(p.patient)
-	if len(hist) == 0 {
-		return
-	}
+	p.prior = make([]*Line, 0, n)
 	type key struct {
 		practice, claim string
 		number          int
 		date            Day
 		proc            string
 	}
-	seen := make(map[key]bool, len(hist))
-	for i := range hist {
-		h := &hist[i]
-		if h.Status == Denied || (h.Practice == p.practice && h.Claim == p.claim && p.claim != "") {
-			continue
+	var seen map[key]bool
+	if n > 32 {
+		seen = make(map[key]bool, n)
+	}
+	for _, hist := range parts {
+		for i := range hist {
+			h := &hist[i]
+			if h.Status == Denied || (h.Practice == p.practice && h.Claim == p.claim && p.claim != "") {
+				continue
+			}
+			if !p.rec.Sharing.May(p.practice, p.tin, h.Practice, h.TIN) {
+				continue
+			}
+			// The same line from two sources (a history file and the batch) counts once.
+			if seen != nil {
+				k := key{h.Practice, h.Claim, h.Number, h.Date, h.Procedure}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			} else if slices.ContainsFunc(p.prior, func(o *Line) bool {
+				return o.Number == h.Number && o.Date == h.Date && o.Claim == h.Claim && o.Practice == h.Practice && o.Procedure == h.Procedure
+			}) {
+				continue
+			}
+			p.prior = append(p.prior, h)
 		}
-		if !p.rec.Sharing.May(p.practice, p.tin, h.Practice, h.TIN) {
-			continue
-		}
-		k := key{h.Practice, h.Claim, h.Number, h.Date, h.Procedure}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		p.prior = append(p.prior, h)
 	}
 	p.pool = append(p.pool, p.prior...)
 }

@@ -376,3 +376,25 @@ func TestPriorAuth(t *testing.T) {
 			want:    []string{"prior_auth_units@1"}, msg: "3 units billed under authorization AUTH1, which allows 2"},
 	})
 }
+
+func TestCheckClaimsBatch(t *testing.T) {
+	rfa := func(claim, date string) *Claim {
+		l := ln(1, "64635", date)
+		l.Claim = claim
+		return &Claim{ID: claim, Lines: []Line{l}}
+	}
+	// Three RFA claims in one file: only the third is over the cap.
+	cs := []*Claim{rfa("B1", "2026-01-10"), rfa("B2", "2026-03-01"), rfa("B3", "2026-06-02")}
+	fs := Default().CheckClaims(cs, &Records{History: hist(ln(1, "64493", "2025-12-01", "KX"), ln(1, "64493", "2025-12-20", "KX"))})
+	if len(fs) != 1 || fs[0].Claim != "B3" || fs[0].Rule != RuleFrequencyCap ||
+		!strings.Contains(fs[0].Message, "third lumbar/sacral RFA session in 12 months, over the cap of 2 (2026-01-10, 2026-03-01)") {
+		t.Errorf("batch findings %+v", fs)
+	}
+	// A claim both in the history and in the batch counts once.
+	x := hist(ln(1, "64635", "2025-12-01"))
+	x.Add(rfa("B2", "2026-03-01").Lines...)
+	fs = Default().CheckClaims([]*Claim{rfa("B2", "2026-03-01"), rfa("B3", "2026-06-02")}, &Records{History: x})
+	if len(fs) != 1 || fs[0].Claim != "B3" || !strings.Contains(fs[0].Message, "third") {
+		t.Errorf("findings with a duplicate claim %+v", fs)
+	}
+}
