@@ -45,7 +45,9 @@
 //
 //   - denied / partially_denied: the matcher's expected payment minus what
 //     was paid, when the contract amount is known; otherwise the sum of the
-//     denial adjustments. Contractual write-downs (CO-45) and the patient's
+//     denial adjustments (when they carry no amount, or CLP02 = 4 came
+//     without codes: charge − paid − the other adjustments). Contractual
+//     write-downs (CO-45) and the patient's
 //     share are not at risk: the first is not owed under the contract, the
 //     second is collected from the patient. For a whole-line denial without
 //     an expected amount this is the billed charge, which overstates the

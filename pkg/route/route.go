@@ -140,12 +140,16 @@ func (r *Router) decide(l *Line) Decision {
 	} else if l.Match.Flags.Has(Underpaid) {
 		under = true
 	}
+	// A zero-amount denial code on an unpaid line counts only when the other
+	// adjustments leave part of the charge unexplained.
+	unexplained := l.Charge - l.Paid - t.contractual - t.patient - t.other
+	denied := t.denial > 0 || t.hasDenial && l.Paid <= 0 && unexplained > 0
 	deniedNoCode := !t.hasDenial && l.ClaimStatus == "4" && l.Paid <= 0 && l.Charge > 0
 
 	switch {
 	case reversed:
 		d.Disposition = Reversed
-	case t.hasDenial && (t.denial > 0 || l.Paid <= 0), deniedNoCode:
+	case denied, deniedNoCode:
 		d.Disposition = Denied
 		if l.Paid > 0 {
 			d.Disposition = PartiallyDenied
@@ -167,10 +171,10 @@ func (r *Router) decide(l *Line) Decision {
 		switch {
 		case l.Match.HasExpected:
 			atRisk = max(0, l.Match.Expected-l.Paid)
-		case t.hasDenial:
-			atRisk = max(0, t.denial)
-		default:
-			atRisk = max(0, l.Charge-l.Paid-t.contractual-t.patient)
+		case t.denial > 0:
+			atRisk = t.denial
+		default: // no denial amount: what the other adjustments leave unexplained
+			atRisk = max(0, unexplained)
 		}
 	case UnderpaidLine:
 		r.explainUnderpayment(l, &d, adjs, remarks, t.bigContractual, short)

@@ -199,6 +199,10 @@ var lineCases = []lineCase{
 		match: Match{Status: Matched, Flags: UnitsReduced},
 		disp:  PartiallyDenied, category: carc.FrequencyLimit, atRisk: "650.00", work: DenialWork, rule: "match/units-reduced"},
 
+	{name: "zero-amount CO-16 beside a full deductible is not a denial", proc: "99213", charge: "125", paid: "0", cas: "CO-16:0 PR-1:125", rarcs: []string{"N290"},
+		disp: PatientResponsibility, atRisk: "0.00"},
+	{name: "zero-amount CO-16 on an unexplained unpaid line", proc: "99213", charge: "125", paid: "0", cas: "CO-16:0", rarcs: []string{"N290"},
+		disp: Denied, category: carc.MissingClaimData, atRisk: "125.00", work: DenialWork},
 	// not denials
 	{name: "CO-45 PR-2 (corpus, 829 lines)", proc: "64483-RT", charge: "1200", paid: "612.40", cas: "CO-45:437.60 PR-2:150",
 		disp: Paid, atRisk: "0.00", text: "Paid: 612.40 of 1200.00 for 64483-RT on 2026-03-02 — no action."},
