@@ -88,6 +88,11 @@ func runCheck(_ context.Context, args []string) error {
 		files = append(files, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	// "--history A.837 B.837": names after the file to check are history too.
+	if len(files) > 1 && len(history) > 0 {
+		history = append(history, files[1:]...)
+		files = files[:1]
+	}
 	if len(files) != 1 {
 		return errUsage
 	}
