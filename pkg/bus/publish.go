@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	remitqv1 "github.com/remitq/remitq/proto/remitq/v1"
 )
@@ -46,6 +47,15 @@ func NewMessage(subject, id string, m proto.Message) (Message, error) {
 	h := nats.Header{}
 	h.Set(HeaderType, string(m.ProtoReflect().Descriptor().FullName()))
 	return Message{Subject: subject, ID: id, Data: data, Header: h}, nil
+}
+
+// RawMessage returns a Message whose body data is already the wire encoding
+// of a message of protobuf type typ (for producers that build encodings
+// cheaper than one proto.Marshal per message), with the [HeaderType] header.
+func RawMessage(subject, id string, typ protoreflect.FullName, data []byte) Message {
+	h := nats.Header{}
+	h.Set(HeaderType, string(typ))
+	return Message{Subject: subject, ID: id, Data: data, Header: h}
 }
 
 // NewLineMessage returns m ready to publish: subject [LineSubject] of its
@@ -137,8 +147,8 @@ func (s *PublishStats) count(ack *jetstream.PubAck) {
 
 // PublisherOptions tunes a Publisher. The zero value uses the defaults.
 type PublisherOptions struct {
-	// BatchSize is how many async publishes may be outstanding before the
-	// publisher waits for their acks. Default 1000. Keep it at or below the
+	// BatchSize is how many async publishes may be outstanding; when it is
+	// reached the publisher waits for the acks of the older half. Default 1000. Keep it at or below the
 	// JetStream context's PublishAsyncMaxPending (nats.go default 4000).
 	BatchSize int
 	// AckTimeout bounds the wait for the acks of one batch (and one
@@ -249,7 +259,9 @@ func (b *Batch) Add(ctx context.Context, m Message) error {
 		return b.err
 	}
 	if len(b.pending) >= b.p.opts.BatchSize {
-		if err := b.Wait(ctx); err != nil {
+		// Wait for the older half only: the rest stay in flight, so the
+		// pipeline to the server never runs dry.
+		if err := b.wait(ctx, max(1, len(b.pending)/2)); err != nil {
 			return err
 		}
 	}
@@ -269,8 +281,11 @@ func (b *Batch) Add(ctx context.Context, m Message) error {
 
 // Wait waits for the acks of every outstanding message (at most AckTimeout,
 // and not beyond ctx) and returns the first failure as a *PublishError.
-func (b *Batch) Wait(ctx context.Context) error {
-	if len(b.pending) == 0 {
+func (b *Batch) Wait(ctx context.Context) error { return b.wait(ctx, len(b.pending)) }
+
+// wait waits for the acks of the oldest n outstanding messages.
+func (b *Batch) wait(ctx context.Context, n int) error {
+	if n == 0 {
 		return b.err
 	}
 	timer := time.NewTimer(b.p.opts.AckTimeout)
@@ -283,7 +298,7 @@ func (b *Batch) Wait(ctx context.Context) error {
 		first.Failed++
 	}
 	stopped := error(nil) // set once ctx or the timer ended the wait
-	for _, pa := range b.pending {
+	for _, pa := range b.pending[:n] {
 		if stopped != nil {
 			// Take what has already arrived; the rest count as failed.
 			select {
@@ -309,8 +324,9 @@ func (b *Batch) Wait(ctx context.Context) error {
 			fail(pa, stopped)
 		}
 	}
-	clear(b.pending)
-	b.pending = b.pending[:0]
+	rest := copy(b.pending, b.pending[n:])
+	clear(b.pending[rest:])
+	b.pending = b.pending[:rest]
 	if first != nil && b.err == nil {
 		b.err = first
 	}

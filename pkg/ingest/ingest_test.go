@@ -83,7 +83,7 @@ func (e *env) count(t *testing.T, table string) int {
 	return n
 }
 
-func (e *env) streamMsgs(t *testing.T) uint64 {
+func (e *env) streamMsgs(t testing.TB) uint64 {
 	t.Helper()
 	s, err := e.js.Stream(t.Context(), bus.StreamRemit)
 	if err != nil {

@@ -3,6 +3,8 @@ package ingest
 import (
 	"encoding/hex"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/remitq/remitq/pkg/bus"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
@@ -35,16 +37,28 @@ func Messages(f FileRef, practiceID int64, c *x12.ClaimPayment) ([]bus.Message, 
 		}
 		out = append(out, m)
 	}
+	// Every line message of the claim repeats the claim, payer, payee and
+	// payment: they are encoded once, and each line's own fields (source and
+	// line) are encoded and joined to them. Protobuf's wire format allows
+	// fields in any order, so the result decodes to the whole message.
+	shared, err := proto.Marshal(&v1.ServiceLinePayment{Claim: claim, Payer: payer, Payee: payee, Payment: payment})
+	if err != nil {
+		return nil, err
+	}
 	lines := make([]*v1.ClaimLine, len(c.Lines))
 	for i, l := range c.Lines {
 		line := lineProto(l)
 		lines[i] = &v1.ClaimLine{SegmentIndex: int32(l.Segment), Line: line}
-		m, err := bus.NewLineMessage(&v1.ServiceLinePayment{Source: src(l.Segment), Claim: claim,
-			Payer: payer, Payee: payee, Payment: payment, Line: line})
+		s := src(l.Segment)
+		id, err := bus.LineMsgID(s)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, m)
+		own, err := proto.Marshal(&v1.ServiceLinePayment{Source: s, Line: line})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bus.RawMessage(bus.LineSubject(practiceID), id, lineType, append(own, shared...)))
 	}
 	m, err := bus.NewClaimMessage(&v1.ClaimPayment{Source: src(c.Segment), Claim: claim, Payer: payer,
 		Payee: payee, Payment: payment, LineCount: int32(len(c.Lines)), Lines: lines})
@@ -53,6 +67,8 @@ func Messages(f FileRef, practiceID int64, c *x12.ClaimPayment) ([]bus.Message, 
 	}
 	return append(out, m), nil
 }
+
+var lineType = (&v1.ServiceLinePayment{}).ProtoReflect().Descriptor().FullName()
 
 // PLBMessages builds one ProviderAdjustment message per PLB pair of rem.
 func PLBMessages(f FileRef, practiceID int64, rem *x12.Remittance) ([]bus.Message, error) {

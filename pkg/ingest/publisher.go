@@ -36,7 +36,10 @@ type Publisher struct {
 	// Log receives progress and problems (never message bodies).
 	Log *zap.Logger
 	// CheckpointEvery is how many messages are published between two
-	// recorded checkpoints (default 2000).
+	// recorded checkpoints (default 20000). A checkpoint waits for every
+	// outstanding ack, so fewer checkpoints keep the pipeline fuller; a
+	// publisher that takes over republishes at most this many (dropped by
+	// JetStream as duplicates).
 	CheckpointEvery int
 	// Poll is how often Run looks for work without a wake-up (default 2s).
 	Poll time.Duration
@@ -179,9 +182,9 @@ func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, prac
 	checkpoint func(through, n int) error) (sent, through int, err error) {
 	every := p.CheckpointEvery
 	if every <= 0 {
-		every = 2000
+		every = 20000
 	}
-	batch := bus.NewPublisher(p.JS, bus.PublisherOptions{}).NewBatch()
+	batch := bus.NewPublisher(p.JS, bus.PublisherOptions{BatchSize: 4000}).NewBatch()
 	seq, inBatch, lastSeg := -1, 0, after
 	through = after
 	flush := func() error {
