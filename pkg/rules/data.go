@@ -246,6 +246,7 @@ type DataError struct {
 	Err  error
 }
 
+// Error formats the problem with the file and line.
 func (e *DataError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("rules: %s line %d: %v", e.File, e.Line, e.Err)
@@ -253,6 +254,7 @@ func (e *DataError) Error() string {
 	return fmt.Sprintf("rules: %s: %v", e.File, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *DataError) Unwrap() error { return e.Err }
 
 func parseTable(name string, b []byte) (*table, error) {

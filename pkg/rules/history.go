@@ -50,6 +50,7 @@ type overlay struct {
 	extra *Index
 }
 
+// Lines returns the base lines then the extra ones.
 func (o overlay) Lines(p PatientKey) []Line {
 	e := o.extra.Lines(p)
 	if o.base == nil {

@@ -19,6 +19,7 @@ type RowError struct {
 	Err    error
 }
 
+// Error formats the problem with its row and column.
 func (e *RowError) Error() string {
 	if e.Column == "" {
 		return fmt.Sprintf("row %d: %v", e.Row, e.Err)
@@ -26,11 +27,13 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("row %d, column %s: %v", e.Row, e.Column, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *RowError) Unwrap() error { return e.Err }
 
 // RowErrors lists the bad rows of a records CSV; the good rows are still loaded.
 type RowErrors []*RowError
 
+// Error lists the first five row errors.
 func (es RowErrors) Error() string {
 	var b strings.Builder
 	for i, e := range es {
