@@ -47,3 +47,6 @@ for k, v in best.items():
     print(f"{k}: {v:.0f} MB/s = {v*1e6/1048576:.0f} MiB/s, {v*1e6/1048576/mib:.1f}x node-x12{extra}")
 PY
 fi
+
+echo "== ingest: 835 files -> PostgreSQL + JetStream (embedded servers, 100,000 lines per run)"
+$GO test -run '^$' -bench '^BenchmarkIngest$' -benchtime 3x ./pkg/ingest/ | tee .bench/ingest.txt
