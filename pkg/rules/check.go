@@ -186,6 +186,10 @@ func (p *pctx) loadPrior() {
 			if !p.rec.Sharing.May(p.practice, p.tin, h.Practice, h.TIN) {
 				continue
 			}
+			// A copy of a line being checked (a batch claim without an ID) is not history.
+			if p.claim == "" && slices.ContainsFunc(p.cur, func(c *Line) bool { return sameLine(c, h) }) {
+				continue
+			}
 			// The same line from two sources (a history file and the batch) counts once.
 			if seen != nil {
 				k := key{h.Practice, h.Claim, h.Number, h.Date, h.Procedure}
@@ -193,15 +197,18 @@ func (p *pctx) loadPrior() {
 					continue
 				}
 				seen[k] = true
-			} else if slices.ContainsFunc(p.prior, func(o *Line) bool {
-				return o.Number == h.Number && o.Date == h.Date && o.Claim == h.Claim && o.Practice == h.Practice && o.Procedure == h.Procedure
-			}) {
+			} else if slices.ContainsFunc(p.prior, func(o *Line) bool { return sameLine(o, h) }) {
 				continue
 			}
 			p.prior = append(p.prior, h)
 		}
 	}
 	p.pool = append(p.pool, p.prior...)
+}
+
+// sameLine reports whether two lines are one billed line (from two sources).
+func sameLine(a, b *Line) bool {
+	return a.Number == b.Number && a.Date == b.Date && a.Claim == b.Claim && a.Practice == b.Practice && a.Procedure == b.Procedure
 }
 
 func (p *pctx) curDates() []Day {

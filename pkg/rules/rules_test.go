@@ -398,3 +398,12 @@ func TestCheckClaimsBatch(t *testing.T) {
 		t.Errorf("findings with a duplicate claim %+v", fs)
 	}
 }
+
+func TestCheckClaimsWithoutIDs(t *testing.T) {
+	l := ln(1, "64483", dos)
+	l.Claim = ""
+	fs := Default().CheckClaims([]*Claim{{Lines: []Line{l}}}, nil)
+	if len(fs) != 0 {
+		t.Errorf("a claim without an ID counted itself: %+v", fs)
+	}
+}
