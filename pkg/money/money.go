@@ -21,12 +21,16 @@ var ErrSyntax = errors.New("money: not a decimal amount with at most two decimal
 // ErrRange reports an amount too large to hold.
 var ErrRange = errors.New("money: amount out of range")
 
+// maxCents bounds the magnitude of the amounts Parse and Scan accept (90
+// trillion dollars): far beyond any real amount, and far enough from the
+// int64 limits that sums of many amounts cannot overflow.
 const maxCents = int64(9_000_000_000_000_000)
 
 // Parse reads an X12-style decimal amount: an optional sign, digits, and an
 // optional decimal point followed by up to two digits. Trailing zeros beyond
 // two places are accepted ("1.500"); other extra precision is an error, as are
-// exponents, blanks and thousands separators.
+// exponents, blanks and thousands separators. Amounts beyond ±90 trillion
+// dollars are ErrRange, whatever their form.
 func Parse(s string) (Amount, error) { return ParseBytes([]byte(s)) }
 
 // ParseBytes is Parse on a byte slice; it does not allocate.
@@ -43,6 +47,7 @@ func ParseBytes(b []byte) (Amount, error) {
 	}
 	var cents int64
 	digits, frac := 0, -1
+	over := false // too large; reported once the syntax is known good
 	for _, c := range b {
 		switch {
 		case c >= '0' && c <= '9':
@@ -56,10 +61,9 @@ func ParseBytes(b []byte) (Amount, error) {
 				}
 			}
 			digits++
-			if cents > maxCents/10 {
-				return 0, ErrRange
+			if over = over || cents > maxCents/10; !over {
+				cents = cents*10 + int64(c-'0')
 			}
-			cents = cents*10 + int64(c-'0')
 		case c == '.' && frac < 0:
 			frac = 0
 		default:
@@ -69,11 +73,23 @@ func ParseBytes(b []byte) (Amount, error) {
 	if digits == 0 {
 		return 0, ErrSyntax
 	}
+	if over {
+		return 0, ErrRange
+	}
 	switch {
 	case frac <= 0:
+		if cents > maxCents/100 {
+			return 0, ErrRange
+		}
 		cents *= 100
 	case frac == 1:
+		if cents > maxCents/10 {
+			return 0, ErrRange
+		}
 		cents *= 10
+	}
+	if cents > maxCents {
+		return 0, ErrRange
 	}
 	if neg {
 		cents = -cents
@@ -98,29 +114,32 @@ func (a Amount) String() string { return string(a.AppendText(nil)) }
 
 // AppendText appends the two-place decimal form of a to dst.
 func (a Amount) AppendText(dst []byte) []byte {
-	c := int64(a)
-	if c < 0 {
+	if a < 0 {
 		dst = append(dst, '-')
-		c = -c
 	}
-	dst = strconv.AppendInt(dst, c/100, 10)
+	c := a.abs()
+	dst = strconv.AppendUint(dst, c/100, 10)
 	f := c % 100
 	return append(dst, '.', byte('0'+f/10), byte('0'+f%10))
+}
+
+// abs returns the magnitude of a, exact even for the most negative Amount.
+func (a Amount) abs() uint64 {
+	if a < 0 {
+		return -uint64(a)
+	}
+	return uint64(a)
 }
 
 // X12 prints the amount the way X12 writes it: no trailing zeros after the
 // point and no point for whole amounts ("12.5", "100", "-0.01").
 func (a Amount) X12() string {
-	c := int64(a)
-	neg := c < 0
-	if neg {
-		c = -c
-	}
 	var b []byte
-	if neg {
+	if a < 0 {
 		b = append(b, '-')
 	}
-	b = strconv.AppendInt(b, c/100, 10)
+	c := a.abs()
+	b = strconv.AppendUint(b, c/100, 10)
 	if f := c % 100; f != 0 {
 		b = append(b, '.', byte('0'+f/10))
 		if f%10 != 0 {
@@ -157,6 +176,9 @@ func (a *Amount) Scan(src any) error {
 	case string:
 		return a.UnmarshalText([]byte(v))
 	case int64:
+		if v > maxCents/100 || v < -maxCents/100 {
+			return ErrRange
+		}
 		*a = Amount(v * 100)
 		return nil
 	default:
