@@ -36,9 +36,14 @@ func (s *Set) CheckClaims(cs []*Claim, rec *Records) []Finding {
 	for _, c := range cs {
 		n += len(c.Lines)
 	}
-	x := NewIndex(n * 4)
-	x.AddClaims(cs...)
-	r.History = overlay{base: r.History, extra: x}
+	bh := batchHistory{base: r.History, lines: make(map[PatientKey][]*Line, n)}
+	for _, c := range cs {
+		for i := range c.Lines {
+			l := &c.Lines[i]
+			bh.lines[l.Patient] = append(bh.lines[l.Patient], l)
+		}
+	}
+	r.History = bh
 	var out []Finding
 	for _, c := range cs {
 		out = append(out, s.check(c, &r)...)
@@ -149,18 +154,19 @@ func (p *pctx) run() {
 
 // loadPrior collects the history lines the checks may count.
 func (p *pctx) loadPrior() {
-	var parts [2][]Line
+	var vals []Line
+	var ptrs []*Line
 	switch h := p.rec.History.(type) {
 	case nil:
-	case overlay: // the batch's claims over a history: no merged copy
-		parts[0] = h.extra.Lines(p.patient)
+	case batchHistory: // the batch's claims over a history: no copies
+		ptrs = h.lines[p.patient]
 		if h.base != nil {
-			parts[1] = h.base.Lines(p.patient)
+			vals = h.base.Lines(p.patient)
 		}
 	default:
-		parts[0] = h.Lines(p.patient)
+		vals = h.Lines(p.patient)
 	}
-	n := len(parts[0]) + len(parts[1])
+	n := len(vals) + len(ptrs)
 	p.pool = make([]*Line, 0, len(p.cur)+n)
 	p.pool = append(p.pool, p.cur...)
 	if n == 0 {
@@ -177,31 +183,34 @@ func (p *pctx) loadPrior() {
 	if n > 32 {
 		seen = make(map[key]bool, n)
 	}
-	for _, hist := range parts {
-		for i := range hist {
-			h := &hist[i]
-			if h.Status == Denied || (h.Practice == p.practice && h.Claim == p.claim && p.claim != "") {
-				continue
-			}
-			if !p.rec.Sharing.May(p.practice, p.tin, h.Practice, h.TIN) {
-				continue
-			}
-			// A copy of a line being checked (a batch claim without an ID) is not history.
-			if p.claim == "" && slices.ContainsFunc(p.cur, func(c *Line) bool { return sameLine(c, h) }) {
-				continue
-			}
-			// The same line from two sources (a history file and the batch) counts once.
-			if seen != nil {
-				k := key{h.Practice, h.Claim, h.Number, h.Date, h.Procedure}
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-			} else if slices.ContainsFunc(p.prior, func(o *Line) bool { return sameLine(o, h) }) {
-				continue
-			}
-			p.prior = append(p.prior, h)
+	add := func(h *Line) {
+		if h.Status == Denied || (h.Practice == p.practice && h.Claim == p.claim && p.claim != "") {
+			return
 		}
+		if !p.rec.Sharing.May(p.practice, p.tin, h.Practice, h.TIN) {
+			return
+		}
+		// A copy of a line being checked (a batch claim without an ID) is not history.
+		if p.claim == "" && slices.ContainsFunc(p.cur, func(c *Line) bool { return c == h || sameLine(c, h) }) {
+			return
+		}
+		// The same line from two sources (a history file and the batch) counts once.
+		if seen != nil {
+			k := key{h.Practice, h.Claim, h.Number, h.Date, h.Procedure}
+			if seen[k] {
+				return
+			}
+			seen[k] = true
+		} else if slices.ContainsFunc(p.prior, func(o *Line) bool { return sameLine(o, h) }) {
+			return
+		}
+		p.prior = append(p.prior, h)
+	}
+	for _, h := range ptrs {
+		add(h)
+	}
+	for i := range vals {
+		add(&vals[i])
 	}
 	p.pool = append(p.pool, p.prior...)
 }

@@ -44,6 +44,25 @@ func (x *Index) Len() int { return x.n }
 // Patients returns the number of patients in the index.
 func (x *Index) Patients() int { return len(x.m) }
 
+// batchHistory is a History with the lines of the claims being checked
+// (pointers into them, not copies) on top of another.
+type batchHistory struct {
+	base  History
+	lines map[PatientKey][]*Line
+}
+
+// Lines returns the base lines then copies of the batch's lines.
+func (b batchHistory) Lines(p PatientKey) []Line {
+	var out []Line
+	if b.base != nil {
+		out = append(out, b.base.Lines(p)...)
+	}
+	for _, l := range b.lines[p] {
+		out = append(out, *l)
+	}
+	return out
+}
+
 // overlay is a History with extra lines on top of another.
 type overlay struct {
 	base  History
