@@ -244,7 +244,11 @@ func (w *worker) process(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
-	herr := w.call(ctx, msg)
+	w.settle(ctx, msg, md, w.call(ctx, msg))
+}
+
+// settle acks, naks or dead-letters msg after its handler returned herr.
+func (w *worker) settle(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, herr error) {
 	if herr == nil {
 		if err := msg.Ack(); err != nil {
 			w.log.Warn("bus: ack failed; the message will be redelivered", append(msgFields(msg), zap.Error(err))...)
