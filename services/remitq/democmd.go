@@ -57,7 +57,10 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	app := newAllInOne(e.deps)
+	app, err := newAllInOne(e.deps)
+	if err != nil {
+		return err
+	}
 	for i := range ds.Practices {
 		if err := practice.Add(ctx, e.deps.DB, &ds.Practices[i]); err != nil {
 			return err
@@ -98,7 +101,11 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer e.Close()
 	fmt.Fprintf(os.Stderr, "remitq: serving on http://%s; Ctrl-C stops\n", ef.cfg.HTTPAddr)
-	return svc.Run(ctx, e.deps, ef.cfg.HTTPAddr, newAllInOne(e.deps).components()...)
+	app, err := newAllInOne(e.deps)
+	if err != nil {
+		return err
+	}
+	return svc.Run(ctx, e.deps, ef.cfg.HTTPAddr, app.components()...)
 }
 
 // printDemo prints what a billing company would want to see first.
