@@ -16,7 +16,7 @@ fi
 echo "bench file: $FILE ($(du -h "$FILE" | cut -f1))"
 
 echo "== remitq x12 (Go, one core)"
-REMITQ_BENCH_835=$PWD/$FILE GOMAXPROCS=1 $GO test -run '^$' -bench 'ScanBaseline|Tokenize|Decode835' -benchmem -count 3 ./x12/ | tee .bench/x12.txt
+REMITQ_BENCH_835=$PWD/$FILE GOMAXPROCS=1 $GO test -run '^$' -bench 'ScanBaseline|Tokenize|Decode835|Decode837' -benchmem -count 3 ./x12/ | tee .bench/x12.txt
 
 echo "== node-x12 stream parser"
 if ! command -v node >/dev/null; then

@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"bytes"
 	"encoding/binary"
 	"unsafe"
 )
@@ -155,6 +156,9 @@ type values struct {
 
 // str returns b as a string from the arena.
 func (v *values) str(b []byte) string { return v.arena.str(b) }
+
+// trim returns b without surrounding spaces as a string from the arena.
+func (v *values) trim(b []byte) string { return v.arena.str(bytes.TrimSpace(b)) }
 
 // code returns b as a string, interned when it is short: for the values
 // that repeat (qualifiers, codes).

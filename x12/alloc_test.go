@@ -143,3 +143,45 @@ func TestRemitReaderRecordsIndependent(t *testing.T) {
 		t.Fatalf("%d claims streamed, %d read", len(claims), n)
 	}
 }
+
+// TestClaimReaderRecordsIndependent is TestRemitReaderRecordsIndependent
+// for 837P claims.
+func TestClaimReaderRecordsIndependent(t *testing.T) {
+	for _, path := range testdataFiles(t, "testdata/837/*.837") {
+		data := readFile(t, path)
+		want, _ := ReadClaims(bytes.NewReader(data))
+		d := NewClaimReader(bytes.NewReader(data))
+		var got []*Claim
+		for {
+			c, err := d.Next()
+			if err == io.EOF {
+				break
+			}
+			if c == nil {
+				continue
+			}
+			got = append(got, c)
+			for _, l := range c.Lines {
+				_ = append(l.Dates, ClaimDate{Qualifier: "XX"})
+				_ = append(l.Procedure.Modifiers, "XX")
+			}
+			_ = append(c.Lines, &ServiceLine{})
+			_ = append(c.Diagnoses, Diagnosis{Qualifier: "XX"})
+			_ = append(c.Dates, ClaimDate{Qualifier: "XX"})
+		}
+		var all []*Claim
+		for _, b := range want.Batches {
+			all = append(all, b.Claims...)
+		}
+		if len(all) != len(got) || len(got) == 0 {
+			t.Fatalf("%s: %d claims streamed, %d read", path, len(got), len(all))
+		}
+		for i := range all {
+			a, _ := json.Marshal(all[i])
+			b, _ := json.Marshal(got[i])
+			if !bytes.Equal(a, b) {
+				t.Errorf("%s: claim %d changed after reading on:\n%s\n%s", path, i, b, a)
+			}
+		}
+	}
+}

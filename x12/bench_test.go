@@ -30,8 +30,10 @@ var benchData = sync.OnceValue(func() []byte {
 })
 
 // benchSegments counts the segments of benchData once.
-var benchSegments = sync.OnceValue(func() int {
-	r := x12.NewReader(bytes.NewReader(benchData()))
+var benchSegments = sync.OnceValue(func() int { return countSegments(benchData()) })
+
+func countSegments(data []byte) int {
+	r := x12.NewReader(bytes.NewReader(data))
 	n := 0
 	for {
 		s, _ := r.Next()
@@ -40,7 +42,7 @@ var benchSegments = sync.OnceValue(func() int {
 		}
 		n++
 	}
-})
+}
 
 // BenchmarkScanBaseline finds every segment and element terminator with
 // bytes.IndexByte and nothing else: the practical ceiling for a tokenizer.
@@ -104,4 +106,42 @@ func BenchmarkDecode835(b *testing.B) {
 	}
 	b.ReportMetric(float64(lines), "lines/op")
 	b.ReportMetric(float64(benchSegments()), "segments/op")
+}
+
+// bench837 is a generated 837P (about 9 MB) the 837 benchmark reads.
+var bench837 = sync.OnceValue(func() []byte {
+	tr, err := synth.GenerateTruth(synth.TruthOptions{Seed: 1, Lines: 40000})
+	if err != nil {
+		panic(err)
+	}
+	var buf bytes.Buffer
+	if err := tr.Write837(&buf, false); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+})
+
+// BenchmarkDecode837 decodes typed 837P claims.
+func BenchmarkDecode837(b *testing.B) {
+	data := bench837()
+	b.SetBytes(int64(len(data)))
+	claims := 0
+	for b.Loop() {
+		d := x12.NewClaimReader(bytes.NewReader(data))
+		claims = 0
+		for {
+			c, err := d.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c != nil {
+				claims++
+			}
+		}
+	}
+	b.ReportMetric(float64(claims), "claims/op")
+	b.ReportMetric(float64(countSegments(data)), "segments/op")
 }

@@ -398,6 +398,15 @@ type ClaimReader struct {
 	lsub  int // open 2410/2420/2430 loop
 	lprov *Provider
 	ladj  *LineAdjudication
+
+	// What the claims are allocated from (see alloc.go).
+	val       values
+	claims    chunk[Claim]
+	lines     chunk[ServiceLine]
+	linePtrs  chunk[*ServiceLine]
+	dates     chunk[ClaimDate]
+	diagnoses chunk[Diagnosis]
+	strs      chunk[string]
 }
 
 type claimItem struct {
@@ -495,7 +504,7 @@ func (d *ClaimReader) step() {
 		}
 	}
 	d.lastSeg = s.Index
-	f := fieldReader{seg: s}
+	f := fieldReader{seg: s, val: &d.val}
 	switch s.ID() {
 	case "ISA", "GS", "GE", "IEA":
 		if d.inSet {
@@ -504,7 +513,7 @@ func (d *ClaimReader) step() {
 			d.endSet()
 		}
 		if s.ID() == "GS" {
-			d.gsVersion = trimmed(s.Element(8))
+			d.gsVersion = d.val.trim(s.Element(8))
 		}
 	case "ST":
 		d.finishClaim()
@@ -535,13 +544,13 @@ func (d *ClaimReader) route(errs []*Error) {
 }
 
 func (d *ClaimReader) startSet(s *Segment) {
-	if trimmed(s.Element(1)) != "837" {
+	if d.val.trim(s.Element(1)) != "837" {
 		d.push(errAt(s, 1, ErrUnexpected, "expected transaction set 837; transaction set skipped"))
 		return
 	}
 	d.sets++
-	b := &ClaimBatch{Segment: s.Index, Offset: s.Offset, Control: trimmed(s.Element(2)),
-		Implementation: trimmed(s.Element(3))}
+	b := &ClaimBatch{Segment: s.Index, Offset: s.Offset, Control: d.val.trim(s.Element(2)),
+		Implementation: d.val.trim(s.Element(3))}
 	d.hasST03 = b.Implementation != ""
 	if !d.hasST03 {
 		b.Implementation = d.gsVersion
@@ -663,25 +672,25 @@ func (d *ClaimReader) inHeader(s *Segment, f *fieldReader) {
 	b := d.batch
 	switch s.ID() {
 	case "BHT":
-		b.Purpose, b.Reference = trimmed(s.Element(2)), trimmed(s.Element(3))
+		b.Purpose, b.Reference = d.val.trim(s.Element(2)), d.val.trim(s.Element(3))
 		b.Date = f.date(4)
-		b.Time, b.ClaimType = trimmed(s.Element(5)), trimmed(s.Element(6))
+		b.Time, b.ClaimType = d.val.trim(s.Element(5)), d.val.trim(s.Element(6))
 	case "NM1":
-		switch claimCode(s.Element(1)) {
+		switch d.val.claimCode(s.Element(1)) {
 		case "41":
-			b.Submitter, d.hdr = claimName(s), "41"
+			b.Submitter, d.hdr = d.val.claimName(s), "41"
 		case "40":
-			b.Receiver, d.hdr = claimName(s), "40"
+			b.Receiver, d.hdr = d.val.claimName(s), "40"
 		default:
 			d.hdr = ""
 		}
 	case "PER":
 		if d.hdr == "41" {
-			b.SubmitterContacts = append(b.SubmitterContacts, claimContact(s))
+			b.SubmitterContacts = append(b.SubmitterContacts, d.val.claimContact(s))
 		}
 	case "REF":
-		if claimCode(s.Element(1)) == "87" && !d.hasST03 {
-			if v := trimmed(s.Element(2)); v != "" {
+		if d.val.claimCode(s.Element(1)) == "87" && !d.hasST03 {
+			if v := d.val.trim(s.Element(2)); v != "" {
 				b.Implementation = v
 			}
 		}
@@ -693,13 +702,13 @@ func (d *ClaimReader) inHeader(s *Segment, f *fieldReader) {
 // hl opens a level of the hierarchy.
 func (d *ClaimReader) hl(s *Segment) {
 	d.finishClaim()
-	id, parent := trimmed(s.Element(1)), trimmed(s.Element(2))
+	id, parent := d.val.trim(s.Element(1)), d.val.trim(s.Element(2))
 	d.hent, d.hprov = "", nil
 	if parent != "" && slices.Contains(d.skipped, parent) {
 		d.skipHL(id) // under a level already reported and skipped
 		return
 	}
-	switch claimCode(s.Element(3)) {
+	switch d.val.claimCode(s.Element(3)) {
 	case "20":
 		d.billing = &BillingProvider{Provider: Provider{Name: Name{Entity: "85"}}}
 		d.billingHL, d.level = id, 20
@@ -740,16 +749,16 @@ func (d *ClaimReader) skipHL(id string) {
 func (d *ClaimReader) inHierarchy(s *Segment, f *fieldReader) {
 	switch s.ID() {
 	case "NM1":
-		ent := claimCode(s.Element(1))
+		ent := d.val.claimCode(s.Element(1))
 		d.hent, d.hprov = "", nil
 		switch {
 		case d.level == 20 && ent == "85":
 			p := &d.billing.Provider
-			p.Name = claimName(s)
+			p.Name = d.val.claimName(s)
 			p.NPI = claimNPI(&p.Name)
 			d.hent, d.hprov = ent, p
 		case d.level == 20 && (ent == "87" || ent == "PE"):
-			p := claimProvider(s)
+			p := d.val.claimProvider(s)
 			if ent == "87" {
 				d.billing.PayTo = p
 			} else {
@@ -757,54 +766,54 @@ func (d *ClaimReader) inHierarchy(s *Segment, f *fieldReader) {
 			}
 			d.hent, d.hprov = ent, p
 		case d.level == 22 && ent == "IL":
-			claimInsuredName(&d.sub.Insured, s)
+			d.val.claimInsuredName(&d.sub.Insured, s)
 			d.hent = ent
 		case d.level == 22 && ent == "PR":
-			d.payer = claimPayer(s)
+			d.payer = d.val.claimPayer(s)
 			d.hent = ent
 		case d.level == 23 && ent == "QC":
 			p := d.patient
-			p.LastName, p.FirstName, p.MiddleName = trimmed(s.Element(3)), trimmed(s.Element(4)), trimmed(s.Element(5))
-			p.Suffix = trimmed(s.Element(7))
+			p.LastName, p.FirstName, p.MiddleName = d.val.trim(s.Element(3)), d.val.trim(s.Element(4)), d.val.trim(s.Element(5))
+			p.Suffix = d.val.trim(s.Element(7))
 			d.hent = ent
 		}
 	case "N3", "N4":
 		if a := d.hierAddress(); a != nil {
-			claimAddress(a, s)
+			d.val.claimAddress(a, s)
 		}
 	case "REF":
 		switch d.hent {
 		case "85", "87", "PE":
-			claimProviderRef(d.hprov, s)
+			d.val.claimProviderRef(d.hprov, s)
 		case "IL":
-			d.sub.Refs = append(d.sub.Refs, claimRef(s))
+			d.sub.Refs = append(d.sub.Refs, d.val.claimRef(s))
 		case "PR":
-			d.payer.Refs = append(d.payer.Refs, claimRef(s))
+			d.payer.Refs = append(d.payer.Refs, d.val.claimRef(s))
 		case "QC":
-			d.patient.Refs = append(d.patient.Refs, claimRef(s))
+			d.patient.Refs = append(d.patient.Refs, d.val.claimRef(s))
 		}
 	case "PER":
 		if d.hprov != nil {
-			d.hprov.Contacts = append(d.hprov.Contacts, claimContact(s))
+			d.hprov.Contacts = append(d.hprov.Contacts, d.val.claimContact(s))
 		}
 	case "PRV":
 		if d.level == 20 {
-			d.billing.Taxonomy = trimmed(s.Element(3))
+			d.billing.Taxonomy = d.val.trim(s.Element(3))
 		}
 	case "SBR":
 		if d.level == 22 {
-			d.sub.Coverage = claimCoverage(s)
+			d.sub.Coverage = d.val.claimCoverage(s)
 		}
 	case "PAT":
 		if d.level == 23 {
-			d.patient.Relationship = trimmed(s.Element(1))
+			d.patient.Relationship = d.val.trim(s.Element(1))
 		}
 	case "DMG":
 		switch d.hent {
 		case "IL":
-			d.sub.BirthDate, d.sub.Gender = f.date(2), trimmed(s.Element(3))
+			d.sub.BirthDate, d.sub.Gender = f.date(2), d.val.trim(s.Element(3))
 		case "QC":
-			d.patient.BirthDate, d.patient.Gender = f.date(2), trimmed(s.Element(3))
+			d.patient.BirthDate, d.patient.Gender = f.date(2), d.val.trim(s.Element(3))
 		}
 	case "LX", "SV1":
 		d.push(errAt(s, 0, ErrUnexpected, s.ID()+" before any CLM; ignored"))
@@ -836,30 +845,31 @@ func (d *ClaimReader) clm(s *Segment, f *fieldReader) {
 		d.abandon(s, "CLM before any subscriber HL (HL03 = 22) under its billing provider")
 		return
 	}
-	c := &Claim{Segment: s.Index, Offset: s.Offset, Batch: d.batch, BillingProvider: d.billing,
-		Subscriber: d.sub, Payer: d.payer}
+	c := d.claims.zero()
+	c.Segment, c.Offset, c.Batch, c.BillingProvider = s.Index, s.Offset, d.batch, d.billing
+	c.Subscriber, c.Payer = d.sub, d.payer
 	if d.level == 23 {
 		c.Patient = d.patient
 	}
 	d.claim = c
-	c.PatientControlNumber = trimmed(s.Element(1))
+	c.PatientControlNumber = d.val.trim(s.Element(1))
 	if c.PatientControlNumber == "" {
 		f.fail(1, ErrMissing, "expected CLM01 patient control number")
 	}
 	c.TotalCharge = f.amount(2, true)
-	c.PlaceOfService = claimComp(s, 5, 1)
-	c.FacilityCodeQualifier = claimComp(s, 5, 2)
-	c.FrequencyCode = claimComp(s, 5, 3)
-	c.ProviderSignature, c.Assignment = trimmed(s.Element(6)), trimmed(s.Element(7))
-	c.BenefitsAssignment, c.ReleaseOfInformation = trimmed(s.Element(8)), trimmed(s.Element(9))
-	c.PatientSignatureSource = trimmed(s.Element(10))
+	c.PlaceOfService = d.val.claimComp(s, 5, 1)
+	c.FacilityCodeQualifier = d.val.claimComp(s, 5, 2)
+	c.FrequencyCode = d.val.claimComp(s, 5, 3)
+	c.ProviderSignature, c.Assignment = d.val.trim(s.Element(6)), d.val.trim(s.Element(7))
+	c.BenefitsAssignment, c.ReleaseOfInformation = d.val.trim(s.Element(8)), d.val.trim(s.Element(9))
+	c.PatientSignatureSource = d.val.trim(s.Element(10))
 	for j := 1; j <= 3; j++ {
-		if v := claimComp(s, 11, j); v != "" {
+		if v := d.val.claimComp(s, 11, j); v != "" {
 			c.RelatedCauses = append(c.RelatedCauses, v)
 		}
 	}
-	c.AccidentState, c.AccidentCountry = claimComp(s, 11, 4), claimComp(s, 11, 5)
-	c.SpecialProgram, c.DelayReason = trimmed(s.Element(12)), trimmed(s.Element(20))
+	c.AccidentState, c.AccidentCountry = d.val.claimComp(s, 11, 4), d.val.claimComp(s, 11, 5)
+	c.SpecialProgram, c.DelayReason = d.val.trim(s.Element(12)), d.val.trim(s.Element(20))
 }
 
 // inClaim hands a segment to the innermost open loop of the claim that takes it.
@@ -878,7 +888,7 @@ func (d *ClaimReader) inClaim(s *Segment, f *fieldReader) {
 			return
 		}
 	}
-	if d.cprov != nil && claimProviderSeg(d.cprov, s) {
+	if d.cprov != nil && d.val.claimProviderSeg(d.cprov, s) {
 		return
 	}
 	if d.other != nil && d.otherSeg(s, f) {
@@ -895,27 +905,27 @@ func (d *ClaimReader) lineSub(s *Segment, f *fieldReader) bool {
 		switch s.ID() {
 		case "CTP":
 			dr.Quantity = f.quantity(4)
-			dr.Unit = claimComp(s, 5, 1)
+			dr.Unit = d.val.claimComp(s, 5, 1)
 			return true
 		case "REF":
-			dr.Refs = append(dr.Refs, claimRef(s))
+			dr.Refs = append(dr.Refs, d.val.claimRef(s))
 			return true
 		}
 	case claimLineProvider:
-		return claimProviderSeg(d.lprov, s)
+		return d.val.claimProviderSeg(d.lprov, s)
 	case claimLineAdjudication:
 		a := d.ladj
 		switch s.ID() {
 		case "CAS":
-			a.Adjustments = append(a.Adjustments, claimCAS(s, f)...)
+			a.Adjustments = append(a.Adjustments, d.val.claimCAS(s, f)...)
 			return true
 		case "DTP":
-			if claimCode(s.Element(1)) == "573" {
-				a.AdjudicationDate = claimDTP(s, f).From
+			if d.val.claimCode(s.Element(1)) == "573" {
+				a.AdjudicationDate = d.val.claimDTP(s, f).From
 				return true
 			}
 		case "AMT":
-			if claimCode(s.Element(1)) == "EAF" {
+			if d.val.claimCode(s.Element(1)) == "EAF" {
 				v := f.amount(2, true)
 				a.RemainingPatientLiability = &v
 				return true
@@ -938,13 +948,13 @@ func (d *ClaimReader) lineLevel(s *Segment, f *fieldReader) bool {
 		}
 		d.sv1(l, s, f)
 	case "DTP":
-		dt := claimDTP(s, f)
-		l.Dates = append(l.Dates, dt)
+		dt := d.val.claimDTP(s, f)
+		l.Dates = d.dates.add(l.Dates, dt)
 		if dt.Qualifier == "472" && l.ServiceFrom == "" {
 			l.ServiceFrom, l.ServiceTo = dt.From, dt.To
 		}
 	case "REF":
-		r := claimRef(s)
+		r := d.val.claimRef(s)
 		switch {
 		case r.Qualifier == "6R" && l.LineControlNumber == "" && r.Value != "":
 			l.LineControlNumber = r.Value
@@ -954,18 +964,18 @@ func (d *ClaimReader) lineLevel(s *Segment, f *fieldReader) bool {
 			l.Refs = append(l.Refs, r)
 		}
 	case "AMT":
-		l.Amounts = append(l.Amounts, Amount{Qualifier: claimCode(s.Element(1)), Amount: f.amount(2, true)})
+		l.Amounts = append(l.Amounts, Amount{Qualifier: d.val.claimCode(s.Element(1)), Amount: f.amount(2, true)})
 	case "NTE":
-		l.Notes = append(l.Notes, claimNote(s))
+		l.Notes = append(l.Notes, d.val.claimNote(s))
 	case "LIN":
-		l.Drug = &Drug{Qualifier: claimCode(s.Element(2)), Code: trimmed(s.Element(3))}
+		l.Drug = &Drug{Qualifier: d.val.claimCode(s.Element(2)), Code: d.val.trim(s.Element(3))}
 		d.lsub = claimLineDrug
 		return true
 	case "NM1":
-		if !claimProviderEntity(claimCode(s.Element(1))) {
+		if !claimProviderEntity(d.val.claimCode(s.Element(1))) {
 			return false
 		}
-		p := claimProvider(s)
+		p := d.val.claimProvider(s)
 		if p.Entity == "82" && l.Rendering == nil {
 			l.Rendering = p
 		} else {
@@ -974,8 +984,8 @@ func (d *ClaimReader) lineLevel(s *Segment, f *fieldReader) bool {
 		d.lsub, d.lprov = claimLineProvider, p
 		return true
 	case "SVD":
-		a := &LineAdjudication{PayerID: trimmed(s.Element(1)), Paid: f.amount(2, true),
-			Procedure: d.procedure(s, 3, f, false), PaidUnits: f.quantity(5), BundledLine: trimmed(s.Element(6))}
+		a := &LineAdjudication{PayerID: d.val.trim(s.Element(1)), Paid: f.amount(2, true),
+			Procedure: d.procedure(s, 3, f, false), PaidUnits: f.quantity(5), BundledLine: d.val.trim(s.Element(6))}
 		l.Adjudications = append(l.Adjudications, a)
 		d.lsub, d.ladj = claimLineAdjudication, a
 		return true
@@ -987,8 +997,9 @@ func (d *ClaimReader) lineLevel(s *Segment, f *fieldReader) bool {
 }
 
 func (d *ClaimReader) newLine(s *Segment, n int) {
-	l := &ServiceLine{Number: n}
-	d.claim.Lines = append(d.claim.Lines, l)
+	l := d.lines.zero()
+	l.Number = n
+	d.claim.Lines = d.linePtrs.add(d.claim.Lines, l)
 	d.line, d.lxSeg, d.lxOff = l, s.Index, s.Offset
 	d.lsub, d.lprov, d.ladj = claimLineNone, nil, nil
 	d.cprov, d.other, d.oprov = nil, nil, nil
@@ -998,11 +1009,11 @@ func (d *ClaimReader) sv1(l *ServiceLine, s *Segment, f *fieldReader) {
 	l.Segment, l.Offset = s.Index, s.Offset
 	l.Procedure = d.procedure(s, 1, f, true)
 	l.Charge = f.amount(2, true)
-	l.UnitBasis = trimmed(s.Element(3))
+	l.UnitBasis = d.val.trim(s.Element(3))
 	l.Units = f.quantity(4)
-	l.PlaceOfService = trimmed(s.Element(5))
+	l.PlaceOfService = d.val.trim(s.Element(5))
 	l.DiagnosisPointers = claimPointers(s, 7, f)
-	l.Emergency, l.EPSDT, l.FamilyPlanning = trimmed(s.Element(9)), trimmed(s.Element(11)), trimmed(s.Element(12))
+	l.Emergency, l.EPSDT, l.FamilyPlanning = d.val.trim(s.Element(9)), d.val.trim(s.Element(11)), d.val.trim(s.Element(12))
 }
 
 // otherSeg handles the segments of loops 2320 and 2330.
@@ -1012,37 +1023,37 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 	case claimOtherInsured:
 		switch s.ID() {
 		case "N3", "N4":
-			claimAddress(&o.Insured.Address, s)
+			d.val.claimAddress(&o.Insured.Address, s)
 			return true
 		case "REF":
-			o.Insured.Refs = append(o.Insured.Refs, claimRef(s))
+			o.Insured.Refs = append(o.Insured.Refs, d.val.claimRef(s))
 			return true
 		}
 	case claimOtherPayer:
 		switch s.ID() {
 		case "N3", "N4":
-			claimAddress(&o.Payer.Address, s)
+			d.val.claimAddress(&o.Payer.Address, s)
 			return true
 		case "REF":
-			o.Payer.Refs = append(o.Payer.Refs, claimRef(s))
+			o.Payer.Refs = append(o.Payer.Refs, d.val.claimRef(s))
 			return true
 		case "DTP":
-			if claimCode(s.Element(1)) == "573" {
-				o.AdjudicationDate = claimDTP(s, f).From
+			if d.val.claimCode(s.Element(1)) == "573" {
+				o.AdjudicationDate = d.val.claimDTP(s, f).From
 				return true
 			}
 		}
 	case claimOtherProvider:
-		if claimProviderSeg(d.oprov, s) {
+		if d.val.claimProviderSeg(d.oprov, s) {
 			return true
 		}
 	}
 	switch s.ID() {
 	case "CAS":
-		o.Adjustments = append(o.Adjustments, claimCAS(s, f)...)
+		o.Adjustments = append(o.Adjustments, d.val.claimCAS(s, f)...)
 	case "AMT":
 		var dst **money.Amount
-		switch claimCode(s.Element(1)) {
+		switch d.val.claimCode(s.Element(1)) {
 		case "D":
 			dst = &o.PayerPaid
 		case "A8":
@@ -1057,19 +1068,19 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 			*dst = &v
 		}
 	case "OI":
-		o.BenefitsAssignment, o.PatientSignatureSource = trimmed(s.Element(3)), trimmed(s.Element(4))
-		o.ReleaseOfInformation = trimmed(s.Element(6))
+		o.BenefitsAssignment, o.PatientSignatureSource = d.val.trim(s.Element(3)), d.val.trim(s.Element(4))
+		o.ReleaseOfInformation = d.val.trim(s.Element(6))
 	case "NM1":
-		switch ent := claimCode(s.Element(1)); {
+		switch ent := d.val.claimCode(s.Element(1)); {
 		case ent == "IL":
 			o.Insured = &Insured{}
-			claimInsuredName(o.Insured, s)
+			d.val.claimInsuredName(o.Insured, s)
 			d.osub = claimOtherInsured
 		case ent == "PR":
-			o.Payer = claimPayer(s)
+			o.Payer = d.val.claimPayer(s)
 			d.osub = claimOtherPayer
 		case claimProviderEntity(ent):
-			p := claimProvider(s)
+			p := d.val.claimProvider(s)
 			o.Providers = append(o.Providers, p)
 			d.osub, d.oprov = claimOtherProvider, p
 		default:
@@ -1088,8 +1099,8 @@ func (d *ClaimReader) claimLevel(s *Segment, f *fieldReader) {
 	c := d.claim
 	switch s.ID() {
 	case "DTP":
-		dt := claimDTP(s, f)
-		c.Dates = append(c.Dates, dt)
+		dt := d.val.claimDTP(s, f)
+		c.Dates = d.dates.add(c.Dates, dt)
 		var named *Date
 		switch dt.Qualifier {
 		case "431":
@@ -1109,7 +1120,7 @@ func (d *ClaimReader) claimLevel(s *Segment, f *fieldReader) {
 			*named = dt.From
 		}
 	case "REF":
-		r := claimRef(s)
+		r := d.val.claimRef(s)
 		var named *string
 		switch r.Qualifier {
 		case "G1":
@@ -1127,21 +1138,21 @@ func (d *ClaimReader) claimLevel(s *Segment, f *fieldReader) {
 			c.Refs = append(c.Refs, r)
 		}
 	case "AMT":
-		if claimCode(s.Element(1)) == "F5" && c.PatientPaid == nil {
+		if d.val.claimCode(s.Element(1)) == "F5" && c.PatientPaid == nil {
 			v := f.amount(2, true)
 			c.PatientPaid = &v
 		}
 	case "NTE":
-		c.Notes = append(c.Notes, claimNote(s))
+		c.Notes = append(c.Notes, d.val.claimNote(s))
 	case "HI":
 		d.hi(s, f)
 	case "NM1":
-		ent := claimCode(s.Element(1))
+		ent := d.val.claimCode(s.Element(1))
 		if !claimProviderEntity(ent) {
 			d.push(errAt(s, 1, ErrUnexpected, "NM1 of this entity outside loops 2320/2330; ignored"))
 			return
 		}
-		p := claimProvider(s)
+		p := d.val.claimProvider(s)
 		switch {
 		case ent == "DN" && c.Referring == nil:
 			c.Referring = p
@@ -1156,7 +1167,7 @@ func (d *ClaimReader) claimLevel(s *Segment, f *fieldReader) {
 		return
 	case "SBR":
 		d.closeLine()
-		o := &OtherSubscriber{Coverage: claimCoverage(s)}
+		o := &OtherSubscriber{Coverage: d.val.claimCoverage(s)}
 		c.OtherSubscribers = append(c.OtherSubscribers, o)
 		d.cprov, d.other, d.osub, d.oprov = nil, o, claimOtherBody, nil
 		return
@@ -1200,7 +1211,7 @@ func (d *ClaimReader) hi(s *Segment, f *fieldReader) {
 			next := bytes.TrimSpace(s.Element(i + 1))
 			if claimDiagnosisQualifier(e) && len(next) > 0 && bytes.IndexByte(next, sep) < 0 {
 				d.warn(s, i, "HI qualifier and code in separate elements; read as one composite")
-				d.claim.Diagnoses = append(d.claim.Diagnoses, Diagnosis{Qualifier: claimCode(e), Code: string(next)})
+				d.claim.Diagnoses = d.diagnoses.add(d.claim.Diagnoses, Diagnosis{Qualifier: d.val.claimCode(e), Code: d.val.code(next)})
 				i++
 				continue
 			}
@@ -1216,7 +1227,7 @@ func (d *ClaimReader) hi(s *Segment, f *fieldReader) {
 			f.errs = append(f.errs, &Error{Segment: s.Index, Offset: s.Offset, ID: s.ID(), Element: i, Component: 2,
 				Err: ErrMissing, Detail: "expected a diagnosis code"})
 		default:
-			d.claim.Diagnoses = append(d.claim.Diagnoses, Diagnosis{Qualifier: claimCode(q), Code: string(code)})
+			d.claim.Diagnoses = d.diagnoses.add(d.claim.Diagnoses, Diagnosis{Qualifier: d.val.claimCode(q), Code: d.val.code(code)})
 		}
 	}
 }
@@ -1248,14 +1259,14 @@ func (d *ClaimReader) procedure(s *Segment, i int, f *fieldReader, required bool
 		v = bytes.TrimSpace(v)
 		switch j {
 		case 1:
-			p.Qualifier = claimCode(v)
+			p.Qualifier = d.val.claimCode(v)
 		case 2:
-			p.Code = string(v)
+			p.Code = d.val.code(v)
 		case 7:
-			p.Description = string(v)
+			p.Description = d.val.str(v)
 		default:
 			if len(v) > 0 {
-				p.Modifiers = append(p.Modifiers, claimCode(v))
+				p.Modifiers = d.strs.add(p.Modifiers, d.val.claimCode(v))
 			}
 		}
 	}
@@ -1301,8 +1312,8 @@ func claimPointers(s *Segment, i int, f *fieldReader) []int {
 }
 
 // claimCAS reads the six group/reason/amount/quantity triplets of a CAS segment.
-func claimCAS(s *Segment, f *fieldReader) []Adjustment {
-	group := trimmed(s.Element(1))
+func (v *values) claimCAS(s *Segment, f *fieldReader) []Adjustment {
+	group := v.trim(s.Element(1))
 	if group == "" {
 		f.fail(1, ErrMissing, "expected a claim adjustment group code")
 	}
@@ -1316,7 +1327,7 @@ func claimCAS(s *Segment, f *fieldReader) []Adjustment {
 		if len(reason) == 0 {
 			f.fail(ri, ErrMissing, "expected a claim adjustment reason code")
 		}
-		a := Adjustment{Group: group, Reason: claimCode(reason), Amount: f.amount(ai, true),
+		a := Adjustment{Group: group, Reason: v.claimCode(reason), Amount: f.amount(ai, true),
 			Segment: s.Index, Position: k + 1}
 		if len(bytes.TrimSpace(s.Element(qi))) > 0 {
 			q := f.quantity(qi)
@@ -1331,19 +1342,19 @@ func claimCAS(s *Segment, f *fieldReader) []Adjustment {
 }
 
 // claimDTP reads a DTP segment: D8 date, RD8 range or DT date-time.
-func claimDTP(s *Segment, f *fieldReader) ClaimDate {
-	dt := ClaimDate{Qualifier: claimCode(s.Element(1))}
+func (vs *values) claimDTP(s *Segment, f *fieldReader) ClaimDate {
+	dt := ClaimDate{Qualifier: vs.claimCode(s.Element(1))}
 	v := bytes.TrimSpace(s.Element(3))
 	if len(v) == 0 {
 		f.fail(3, ErrMissing, "expected a date")
 		return dt
 	}
-	if len(v) >= 12 && trimmed(s.Element(2)) == "DT" {
+	if len(v) >= 12 && string(bytes.TrimSpace(s.Element(2))) == "DT" {
 		v = v[:8]
 	}
 	if j := bytes.IndexByte(v, '-'); j > 0 {
-		a, ok1 := parseDate(v[:j])
-		b, ok2 := parseDate(v[j+1:])
+		a, ok1 := f.parseDate(v[:j])
+		b, ok2 := f.parseDate(v[j+1:])
 		if !ok1 || !ok2 || b < a {
 			f.fail(3, ErrInvalid, "expected a date range CCYYMMDD-CCYYMMDD")
 			return dt
@@ -1351,7 +1362,7 @@ func claimDTP(s *Segment, f *fieldReader) ClaimDate {
 		dt.From, dt.To = a, b
 		return dt
 	}
-	a, ok := parseDate(v)
+	a, ok := f.parseDate(v)
 	if !ok {
 		f.fail(3, ErrInvalid, "expected a date CCYYMMDD")
 		return dt
@@ -1371,24 +1382,24 @@ func claimProviderEntity(e string) bool {
 }
 
 // claimProviderSeg adds a PRV, N3, N4, REF or PER segment to provider p.
-func claimProviderSeg(p *Provider, s *Segment) bool {
+func (v *values) claimProviderSeg(p *Provider, s *Segment) bool {
 	switch s.ID() {
 	case "PRV":
-		p.Taxonomy = trimmed(s.Element(3))
+		p.Taxonomy = v.trim(s.Element(3))
 	case "N3", "N4":
-		claimAddress(&p.Address, s)
+		v.claimAddress(&p.Address, s)
 	case "REF":
-		claimProviderRef(p, s)
+		v.claimProviderRef(p, s)
 	case "PER":
-		p.Contacts = append(p.Contacts, claimContact(s))
+		p.Contacts = append(p.Contacts, v.claimContact(s))
 	default:
 		return false
 	}
 	return true
 }
 
-func claimProviderRef(p *Provider, s *Segment) {
-	r := claimRef(s)
+func (v *values) claimProviderRef(p *Provider, s *Segment) {
+	r := v.claimRef(s)
 	switch {
 	case r.Qualifier == "EI" && p.TIN == "" && r.Value != "":
 		p.TIN = r.Value
@@ -1399,10 +1410,10 @@ func claimProviderRef(p *Provider, s *Segment) {
 	}
 }
 
-func claimName(s *Segment) Name {
-	return Name{Entity: claimCode(s.Element(1)), Type: claimCode(s.Element(2)), Last: trimmed(s.Element(3)),
-		First: trimmed(s.Element(4)), Middle: trimmed(s.Element(5)), Suffix: trimmed(s.Element(7)),
-		IDQualifier: claimCode(s.Element(8)), ID: trimmed(s.Element(9))}
+func (v *values) claimName(s *Segment) Name {
+	return Name{Entity: v.claimCode(s.Element(1)), Type: v.claimCode(s.Element(2)), Last: v.trim(s.Element(3)),
+		First: v.trim(s.Element(4)), Middle: v.trim(s.Element(5)), Suffix: v.trim(s.Element(7)),
+		IDQualifier: v.claimCode(s.Element(8)), ID: v.trim(s.Element(9))}
 }
 
 func claimNPI(n *Name) string {
@@ -1412,102 +1423,73 @@ func claimNPI(n *Name) string {
 	return ""
 }
 
-func claimProvider(s *Segment) *Provider {
-	p := &Provider{Name: claimName(s)}
+func (v *values) claimProvider(s *Segment) *Provider {
+	p := &Provider{Name: v.claimName(s)}
 	p.NPI = claimNPI(&p.Name)
 	return p
 }
 
-func claimInsuredName(in *Insured, s *Segment) {
-	in.EntityType = claimCode(s.Element(2))
-	in.LastName, in.FirstName, in.MiddleName = trimmed(s.Element(3)), trimmed(s.Element(4)), trimmed(s.Element(5))
-	in.Suffix = trimmed(s.Element(7))
-	in.MemberIDQualifier, in.MemberID = claimCode(s.Element(8)), trimmed(s.Element(9))
+func (v *values) claimInsuredName(in *Insured, s *Segment) {
+	in.EntityType = v.claimCode(s.Element(2))
+	in.LastName, in.FirstName, in.MiddleName = v.trim(s.Element(3)), v.trim(s.Element(4)), v.trim(s.Element(5))
+	in.Suffix = v.trim(s.Element(7))
+	in.MemberIDQualifier, in.MemberID = v.claimCode(s.Element(8)), v.trim(s.Element(9))
 }
 
-func claimPayer(s *Segment) *Payer {
-	return &Payer{Name: trimmed(s.Element(3)), IDQualifier: claimCode(s.Element(8)), PayerID: trimmed(s.Element(9))}
+func (v *values) claimPayer(s *Segment) *Payer {
+	return &Payer{Name: v.trim(s.Element(3)), IDQualifier: v.claimCode(s.Element(8)), PayerID: v.trim(s.Element(9))}
 }
 
-func claimCoverage(s *Segment) Coverage {
-	return Coverage{Responsibility: claimCode(s.Element(1)), Relationship: claimCode(s.Element(2)),
-		GroupNumber: trimmed(s.Element(3)), GroupName: trimmed(s.Element(4)),
-		InsuranceType: claimCode(s.Element(5)), FilingIndicator: claimCode(s.Element(9))}
+func (v *values) claimCoverage(s *Segment) Coverage {
+	return Coverage{Responsibility: v.claimCode(s.Element(1)), Relationship: v.claimCode(s.Element(2)),
+		GroupNumber: v.trim(s.Element(3)), GroupName: v.trim(s.Element(4)),
+		InsuranceType: v.claimCode(s.Element(5)), FilingIndicator: v.claimCode(s.Element(9))}
 }
 
 // claimAddress applies an N3 or N4 segment to *a, creating the address.
-func claimAddress(a **Address, s *Segment) {
+func (v *values) claimAddress(a **Address, s *Segment) {
 	if *a == nil {
 		*a = &Address{}
 	}
 	ad := *a
 	if s.ID() == "N3" {
-		ad.Lines = append(ad.Lines[:0], trimmed(s.Element(1)))
-		if l2 := trimmed(s.Element(2)); l2 != "" {
+		ad.Lines = append(ad.Lines[:0], v.trim(s.Element(1)))
+		if l2 := v.trim(s.Element(2)); l2 != "" {
 			ad.Lines = append(ad.Lines, l2)
 		}
 		return
 	}
-	ad.City, ad.State = trimmed(s.Element(1)), trimmed(s.Element(2))
-	ad.PostalCode, ad.Country = trimmed(s.Element(3)), trimmed(s.Element(4))
+	ad.City, ad.State = v.trim(s.Element(1)), v.trim(s.Element(2))
+	ad.PostalCode, ad.Country = v.trim(s.Element(3)), v.trim(s.Element(4))
 }
 
-func claimRef(s *Segment) Ref {
-	return Ref{Qualifier: claimCode(s.Element(1)), Value: trimmed(s.Element(2))}
+func (v *values) claimRef(s *Segment) Ref {
+	return Ref{Qualifier: v.claimCode(s.Element(1)), Value: v.trim(s.Element(2))}
 }
 
-func claimNote(s *Segment) Note {
-	return Note{Code: claimCode(s.Element(1)), Text: trimmed(s.Element(2))}
+func (v *values) claimNote(s *Segment) Note {
+	return Note{Code: v.claimCode(s.Element(1)), Text: v.trim(s.Element(2))}
 }
 
-func claimContact(s *Segment) Contact {
-	c := Contact{Function: claimCode(s.Element(1)), Name: trimmed(s.Element(2))}
+func (v *values) claimContact(s *Segment) Contact {
+	c := Contact{Function: v.claimCode(s.Element(1)), Name: v.trim(s.Element(2))}
 	for i := 3; i <= 7; i += 2 {
-		q := claimCode(s.Element(i))
+		q := v.claimCode(s.Element(i))
 		if q == "" {
 			break
 		}
-		c.Numbers = append(c.Numbers, Ref{Qualifier: q, Value: trimmed(s.Element(i + 1))})
+		c.Numbers = append(c.Numbers, Ref{Qualifier: q, Value: v.trim(s.Element(i + 1))})
 	}
 	return c
 }
 
 // claimComp returns component j of element i, trimmed, as a string.
-func claimComp(s *Segment, i, j int) string {
-	return claimCode(bytes.TrimSpace(s.Component(i, j)))
+func (v *values) claimComp(s *Segment, i, j int) string {
+	return v.claimCode(bytes.TrimSpace(s.Component(i, j)))
 }
 
-// claimCodes interns the short codes of 837 elements so that keeping them
-// does not allocate.
-var claimCodes = func() map[string]string {
-	m := map[string]string{}
-	for _, c := range []string{
-		"1", "2", "3", "4", "5", "6", "7", "8", "9", "11", "12", "13", "14", "15", "16", "18", "19", "20", "21",
-		"22", "23", "24", "25", "31", "39", "40", "41", "46", "53", "57", "59", "85", "87", "91", "01",
-		"A", "B", "C", "D", "F", "I", "M", "N", "P", "S", "T", "U", "W", "Y",
-		"AA", "EM", "OA", "AP", "CH", "RP", "CI", "MB", "MA", "MC", "BL", "HM", "ZZ", "CH", "G8",
-		"IL", "QC", "PR", "DN", "P3", "82", "77", "DQ", "DK", "QB", "PW", "45", "PE", "XX", "MI", "II", "PI", "XV",
-		"EI", "SY", "G1", "G2", "9F", "F8", "D9", "EA", "6R", "1G", "LU", "0B", "2U", "FY", "NF", "Y4", "XZ", "VY",
-		"IC", "TE", "EX", "EM", "FX", "UR", "ADD", "CER", "DCP", "TPO",
-		"472", "431", "454", "304", "439", "435", "096", "573", "484", "455", "471", "738", "739", "011", "090", "091",
-		"ABK", "ABF", "BK", "BF", "BP", "BO", "BG", "HC", "ER", "WK", "IV", "N4", "UN", "MJ", "ML", "GR", "ME", "F2",
-		"CO", "CR", "50", "RT", "LT", "59", "26", "TC", "XS", "XU", "GA", "GZ", "KX", "QK", "QS",
-		"F4", "F5", "A8", "EAF",
-	} {
-		m[c] = c
-	}
-	return m
-}()
-
-// claimCode returns b without surrounding spaces as a string, without
-// allocating for common codes.
-func claimCode(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return ""
-	}
-	if c, ok := claimCodes[string(b)]; ok {
-		return c
-	}
-	return string(b)
+// claimCode returns b without surrounding spaces as a string, interned
+// when it is a short code.
+func (v *values) claimCode(b []byte) string {
+	return v.code(bytes.TrimSpace(b))
 }
