@@ -218,6 +218,31 @@ type Component interface {
 	Run(ctx context.Context) error
 }
 
+// HTTPWrapper is implemented by a component that wraps the whole HTTP
+// handler of the service (every component's routes and the ops routes),
+// such as the API's authentication in front of every route. Run applies the
+// wrappers of the components that have one, the first component's outermost.
+type HTTPWrapper interface {
+	WrapHTTP(http.Handler) http.Handler
+}
+
+// Handler is what Run serves: the ops routes and every component's routes
+// on one mux, wrapped by the components that are HTTPWrappers.
+func (d *Deps) Handler(comps ...Component) http.Handler {
+	mux := http.NewServeMux()
+	d.OpsRoutes(mux)
+	for _, c := range comps {
+		c.Register(mux)
+	}
+	var h http.Handler = mux
+	for i := len(comps) - 1; i >= 0; i-- {
+		if w, ok := comps[i].(HTTPWrapper); ok {
+			h = w.WrapHTTP(h)
+		}
+	}
+	return h
+}
+
 // OpsRoutes adds /healthz (the process is up), /readyz (its servers answer)
 // and /metrics (Prometheus) to mux.
 func (d *Deps) OpsRoutes(mux *http.ServeMux) {
@@ -249,16 +274,12 @@ const ShutdownTimeout = 30 * time.Second
 func Run(ctx context.Context, d *Deps, addr string, comps ...Component) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	mux := http.NewServeMux()
-	d.OpsRoutes(mux)
-	for _, c := range comps {
-		c.Register(mux)
-	}
+	handler := d.Handler(comps...)
 	errc := make(chan error, len(comps)+1)
 	running := 0
 	var srv *http.Server
 	if addr != "" {
-		srv = &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		srv = &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout: 2 * time.Minute, ErrorLog: zap.NewStdLog(d.Log)}
 		running++
 		go func() {

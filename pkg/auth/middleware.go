@@ -1,0 +1,149 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/httpx"
+)
+
+// UserHeader carries the authenticated user's id (decimal) to handlers that
+// read the user from a header (the matcher's and the router's). The
+// middleware removes any value the client sent, so it cannot be forged.
+const UserHeader = "X-Remitq-User"
+
+// RoleHeader carries the authenticated user's role beside UserHeader.
+const RoleHeader = "X-Remitq-Role"
+
+// Authenticator checks bearer tokens (JWTs or API keys) and loads the user
+// with its role and scopes on every request, so a disabled user, a changed
+// scope or a revoked key takes effect at once.
+type Authenticator struct {
+	DB *sqlx.DB
+	// Verifier checks JWTs; nil accepts API keys only.
+	Verifier *Verifier
+	Log      *zap.Logger
+	// Public reports requests that need no token. Default: every path not
+	// under /v1/ (ops routes, /openapi.json).
+	Public func(*http.Request) bool
+}
+
+// Authenticate identifies the caller of r.
+func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Identity, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	token = strings.TrimSpace(token)
+	if !ok || token == "" {
+		return nil, ErrNoToken
+	}
+	if IsAPIKey(token) {
+		u, keyID, err := userByAPIKey(ctx, a.DB, token)
+		if errors.Is(err, ErrNotFound) {
+			return nil, ErrInvalidToken
+		}
+		if err != nil {
+			return nil, err
+		}
+		if u.Disabled {
+			return nil, ErrUnknownUser
+		}
+		id := u.Identity("api_key")
+		id.KeyID = keyID
+		return id, nil
+	}
+	if a.Verifier == nil {
+		return nil, ErrInvalidToken
+	}
+	c, err := a.Verifier.Verify(token)
+	if err != nil {
+		return nil, err
+	}
+	u, err := UserByEmail(ctx, a.DB, c.Subject())
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrUnknownUser
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, ErrUnknownUser
+	}
+	return u.Identity("jwt"), nil
+}
+
+func (a *Authenticator) public(r *http.Request) bool {
+	if a.Public != nil {
+		return a.Public(r)
+	}
+	return !strings.HasPrefix(r.URL.Path, "/v1/")
+}
+
+// Middleware authenticates every request that is not public: without a
+// valid token it answers 401; with one it puts the identity in the request
+// context (FromContext) and sets UserHeader and RoleHeader. Callers whose
+// role changes nothing (analysts) get 403 on any method but GET, HEAD and
+// OPTIONS, whatever the route.
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(UserHeader)
+		r.Header.Del(RoleHeader)
+		if a.public(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		id, err := a.Authenticate(r.Context(), r)
+		if err != nil {
+			Deny(w, a.Log, err)
+			return
+		}
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if !id.Can(ChangeAny) {
+				httpx.Error(w, http.StatusForbidden, "forbidden", "your role may not change anything")
+				return
+			}
+		}
+		r.Header.Set(UserHeader, strconv.FormatInt(id.UserID, 10))
+		r.Header.Set(RoleHeader, string(id.Role))
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), id)))
+	})
+}
+
+// Deny answers an authentication failure: 401 with the reason for token
+// problems, 503 when the user could not be read.
+func Deny(w http.ResponseWriter, log *zap.Logger, err error) {
+	switch {
+	case errors.Is(err, ErrNoToken), errors.Is(err, ErrInvalidToken), errors.Is(err, ErrUnknownUser):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="remitq"`)
+		msg := err.Error()
+		if errors.Is(err, ErrInvalidToken) {
+			msg = ErrInvalidToken.Error()
+		}
+		httpx.Error(w, http.StatusUnauthorized, "unauthorized", msg)
+	default:
+		if log != nil {
+			log.Error("authentication failed", zap.Error(err))
+		}
+		httpx.Error(w, http.StatusServiceUnavailable, "unavailable", "the user could not be read; try again")
+	}
+}
+
+// Authorize returns a check for ingestsvc.Options.Authorize (a service run
+// without the middleware in front): the caller must authenticate and hold
+// RemitUpload.
+func (a *Authenticator) Authorize(r *http.Request) error {
+	id, err := a.Authenticate(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	if !id.Can(RemitUpload) {
+		return errors.New("your role may not send remittance files")
+	}
+	return nil
+}
