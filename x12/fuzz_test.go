@@ -36,8 +36,9 @@ func addSeeds(f *testing.F) {
 }
 
 // FuzzReader: the tokenizer never panics and always ends; segment numbers
-// count up by one, offsets strictly increase, and each segment's bytes are
-// in the input at its offset.
+// count up by one, offsets strictly increase, each segment's bytes are in
+// the input at its offset, and its elements are its bytes split on the
+// element separator.
 func FuzzReader(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -80,8 +81,14 @@ func FuzzReader(f *testing.F) {
 			if s.Offset < 0 || s.Offset+int64(len(raw)) > int64(len(data)) || !bytes.Equal(data[s.Offset:s.Offset+int64(len(raw))], raw) {
 				t.Fatalf("segment %d: raw %q is not in the input at %d", s.Index, raw, s.Offset)
 			}
+			parts := bytes.Split(raw, []byte{s.Delimiters().Element})
+			if len(parts) != s.Len()+1 {
+				t.Fatalf("segment %d: %d elements, want %d", s.Index, s.Len()+1, len(parts))
+			}
 			for i := 0; i <= s.Len(); i++ {
-				s.Element(i)
+				if !bytes.Equal(s.Element(i), parts[i]) {
+					t.Fatalf("segment %d: element %d is %q, want %q", s.Index, i, s.Element(i), parts[i])
+				}
 				s.Components(i)
 				s.Repeats(i)
 			}
