@@ -107,6 +107,14 @@ type Match struct {
 	BilledModifiers []string
 	// BilledUnits is the billed quantity in thousandths (0: unknown).
 	BilledUnits int64
+	// BilledClaim (CLM01) and BilledLine (LX) name the billed line the paid
+	// line settles, when known (BilledLine 0: the claim only); BilledClaimID
+	// and BilledLineID are their database ids (0: not stored). The router
+	// does not read them; a Sharpener uses them to find the patient's line.
+	BilledClaim   string
+	BilledLine    int
+	BilledClaimID int64
+	BilledLineID  int64
 }
 
 // Line is one paid (or denied) service line with everything the router

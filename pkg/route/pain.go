@@ -258,3 +258,25 @@ func firstSibling(sibs []string, ok func(string) bool) string {
 	}
 	return ""
 }
+
+// levelCARCs are the codes a payer reduces a line with when it re-codes it to
+// a lower level (CARC 150: information does not support this level).
+var levelCARCs = set("150", "B22")
+
+// downcoded: the payer adjudicated another code than the one billed (SVC06
+// differs from SVC01, the matcher's procedure_changed) and reduced the line
+// for the level of service. The root cause is the coding: the payer re-coded
+// the service to a lower level.
+func downcoded(l *Line, d *Decision, decisive string) (Sharpening, bool) {
+	m := &l.Match
+	if !m.Flags.Has(ProcedureChanged) || m.BilledProcedure == "" || m.BilledProcedure == l.Procedure ||
+		!levelCARCs[strings.ToUpper(strings.TrimSpace(decisive))] {
+		return Sharpening{}, false
+	}
+	return Sharpening{
+		Category: carc.CodingBundling,
+		Reason:   "payer re-coded the billed " + m.BilledProcedure + " as " + l.Procedure + " (level of service not supported)",
+		Action:   "Compare the note with the billed level of " + m.BilledProcedure + "; appeal with the note if it supports it, otherwise accept " + l.Procedure + " and review the coding habit",
+		Rule:     "match/downcoded",
+	}, true
+}

@@ -140,6 +140,23 @@ func (r *Router) decide(l *Line) Decision {
 	} else if l.Match.Flags.Has(Underpaid) {
 		under = true
 	}
+	// A bilateral line (billed with 50) the payer paid as unilateral: the
+	// expected amount, when known, is the one of the code as paid, so the
+	// shortfall is the bilateral half of the allowed amount (bilateral
+	// payment indicator 1: 150 %).
+	dropped50 := !under && !reversed && l.Paid > 0 && l.Match.Flags.Has(ModifierDropped) &&
+		hasModifier(l.Match.BilledModifiers, "50") && !hasModifier(l.Modifiers, "50")
+	if dropped50 {
+		allowed := l.Paid + t.patient
+		if l.HasAllowed {
+			allowed = l.Allowed
+		}
+		if allowed/2 > r.tol {
+			under, short = true, allowed/2
+		} else {
+			dropped50 = false
+		}
+	}
 	// A zero-amount denial code on an unpaid line counts only when the other
 	// adjustments leave part of the charge unexplained.
 	unexplained := l.Charge - l.Paid - t.contractual - t.patient - t.other
@@ -178,6 +195,14 @@ func (r *Router) decide(l *Line) Decision {
 		}
 	case UnderpaidLine:
 		r.explainUnderpayment(l, &d, adjs, remarks, t.bigContractual, short)
+		if dropped50 {
+			r.apply(&d, Sharpening{
+				Category: carc.Modifier,
+				Reason:   "payer dropped modifier 50 and paid " + l.Procedure + " as unilateral (short about " + short.String() + ")",
+				Action:   "Appeal for the bilateral rate with the procedure note showing both sides, or send the corrected claim in the form the payer requires (50, or RT and LT lines)",
+				Rule:     "match/modifier-50-dropped",
+			})
+		}
 		atRisk = short
 	case PatientResponsibility:
 		r.explainOther(&d, adjs, remarks, t.bigPatient)
@@ -254,13 +279,20 @@ func (r *Router) explainDenial(l *Line, d *Decision, adjs []Adjustment, remarks 
 	for _, w := range e.Warnings {
 		d.warn(w)
 	}
+	// A curated CARC + RARC pair or a deciding remark names the cause: the
+	// pain facts may then sharpen its words but not move it to another
+	// category (CO-16 + N290 is a missing NPI even on an E/M beside a block).
+	specific := e.Source == carc.FromCombination || e.Source == carc.FromRemark
 	if !r.cfg.NoBuiltinRules {
-		if s, ok := builtin(l, d, strings.ToUpper(strings.TrimSpace(a.Reason))); ok {
+		if s, ok := builtin(l, d, strings.ToUpper(strings.TrimSpace(a.Reason))); ok && (!specific || s.Category == d.Category) {
 			r.apply(d, s)
 			if s.Recoverability > 0 && s.Recoverability <= 10 {
 				d.Appealable = false
 			}
 		}
+	}
+	if s, ok := downcoded(l, d, a.Reason); ok && !specific {
+		r.apply(d, s)
 	}
 	if l.Match.Flags.Has(UnitsReduced) && d.Category == carc.Other {
 		d.Category, d.Rule = carc.FrequencyLimit, "match/units-reduced"

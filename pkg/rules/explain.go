@@ -51,7 +51,10 @@ func (s *Set) Explain(denied Line, carc string, rec *Records) (Finding, bool) {
 				}
 			}
 		}
-		if slices.Contains(want, RuleFrequencyCap) {
+		// Only a frequency code (119, 151, 273, ...) is the payer's own
+		// signal that a cap was reached; 50 or 96 may mean a cap but do not
+		// say so.
+		if len(want) > 0 && want[0] == RuleFrequencyCap {
 			return s.payerSignal(denied, carc, &r)
 		}
 		return Finding{}, false
@@ -213,4 +216,17 @@ func (s *Set) Usage(patient PatientKey, practice, tin, payer string, asOf Day, r
 		}
 	}
 	return out
+}
+
+// ExplainsCARC reports whether carc ("119" or "CO-119") is in the
+// CARC-to-rule map (carc_rules.csv): Explain then only considers the rules
+// the code can mean. For other CARCs Explain takes any deny finding on the
+// line, which a caller may not want when the codes already name a specific
+// cause (CO-16 with N290 is a missing NPI, whatever else is wrong).
+func (s *Set) ExplainsCARC(carc string) bool {
+	if _, code, ok := strings.Cut(carc, "-"); ok {
+		carc = code
+	}
+	_, ok := s.d.carc[strings.ToUpper(strings.TrimSpace(carc))]
+	return ok
 }

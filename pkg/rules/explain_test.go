@@ -97,6 +97,7 @@ func TestExplainNothing(t *testing.T) {
 		{ln(1, "99213", "2026-07-01"), "16"},   // unknown CARC, clean line
 		{ln(1, "J1040", "2026-07-01"), "119"},  // a drug: no cap to explain a frequency denial
 		{ln(1, "J1040", "2026-07-01"), "CO-4"}, // modifier CARC, nothing wrong with the modifiers
+		{ln(1, "64493", "2026-07-01"), "CO-50"}, // medical necessity under the cap: not the payer's frequency signal
 	} {
 		if f, ok := Default().Explain(tc.line, tc.carc, rec); ok {
 			t.Errorf("%s with CARC %s explained as %+v", tc.line.Procedure, tc.carc, f)
@@ -133,5 +134,13 @@ func TestUsage(t *testing.T) {
 	}
 	if strings.Join(sum, "\n") != strings.Join(want, "\n") {
 		t.Errorf("usage\n%s\nwant\n%s", strings.Join(sum, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestExplainsCARC(t *testing.T) {
+	for carc, want := range map[string]bool{"119": true, "CO-197": true, " b15 ": true, "16": false, "CO-45": false, "": false} {
+		if got := Default().ExplainsCARC(carc); got != want {
+			t.Errorf("ExplainsCARC(%q) = %v, want %v", carc, got, want)
+		}
 	}
 }

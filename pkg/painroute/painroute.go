@@ -1,0 +1,109 @@
+package painroute
+
+import (
+	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/rules"
+)
+
+// Lookup finds the billed line a routed line settles, with its patient key,
+// in the form the pain rules read. Services fill it per batch from the
+// database; the offline command from the 837 files.
+type Lookup interface {
+	BilledLine(l *route.Line) (rules.Line, bool)
+}
+
+// Sharpener is a route.Sharpener that asks the pain rules (rules.Set.Explain)
+// for the root cause of a denial: the rule that explains the decisive CARC on
+// the billed line, with the patient's history as the practice may see it.
+//
+// It answers only for denials and partial denials, and only when the CARC is
+// one the rules map (carc_rules.csv: 119, 197, 97, 4, 50, ...) or the codes
+// left the category at "other": a specific code reading (CO-16 with N290, a
+// missing rendering NPI) is not replaced by an unrelated finding on the same
+// line. Safe for concurrent use when Lines and Records are.
+type Sharpener struct {
+	// Rules is the rule set; nil uses rules.Default().
+	Rules *rules.Set
+	// Lines finds the billed line of a routed line; nil answers nothing.
+	Lines Lookup
+	// Records are the history, authorizations, relief records and sharing
+	// policy the rules read.
+	Records rules.Records
+}
+
+// RulePrefix starts Decision.Rule when the pain rules decided the category:
+// "rules/frequency_cap".
+const RulePrefix = "rules/"
+
+// Sharpen implements route.Sharpener.
+func (s *Sharpener) Sharpen(l route.Line, d route.Decision) (route.Sharpening, bool) {
+	if d.Disposition != route.Denied && d.Disposition != route.PartiallyDenied || d.Decisive == "" || s.Lines == nil {
+		return route.Sharpening{}, false
+	}
+	set := s.Rules
+	if set == nil {
+		set = rules.Default()
+	}
+	if !set.ExplainsCARC(d.Decisive) && d.Category != carc.Other {
+		return route.Sharpening{}, false
+	}
+	bl, ok := s.Lines.BilledLine(&l)
+	if !ok {
+		return route.Sharpening{}, false
+	}
+	f, ok := set.Explain(bl, d.Decisive, &s.Records)
+	if !ok || !carc.Category(f.Category).Valid() {
+		return route.Sharpening{}, false
+	}
+	return route.Sharpening{Category: carc.Category(f.Category), Reason: f.Message, Rule: RulePrefix + f.Rule}, true
+}
+
+// Lines is an in-memory Lookup: billed lines by database id, else by
+// practice key, claim (CLM01) and line number (LX), as route.Match names
+// them.
+type Lines struct {
+	byID  map[int64]rules.Line
+	byRef map[lineRef]rules.Line
+}
+
+type lineRef struct {
+	practice, claim string
+	line            int
+}
+
+// NewLines returns an empty Lines.
+func NewLines() *Lines {
+	return &Lines{byID: map[int64]rules.Line{}, byRef: map[lineRef]rules.Line{}}
+}
+
+// Add records a billed line under its database id (0: none) and under
+// practice + its claim and number. practice is the key the routed lines
+// carry (route.Line.PracticeID), which may differ from l.Practice.
+func (x *Lines) Add(practice string, id int64, l rules.Line) {
+	if id != 0 {
+		x.byID[id] = l
+	}
+	x.byRef[lineRef{practice, l.Claim, l.Number}] = l
+}
+
+// Len returns the number of lines added.
+func (x *Lines) Len() int { return len(x.byRef) }
+
+// BilledLine implements Lookup.
+func (x *Lines) BilledLine(l *route.Line) (rules.Line, bool) {
+	if id := l.Match.BilledLineID; id != 0 {
+		if b, ok := x.byID[id]; ok {
+			return b, true
+		}
+	}
+	if l.Match.BilledLine == 0 {
+		return rules.Line{}, false
+	}
+	claim := l.Match.BilledClaim
+	if claim == "" {
+		claim = l.ClaimID
+	}
+	b, ok := x.byRef[lineRef{l.PracticeID, claim, l.Match.BilledLine}]
+	return b, ok
+}
