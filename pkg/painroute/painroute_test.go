@@ -34,7 +34,7 @@ func denial(code, carcCode string, rarcs ...string) *route.Line {
 		ServiceDate: route.NewDate(2026, 7, 1), Charge: money.MustParse("2400"),
 		Adjustments: []route.Adjustment{{Group: "CO", Reason: carcCode, Amount: money.MustParse("2400")}},
 		Remarks:     rarcs, ClaimStatus: "1", RemitDate: route.NewDate(2026, 7, 20),
-		Match:       route.Match{Status: route.Matched, BilledClaim: "C3", BilledLine: 1}}
+		Match: route.Match{Status: route.Matched, BilledClaim: "C3", BilledLine: 1}}
 }
 
 func TestSharpener(t *testing.T) {

@@ -93,10 +93,10 @@ func TestExplainNothing(t *testing.T) {
 		line Line
 		carc string
 	}{
-		{ln(1, "64635", "2026-07-01"), "197"},  // auth number on the line, no book: nothing to say
-		{ln(1, "99213", "2026-07-01"), "16"},   // unknown CARC, clean line
-		{ln(1, "J1040", "2026-07-01"), "119"},  // a drug: no cap to explain a frequency denial
-		{ln(1, "J1040", "2026-07-01"), "CO-4"}, // modifier CARC, nothing wrong with the modifiers
+		{ln(1, "64635", "2026-07-01"), "197"},   // auth number on the line, no book: nothing to say
+		{ln(1, "99213", "2026-07-01"), "16"},    // unknown CARC, clean line
+		{ln(1, "J1040", "2026-07-01"), "119"},   // a drug: no cap to explain a frequency denial
+		{ln(1, "J1040", "2026-07-01"), "CO-4"},  // modifier CARC, nothing wrong with the modifiers
 		{ln(1, "64493", "2026-07-01"), "CO-50"}, // medical necessity under the cap: not the payer's frequency signal
 	} {
 		if f, ok := Default().Explain(tc.line, tc.carc, rec); ok {
