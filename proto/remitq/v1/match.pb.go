@@ -374,7 +374,13 @@ type LineMatch struct {
 	Siblings []*SiblingLine `protobuf:"bytes,15,rep,name=siblings,proto3" json:"siblings,omitempty"`
 	// 1-based SVC index of the line in its paid claim; 0 for a
 	// claim-level-only CLP.
-	SvcIndex      int32 `protobuf:"varint,16,opt,name=svc_index,json=svcIndex,proto3" json:"svc_index,omitempty"`
+	SvcIndex int32 `protobuf:"varint,16,opt,name=svc_index,json=svcIndex,proto3" json:"svc_index,omitempty"`
+	// 0 for the line's first result. A later change (its billed claim arrived
+	// after the remit, an earlier payment arrived late, a person confirmed or
+	// picked the billed line) sends the line again with the next revision and
+	// Nats-Msg-Id "<file_sha256>:<segment_index>:match:r<revision>": keep the
+	// highest revision of a line.
+	Revision      int32 `protobuf:"varint,17,opt,name=revision,proto3" json:"revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -521,6 +527,13 @@ func (x *LineMatch) GetSvcIndex() int32 {
 	return 0
 }
 
+func (x *LineMatch) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
 var File_remitq_v1_match_proto protoreflect.FileDescriptor
 
 const file_remitq_v1_match_proto_rawDesc = "" +
@@ -549,7 +562,7 @@ const file_remitq_v1_match_proto_rawDesc = "" +
 	"\tmodifiers\x18\x03 \x03(\tR\tmodifiers\x12!\n" +
 	"\fservice_date\x18\x04 \x01(\tR\vserviceDate\x12\x1d\n" +
 	"\n" +
-	"paid_cents\x18\x05 \x01(\x03R\tpaidCents\"\xdf\x05\n" +
+	"paid_cents\x18\x05 \x01(\x03R\tpaidCents\"\xfb\x05\n" +
 	"\tLineMatch\x12,\n" +
 	"\x06source\x18\x01 \x01(\v2\x14.remitq.v1.SourceRefR\x06source\x121\n" +
 	"\x04line\x18\x02 \x01(\v2\x1d.remitq.v1.ServiceLinePaymentR\x04line\x12&\n" +
@@ -569,7 +582,8 @@ const file_remitq_v1_match_proto_rawDesc = "" +
 	"\x0enet_paid_cents\x18\r \x01(\x03R\fnetPaidCents\x127\n" +
 	"\fnets_against\x18\x0e \x01(\v2\x14.remitq.v1.SourceRefR\vnetsAgainst\x122\n" +
 	"\bsiblings\x18\x0f \x03(\v2\x16.remitq.v1.SiblingLineR\bsiblings\x12\x1b\n" +
-	"\tsvc_index\x18\x10 \x01(\x05R\bsvcIndexB\x19\n" +
+	"\tsvc_index\x18\x10 \x01(\x05R\bsvcIndex\x12\x1a\n" +
+	"\brevision\x18\x11 \x01(\x05R\brevisionB\x19\n" +
 	"\x17_expected_allowed_cents*\xfd\x01\n" +
 	"\vMatchMethod\x12\x1c\n" +
 	"\x18MATCH_METHOD_UNSPECIFIED\x10\x00\x12$\n" +

@@ -1,0 +1,20 @@
+// Package billing stores billed claims (837P files and CSV exports, read
+// by pkg/claims) and payers' fee schedules in PostgreSQL, and reads them
+// back for the matcher.
+//
+// Loading is idempotent: a billed claim is keyed by practice, CLM01,
+// source and frequency code, so loading a file twice changes nothing. A
+// claim loaded again under its key with other content is refused with a
+// row-numbered error (a corrected claim is sent as a replacement,
+// frequency 7, which is stored beside the original: history is kept and
+// both stay candidates for the matcher, which prefers the version whose
+// lines fit and, on a tie, the newest). Bad rows are reported by row (CSV)
+// or segment (837) and the good ones load.
+//
+// The loading transaction also marks the paid claims that wait in the
+// matcher's retry queue for these claims (same practice and CLM01, or a
+// line's REF*6R), so a matcher re-matches them even if this process dies
+// right after the commit; a message on RetrySubject only wakes it sooner.
+//
+// Service is the HTTP component: POST /v1/claims and POST /v1/fee-schedules.
+package billing
