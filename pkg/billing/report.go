@@ -80,14 +80,14 @@ func Missing(ctx context.Context, q sqlx.QueryerContext, f MissingFilter) ([]Mis
 
 // PayerStatus is a payer with its last remittance and its missing remits.
 type PayerStatus struct {
-	ID                 int64        `json:"id"`
-	Code               string       `json:"payer"`
-	Name               string       `json:"name"`
-	LastRemittanceAt   *time.Time   `json:"last_remittance_at"` // nil: never sent one
+	ID                  int64        `json:"id"`
+	Code                string       `json:"payer"`
+	Name                string       `json:"name"`
+	LastRemittanceAt    *time.Time   `json:"last_remittance_at"` // nil: never sent one
 	DaysSinceRemittance *int         `json:"days_since_last_remittance"`
-	MissingRemitDays   int          `json:"missing_remit_days"`
-	MissingClaims      int          `json:"missing_claims"`
-	MissingCharge      money.Amount `json:"missing_charge"`
+	MissingRemitDays    int          `json:"missing_remit_days"`
+	MissingClaims       int          `json:"missing_claims"`
+	MissingCharge       money.Amount `json:"missing_charge"`
 }
 
 // Payers lists every payer with the date of its last remittance (set by
