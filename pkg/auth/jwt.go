@@ -122,6 +122,9 @@ func (v *Verifier) key(t *jwt.Token) (any, error) {
 		if k, ok := v.cfg.RSAPublicKeys[kid]; ok {
 			return k, nil
 		}
+		if k, ok := v.cfg.RSAPublicKeys[""]; ok && v.cfg.JWKS == nil {
+			return k, nil // one PEM key: whatever kid the token names
+		}
 		if v.cfg.JWKS != nil {
 			return v.cfg.JWKS.Key(kid)
 		}

@@ -1,0 +1,320 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/audit"
+	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/httpx"
+)
+
+// Options configures the API.
+type Options struct {
+	// Auth authenticates requests (required).
+	Auth *auth.Authenticator
+	// RequestTimeout bounds each request's work (default 15 s; raw file
+	// downloads get four times as long).
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds JSON request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// SweepInterval is how often auto-release, escalation and snooze
+	// wake-up run (default 1 minute; negative: never, for tests).
+	SweepInterval time.Duration
+	// TrustProxy takes the client address from X-Forwarded-For (set it
+	// only behind a proxy that sets that header).
+	TrustProxy bool
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// Service is the API component: its routes, the authentication wrapper in
+// front of every route of the process, and the work-item sweeps.
+type Service struct {
+	db   *sqlx.DB
+	log  *zap.Logger
+	opts Options
+	// guards are checks run in front of other components' routes.
+	guards *http.ServeMux
+}
+
+// New builds the API on db.
+func New(db *sqlx.DB, log *zap.Logger, opts Options) (*Service, error) {
+	if opts.Auth == nil {
+		return nil, errors.New("api: Options.Auth is required")
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 15 * time.Second
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.SweepInterval == 0 {
+		opts.SweepInterval = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if opts.Auth.Log == nil {
+		opts.Auth.Log = log
+	}
+	s := &Service{db: db, log: log.With(zap.String("component", "api")), opts: opts}
+	s.guards = s.foreignGuards()
+	return s, nil
+}
+
+// Name implements svc.Component.
+func (s *Service) Name() string { return "api" }
+
+// Run runs the sweeps until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	if s.opts.SweepInterval < 0 {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(s.opts.SweepInterval)
+	defer t.Stop()
+	for {
+		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("work-item sweep failed", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// WrapHTTP implements svc.HTTPWrapper: every /v1/ request of the process
+// is authenticated (and X-Remitq-User set) before any component's handler
+// runs, and the guards of other components' routes apply.
+func (s *Service) WrapHTTP(next http.Handler) http.Handler {
+	return s.opts.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := s.guards.Handler(r); pattern != "" {
+			if g, ok := h.(guard); ok && !g(w, r) {
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	}))
+}
+
+// guard checks a request to another component's route; false means it
+// answered (a denial) and the route must not run.
+type guard func(w http.ResponseWriter, r *http.Request) bool
+
+func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) { g(w, r) }
+
+// Register implements svc.Component.
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /openapi.json", serveSpec)
+	for _, rt := range s.routes() {
+		mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))
+	}
+}
+
+// Route is one endpoint of the API.
+type Route struct {
+	Method, Path string
+	// Perm is what the caller's role must hold ("" = any user).
+	Perm auth.Permission
+	// PHI marks routes that read or change protected health information:
+	// they write an audit row in the request, before the answer. Every
+	// route that changes something audits too.
+	PHI bool
+	h   func(*call) error
+}
+
+// Audited reports whether the route must write an audit row.
+func (rt Route) Audited() bool { return rt.PHI || rt.Method != http.MethodGet }
+
+// Routes lists the API's endpoints (for tests and documentation).
+func (s *Service) Routes() []Route { return s.routes() }
+
+// call is one request being served.
+type call struct {
+	s       *Service
+	w       http.ResponseWriter
+	r       *http.Request
+	id      *auth.Identity
+	route   Route
+	reqID   string
+	audited int
+}
+
+// apiError is an error answer.
+type apiError struct {
+	status        int
+	code, message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func errf(status int, code, format string, a ...any) error {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, a...)}
+}
+
+var (
+	errNotFound  = &apiError{http.StatusNotFound, "not_found", "no such resource, or not in your scope"}
+	errForbidden = &apiError{http.StatusForbidden, "forbidden", "your role may not do this"}
+)
+
+func badRequest(format string, a ...any) error {
+	return errf(http.StatusBadRequest, "bad_request", format, a...)
+}
+
+func (s *Service) handle(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := auth.FromContext(r.Context())
+		if id == nil { // the component runs without its wrapper: authenticate here
+			var err error
+			if id, err = s.opts.Auth.Authenticate(r.Context(), r); err != nil {
+				auth.Deny(w, s.log, err)
+				return
+			}
+		}
+		if rt.Perm != "" && !id.Can(rt.Perm) {
+			httpx.Error(w, http.StatusForbidden, "forbidden", "your role may not do this")
+			return
+		}
+		timeout := s.opts.RequestTimeout
+		if rt.Perm == auth.RemitRaw {
+			timeout *= 4
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		c := &call{s: s, w: w, r: r.WithContext(ctx), id: id, route: rt, reqID: requestID(r)}
+		w.Header().Set("X-Request-Id", c.reqID)
+		if r.Body != nil {
+			c.r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+		}
+		err := rt.h(c)
+		if err == nil {
+			if rt.Audited() && c.audited == 0 {
+				s.log.Error("route answered without an audit row", zap.String("route", rt.Method+" "+rt.Path))
+			}
+			return
+		}
+		var ae *apiError
+		switch {
+		case errors.As(err, &ae):
+			httpx.Error(w, ae.status, ae.code, ae.message)
+		case errors.Is(err, context.DeadlineExceeded):
+			httpx.Error(w, http.StatusServiceUnavailable, "timeout", "the request took too long")
+		default:
+			s.log.Error("request failed", zap.String("route", rt.Method+" "+rt.Path), zap.String("request_id", c.reqID), zap.Error(err))
+			httpx.Error(w, http.StatusInternalServerError, "internal", "the request failed; it was logged as "+c.reqID)
+		}
+	})
+}
+
+func requestID(r *http.Request) string {
+	if v := r.Header.Get("X-Request-Id"); v != "" && len(v) <= 64 && printable(v) {
+		return v
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// remoteAddr is the client address: the connection's, or the first
+// X-Forwarded-For hop when the proxy is trusted.
+func (c *call) remoteAddr() string {
+	if c.s.opts.TrustProxy {
+		if xf := c.r.Header.Get("X-Forwarded-For"); xf != "" {
+			first, _, _ := strings.Cut(xf, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(c.r.RemoteAddr)
+	if err != nil {
+		return c.r.RemoteAddr
+	}
+	return host
+}
+
+// entry is an audit entry of this request.
+func (c *call) entry(action, entity string, entityID int64, practiceID int64, detail map[string]any) audit.Entry {
+	e := audit.Entry{Actor: c.id.Actor(), UserID: c.id.UserID, Action: action, Entity: entity,
+		PracticeID: practiceID, RemoteAddr: c.remoteAddr(), Method: c.r.Method, Route: c.route.Method + " " + c.route.Path,
+		RequestID: c.reqID, Detail: detail}
+	if entityID != 0 {
+		e.EntityID = strconv.FormatInt(entityID, 10)
+	}
+	return e
+}
+
+// audit records entries now (outside any transaction), before the answer
+// is written: a read of PHI that cannot be audited is not answered.
+func (c *call) audit(entries ...audit.Entry) error {
+	return c.auditTx(c.s.db, entries...)
+}
+
+// auditTx records entries in tx, so a change and its audit commit together.
+func (c *call) auditTx(tx sqlx.ExecerContext, entries ...audit.Entry) error {
+	if err := audit.Record(c.r.Context(), tx, entries...); err != nil {
+		return err
+	}
+	c.audited += len(entries)
+	return nil
+}
+
+func (c *call) json(status int, v any) error {
+	httpx.JSON(c.w, status, v)
+	return nil
+}
+
+// decode reads a JSON body into v, refusing unknown fields.
+func (c *call) decode(v any) error {
+	dec := json.NewDecoder(c.r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errf(http.StatusRequestEntityTooLarge, "too_large", "the body may hold at most %d bytes", mbe.Limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return badRequest("a JSON body is required")
+		}
+		return badRequest("the body is not valid JSON for this request: %v", err)
+	}
+	if dec.More() {
+		return badRequest("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// pathID reads a positive integer path value; anything else is 404.
+func (c *call) pathID(name string) (int64, error) {
+	n, err := strconv.ParseInt(c.r.PathValue(name), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errNotFound
+	}
+	return n, nil
+}

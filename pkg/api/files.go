@@ -1,0 +1,215 @@
+package api
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/money"
+)
+
+// File is a received 835 file (no PHI: counts, status, and errors that
+// carry positions, never element values).
+type File struct {
+	ID              int64           `db:"id" json:"id"`
+	Filename        string          `db:"filename" json:"filename"`
+	Size            int64           `db:"size" json:"size"`
+	ReceivedAt      time.Time       `db:"received_at" json:"received_at"`
+	ProcessedAt     *time.Time      `db:"processed_at" json:"processed_at"`
+	Status          string          `db:"status" json:"status"`
+	PracticeID      *int64          `db:"practice_id" json:"practice_id"`
+	PayerID         *int64          `db:"payer_id" json:"payer_id"`
+	PayerName       *string         `db:"payer_name" json:"payer_name"`
+	ISAControl      *string         `db:"isa_control" json:"isa_control"`
+	TransactionSets int             `db:"transaction_sets" json:"transaction_sets"`
+	Claims          int             `db:"claims" json:"claims"`
+	ServiceLines    int             `db:"service_lines" json:"service_lines"`
+	Balanced        *bool           `db:"balanced" json:"balanced"`
+	TotalPaid       *money.Amount   `db:"total_paid" json:"total_paid"`
+	BPRAmount       *money.Amount   `db:"bpr_amount" json:"bpr_amount"`
+	ErrorCount      int             `db:"error_count" json:"error_count"`
+	WarningCount    int             `db:"warning_count" json:"warning_count"`
+	Errors          json.RawMessage `db:"errors" json:"errors,omitempty"`
+	Warnings        json.RawMessage `db:"warnings" json:"warnings,omitempty"`
+}
+
+const fileCols = `f.id, f.filename, f.size, f.received_at, f.processed_at, f.status, f.practice_id, f.payer_id,
+	(SELECT name FROM payers WHERE id = f.payer_id) AS payer_name, f.isa_control, f.transaction_sets, f.claims,
+	f.service_lines, f.balanced, f.total_paid, f.bpr_amount, jsonb_array_length(f.errors) AS error_count,
+	jsonb_array_length(f.warnings) AS warning_count`
+
+var fileSorts = []sortKey{
+	{name: "received_at", expr: "f.received_at", typ: "timestamptz"},
+	{name: "id", expr: "f.id", typ: "bigint"},
+}
+
+// fileInScope returns the file's practice when the caller sees the whole
+// practice (a file mixes every provider's claims); files of no known
+// practice are for admins.
+func (c *call) fileInScope(id int64) (int64, error) {
+	var args auth.Args
+	var pid sql.NullInt64
+	err := c.s.db.QueryRowxContext(c.r.Context(), `SELECT practice_id FROM remittance_files f WHERE id = `+args.Add(id)+
+		` AND `+c.fileScope(&args), args...).Scan(&pid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errNotFound
+	}
+	return pid.Int64, err
+}
+
+func (c *call) fileScope(args *auth.Args) string {
+	if c.id.All() {
+		return "TRUE"
+	}
+	return c.id.WherePractice("f.practice_id", args)
+}
+
+// GET /v1/files?status=&practice_id=&payer_id=&received_from=&received_to=
+func (c *call) getFiles() error {
+	q := c.r.URL.Query()
+	p, err := newPager(q, fileSorts...)
+	if err != nil {
+		return err
+	}
+	if q.Get("sort") == "" {
+		p.desc, p.name = true, "-received_at" // newest first
+		if cur := q.Get("cursor"); cur != "" {
+			cc, err := decodeCursor(cur)
+			if err != nil {
+				return err
+			}
+			if cc.Sort != p.name {
+				return badRequest("the cursor belongs to sort %q; repeat that sort or start over", cc.Sort)
+			}
+			p.after = &cc
+		}
+	}
+	var args auth.Args
+	where := []string{c.fileScope(&args)}
+	if v := q.Get("status"); v != "" {
+		where = append(where, "f.status = "+args.Add(v))
+	}
+	for _, f := range []struct{ param, col string }{{"practice_id", "f.practice_id"}, {"payer_id", "f.payer_id"}} {
+		if v := q.Get(f.param); v != "" {
+			n, err := parseID(v, f.param)
+			if err != nil {
+				return err
+			}
+			where = append(where, f.col+" = "+args.Add(n))
+		}
+	}
+	for _, f := range []struct{ param, op string }{{"received_from", ">="}, {"received_to", "<"}} {
+		if v := q.Get(f.param); v != "" {
+			t, err := parseTime(v)
+			if err != nil {
+				return badRequest("%s must be a date or an RFC 3339 time", f.param)
+			}
+			where = append(where, "f.received_at "+f.op+" "+args.Add(t))
+		}
+	}
+	if k := p.where("f.id", &args); k != "" {
+		where = append(where, k)
+	}
+	var rows []struct {
+		K string `db:"k"`
+		File
+	}
+	if err := c.s.db.SelectContext(c.r.Context(), &rows, "SELECT "+p.keyCol()+" AS k, "+fileCols+
+		", NULL::jsonb AS errors, NULL::jsonb AS warnings FROM remittance_files f WHERE "+strings.Join(where, " AND ")+p.orderLimit("f.id"), args...); err != nil {
+		return err
+	}
+	n, next := p.next(len(rows), func(i int) (string, int64) { return rows[i].K, rows[i].ID })
+	out := Page[File]{Items: make([]File, n), NextCursor: next}
+	for i := range n {
+		out.Items[i] = rows[i].File
+	}
+	return c.json(http.StatusOK, out)
+}
+
+func parseTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, v)
+}
+
+// FileDetail is a file with its errors and transaction sets.
+type FileDetail struct {
+	File
+	Transactions []Transaction `json:"transactions"`
+}
+
+// Transaction is one ST..SE payment of a file.
+type Transaction struct {
+	ID            int64         `db:"id" json:"id"`
+	Seq           int           `db:"seq" json:"seq"`
+	PayerName     *string       `db:"payer_name" json:"payer_name"`
+	PayerIDCode   *string       `db:"payer_id_code" json:"payer_id_code"`
+	BPRAmount     *money.Amount `db:"bpr_amount" json:"bpr_amount"`
+	PaymentMethod *string       `db:"payment_method" json:"payment_method"`
+	TraceNumber   *string       `db:"trace_number" json:"trace_number"`
+	PaymentDate   Date          `db:"payment_date" json:"payment_date"`
+}
+
+// GET /v1/files/{id}
+func (c *call) getFile() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	var args auth.Args
+	var d FileDetail
+	err = c.s.db.GetContext(c.r.Context(), &d.File, "SELECT "+fileCols+", f.errors, f.warnings FROM remittance_files f WHERE f.id = "+
+		args.Add(id)+" AND "+c.fileScope(&args), args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	d.Transactions = []Transaction{}
+	if err := c.s.db.SelectContext(c.r.Context(), &d.Transactions, `SELECT id, seq, payer_name, payer_id_code, bpr_amount,
+		payment_method, trace_number, payment_date FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, id); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, d)
+}
+
+// GET /v1/files/{id}/raw: the file as received (admins; PHI, audited).
+func (c *call) getFileRaw() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	var args auth.Args
+	var raw []byte
+	var name string
+	var pid sql.NullInt64
+	err = c.s.db.QueryRowxContext(c.r.Context(), "SELECT raw, filename, practice_id FROM remittance_files f WHERE f.id = "+
+		args.Add(id)+" AND "+c.fileScope(&args), args...).Scan(&raw, &name, &pid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.audit(c.entry("file.download", "remittance_file", id, pid.Int64, map[string]any{"bytes": len(raw)})); err != nil {
+		return err
+	}
+	if name == "" {
+		name = "remittance-" + strconv.FormatInt(id, 10) + ".835"
+	}
+	c.w.Header().Set("Content-Type", "application/edi-x12")
+	c.w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	c.w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
+	c.w.Header().Set("Cache-Control", "no-store")
+	c.w.WriteHeader(http.StatusOK)
+	_, _ = c.w.Write(raw)
+	return nil
+}

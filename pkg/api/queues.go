@@ -1,0 +1,126 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/lib/pq"
+
+	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/money"
+)
+
+// Aging counts open items by age since they were opened, in days.
+type Aging struct {
+	D0to30  int `db:"d0_30" json:"0_30"`
+	D31to60 int `db:"d31_60" json:"31_60"`
+	D61to90 int `db:"d61_90" json:"61_90"`
+	Over90  int `db:"d91" json:"over_90"`
+}
+
+// agingCols aggregates Aging over work_items w, relative to $now.
+func agingCols(now string) string {
+	return `count(*) FILTER (WHERE w.created_at > ` + now + `::timestamptz - interval '30 days') AS d0_30,
+	count(*) FILTER (WHERE w.created_at <= ` + now + `::timestamptz - interval '30 days' AND w.created_at > ` + now + `::timestamptz - interval '60 days') AS d31_60,
+	count(*) FILTER (WHERE w.created_at <= ` + now + `::timestamptz - interval '60 days' AND w.created_at > ` + now + `::timestamptz - interval '90 days') AS d61_90,
+	count(*) FILTER (WHERE w.created_at <= ` + now + `::timestamptz - interval '90 days') AS d91`
+}
+
+// QueueSummary is a queue with its open work.
+type QueueSummary struct {
+	ID           int64        `db:"id" json:"id"`
+	PracticeID   int64        `db:"practice_id" json:"practice_id"`
+	Name         string       `db:"name" json:"name"`
+	Description  string       `db:"description" json:"description"`
+	Open         int          `db:"open" json:"open"`
+	Unassigned   int          `db:"unassigned" json:"unassigned"`
+	Escalated    int          `db:"escalated" json:"escalated"`
+	AmountAtRisk money.Amount `db:"at_risk" json:"amount_at_risk"`
+	Aging        `json:"aging"`
+}
+
+var queueSorts = []sortKey{{name: "id", expr: "q.id", typ: "bigint"}}
+
+// GET /v1/queues?practice_id=: queues in scope with counts, dollars at risk
+// and aging of their open items (only the items the caller may see).
+func (c *call) getQueues() error {
+	q := c.r.URL.Query()
+	p, err := newPager(q, queueSorts...)
+	if err != nil {
+		return err
+	}
+	var args auth.Args
+	where := []string{c.anyPracticeWhere("q.practice_id", &args)}
+	if v := q.Get("practice_id"); v != "" {
+		n, err := parseID(v, "practice_id")
+		if err != nil {
+			return err
+		}
+		where = append(where, "q.practice_id = "+args.Add(n))
+	}
+	if k := p.where("q.id", &args); k != "" {
+		where = append(where, k)
+	}
+	var page []struct {
+		K           string `db:"k"`
+		ID          int64  `db:"id"`
+		PracticeID  int64  `db:"practice_id"`
+		Name        string `db:"name"`
+		Description string `db:"description"`
+	}
+	ctx := c.r.Context()
+	if err := c.s.db.SelectContext(ctx, &page, "SELECT "+p.keyCol()+" AS k, q.id, q.practice_id, q.name, q.description FROM queues q WHERE "+
+		strings.Join(where, " AND ")+p.orderLimit("q.id"), args...); err != nil {
+		return err
+	}
+	n, next := p.next(len(page), func(i int) (string, int64) { return page[i].K, page[i].ID })
+	out := Page[QueueSummary]{Items: make([]QueueSummary, n), NextCursor: next}
+	ids := make([]int64, n)
+	byID := map[int64]*QueueSummary{}
+	for i := range n {
+		out.Items[i] = QueueSummary{ID: page[i].ID, PracticeID: page[i].PracticeID, Name: page[i].Name, Description: page[i].Description}
+		ids[i] = page[i].ID
+		byID[ids[i]] = &out.Items[i]
+	}
+	if n > 0 {
+		var sargs auth.Args
+		now := sargs.Add(c.s.opts.Now())
+		qids := sargs.Add(pq.Array(ids))
+		var stats []struct {
+			QueueID int64 `db:"queue_id"`
+			QueueSummary
+		}
+		if err := c.s.db.SelectContext(ctx, &stats, `SELECT w.queue_id, count(*) AS open,
+			count(*) FILTER (WHERE w.assignee_id IS NULL) AS unassigned,
+			count(*) FILTER (WHERE w.escalated_at IS NOT NULL) AS escalated,
+			coalesce(sum(w.amount_at_risk), 0) AS at_risk, `+agingCols(now)+`
+			FROM work_items w WHERE w.queue_id = ANY(`+qids+`::bigint[]) AND `+openItems+` AND `+
+			c.id.Where("w.practice_id", "w.provider_npi", &sargs)+` GROUP BY w.queue_id`, sargs...); err != nil {
+			return err
+		}
+		for _, s := range stats {
+			if q := byID[s.QueueID]; q != nil {
+				s.QueueSummary.ID, s.QueueSummary.PracticeID, s.QueueSummary.Name, s.QueueSummary.Description = q.ID, q.PracticeID, q.Name, q.Description
+				*q = s.QueueSummary
+			}
+		}
+	}
+	return c.json(http.StatusOK, out)
+}
+
+// anyPracticeWhere keeps rows of practices the caller sees at least in
+// part (a provider scope is enough): queues, rules and users are per
+// practice, their items are filtered further.
+func (c *call) anyPracticeWhere(col string, args *auth.Args) string {
+	if c.id.All() {
+		return "TRUE"
+	}
+	var ids []int64
+	for _, s := range c.id.Scopes {
+		ids = append(ids, s.PracticeID)
+	}
+	if len(ids) == 0 {
+		return "FALSE"
+	}
+	return col + " = ANY(" + args.Add(pq.Array(ids)) + "::bigint[])"
+}
