@@ -108,23 +108,35 @@ func (c *chunk[T]) size() int {
 // newChunk starts a new backing array.
 func (c *chunk[T]) newChunk() { c.buf = make([]T, 0, c.size()) }
 
-// add returns s with v appended; s must be nil or a slice add returned.
+// add returns s with v appended; s must be nil or a slice add or grow
+// returned.
 func (c *chunk[T]) add(s []T, v T) []T {
+	s, p := c.grow(s)
+	*p = v
+	return s
+}
+
+// grow returns s with one zero element appended, and a pointer to that
+// element; s must be nil or a slice add or grow returned.
+func (c *chunk[T]) grow(s []T) ([]T, *T) {
 	n, top := len(s), len(c.buf)
 	if n > 0 && top > 0 && top < cap(c.buf) && &c.buf[top-1] == &s[n-1] {
 		// s is the last slice handed out: grow it in place.
-		c.buf = append(c.buf, v)
-		return c.buf[top-n : top+1 : top+1]
+		c.buf = c.buf[:top+1]
+		return c.buf[top-n : top+1 : top+1], &c.buf[top]
 	}
 	if cap(c.buf)-top < n+1 {
 		if n+1 > c.size()/4 {
-			return append(s, v) // s has no spare capacity: this copies
+			var zero T
+			s = append(s, zero) // s has no spare capacity: this copies
+			return s, &s[n]
 		}
 		c.newChunk()
 		top = 0
 	}
-	c.buf = append(append(c.buf, s...), v)
-	return c.buf[top : top+n+1 : top+n+1]
+	c.buf = append(c.buf, s...)
+	c.buf = c.buf[:top+n+1]
+	return c.buf[top : top+n+1 : top+n+1], &c.buf[top+n]
 }
 
 // one returns a pointer to a new element set to v.

@@ -467,8 +467,10 @@ func (d *RemitReader) cas(s *Segment, f *fieldReader, adj []Adjustment) []Adjust
 		if !s.Has(ri) {
 			f.fail(ri, ErrMissing, "expected a claim adjustment reason code")
 		}
-		adj = d.adjs.add(adj, Adjustment{Group: group, Reason: f.code(ri), Amount: f.amount(ai, true),
-			Quantity: f.optQuantity(qi), Segment: s.Index, Position: k + 1})
+		var a *Adjustment
+		adj, a = d.adjs.grow(adj)
+		a.Group, a.Reason, a.Amount = group, f.code(ri), f.amount(ai, true)
+		a.Quantity, a.Segment, a.Position = f.optQuantity(qi), s.Index, k+1
 		n++
 	}
 	if n == 0 {
