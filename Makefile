@@ -4,7 +4,7 @@ BIN       := bin
 PKGS      := ./...
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build test vet demo bench fuzz proto clean
+.PHONY: all build test vet demo serve bench fuzz proto deploy-check clean
 
 all: build
 
@@ -22,6 +22,15 @@ test: vet
 ## demo: build and run the whole pipeline on the embedded default with demo data.
 demo: build
 	$(BIN)/remitq demo --once
+
+## serve: the demo, then keep serving the API until Ctrl-C.
+serve: build
+	$(BIN)/remitq demo
+
+## deploy-check: validate deploy/ (Kubernetes, compose, NATS, systemd) with
+## the libraries of each format, in the separate module deploy/check.
+deploy-check:
+	cd deploy/check && $(GO) test -count=1 ./...
 
 ## bench: the benchmarks written up in BENCHMARKS.md.
 bench:
