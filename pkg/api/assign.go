@@ -197,10 +197,6 @@ func (c *call) putAssignee() error {
 	if err != nil {
 		return err
 	}
-	who, err := c.assignee(b.AssigneeID)
-	if err != nil {
-		return err
-	}
 	ctx := c.r.Context()
 	tx, err := c.s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -213,6 +209,10 @@ func (c *call) putAssignee() error {
 	}
 	if it.Version != want {
 		return staleError(staleStatus)
+	}
+	who, err := c.assignee(b.AssigneeID)
+	if err != nil {
+		return err
 	}
 	if terminal(it.Status) {
 		return errf(http.StatusConflict, "closed", "the item is %s; reopen it first", it.Status)

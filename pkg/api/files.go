@@ -2,7 +2,6 @@ package api
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
@@ -17,26 +16,26 @@ import (
 // File is a received 835 file (no PHI: counts, status, and errors that
 // carry positions, never element values).
 type File struct {
-	ID              int64           `db:"id" json:"id"`
-	Filename        string          `db:"filename" json:"filename"`
-	Size            int64           `db:"size" json:"size"`
-	ReceivedAt      time.Time       `db:"received_at" json:"received_at"`
-	ProcessedAt     *time.Time      `db:"processed_at" json:"processed_at"`
-	Status          string          `db:"status" json:"status"`
-	PracticeID      *int64          `db:"practice_id" json:"practice_id"`
-	PayerID         *int64          `db:"payer_id" json:"payer_id"`
-	PayerName       *string         `db:"payer_name" json:"payer_name"`
-	ISAControl      *string         `db:"isa_control" json:"isa_control"`
-	TransactionSets int             `db:"transaction_sets" json:"transaction_sets"`
-	Claims          int             `db:"claims" json:"claims"`
-	ServiceLines    int             `db:"service_lines" json:"service_lines"`
-	Balanced        *bool           `db:"balanced" json:"balanced"`
-	TotalPaid       *money.Amount   `db:"total_paid" json:"total_paid"`
-	BPRAmount       *money.Amount   `db:"bpr_amount" json:"bpr_amount"`
-	ErrorCount      int             `db:"error_count" json:"error_count"`
-	WarningCount    int             `db:"warning_count" json:"warning_count"`
-	Errors          json.RawMessage `db:"errors" json:"errors,omitempty"`
-	Warnings        json.RawMessage `db:"warnings" json:"warnings,omitempty"`
+	ID              int64         `db:"id" json:"id"`
+	Filename        string        `db:"filename" json:"filename"`
+	Size            int64         `db:"size" json:"size"`
+	ReceivedAt      time.Time     `db:"received_at" json:"received_at"`
+	ProcessedAt     *time.Time    `db:"processed_at" json:"processed_at"`
+	Status          string        `db:"status" json:"status"`
+	PracticeID      *int64        `db:"practice_id" json:"practice_id"`
+	PayerID         *int64        `db:"payer_id" json:"payer_id"`
+	PayerName       *string       `db:"payer_name" json:"payer_name"`
+	ISAControl      *string       `db:"isa_control" json:"isa_control"`
+	TransactionSets int           `db:"transaction_sets" json:"transaction_sets"`
+	Claims          int           `db:"claims" json:"claims"`
+	ServiceLines    int           `db:"service_lines" json:"service_lines"`
+	Balanced        *bool         `db:"balanced" json:"balanced"`
+	TotalPaid       *money.Amount `db:"total_paid" json:"total_paid"`
+	BPRAmount       *money.Amount `db:"bpr_amount" json:"bpr_amount"`
+	ErrorCount      int           `db:"error_count" json:"error_count"`
+	WarningCount    int           `db:"warning_count" json:"warning_count"`
+	Errors          jsonRaw       `db:"errors" json:"errors,omitempty"`
+	Warnings        jsonRaw       `db:"warnings" json:"warnings,omitempty"`
 }
 
 const fileCols = `f.id, f.filename, f.size, f.received_at, f.processed_at, f.status, f.practice_id, f.payer_id,
