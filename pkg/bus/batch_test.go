@@ -32,9 +32,9 @@ func TestConsumeBatch(t *testing.T) {
 		for i, m := range msgs {
 			id := m.Headers().Get(jetstream.MsgIDHeader)
 			switch {
-			case id == "ab12:7":
+			case id == "ab12:7:clp":
 				errs[i] = Permanent(errors.New("cannot decode"))
-			case id == "ab12:9" && failed[id] < 2:
+			case id == "ab12:9:clp" && failed[id] < 2:
 				failed[id]++
 				errs[i] = errors.New("database busy")
 			default:
@@ -72,15 +72,15 @@ func TestConsumeBatch(t *testing.T) {
 			t.Errorf("%s handled %d times", id, n)
 		}
 	}
-	if failed["ab12:9"] != 2 || ok["ab12:9"] != 1 {
-		t.Errorf("retried message: %d failures, %d successes", failed["ab12:9"], ok["ab12:9"])
+	if failed["ab12:9:clp"] != 2 || ok["ab12:9:clp"] != 1 {
+		t.Errorf("retried message: %d failures, %d successes", failed["ab12:9:clp"], ok["ab12:9:clp"])
 	}
 	for _, n := range sizes {
 		if n > 50 {
 			t.Errorf("batch of %d, max 50", n)
 		}
 	}
-	if dl := deadLetters(t, env.js)[0]; dl.GetMsgId() != "ab12:7" || dl.GetReason() != "cannot decode" {
+	if dl := deadLetters(t, env.js)[0]; dl.GetMsgId() != "ab12:7:clp" || dl.GetReason() != "cannot decode" {
 		t.Errorf("dead letter %s: %q", dl.GetMsgId(), dl.GetReason())
 	}
 }

@@ -159,9 +159,9 @@ func TestConsumePoisonGoesToDLQ(t *testing.T) {
 			if dl.GetReason() != tc.reason {
 				t.Errorf("reason %q, want %q", dl.GetReason(), tc.reason)
 			}
-			if dl.GetSubject() != "remit.v1.line.42" || dl.GetMsgId() != "ab12:1" || dl.GetStream() != StreamRemit ||
+			if dl.GetSubject() != "remit.v1.claim.42" || dl.GetMsgId() != "ab12:1:clp" || dl.GetStream() != StreamRemit ||
 				dl.GetConsumer() != ConsumerMatcher || dl.GetStreamSequence() != 1 || dl.GetDeliveries() != uint64(tc.wantCalls) ||
-				dl.GetPayloadType() != "remitq.v1.ServiceLinePayment" || dl.GetDeadLetteredAt() == nil {
+				dl.GetPayloadType() != "remitq.v1.ClaimPayment" || dl.GetDeadLetteredAt() == nil {
 				t.Errorf("dead letter header fields wrong: %v", dl.String()[:min(len(dl.String()), 300)])
 			}
 			if !bytes.Equal(dl.GetPayload(), msgs[0].Data) {

@@ -15,6 +15,9 @@
 //	MATCHED  match.v1.>   match.v1.line.<p>  LineMatch            router
 //	DLQ      dlq.v1.>     dlq.v1.<original subject> DeadLetter     (people)
 //
+// The matcher consumer is filtered to [MatcherSubjects] (whole claims and
+// PLB pairs); the per-line messages serve other consumers.
+//
 // [Setup] creates or updates all of it and is safe to call at every start.
 // Streams are file-backed with limits retention; consumers are durable pull
 // consumers with explicit acks.

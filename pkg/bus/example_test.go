@@ -14,7 +14,7 @@ import (
 )
 
 // Example runs the whole round trip on an embedded server: set up the
-// streams, publish a paid line, and consume it as the matcher would.
+// streams, publish a paid claim, and consume it as the matcher would.
 func Example() {
 	dir, err := os.MkdirTemp("", "bus-example")
 	if err != nil {
@@ -41,13 +41,14 @@ func Example() {
 		panic(err)
 	}
 
-	// Ingest: one message per paid line; the id makes republishing harmless.
-	line := &remitqv1.ServiceLinePayment{
+	// Ingest: one message per paid claim (and per line, for other
+	// consumers); the id makes republishing harmless.
+	claim := &remitqv1.ClaimPayment{
 		Source: &remitqv1.SourceRef{FileSha256: "9f86d081", SegmentIndex: 31, PracticeId: 42},
-		Claim:  &remitqv1.Claim{PatientControlNumber: "PCN-1", StatusCode: "1"},
-		Line:   &remitqv1.ServiceLine{LineNumber: 1, ChargeCents: 125000, PaidCents: 81250},
+		Claim:  &remitqv1.Claim{PatientControlNumber: "PCN-1", StatusCode: "1", PaidCents: 81250},
+		Lines:  []*remitqv1.ClaimLine{{SegmentIndex: 32, Line: &remitqv1.ServiceLine{LineNumber: 1, ChargeCents: 125000, PaidCents: 81250}}},
 	}
-	msg, err := bus.NewLineMessage(line)
+	msg, err := bus.NewClaimMessage(claim)
 	if err != nil {
 		panic(err)
 	}
@@ -61,11 +62,11 @@ func Example() {
 	cctx, stop := context.WithTimeout(ctx, 5*time.Second)
 	defer stop()
 	h := func(_ context.Context, m jetstream.Msg) error {
-		var got remitqv1.ServiceLinePayment
+		var got remitqv1.ClaimPayment
 		if err := proto.Unmarshal(m.Data(), &got); err != nil {
-			return bus.Permanent(fmt.Errorf("decode line: %w", err))
+			return bus.Permanent(fmt.Errorf("decode claim: %w", err))
 		}
-		fmt.Printf("%s: line %d paid %d cents\n", m.Subject(), got.GetLine().GetLineNumber(), got.GetLine().GetPaidCents())
+		fmt.Printf("%s: %d line(s), paid %d cents\n", m.Subject(), len(got.GetLines()), got.GetClaim().GetPaidCents())
 		stop()
 		return nil
 	}
@@ -74,5 +75,5 @@ func Example() {
 	}
 	// Output:
 	// stored 1, duplicates 1
-	// remit.v1.line.42: line 1 paid 81250 cents
+	// remit.v1.claim.42: 1 line(s), paid 81250 cents
 }

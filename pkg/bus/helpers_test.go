@@ -92,11 +92,31 @@ func lineMsg(t testing.TB, seg int32) Message {
 	return m
 }
 
+// claimMsg builds a ClaimPayment message for practice 42 at segment seg:
+// what the matcher consumer delivers.
+func claimMsg(t testing.TB, seg int32) Message {
+	t.Helper()
+	m, err := NewClaimMessage(&remitqv1.ClaimPayment{
+		Source: &remitqv1.SourceRef{FileSha256: "ab12", SegmentIndex: seg, PracticeId: 42},
+		Claim: &remitqv1.Claim{
+			PatientControlNumber: fmt.Sprintf("PCN%d", seg),
+			Patient:              &remitqv1.Patient{MemberId: "SECRETMEMBER", PatientLastName: "SECRETNAME"},
+		},
+		LineCount: 1,
+		Lines:     []*remitqv1.ClaimLine{{SegmentIndex: seg + 1, Line: &remitqv1.ServiceLine{LineNumber: 1, ChargeCents: 12500, PaidCents: 8000}}},
+	})
+	if err != nil {
+		t.Fatalf("NewClaimMessage: %v", err)
+	}
+	return m
+}
+
+// publishLines publishes n claim messages (ids ab12:<n>:clp) on REMIT.
 func publishLines(t testing.TB, env *testEnv, n int) []Message {
 	t.Helper()
 	msgs := make([]Message, n)
 	for i := range msgs {
-		msgs[i] = lineMsg(t, int32(i+1))
+		msgs[i] = claimMsg(t, int32(i+1))
 	}
 	st, err := NewPublisher(env.js, PublisherOptions{}).PublishAsync(t.Context(), msgs)
 	if err != nil {

@@ -195,14 +195,36 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			return fmt.Errorf("bus: create or update stream %s: %w", sc.Name, err)
 		}
 	}
-	consumers := []struct{ stream, name, desc string }{
-		{StreamRemit, ConsumerMatcher, "remitq matcher: joins paid lines to billed lines"},
-		{StreamMatched, ConsumerRouter, "remitq router: turns matches into work items"},
+	consumers := []struct {
+		stream string
+		cc     jetstream.ConsumerConfig
+	}{
+		{StreamRemit, MatcherConsumerConfig(cfg)},
+		{StreamMatched, ConsumerConfig(ConsumerRouter, "remitq router: turns matches into work items", cfg)},
 	}
 	for _, c := range consumers {
-		if _, err := js.CreateOrUpdateConsumer(ctx, c.stream, ConsumerConfig(c.name, c.desc, cfg)); err != nil {
-			return fmt.Errorf("bus: create or update consumer %s on %s: %w", c.name, c.stream, err)
+		if _, err := js.CreateOrUpdateConsumer(ctx, c.stream, c.cc); err != nil {
+			return fmt.Errorf("bus: create or update consumer %s on %s: %w", c.cc.Durable, c.stream, err)
 		}
 	}
 	return nil
+}
+
+// MatcherSubjects are the REMIT subjects the matcher consumes: whole
+// claims (it matches a claim's lines together) and PLB pairs. The per-line
+// messages are for other consumers.
+var MatcherSubjects = []string{"remit.v1.claim.>", "remit.v1.plb.>"}
+
+// MatcherMaxAckPending is the least number of unacknowledged messages the
+// matcher consumer allows: matcher processes fetch claims in batches of up
+// to a thousand, several at once.
+const MatcherMaxAckPending = 10000
+
+// MatcherConsumerConfig is the matcher's durable consumer on REMIT:
+// ConsumerConfig filtered to MatcherSubjects, with room for batches.
+func MatcherConsumerConfig(cfg Config) jetstream.ConsumerConfig {
+	cc := ConsumerConfig(ConsumerMatcher, "remitq matcher: joins paid claims to billed claims", cfg)
+	cc.FilterSubjects = MatcherSubjects
+	cc.MaxAckPending = max(cc.MaxAckPending, MatcherMaxAckPending)
+	return cc
 }

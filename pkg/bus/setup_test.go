@@ -59,6 +59,18 @@ func TestSetupIsIdempotent(t *testing.T) {
 		}
 	}
 
+	// The matcher sees whole claims and PLB pairs, not the per-line messages.
+	mc := consumerInfo(t, env.js, StreamRemit, ConsumerMatcher).Config
+	if !slices.Equal(mc.FilterSubjects, MatcherSubjects) || mc.MaxAckPending != MatcherMaxAckPending {
+		t.Errorf("matcher: filter %v max ack pending %d, want %v and %d", mc.FilterSubjects, mc.MaxAckPending, MatcherSubjects, MatcherMaxAckPending)
+	}
+	if _, err := NewPublisher(env.js, PublisherOptions{}).PublishSync(t.Context(), []Message{lineMsg(t, 99)}); err != nil {
+		t.Fatal(err)
+	}
+	if ci := consumerInfo(t, env.js, StreamRemit, ConsumerMatcher); ci.NumPending != 3 {
+		t.Errorf("matcher has %d messages pending after a line message, want the 3 claims", ci.NumPending)
+	}
+
 	// A changed config updates in place.
 	cfg.MaxDeliver = 6
 	setup(t, env, cfg)

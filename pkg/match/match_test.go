@@ -408,3 +408,37 @@ func TestSecondaryNotUnderpaid(t *testing.T) {
 		t.Errorf("secondary payment flags %v", lr.Flags)
 	}
 }
+
+func TestDecide(t *testing.T) {
+	billed := &claims.Line{Number: 2, Procedure: "64493", Modifiers: []string{"50"}, Charge: 110000, Units: 2000}
+	tests := []struct {
+		name  string
+		paid  *PaidLine
+		bl    *claims.Line
+		flags []Flag
+	}{
+		{"same line", &PaidLine{Procedure: "64493", Modifiers: []string{"50"}, Units: 2000}, billed, nil},
+		{"code, modifier and units changed", &PaidLine{Procedure: "64494", Units: 1000}, billed,
+			[]Flag{FlagProcedureChanged, FlagModifierDropped, FlagUnitsReduced}},
+		{"claim only", &PaidLine{Procedure: "64494"}, nil, nil},
+	}
+	for _, tc := range tests {
+		r := &LineResult{Method: ClaimAndProcedure, Confidence: 0.6, Review: true,
+			Flags: []Flag{FlagManualReview, FlagAmbiguous}}
+		if tc.bl == nil {
+			// Only the claim chosen: nothing to compare with.
+			Decide(r, Billed{ClaimID: 7}, tc.paid, nil)
+		} else {
+			Decide(r, Billed{ClaimID: 7, LineID: 9, LineNumber: 2}, tc.paid, tc.bl)
+			if r.BilledCharge != 110000 || r.BilledUnits != 2000 {
+				t.Errorf("%s: billed charge %v units %v", tc.name, r.BilledCharge, r.BilledUnits)
+			}
+		}
+		if r.Method != Manual || r.Confidence != 1 || r.Review || r.HasFlag(FlagManualReview) {
+			t.Errorf("%s: %+v, want a manual decision", tc.name, r)
+		}
+		if !slices.Equal(r.Flags, tc.flags) {
+			t.Errorf("%s: flags %v, want %v", tc.name, r.Flags, tc.flags)
+		}
+	}
+}

@@ -63,7 +63,7 @@ func (c *Buf) IntOrNull(v int64) *Buf {
 // Float appends a floating-point number (for real columns, never money).
 func (c *Buf) Float(v float64) *Buf {
 	c.sep()
-	c.b = strconv.AppendFloat(c.b, v, 'g', 7, 32)
+	c.b = strconv.AppendFloat(c.b, v, 'g', -1, 64)
 	return c
 }
 

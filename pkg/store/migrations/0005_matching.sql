@@ -122,7 +122,7 @@ CREATE TABLE match_claims (
     service_date           date,
     billed_claim_id        bigint,
     method                 text          NOT NULL,
-    confidence             real          NOT NULL,
+    confidence             double precision NOT NULL,
     flags                  text[]        NOT NULL DEFAULT '{}',
     nets_against_file      bigint,                   -- the earlier CLP it nets against
     nets_against_segment   integer,
@@ -158,7 +158,7 @@ CREATE TABLE line_matches (
     billed_line_id         bigint,
     billed_line_number     integer,
     method                 text          NOT NULL,
-    confidence             real          NOT NULL,
+    confidence             double precision NOT NULL,
     review                 boolean       NOT NULL,   -- waits for a person
     flags                  text[]        NOT NULL DEFAULT '{}',
     billed_charge          numeric(14,2) NOT NULL,
@@ -216,7 +216,7 @@ CREATE TABLE plb_links (
     reference            text          NOT NULL DEFAULT '',   -- PLB03-2
     amount               numeric(14,2) NOT NULL,
     method               text          NOT NULL,   -- payer_claim_control, patient_control, provider_level, unmatched
-    confidence           real          NOT NULL,
+    confidence           double precision NOT NULL,
     review               boolean       NOT NULL,
     payer_claim_control  text,                     -- CLP07 of the payment it recoups
     prior_file_id        bigint,                   -- that payment's CLP
@@ -242,7 +242,7 @@ CREATE TABLE match_decisions (
     previous_billed_claim_id bigint,
     previous_billed_line_id bigint,
     previous_method         text        NOT NULL,
-    previous_confidence     real        NOT NULL,
+    previous_confidence     double precision NOT NULL,
     decided_by              text        NOT NULL,
     decided_at              timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT match_decisions_action_check CHECK (action IN ('confirm', 'pick'))

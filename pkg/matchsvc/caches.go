@@ -1,0 +1,238 @@
+package matchsvc
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/ingest"
+	"github.com/remitq/remitq/x12"
+)
+
+// feeCache holds the stored fee schedule, read again when it changes
+// (checked at most every feeCheckEvery).
+type feeCache struct {
+	mu      sync.Mutex
+	s       *claims.FeeSchedule
+	version string
+	checked time.Time
+}
+
+const feeCheckEvery = 2 * time.Second
+
+func (f *feeCache) get(ctx context.Context, q sqlx.QueryerContext) (*claims.FeeSchedule, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.checked.IsZero() && time.Since(f.checked) < feeCheckEvery {
+		return f.s, nil
+	}
+	v, err := billing.FeeVersion(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("matchsvc: fee schedule version: %w", err)
+	}
+	if v != f.version || f.checked.IsZero() {
+		s, err := billing.FeeSchedule(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if s.Len() == 0 {
+			s = nil
+		}
+		f.s, f.version = s, v
+	}
+	f.checked = time.Now()
+	return f.s, nil
+}
+
+// invalidate makes the next get read the schedule again.
+func (f *feeCache) invalidate() {
+	f.mu.Lock()
+	f.checked = time.Time{}
+	f.mu.Unlock()
+}
+
+// revInfo is a reversal CLP, keyed by the segment of the CLP after it in
+// its transaction set: that CLP is its correction when it has the same CLP01.
+type revInfo struct{ pcn, payerControl string }
+
+// fileCache remembers, per stored file, its sha256 and its reversals.
+type fileCache struct {
+	mu   sync.Mutex
+	revs map[int64]map[int32]revInfo
+	shas map[int64]string
+}
+
+func newFileCache() *fileCache {
+	return &fileCache{revs: map[int64]map[int32]revInfo{}, shas: map[int64]string{}}
+}
+
+// reversals returns the reversals of a file by the segment of the claim
+// that follows each; the file's parsed rows never change once stored.
+func (f *fileCache) reversals(ctx context.Context, q sqlx.QueryerContext, file int64) (map[int32]revInfo, error) {
+	f.mu.Lock()
+	m, ok := f.revs[file]
+	f.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT r.patient_control_number, coalesce(r.payer_claim_control, ''),
+		coalesce((SELECT min(n.segment_index) FROM claim_payments n WHERE n.file_id = r.file_id
+			AND n.transaction_id = r.transaction_id AND n.segment_index > r.segment_index), 0)
+		FROM claim_payments r WHERE r.file_id = $1 AND r.status = '22'`, file)
+	if err != nil {
+		return nil, fmt.Errorf("matchsvc: reversals of file %d: %w", file, err)
+	}
+	defer rows.Close()
+	m = map[int32]revInfo{}
+	for rows.Next() {
+		var r revInfo
+		var next int32
+		if err := rows.Scan(&r.pcn, &r.payerControl, &next); err != nil {
+			return nil, err
+		}
+		if next > 0 {
+			m[next] = r
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	if len(f.revs) > 512 {
+		clear(f.revs)
+	}
+	f.revs[file] = m
+	f.mu.Unlock()
+	return m, nil
+}
+
+// sha returns the hex sha256 of stored files.
+func (f *fileCache) sha(ctx context.Context, q sqlx.QueryerContext, files []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	var missing []int64
+	f.mu.Lock()
+	for _, id := range files {
+		if s, ok := f.shas[id]; ok {
+			out[id] = s
+		} else if id != 0 {
+			missing = append(missing, id)
+		}
+	}
+	f.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT id, sha256 FROM remittance_files WHERE id = ANY($1)`, pq.Array(missing))
+	if err != nil {
+		return nil, fmt.Errorf("matchsvc: file hashes: %w", err)
+	}
+	defer rows.Close()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.shas) > 4096 {
+		clear(f.shas)
+	}
+	for rows.Next() {
+		var id int64
+		var sum []byte
+		if err := rows.Scan(&id, &sum); err != nil {
+			return nil, err
+		}
+		s := hex.EncodeToString(sum)
+		out[id], f.shas[id] = s, s
+	}
+	return out, rows.Err()
+}
+
+// pendingInfo is what match_pending holds of a waiting claim.
+type pendingInfo struct {
+	payload  []byte
+	queuedAt time.Time
+	attempts int
+	retry    bool
+}
+
+// loadPending reads the match_pending rows at ps (lockRetry: only those
+// marked for a retry, locked, skipping rows another matcher holds).
+func loadPending(ctx context.Context, q sqlx.QueryerContext, ps []pos, lockRetry bool) (map[pos]*pendingInfo, error) {
+	out := map[pos]*pendingInfo{}
+	if len(ps) == 0 {
+		return out, nil
+	}
+	files, segs := posArrays(ps)
+	query := `SELECT p.file_id, p.segment_index, p.payload, p.queued_at, p.attempts, p.retry_requested_at IS NOT NULL
+		FROM match_pending p JOIN unnest($1::bigint[], $2::int[]) k(f, s) ON p.file_id = k.f AND p.segment_index = k.s`
+	if lockRetry {
+		query += ` WHERE p.retry_requested_at IS NOT NULL FOR UPDATE OF p SKIP LOCKED`
+	}
+	rows, err := q.QueryxContext(ctx, query, pq.Array(files), pq.Array(segs))
+	if err != nil {
+		return nil, fmt.Errorf("matchsvc: read pending: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p pos
+		pi := &pendingInfo{}
+		if err := rows.Scan(&p.file, &p.seg, &pi.payload, &pi.queuedAt, &pi.attempts, &pi.retry); err != nil {
+			return nil, err
+		}
+		out[p] = pi
+	}
+	return out, rows.Err()
+}
+
+// reparse rebuilds the ClaimPayment messages of the CLPs at segs of a
+// stored file, exactly as ingest published them.
+func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[int32]bool) (map[int32][]byte, error) {
+	var raw []byte
+	if err := sqlx.GetContext(ctx, q, &raw, `SELECT raw FROM remittance_files WHERE id = $1`, file); err != nil {
+		return nil, fmt.Errorf("matchsvc: read file %d: %w", file, err)
+	}
+	var practices []int64
+	if err := sqlx.SelectContext(ctx, q, &practices, `SELECT practice_id FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, file); err != nil {
+		return nil, fmt.Errorf("matchsvc: transactions of file %d: %w", file, err)
+	}
+	ref := ingest.FileRef{ID: file}
+	copy(ref.SHA256[:], sha256Of(raw))
+	out := map[int32][]byte{}
+	d := x12.NewRemitReader(bytes.NewReader(raw))
+	seq := -1
+	for len(out) < len(segs) {
+		rec, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("matchsvc: re-read file %d: %w", file, err)
+		}
+		switch v := rec.(type) {
+		case *x12.Remittance:
+			seq++
+		case *x12.ClaimPayment:
+			if !segs[int32(v.Segment)] || seq < 0 || seq >= len(practices) {
+				continue
+			}
+			msgs, err := ingest.Messages(ref, practices[seq], v)
+			if err != nil {
+				return nil, err
+			}
+			out[int32(v.Segment)] = msgs[len(msgs)-1].Data
+		}
+	}
+	return out, nil
+}
+
+func sha256Of(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
+}

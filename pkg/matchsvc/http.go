@@ -1,0 +1,494 @@
+package matchsvc
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/httpx"
+	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/money"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
+	"github.com/remitq/remitq/x12"
+)
+
+// Register implements svc.Component. Every answer is JSON; errors are
+// {"error": {"code", "message"}}. Nothing returned holds PHI: paid claims
+// are named by their file id and CLP segment and by CLM01.
+//
+//	GET  /v1/match/review       paid claims waiting for a person or for their billed claim (?practice_id=&limit=&after=FILE:SEG)
+//	GET  /v1/match/unmatched    the same, only claims with an unmatched line, and unlinked PLB pairs
+//	POST /v1/match/lines/{file}/{segment}/confirm   accept the proposed billed line (X-Remitq-User names who)
+//	POST /v1/match/lines/{file}/{segment}/pick      {"billed_claim_id": N, "billed_line_id": M}: another billed claim/line
+//	GET  /v1/match/missing      billed claims without a remit past their payer's window (?practice_id=&payer=&as_of=&limit=&after=)
+//	GET  /v1/match/payers       payers with their last remittance and missing remits (?as_of=)
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/match/review", func(w http.ResponseWriter, r *http.Request) { s.listPending(w, r, false) })
+	mux.HandleFunc("GET /v1/match/unmatched", func(w http.ResponseWriter, r *http.Request) { s.listPending(w, r, true) })
+	mux.HandleFunc("POST /v1/match/lines/{file}/{segment}/confirm", func(w http.ResponseWriter, r *http.Request) { s.decide(w, r, "confirm") })
+	mux.HandleFunc("POST /v1/match/lines/{file}/{segment}/pick", func(w http.ResponseWriter, r *http.Request) { s.decide(w, r, "pick") })
+	mux.HandleFunc("GET /v1/match/missing", s.missing)
+	mux.HandleFunc("GET /v1/match/payers", s.payers)
+}
+
+// PendingClaim is a paid claim in the review queue.
+type PendingClaim struct {
+	FileID         int64         `json:"file_id"`
+	Segment        int32         `json:"segment"`
+	PracticeID     int64         `json:"practice_id"`
+	Payer          string        `json:"payer"`
+	PatientControl string        `json:"patient_control_number"`
+	PayerControl   string        `json:"payer_claim_control,omitempty"`
+	Status         string        `json:"status"`
+	Unmatched      bool          `json:"unmatched"`
+	QueuedAt       time.Time     `json:"queued_at"`
+	RetryRequested bool          `json:"retry_requested"`
+	Attempts       int           `json:"attempts"`
+	Flags          []string      `json:"flags"`
+	Lines          []PendingLine `json:"lines"`
+}
+
+// PendingLine is a line of a paid claim in the review queue, with the
+// billed line proposed (if any).
+type PendingLine struct {
+	Segment          int32         `json:"segment"`
+	SVCIndex         int           `json:"svc_index"`
+	Procedure        string        `json:"procedure"`
+	Modifiers        []string      `json:"modifiers"`
+	ServiceDate      x12.Date      `json:"service_date,omitempty"`
+	Charge           money.Amount  `json:"charge"`
+	Paid             money.Amount  `json:"paid"`
+	Allowed          money.Amount  `json:"allowed"`
+	PatientResp      money.Amount  `json:"patient_responsibility"`
+	Expected         *money.Amount `json:"expected_allowed,omitempty"`
+	Method           string        `json:"method"`
+	Confidence       float64       `json:"confidence"`
+	Review           bool          `json:"review"`
+	Flags            []string      `json:"flags"`
+	BilledClaimID    int64         `json:"billed_claim_id,omitempty"`
+	BilledLineID     int64         `json:"billed_line_id,omitempty"`
+	BilledLineNumber int           `json:"billed_line_number,omitempty"`
+	BilledControl    string        `json:"billed_patient_control_number,omitempty"`
+	Revision         int           `json:"revision"`
+}
+
+// UnlinkedPLB is a PLB pair whose reference names nothing known yet.
+type UnlinkedPLB struct {
+	FileID    int64        `json:"file_id"`
+	Segment   int32        `json:"segment"`
+	Position  int32        `json:"position"`
+	Practice  int64        `json:"practice_id"`
+	Payer     string       `json:"payer"`
+	Reason    string       `json:"reason"`
+	Kind      string       `json:"kind"`
+	Reference string       `json:"reference"`
+	Amount    money.Amount `json:"amount"`
+}
+
+func lineOut(l *lineRow) PendingLine {
+	return PendingLine{Segment: l.pos.seg, SVCIndex: l.svcIndex, Procedure: l.procedure, Modifiers: nonNil(l.modifiers),
+		ServiceDate: l.serviceDate, Charge: l.charge, Paid: l.paid, Allowed: l.allowed, PatientResp: l.patientResp,
+		Expected: l.expected, Method: l.method, Confidence: l.confidence, Review: l.review, Flags: nonNil(l.flags),
+		BilledClaimID: l.billedClaimID, BilledLineID: l.billedLineID, BilledLineNumber: l.billedLineNumber,
+		BilledControl: l.billedPCN, Revision: l.revision}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func queryInt(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s must be a non-negative integer", name)
+	}
+	return n, nil
+}
+
+func (s *Service) fail(w http.ResponseWriter, err error) {
+	s.log.Error("matcher request failed", zap.Error(err))
+	httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the request could not be served; try again")
+}
+
+// ListPending returns the review queue (onlyUnmatched: the claims with an
+// unmatched line), by file and segment after `after`.
+func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, onlyUnmatched bool, after pos, limit int) ([]PendingClaim, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT p.file_id, p.segment_index, p.practice_id, p.payer_code, p.patient_control_number,
+		coalesce(p.payer_claim_control, ''), p.unmatched, p.queued_at, p.retry_requested_at IS NOT NULL, p.attempts,
+		coalesce(m.status, ''), coalesce(m.flags, '{}')
+		FROM match_pending p LEFT JOIN match_claims m ON m.file_id = p.file_id AND m.segment_index = p.segment_index
+		WHERE ($1 = 0 OR p.practice_id = $1) AND (NOT $2 OR p.unmatched) AND (p.file_id, p.segment_index) > ($3, $4)
+		ORDER BY p.file_id, p.segment_index LIMIT $5`, practiceID, onlyUnmatched, after.file, after.seg, limit)
+	if err != nil {
+		return nil, fmt.Errorf("matchsvc: review queue: %w", err)
+	}
+	defer rows.Close()
+	out := []PendingClaim{}
+	var ps []pos
+	for rows.Next() {
+		var c PendingClaim
+		if err := rows.Scan(&c.FileID, &c.Segment, &c.PracticeID, &c.Payer, &c.PatientControl, &c.PayerControl, &c.Unmatched,
+			&c.QueuedAt, &c.RetryRequested, &c.Attempts, &c.Status, (*pq.StringArray)(&c.Flags)); err != nil {
+			return nil, err
+		}
+		c.Flags, c.Lines = nonNil(c.Flags), []PendingLine{}
+		out = append(out, c)
+		ps = append(ps, pos{c.FileID, c.Segment})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	st, err := loadStored(ctx, queryOnly{q}, ps)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if s := st[ps[i]]; s != nil {
+			for j := range s.lines {
+				out[i].Lines = append(out[i].Lines, lineOut(&s.lines[j]))
+			}
+		}
+	}
+	return out, nil
+}
+
+// queryOnly adapts a queryer to billing.DBTX for read-only helpers.
+type queryOnly struct{ sqlx.QueryerContext }
+
+func (queryOnly) ExecContext(context.Context, string, ...any) (sql.Result, error) {
+	return nil, errors.New("matchsvc: read-only")
+}
+
+func parseAfter(v string) (pos, bool) {
+	if v == "" {
+		return pos{}, true
+	}
+	return parseRef(v)
+}
+
+func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatched bool) {
+	practice, err := queryInt(r, "practice_id")
+	limit, err2 := queryInt(r, "limit")
+	after, ok := parseAfter(r.URL.Query().Get("after"))
+	if err != nil || err2 != nil || !ok {
+		httpx.Error(w, http.StatusBadRequest, "bad_query", "practice_id and limit are integers; after is FILE:SEGMENT")
+		return
+	}
+	list, err := ListPending(r.Context(), s.deps.DB, practice, onlyUnmatched, after, int(limit))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if !onlyUnmatched {
+		httpx.JSON(w, http.StatusOK, map[string]any{"claims": list})
+		return
+	}
+	plbs, err := loadPLBs(r.Context(), queryOnly{s.deps.DB}, `WHERE l.review AND ($1 = 0 OR l.practice_id = $1)
+		ORDER BY l.file_id, l.segment_index, l.position LIMIT 1000`, practice)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := []UnlinkedPLB{}
+	for _, p := range plbs {
+		out = append(out, UnlinkedPLB{FileID: p.pos.file, Segment: p.pos.seg, Position: p.position, Practice: p.practiceID,
+			Payer: p.payer, Reason: p.reason, Kind: p.kind, Reference: p.reference, Amount: p.amount})
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"claims": list, "plb": out})
+}
+
+func (s *Service) missing(w http.ResponseWriter, r *http.Request) {
+	practice, err := queryInt(r, "practice_id")
+	limit, err2 := queryInt(r, "limit")
+	after, err3 := queryInt(r, "after")
+	asOf, err4 := asOfParam(r)
+	if errors.Join(err, err2, err3, err4) != nil {
+		httpx.Error(w, http.StatusBadRequest, "bad_query", errors.Join(err, err2, err3, err4).Error())
+		return
+	}
+	list, err := billing.Missing(r.Context(), s.deps.DB, billing.MissingFilter{PracticeID: practice,
+		Payer: r.URL.Query().Get("payer"), AsOf: asOf, Limit: int(limit), AfterID: after})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"missing": list})
+}
+
+func asOfParam(r *http.Request) (time.Time, error) {
+	v := r.URL.Query().Get("as_of")
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, errors.New("as_of is a date YYYY-MM-DD")
+	}
+	return t, nil
+}
+
+func (s *Service) payers(w http.ResponseWriter, r *http.Request) {
+	asOf, err := asOfParam(r)
+	if err != nil {
+		httpx.Error(w, http.StatusBadRequest, "bad_query", err.Error())
+		return
+	}
+	list, err := billing.Payers(r.Context(), s.deps.DB, 0, asOf)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"payers": list})
+}
+
+// Decision is a person's answer on one paid line in the review queue.
+type Decision struct {
+	Action        string `json:"action"` // confirm or pick
+	BilledClaimID int64  `json:"billed_claim_id"`
+	BilledLineID  int64  `json:"billed_line_id,omitempty"` // 0: the claim only
+	User          string `json:"-"`
+}
+
+// Errors of Decide, each an HTTP answer.
+var (
+	ErrNotFound   = errors.New("no such paid line")
+	ErrNotWaiting = errors.New("the paid line's claim is not in the review queue")
+	ErrNoProposal = errors.New("the line has no proposed billed claim to confirm; pick one")
+	ErrBadBilled  = errors.New("no such billed claim or line for this practice")
+)
+
+func (s *Service) decide(w http.ResponseWriter, r *http.Request, action string) {
+	user := r.Header.Get(billing.UserHeader)
+	if user == "" {
+		httpx.Error(w, http.StatusUnauthorized, "user_required", "name the person deciding in the "+billing.UserHeader+" header")
+		return
+	}
+	file, err1 := strconv.ParseInt(r.PathValue("file"), 10, 64)
+	seg, err2 := strconv.ParseInt(r.PathValue("segment"), 10, 32)
+	if err1 != nil || err2 != nil {
+		httpx.Error(w, http.StatusNotFound, "not_found", ErrNotFound.Error())
+		return
+	}
+	d := Decision{Action: action, User: user}
+	if action == "pick" {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&d); err != nil || d.BilledClaimID <= 0 {
+			httpx.Error(w, http.StatusBadRequest, "bad_body", `send {"billed_claim_id": N, "billed_line_id": M}`)
+			return
+		}
+		d.Action = action
+	}
+	line, err := s.Decide(r.Context(), pos{file, int32(seg)}, d)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		httpx.Error(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, ErrNotWaiting), errors.Is(err, ErrNoProposal):
+		httpx.Error(w, http.StatusConflict, "not_decidable", err.Error())
+	case errors.Is(err, ErrBadBilled):
+		httpx.Error(w, http.StatusUnprocessableEntity, "bad_billed", err.Error())
+	case err != nil:
+		s.fail(w, err)
+	default:
+		httpx.JSON(w, http.StatusOK, line)
+	}
+}
+
+// DecideLine records a decision on the paid line at (file, segment); see Decide.
+func (s *Service) DecideLine(ctx context.Context, file int64, segment int32, d Decision) (*PendingLine, error) {
+	return s.Decide(ctx, pos{file, segment}, d)
+}
+
+// Decide records a person's decision on a paid line of a claim in the
+// review queue: confirm takes the proposed billed claim/line, pick another
+// one of the same practice. The line becomes a manual match (confidence 1),
+// the decision and the match it replaced are kept in match_decisions and
+// audit_log, the claim leaves the queue when no line waits any more, and
+// its lines are published again with the next revision.
+func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine, error) {
+	tx, err := s.deps.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var claimSeg int32
+	var practice int64
+	if err := tx.GetContext(ctx, &claimSeg, `SELECT claim_segment FROM line_matches WHERE file_id = $1 AND segment_index = $2`,
+		at.file, at.seg); errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	cpos := pos{at.file, claimSeg}
+	st, err := loadStored(ctx, tx, []pos{cpos})
+	if err != nil {
+		return nil, err
+	}
+	sc := st[cpos]
+	if sc == nil {
+		return nil, ErrNotFound
+	}
+	practice = sc.claim.practiceID
+	if err := billing.LockPractices(ctx, tx, []int64{practice}, false); err != nil {
+		return nil, err
+	}
+	keys := map[pkey]bool{}
+	for _, k := range []string{sc.claim.payerControl, sc.claim.afterReversal} {
+		if k != "" {
+			keys[pkey{sc.claim.payer, k}] = true
+		}
+	}
+	if err := lockKeys(ctx, tx, keys, nil); err != nil {
+		return nil, err
+	}
+	var payload []byte
+	if err := tx.GetContext(ctx, &payload, `SELECT payload FROM match_pending WHERE file_id = $1 AND segment_index = $2 FOR UPDATE`,
+		cpos.file, cpos.seg); errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotWaiting
+	} else if err != nil {
+		return nil, err
+	}
+	// Read again under the locks.
+	if st, err = loadStored(ctx, tx, []pos{cpos}); err != nil {
+		return nil, err
+	}
+	sc = st[cpos]
+	li := slices.IndexFunc(sc.lines, func(l lineRow) bool { return l.pos == at })
+	if li < 0 {
+		return nil, ErrNotFound
+	}
+	old := sc.lines[li]
+	if d.Action == "confirm" {
+		if old.billedClaimID == 0 {
+			return nil, ErrNoProposal
+		}
+		d.BilledClaimID, d.BilledLineID = old.billedClaimID, old.billedLineID
+	}
+	list, err := billing.ByID(ctx, tx, []int64{d.BilledClaimID})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 || list[0].Practice != fmtID(practice) {
+		return nil, ErrBadBilled
+	}
+	bc := list[0]
+	var bl *claims.Line
+	if d.BilledLineID != 0 {
+		i := slices.IndexFunc(bc.Lines, func(l claims.Line) bool { return l.ID == d.BilledLineID })
+		if i < 0 {
+			return nil, ErrBadBilled
+		}
+		bl = &bc.Lines[i]
+	}
+	cp := &v1.ClaimPayment{}
+	if err := proto.Unmarshal(payload, cp); err != nil {
+		return nil, fmt.Errorf("matchsvc: pending payload: %w", err)
+	}
+	var paid *match.PaidLine
+	if old.svcIndex > 0 {
+		var lines []*v1.ServiceLine
+		for _, l := range cp.GetLines() {
+			lines = append(lines, l.GetLine())
+		}
+		pc := match.FromProto(cp.GetClaim(), lines, cpos.ref())
+		if i := old.svcIndex - 1; i < len(pc.Lines) {
+			paid = pc.Lines[i]
+		}
+	}
+	lr := old.result()
+	b := match.Billed{ClaimID: bc.ID, PatientControl: bc.PatientControl}
+	if bl != nil {
+		b.LineID, b.LineNumber = bl.ID, bl.Number
+	}
+	match.Decide(&lr, b, paid, bl)
+	rev := sc.claim.revision + 1
+	nl := old
+	nl.method, nl.confidence, nl.review, nl.flags = string(lr.Method), lr.Confidence, false, flagStrings(lr.Flags)
+	nl.billedClaimID, nl.billedLineID, nl.billedLineNumber, nl.billedPCN = b.ClaimID, b.LineID, b.LineNumber, b.PatientControl
+	nl.billedCharge, nl.billedUnits, nl.revision = lr.BilledCharge, lr.BilledUnits, rev
+	sc.lines[li] = nl
+	review, unmatched := false, false
+	for _, l := range sc.lines {
+		review = review || l.review
+		unmatched = unmatched || l.billedClaimID == 0 || l.billedLineID == 0 && l.svcIndex > 0
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE line_matches SET method = $3, confidence = $4, review = false, flags = $5,
+		billed_claim_id = $6, billed_line_id = $7, billed_line_number = $8, billed_charge = $9, billed_units = $10
+		WHERE file_id = $1 AND segment_index = $2`, at.file, at.seg, nl.method, nl.confidence, pq.Array(nl.flags),
+		nullID(nl.billedClaimID), nullID(nl.billedLineID), nullID(int64(nl.billedLineNumber)), nl.billedCharge,
+		nl.billedUnits.String()); err != nil {
+		return nil, fmt.Errorf("matchsvc: record decision: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE line_matches SET revision = $3 WHERE file_id = $1 AND claim_segment = $2`,
+		cpos.file, cpos.seg, rev); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE match_claims SET revision = $3, review = $4,
+		billed_claim_id = coalesce(billed_claim_id, $5),
+		flags = array_remove(flags, 'manual_review') || CASE WHEN $4 THEN '{manual_review}'::text[] ELSE '{}' END
+		WHERE file_id = $1 AND segment_index = $2`, cpos.file, cpos.seg, rev, review, b.ClaimID); err != nil {
+		return nil, err
+	}
+	if review {
+		_, err = tx.ExecContext(ctx, `UPDATE match_pending SET unmatched = $3 WHERE file_id = $1 AND segment_index = $2`,
+			cpos.file, cpos.seg, unmatched)
+	} else {
+		_, err = tx.ExecContext(ctx, `DELETE FROM match_pending WHERE file_id = $1 AND segment_index = $2`, cpos.file, cpos.seg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO match_decisions (file_id, segment_index, practice_id, action,
+		billed_claim_id, billed_line_id, previous_billed_claim_id, previous_billed_line_id, previous_method,
+		previous_confidence, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		at.file, at.seg, practice, d.Action, nullID(b.ClaimID), nullID(b.LineID), nullID(old.billedClaimID),
+		nullID(old.billedLineID), old.method, old.confidence, d.User); err != nil {
+		return nil, err
+	}
+	detail, _ := json.Marshal(map[string]any{"billed_claim_id": b.ClaimID, "billed_line_id": b.LineID,
+		"previous_billed_claim_id": old.billedClaimID, "previous_billed_line_id": old.billedLineID,
+		"previous_method": old.method, "previous_confidence": old.confidence})
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, practice_id, detail)
+		VALUES ($1, $2, 'line_match', $3, $4, $5)`, d.User, "match."+d.Action, at.ref(), practice, detail); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO match_outbox (file_id, segment_index, revision, payload)
+		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, cpos.file, cpos.seg, rev, payload); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	wake(s.relayC)
+	out := lineOut(&nl)
+	return &out, nil
+}
+
+func nullID(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,175 @@
+package matchsvc
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/match"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
+)
+
+var methods = map[string]v1.MatchMethod{
+	string(match.LineControl):       v1.MatchMethod_MATCH_METHOD_LINE_CONTROL_NUMBER,
+	string(match.ClaimAndProcedure): v1.MatchMethod_MATCH_METHOD_PROCEDURE_DATE_UNITS,
+	string(match.ClaimOnly):         v1.MatchMethod_MATCH_METHOD_CLAIM_ONLY,
+	string(match.Unmatched):         v1.MatchMethod_MATCH_METHOD_UNMATCHED,
+	string(match.Manual):            v1.MatchMethod_MATCH_METHOD_MANUAL,
+	string(match.Fuzzy):             v1.MatchMethod_MATCH_METHOD_FUZZY,
+	string(match.Reversal):          v1.MatchMethod_MATCH_METHOD_REVERSAL,
+}
+
+// MethodProto maps a pkg/match method to the LineMatch enum.
+func MethodProto(m match.Method) v1.MatchMethod { return methods[string(m)] }
+
+// matchMsgID is "<sha>:<segment>:match", with ":r<revision>" after the
+// first revision.
+func matchMsgID(src *v1.SourceRef, revision int) (string, error) {
+	id, err := bus.MatchMsgID(src)
+	if err != nil || revision == 0 {
+		return id, err
+	}
+	return id + ":r" + strconv.Itoa(revision), nil
+}
+
+// billedInfo completes the billed claims the lines name (the batch cache,
+// else the database) and the hashes of the files they net against.
+func (e *engine) billedInfo(ctx context.Context, cache map[int64]*claims.Claim, lines [][]lineRow) (map[int64]string, error) {
+	var missing []int64
+	files := map[int64]bool{}
+	for _, ls := range lines {
+		for _, l := range ls {
+			if l.billedClaimID != 0 && cache[l.billedClaimID] == nil {
+				missing = append(missing, l.billedClaimID)
+			}
+			if l.nets.file != 0 {
+				files[l.nets.file] = true
+			}
+		}
+	}
+	if len(missing) > 0 {
+		list, err := billing.ByID(ctx, e.db, missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range list {
+			cache[c.ID] = c
+		}
+	}
+	ids := make([]int64, 0, len(files))
+	for f := range files {
+		ids = append(ids, f)
+	}
+	return e.files.sha(ctx, e.db, ids)
+}
+
+// lineMatches builds the LineMatch messages of one paid claim's lines.
+func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.Claim, shas map[int64]string) ([]bus.Message, error) {
+	src0 := cp.GetSource()
+	cpl := cp.GetLines()
+	out := make([]bus.Message, 0, len(lines))
+	for _, l := range lines {
+		src := &v1.SourceRef{FileId: src0.GetFileId(), FileSha256: src0.GetFileSha256(), SegmentIndex: l.pos.seg,
+			TransactionControlNumber: src0.GetTransactionControlNumber(), PracticeId: src0.GetPracticeId(),
+			Version: src0.GetVersion()}
+		slp := &v1.ServiceLinePayment{Source: src, Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
+			Payment: cp.GetPayment()}
+		if l.svcIndex == 0 {
+			slp.ClaimLevelOnly = true
+		} else if i := l.svcIndex - 1; i < len(cpl) {
+			slp.Line = cpl[i].GetLine()
+		}
+		lm := &v1.LineMatch{Source: src, Line: slp, BilledClaimId: l.billedClaimID, BilledLineId: l.billedLineID,
+			Method: methods[l.method], Confidence: l.confidence, Flags: l.flags, NeedsReview: l.review,
+			AllowedCents: l.allowed.Cents(), PatientResponsibilityCents: l.patientResp.Cents(),
+			NetPaidCents: l.netPaid.Cents(), SvcIndex: int32(l.svcIndex), Revision: int32(l.revision)}
+		if l.expected != nil {
+			v := l.expected.Cents()
+			lm.ExpectedAllowedCents = &v
+		}
+		if c := billed[l.billedClaimID]; c != nil {
+			lm.Billed = billedProto(c, l.billedLineID)
+		}
+		if l.nets.file != 0 {
+			lm.NetsAgainst = &v1.SourceRef{FileId: l.nets.file, FileSha256: shas[l.nets.file], SegmentIndex: l.nets.seg,
+				PracticeId: src0.GetPracticeId()}
+		}
+		for _, o := range lines {
+			if o.pos == l.pos || o.svcIndex == 0 {
+				continue
+			}
+			sib := &v1.SiblingLine{SvcIndex: int32(o.svcIndex), ProcedureCode: o.procedure, Modifiers: o.modifiers,
+				ServiceDate: string(o.serviceDate), PaidCents: o.paid.Cents()}
+			lm.Siblings = append(lm.Siblings, sib)
+		}
+		id, err := matchMsgID(src, l.revision)
+		if err != nil {
+			return nil, err
+		}
+		m, err := bus.NewMessage(bus.MatchLineSubject(src.GetPracticeId()), id, lm)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// billedProto is the billed claim, and its line lineID when known.
+func billedProto(c *claims.Claim, lineID int64) *v1.BilledLine {
+	b := &v1.BilledLine{ClaimId: c.ID, PatientControlNumber: c.PatientControl, RenderingNpi: c.RenderingNPI,
+		PlaceOfService: c.PlaceOfService, PriorAuthorization: c.PriorAuth}
+	if lineID == 0 {
+		b.ChargeCents = c.TotalCharge.Cents()
+		b.ServiceDate = string(c.ServiceDateFrom())
+		return b
+	}
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		if l.ID != lineID {
+			continue
+		}
+		b.LineId, b.LineNumber, b.ProcedureCode, b.Modifiers = l.ID, int32(l.Number), l.Procedure, l.Modifiers
+		b.UnitsMilli, b.ChargeCents, b.ServiceDate = int64(l.UnitsOrOne()), l.Charge.Cents(), string(l.ServiceFrom)
+		if l.PriorAuth != "" {
+			b.PriorAuthorization = l.PriorAuth
+		}
+		if l.PlaceOfService != "" {
+			b.PlaceOfService = l.PlaceOfService
+		}
+	}
+	return b
+}
+
+// messages builds the LineMatch messages of a committed batch.
+func (e *engine) messages(ctx context.Context, out *batchOut) ([]bus.Message, error) {
+	var all [][]lineRow
+	for _, it := range out.publish {
+		all = append(all, it.publishRows())
+	}
+	shas, err := e.billedInfo(ctx, out.billed, all)
+	if err != nil {
+		return nil, err
+	}
+	var msgs []bus.Message
+	for i, it := range out.publish {
+		m, err := lineMatches(it.cp, all[i], out.billed, shas)
+		if err != nil {
+			return nil, fmt.Errorf("matchsvc: paid claim %s: %w", it.pos.ref(), err)
+		}
+		msgs = append(msgs, m...)
+	}
+	return msgs, nil
+}
+
+// publishRows are the rows whose LineMatch a message item publishes: the
+// new answer, or the stored one when the claim was recorded before.
+func (it *item) publishRows() []lineRow {
+	if it.res == nil && it.prev != nil {
+		return it.prev.lines
+	}
+	return it.lines
+}

@@ -1,0 +1,96 @@
+package matchsvc
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/claims"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
+)
+
+// RelayOnce publishes the LineMatch messages of up to 200 changed claims
+// from the outbox (their current answer, with its revision), waits for
+// JetStream's acks, then deletes the outbox rows. A crash before the delete
+// publishes them again: the Nats-Msg-Id carries the revision, so JetStream
+// drops the repeat. It returns how many rows it took.
+func (s *Service) RelayOnce(ctx context.Context) (int, error) {
+	tx, err := s.deps.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryxContext(ctx, `SELECT id, file_id, segment_index, payload FROM match_outbox
+		ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED`)
+	if err != nil {
+		return 0, fmt.Errorf("matchsvc: outbox: %w", err)
+	}
+	type entry struct {
+		id      int64
+		p       pos
+		payload []byte
+	}
+	var list []entry
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.id, &e.p.file, &e.p.seg, &e.payload); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(list) == 0 {
+		return 0, err
+	}
+	var ps []pos
+	var ids []int64
+	for _, e := range list {
+		ps = append(ps, e.p)
+		ids = append(ids, e.id)
+	}
+	st, err := loadStored(ctx, tx, ps)
+	if err != nil {
+		return 0, err
+	}
+	billed := map[int64]*claims.Claim{}
+	var lines [][]lineRow
+	for _, e := range list {
+		if s := st[e.p]; s != nil {
+			lines = append(lines, s.lines)
+		}
+	}
+	shas, err := s.eng.billedInfo(ctx, billed, lines)
+	if err != nil {
+		return 0, err
+	}
+	var msgs []bus.Message
+	done := map[pos]bool{}
+	for _, e := range list {
+		stc := st[e.p]
+		if stc == nil || done[e.p] {
+			continue
+		}
+		done[e.p] = true
+		cp := &v1.ClaimPayment{}
+		if err := proto.Unmarshal(e.payload, cp); err != nil {
+			return 0, fmt.Errorf("matchsvc: outbox payload of %s: %w", e.p.ref(), err)
+		}
+		m, err := lineMatches(cp, stc.lines, billed, shas)
+		if err != nil {
+			return 0, err
+		}
+		msgs = append(msgs, m...)
+	}
+	if _, err := s.pub.PublishAsync(ctx, msgs); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM match_outbox WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return 0, err
+	}
+	return len(list), tx.Commit()
+}
+

@@ -1,0 +1,356 @@
+package matchsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/svc"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
+	"github.com/remitq/remitq/x12"
+)
+
+// Options tune the matcher. The zero value uses the defaults.
+type Options struct {
+	// Threshold and UnderpaidTolerance are pkg/match's (zero: its defaults).
+	Threshold          float64
+	UnderpaidTolerance money.Amount
+	// Workers is how many batches one process handles at once (default 2).
+	Workers int
+	// MaxBatch is the most messages per batch (default 1000); MaxWait how
+	// long a fetch waits to fill one (default 100 ms).
+	MaxBatch int
+	MaxWait  time.Duration
+	// RetryPoll is how often the retry queue and the outbox are looked at
+	// without a wake-up (default 2 s).
+	RetryPoll time.Duration
+	// Consumer is the durable consumer on REMIT (default bus.ConsumerMatcher).
+	Consumer string
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 1000
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = 100 * time.Millisecond
+	}
+	if o.RetryPoll <= 0 {
+		o.RetryPoll = 2 * time.Second
+	}
+	if o.Consumer == "" {
+		o.Consumer = bus.ConsumerMatcher
+	}
+	return o
+}
+
+// Service is the matcher component: it consumes remit.v1.claim.> and
+// remit.v1.plb.>, matches, records and publishes match.v1.line.<practice>;
+// it re-matches waiting claims when their billed claims arrive, relays
+// changed matches, and serves the review queue (see Register).
+type Service struct {
+	deps    *svc.Deps
+	opts    Options
+	eng     *engine
+	pub     *bus.Publisher
+	log     *zap.Logger
+	metrics *metrics
+	retryC  chan struct{}
+	relayC  chan struct{}
+}
+
+type metrics struct {
+	lines   *prometheus.CounterVec
+	batches prometheus.Histogram
+	plbs    prometheus.Counter
+}
+
+// New builds the matcher and registers its metrics on deps.Metrics.
+func New(deps *svc.Deps, opts Options) *Service {
+	opts = opts.withDefaults()
+	s := &Service{deps: deps, opts: opts, log: deps.Log.With(zap.String("component", "matcher")),
+		eng:    &engine{db: deps.DB, opts: opts, files: newFileCache()},
+		pub:    bus.NewPublisher(deps.JS, bus.PublisherOptions{BatchSize: 2000}),
+		retryC: make(chan struct{}, 1), relayC: make(chan struct{}, 1)}
+	m := &metrics{
+		lines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_match_lines_total",
+			Help: "Paid lines matched (first answers and changed re-matches), by method."}, []string{"method"}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "remitq_match_batch_seconds",
+			Help: "Time to match, record and publish one batch of REMIT messages.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
+		plbs: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_match_plb_total", Help: "PLB pairs linked."}),
+	}
+	count := func(name, help, query string) prometheus.GaugeFunc {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			var n int64
+			if err := deps.DB.GetContext(ctx, &n, query); err != nil {
+				return -1
+			}
+			return float64(n)
+		})
+	}
+	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "remitq_match_lag_messages",
+		Help: "REMIT messages for the matcher not yet handled (pending and unacknowledged)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		c, err := deps.JS.Consumer(ctx, bus.StreamRemit, opts.Consumer)
+		if err != nil {
+			return -1
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(info.NumPending) + float64(info.NumAckPending)
+	})
+	deps.Metrics.MustRegister(m.lines, m.batches, m.plbs, lag,
+		count("remitq_match_review_queue", "Paid claims waiting for a person or for their billed claim.", `SELECT count(*) FROM match_pending`),
+		count("remitq_match_retry_queue", "Waiting paid claims marked for a new match (their billed claims arrived).",
+			`SELECT count(*) FROM match_pending WHERE retry_requested_at IS NOT NULL`),
+		count("remitq_match_outbox", "Changed matches not yet published again.", `SELECT count(*) FROM match_outbox`))
+	s.metrics = m
+	return s
+}
+
+// Name implements svc.Component.
+func (s *Service) Name() string { return "matcher" }
+
+// Run consumes until ctx ends, with Options.Workers batch loops, the retry
+// worker and the outbox relay.
+func (s *Service) Run(ctx context.Context) error {
+	if s.deps.NC != nil {
+		sub, err := s.deps.NC.Subscribe(billing.RetrySubject, func(*nats.Msg) { wake(s.retryC) })
+		if err == nil {
+			defer sub.Unsubscribe()
+		}
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, s.opts.Workers+2)
+	for range s.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errc <- bus.ConsumeBatch(ctx, s.deps.JS, bus.StreamRemit, s.opts.Consumer, s.handle,
+				bus.BatchOptions{MaxBatch: s.opts.MaxBatch, MaxWait: s.opts.MaxWait, Logger: s.log})
+		}()
+	}
+	wg.Add(2)
+	go func() { defer wg.Done(); errc <- s.loop(ctx, s.retryC, s.RetryOnce) }()
+	go func() { defer wg.Done(); errc <- s.loop(ctx, s.relayC, s.RelayOnce) }()
+	wg.Wait()
+	close(errc)
+	var first error
+	for err := range errc {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// loop runs once until it finds nothing, then waits for a wake-up or the poll.
+func (s *Service) loop(ctx context.Context, c chan struct{}, once func(context.Context) (int, error)) error {
+	t := time.NewTicker(s.opts.RetryPoll)
+	defer t.Stop()
+	for {
+		for ctx.Err() == nil {
+			n, err := once(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Warn("matcher: will retry", zap.Error(err))
+				}
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c:
+		case <-t.C:
+		}
+	}
+}
+
+var (
+	claimType = string((&v1.ClaimPayment{}).ProtoReflect().Descriptor().FullName())
+	plbType   = string((&v1.ProviderAdjustment{}).ProtoReflect().Descriptor().FullName())
+)
+
+// handle is the batch handler: decode, match and record in one
+// transaction, publish every LineMatch and wait for JetStream's acks, and
+// only then let the batch be acknowledged. A crash anywhere before the acks
+// redelivers the batch; a redelivered claim is already recorded, so it is
+// published again as stored (same Nats-Msg-Id) and nothing changes.
+func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
+	start := time.Now()
+	errs := make([]error, len(msgs))
+	var items []*item
+	var plbs []*plbItem
+	var used []int
+	seen := map[pos]bool{}
+	for i, m := range msgs {
+		typ := m.Headers().Get(bus.HeaderType)
+		switch {
+		case typ == claimType || typ == "" && strings.HasPrefix(m.Subject(), "remit.v1.claim."):
+			cp := &v1.ClaimPayment{}
+			if err := proto.Unmarshal(m.Data(), cp); err != nil {
+				errs[i] = bus.Permanent(fmt.Errorf("matchsvc: ClaimPayment does not decode: %w", err))
+				continue
+			}
+			src := cp.GetSource()
+			if src.GetFileId() <= 0 || src.GetSegmentIndex() <= 0 {
+				errs[i] = bus.Permanent(errors.New("matchsvc: ClaimPayment without file id and segment"))
+				continue
+			}
+			p := pos{src.GetFileId(), src.GetSegmentIndex()}
+			if !seen[p] {
+				seen[p] = true
+				items = append(items, &item{pos: p, cp: cp, payload: m.Data(), fromMsg: true})
+			}
+			used = append(used, i)
+		case typ == plbType || typ == "" && strings.HasPrefix(m.Subject(), "remit.v1.plb."):
+			pa := &v1.ProviderAdjustment{}
+			if err := proto.Unmarshal(m.Data(), pa); err != nil {
+				errs[i] = bus.Permanent(fmt.Errorf("matchsvc: ProviderAdjustment does not decode: %w", err))
+				continue
+			}
+			src := pa.GetSource()
+			if src.GetFileId() <= 0 || src.GetSegmentIndex() <= 0 {
+				errs[i] = bus.Permanent(errors.New("matchsvc: ProviderAdjustment without file id and segment"))
+				continue
+			}
+			plbs = append(plbs, &plbItem{pos: pos{src.GetFileId(), src.GetSegmentIndex()}, position: pa.GetPosition(),
+				practiceID: src.GetPracticeId(), payer: pa.GetPayer().GetPayerIdentifier(), fromMsg: true,
+				plb: match.PLB{Ref: fmt.Sprintf("%d:%d:%d", src.GetFileId(), src.GetSegmentIndex(), pa.GetPosition()),
+					ProviderID: pa.GetProviderId(), FiscalPeriod: x12.Date(pa.GetFiscalPeriodDate()), Reason: pa.GetReasonCode(),
+					Reference: pa.GetReference(), Amount: money.Amount(pa.GetAmountCents())}})
+			used = append(used, i)
+		default:
+			// Not the matcher's (a consumer without filter): nothing to do.
+		}
+	}
+	fail := func(err error) []error {
+		for _, i := range used {
+			errs[i] = err
+		}
+		return errs
+	}
+	if len(used) == 0 {
+		return errs
+	}
+	out, err := s.eng.run(ctx, items, plbs, false)
+	if err != nil {
+		s.log.Warn("matcher: batch failed; redelivered", zap.Error(err), zap.Int("messages", len(used)))
+		return fail(err)
+	}
+	out2, err := s.eng.messages(ctx, out)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := s.pub.PublishAsync(ctx, out2); err != nil {
+		s.log.Warn("matcher: publish failed; redelivered", zap.Error(err))
+		return fail(err)
+	}
+	if len(out.rematched) > 0 {
+		wake(s.relayC)
+	}
+	s.count(out)
+	s.metrics.batches.Observe(time.Since(start).Seconds())
+	return errs
+}
+
+func (s *Service) count(out *batchOut) {
+	for _, it := range out.publish {
+		if it.res == nil {
+			continue
+		}
+		for _, l := range it.lines {
+			s.metrics.lines.WithLabelValues(l.method).Inc()
+		}
+	}
+	for _, it := range out.rematched {
+		for _, l := range it.lines {
+			s.metrics.lines.WithLabelValues(l.method).Inc()
+		}
+	}
+	s.metrics.plbs.Add(float64(out.plbs))
+}
+
+// RetryOnce re-matches up to one batch of waiting claims (and PLB pairs)
+// marked for a retry by a load of billed claims, and returns how many it
+// took.
+func (s *Service) RetryOnce(ctx context.Context) (int, error) {
+	rows, err := s.deps.DB.QueryxContext(ctx, `SELECT p.file_id, p.segment_index, p.practice_id, p.payer_code,
+		coalesce(p.payer_claim_control, ''), coalesce(m.after_reversal, '')
+		FROM match_pending p LEFT JOIN match_claims m ON m.file_id = p.file_id AND m.segment_index = p.segment_index
+		WHERE p.retry_requested_at IS NOT NULL ORDER BY p.retry_requested_at, p.file_id, p.segment_index LIMIT $1`, s.opts.MaxBatch)
+	if err != nil {
+		return 0, fmt.Errorf("matchsvc: retry queue: %w", err)
+	}
+	var items []*item
+	for rows.Next() {
+		it := &item{rematch: true}
+		var ctl, after string
+		if err := rows.Scan(&it.pos.file, &it.pos.seg, &it.practiceID, &it.payer, &ctl, &after); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		for _, k := range []string{ctl, after} {
+			if k != "" {
+				it.preKeys = append(it.preKeys, pkey{it.payer, k})
+			}
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	prows, err := loadPLBs(ctx, s.deps.DB, `WHERE l.retry_requested_at IS NOT NULL ORDER BY l.retry_requested_at LIMIT $1`, s.opts.MaxBatch)
+	if err != nil {
+		return 0, err
+	}
+	var plbs []*plbItem
+	for _, r := range prows {
+		plbs = append(plbs, r.item())
+	}
+	if len(items)+len(plbs) == 0 {
+		return 0, nil
+	}
+	out, err := s.eng.run(ctx, items, plbs, true)
+	if err != nil {
+		return 0, err
+	}
+	if len(out.rematched) > 0 {
+		wake(s.relayC)
+	}
+	s.count(out)
+	return len(items) + len(plbs), nil
+}
