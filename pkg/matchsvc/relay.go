@@ -93,4 +93,3 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 	}
 	return len(list), tx.Commit()
 }
-
