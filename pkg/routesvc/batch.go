@@ -1,0 +1,202 @@
+package routesvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/painroute"
+	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/routeline"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
+)
+
+// line is one message of a batch on its way to the database.
+type line struct {
+	m        *v1.LineMatch
+	d        route.Decision
+	practice int64
+	claim    bool   // claim-level-only CLP
+	key      string // dedupe key of its work item ("" when it has none and needs none)
+	paidKey  string // the key an unmatched item of the same paid line had (revisions)
+	order    string // routed_key
+	fileID   int64
+	segment  int32
+	slpID    int64 // service_line_payments.id (0: unknown)
+	cpID     int64 // claim_payments.id (0: unknown)
+}
+
+// ErrUnknownPractice marks a line whose payee resolved to no practice: no
+// work item can be written for it; it is counted and acknowledged.
+var ErrUnknownPractice = errors.New("routesvc: line of an unknown practice")
+
+// HandleBatch decides and stores one batch of LineMatch messages in one
+// transaction: a bus.BatchHandler. A message that does not decode or
+// convert is a permanent error (dead letter); a database failure fails the
+// whole batch for redelivery.
+func (s *Service) HandleBatch(ctx context.Context, msgs []jetstream.Msg) []error {
+	data := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		data[i] = m.Data()
+	}
+	return s.Handle(ctx, data)
+}
+
+// Handle is HandleBatch on message bodies.
+func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
+	start := time.Now()
+	errs := make([]error, len(bodies))
+	bad := false
+	cfg, err := s.routeConfig(ctx)
+	if err != nil {
+		return bus.BatchError(len(bodies), err)
+	}
+	r := route.New(cfg)
+	asOf := route.DateOf(s.opts.Now().UTC())
+	lines := make([]*line, 0, len(bodies))
+	idx := make([]int, 0, len(bodies))
+	for i, b := range bodies {
+		m := &v1.LineMatch{}
+		if err := proto.Unmarshal(b, m); err != nil {
+			errs[i], bad = fmt.Errorf("%w: routesvc: LineMatch does not decode: %v", bus.ErrPermanent, err), true
+			continue
+		}
+		l, err := s.prepare(r, m, asOf)
+		if err != nil {
+			if errors.Is(err, ErrUnknownPractice) {
+				s.metrics.lines.WithLabelValues("unknown_practice").Inc()
+				continue
+			}
+			errs[i], bad = fmt.Errorf("%w: %v", bus.ErrPermanent, err), true
+			continue
+		}
+		lines = append(lines, l)
+		idx = append(idx, i)
+	}
+	if err := s.sharpen(ctx, cfg, lines, asOf); err != nil {
+		return s.failAll(errs, idx, err)
+	}
+	st, err := s.store(ctx, lines)
+	if err != nil {
+		return s.failAll(errs, idx, err)
+	}
+	for _, l := range lines {
+		s.metrics.lines.WithLabelValues(string(l.d.Disposition)).Inc()
+	}
+	for a, n := range st {
+		s.metrics.items.WithLabelValues(a).Add(float64(n))
+	}
+	s.metrics.batches.Observe(time.Since(start).Seconds())
+	if bad {
+		return errs
+	}
+	return nil
+}
+
+func (s *Service) failAll(errs []error, idx []int, err error) []error {
+	s.log.Warn("router: batch not stored; it will be redelivered", zap.Int("lines", len(idx)), zap.Error(err))
+	for _, i := range idx {
+		errs[i] = err
+	}
+	return errs
+}
+
+// prepare converts and decides one message.
+func (s *Service) prepare(r *route.Router, m *v1.LineMatch, asOf route.Date) (*line, error) {
+	src := m.GetSource()
+	if src == nil {
+		src = m.GetLine().GetSource()
+	}
+	if src.GetPracticeId() <= 0 {
+		return nil, ErrUnknownPractice
+	}
+	if src.GetFileSha256() == "" || src.GetSegmentIndex() <= 0 {
+		return nil, bus.ErrBadSource
+	}
+	d, err := routeline.Decide(r, m, routeline.Options{AsOf: asOf})
+	if err != nil {
+		return nil, err
+	}
+	l := &line{m: m, d: d, practice: src.GetPracticeId(), claim: routeline.ClaimLevel(m), fileID: src.GetFileId(),
+		segment: src.GetSegmentIndex()}
+	remit, _ := routeline.RemitDate(m) // Decide checked it
+	l.order = orderKey(remit, l.fileID, l.segment, revision(m))
+	switch {
+	case l.claim && m.GetBilledClaimId() > 0:
+		l.key = "billed_claim:" + strconv.FormatInt(m.GetBilledClaimId(), 10)
+	case !l.claim && m.GetBilledLineId() > 0:
+		l.key = "billed_line:" + strconv.FormatInt(m.GetBilledLineId(), 10)
+	}
+	return l, nil
+}
+
+// orderKey is work_items.routed_key: remits sort by payment date, then by
+// stored file, segment and the matcher's revision of the line.
+func orderKey(remit route.Date, file int64, seg int32, rev int32) string {
+	b := make([]byte, 0, 48)
+	b = remit.AppendText(b)
+	b = append(b, '|')
+	b = appendPadded(b, file, 20)
+	b = append(b, '|')
+	b = appendPadded(b, int64(seg), 10)
+	b = append(b, '|')
+	b = appendPadded(b, int64(rev), 5)
+	return string(b)
+}
+
+func appendPadded(b []byte, v int64, width int) []byte {
+	s := strconv.FormatInt(max(v, 0), 10)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// sharpen asks the pain rules, with the patients' history from the
+// database, about the denials the codes alone decided.
+func (s *Service) sharpen(ctx context.Context, cfg route.Config, lines []*line, asOf route.Date) error {
+	if s.history == nil {
+		return nil
+	}
+	var ids []int64
+	var which []*line
+	for _, l := range lines {
+		d := &l.d
+		if (d.Disposition != route.Denied && d.Disposition != route.PartiallyDenied) || d.Decisive == "" || l.claim ||
+			l.m.GetBilledLineId() == 0 || !s.opts.Rules.ExplainsCARC(d.Decisive) && d.Category != carc.Other {
+			continue
+		}
+		ids = append(ids, l.m.GetBilledLineId())
+		which = append(which, l)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	lookup, hist, err := s.history.Load(ctx, s.deps.DB, ids)
+	if err != nil {
+		return fmt.Errorf("routesvc: patient history: %w", err)
+	}
+	ps := &painroute.Sharpener{Rules: s.opts.Rules, Lines: lookup, Records: rulesRecords(hist, s.opts.Sharing)}
+	if cfg.Sharpener != nil {
+		cfg.Sharpener = route.Chain{ps, cfg.Sharpener}
+	} else {
+		cfg.Sharpener = ps
+	}
+	r := route.New(cfg)
+	for _, l := range which {
+		d, err := routeline.Decide(r, l.m, routeline.Options{AsOf: asOf})
+		if err != nil {
+			return err
+		}
+		l.d = d
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+// Package routesvc is the denial router as a component of a remitq process:
+// it consumes the matcher's LineMatch messages (match.v1.line.> on the
+// MATCHED stream, durable consumer "router"), decides each line with
+// pkg/route and the pain rules (pkg/painroute, the patient's history read
+// from PostgreSQL), and keeps exactly one work item per billed line in
+// work_items, in one transaction per batch. services/router runs it alone;
+// services/remitq runs it beside the other services.
+//
+// # Work items
+//
+// A line whose decision needs work (denied, partially denied, underpaid,
+// unmatched remittance) creates an item keyed by dedupe_key (0004):
+// "billed_line:<id>", "billed_claim:<id>" for a claim-level-only CLP,
+// "paid_line:<service_line_payments.id>" / "paid_claim:<claim_payments.id>"
+// when nothing billed matched (or "paid_line:<sha256>:<segment>" when the
+// paid line is not stored). A later remit for the same line updates the item
+// (codes, amounts, text, deadline; status and assignee stay) or, when it makes
+// the line whole (paid, patient responsibility, contractual), resolves it
+// with the money recovered. Each change writes a work_item_events row
+// (created, updated, resolved, reopened). Remits are applied in the order of
+// work_items.routed_key (remit date, file, segment, revision): a redelivered
+// or older message changes nothing. Two routers on one consumer serialize on
+// advisory locks per dedupe key.
+//
+// New items go to the practice's queue chosen by queue_rules: the first
+// rule (practice rules before global ones, each by position) whose every
+// set condition holds; else the queue "default", created when first needed.
+// The appeal deadline is the remit's payment date plus the payer profile's
+// appeal_window_days (default 90).
+//
+// # Endpoints
+//
+// For supervisors (JSON; the caller is named by the X-Remitq-User header
+// until the API's authentication wraps these handlers):
+//
+//	GET    /v1/practices/{practice}/queues        queues with counts, dollars at risk, aging, and views by category, payer, provider
+//	GET    /v1/queue-rules?practice={id}          the rules that apply to a practice (all rules without it)
+//	POST   /v1/queue-rules                        create a rule
+//	PUT    /v1/queue-rules/{id}                   replace a rule
+//	DELETE /v1/queue-rules/{id}                   delete a rule
+package routesvc
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/rules"
+	"github.com/remitq/remitq/pkg/svc"
+)
+
+// Options configure the router.
+type Options struct {
+	// MaxBatch is the most messages written in one transaction (default
+	// 1000).
+	MaxBatch int
+	// MaxWait is how long a fetch waits to fill a batch (default 200 ms).
+	MaxWait time.Duration
+	// Consumers is how many batches one process works on at once (default
+	// 2: one is written while the next is fetched and decided).
+	Consumers int
+	// Route is the router's base configuration; the payer profiles are read
+	// from the database and the pain rules are added as its Sharpener.
+	Route route.Config
+	// Rules is the pain rule set; nil: rules.Default().
+	Rules *rules.Set
+	// Sharing says whose history a practice may see; nil: practices with the
+	// same TIN see each other's.
+	Sharing *rules.Sharing
+	// NoHistory turns off reading the patients' history (the pain rules then
+	// see only the denied line).
+	NoHistory bool
+	// Now gives "today" for the deadline's urgency (default time.Now).
+	Now func() time.Time
+	// CacheTTL is how long payer profiles, payers and queue rules are kept
+	// (default 30 s; changes made through this component's endpoints apply
+	// at once).
+	CacheTTL time.Duration
+	// Authorize, when set, is asked before every request; an error answers
+	// 401. The API service replaces it with its own authentication.
+	Authorize func(*http.Request) error
+}
+
+// Service is the router component.
+type Service struct {
+	deps    *svc.Deps
+	opts    Options
+	log     *zap.Logger
+	metrics *metrics
+	history History
+	cache   *cache
+}
+
+type metrics struct {
+	lines   *prometheus.CounterVec
+	items   *prometheus.CounterVec
+	batches prometheus.Histogram
+}
+
+// New builds the router and registers its metrics on deps.Metrics.
+func New(deps *svc.Deps, opts Options) *Service {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1000
+	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = 200 * time.Millisecond
+	}
+	if opts.Consumers <= 0 {
+		opts.Consumers = 2
+	}
+	if opts.Rules == nil {
+		opts.Rules = rules.Default()
+	}
+	if opts.Sharing == nil {
+		opts.Sharing = &rules.Sharing{SameTIN: true}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.CacheTTL <= 0 {
+		opts.CacheTTL = 30 * time.Second
+	}
+	m := &metrics{
+		lines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_router_lines_total",
+			Help: "Matched lines routed, by disposition (denied, partially_denied, underpaid, paid, ...)."}, []string{"disposition"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_router_work_items_total",
+			Help: "Work items written by the router, by action (created, updated, resolved, reopened)."}, []string{"action"}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "remitq_router_batch_seconds",
+			Help: "Time to decide and store one batch of matched lines.", Buckets: prometheus.ExponentialBuckets(0.002, 2, 12)}),
+	}
+	deps.Metrics.MustRegister(m.lines, m.items, m.batches)
+	s := &Service{deps: deps, opts: opts, log: deps.Log.With(zap.String("component", "router")), metrics: m,
+		cache: newCache(opts.CacheTTL)}
+	if !opts.NoHistory {
+		s.history = &PGHistory{}
+	}
+	return s
+}
+
+// SetHistory replaces where the patients' history comes from (nil: none).
+func (s *Service) SetHistory(h History) { s.history = h }
+
+// Name implements svc.Component.
+func (s *Service) Name() string { return "router" }
+
+// Run consumes the MATCHED stream until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	errc := make(chan error, s.opts.Consumers)
+	for range s.opts.Consumers {
+		go func() {
+			errc <- bus.ConsumeBatch(ctx, s.deps.JS, bus.StreamMatched, bus.ConsumerRouter, s.HandleBatch,
+				bus.BatchOptions{MaxBatch: s.opts.MaxBatch, MaxWait: s.opts.MaxWait, Logger: s.log})
+		}()
+	}
+	var first error
+	for range s.opts.Consumers {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Register implements svc.Component.
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.Handle("GET /v1/practices/{practice}/queues", s.guard(s.getQueues))
+	mux.Handle("GET /v1/queue-rules", s.guard(s.listRules))
+	mux.Handle("POST /v1/queue-rules", s.guard(s.createRule))
+	mux.Handle("PUT /v1/queue-rules/{id}", s.guard(s.updateRule))
+	mux.Handle("DELETE /v1/queue-rules/{id}", s.guard(s.deleteRule))
+}

@@ -1,0 +1,422 @@
+package routesvc_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/remitq/remitq/pkg/devenv/devtest"
+	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/routeline"
+	"github.com/remitq/remitq/pkg/routesvc"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
+)
+
+func TestMain(m *testing.M) { devtest.Main(m) }
+
+// item is what the tests read back of a work item.
+type item struct {
+	ID         int64        `db:"id"`
+	Key        string       `db:"dedupe_key"`
+	Practice   int64        `db:"practice_id"`
+	Kind       string       `db:"kind"`
+	Category   string       `db:"category"`
+	Status     string       `db:"status"`
+	Queue      string       `db:"queue"`
+	Recovered  money.Amount `db:"recovered_amount"`
+	Resolution string       `db:"resolution"`
+	Payer      string       `db:"payer"`
+	Remit      string       `db:"remit"`
+	Deadline   string       `db:"deadline"`
+	Version    int          `db:"version"`
+	Routed     string       `db:"routed_key"`
+	Rule       string       `db:"rule"`
+	Created    int          `db:"created"`
+	Events     int          `db:"events"`
+}
+
+func items(t testing.TB, e *env) map[string]item {
+	t.Helper()
+	var list []item
+	if err := e.db.Select(&list, `SELECT w.id, w.dedupe_key, w.practice_id, w.kind, w.category, w.status,
+		COALESCE(q.name, '') AS queue, w.recovered_amount, w.resolution, COALESCE(p.payer_id_code, '') AS payer,
+		to_char(w.remit_date, 'YYYY-MM-DD') AS remit, to_char(w.appeal_deadline, 'YYYY-MM-DD') AS deadline, w.version,
+		w.routed_key, w.rule,
+		(SELECT count(*) FROM work_item_events e WHERE e.work_item_id = w.id AND e.action = 'created') AS created,
+		(SELECT count(*) FROM work_item_events e WHERE e.work_item_id = w.id) AS events
+		FROM work_items w LEFT JOIN queues q ON q.id = w.queue_id LEFT JOIN payers p ON p.id = w.payer_id`); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]item{}
+	for _, it := range list {
+		out[it.Key] = it
+	}
+	return out
+}
+
+// keyOf is the dedupe key the router gives a message's item (no paid
+// lines are stored in these tests: unmatched lines use the source).
+func keyOf(m *v1.LineMatch) string {
+	switch {
+	case routeline.ClaimLevel(m) && m.GetBilledClaimId() > 0:
+		return "billed_claim:" + strconv.FormatInt(m.GetBilledClaimId(), 10)
+	case !routeline.ClaimLevel(m) && m.GetBilledLineId() > 0:
+		return "billed_line:" + strconv.FormatInt(m.GetBilledLineId(), 10)
+	case routeline.ClaimLevel(m):
+		return "paid_claim:" + m.GetSource().GetFileSha256() + ":" + strconv.Itoa(int(m.GetSource().GetSegmentIndex()))
+	}
+	return "paid_line:" + m.GetSource().GetFileSha256() + ":" + strconv.Itoa(int(m.GetSource().GetSegmentIndex()))
+}
+
+// workKeys are the keys of the messages whose decision needs work.
+func workKeys(t testing.TB, ts *truthSet) map[string]bool {
+	t.Helper()
+	r := route.New(route.Config{})
+	out := map[string]bool{}
+	for _, m := range ts.msgs {
+		d, err := routeline.Decide(r, m, routeline.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.WorkItem != route.NoWork {
+			out[keyOf(m)] = true
+		}
+	}
+	return out
+}
+
+// checkCategories checks that every denied or underpaid truth line has its
+// item in the expected category (at least 98 %, misses listed).
+func checkCategories(t *testing.T, ts *truthSet, got map[string]item) {
+	t.Helper()
+	want, right := 0, 0
+	var misses []string
+	for i, tl := range ts.truth {
+		if tl.Category == "" {
+			continue
+		}
+		want++
+		k := keyOf(ts.msgs[i])
+		it, ok := got[k]
+		if ok && it.Category == tl.Category {
+			right++
+			continue
+		}
+		misses = append(misses, fmt.Sprintf("  %s %s svc %d (%s): want %s, item %q category %q rule %q", tl.Scenario,
+			tl.PatientControl, tl.SVC, tl.Procedure, tl.Category, k, it.Category, it.Rule))
+	}
+	pct := 100 * float64(right) / float64(max(want, 1))
+	t.Logf("work items in the expected category: %d of %d (%.2f %%)", right, want, pct)
+	if len(misses) > 0 {
+		t.Logf("misses:\n%s", strings.Join(misses, "\n"))
+	}
+	if want < 50 || pct < 98 {
+		t.Errorf("category accuracy %.2f %% of %d lines, want at least 98 %%", pct, want)
+	}
+}
+
+func TestRouterOnTruthSet(t *testing.T) {
+	e := newEnv(t)
+	ts := loadTruth(t, e, 1, 1500)
+	ctx := context.Background()
+	practiceA := ts.practices[ts.tr.Practices[0].NPI]
+	mustExec(t, e, `INSERT INTO payer_profiles (payer_id, appeal_window_days) VALUES ($1, 60)`, ts.payers["SYNAET"])
+	mustExec(t, e, `INSERT INTO queue_rules (practice_id, position, queue_name, category) VALUES ($1, 10, 'auth team', 'authorization')`, practiceA)
+	mustExec(t, e, `INSERT INTO queue_rules (practice_id, position, queue_name, kind) VALUES (NULL, 10, 'contracts', 'underpayment')`)
+	mustExec(t, e, `INSERT INTO queue_rules (practice_id, position, queue_name, category) VALUES (NULL, 5, 'auth (all)', 'authorization')`)
+	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})
+	run(t, s)
+	publish(t, e.deps, ts.msgs, "")
+	drain(t, e.deps.JS)
+	got := items(t, e)
+	want := workKeys(t, ts)
+	if len(got) != len(want) {
+		t.Errorf("%d work items, want %d (one per line that needs work)", len(got), len(want))
+	}
+	checkCategories(t, ts, got)
+
+	resolved, rules := 0, 0
+	for k, it := range got {
+		if !want[k] {
+			t.Errorf("item %s for a line that needs no work", k)
+		}
+		if it.Created != 1 {
+			t.Errorf("item %s has %d created events", k, it.Created)
+		}
+		days := 90
+		if it.Payer == "SYNAET" {
+			days = 60
+		}
+		if rd, _ := route.ParseDate(it.Remit); rd.AddDays(days).String() != it.Deadline {
+			t.Errorf("item %s: remit %s, deadline %s, want %d days", k, it.Remit, it.Deadline, days)
+		}
+		wantQueue := "default"
+		switch {
+		case it.Practice == practiceA && it.Category == "authorization":
+			wantQueue = "auth team" // the practice's rule before the global one, whatever the positions
+		case it.Category == "authorization":
+			wantQueue = "auth (all)"
+		case it.Kind == "underpayment":
+			wantQueue = "contracts"
+		}
+		if it.Queue != wantQueue {
+			t.Errorf("item %s (practice %d, %s %s) in queue %q, want %q", k, it.Practice, it.Kind, it.Category, it.Queue, wantQueue)
+		}
+		if strings.HasPrefix(it.Rule, "rules/") {
+			rules++
+		}
+		if it.Status == "resolved" {
+			resolved++
+		}
+	}
+	if rules == 0 {
+		t.Error("no category came from the pain rules with the patients' history")
+	}
+	// A corrected claim pays the line in full: the underpayment the first
+	// payment opened is resolved with the money recovered.
+	corrections, recovered := 0, 0
+	for i, tl := range ts.truth {
+		if tl.Scenario != "reversal_correction" || tl.Status != "1" || !strings.Contains(strings.Join(tl.Flags, ","), "correction") {
+			continue
+		}
+		corrections++
+		it := got[keyOf(ts.msgs[i])]
+		if it.Recovered > 0 {
+			recovered++
+		}
+		// The corrected claim may move more to the patient's deductible:
+		// the line is whole at the contract rate even when no more money came.
+		if it.Status != "resolved" || it.Recovered < 0 || !strings.Contains(it.Resolution, "corrected claim") || it.Events != 2 {
+			t.Errorf("correction of %s line %d: item %+v, want resolved with money recovered", tl.PatientControl, tl.SVC, it)
+		}
+	}
+	if corrections == 0 || resolved < corrections || recovered < corrections/2 {
+		t.Errorf("%d corrections, %d items resolved, %d with money recovered", corrections, resolved, recovered)
+	}
+	t.Logf("%d lines, %d work items, %d resolved by corrections (%d with money recovered), %d categories from the pain rules",
+		len(ts.msgs), len(got), resolved, recovered, rules)
+
+	// Redelivery, after the stream's duplicate window: nothing changes.
+	var events int
+	if err := e.db.QueryRowContext(ctx, `SELECT count(*) FROM work_item_events`).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, e.deps, ts.msgs, ":again")
+	drain(t, e.deps.JS)
+	again := items(t, e)
+	for k, it := range got {
+		if again[k] != it {
+			t.Errorf("redelivery changed item %s:\n%+v\n%+v", k, it, again[k])
+		}
+	}
+	var events2 int
+	if err := e.db.QueryRowContext(ctx, `SELECT count(*) FROM work_item_events`).Scan(&events2); err != nil {
+		t.Fatal(err)
+	}
+	if events2 != events || len(again) != len(got) {
+		t.Errorf("redelivery: %d events then %d, %d items then %d", events, events2, len(got), len(again))
+	}
+
+	// The supervisors' view of practice A.
+	srv := httptest.NewServer(mux(s))
+	defer srv.Close()
+	var body struct {
+		Queues []routesvc.QueueSummary `json:"queues"`
+	}
+	getJSON(t, srv.URL+"/v1/practices/"+strconv.FormatInt(practiceA, 10)+"/queues", &body)
+	open := map[string]int{}
+	for _, it := range got {
+		if it.Practice == practiceA && it.Status != "resolved" {
+			open[it.Queue]++
+		}
+	}
+	if len(body.Queues) < 2 {
+		t.Fatalf("queues of practice A: %+v", body.Queues)
+	}
+	for _, q := range body.Queues {
+		var aging, cats, payers, provs int
+		var risk money.Amount
+		for _, b := range q.Aging {
+			aging += b.Items
+		}
+		for _, b := range q.ByCategory {
+			cats += b.Items
+			risk += b.AmountAtRisk
+		}
+		for _, b := range q.ByPayer {
+			payers += b.Items
+		}
+		for _, b := range q.ByProvider {
+			provs += b.Items
+		}
+		if q.OpenItems != open[q.Name] || aging != q.OpenItems || cats != q.OpenItems || payers != q.OpenItems ||
+			provs != q.OpenItems || risk != q.AmountAtRisk {
+			t.Errorf("queue %s: %d open (want %d), aging %d, categories %d, payers %d, providers %d, risk %s vs %s",
+				q.Name, q.OpenItems, open[q.Name], aging, cats, payers, provs, risk, q.AmountAtRisk)
+		}
+		if q.Name == "auth team" && (len(q.ByCategory) != 1 || q.ByCategory[0].Key != "authorization") {
+			t.Errorf("auth team queue by category: %+v", q.ByCategory)
+		}
+	}
+}
+
+// TestRevisionSettlesUnmatched: a line first published unmatched opens an
+// unmatched-remittance item; the matcher's revision that found its billed
+// line resolves it and routes the line under its billed key.
+func TestRevisionSettlesUnmatched(t *testing.T) {
+	e := newEnv(t)
+	ts := loadTruth(t, e, 2, 300)
+	var denied *v1.LineMatch
+	for i, tl := range ts.truth {
+		if tl.Category == "authorization" && ts.msgs[i].GetBilledLineId() > 0 {
+			denied = ts.msgs[i]
+			break
+		}
+	}
+	if denied == nil {
+		t.Fatal("no authorization denial in the truth set")
+	}
+	first := clone(denied)
+	first.BilledClaimId, first.BilledLineId, first.Billed = 0, 0, nil
+	first.Method, first.Flags = v1.MatchMethod_MATCH_METHOD_UNMATCHED, []string{"manual_review"}
+	second := clone(denied)
+	second.Revision = 1
+	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	run(t, s)
+	publish(t, e.deps, []*v1.LineMatch{first}, "")
+	drain(t, e.deps.JS)
+	publish(t, e.deps, []*v1.LineMatch{second}, ":r1")
+	drain(t, e.deps.JS)
+	got := items(t, e)
+	if len(got) != 2 {
+		t.Fatalf("items: %+v", got)
+	}
+	u, b := got[keyOf(first)], got[keyOf(second)]
+	if u.Kind != "unmatched_remittance" || u.Status != "resolved" || !strings.Contains(u.Resolution, "Matched to billed claim") {
+		t.Errorf("unmatched item %+v", u)
+	}
+	if b.Kind != "denial" || b.Category != "authorization" || b.Status != "new" {
+		t.Errorf("billed item %+v", b)
+	}
+}
+
+// TestTwoRouters: two processes on one durable consumer write each line's
+// item once.
+func TestTwoRouters(t *testing.T) {
+	e := newEnv(t)
+	ts := loadTruth(t, e, 3, 1500)
+	a := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 100, Consumers: 1})
+	b := routesvc.New(e.otherDeps(t), routesvc.Options{Now: fixedNow, MaxBatch: 100, Consumers: 1})
+	run(t, a, b)
+	publish(t, e.deps, ts.msgs, "")
+	drain(t, e.deps.JS)
+	got := items(t, e)
+	want := workKeys(t, ts)
+	if len(got) != len(want) {
+		t.Errorf("%d work items, want %d", len(got), len(want))
+	}
+	for k, it := range got {
+		if it.Created != 1 {
+			t.Errorf("item %s created %d times", k, it.Created)
+		}
+	}
+	checkCategories(t, ts, got)
+}
+
+func TestQueueRuleEndpoints(t *testing.T) {
+	e := newEnv(t)
+	var practice int64
+	if err := e.db.QueryRow(`INSERT INTO practices (name, npi) VALUES ('P', '1234567893') RETURNING id`).Scan(&practice); err != nil {
+		t.Fatal(err)
+	}
+	s := routesvc.New(e.deps, routesvc.Options{})
+	srv := httptest.NewServer(mux(s))
+	defer srv.Close()
+	p := strconv.FormatInt(practice, 10)
+	for _, tc := range []struct {
+		method, path, user, body string
+		status                   int
+		contains                 string
+	}{
+		{"POST", "/v1/queue-rules", "", `{"queue_name": "auth"}`, 401, "no_user"},
+		{"POST", "/v1/queue-rules", "7", `{"queue_name": "auth", "category": "auth"}`, 422, "category"},
+		{"POST", "/v1/queue-rules", "7", `{"queue_name": ""}`, 422, "queue_name"},
+		{"POST", "/v1/queue-rules", "7", `{"queue_name": "x", "color": "red"}`, 400, "bad_json"},
+		{"POST", "/v1/queue-rules", "7", `{"queue_name": "x", "practice_id": 999999}`, 422, "does not exist"},
+		{"POST", "/v1/queue-rules", "7", `{"practice_id": ` + p + `, "queue_name": "auth team", "category": "authorization", "min_amount": "100.00"}`, 201, `"queue_name":"auth team"`},
+		{"GET", "/v1/queue-rules?practice=" + p, "", "", 200, `"min_amount":"100.00"`},
+		{"PUT", "/v1/queue-rules/RULE", "7", `{"practice_id": ` + p + `, "queue_name": "auth", "position": 5, "category": "authorization"}`, 200, `"position":5`},
+		{"PUT", "/v1/queue-rules/999999", "7", `{"queue_name": "auth"}`, 404, "not_found"},
+		{"DELETE", "/v1/queue-rules/RULE", "7", "", 204, ""},
+		{"DELETE", "/v1/queue-rules/RULE", "7", "", 404, "not_found"},
+		{"GET", "/v1/practices/" + p + "/queues", "", "", 200, `"queues":null`},
+		{"GET", "/v1/practices/x/queues", "", "", 400, "bad_practice"},
+	} {
+		var rule int64
+		_ = e.db.QueryRow(`SELECT COALESCE(max(id), 0) FROM queue_rules`).Scan(&rule)
+		path := strings.ReplaceAll(tc.path, "RULE", strconv.FormatInt(rule, 10))
+		if rule == 0 {
+			path = strings.ReplaceAll(tc.path, "RULE", "1")
+		}
+		req, _ := http.NewRequest(tc.method, srv.URL+path, strings.NewReader(tc.body))
+		if tc.user != "" {
+			req.Header.Set(routesvc.UserHeader, tc.user)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		_, _ = buf.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(buf.String(), tc.contains) {
+			t.Errorf("%s %s: %d %s, want %d containing %q", tc.method, path, resp.StatusCode, buf.String(), tc.status, tc.contains)
+		}
+	}
+	var audits int
+	if err := e.db.QueryRow(`SELECT count(*) FROM audit_log WHERE entity = 'queue_rule' AND actor = 'user:7'`).Scan(&audits); err != nil {
+		t.Fatal(err)
+	}
+	if audits != 3 {
+		t.Errorf("%d audit rows for 3 changes", audits)
+	}
+}
+
+func mux(s *routesvc.Service) *http.ServeMux {
+	m := http.NewServeMux()
+	s.Register(m)
+	return m
+}
+
+func getJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustExec(t testing.TB, e *env, q string, args ...any) {
+	t.Helper()
+	if _, err := e.db.Exec(q, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func clone(m *v1.LineMatch) *v1.LineMatch { return proto.Clone(m).(*v1.LineMatch) }
