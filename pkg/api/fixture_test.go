@@ -168,7 +168,7 @@ func (f *fx) claim(file, practice int64, seg int, pcn, npi, name string) (int64,
 func (f *fx) item(practice int64, npi string, queue, claim, line int64, pcn string, priority int, atRisk string) int64 {
 	return f.id(`INSERT INTO work_items (dedupe_key, practice_id, provider_npi, payer_id, queue_id, kind, disposition, category,
 		claim_payment_id, service_line_id, patient_control_number, procedure_code, amount_at_risk, priority, appeal_deadline, created_at)
-		VALUES ('paid_line:'||$6::bigint, $1, $2, $3, $4, 'denial', 'denied', 'authorization', $5, $6::bigint, $7, '64483', $8, $9, '2026-12-30', $10)
+		VALUES ('item:'||$7, $1, $2, $3, $4, 'denial', 'denied', 'authorization', $5, $6::bigint, $7, '64483', $8, $9, '2026-12-30', $10)
 		RETURNING id`, practice, npi, f.payer, queue, claim, line, pcn, atRisk, priority, f.now.Add(-48*time.Hour))
 }
 
