@@ -57,7 +57,7 @@ func TestSpec(t *testing.T) {
 
 type fakeComponent struct{ seen *http.Header }
 
-func (fakeComponent) Name() string                { return "fake" }
+func (fakeComponent) Name() string                  { return "fake" }
 func (fakeComponent) Run(ctx context.Context) error { <-ctx.Done(); return nil }
 func (c fakeComponent) Register(mux *http.ServeMux) {
 	h := func(w http.ResponseWriter, r *http.Request) {
