@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -73,6 +74,7 @@ type Service struct {
 	metrics *metrics
 	retryC  chan struct{}
 	relayC  chan struct{}
+	matched atomic.Int64 // paid lines matched the first time (not re-matches)
 }
 
 type metrics struct {
@@ -291,6 +293,7 @@ func (s *Service) count(out *batchOut) {
 		if it.res == nil {
 			continue
 		}
+		s.matched.Add(int64(len(it.lines)))
 		for _, l := range it.lines {
 			s.metrics.lines.WithLabelValues(l.method).Inc()
 		}

@@ -1,0 +1,109 @@
+package matchsvc
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/synth"
+)
+
+// TestTruthSetEndToEnd runs a generated truth set through the pipeline:
+// billed claims and the fee schedule loaded, the 835s ingested and
+// published, one matcher component matching them into PostgreSQL and onto
+// MATCHED, then the late billed claims loaded (remits that came before
+// their claims). Every line in the database and in the LineMatch messages
+// must agree with the truth. Then every REMIT message is delivered again:
+// nothing changes.
+func TestTruthSetEndToEnd(t *testing.T) {
+	w := newWorld(t, synth.TruthOptions{Seed: 7, Lines: 3000, Practices: 2})
+	w.loadClaims(false)
+	w.loadFees()
+	w.ingest()
+	s, stop := w.start(Options{MaxBatch: 300})
+	w.settle(60 * time.Second)
+
+	// Before the late claims: their remits wait, unmatched, in the queue.
+	late := 0
+	for _, tl := range w.tr.Lines {
+		if tl.Scenario == synth.ScenarioLate {
+			late++
+		}
+	}
+	if late == 0 {
+		t.Fatal("no remit-before-claim lines generated")
+	}
+	if n := w.count(`SELECT count(*) FROM line_matches l JOIN match_pending p ON p.file_id = l.file_id
+		AND p.segment_index = l.claim_segment WHERE l.billed_claim_id IS NULL`); n < late {
+		t.Errorf("%d unmatched lines wait in the queue before the late claims, want at least %d", n, late)
+	}
+
+	res := w.loadClaims(true)
+	if res.Retries == 0 {
+		t.Error("loading the late claims marked no waiting claim for a retry")
+	}
+	w.settle(60 * time.Second)
+
+	p := w.positions()
+	got := w.dbAnswers(p)
+	w.requireRight("database", got)
+	w.checkPLBs(p)
+	queued := map[lineKey]bool{}
+	for k, a := range got {
+		queued[k] = a.queued
+	}
+	msgs, n := w.msgAnswers(p, queued)
+	w.requireRight("LineMatch messages", msgs)
+	for k, a := range got {
+		if m := msgs[k]; m.revision != a.revision || m.method != a.method || m.netPaid != a.netPaid || m.billedClaim != a.billedClaim {
+			t.Errorf("%v: message %+v, database %+v", k, m, a)
+			break
+		}
+	}
+	t.Logf("%d truth lines, %d line matches, %d LineMatch messages, %d PLB, %d late lines, %d waiting claims",
+		len(w.tr.Lines), len(got), n, len(w.tr.PLBs), late, w.count(`SELECT count(*) FROM match_pending`))
+	if n < len(got) {
+		t.Errorf("%d LineMatch messages for %d lines", n, len(got))
+	}
+	if c := s.matched.Load(); int(c) != len(w.tr.Lines) {
+		t.Errorf("%d lines matched the first time, want %d (each once)", c, len(w.tr.Lines))
+	}
+
+	// Redelivery: the consumer starts over; every message comes again.
+	stop()
+	before := w.snapshot()
+	ctx := context.Background()
+	if err := w.deps.JS.DeleteConsumer(ctx, bus.StreamRemit, bus.ConsumerMatcher); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Setup(ctx, w.deps.JS, testBus()); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := w.start(Options{MaxBatch: 300})
+	w.settle(60 * time.Second)
+	if after := w.snapshot(); after != before {
+		t.Errorf("redelivery changed the database:\nbefore %s\nafter  %s", before, after)
+	}
+	if c := s2.matched.Load(); c != 0 {
+		t.Errorf("redelivery matched %d lines again", c)
+	}
+	if _, n2 := w.msgAnswers(p, queued); n2 != n {
+		t.Errorf("MATCHED holds %d messages after the redelivery, %d before", n2, n)
+	}
+}
+
+// snapshot digests the matcher's tables.
+func (w *world) snapshot() string {
+	w.t.Helper()
+	var s string
+	if err := w.db.Get(&s, `SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+		SELECT l::text AS x FROM (SELECT file_id, segment_index, billed_claim_id, billed_line_id, method, confidence, flags,
+			net_paid, nets_against_file, nets_against_segment, revision, review FROM line_matches) l
+		UNION ALL SELECT m::text FROM (SELECT file_id, segment_index, billed_claim_id, method, flags, revision FROM match_claims) m
+		UNION ALL SELECT p::text FROM (SELECT file_id, segment_index, unmatched, queued_at FROM match_pending) p
+		UNION ALL SELECT b::text FROM (SELECT file_id, segment_index, position, method, billed_claim_id FROM plb_links) b) t`); err != nil {
+		w.t.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,70 @@
+// Command matcher is the remitq matcher service on its own: it consumes the
+// paid claims and PLB pairs ingest publishes on JetStream (REMIT), joins
+// every paid line to its billed line in PostgreSQL, and publishes one
+// LineMatch per line on match.v1.line.<practice> for the router. It also
+// serves the billed-claims uploads and the review queue.
+//
+//	matcher --database-url postgres://... --nats-url nats://... [--http :8082]
+//
+// Several matcher processes share the work of one durable consumer. Every
+// flag also reads an environment variable (DATABASE_URL, NATS_URL,
+// HTTP_ADDR, MATCH_THRESHOLD, MATCH_WORKERS). /healthz, /readyz and /metrics
+// are served on the same address. SIGINT or SIGTERM stops it gracefully:
+// batches in progress finish.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/logging"
+	"github.com/remitq/remitq/pkg/matchsvc"
+	"github.com/remitq/remitq/pkg/svc"
+)
+
+func main() {
+	cfg := svc.Config{HTTPAddr: ":8082"}
+	cfg.Flags(flag.CommandLine)
+	var opts matchsvc.Options
+	flag.Float64Var(&opts.Threshold, "threshold", envFloat("MATCH_THRESHOLD", 0), "confidence below which a match waits for a person (env MATCH_THRESHOLD; 0: 0.8)")
+	flag.IntVar(&opts.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 2)")
+	flag.Parse()
+	log, err := logging.New(logging.Options{Level: cfg.LogLevel, Service: "matcher"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	deps, err := svc.Connect(ctx, cfg, log)
+	if err != nil {
+		log.Fatal("start", zap.Error(err))
+	}
+	defer deps.Close()
+	if err := svc.Run(ctx, deps, cfg.HTTPAddr, matchsvc.New(deps, opts), billing.NewService(deps)); err != nil {
+		log.Error("stopped", zap.Error(err))
+		os.Exit(1)
+	}
+}
+
+func envInt(k string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return n
+	}
+	return def
+}
+
+func envFloat(k string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
+		return f
+	}
+	return def
+}
