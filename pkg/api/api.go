@@ -104,23 +104,48 @@ func (s *Service) Run(ctx context.Context) error {
 
 // WrapHTTP implements svc.HTTPWrapper: every /v1/ request of the process
 // is authenticated (and X-Remitq-User set) before any component's handler
-// runs, and the guards of other components' routes apply.
+// runs, and the guards of other components' routes (role and scope checks,
+// see foreignGuards) apply.
 func (s *Service) WrapHTTP(next http.Handler) http.Handler {
 	return s.opts.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, pattern := s.guards.Handler(r); pattern != "" {
-			if g, ok := h.(guard); ok && !g(w, r) {
+		if _, pattern := s.guards.Handler(r); pattern != "" {
+			res := &guardResult{}
+			// The guard mux sets the path values on the request it passes.
+			s.guards.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), guardKey{}, res)))
+			if !res.ok {
 				return
+			}
+			if res.body != nil {
+				r.Body = res.body
 			}
 		}
 		next.ServeHTTP(w, r)
 	}))
 }
 
-// guard checks a request to another component's route; false means it
-// answered (a denial) and the route must not run.
-type guard func(w http.ResponseWriter, r *http.Request) bool
+// guard checks a request to another component's route: it answers a
+// denial itself, or passes.
+type guard func(w http.ResponseWriter, r *http.Request, id *auth.Identity) (pass bool)
 
-func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) { g(w, r) }
+type guardKey struct{}
+
+type guardResult struct {
+	ok   bool
+	body io.ReadCloser // the body the guard read, to hand on
+}
+
+func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	res, _ := r.Context().Value(guardKey{}).(*guardResult)
+	id := auth.FromContext(r.Context())
+	if res == nil || id == nil {
+		httpx.Error(w, http.StatusUnauthorized, "unauthorized", auth.ErrNoToken.Error())
+		return
+	}
+	res.ok = g(w, r, id)
+	if res.ok && r.Body != nil {
+		res.body = r.Body
+	}
+}
 
 // Register implements svc.Component.
 func (s *Service) Register(mux *http.ServeMux) {

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/httpx"
@@ -46,43 +48,172 @@ func (s *Service) routes() []Route {
 	}
 }
 
-// foreignGuards are the checks in front of other components' routes that
-// do not check roles or scopes themselves (the ingest service's).
+// foreignGuards are the role and scope checks in front of the other
+// components' routes, which trust the user header the middleware sets and
+// filter by practice only when asked: the ingest service's uploads and file
+// status, the matcher's review queue, decisions and missing remits, and the
+// router's queue summaries and routing rules. A non-admin must name a
+// practice it sees whole (the default when it sees exactly one).
 func (s *Service) foreignGuards() *http.ServeMux {
 	m := http.NewServeMux()
-	m.Handle("POST /v1/remittances", guard(func(w http.ResponseWriter, r *http.Request) bool {
-		if !auth.FromContext(r.Context()).Can(auth.RemitUpload) {
-			httpx.Error(w, http.StatusForbidden, "forbidden", "your role may not send remittance files")
-			return false
+	handle := func(pattern string, perm auth.Permission, checks ...guard) {
+		m.Handle(pattern, guard(func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+			if !id.Can(perm) {
+				httpx.Error(w, http.StatusForbidden, "forbidden", "your role may not do this")
+				return false
+			}
+			for _, c := range checks {
+				if !c(w, r, id) {
+					return false
+				}
+			}
+			return true
+		}))
+	}
+	// pkg/ingest/ingestsvc
+	handle("POST /v1/remittances", auth.RemitUpload)
+	handle("GET /v1/remittances/{id}", auth.RemitRead, s.fileGuard("id"))
+	// pkg/matchsvc
+	handle("GET /v1/match/review", auth.MatchReview, practiceParam("practice_id"))
+	handle("GET /v1/match/unmatched", auth.MatchReview, practiceParam("practice_id"))
+	handle("POST /v1/match/lines/{file}/{segment}/confirm", auth.MatchReview, s.fileGuard("file"))
+	handle("POST /v1/match/lines/{file}/{segment}/pick", auth.MatchReview, s.fileGuard("file"))
+	handle("GET /v1/match/missing", auth.RemitRead, practiceParam("practice_id"))
+	handle("GET /v1/match/payers", auth.AuditRead) // every practice's figures: admins
+	// pkg/routesvc
+	handle("GET /v1/practices/{practice}/queues", auth.WorkRead, practicePath("practice"))
+	handle("GET /v1/queue-rules", auth.WorkRead, practiceParam("practice"))
+	handle("POST /v1/queue-rules", auth.QueueRules, ruleBodyPractice)
+	handle("PUT /v1/queue-rules/{id}", auth.QueueRules, s.ruleGuard, ruleBodyPractice)
+	handle("DELETE /v1/queue-rules/{id}", auth.QueueRules, s.ruleGuard)
+	return m
+}
+
+func notFound(w http.ResponseWriter) bool {
+	httpx.Error(w, http.StatusNotFound, "not_found", "no such resource, or not in your scope")
+	return false
+}
+
+// practiceParam requires ?name= to be a practice the caller sees whole
+// (admins may omit it); a caller with one practice gets it filled in.
+func practiceParam(name string) guard {
+	return func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+		q := r.URL.Query()
+		v := q.Get(name)
+		if v == "" {
+			if id.All() {
+				return true
+			}
+			var whole []int64
+			for _, s := range id.Scopes {
+				if s.ProviderNPI == "" {
+					whole = append(whole, s.PracticeID)
+				}
+			}
+			if len(whole) != 1 {
+				httpx.Error(w, http.StatusBadRequest, "practice_required", "name the practice: ?"+name+"=ID")
+				return false
+			}
+			q.Set(name, strconv.FormatInt(whole[0], 10))
+			r.URL.RawQuery = q.Encode()
+			return true
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || !id.SeesPractice(n) {
+			return notFound(w)
 		}
 		return true
-	}))
-	m.Handle("GET /v1/remittances/{id}", guard(func(w http.ResponseWriter, r *http.Request) bool {
-		id := auth.FromContext(r.Context())
-		if !id.Can(auth.RemitRead) {
-			httpx.Error(w, http.StatusForbidden, "forbidden", "your role may not do this")
-			return false
+	}
+}
+
+// practicePath requires the path value name to be a practice the caller
+// sees whole.
+func practicePath(name string) guard {
+	return func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+		n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+		if err != nil || !id.SeesPractice(n) {
+			return notFound(w)
 		}
-		fid, err := strconv.ParseInt(strings.TrimPrefix(r.URL.Path, "/v1/remittances/"), 10, 64)
+		return true
+	}
+}
+
+// fileGuard requires the path value name to be a remittance file of a
+// practice the caller sees whole.
+func (s *Service) fileGuard(name string) guard {
+	return func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+		fid, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 		if err != nil {
-			return true // the route answers 404 itself
+			return notFound(w)
+		}
+		if id.All() {
+			return true
 		}
 		var args auth.Args
 		var one int
-		scope := "TRUE"
-		if !id.All() {
-			scope = id.WherePractice("practice_id", &args)
-		}
-		err = s.db.QueryRowxContext(r.Context(), `SELECT 1 FROM remittance_files WHERE id = `+args.Add(fid)+` AND `+scope, args...).Scan(&one)
+		err = s.db.QueryRowxContext(r.Context(), `SELECT 1 FROM remittance_files WHERE id = `+args.Add(fid)+` AND `+
+			id.WherePractice("practice_id", &args), args...).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			httpx.Error(w, http.StatusNotFound, "not_found", "no such file")
-			return false
+			return notFound(w)
 		}
 		if err != nil {
 			httpx.Error(w, http.StatusServiceUnavailable, "unavailable", "try again")
 			return false
 		}
 		return true
-	}))
-	return m
+	}
+}
+
+// ruleGuard requires the rule of path value id to be of a practice the
+// caller sees whole, or, for a rule of every practice, an admin. A missing
+// rule passes (the route answers 404).
+func (s *Service) ruleGuard(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+	rid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return notFound(w)
+	}
+	var pid sql.NullInt64
+	err = s.db.QueryRowxContext(r.Context(), `SELECT practice_id FROM queue_rules WHERE id = $1`, rid).Scan(&pid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound(w)
+	case err != nil:
+		httpx.Error(w, http.StatusServiceUnavailable, "unavailable", "try again")
+		return false
+	case !pid.Valid && !id.All():
+		httpx.Error(w, http.StatusForbidden, "forbidden", "only an admin changes a rule of every practice")
+		return false
+	case pid.Valid && !id.SeesPractice(pid.Int64):
+		return notFound(w)
+	}
+	return true
+}
+
+// ruleBodyPractice requires the rule in the body to be for a practice the
+// caller sees whole (practice_id null: every practice, admins only). The
+// body is read and handed on.
+func ruleBodyPractice(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		httpx.Error(w, http.StatusRequestEntityTooLarge, "too_large", "the body may hold at most 1 MiB")
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	var rule struct {
+		PracticeID *int64 `json:"practice_id"`
+	}
+	if err := json.Unmarshal(b, &rule); err != nil {
+		return true // the route says what is wrong with the body
+	}
+	if rule.PracticeID == nil {
+		if !id.All() {
+			httpx.Error(w, http.StatusForbidden, "forbidden", "only an admin sets rules for every practice; give practice_id")
+			return false
+		}
+		return true
+	}
+	if !id.SeesPractice(*rule.PracticeID) {
+		return notFound(w)
+	}
+	return true
 }
