@@ -73,6 +73,10 @@ func (s *Service) foreignGuards() *http.ServeMux {
 	// pkg/ingest/ingestsvc
 	handle("POST /v1/remittances", auth.RemitUpload)
 	handle("GET /v1/remittances/{id}", auth.RemitRead, s.fileGuard("id"))
+	// pkg/billing: a billed-claims file names its practices inside, fee
+	// schedules are per payer: admins.
+	handle("POST /v1/claims", auth.LoadAny)
+	handle("POST /v1/fee-schedules", auth.LoadAny)
 	// pkg/matchsvc
 	handle("GET /v1/match/review", auth.MatchReview, practiceParam("practice_id"))
 	handle("GET /v1/match/unmatched", auth.MatchReview, practiceParam("practice_id"))

@@ -29,7 +29,7 @@ func (c *call) getMe() error {
 
 var allPermissions = []auth.Permission{auth.WorkRead, auth.WorkPHI, auth.WorkUpdate, auth.WorkAssign, auth.QueueRules,
 	auth.TeamRead, auth.RemitRead, auth.RemitPHI, auth.RemitRaw, auth.RemitUpload, auth.MatchReview, auth.AuditRead,
-	auth.UsersManage, auth.UsersRead}
+	auth.UsersManage, auth.UsersRead, auth.LoadAny}
 
 var userSorts = []sortKey{{name: "id", expr: "u.id", typ: "bigint"}}
 

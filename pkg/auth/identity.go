@@ -43,12 +43,13 @@ const (
 	AuditRead   Permission = "audit.read"   // read the audit log
 	UsersManage Permission = "users.manage" // users, scopes, API keys of others
 	UsersRead   Permission = "users.read"   // list users in scope
+	LoadAny     Permission = "load.any"     // load billed claims and fee schedules (any practice, any payer)
 	ChangeAny   Permission = "change"       // any request that changes something
 )
 
 var grants = map[Role][]Permission{
 	Admin: {WorkRead, WorkPHI, WorkUpdate, WorkAssign, QueueRules, TeamRead, RemitRead, RemitPHI, RemitRaw,
-		RemitUpload, MatchReview, AuditRead, UsersManage, UsersRead, ChangeAny},
+		RemitUpload, MatchReview, AuditRead, UsersManage, UsersRead, LoadAny, ChangeAny},
 	Supervisor: {WorkRead, WorkPHI, WorkUpdate, WorkAssign, QueueRules, TeamRead, RemitRead, RemitPHI,
 		RemitUpload, MatchReview, UsersRead, ChangeAny},
 	Biller:  {WorkRead, WorkPHI, WorkUpdate, RemitRead, RemitPHI, RemitUpload, MatchReview, ChangeAny},
