@@ -1,9 +1,14 @@
 package matchsvc
 
 import (
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/synth"
 )
 
@@ -39,4 +44,81 @@ func TestTwoMatchersShareTheWork(t *testing.T) {
 	}
 	t.Logf("%d lines: %d by one matcher, %d by the other; %d claims matched again when an earlier payment came late",
 		len(w.tr.Lines), na, nb, rematched)
+}
+
+// TestAnyOrderNetsLikeFileOrder hands a matcher every REMIT claim and PLB
+// message of a truth set in reverse order (the last file's last claim
+// first), in batches: reversals, corrections, duplicate remits and PLB
+// recoupments all arrive before the payments they refer to. Recorded
+// claims are matched again as their earlier payments arrive, and the end
+// state must be the truth, as if the files had been matched in order.
+func TestAnyOrderNetsLikeFileOrder(t *testing.T) {
+	w := newWorld(t, synth.TruthOptions{Seed: 3, Lines: 2000, Practices: 2})
+	w.loadClaims(false)
+	w.loadClaims(true)
+	w.lateOnTime = true
+	w.loadFees()
+	w.ingest()
+	ctx := t.Context()
+	st, err := w.deps.JS.Stream(ctx, bus.StreamRemit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: bus.MatcherSubjects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws []rawMsg
+	for {
+		b, err := oc.Fetch(1000, jetstream.FetchMaxWait(500*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for m := range b.Messages() {
+			n++
+			raws = append(raws, rawMsg{typ: m.Headers().Get(bus.HeaderType), subject: m.Subject(), data: m.Data()})
+		}
+		if n == 0 {
+			break
+		}
+	}
+	slices.Reverse(raws)
+	s := New(w.connect(), Options{})
+	for i := 0; i < len(raws); i += 150 {
+		items, plbs, used, errs := decodeMsgs(raws[i:min(i+150, len(raws))])
+		if len(used) == 0 || errors.Join(errs...) != nil {
+			t.Fatalf("decode: %d used, %v", len(used), errors.Join(errs...))
+		}
+		if err := s.process(ctx, items, plbs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		n, err := s.RelayOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	p := w.positions()
+	w.requireRight("reverse order", w.dbAnswers(p))
+	w.checkPLBs(p)
+	var rematched int
+	if err := w.db.Get(&rematched, `SELECT count(*) FROM match_claims WHERE revision > 0`); err != nil {
+		t.Fatal(err)
+	}
+	if rematched == 0 {
+		t.Error("no claim was matched again, yet every earlier payment came late")
+	}
+	t.Logf("%d messages in reverse order; %d claims matched again", len(raws), rematched)
+	// What the router sees last agrees too.
+	queued := map[lineKey]bool{}
+	for k, a := range w.dbAnswers(p) {
+		queued[k] = a.queued
+	}
+	msgs, _ := w.msgAnswers(p, queued)
+	w.requireRight("reverse order, LineMatch messages", msgs)
 }

@@ -205,24 +205,23 @@ var (
 	plbType   = string((&v1.ProviderAdjustment{}).ProtoReflect().Descriptor().FullName())
 )
 
-// handle is the batch handler: decode, match and record in one
-// transaction, publish every LineMatch and wait for JetStream's acks, and
-// only then let the batch be acknowledged. A crash anywhere before the acks
-// redelivers the batch; a redelivered claim is already recorded, so it is
-// published again as stored (same Nats-Msg-Id) and nothing changes.
-func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
-	start := time.Now()
-	errs := make([]error, len(msgs))
-	var items []*item
-	var plbs []*plbItem
-	var used []int
+// rawMsg is a REMIT message as the handler sees it.
+type rawMsg struct {
+	typ, subject string
+	data         []byte
+}
+
+// decodeMsgs turns REMIT messages into batch items; errs holds a permanent
+// error for each message that does not decode, used lists the messages
+// the batch handles (others are not the matcher's).
+func decodeMsgs(msgs []rawMsg) (items []*item, plbs []*plbItem, used []int, errs []error) {
+	errs = make([]error, len(msgs))
 	seen := map[pos]bool{}
 	for i, m := range msgs {
-		typ := m.Headers().Get(bus.HeaderType)
 		switch {
-		case typ == claimType || typ == "" && strings.HasPrefix(m.Subject(), "remit.v1.claim."):
+		case m.typ == claimType || m.typ == "" && strings.HasPrefix(m.subject, "remit.v1.claim."):
 			cp := &v1.ClaimPayment{}
-			if err := proto.Unmarshal(m.Data(), cp); err != nil {
+			if err := proto.Unmarshal(m.data, cp); err != nil {
 				errs[i] = bus.Permanent(fmt.Errorf("matchsvc: ClaimPayment does not decode: %w", err))
 				continue
 			}
@@ -234,12 +233,12 @@ func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
 			p := pos{src.GetFileId(), src.GetSegmentIndex()}
 			if !seen[p] {
 				seen[p] = true
-				items = append(items, &item{pos: p, cp: cp, payload: m.Data(), fromMsg: true})
+				items = append(items, &item{pos: p, cp: cp, payload: m.data, fromMsg: true})
 			}
 			used = append(used, i)
-		case typ == plbType || typ == "" && strings.HasPrefix(m.Subject(), "remit.v1.plb."):
+		case m.typ == plbType || m.typ == "" && strings.HasPrefix(m.subject, "remit.v1.plb."):
 			pa := &v1.ProviderAdjustment{}
-			if err := proto.Unmarshal(m.Data(), pa); err != nil {
+			if err := proto.Unmarshal(m.data, pa); err != nil {
 				errs[i] = bus.Permanent(fmt.Errorf("matchsvc: ProviderAdjustment does not decode: %w", err))
 				continue
 			}
@@ -258,34 +257,53 @@ func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
 			// Not the matcher's (a consumer without filter): nothing to do.
 		}
 	}
-	fail := func(err error) []error {
-		for _, i := range used {
-			errs[i] = err
-		}
-		return errs
+	return items, plbs, used, errs
+}
+
+// handle is the batch handler: decode, match and record in one
+// transaction, publish every LineMatch and wait for JetStream's acks, and
+// only then let the batch be acknowledged. A crash anywhere before the acks
+// redelivers the batch; a redelivered claim is already recorded, so it is
+// published again as stored (same Nats-Msg-Id) and nothing changes.
+func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
+	raws := make([]rawMsg, len(msgs))
+	for i, m := range msgs {
+		raws[i] = rawMsg{typ: m.Headers().Get(bus.HeaderType), subject: m.Subject(), data: m.Data()}
 	}
+	items, plbs, used, errs := decodeMsgs(raws)
 	if len(used) == 0 {
 		return errs
 	}
+	if err := s.process(ctx, items, plbs); err != nil {
+		s.log.Warn("matcher: batch failed; redelivered", zap.Error(err), zap.Int("messages", len(used)))
+		for _, i := range used {
+			errs[i] = err
+		}
+	}
+	return errs
+}
+
+// process matches and records a batch, then publishes its LineMatch
+// messages and waits for their acks.
+func (s *Service) process(ctx context.Context, items []*item, plbs []*plbItem) error {
+	start := time.Now()
 	out, err := s.eng.run(ctx, items, plbs, false)
 	if err != nil {
-		s.log.Warn("matcher: batch failed; redelivered", zap.Error(err), zap.Int("messages", len(used)))
-		return fail(err)
+		return err
 	}
-	out2, err := s.eng.messages(ctx, out)
+	msgs, err := s.eng.messages(ctx, out)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	if _, err := s.pub.PublishAsync(ctx, out2); err != nil {
-		s.log.Warn("matcher: publish failed; redelivered", zap.Error(err))
-		return fail(err)
+	if _, err := s.pub.PublishAsync(ctx, msgs); err != nil {
+		return err
 	}
 	if len(out.rematched) > 0 {
 		wake(s.relayC)
 	}
 	s.count(out)
 	s.metrics.batches.Observe(time.Since(start).Seconds())
-	return errs
+	return nil
 }
 
 func (s *Service) count(out *batchOut) {
