@@ -851,7 +851,7 @@ func (e *engine) write(ctx context.Context, tx *pgcopy.Tx, work []*item, plbs []
 		}
 		// A claim still waiting whose answer did not change keeps its row.
 		for _, it := range work {
-			if it.rematch && !it.changed && retry && it.pending != nil {
+			if it.rematch && !it.changed && retry && it.pending != nil && it.res.NeedsReview() {
 				pr := pendingRow{pos: it.pos, practiceID: it.practiceID, payer: it.payer, pcn: it.pc.PatientControl,
 					payerControl: it.pc.PayerControl, unmatched: it.prev.result().Unmatched(), payload: it.payload,
 					queuedAt: it.pending.queuedAt, attempts: it.pending.attempts + 1}
