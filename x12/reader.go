@@ -86,6 +86,10 @@ func (r *Reader) Control() (isa, gs, st string) { return r.env.isaCtl, r.env.gsC
 // Offset returns the stream offset just past the last segment read.
 func (r *Reader) Offset() int64 { return r.base + int64(r.pos) }
 
+// warn records a tolerated deviation, each kind once. It is kept out of
+// line: Next calls it on rare paths only.
+//
+//go:noinline
 func (r *Reader) warn(seg int, off int64, id, msg string) {
 	if r.warned[msg] {
 		return
@@ -252,23 +256,11 @@ func (r *Reader) Next() (*Segment, error) {
 			}
 		}
 		s.ends = ends
-		if !found {
-			if r.err != nil {
-				return nil, r.err
+		if !found || n > r.MaxSegmentSize {
+			var err error
+			if n, err = r.unterminated(found, n); err != nil {
+				return nil, err
 			}
-			if r.end-r.pos > r.MaxSegmentSize {
-				r.err = &Error{Segment: r.index + 1, Offset: r.base + int64(r.pos), Err: ErrSegmentTooLong,
-					Detail: "no segment terminator within " + strconv.Itoa(r.MaxSegmentSize) + " bytes"}
-				return nil, r.err
-			}
-			// Last segment without a terminator.
-			n = r.end - r.pos
-			r.warn(r.index+1, r.base+int64(r.pos), "", "last segment has no segment terminator")
-		}
-		if n > r.MaxSegmentSize { // a terminator found within the buffer may still be too far
-			r.err = &Error{Segment: r.index + 1, Offset: r.base + int64(r.pos), Err: ErrSegmentTooLong,
-				Detail: "no segment terminator within " + strconv.Itoa(r.MaxSegmentSize) + " bytes"}
-			return nil, r.err
 		}
 		raw := r.buf[r.pos : r.pos+n]
 		off := r.base + int64(r.pos)
@@ -307,19 +299,10 @@ func (r *Reader) Next() (*Segment, error) {
 		if e != nil {
 			s.id, env = e.id, e.env
 		} else {
-			if n := len(idb); n > 0 && (idb[n-1] == ' ' || idb[0] == ' ') {
-				idb = bytes.TrimSpace(idb)
-				r.warn(s.Index, off, "", "spaces around a segment identifier")
+			var err error
+			if env, err = r.otherID(s, idb); err != nil {
+				return s, err
 			}
-			if len(idb) < 2 || len(idb) > 3 || !isAlnum(idb[0]) || !isAlnum(idb[1]) || len(idb) == 3 && !isAlnum(idb[2]) {
-				s.id = ""
-				if r.env.inST { // SE01 counts it all the same
-					r.env.segCount++
-				}
-				return s, &Error{Segment: s.Index, Offset: off, Err: ErrSegmentID,
-					Detail: "expected 2 or 3 letters or digits before the element separator"}
-			}
-			s.id, env = internID(idb)
 		}
 		if env == envOther { // the common case: no envelope to track
 			if r.env.inST {
@@ -330,6 +313,54 @@ func (r *Reader) Next() (*Segment, error) {
 		}
 		return s, r.track(s)
 	}
+}
+
+// unterminated handles a segment whose terminator was not found (found
+// false: the data ends) or lies more than MaxSegmentSize bytes ahead, n bytes
+// from the segment's start. It returns the segment's length, or a final
+// error.
+func (r *Reader) unterminated(found bool, n int) (int, error) {
+	if !found {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.end-r.pos > r.MaxSegmentSize {
+			r.err = &Error{Segment: r.index + 1, Offset: r.base + int64(r.pos), Err: ErrSegmentTooLong,
+				Detail: "no segment terminator within " + strconv.Itoa(r.MaxSegmentSize) + " bytes"}
+			return 0, r.err
+		}
+		// Last segment without a terminator.
+		n = r.end - r.pos
+		r.warn(r.index+1, r.base+int64(r.pos), "", "last segment has no segment terminator")
+	}
+	if n > r.MaxSegmentSize { // a terminator found within the buffer may still be too far
+		r.err = &Error{Segment: r.index + 1, Offset: r.base + int64(r.pos), Err: ErrSegmentTooLong,
+			Detail: "no segment terminator within " + strconv.Itoa(r.MaxSegmentSize) + " bytes"}
+		return 0, r.err
+	}
+	return n, nil
+}
+
+// otherID sets the identifier of s, whose bytes idb are not a known
+// identifier as they stand, and returns its envelope kind: it tolerates
+// spaces around it, and returns ErrSegmentID for anything but 2 or 3
+// letters or digits.
+func (r *Reader) otherID(s *Segment, idb []byte) (uint8, error) {
+	if n := len(idb); n > 0 && (idb[n-1] == ' ' || idb[0] == ' ') {
+		idb = bytes.TrimSpace(idb)
+		r.warn(s.Index, s.Offset, "", "spaces around a segment identifier")
+	}
+	if len(idb) < 2 || len(idb) > 3 || !isAlnum(idb[0]) || !isAlnum(idb[1]) || len(idb) == 3 && !isAlnum(idb[2]) {
+		s.id = ""
+		if r.env.inST { // SE01 counts it all the same
+			r.env.segCount++
+		}
+		return envOther, &Error{Segment: s.Index, Offset: s.Offset, Err: ErrSegmentID,
+			Detail: "expected 2 or 3 letters or digits before the element separator"}
+	}
+	var env uint8
+	s.id, env = internID(idb)
+	return env, nil
 }
 
 // finish checks for envelopes left open at the end of the stream.
