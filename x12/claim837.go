@@ -358,6 +358,7 @@ const maxClaimErrors = 20
 //
 // Segments the decoder does not model are skipped without error. At the end
 // Next returns io.EOF (also after an I/O error, which is returned first).
+// Claims share backing arrays in chunks, as RemitReader's records do.
 type ClaimReader struct {
 	r        *Reader
 	queue    []claimItem

@@ -16,6 +16,10 @@ import (
 // collected in Errors (and on the claim or transaction they belong to), and
 // reading goes on with the next claim or transaction set. Next returns an
 // error only at the end (io.EOF) or when the stream cannot be read at all.
+//
+// The records are the caller's to keep or change. To decode with few
+// allocations they share backing arrays in chunks of a few KiB, so a record
+// kept long after reading holds on to some memory of its neighbours too.
 type RemitReader struct {
 	r        *Reader
 	pending  []RemitRecord
