@@ -108,8 +108,8 @@ func parseQuantity(b []byte) (Quantity, bool) {
 	return Quantity(v), true
 }
 
-// fieldReader collects conversion errors while a decoder reads one segment.
-// With val set, it takes strings, dates and quantities from there.
+// fieldReader collects conversion errors while a decoder reads one segment,
+// and takes the strings, dates and quantities it returns from val.
 type fieldReader struct {
 	seg  *Segment
 	errs []*Error
@@ -121,21 +121,11 @@ func (f *fieldReader) fail(i int, class error, detail string) {
 }
 
 // str returns element i as a string.
-func (f *fieldReader) str(i int) string {
-	if f.val != nil {
-		return f.val.str(f.seg.Element(i))
-	}
-	return string(f.seg.Element(i))
-}
+func (f *fieldReader) str(i int) string { return f.val.str(f.seg.Element(i)) }
 
 // code returns element i as a string, interned when short: for qualifiers
 // and codes.
-func (f *fieldReader) code(i int) string {
-	if f.val != nil {
-		return f.val.code(f.seg.Element(i))
-	}
-	return string(f.seg.Element(i))
-}
+func (f *fieldReader) code(i int) string { return f.val.code(f.seg.Element(i)) }
 
 // req returns element i, recording ErrMissing when it is empty.
 func (f *fieldReader) req(i int, what string) string {
@@ -143,10 +133,7 @@ func (f *fieldReader) req(i int, what string) string {
 	if len(v) == 0 {
 		f.fail(i, ErrMissing, "expected "+what)
 	}
-	if f.val != nil {
-		return f.val.str(v)
-	}
-	return string(v)
+	return f.val.str(v)
 }
 
 // reqCode is req for a code (see code).
@@ -155,10 +142,7 @@ func (f *fieldReader) reqCode(i int, what string) string {
 	if len(v) == 0 {
 		f.fail(i, ErrMissing, "expected "+what)
 	}
-	if f.val != nil {
-		return f.val.code(v)
-	}
-	return string(v)
+	return f.val.code(v)
 }
 
 // amount parses element i as money; empty is zero unless required.
@@ -204,11 +188,7 @@ func (f *fieldReader) optQuantity(i int) *Quantity {
 	if !f.seg.Has(i) {
 		return nil
 	}
-	if f.val != nil {
-		return f.val.quants.one(f.quantity(i))
-	}
-	q := f.quantity(i)
-	return &q
+	return f.val.quants.one(f.quantity(i))
 }
 
 // date parses element i as CCYYMMDD (or YYMMDD in old files).
@@ -245,13 +225,8 @@ func (f *fieldReader) dateRange(i int) (from, to Date) {
 	return d, d
 }
 
-// parseDate is parseDate, through the cache of f.val when set.
-func (f *fieldReader) parseDate(b []byte) (Date, bool) {
-	if f.val != nil {
-		return f.val.date(b)
-	}
-	return parseDate(b)
-}
+// parseDate is parseDate, through the date cache of f.val.
+func (f *fieldReader) parseDate(b []byte) (Date, bool) { return f.val.date(b) }
 
 // parseDate reads CCYYMMDD or YYMMDD into a Date, checking the calendar.
 func parseDate(b []byte) (Date, bool) {
