@@ -147,7 +147,11 @@ func (f *fieldReader) reqCode(i int, what string) string {
 
 // amount parses element i as money; empty is zero unless required.
 func (f *fieldReader) amount(i int, required bool) money.Amount {
-	v := f.seg.Element(i)
+	return f.amountOf(i, f.seg.Element(i), required)
+}
+
+// amountOf is amount on v, the bytes of element i.
+func (f *fieldReader) amountOf(i int, v []byte, required bool) money.Amount {
 	if len(v) == 0 {
 		if required {
 			f.fail(i, ErrMissing, "expected a monetary amount")
@@ -171,8 +175,10 @@ func (f *fieldReader) optAmount(i int) *money.Amount {
 }
 
 // quantity parses element i as a decimal quantity; empty is zero.
-func (f *fieldReader) quantity(i int) Quantity {
-	v := f.seg.Element(i)
+func (f *fieldReader) quantity(i int) Quantity { return f.quantityOf(i, f.seg.Element(i)) }
+
+// quantityOf is quantity on v, the bytes of element i.
+func (f *fieldReader) quantityOf(i int, v []byte) Quantity {
 	if len(v) == 0 {
 		return 0
 	}
@@ -185,10 +191,11 @@ func (f *fieldReader) quantity(i int) Quantity {
 
 // optQuantity parses element i as a quantity when present.
 func (f *fieldReader) optQuantity(i int) *Quantity {
-	if !f.seg.Has(i) {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
 		return nil
 	}
-	return f.val.quants.one(f.quantity(i))
+	return f.val.quants.one(f.quantityOf(i, v))
 }
 
 // date parses element i as CCYYMMDD (or YYMMDD in old files).

@@ -464,17 +464,18 @@ func (d *RemitReader) cas(s *Segment, f *fieldReader, adj []Adjustment) []Adjust
 	group := f.reqCode(1, "CAS01 claim adjustment group code")
 	n := 0
 	for k := 0; k < 6 && 2+3*k <= s.Len(); k++ { // past Len, no triplet is present
-		ri, ai, qi := 2+3*k, 3+3*k, 4+3*k
-		if !s.Has(ri) && !s.Has(ai) {
+		ri, ai := 2+3*k, 3+3*k
+		reason, amount := s.Element(ri), s.Element(ai)
+		if len(reason) == 0 && len(amount) == 0 {
 			continue
 		}
-		if !s.Has(ri) {
+		if len(reason) == 0 {
 			f.fail(ri, ErrMissing, "expected a claim adjustment reason code")
 		}
 		var a *Adjustment
 		adj, a = d.adjs.grow(adj)
-		a.Group, a.Reason, a.Amount = group, f.code(ri), f.amount(ai, true)
-		a.Quantity, a.Segment, a.Position = f.optQuantity(qi), s.Index, k+1
+		a.Group, a.Reason, a.Amount = group, f.val.code(reason), f.amountOf(ai, amount, true)
+		a.Quantity, a.Segment, a.Position = f.optQuantity(ai+1), s.Index, k+1
 		n++
 	}
 	if n == 0 {
