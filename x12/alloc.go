@@ -9,10 +9,11 @@ import (
 // The typed decoders allocate what they return from the values here, so that
 // decoding costs a few allocations per thousand segments rather than a few
 // per segment. Everything handed out is independent of everything else
-// handed out: strings never change, and slices have no spare capacity, so an
-// append by the caller copies instead of writing into a neighbour. Records
-// share backing arrays in chunks, so a record kept after reading pins at most
-// a few chunks (tens of KiB) besides its own values.
+// handed out: strings never change, and a slice has no spare capacity (or,
+// when long, spare capacity nothing else uses), so an append by the caller
+// copies instead of writing into a neighbour. Records share backing arrays
+// in chunks, so a record kept after reading pins at most a few chunks (tens
+// of KiB) besides its own values.
 
 const (
 	arenaSlab  = 8 << 10 // bytes per string slab
