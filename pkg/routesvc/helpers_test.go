@@ -32,7 +32,9 @@ type env struct {
 	nats string
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, bus.Config{}) }
+
+func newEnvWith(t testing.TB, bc bus.Config) *env {
 	t.Helper()
 	db := devtest.DB(t)
 	url := devtest.NATS(t)
@@ -41,7 +43,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	deps, err := svc.NewDeps(context.Background(), db, nc, bus.Config{}, nil)
+	deps, err := svc.NewDeps(context.Background(), db, nc, bc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +210,12 @@ func publish(t testing.TB, deps *svc.Deps, msgs []*v1.LineMatch, suffix string) 
 
 // drain waits until the router consumer has nothing pending.
 func drain(t testing.TB, js jetstream.JetStream) {
+	drainWithin(t, js, 60*time.Second, 20*time.Millisecond)
+}
+
+func drainWithin(t testing.TB, js jetstream.JetStream, limit, poll time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		c, err := js.Consumer(context.Background(), bus.StreamMatched, bus.ConsumerRouter)
 		if err != nil {
@@ -222,9 +228,9 @@ func drain(t testing.TB, js jetstream.JetStream) {
 		if info.NumPending == 0 && info.NumAckPending == 0 {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(poll)
 	}
-	t.Fatal("the router did not drain the MATCHED stream in 60 s")
+	t.Fatal("the router did not drain the MATCHED stream in time")
 }
 
 // run starts routers until the test ends.

@@ -47,15 +47,18 @@ SELECT bl.id, bc.practice_id, COALESCE(p.tin, bc.billing_tin, ''), bc.patient_co
        COALESCE(bl.note, ''), bc.diagnoses, bl.diagnosis_pointers,
        COALESCE(st.paid, false), COALESCE(st.denied, false)
 FROM pats
-JOIN billed_claims bc ON bc.phi_member_id = pats.member AND bc.phi_birth_date IS NOT DISTINCT FROM pats.birth
+CROSS JOIN LATERAL (
+    SELECT * FROM billed_claims c
+    WHERE c.phi_member_id = pats.member AND c.phi_birth_date IS NOT DISTINCT FROM pats.birth AND c.frequency_code <> '8'
+      AND NOT EXISTS (SELECT 1 FROM billed_claims nb WHERE nb.replaces_claim_id = c.id)
+) bc
 JOIN billed_lines bl ON bl.billed_claim_id = bc.id
 LEFT JOIN practices p ON p.id = bc.practice_id
 LEFT JOIN LATERAL (
     SELECT bool_or(lm.paid > 0) AS paid, bool_or('denied' = ANY(lm.flags)) AS denied
     FROM line_matches lm WHERE lm.billed_line_id = bl.id
 ) st ON true
-WHERE bc.frequency_code <> '8'
-  AND NOT EXISTS (SELECT 1 FROM billed_claims nb WHERE nb.replaces_claim_id = bc.id)`
+`
 
 // Load implements History.
 func (PGHistory) Load(ctx context.Context, q sqlx.QueryerContext, ids []int64) (painroute.Lookup, rules.History, error) {

@@ -19,8 +19,10 @@
 // with the money recovered. Each change writes a work_item_events row
 // (created, updated, resolved, reopened). Remits are applied in the order of
 // work_items.routed_key (remit date, file, segment, revision): a redelivered
-// or older message changes nothing. Two routers on one consumer serialize on
-// advisory locks per dedupe key.
+// or older message changes nothing. Existing items are read FOR UPDATE, so
+// two routers on one consumer serialize on them; new items are inserted ON
+// CONFLICT DO NOTHING, and a batch that finds one of its new items created
+// by the other router meanwhile fails and is redelivered, to update it then.
 //
 // New items go to the practice's queue chosen by queue_rules: the first
 // rule (practice rules before global ones, each by position) whose every

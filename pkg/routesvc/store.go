@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -54,6 +55,12 @@ type event struct {
 	detail   map[string]any
 }
 
+// ErrConcurrentCreate fails a batch whose new items another router created
+// between reading and inserting them (two routers on lines of the same
+// billed line at the same moment). The batch is redelivered and then
+// updates the items that now exist: each item is created once.
+var ErrConcurrentCreate = errors.New("routesvc: work items created by another router meanwhile")
+
 // open reports a status a person (or the router) still works.
 func open(status string) bool { return status != "resolved" && status != "written_off" }
 
@@ -90,10 +97,6 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 	}
 	defer tx.Rollback()
 	slices.Sort(keys)
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(h) FROM
-		(SELECT DISTINCT hashtextextended(k, 7304) AS h FROM unnest($1::text[]) k ORDER BY 1) s`, pq.Array(keys)); err != nil {
-		return nil, fmt.Errorf("lock work items: %w", err)
-	}
 	items, err := loadItems(ctx, tx, keys)
 	if err != nil {
 		return nil, err
@@ -570,8 +573,9 @@ func insertItems(ctx context.Context, tx *sqlx.Tx, items []*workItem) error {
 		return err
 	}
 	if n != len(items) {
-		// Only routers insert work items, and they hold the key's lock.
-		return fmt.Errorf("insert work items: %d of %d keys were taken meanwhile", len(items)-n, len(items))
+		// Another router created some of these items since they were read:
+		// the batch is redelivered and finds them then.
+		return fmt.Errorf("%w: %d of %d", ErrConcurrentCreate, len(items)-n, len(items))
 	}
 	return nil
 }

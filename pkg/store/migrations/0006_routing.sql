@@ -23,3 +23,7 @@ CREATE INDEX line_matches_billed_line_idx ON line_matches (billed_line_id)
 CREATE INDEX work_items_open_practice_idx ON work_items (practice_id, queue_id)
     INCLUDE (category, payer_id, provider_npi, amount_at_risk, created_at)
     WHERE status NOT IN ('resolved', 'written_off');
+-- Replaced claim versions are left out of the history: find them by the
+-- claim that replaces them.
+CREATE INDEX billed_claims_replaces_idx ON billed_claims (replaces_claim_id)
+    WHERE replaces_claim_id IS NOT NULL;

@@ -1,0 +1,83 @@
+package routesvc_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/routesvc"
+)
+
+// BenchmarkRouter measures the router end to end on the embedded servers:
+// a generated truth set of about 100,000 paid lines (denials, partial
+// denials, underpayments, reversals and corrections, unmatched remits, with
+// the billed claims stored for the patients' history) is published on
+// MATCHED as LineMatch messages (untimed); then one router process
+// (Options defaults: batches of 1000, two at a time) consumes them into
+// work_items, timed from its start until the consumer has nothing pending.
+// Each round starts from empty work items. It reports lines per second and
+// the work items written. ROUTER_BENCH_CONSUMERS and ROUTER_BENCH_BATCH
+// override Options.Consumers and Options.MaxBatch.
+func BenchmarkRouter(b *testing.B) {
+	e := newEnvWith(b, bus.Config{MaxAckPending: 20000})
+	ts := loadTruth(b, e, 42, 87500)
+	if len(ts.msgs) < 100000 {
+		b.Fatalf("only %d messages", len(ts.msgs))
+	}
+	// Keep the encoded messages only: a heap of 100,000 decoded protos
+	// would make the benchmark measure the garbage collector.
+	msgs := make([]bus.Message, len(ts.msgs))
+	for i, m := range ts.msgs {
+		bm, err := bus.NewMatchMessage(m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs[i] = bm
+	}
+	ts = nil
+	consumers, _ := strconv.Atoi(os.Getenv("ROUTER_BENCH_CONSUMERS"))
+	batch, _ := strconv.Atoi(os.Getenv("ROUTER_BENCH_BATCH"))
+	var elapsed time.Duration
+	lines, itemsWritten := 0, 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		mustExec(b, e, `TRUNCATE work_items, work_item_events, queues CASCADE`)
+		round := make([]bus.Message, len(msgs))
+		for j, m := range msgs {
+			m.ID += fmt.Sprintf(":round%d", i)
+			round[j] = m
+		}
+		if _, err := bus.NewPublisher(e.deps.JS, bus.PublisherOptions{}).PublishAsync(context.Background(), round); err != nil {
+			b.Fatal(err)
+		}
+		round = nil
+		runtime.GC()
+		s := routesvc.New(e.otherDeps(b), routesvc.Options{Consumers: consumers, MaxBatch: batch})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		b.StartTimer()
+		t0 := time.Now()
+		go func() { done <- s.Run(ctx) }()
+		drainWithin(b, e.deps.JS, 10*time.Minute, 5*time.Millisecond)
+		elapsed += time.Since(t0)
+		b.StopTimer()
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		var n int
+		if err := e.db.QueryRow(`SELECT count(*) FROM work_items`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		lines += len(msgs)
+		itemsWritten += n
+	}
+	b.ReportMetric(float64(lines)/elapsed.Seconds(), "lines/s")
+	b.ReportMetric(float64(itemsWritten)/float64(b.N), "items/op")
+}
