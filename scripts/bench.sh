@@ -50,3 +50,6 @@ fi
 
 echo "== ingest: 835 files -> PostgreSQL + JetStream (embedded servers, 100,000 lines per run)"
 $GO test -run '^$' -bench '^BenchmarkIngest$' -benchtime 3x ./pkg/ingest/ | tee .bench/ingest.txt
+
+echo "== router: ~100,000 matched lines (LineMatch on MATCHED) -> work items in PostgreSQL (embedded servers)"
+$GO test -run '^$' -bench '^BenchmarkRouter$' -benchtime 1x -timeout 20m ./pkg/routesvc/ | tee .bench/router.txt
