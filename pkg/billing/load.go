@@ -32,6 +32,10 @@ type Store struct {
 	Log *zap.Logger
 }
 
+// analyzeAfter is the number of claims loaded at once after which the
+// billed tables' statistics are refreshed.
+const analyzeAfter = 1000
+
 // Result is what a load did.
 type Result struct {
 	Source    string    `json:"source"`
@@ -252,6 +256,12 @@ func (s *Store) Load(ctx context.Context, in *Input, actor string) (*Result, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("billing: commit: %w", err)
+	}
+	if res.Loaded >= analyzeAfter {
+		// Fresh statistics keep the matcher's lookups on their indexes.
+		if _, err := s.DB.ExecContext(ctx, `ANALYZE billed_claims, billed_lines`); err != nil {
+			s.log().Warn("analyze billed claims", zap.Error(err))
+		}
 	}
 	if res.Retries > 0 && s.NC != nil {
 		_ = s.NC.Publish(RetrySubject, nil)

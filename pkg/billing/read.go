@@ -29,9 +29,9 @@ func ByControl(ctx context.Context, q sqlx.QueryerContext, keys []Key) ([]*claim
 		return nil, nil
 	}
 	prs, vals := split(keys)
-	return byQuery(ctx, q, `SELECT b.id FROM billed_claims b
-		JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) k(pr, v)
-		ON b.practice_id = k.pr AND b.patient_control_number = k.v`, pq.Array(prs), pq.Array(vals))
+	return byQuery(ctx, q, `SELECT b.id FROM billed_claims b WHERE b.patient_control_number = ANY($2)
+		AND b.practice_id = ANY($1) AND (b.practice_id, b.patient_control_number) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
+		pq.Array(prs), pq.Array(vals))
 }
 
 // ByLineControl returns the stored claims holding a line with the given
@@ -41,9 +41,9 @@ func ByLineControl(ctx context.Context, q sqlx.QueryerContext, keys []Key) ([]*c
 		return nil, nil
 	}
 	prs, vals := split(keys)
-	return byQuery(ctx, q, `SELECT DISTINCT l.billed_claim_id FROM billed_lines l
-		JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) k(pr, v)
-		ON l.practice_id = k.pr AND l.line_control_number = k.v`, pq.Array(prs), pq.Array(vals))
+	return byQuery(ctx, q, `SELECT l.billed_claim_id FROM billed_lines l WHERE l.line_control_number = ANY($2)
+		AND l.practice_id = ANY($1) AND (l.practice_id, l.line_control_number) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
+		pq.Array(prs), pq.Array(vals))
 }
 
 // ByMember returns the stored claims of the given practice + member id
@@ -53,9 +53,9 @@ func ByMember(ctx context.Context, q sqlx.QueryerContext, keys []Key) ([]*claims
 		return nil, nil
 	}
 	prs, vals := split(keys)
-	return byQuery(ctx, q, `SELECT b.id FROM billed_claims b
-		JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) k(pr, v)
-		ON b.practice_id = k.pr AND b.phi_member_id = k.v`, pq.Array(prs), pq.Array(vals))
+	return byQuery(ctx, q, `SELECT b.id FROM billed_claims b WHERE b.phi_member_id = ANY($2)
+		AND b.practice_id = ANY($1) AND (b.practice_id, b.phi_member_id) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
+		pq.Array(prs), pq.Array(vals))
 }
 
 // ByID returns the stored claims with the given ids.
@@ -83,7 +83,7 @@ func byQuery(ctx context.Context, q sqlx.QueryerContext, idQuery string, args ..
 		coalesce(b.billing_npi, ''), coalesce(b.billing_tin, ''), coalesce(b.place_of_service, ''),
 		coalesce(b.prior_authorization, ''), coalesce(b.payer_claim_control, ''), b.diagnoses, b.total_charge,
 		coalesce(b.billed_date::text, '')
-		FROM billed_claims b WHERE b.id IN (`+idQuery+`) ORDER BY b.id`, args...)
+		FROM billed_claims b WHERE b.id = ANY(ARRAY(`+idQuery+`)) ORDER BY b.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("billing: read claims: %w", err)
 	}

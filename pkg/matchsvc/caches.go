@@ -171,9 +171,10 @@ func loadPending(ctx context.Context, q sqlx.QueryerContext, ps []pos, lockRetry
 	}
 	files, segs := posArrays(ps)
 	query := `SELECT p.file_id, p.segment_index, p.payload, p.queued_at, p.attempts, p.retry_requested_at IS NOT NULL
-		FROM match_pending p JOIN unnest($1::bigint[], $2::int[]) k(f, s) ON p.file_id = k.f AND p.segment_index = k.s`
+		FROM match_pending p WHERE p.file_id = ANY($1) AND p.segment_index = ANY($2)
+		AND (p.file_id, p.segment_index) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`
 	if lockRetry {
-		query += ` WHERE p.retry_requested_at IS NOT NULL FOR UPDATE OF p SKIP LOCKED`
+		query += ` AND p.retry_requested_at IS NOT NULL FOR UPDATE OF p SKIP LOCKED`
 	}
 	rows, err := q.QueryxContext(ctx, query, pq.Array(files), pq.Array(segs))
 	if err != nil {

@@ -633,7 +633,8 @@ func (e *engine) existingPLBs(ctx context.Context, q billing.DBTX, plbs []*plbIt
 		return nil
 	}
 	rows, err := q.QueryxContext(ctx, `SELECT l.file_id, l.segment_index, l.position FROM plb_links l
-		JOIN unnest($1::bigint[], $2::int[], $3::int[]) k(f, s, p) ON l.file_id = k.f AND l.segment_index = k.s AND l.position = k.p`,
+		WHERE l.file_id = ANY($1) AND l.segment_index = ANY($2)
+		AND (l.file_id, l.segment_index, l.position) IN (SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[]))`,
 		pq.Array(files), pq.Array(segs), pq.Array(posns))
 	if err != nil {
 		return fmt.Errorf("matchsvc: read PLB links: %w", err)
@@ -677,7 +678,8 @@ func (e *engine) laterPLBs(ctx context.Context, q billing.DBTX, work []*item, pl
 	if len(payers) == 0 {
 		return nil
 	}
-	got, err := loadPLBs(ctx, q, `WHERE l.review AND (l.payer_code, l.reference) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+	got, err := loadPLBs(ctx, q, `WHERE l.review AND l.payer_code = ANY($1) AND l.reference = ANY($2)
+		AND (l.payer_code, l.reference) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
 		pq.Array(payers), pq.Array(refs))
 	if err != nil {
 		return err
@@ -834,19 +836,19 @@ func (e *engine) write(ctx context.Context, tx *pgcopy.Tx, work []*item, plbs []
 	}
 	files, segs := posArrays(redo)
 	if len(redo) > 0 {
-		if _, err := q.ExecContext(ctx, `DELETE FROM line_matches l USING unnest($1::bigint[], $2::int[]) k(f, s)
-			WHERE l.file_id = k.f AND l.claim_segment = k.s`, pq.Array(files), pq.Array(segs)); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM line_matches l WHERE l.file_id = ANY($1) AND l.claim_segment = ANY($2)
+			AND (l.file_id, l.claim_segment) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`, pq.Array(files), pq.Array(segs)); err != nil {
 			return fmt.Errorf("matchsvc: replace lines: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, `DELETE FROM match_claims m USING unnest($1::bigint[], $2::int[]) k(f, s)
-			WHERE m.file_id = k.f AND m.segment_index = k.s`, pq.Array(files), pq.Array(segs)); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM match_claims m WHERE m.file_id = ANY($1) AND m.segment_index = ANY($2)
+			AND (m.file_id, m.segment_index) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`, pq.Array(files), pq.Array(segs)); err != nil {
 			return fmt.Errorf("matchsvc: replace claims: %w", err)
 		}
 	}
 	if len(unpend) > 0 {
 		f2, s2 := posArrays(unpend)
-		if _, err := q.ExecContext(ctx, `DELETE FROM match_pending p USING unnest($1::bigint[], $2::int[]) k(f, s)
-			WHERE p.file_id = k.f AND p.segment_index = k.s`, pq.Array(f2), pq.Array(s2)); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM match_pending p WHERE p.file_id = ANY($1) AND p.segment_index = ANY($2)
+			AND (p.file_id, p.segment_index) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`, pq.Array(f2), pq.Array(s2)); err != nil {
 			return fmt.Errorf("matchsvc: update pending: %w", err)
 		}
 		// A claim still waiting whose answer did not change keeps its row.
@@ -893,8 +895,8 @@ func writePLBs(ctx context.Context, tx *pgcopy.Tx, plbs []*plbItem) error {
 		p.row.copyTo(b)
 	}
 	if len(files) > 0 {
-		if _, err := tx.Conn.ExecContext(ctx, `DELETE FROM plb_links l USING unnest($1::bigint[], $2::int[], $3::int[]) k(f, s, p)
-			WHERE l.file_id = k.f AND l.segment_index = k.s AND l.position = k.p`,
+		if _, err := tx.Conn.ExecContext(ctx, `DELETE FROM plb_links l WHERE l.file_id = ANY($1) AND l.segment_index = ANY($2)
+			AND (l.file_id, l.segment_index, l.position) IN (SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[]))`,
 			pq.Array(files), pq.Array(segs), pq.Array(posns)); err != nil {
 			return fmt.Errorf("matchsvc: replace PLB links: %w", err)
 		}

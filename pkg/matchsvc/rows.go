@@ -153,7 +153,8 @@ func loadStored(ctx context.Context, q billing.DBTX, ps []pos) (map[pos]*stored,
 	}
 	files, segs := posArrays(ps)
 	rows, err := q.QueryxContext(ctx, claimSelect+`
-		JOIN unnest($1::bigint[], $2::int[]) k(f, s) ON m.file_id = k.f AND m.segment_index = k.s`,
+		WHERE m.file_id = ANY($1) AND m.segment_index = ANY($2)
+		AND (m.file_id, m.segment_index) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`,
 		pq.Array(files), pq.Array(segs))
 	if err != nil {
 		return nil, fmt.Errorf("matchsvc: read claims: %w", err)
@@ -183,7 +184,8 @@ func loadStored(ctx context.Context, q billing.DBTX, ps []pos) (map[pos]*stored,
 		coalesce(l.billed_units::text, ''), l.charge, l.paid, l.allowed, l.patient_responsibility, l.expected_allowed,
 		l.net_paid, coalesce(l.nets_against_file, 0), coalesce(l.nets_against_segment, 0), l.revision
 		FROM line_matches l LEFT JOIN billed_claims b ON b.id = l.billed_claim_id
-		JOIN unnest($1::bigint[], $2::int[]) k(f, s) ON l.file_id = k.f AND l.claim_segment = k.s
+		WHERE l.file_id = ANY($1) AND l.claim_segment = ANY($2)
+		AND (l.file_id, l.claim_segment) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))
 		ORDER BY l.file_id, l.claim_segment, l.svc_index`, pq.Array(files), pq.Array(segs))
 	if err != nil {
 		return nil, fmt.Errorf("matchsvc: read lines: %w", err)
@@ -229,10 +231,12 @@ func positionsByKeys(ctx context.Context, q billing.DBTX, keys []pkey) ([]pos, e
 		payers[i], ctls[i] = k.a, k.b
 	}
 	rows, err := q.QueryxContext(ctx, `SELECT m.file_id, m.segment_index FROM match_claims m
-			JOIN unnest($1::text[], $2::text[]) k(p, c) ON m.payer_code = k.p AND m.payer_claim_control = k.c
+			WHERE m.payer_claim_control = ANY($2) AND m.payer_code = ANY($1)
+			AND (m.payer_code, m.payer_claim_control) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 		UNION
 		SELECT m.file_id, m.segment_index FROM match_claims m
-			JOIN unnest($1::text[], $2::text[]) k(p, c) ON m.payer_code = k.p AND m.after_reversal = k.c`,
+			WHERE m.after_reversal = ANY($2) AND m.payer_code = ANY($1)
+			AND (m.payer_code, m.after_reversal) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
 		pq.Array(payers), pq.Array(ctls))
 	if err != nil {
 		return nil, fmt.Errorf("matchsvc: earlier payments: %w", err)

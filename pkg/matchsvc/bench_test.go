@@ -1,0 +1,54 @@
+package matchsvc
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/synth"
+)
+
+// BenchmarkMatcher measures the matcher service on the embedded servers: a
+// 100,000-line truth set (billed claims, fee schedule, 835s) is loaded,
+// ingested and published first (untimed); then one matcher component (two
+// batch loops) consumes every claim and PLB message, matches, writes to
+// PostgreSQL and publishes a LineMatch per line, until the consumer has
+// nothing left and JetStream acknowledged every LineMatch. It reports paid
+// lines matched per second.
+func BenchmarkMatcher(b *testing.B) {
+	w := newWorld(b, synth.TruthOptions{Seed: 1, Lines: 100_000})
+	w.loadClaims(false)
+	w.loadClaims(true)
+	w.loadFees()
+	w.ingest()
+	lines := len(w.tr.Lines)
+	ctx := context.Background()
+	var total time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		// Start over: empty results, a new consumer, an empty MATCHED.
+		if _, err := w.db.Exec(`TRUNCATE match_claims, line_matches, match_pending, plb_links, match_outbox`); err != nil {
+			b.Fatal(err)
+		}
+		_ = w.deps.JS.DeleteConsumer(ctx, bus.StreamRemit, bus.ConsumerMatcher)
+		if err := bus.Setup(ctx, w.deps.JS, testBus()); err != nil {
+			b.Fatal(err)
+		}
+		if s, err := w.deps.JS.Stream(ctx, bus.StreamMatched); err == nil {
+			_ = s.Purge(ctx)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		s, stop := w.start(Options{})
+		w.settle(10 * time.Minute)
+		total += time.Since(t0)
+		b.StopTimer()
+		stop()
+		if n := int(s.matched.Load()); n != lines {
+			b.Fatalf("matched %d lines, want %d", n, lines)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(lines)*float64(b.N)/total.Seconds(), "lines/s")
+}
