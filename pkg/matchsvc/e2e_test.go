@@ -5,8 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/synth"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
 // TestTruthSetEndToEnd runs a generated truth set through the pipeline:
@@ -106,4 +111,48 @@ func (w *world) snapshot() string {
 		w.t.Fatal(err)
 	}
 	return s
+}
+
+// TestLineMatchEncoding checks that the LineMatch built from shared parts
+// decodes to the same message as one marshalled whole.
+func TestLineMatchEncoding(t *testing.T) {
+	cp := &v1.ClaimPayment{
+		Source: &v1.SourceRef{FileId: 3, FileSha256: "ab", SegmentIndex: 20, PracticeId: 4, TransactionControlNumber: "0001"},
+		Claim: &v1.Claim{PatientControlNumber: "P-1", StatusCode: "1", PaidCents: 900, Patient: &v1.Patient{MemberId: "M"}},
+		Payer: &v1.Payer{PayerIdentifier: "PAY"}, Payee: &v1.Payee{Npi: "1234567893"}, Payment: &v1.Payment{AmountCents: 900},
+		Lines: []*v1.ClaimLine{{SegmentIndex: 22, Line: &v1.ServiceLine{LineNumber: 1, PaidCents: 500}},
+			{SegmentIndex: 25, Line: &v1.ServiceLine{LineNumber: 2, PaidCents: 400}}},
+	}
+	exp := money.Amount(700)
+	lines := []lineRow{
+		{pos: pos{3, 22}, svcIndex: 1, procedure: "64483", paid: 500, method: "line_control", confidence: 1, billedClaimID: 7,
+			billedLineID: 70, allowed: 600, patientResp: 100, expected: &exp, netPaid: 500, flags: []string{"underpaid"}},
+		{pos: pos{3, 25}, svcIndex: 2, procedure: "J1040", paid: 400, method: "unmatched", review: true, revision: 2,
+			nets: pos{1, 9}, netPaid: 0},
+	}
+	billed := map[int64]*claims.Claim{7: {ID: 7, PatientControl: "P-1", Lines: []claims.Line{{ID: 70, Number: 1, Procedure: "64483", Charge: 1450}}}}
+	msgs, err := lineMatches(cp, lines, billed, map[int64]string{1: "cd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || msgs[0].ID != "ab:22:match" || msgs[1].ID != "ab:25:match:r2" || msgs[1].Subject != "match.v1.line.4" {
+		t.Fatalf("messages: %+v", msgs)
+	}
+	var a, b v1.LineMatch
+	if err := proto.Unmarshal(msgs[0].Data, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := proto.Unmarshal(msgs[1].Data, &b); err != nil {
+		t.Fatal(err)
+	}
+	want := &v1.ServiceLinePayment{Source: a.GetSource(), Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
+		Payment: cp.GetPayment(), Line: cp.GetLines()[0].GetLine()}
+	if !proto.Equal(a.GetLine(), want) || a.GetBilled().GetProcedureCode() != "64483" || a.GetExpectedAllowedCents() != 700 ||
+		len(a.GetSiblings()) != 1 || a.GetSiblings()[0].GetSvcIndex() != 2 || a.GetMethod() != v1.MatchMethod_MATCH_METHOD_LINE_CONTROL_NUMBER {
+		t.Errorf("first LineMatch: %v", &a)
+	}
+	if b.GetNetsAgainst().GetFileSha256() != "cd" || b.GetNetsAgainst().GetSegmentIndex() != 9 || !b.GetNeedsReview() ||
+		b.GetRevision() != 2 || b.GetLine().GetLine().GetLineNumber() != 2 || b.GetLine().GetClaim().GetPatientControlNumber() != "P-1" {
+		t.Errorf("second LineMatch: %v", &b)
+	}
 }

@@ -2,6 +2,7 @@ package matchsvc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -87,6 +88,10 @@ func (p *plbItem) keys() []pkey {
 	return out
 }
 
+// ErrRecorded reports a batch holding a claim or PLB pair recorded before
+// (a redelivery), found when its rows were written.
+var ErrRecorded = errors.New("matchsvc: a message of the batch was recorded before")
+
 // engine matches batches of paid claims against PostgreSQL.
 type engine struct {
 	db    *sqlx.DB
@@ -155,7 +160,13 @@ func (e *engine) decode(ctx context.Context, it *item) error {
 // message items (new, or already recorded when redelivered) and, in retry
 // mode, the waiting claims marked for a retry. Recorded claims whose
 // earlier payments arrive only now are matched again in stream order.
-func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry bool) (*batchOut, error) {
+//
+// check looks for message claims recorded before (a redelivery) and
+// publishes them as stored; without it a redelivered claim makes the
+// COPY fail on its primary key (ErrRecorded), and the caller runs the
+// batch again with check: redeliveries are rare, and the first try saves a
+// query per batch.
+func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry, check bool) (*batchOut, error) {
 	if err := e.prepare(ctx, items); err != nil {
 		return nil, err
 	}
@@ -221,7 +232,9 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry 
 	// Redelivered claims already recorded are published as stored.
 	var ps []pos
 	for _, it := range items {
-		ps = append(ps, it.pos)
+		if retry || check {
+			ps = append(ps, it.pos)
+		}
 	}
 	have, err := loadStored(ctx, q, ps)
 	if err != nil {
@@ -237,8 +250,10 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry 
 		}
 		work = append(work, it)
 	}
-	if err := e.existingPLBs(ctx, q, plbs); err != nil {
-		return nil, err
+	if check {
+		if err := e.existingPLBs(ctx, q, plbs); err != nil {
+			return nil, err
+		}
 	}
 
 	// The timelines of every key the batch reads, and the recorded claims
@@ -345,6 +360,10 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry 
 	}
 
 	if err := e.write(ctx, tx, work, plbs, retry); err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "23505" && !check {
+			return nil, fmt.Errorf("%w: %w", ErrRecorded, err)
+		}
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strconv"
 
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/remitq/remitq/pkg/billing"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/claims"
@@ -67,22 +70,34 @@ func (e *engine) billedInfo(ctx context.Context, cache map[int64]*claims.Claim, 
 }
 
 // lineMatches builds the LineMatch messages of one paid claim's lines.
+// Each message repeats the paid claim (with payer, payee and payment)
+// inside its ServiceLinePayment: that part is encoded once per claim and
+// joined to each line's own fields, as ingest does (protobuf allows a
+// message's fields in any order).
 func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.Claim, shas map[int64]string) ([]bus.Message, error) {
 	src0 := cp.GetSource()
 	cpl := cp.GetLines()
+	shared, err := proto.Marshal(&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
+		Payment: cp.GetPayment()})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]bus.Message, 0, len(lines))
 	for _, l := range lines {
 		src := &v1.SourceRef{FileId: src0.GetFileId(), FileSha256: src0.GetFileSha256(), SegmentIndex: l.pos.seg,
 			TransactionControlNumber: src0.GetTransactionControlNumber(), PracticeId: src0.GetPracticeId(),
 			Version: src0.GetVersion()}
-		slp := &v1.ServiceLinePayment{Source: src, Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
-			Payment: cp.GetPayment()}
+		own := &v1.ServiceLinePayment{Source: src}
 		if l.svcIndex == 0 {
-			slp.ClaimLevelOnly = true
+			own.ClaimLevelOnly = true
 		} else if i := l.svcIndex - 1; i < len(cpl) {
-			slp.Line = cpl[i].GetLine()
+			own.Line = cpl[i].GetLine()
 		}
-		lm := &v1.LineMatch{Source: src, Line: slp, BilledClaimId: l.billedClaimID, BilledLineId: l.billedLineID,
+		slp, err := proto.Marshal(own)
+		if err != nil {
+			return nil, err
+		}
+		lm := &v1.LineMatch{Source: src, BilledClaimId: l.billedClaimID, BilledLineId: l.billedLineID,
 			Method: methods[l.method], Confidence: l.confidence, Flags: l.flags, NeedsReview: l.review,
 			AllowedCents: l.allowed.Cents(), PatientResponsibilityCents: l.patientResp.Cents(),
 			NetPaidCents: l.netPaid.Cents(), SvcIndex: int32(l.svcIndex), Revision: int32(l.revision)}
@@ -101,22 +116,27 @@ func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.
 			if o.pos == l.pos || o.svcIndex == 0 {
 				continue
 			}
-			sib := &v1.SiblingLine{SvcIndex: int32(o.svcIndex), ProcedureCode: o.procedure, Modifiers: o.modifiers,
-				ServiceDate: string(o.serviceDate), PaidCents: o.paid.Cents()}
-			lm.Siblings = append(lm.Siblings, sib)
+			lm.Siblings = append(lm.Siblings, &v1.SiblingLine{SvcIndex: int32(o.svcIndex), ProcedureCode: o.procedure,
+				Modifiers: o.modifiers, ServiceDate: string(o.serviceDate), PaidCents: o.paid.Cents()})
 		}
+		data, err := proto.Marshal(lm)
+		if err != nil {
+			return nil, err
+		}
+		// Field 2 (line): the line's own part and the claim's shared part.
+		data = protowire.AppendTag(data, 2, protowire.BytesType)
+		data = protowire.AppendVarint(data, uint64(len(slp)+len(shared)))
+		data = append(append(data, slp...), shared...)
 		id, err := matchMsgID(src, l.revision)
 		if err != nil {
 			return nil, err
 		}
-		m, err := bus.NewMessage(bus.MatchLineSubject(src.GetPracticeId()), id, lm)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+		out = append(out, bus.RawMessage(bus.MatchLineSubject(src.GetPracticeId()), id, lineMatchType, data))
 	}
 	return out, nil
 }
+
+var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
 
 // billedProto is the billed claim, and its line lineID when known.
 func billedProto(c *claims.Claim, lineID int64) *v1.BilledLine {

@@ -86,11 +86,12 @@ func TestAnyOrderNetsLikeFileOrder(t *testing.T) {
 	slices.Reverse(raws)
 	s := New(w.connect(), Options{})
 	for i := 0; i < len(raws); i += 150 {
-		items, plbs, used, errs := decodeMsgs(raws[i:min(i+150, len(raws))])
+		batch := raws[i:min(i+150, len(raws))]
+		_, _, used, errs := decodeMsgs(batch)
 		if len(used) == 0 || errors.Join(errs...) != nil {
 			t.Fatalf("decode: %d used, %v", len(used), errors.Join(errs...))
 		}
-		if err := s.process(ctx, items, plbs); err != nil {
+		if err := s.process(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -270,11 +270,11 @@ func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
 	for i, m := range msgs {
 		raws[i] = rawMsg{typ: m.Headers().Get(bus.HeaderType), subject: m.Subject(), data: m.Data()}
 	}
-	items, plbs, used, errs := decodeMsgs(raws)
+	_, _, used, errs := decodeMsgs(raws)
 	if len(used) == 0 {
 		return errs
 	}
-	if err := s.process(ctx, items, plbs); err != nil {
+	if err := s.process(ctx, raws); err != nil {
 		s.log.Warn("matcher: batch failed; redelivered", zap.Error(err), zap.Int("messages", len(used)))
 		for _, i := range used {
 			errs[i] = err
@@ -285,9 +285,14 @@ func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
 
 // process matches and records a batch, then publishes its LineMatch
 // messages and waits for their acks.
-func (s *Service) process(ctx context.Context, items []*item, plbs []*plbItem) error {
+func (s *Service) process(ctx context.Context, raws []rawMsg) error {
 	start := time.Now()
-	out, err := s.eng.run(ctx, items, plbs, false)
+	items, plbs, _, _ := decodeMsgs(raws)
+	out, err := s.eng.run(ctx, items, plbs, false, false)
+	if errors.Is(err, ErrRecorded) {
+		items, plbs, _, _ = decodeMsgs(raws)
+		out, err = s.eng.run(ctx, items, plbs, false, true)
+	}
 	if err != nil {
 		return err
 	}
@@ -365,7 +370,7 @@ func (s *Service) RetryOnce(ctx context.Context) (int, error) {
 	if len(items)+len(plbs) == 0 {
 		return 0, nil
 	}
-	out, err := s.eng.run(ctx, items, plbs, true)
+	out, err := s.eng.run(ctx, items, plbs, true, true)
 	if err != nil {
 		return 0, err
 	}
