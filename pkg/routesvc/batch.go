@@ -24,10 +24,11 @@ type line struct {
 	m        *v1.LineMatch
 	d        route.Decision
 	practice int64
-	claim    bool   // claim-level-only CLP
-	key      string // dedupe key of its work item ("" when it has none and needs none)
-	paidKey  string // the key an unmatched item of the same paid line had (revisions)
-	order    string // routed_key
+	claim    bool     // claim-level-only CLP
+	key      string   // dedupe key of its work item ("" when it has none and needs none)
+	paidKey  string   // the key an unmatched item of the same paid line had (revisions)
+	earlier  []string // keys of the same line in the claim's earlier versions, newest first
+	order    string   // routed_key
 	fileID   int64
 	segment  int32
 	slpID    int64 // service_line_payments.id (0: unknown)

@@ -187,6 +187,11 @@ func storeBilled(t testing.TB, db *sqlx.DB, practices map[string]int64, list []*
 		pq.Array(lunits), pq.Array(lcharge), pq.Array(ldate)); err != nil {
 		t.Fatal(err)
 	}
+	for _, tbl := range []string{"billed_claims", "billed_lines"} {
+		if _, err := db.Exec(`SELECT setval(pg_get_serial_sequence('` + tbl + `', 'id'), (SELECT max(id) FROM ` + tbl + `))`); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // publish sends messages to MATCHED; suffix makes new message ids (a

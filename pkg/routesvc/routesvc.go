@@ -16,7 +16,12 @@
 // paid line is not stored). A later remit for the same line updates the item
 // (codes, amounts, text, deadline; status and assignee stay) or, when it makes
 // the line whole (paid, patient responsibility, contractual), resolves it
-// with the money recovered. Each change writes a work_item_events row
+// with the money recovered. A payment of the practice's corrected claim
+// (CLM05-3 = 7, billed_claims.replaces_claim_id) settles the item of the same
+// line of the claim it replaces. A settling payment routed before the denial
+// it settles (two batches at once, or an older remit ingested late) is kept
+// in routed_settlements, and the denial's item then opens resolved. Each
+// change writes a work_item_events row
 // (created, updated, resolved, reopened). Remits are applied in the order of
 // work_items.routed_key (remit date, file, segment, revision): a redelivered
 // or older message changes nothing. Existing items are read FOR UPDATE, so

@@ -420,3 +420,67 @@ func mustExec(t testing.TB, e *env, q string, args ...any) {
 }
 
 func clone(m *v1.LineMatch) *v1.LineMatch { return proto.Clone(m).(*v1.LineMatch) }
+
+// TestCorrectedClaimResolvesDenial: the practice fixes a denied line and
+// sends a corrected claim (CLM05-3 = 7); its payment settles the item of
+// the original line.
+func TestCorrectedClaimResolvesDenial(t *testing.T) {
+	e := newEnv(t)
+	ts := loadTruth(t, e, 4, 300)
+	var denied *v1.LineMatch
+	for i, tl := range ts.truth {
+		if tl.Category == "modifier" && tl.Scenario == "denial_line" && ts.msgs[i].GetBilledLineId() > 0 {
+			denied = ts.msgs[i]
+			break
+		}
+	}
+	if denied == nil {
+		t.Fatal("no modifier denial in the truth set")
+	}
+	// The corrected claim: a copy of the billed claim with frequency 7.
+	var newClaim, newLine int64
+	if err := e.db.QueryRow(`INSERT INTO billed_claims (practice_id, source, patient_control_number, frequency_code, payer_code,
+		phi_member_id, phi_birth_date, total_charge, line_count, content_sha256, replaces_claim_id)
+		SELECT practice_id, source, patient_control_number, '7', payer_code, phi_member_id, phi_birth_date, total_charge,
+			line_count, '\x01'::bytea || content_sha256, id FROM billed_claims WHERE id = $1 RETURNING id`,
+		denied.GetBilledClaimId()).Scan(&newClaim); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.QueryRow(`INSERT INTO billed_lines (billed_claim_id, practice_id, line_number, procedure_code, modifiers, units, charge, service_date_from)
+		SELECT $2, practice_id, line_number, procedure_code, modifiers, units, charge, service_date_from FROM billed_lines WHERE id = $1
+		RETURNING id`, denied.GetBilledLineId(), newClaim).Scan(&newLine); err != nil {
+		t.Fatal(err)
+	}
+	paid := clone(denied)
+	paid.BilledClaimId, paid.BilledLineId = newClaim, newLine
+	paid.Billed.ClaimId, paid.Billed.LineId = newClaim, newLine
+	paid.Source.FileId, paid.Source.FileSha256 = 999, strings.Repeat("c", 64)
+	paid.Line.Source = paid.Source
+	paid.Line.Payment.PaymentDate = "2026-05-20"
+	sl := paid.Line.Line
+	sl.PaidCents = sl.ChargeCents / 2
+	sl.Adjustments = []*v1.Adjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: sl.ChargeCents - sl.PaidCents}}
+	sl.RemarkCodes = nil
+	paid.Flags, paid.ExpectedAllowedCents = nil, nil
+	// The payment is routed before the denial it settles (two batches at
+	// once): the denial's item opens resolved.
+	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	for _, m := range []*v1.LineMatch{paid, denied, paid} {
+		b, err := proto.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs := s.Handle(context.Background(), [][]byte{b}); errs != nil {
+			t.Fatal(errs)
+		}
+	}
+	got := items(t, e)
+	if len(got) != 1 {
+		t.Fatalf("items: %+v", got)
+	}
+	it := got[keyOf(denied)]
+	want := money.Amount(sl.PaidCents)
+	if it.Status != "resolved" || it.Recovered != want || !strings.HasPrefix(it.Resolution, "Paid ") || it.Events != 2 {
+		t.Errorf("item %+v, want resolved with %s recovered", it, want)
+	}
+}

@@ -70,11 +70,14 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 	if err := s.paidKeys(ctx, lines); err != nil {
 		return nil, err
 	}
+	if err := s.earlierVersions(ctx, lines); err != nil {
+		return nil, err
+	}
 	var keys []string
 	seen := map[string]bool{}
 	var payerCodes []string
 	for _, l := range lines {
-		for _, k := range []string{l.key, l.paidKey} {
+		for _, k := range append([]string{l.key, l.paidKey}, l.earlier...) {
 			if k != "" && !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)
@@ -101,9 +104,13 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 	if err != nil {
 		return nil, err
 	}
+	settled, err := loadSettlements(ctx, tx, keys)
+	if err != nil {
+		return nil, err
+	}
 	var events []*event
 	for _, l := range lines {
-		events = s.apply(l, items, payers, events)
+		events = s.apply(l, items, settled, payers, events)
 	}
 	created := map[queueKey]int64{}
 	var ins, upd []*workItem
@@ -128,6 +135,9 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 		return nil, err
 	}
 	if err := insertEvents(ctx, tx, events); err != nil {
+		return nil, err
+	}
+	if err := saveSettlements(ctx, tx, settled); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -204,6 +214,51 @@ func (s *Service) paidKeys(ctx context.Context, lines []*line) error {
 		}
 	}
 	return nil
+}
+
+// earlierVersions finds, for lines matched to a billed line, the same line
+// (same LX) of the earlier versions of its claim: a corrected claim
+// (frequency 7) replaces the claim a denial was worked on, and the payment
+// of the corrected line settles the item of the original.
+func (s *Service) earlierVersions(ctx context.Context, lines []*line) error {
+	var ids []int64
+	byID := map[int64][]*line{}
+	for _, l := range lines {
+		if id := l.m.GetBilledLineId(); id > 0 && !l.claim {
+			if byID[id] == nil {
+				ids = append(ids, id)
+			}
+			byID[id] = append(byID[id], l)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.deps.DB.QueryContext(ctx, `WITH RECURSIVE v(start, claim, line_number, depth) AS (
+			SELECT bl.id, bc.replaces_claim_id, bl.line_number, 1
+			FROM billed_lines bl JOIN billed_claims bc ON bc.id = bl.billed_claim_id
+			WHERE bl.id = ANY($1) AND bc.replaces_claim_id IS NOT NULL
+		UNION ALL
+			SELECT v.start, bc.replaces_claim_id, v.line_number, v.depth + 1
+			FROM v JOIN billed_claims bc ON bc.id = v.claim
+			WHERE bc.replaces_claim_id IS NOT NULL AND v.depth < 20
+		)
+		SELECT v.start, ol.id FROM v JOIN billed_lines ol ON ol.billed_claim_id = v.claim AND ol.line_number = v.line_number
+		ORDER BY v.start, v.depth`, pq.Array(ids))
+	if err != nil {
+		return fmt.Errorf("earlier claim versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var start, old int64
+		if err := rows.Scan(&start, &old); err != nil {
+			return err
+		}
+		for _, l := range byID[start] {
+			l.earlier = append(l.earlier, "billed_line:"+strconv.FormatInt(old, 10))
+		}
+	}
+	return rows.Err()
 }
 
 const itemColumns = `id, dedupe_key, practice_id, provider_npi, payer_id, queue_id, kind, disposition, category,
@@ -342,7 +397,7 @@ func source(l *line) map[string]any {
 }
 
 // apply applies one line to the batch's items, in message order.
-func (s *Service) apply(l *line, items map[string]*workItem, payers map[string]int64, events []*event) []*event {
+func (s *Service) apply(l *line, items map[string]*workItem, settled map[string]*settlement, payers map[string]int64, events []*event) []*event {
 	d := &l.d
 	// A revision that matched a line the matcher first could not: the
 	// unmatched-remittance item of the paid line is settled.
@@ -358,8 +413,26 @@ func (s *Service) apply(l *line, items map[string]*workItem, payers map[string]i
 		return events
 	}
 	it := items[l.key]
+	for _, k := range l.earlier {
+		if it != nil {
+			break
+		}
+		// The practice's corrected claim (CLM05-3 = 7) for a line whose
+		// earlier version has an item: the item follows the line.
+		if it = items[k]; it != nil {
+			l.key = k
+		}
+	}
 	if it == nil {
 		if d.WorkItem == route.NoWork {
+			if settles(l) {
+				for _, k := range append([]string{l.key}, l.earlier...) {
+					if st := settled[k]; st == nil || st.routedKey < l.order {
+						settled[k] = &settlement{routedKey: l.order, paid: paidOf(l), resolution: resolution(l, 0),
+							detail: source(l), dirty: true}
+					}
+				}
+			}
 			return events
 		}
 		it = &workItem{key: l.key, practice: l.practice, provider: provider(l), status: "new", routedKey: l.order}
@@ -371,6 +444,14 @@ func (s *Service) apply(l *line, items map[string]*workItem, payers map[string]i
 		facts(it, l)
 		items[l.key] = it
 		events = append(events, &event{item: it, action: "created", to: "new", detail: source(l)})
+		if st := settled[l.key]; st != nil && st.routedKey > l.order {
+			// A newer payment already settled the line.
+			rec := max(0, st.paid-it.paid)
+			it.recovered, it.paid, it.routedKey = rec, st.paid, st.routedKey
+			it.status, it.resolvedNow, it.atRisk, it.priority = "resolved", true, 0, 0
+			it.resolution = strings.Replace(st.resolution, "0.00 recovered", rec.String()+" recovered", 1)
+			events = append(events, &event{item: it, action: "resolved", from: "new", to: "resolved", amount: &rec, detail: st.detail})
+		}
 		return events
 	}
 	if l.order <= it.routedKey {
@@ -393,10 +474,7 @@ func (s *Service) apply(l *line, items map[string]*workItem, payers map[string]i
 			events = append(events, &event{item: it, action: "updated", from: it.status, to: it.status, detail: det})
 		}
 	case open(it.status) && (d.Disposition == route.Paid || d.Disposition == route.PatientResponsibility || d.Disposition == route.Contractual):
-		newPaid := money.Amount(l.m.GetLine().GetLine().GetPaidCents())
-		if l.claim {
-			newPaid = money.Amount(l.m.GetLine().GetClaim().GetPaidCents())
-		}
+		newPaid := paidOf(l)
 		rec := max(0, newPaid-it.paid)
 		from := it.status
 		it.recovered += rec
@@ -408,6 +486,92 @@ func (s *Service) apply(l *line, items map[string]*workItem, payers map[string]i
 		events = append(events, &event{item: it, action: "resolved", from: from, to: "resolved", amount: &rec, detail: det})
 	}
 	return events
+}
+
+// settlement is a routed_settlements row.
+type settlement struct {
+	routedKey  string
+	paid       money.Amount
+	resolution string
+	detail     map[string]any
+	dirty      bool
+}
+
+// settles reports a line that makes its billed line whole and may have been
+// routed before the denial it settles: a payment netted against an earlier
+// one (correction), of a corrected claim version, or a matcher's revision.
+func settles(l *line) bool {
+	d := l.d.Disposition
+	if d != route.Paid && d != route.PatientResponsibility && d != route.Contractual {
+		return false
+	}
+	if l.m.GetNetsAgainst() != nil || len(l.earlier) > 0 || revision(l.m) > 0 {
+		return true
+	}
+	for _, f := range l.m.GetFlags() {
+		if f == "correction" {
+			return true
+		}
+	}
+	return false
+}
+
+func paidOf(l *line) money.Amount {
+	if l.claim {
+		return money.Amount(l.m.GetLine().GetClaim().GetPaidCents())
+	}
+	return money.Amount(l.m.GetLine().GetLine().GetPaidCents())
+}
+
+func loadSettlements(ctx context.Context, tx *sqlx.Tx, keys []string) (map[string]*settlement, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT dedupe_key, routed_key, paid_amount, resolution, detail FROM routed_settlements
+		WHERE dedupe_key = ANY($1)`, pq.Array(keys))
+	if err != nil {
+		return nil, fmt.Errorf("read settlements: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*settlement{}
+	for rows.Next() {
+		var k string
+		var det []byte
+		st := &settlement{}
+		if err := rows.Scan(&k, &st.routedKey, &st.paid, &st.resolution, &det); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(det, &st.detail); err != nil {
+			return nil, err
+		}
+		out[k] = st
+	}
+	return out, rows.Err()
+}
+
+func saveSettlements(ctx context.Context, tx *sqlx.Tx, settled map[string]*settlement) error {
+	var keys, routed, paid, res, det []string
+	for k, st := range settled {
+		if !st.dirty {
+			continue
+		}
+		b, err := json.Marshal(st.detail)
+		if err != nil {
+			return err
+		}
+		keys, routed, paid = append(keys, k), append(routed, st.routedKey), append(paid, st.paid.String())
+		res, det = append(res, st.resolution), append(det, string(b))
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO routed_settlements (dedupe_key, routed_key, paid_amount, resolution, detail)
+		SELECT k, r, p::numeric, res, d::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(k, r, p, res, d)
+		ON CONFLICT (dedupe_key) DO UPDATE SET routed_key = EXCLUDED.routed_key, paid_amount = EXCLUDED.paid_amount,
+			resolution = EXCLUDED.resolution, detail = EXCLUDED.detail, settled_at = now()
+		WHERE routed_settlements.routed_key < EXCLUDED.routed_key`,
+		pq.Array(keys), pq.Array(routed), pq.Array(paid), pq.Array(res), pq.Array(det))
+	if err != nil {
+		return fmt.Errorf("save settlements: %w", err)
+	}
+	return nil
 }
 
 func serviceDate(l *line) route.Date {

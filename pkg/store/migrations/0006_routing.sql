@@ -27,3 +27,16 @@ CREATE INDEX work_items_open_practice_idx ON work_items (practice_id, queue_id)
 -- claim that replaces them.
 CREATE INDEX billed_claims_replaces_idx ON billed_claims (replaces_claim_id)
     WHERE replaces_claim_id IS NOT NULL;
+
+-- A payment that settles a billed line before any work item exists for it:
+-- a corrected, netted or re-matched payment routed before the denial it
+-- settles (two batches handled at once, or an older remit ingested late).
+-- A denial routed later with an older routed_key opens its item resolved.
+CREATE TABLE routed_settlements (
+    dedupe_key  text          PRIMARY KEY,
+    routed_key  text          NOT NULL,
+    paid_amount numeric(14,2) NOT NULL,
+    resolution  text          NOT NULL,
+    detail      jsonb         NOT NULL DEFAULT '{}',
+    settled_at  timestamptz   NOT NULL DEFAULT now()
+);
