@@ -119,3 +119,5 @@ func (j jsonRaw) MarshalJSON() ([]byte, error) {
 
 // timeField is a time.Time filled from a query parameter.
 type timeField time.Time
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

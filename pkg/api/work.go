@@ -282,6 +282,9 @@ func (c *call) getWorkItem() error {
 	out := struct {
 		*WorkItem
 		Claim *ClaimView `json:"claim"`
+		// History is the patient's prior procedures in the same spinal
+		// region (12 months, in the caller's scope).
+		History *History `json:"history"`
 	}{WorkItem: it}
 	if it.ClaimPaymentID != nil {
 		if out.Claim, err = c.s.claimView(c.r.Context(), *it.ClaimPaymentID, nil); err != nil && !errors.Is(err, errNotFound) {
@@ -290,6 +293,9 @@ func (c *call) getWorkItem() error {
 	}
 	if out.Claim != nil {
 		out.Claim.markFocus(it.ServiceLineID)
+	}
+	if out.History, err = c.s.priorProcedures(c.r.Context(), c.id, it); err != nil {
+		return err
 	}
 	if err := c.audit(c.entry("work_item.view", "work_item", it.ID, it.PracticeID, nil)); err != nil {
 		return err

@@ -429,3 +429,36 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("filter by user: %s", r.body)
 	}
 }
+
+// TestPriorProcedures: the item shows the patient's earlier procedures in
+// the same spinal region, within 12 months, in the caller's scope.
+func TestPriorProcedures(t *testing.T) {
+	f := newFixture(t)
+	bc := f.id(`SELECT id FROM billed_claims WHERE patient_control_number = $1`, pcnA)
+	f.exec(`UPDATE billed_claims SET rendering_npi = $2 WHERE id = $1`, bc, npiA)
+	f.exec(`UPDATE work_items SET billed_claim_id = $2, service_date = '2026-09-01' WHERE id = $1`, f.itemA, bc)
+	prior := func(pcn, npi, code, date string) {
+		c := f.id(`INSERT INTO billed_claims (practice_id, source, patient_control_number, total_charge, line_count, content_sha256,
+			phi_member_id, rendering_npi) VALUES ($1, '837', $2, 100, 1, '\x00', 'M-A', $3) RETURNING id`, f.p1, pcn, npi)
+		f.exec(`INSERT INTO billed_lines (billed_claim_id, practice_id, line_number, procedure_code, units, charge, service_date_from)
+			VALUES ($1, $2, 1, $3, 1, 100, $4)`, c, f.p1, code, date)
+	}
+	prior("OLD-LUMBAR-A", npiA, "64483", "2026-05-01")
+	prior("OLD-LUMBAR-B", npiB, "64493", "2026-06-01")
+	prior("OLD-CERVICAL", npiA, "64479", "2026-06-02")
+	prior("TOO-OLD", npiA, "64483", "2025-05-01")
+	for _, tc := range []struct {
+		user string
+		want []string
+	}{{"bill1", []string{"OLD-LUMBAR-B", "OLD-LUMBAR-A"}}, {"billa", []string{"OLD-LUMBAR-A"}}} {
+		var d struct{ History History }
+		f.do(tc.user, "GET", fmt.Sprint("/v1/work-items/", f.itemA), nil).decode(t, &d)
+		var got []string
+		for _, p := range d.History.Procedures {
+			got = append(got, p.PatientControlNumber)
+		}
+		if d.History.Region != "lumbar_sacral" || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: region %q, prior %v, want %v", tc.user, d.History.Region, got, tc.want)
+		}
+	}
+}

@@ -58,6 +58,13 @@ CREATE INDEX work_items_my_work_idx ON work_items (assignee_id, (-priority), id)
     WHERE status NOT IN ('resolved', 'written_off');
 CREATE INDEX work_items_queue_order_idx ON work_items (queue_id, (-priority), id)
     WHERE status NOT IN ('resolved', 'written_off');
+-- A queue's unassigned items (what a supervisor hands out): without this
+-- index the planner collects every unassigned item of the queue to sort it.
+CREATE INDEX work_items_queue_unassigned_idx ON work_items (queue_id, (-priority), id)
+    WHERE assignee_id IS NULL AND status NOT IN ('resolved', 'written_off');
+-- "My work" by dollars at risk.
+CREATE INDEX work_items_my_work_amount_idx ON work_items (assignee_id, amount_at_risk, id)
+    WHERE status NOT IN ('resolved', 'written_off');
 -- The queue summary reads only this index (index-only scan).
 CREATE INDEX work_items_open_summary_idx ON work_items (practice_id, queue_id, provider_npi, created_at, amount_at_risk, assignee_id, escalated_at)
     WHERE status NOT IN ('resolved', 'written_off');
