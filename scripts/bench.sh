@@ -53,3 +53,6 @@ $GO test -run '^$' -bench '^BenchmarkIngest$' -benchtime 3x ./pkg/ingest/ | tee 
 
 echo "== router: ~100,000 matched lines (LineMatch on MATCHED) -> work items in PostgreSQL (embedded servers)"
 $GO test -run '^$' -bench '^BenchmarkRouter$' -benchtime 1x -timeout 20m ./pkg/routesvc/ | tee .bench/router.txt
+
+echo "== api: 1,000,000 open work items (COPY) -> p50/p99 of my work and queue listings through the HTTP stack (token, user, scope, query, JSON)"
+$GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/api/ | tee .bench/api.txt
