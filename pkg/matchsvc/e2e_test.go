@@ -118,8 +118,8 @@ func (w *world) snapshot() string {
 func TestLineMatchEncoding(t *testing.T) {
 	cp := &v1.ClaimPayment{
 		Source: &v1.SourceRef{FileId: 3, FileSha256: "ab", SegmentIndex: 20, PracticeId: 4, TransactionControlNumber: "0001"},
-		Claim: &v1.Claim{PatientControlNumber: "P-1", StatusCode: "1", PaidCents: 900, Patient: &v1.Patient{MemberId: "M"}},
-		Payer: &v1.Payer{PayerIdentifier: "PAY"}, Payee: &v1.Payee{Npi: "1234567893"}, Payment: &v1.Payment{AmountCents: 900},
+		Claim:  &v1.Claim{PatientControlNumber: "P-1", StatusCode: "1", PaidCents: 900, Patient: &v1.Patient{MemberId: "M"}},
+		Payer:  &v1.Payer{PayerIdentifier: "PAY"}, Payee: &v1.Payee{Npi: "1234567893"}, Payment: &v1.Payment{AmountCents: 900},
 		Lines: []*v1.ClaimLine{{SegmentIndex: 22, Line: &v1.ServiceLine{LineNumber: 1, PaidCents: 500}},
 			{SegmentIndex: 25, Line: &v1.ServiceLine{LineNumber: 2, PaidCents: 400}}},
 	}
