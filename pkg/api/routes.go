@@ -56,13 +56,13 @@ func (s *Service) routes() []Route {
 // practice it sees whole (the default when it sees exactly one).
 func (s *Service) foreignGuards() *http.ServeMux {
 	m := http.NewServeMux()
-	handle := func(pattern string, perm auth.Permission, checks ...guard) {
-		m.Handle(pattern, guard(func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
-			if !id.Can(perm) {
+	for _, fr := range s.foreignRoutes() {
+		m.Handle(fr.Pattern, guard(func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+			if !id.Can(fr.Perm) {
 				httpx.Error(w, http.StatusForbidden, "forbidden", "your role may not do this")
 				return false
 			}
-			for _, c := range checks {
+			for _, c := range fr.checks {
 				if !c(w, r, id) {
 					return false
 				}
@@ -70,27 +70,43 @@ func (s *Service) foreignGuards() *http.ServeMux {
 			return true
 		}))
 	}
-	// pkg/ingest/ingestsvc
-	handle("POST /v1/remittances", auth.RemitUpload)
-	handle("GET /v1/remittances/{id}", auth.RemitRead, s.fileGuard("id"))
-	// pkg/billing: a billed-claims file names its practices inside, fee
-	// schedules are per payer: admins.
-	handle("POST /v1/claims", auth.LoadAny)
-	handle("POST /v1/fee-schedules", auth.LoadAny)
-	// pkg/matchsvc
-	handle("GET /v1/match/review", auth.MatchReview, practiceParam("practice_id"))
-	handle("GET /v1/match/unmatched", auth.MatchReview, practiceParam("practice_id"))
-	handle("POST /v1/match/lines/{file}/{segment}/confirm", auth.MatchReview, s.fileGuard("file"))
-	handle("POST /v1/match/lines/{file}/{segment}/pick", auth.MatchReview, s.fileGuard("file"))
-	handle("GET /v1/match/missing", auth.RemitRead, practiceParam("practice_id"))
-	handle("GET /v1/match/payers", auth.AuditRead) // every practice's figures: admins
-	// pkg/routesvc
-	handle("GET /v1/practices/{practice}/queues", auth.WorkRead, practicePath("practice"))
-	handle("GET /v1/queue-rules", auth.WorkRead, practiceParam("practice"))
-	handle("POST /v1/queue-rules", auth.QueueRules, ruleBodyPractice)
-	handle("PUT /v1/queue-rules/{id}", auth.QueueRules, s.ruleGuard, ruleBodyPractice)
-	handle("DELETE /v1/queue-rules/{id}", auth.QueueRules, s.ruleGuard)
 	return m
+}
+
+// ForeignRoute is a route of another component that the API guards.
+type ForeignRoute struct {
+	Pattern   string          // "METHOD /path"
+	Component string          // ingest, billing, matcher, router
+	Perm      auth.Permission // what the caller's role must hold
+	checks    []guard
+}
+
+// ForeignRoutes lists the other components' routes the API guards.
+func (s *Service) ForeignRoutes() []ForeignRoute { return s.foreignRoutes() }
+
+func (s *Service) foreignRoutes() []ForeignRoute {
+	fr := func(pattern, component string, perm auth.Permission, checks ...guard) ForeignRoute {
+		return ForeignRoute{Pattern: pattern, Component: component, Perm: perm, checks: checks}
+	}
+	return []ForeignRoute{
+		fr("POST /v1/remittances", "ingest", auth.RemitUpload),
+		fr("GET /v1/remittances/{id}", "ingest", auth.RemitRead, s.fileGuard("id")),
+		// A billed-claims file names its practices inside, fee schedules
+		// are per payer: admins.
+		fr("POST /v1/claims", "billing", auth.LoadAny),
+		fr("POST /v1/fee-schedules", "billing", auth.LoadAny),
+		fr("GET /v1/match/review", "matcher", auth.MatchReview, practiceParam("practice_id")),
+		fr("GET /v1/match/unmatched", "matcher", auth.MatchReview, practiceParam("practice_id")),
+		fr("POST /v1/match/lines/{file}/{segment}/confirm", "matcher", auth.MatchReview, s.fileGuard("file")),
+		fr("POST /v1/match/lines/{file}/{segment}/pick", "matcher", auth.MatchReview, s.fileGuard("file")),
+		fr("GET /v1/match/missing", "matcher", auth.RemitRead, practiceParam("practice_id")),
+		fr("GET /v1/match/payers", "matcher", auth.AuditRead), // every practice's figures: admins
+		fr("GET /v1/practices/{practice}/queues", "router", auth.WorkRead, practicePath("practice")),
+		fr("GET /v1/queue-rules", "router", auth.WorkRead, practiceParam("practice")),
+		fr("POST /v1/queue-rules", "router", auth.QueueRules, ruleBodyPractice),
+		fr("PUT /v1/queue-rules/{id}", "router", auth.QueueRules, s.ruleGuard, ruleBodyPractice),
+		fr("DELETE /v1/queue-rules/{id}", "router", auth.QueueRules, s.ruleGuard),
+	}
 }
 
 func notFound(w http.ResponseWriter) bool {

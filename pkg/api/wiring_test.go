@@ -18,7 +18,7 @@ import (
 )
 
 // TestSpec: the OpenAPI document is valid JSON and describes exactly the
-// routes the API registers.
+// routes the API registers and the other components' routes it guards.
 func TestSpec(t *testing.T) {
 	var spec struct {
 		OpenAPI string                                `json:"openapi"`
@@ -45,6 +45,22 @@ func TestSpec(t *testing.T) {
 		}
 		if err := json.Unmarshal(op, &o); err != nil || o.PHI != rt.PHI {
 			t.Errorf("%s: x-remitq-phi %v, route PHI %v", key, o.PHI, rt.PHI)
+		}
+	}
+	for _, fr := range s.foreignRoutes() {
+		method, path, _ := strings.Cut(fr.Pattern, " ")
+		key := strings.ToLower(method) + " " + path
+		want[key] = true
+		op, ok := spec.Paths[path][strings.ToLower(method)]
+		if !ok {
+			t.Errorf("%s (%s) is not in openapi.json", key, fr.Component)
+			continue
+		}
+		var o struct {
+			Component string `json:"x-remitq-component"`
+		}
+		if err := json.Unmarshal(op, &o); err != nil || o.Component != fr.Component {
+			t.Errorf("%s: x-remitq-component %q, want %q", key, o.Component, fr.Component)
 		}
 	}
 	for path, ops := range spec.Paths {
