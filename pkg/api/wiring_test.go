@@ -181,6 +181,23 @@ func TestWrapsOtherComponents(t *testing.T) {
 	if url != fmt.Sprint("/v1/queue-rules?practice=", f.p2) {
 		t.Errorf("practice filled in: %q", url)
 	}
+	// The gate does the same for a service run apart.
+	gate, err := NewGate(f.db, nil, f.s.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = deps.Handler(fakeComponent{seen: &seen, body: &body, url: &url}, gate)
+	for _, tt := range tests {
+		if tt.path == "/openapi.json" {
+			continue // the API's own route
+		}
+		if got := call(tt.user, tt.method, tt.path, tt.body...); got != tt.want {
+			t.Errorf("gate: %s %s as %q: %d, want %d", tt.method, tt.path, tt.user, got, tt.want)
+		}
+	}
+	if r := call("bill1", "GET", "/v1/work-items"); r != http.StatusNotFound {
+		t.Errorf("the gate serves the API's routes: %d", r)
+	}
 	call("bill1", "GET", "/v1/other/thing")
 	if seen.Get(auth.UserHeader) != fmt.Sprint(f.users["bill1"].ID) || seen.Get(auth.RoleHeader) != "biller" {
 		t.Errorf("X-Remitq-User %q, role %q", seen.Get(auth.UserHeader), seen.Get(auth.RoleHeader))
