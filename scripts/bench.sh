@@ -56,3 +56,6 @@ $GO test -run '^$' -bench '^BenchmarkRouter$' -benchtime 1x -timeout 20m ./pkg/r
 
 echo "== api: 1,000,000 open work items (COPY) -> p50/p99 of my work and queue listings through the HTTP stack (token, user, scope, query, JSON)"
 $GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/api/ | tee .bench/api.txt
+
+echo "== matcher: 100,000 generated lines (ingested first, untimed) matched into PostgreSQL and published as LineMatch (embedded servers)"
+$GO test -run '^$' -bench '^BenchmarkMatcher$' -benchtime 1x ./pkg/matchsvc/ | tee .bench/matcher.txt

@@ -2,6 +2,8 @@ package matchsvc
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -40,7 +42,7 @@ func BenchmarkMatcher(b *testing.B) {
 		}
 		b.StartTimer()
 		t0 := time.Now()
-		s, stop := w.start(Options{})
+		s, stop := w.start(benchOptions())
 		w.settle(10 * time.Minute)
 		total += time.Since(t0)
 		b.StopTimer()
@@ -51,4 +53,13 @@ func BenchmarkMatcher(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/total.Seconds(), "lines/s")
+}
+
+// benchOptions are the matcher's defaults, or MATCH_BENCH_WORKERS batch
+// loops of MATCH_BENCH_BATCH messages.
+func benchOptions() Options {
+	var o Options
+	o.Workers, _ = strconv.Atoi(os.Getenv("MATCH_BENCH_WORKERS"))
+	o.MaxBatch, _ = strconv.Atoi(os.Getenv("MATCH_BENCH_BATCH"))
+	return o
 }

@@ -29,7 +29,8 @@ type Options struct {
 	// Threshold and UnderpaidTolerance are pkg/match's (zero: its defaults).
 	Threshold          float64
 	UnderpaidTolerance money.Amount
-	// Workers is how many batches one process handles at once (default 2).
+	// Workers is how many batches one process handles at once (default 4):
+	// while one batch waits for PostgreSQL or JetStream, another is matched.
 	Workers int
 	// MaxBatch is the most messages per batch (default 1000); MaxWait how
 	// long a fetch waits to fill one (default 100 ms).
@@ -44,7 +45,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
-		o.Workers = 2
+		o.Workers = 4
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 1000
