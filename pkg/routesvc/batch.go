@@ -85,7 +85,14 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 	if err := s.sharpen(ctx, cfg, lines, asOf); err != nil {
 		return s.failAll(errs, idx, err)
 	}
-	st, err := s.store(ctx, lines)
+	var st map[string]int
+	for attempt := 0; ; attempt++ {
+		// Another router created some new items first: read them again
+		// (they are committed by now) and update them instead.
+		if st, err = s.store(ctx, lines); !errors.Is(err, ErrConcurrentCreate) || attempt == 4 {
+			break
+		}
+	}
 	if err != nil {
 		return s.failAll(errs, idx, err)
 	}

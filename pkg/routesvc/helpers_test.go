@@ -221,6 +221,7 @@ func drain(t testing.TB, js jetstream.JetStream) {
 func drainWithin(t testing.TB, js jetstream.JetStream, limit, poll time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
+	quiet := 0
 	for time.Now().Before(deadline) {
 		c, err := js.Consumer(context.Background(), bus.StreamMatched, bus.ConsumerRouter)
 		if err != nil {
@@ -230,8 +231,13 @@ func drainWithin(t testing.TB, js jetstream.JetStream, limit, poll time.Duration
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.NumPending == 0 && info.NumAckPending == 0 {
-			return
+		if info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0 {
+			quiet++
+			if quiet == 3 {
+				return
+			}
+		} else {
+			quiet = 0
 		}
 		time.Sleep(poll)
 	}

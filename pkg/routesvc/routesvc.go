@@ -27,7 +27,7 @@
 // or older message changes nothing. Existing items are read FOR UPDATE, so
 // two routers on one consumer serialize on them; new items are inserted ON
 // CONFLICT DO NOTHING, and a batch that finds one of its new items created
-// by the other router meanwhile fails and is redelivered, to update it then.
+// by the other router meanwhile is stored again, updating it then.
 //
 // New items go to the practice's queue chosen by queue_rules: the first
 // rule (practice rules before global ones, each by position) whose every

@@ -55,10 +55,11 @@ type event struct {
 	detail   map[string]any
 }
 
-// ErrConcurrentCreate fails a batch whose new items another router created
-// between reading and inserting them (two routers on lines of the same
-// billed line at the same moment). The batch is redelivered and then
-// updates the items that now exist: each item is created once.
+// ErrConcurrentCreate fails a batch's transaction when another router
+// created some of its new items between reading and inserting them (two
+// routers on lines of the same billed line at the same moment). The batch
+// is stored again at once and then updates the items that now exist: each
+// item is created once.
 var ErrConcurrentCreate = errors.New("routesvc: work items created by another router meanwhile")
 
 // open reports a status a person (or the router) still works.
@@ -104,7 +105,14 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 	if err != nil {
 		return nil, err
 	}
-	settled, err := loadSettlements(ctx, tx, keys)
+	// Only a line that may create an item can meet a settlement.
+	var workKeys []string
+	for _, l := range lines {
+		if l.d.WorkItem != route.NoWork {
+			workKeys = append(workKeys, append([]string{l.key}, l.earlier...)...)
+		}
+	}
+	settled, err := loadSettlements(ctx, tx, workKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -224,6 +232,7 @@ func (s *Service) earlierVersions(ctx context.Context, lines []*line) error {
 	var ids []int64
 	byID := map[int64][]*line{}
 	for _, l := range lines {
+		l.earlier = l.earlier[:0]
 		if id := l.m.GetBilledLineId(); id > 0 && !l.claim {
 			if byID[id] == nil {
 				ids = append(ids, id)
@@ -524,13 +533,16 @@ func paidOf(l *line) money.Amount {
 }
 
 func loadSettlements(ctx context.Context, tx *sqlx.Tx, keys []string) (map[string]*settlement, error) {
+	out := map[string]*settlement{}
+	if len(keys) == 0 {
+		return out, nil
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT dedupe_key, routed_key, paid_amount, resolution, detail FROM routed_settlements
 		WHERE dedupe_key = ANY($1)`, pq.Array(keys))
 	if err != nil {
 		return nil, fmt.Errorf("read settlements: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]*settlement{}
 	for rows.Next() {
 		var k string
 		var det []byte
