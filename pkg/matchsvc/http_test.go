@@ -153,6 +153,20 @@ func TestReviewQueueDecisions(t *testing.T) {
 			t.Errorf("unmatched list holds a matched claim %d:%d", cl.FileID, cl.Segment)
 		}
 	}
+	var mv struct {
+		Missing []billing.MissingRemit `json:"missing"`
+	}
+	if code := call(t, mux, "GET", "/v1/match/missing?as_of=2027-01-01&limit=1000", "", nil, &mv); code != 200 {
+		t.Errorf("missing: %d", code)
+	}
+	for _, m := range mv.Missing {
+		if n := w.count(`SELECT count(*) FROM match_claims WHERE billed_claim_id = $1`, m.BilledClaimID); n != 0 || m.DaysOut <= m.WindowDays {
+			t.Errorf("listed as missing: %+v (%d remits)", m, n)
+		}
+	}
+	if code := call(t, mux, "GET", "/v1/match/missing?as_of=tomorrow", "", nil, &errBody); code != 400 || errBody.Error.Code != "bad_query" {
+		t.Errorf("bad as_of: %d %+v", code, errBody)
+	}
 	var pv struct {
 		Payers []billing.PayerStatus `json:"payers"`
 	}

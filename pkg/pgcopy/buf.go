@@ -189,3 +189,6 @@ func appendText(b []byte, s string) []byte {
 	}
 	return b
 }
+
+// String returns the encoded rows.
+func (c *Buf) String() string { return string(c.b) }
