@@ -1,0 +1,401 @@
+package kpi
+
+import (
+	"slices"
+
+	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/money"
+)
+
+// Basis says which date a summary row is dated by: the remit's payment date
+// (BPR16; for billed claims the billed date, for work items the day of the
+// event) or the service date.
+type Basis string
+
+// Bases.
+const (
+	RemitBasis   Basis = "remit"
+	ServiceBasis Basis = "service"
+)
+
+// Valid reports whether b is a known basis.
+func (b Basis) Valid() bool { return b == RemitBasis || b == ServiceBasis }
+
+// Dims are the dimensions of a summary row.
+type Dims struct {
+	Practice int64
+	Payer    string // payer code as the 835 names it (REF*2U / N1*PR N104)
+	Provider string // rendering NPI; "" unknown
+	CPT      string // procedure code; "" for claim-level rows
+	Category string // root-cause category of a denied or underpaid line; "" otherwise
+	Code     string // "CO-197" (CARC rows) or "N54" (RARC rows); "" otherwise
+}
+
+// Contribution is what one source row adds to one summary row.
+type Contribution struct {
+	Basis Basis
+	Day   Day
+	Dims
+	M Measures
+}
+
+// Adjustment is one CAS triplet.
+type Adjustment struct {
+	Group  string // CO, PR, OA, PI, CR
+	Reason string // CARC
+	Amount money.Amount
+}
+
+// PaidLine is one paid service line (line_matches row) with its CAS and
+// remarks, or (SVC 0) a claim-level-only CLP.
+type PaidLine struct {
+	SVC         int
+	Procedure   string
+	ServiceDate Day // 0: the claim's
+	Charge      money.Amount
+	Paid        money.Amount
+	PatientResp money.Amount
+	Expected    *money.Amount // fee schedule allowed, when known
+	Flags       []string      // the matcher's flags
+	Method      string        // the matcher's method
+	Review      bool          // waits for a person
+	// Adjustments are the line's CAS, or the claim's when the line has
+	// none (and for a claim-level-only CLP).
+	Adjustments []Adjustment
+	Remarks     []string // RARCs of the line (of the claim for SVC 0)
+	// Weight is how many service lines the row stands for: a claim-level
+	// CLP counts its billed claim's lines (0 means 1).
+	Weight int
+	// For a reversal: whether the line it reverses was underpaid, and by
+	// how much (its UnderpaidAmount).
+	ReversesUnderpaid bool
+	ReversedShortfall money.Amount
+}
+
+// PaidClaim is one paid claim (match_claims row) with its lines.
+type PaidClaim struct {
+	Practice int64
+	Payer    string
+	Provider string
+	Status   string // CLP02
+	// OrigStatus is, for a reversal, the CLP02 of the claim it reverses
+	// ("" unknown: taken as primary).
+	OrigStatus  string
+	Flags       []string // the matcher's claim flags
+	RemitDate   Day
+	ServiceDate Day  // 0: the remit date
+	Billed      bool // matched to a billed claim
+	// BilledFrequency is CLM05-3 of that billed claim (1 original, 7
+	// replacement, 8 void); "" when unmatched.
+	BilledFrequency string
+	Lines           []PaidLine
+}
+
+// Primary reports whether CLP02 status is a primary adjudication: 1
+// (processed as primary), 4 (denied) or 19 (primary, forwarded).
+func Primary(status string) bool { return status == "1" || status == "4" || status == "19" }
+
+// LineClass is the reading of one paid line.
+type LineClass struct {
+	// Denied: the payer paid nothing and a denial-class adjustment took
+	// money, or CLP02 4 came without any code.
+	Denied bool
+	// DenialAmount, Contractual and Patient are the CAS amounts by carc
+	// class (positive for a payment; a reversal's are read negated).
+	DenialAmount, Contractual, Patient money.Amount
+	// Category is the root cause: of the largest denial adjustment read
+	// with the line's remarks (carc.Explain), "other" for a code-less
+	// denial, "underpayment" for an underpaid line, "" otherwise.
+	Category string
+	// Codes are the denial adjustments as "CO-197" with their amounts.
+	Codes []CodeAmount
+	// Underpaid and Shortfall: the matcher flagged the line underpaid;
+	// expected allowed − (paid + patient responsibility).
+	Underpaid bool
+	Shortfall money.Amount
+}
+
+// CodeAmount is an adjustment code with the money it took.
+type CodeAmount struct {
+	Code   string
+	Amount money.Amount
+}
+
+// NeedsWork reports whether the line leads to a work item.
+func (c *LineClass) NeedsWork() bool { return c.Denied || c.DenialAmount > 0 || c.Underpaid }
+
+// ClassifyLine reads a line of a claim with CLP02 status. A reversal's
+// amounts are read negated, so it classifies as the payment it reverses.
+func ClassifyLine(status string, l *PaidLine) LineClass {
+	sign := money.Amount(1)
+	if status == "22" {
+		sign = -1
+	}
+	var c LineClass
+	decisive := -1
+	var big money.Amount
+	hasDenial := false
+	for i, a := range l.Adjustments {
+		amt := sign * a.Amount
+		class, _, _ := carc.Classify(a.Group, a.Reason)
+		switch class {
+		case carc.ClassDenial:
+			hasDenial = true
+			c.DenialAmount += amt
+			code := a.Group + "-" + a.Reason
+			if k := slices.IndexFunc(c.Codes, func(x CodeAmount) bool { return x.Code == code }); k >= 0 {
+				c.Codes[k].Amount += amt
+			} else {
+				c.Codes = append(c.Codes, CodeAmount{code, amt})
+			}
+			if decisive < 0 || amt > big {
+				decisive, big = i, amt
+			}
+		case carc.ClassContractual:
+			c.Contractual += amt
+		case carc.ClassPatient:
+			c.Patient += amt
+		}
+	}
+	paid, charge := sign*l.Paid, sign*l.Charge
+	switch {
+	case paid == 0 && charge > 0 && c.DenialAmount > 0:
+		c.Denied = true
+	case paid <= 0 && charge > 0 && !hasDenial && status == "4":
+		c.Denied = true
+		c.Category = string(carc.Other)
+	}
+	if decisive >= 0 && c.DenialAmount > 0 {
+		a := l.Adjustments[decisive]
+		c.Category = string(carc.Explain(a.Group, a.Reason, l.Remarks).Category)
+	}
+	if status != "22" && slices.Contains(l.Flags, "underpaid") {
+		c.Underpaid = true
+		if l.Expected != nil {
+			c.Shortfall = max(0, *l.Expected-l.Paid-l.PatientResp)
+		}
+	} else if status == "22" && l.ReversesUnderpaid {
+		c.Underpaid, c.Shortfall = true, l.ReversedShortfall
+	}
+	if c.Category == "" && c.Underpaid {
+		c.Category = string(carc.Underpayment)
+	}
+	return c
+}
+
+// automatic reports whether the matcher found the line without a person.
+func automatic(l *PaidLine) bool {
+	return !l.Review && l.Method != "manual" && l.Method != "unmatched"
+}
+
+// Contributions returns what a paid claim adds to the daily summary, under
+// both bases (see Measure for the rules).
+func (c *PaidClaim) Contributions() []Contribution {
+	if c.Status == "25" || slices.Contains(c.Flags, "duplicate_remit") {
+		return nil
+	}
+	reversal := c.Status == "22"
+	sign := int64(1)
+	adjStatus := c.Status
+	if reversal {
+		sign = -1
+		adjStatus = c.OrigStatus
+		if adjStatus == "" {
+			adjStatus = "1"
+		}
+	}
+	primary := Primary(adjStatus)
+	acc := newAccumulator(c)
+	claimClean := c.Status != "4"
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		if slices.Contains(l.Flags, "duplicate_remit") {
+			continue
+		}
+		cls := ClassifyLine(c.Status, l)
+		if !reversal && adjStatus == "4" && cls.Denied {
+			claimClean = false
+		}
+		if cls.NeedsWork() || !automatic(l) {
+			claimClean = false
+		}
+		var m Measures
+		m[Payments] = l.Paid.Cents()
+		m[LinesPosted] = 1
+		if automatic(l) && (reversal || !cls.NeedsWork()) {
+			m[LinesTouchless] = 1
+		}
+		cat := ""
+		if primary {
+			w := int64(max(l.Weight, 1))
+			charge := sign * l.Charge.Cents() // read as the reversed payment's
+			m[LinesAdjudicated] = sign * w
+			m[ChargeAdjudicated] = sign * charge
+			if cls.Denied {
+				m[LinesDenied] = sign * w
+				m[ChargeDenied] = sign * charge
+			}
+			m[DenialAmount] = sign * cls.DenialAmount.Cents()
+			m[Contractual] = sign * cls.Contractual.Cents()
+			m[PatientResp] = sign * cls.Patient.Cents()
+			if cls.Underpaid {
+				m[LinesUnderpaid] = sign
+				m[UnderpaidAmount] = sign * cls.Shortfall.Cents()
+			}
+			if c.Billed {
+				m[ARReduction] = l.Paid.Cents() + sign*(cls.Contractual+cls.Patient).Cents()
+			}
+			if cls.DenialAmount > 0 || cls.Denied || cls.Underpaid {
+				cat = cls.Category
+			}
+		}
+		d := Dims{Practice: c.Practice, Payer: c.Payer, Provider: c.Provider, CPT: l.Procedure, Category: cat}
+		acc.add(l.ServiceDate, d, &m)
+		if primary && (cls.DenialAmount > 0 || cls.Denied) {
+			for _, ca := range cls.Codes {
+				var cm Measures
+				cm[CARCLines], cm[CARCAmount] = sign, sign*ca.Amount.Cents()
+				cd := d
+				cd.Code = ca.Code
+				acc.add(l.ServiceDate, cd, &cm)
+			}
+			var seen []string
+			for _, r := range l.Remarks {
+				if r == "" || slices.Contains(seen, r) {
+					continue
+				}
+				seen = append(seen, r)
+				var rm Measures
+				rm[RARCLines], rm[RARCAmount] = sign, sign*cls.DenialAmount.Cents()
+				rd := d
+				rd.Code = r
+				acc.add(l.ServiceDate, rd, &rm)
+			}
+		}
+	}
+	first := primary && !reversal && !slices.Contains(c.Flags, "correction") &&
+		(c.BilledFrequency == "" || c.BilledFrequency == "1")
+	if first && len(c.Lines) > 0 {
+		var m Measures
+		m[ClaimsAdjudicated] = 1
+		if claimClean {
+			m[ClaimsClean] = 1
+		}
+		acc.add(0, Dims{Practice: c.Practice, Payer: c.Payer, Provider: c.Provider}, &m)
+	}
+	return acc.out
+}
+
+// accumulator merges contributions with the same basis, day and dims.
+type accumulator struct {
+	remit, service Day
+	out            []Contribution
+}
+
+func newAccumulator(c *PaidClaim) *accumulator {
+	svc := c.ServiceDate
+	if svc == 0 {
+		svc = c.RemitDate
+	}
+	return &accumulator{remit: c.RemitDate, service: svc, out: make([]Contribution, 0, 2*len(c.Lines)+2)}
+}
+
+// add adds m under the remit date and under service date svc (0: the
+// claim's).
+func (a *accumulator) add(svc Day, d Dims, m *Measures) {
+	if svc == 0 {
+		svc = a.service
+	}
+	a.put(RemitBasis, a.remit, d, m)
+	a.put(ServiceBasis, svc, d, m)
+}
+
+func (a *accumulator) put(b Basis, day Day, d Dims, m *Measures) {
+	for i := range a.out {
+		if o := &a.out[i]; o.Basis == b && o.Day == day && o.Dims == d {
+			o.M.Add(m)
+			return
+		}
+	}
+	a.out = append(a.out, Contribution{Basis: b, Day: day, Dims: d, M: *m})
+}
+
+// WorkItem is a work item as the KPIs see it.
+type WorkItem struct {
+	Practice int64
+	Payer    string
+	Provider string
+	CPT      string
+	Category string
+	Created  Day
+	Closed   Day // resolved or written off; 0 while open
+	Service  Day // 0: the creation day
+	// Appealed is the day the appeal was sent (0: never appealed);
+	// AppealedAmount the amount at risk then, Recovered what later remits
+	// paid.
+	Appealed       Day
+	AppealedAmount money.Amount
+	Recovered      money.Amount
+}
+
+// Contributions returns what the item adds: created on its creation day,
+// closed on its closing day, appealed on the appeal day (remit basis:
+// the day of each event; service basis: the service date).
+func (w *WorkItem) Contributions() []Contribution {
+	d := Dims{Practice: w.Practice, Payer: w.Payer, Provider: w.Provider, CPT: w.CPT, Category: w.Category}
+	svc := w.Service
+	if svc == 0 {
+		svc = w.Created
+	}
+	a := &accumulator{}
+	var m Measures
+	m[ItemsCreated], m[CreatedDaySum] = 1, int64(w.Created)
+	a.put(RemitBasis, w.Created, d, &m)
+	a.put(ServiceBasis, svc, d, &m)
+	if w.Closed != 0 {
+		var c Measures
+		c[ItemsClosed], c[ClosedCreatedDaySum] = 1, int64(w.Created)
+		a.put(RemitBasis, w.Closed, d, &c)
+		a.put(ServiceBasis, svc, d, &c)
+	}
+	if w.Appealed != 0 {
+		var p Measures
+		p[Appeals], p[AppealedAmount], p[AppealRecovered] = 1, w.AppealedAmount.Cents(), w.Recovered.Cents()
+		a.put(RemitBasis, w.Appealed, d, &p)
+		a.put(ServiceBasis, svc, d, &p)
+	}
+	return a.out
+}
+
+// BilledClaim is a billed claim as the KPIs see it.
+type BilledClaim struct {
+	Practice  int64
+	Payer     string
+	Provider  string
+	Frequency string // CLM05-3
+	Charge    money.Amount
+	Billed    Day // the billed date; 0: the service date
+	Service   Day
+}
+
+// Contributions returns what the claim adds to billed charges: originals
+// only (a replacement or void restates a claim already counted).
+func (b *BilledClaim) Contributions() []Contribution {
+	if b.Frequency != "" && b.Frequency != "1" {
+		return nil
+	}
+	billed, svc := b.Billed, b.Service
+	if billed == 0 {
+		billed = svc
+	}
+	if svc == 0 {
+		svc = billed
+	}
+	if billed == 0 {
+		return nil
+	}
+	d := Dims{Practice: b.Practice, Payer: b.Payer, Provider: b.Provider}
+	var m Measures
+	m[BilledCharges], m[BilledClaims] = b.Charge.Cents(), 1
+	return []Contribution{{Basis: RemitBasis, Day: billed, Dims: d, M: m}, {Basis: ServiceBasis, Day: svc, Dims: d, M: m}}
+}

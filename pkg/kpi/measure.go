@@ -1,0 +1,151 @@
+package kpi
+
+// Measure is one additive figure of the daily summary: a count, a sum of
+// money in cents, or a sum of day numbers (aging). The summary tables keep
+// the measures of a row as an array in this order; append new measures at
+// the end only.
+type Measure int
+
+// The measures. "Primary adjudication" is a paid claim of CLP02 1, 4 or
+// 19 (processed as primary, denied, primary and forwarded); a reversal
+// (CLP02 22) counts with the opposite sign of the payment it reverses, so
+// an original, its reversal and the correction net to the correction.
+// Duplicate remittances (the matcher's duplicate_remit) and
+// predeterminations (CLP02 25) count nowhere.
+const (
+	// LinesAdjudicated: service lines of primary adjudications (a
+	// claim-level-only CLP counts its billed claim's lines, else 1).
+	LinesAdjudicated Measure = iota
+	// LinesDenied: of those, lines the payer paid nothing on with a denial
+	// adjustment (carc class "denial"), or CLP02 4 without any code.
+	LinesDenied
+	// ChargeAdjudicated: SVC02 of the adjudicated lines (cents).
+	ChargeAdjudicated
+	// ChargeDenied: SVC02 of the denied lines (cents).
+	ChargeDenied
+	// DenialAmount: Σ of the denial-class CAS amounts of adjudicated lines,
+	// partial denials included (cents).
+	DenialAmount
+	// Contractual: Σ contractual-class CAS amounts of adjudicated lines (cents).
+	Contractual
+	// PatientResp: Σ patient-class CAS amounts of adjudicated lines (cents).
+	PatientResp
+	// Payments: Σ SVC03 (CLP04 for a claim-level-only CLP) of every paid
+	// claim, primary and secondary, reversals negative (cents).
+	Payments
+	// LinesPosted: every paid line (primary, secondary, reversal).
+	LinesPosted
+	// LinesTouchless: posted lines matched without a person (not manual,
+	// not waiting for review, not unmatched) that need no work item (not
+	// denied, partially denied or underpaid).
+	LinesTouchless
+	// LinesUnderpaid: adjudicated lines the matcher flagged underpaid.
+	LinesUnderpaid
+	// UnderpaidAmount: Σ expected allowed − (paid + patient
+	// responsibility) of the underpaid lines (cents).
+	UnderpaidAmount
+	// ARReduction: paid + contractual + patient responsibility of the
+	// adjudicated lines that match a billed claim: what leaves payer A/R
+	// (cents).
+	ARReduction
+	// ClaimsAdjudicated: first adjudications: primary paid claims that are
+	// not corrections, of original billed claims (CLM05-3 1) or unmatched.
+	ClaimsAdjudicated
+	// ClaimsClean: of those, claims with no denied, partially denied or
+	// underpaid line, not CLP02 4, every line matched without a person.
+	ClaimsClean
+	// BilledCharges: CLM02 of original billed claims (CLM05-3 1), by
+	// billed date (remit basis) or service date (cents).
+	BilledCharges
+	// BilledClaims: original billed claims.
+	BilledClaims
+	// CARCLines: lines carrying a denial CAS of the row's code ("CO-197").
+	CARCLines
+	// CARCAmount: that CAS's amount (cents).
+	CARCAmount
+	// RARCLines: denied or partially denied lines carrying the row's remark
+	// code ("N54").
+	RARCLines
+	// RARCAmount: those lines' denial amount (cents).
+	RARCAmount
+	// ItemsCreated: work items created (on their creation day).
+	ItemsCreated
+	// ItemsClosed: work items resolved or written off (on that day).
+	ItemsClosed
+	// CreatedDaySum: Σ creation Day of the items created (aging).
+	CreatedDaySum
+	// ClosedCreatedDaySum: Σ creation Day of the items closed (aging).
+	ClosedCreatedDaySum
+	// Appeals: work items appealed (on the appeal date).
+	Appeals
+	// AppealedAmount: their amount at risk when appealed (cents).
+	AppealedAmount
+	// AppealRecovered: what later remits paid on them (cents).
+	AppealRecovered
+
+	// NumMeasures is the number of measures.
+	NumMeasures
+)
+
+// Measures holds one value per Measure.
+type Measures [NumMeasures]int64
+
+// Add adds o to m.
+func (m *Measures) Add(o *Measures) {
+	for i := range m {
+		m[i] += o[i]
+	}
+}
+
+// Sub subtracts o from m.
+func (m *Measures) Sub(o *Measures) {
+	for i := range m {
+		m[i] -= o[i]
+	}
+}
+
+// Zero reports whether every measure is zero.
+func (m *Measures) Zero() bool {
+	for _, v := range m {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Slice returns the measures as a slice (for an int8[] column).
+func (m *Measures) Slice() []int64 { return append([]int64(nil), m[:]...) }
+
+// MeasuresOf reads a slice written by Slice; missing trailing values are 0.
+func MeasuresOf(s []int64) Measures {
+	var m Measures
+	copy(m[:], s)
+	return m
+}
+
+var measureNames = [NumMeasures]string{
+	"lines_adjudicated", "lines_denied", "charge_adjudicated", "charge_denied", "denial_amount", "contractual",
+	"patient_responsibility", "payments", "lines_posted", "lines_touchless", "lines_underpaid", "underpaid_amount",
+	"ar_reduction", "claims_adjudicated", "claims_clean", "billed_charges", "billed_claims", "carc_lines",
+	"carc_amount", "rarc_lines", "rarc_amount", "items_created", "items_closed", "created_day_sum",
+	"closed_created_day_sum", "appeals", "appealed_amount", "appeal_recovered",
+}
+
+// String is the measure's snake_case name.
+func (m Measure) String() string {
+	if m < 0 || m >= NumMeasures {
+		return "measure?"
+	}
+	return measureNames[m]
+}
+
+// Money reports whether the measure is an amount of money in cents.
+func (m Measure) Money() bool {
+	switch m {
+	case ChargeAdjudicated, ChargeDenied, DenialAmount, Contractual, PatientResp, Payments, UnderpaidAmount,
+		ARReduction, BilledCharges, CARCAmount, RARCAmount, AppealedAmount, AppealRecovered:
+		return true
+	}
+	return false
+}
