@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -37,12 +39,16 @@ type QueueSummary struct {
 	Escalated    int          `db:"escalated" json:"escalated"`
 	AmountAtRisk money.Amount `db:"at_risk" json:"amount_at_risk"`
 	Aging        `json:"aging"`
+	// AsOf is when the counts were taken: now, or the last sweep's
+	// snapshot (at most two sweep intervals old).
+	AsOf time.Time `db:"as_of" json:"as_of"`
 }
 
 var queueSorts = []sortKey{{name: "id", expr: "q.id", typ: "bigint"}}
 
-// GET /v1/queues?practice_id=: queues in scope with counts, dollars at risk
-// and aging of their open items (only the items the caller may see).
+// GET /v1/queues?practice_id=&fresh=: queues in scope with counts, dollars
+// at risk and aging of their open items (only the items the caller may
+// see), from the sweep's snapshot when it is recent, else counted now.
 func (c *call) getQueues() error {
 	q := c.r.URL.Query()
 	p, err := newPager(q, queueSorts...)
@@ -84,19 +90,33 @@ func (c *call) getQueues() error {
 	}
 	if n > 0 {
 		var sargs auth.Args
-		now := sargs.Add(c.s.opts.Now())
+		now := c.s.opts.Now()
 		qids := sargs.Add(pq.Array(ids))
 		var stats []struct {
 			QueueID int64 `db:"queue_id"`
 			QueueSummary
 		}
-		if err := c.s.db.SelectContext(ctx, &stats, `SELECT w.queue_id, count(*) AS open,
-			count(*) FILTER (WHERE w.assignee_id IS NULL) AS unassigned,
-			count(*) FILTER (WHERE w.escalated_at IS NOT NULL) AS escalated,
-			coalesce(sum(w.amount_at_risk), 0) AS at_risk, `+agingCols(now)+`
-			FROM work_items w WHERE w.queue_id = ANY(`+qids+`::bigint[]) AND `+openItems+` AND `+
-			c.id.Where("w.practice_id", "w.provider_npi", &sargs)+` GROUP BY w.queue_id`, sargs...); err != nil {
+		var query string
+		if asOf, ok := c.s.statsAsOf(ctx); ok && q.Get("fresh") != "true" {
+			query = `SELECT s.queue_id, sum(s.open) AS open, sum(s.unassigned) AS unassigned, sum(s.escalated) AS escalated,
+				sum(s.at_risk) AS at_risk, sum(s.d0_30) AS d0_30, sum(s.d31_60) AS d31_60, sum(s.d61_90) AS d61_90, sum(s.d91) AS d91,
+				` + sargs.Add(asOf) + `::timestamptz AS as_of
+				FROM work_queue_stats s WHERE s.queue_id = ANY(` + qids + `::bigint[]) AND ` +
+				c.id.Where("s.practice_id", "s.provider_npi", &sargs) + ` GROUP BY s.queue_id`
+		} else {
+			nowP := sargs.Add(now)
+			query = `SELECT w.queue_id, count(*) AS open,
+				count(*) FILTER (WHERE w.assignee_id IS NULL) AS unassigned,
+				count(*) FILTER (WHERE w.escalated_at IS NOT NULL) AS escalated,
+				coalesce(sum(w.amount_at_risk), 0) AS at_risk, ` + agingCols(nowP) + `, ` + nowP + `::timestamptz AS as_of
+				FROM work_items w WHERE w.queue_id = ANY(` + qids + `::bigint[]) AND ` + openItems + ` AND ` +
+				c.id.Where("w.practice_id", "w.provider_npi", &sargs) + ` GROUP BY w.queue_id`
+		}
+		if err := c.s.db.SelectContext(ctx, &stats, query, sargs...); err != nil {
 			return err
+		}
+		for i := range out.Items {
+			out.Items[i].AsOf = now
 		}
 		for _, s := range stats {
 			if q := byID[s.QueueID]; q != nil {
@@ -107,6 +127,50 @@ func (c *call) getQueues() error {
 	}
 	return c.json(http.StatusOK, out)
 }
+
+// statsAsOf returns when the queue-stats snapshot was taken, and whether
+// it is recent enough to answer from (sweeps running, at most two intervals
+// old).
+func (s *Service) statsAsOf(ctx context.Context) (time.Time, bool) {
+	if s.opts.SweepInterval <= 0 {
+		return time.Time{}, false
+	}
+	var at *time.Time
+	if err := s.db.QueryRowxContext(ctx, `SELECT max(computed_at) FROM work_queue_stats`).Scan(&at); err != nil || at == nil {
+		return time.Time{}, false
+	}
+	return *at, s.opts.Now().Sub(*at) <= 2*s.opts.SweepInterval
+}
+
+// refreshQueueStats rebuilds the snapshot in one transaction (readers see
+// the old one until it commits); an instance that finds another one
+// refreshing skips.
+func (s *Service) refreshQueueStats(ctx context.Context) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var got bool
+	if err := tx.QueryRowxContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, queueStatsLockKey).Scan(&got); err != nil || !got {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM work_queue_stats`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO work_queue_stats (queue_id, practice_id, provider_npi, open, unassigned,
+		escalated, at_risk, d0_30, d31_60, d61_90, d91, computed_at)
+		SELECT w.queue_id, w.practice_id, w.provider_npi, count(*), count(*) FILTER (WHERE w.assignee_id IS NULL),
+		count(*) FILTER (WHERE w.escalated_at IS NOT NULL), coalesce(sum(w.amount_at_risk), 0), `+agingCols("$1")+`, $1
+		FROM work_items w WHERE `+openItems+` AND w.queue_id IS NOT NULL GROUP BY 1, 2, 3`, s.opts.Now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// queueStatsLockKey is the advisory lock of refreshQueueStats ("remitq"
+// 0x0007).
+const queueStatsLockKey int64 = 0x72656d6974710007
 
 // anyPracticeWhere keeps rows of practices the caller sees at least in
 // part (a provider scope is enough): queues, rules and users are per

@@ -59,8 +59,9 @@ type SweepResult struct {
 
 // Sweep returns to their queue the items assigned and untouched for the
 // configured business days, escalates open items past the SLA or near
-// their appeal deadline, and wakes snoozed items whose date has come. Each
-// change is a work-item event by "system".
+// their appeal deadline, and wakes snoozed items whose date has come (each
+// change is a work-item event by "system"); then it takes the queue-stats
+// snapshot the queue summary reads.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	st, err := s.settings(ctx, s.db)
@@ -110,6 +111,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		}
 		n, _ := r.RowsAffected()
 		*step.n += int(n)
+	}
+	if err := s.refreshQueueStats(ctx); err != nil {
+		return res, fmt.Errorf("api: sweep: queue stats: %w", err)
 	}
 	return res, nil
 }

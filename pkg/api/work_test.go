@@ -462,3 +462,44 @@ func TestPriorProcedures(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueSnapshot: with sweeps running, the queue summary reads the
+// sweep's snapshot (scoped like the items), ?fresh=true counts now, and a
+// snapshot older than two sweeps is not used.
+func TestQueueSnapshot(t *testing.T) {
+	f := newFixture(t)
+	opts := f.s.opts
+	opts.SweepInterval = time.Minute
+	s, err := New(f.db, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	s.Register(mux)
+	f.h = s.WrapHTTP(mux)
+	if _, err := s.Sweep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.item(f.p1, npiA, f.queueP1, f.claimA, f.lineA, "PCN-LATE", 1, "1.00")
+	open := func(user, q string) (int, time.Time) {
+		var p Page[QueueSummary]
+		f.do(user, "GET", "/v1/queues"+q, nil).decode(t, &p)
+		if len(p.Items) != 1 {
+			t.Fatalf("%s: %+v", user, p.Items)
+		}
+		return p.Items[0].Open, p.Items[0].AsOf
+	}
+	if n, at := open("sup1", ""); n != 2 || !at.Equal(f.now) {
+		t.Errorf("snapshot: %d open as of %v", n, at)
+	}
+	if n, _ := open("billa", ""); n != 1 {
+		t.Errorf("provider scope on the snapshot: %d open", n)
+	}
+	if n, _ := open("sup1", "?fresh=true"); n != 3 {
+		t.Errorf("fresh: %d open", n)
+	}
+	f.now = f.now.Add(3 * time.Minute)
+	if n, at := open("sup1", ""); n != 3 || !at.Equal(f.now) {
+		t.Errorf("stale snapshot not used: %d open as of %v", n, at)
+	}
+}

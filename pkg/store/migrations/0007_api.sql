@@ -78,3 +78,24 @@ CREATE INDEX work_items_escalate_age_idx ON work_items (created_at)
     WHERE escalated_at IS NULL AND status NOT IN ('resolved', 'written_off');
 CREATE INDEX work_items_pended_idx ON work_items (pended_until)
     WHERE status = 'pended';
+
+-- The queue summary's snapshot: open items per queue and rendering
+-- provider (so scopes still filter in SQL), counted by the API's sweep
+-- every minute. A summary of a million items reads these few rows instead
+-- of the items; ?fresh=true, or a snapshot older than two sweeps, counts
+-- live. Rebuilt whole at each sweep, so unlogged.
+CREATE UNLOGGED TABLE work_queue_stats (
+    queue_id     bigint        NOT NULL,
+    practice_id  bigint        NOT NULL,
+    provider_npi text          NOT NULL,
+    open         integer       NOT NULL,
+    unassigned   integer       NOT NULL,
+    escalated    integer       NOT NULL,
+    at_risk      numeric(14,2) NOT NULL,
+    d0_30        integer       NOT NULL,
+    d31_60       integer       NOT NULL,
+    d61_90       integer       NOT NULL,
+    d91          integer       NOT NULL,
+    computed_at  timestamptz   NOT NULL,
+    PRIMARY KEY (queue_id, provider_npi)
+);
