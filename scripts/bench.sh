@@ -58,4 +58,4 @@ echo "== api: 1,000,000 open work items (COPY) -> p50/p99 of my work and queue l
 $GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/api/ | tee .bench/api.txt
 
 echo "== matcher: 100,000 generated lines (ingested first, untimed) matched into PostgreSQL and published as LineMatch (embedded servers)"
-$GO test -run '^$' -bench '^BenchmarkMatcher$' -benchtime 1x ./pkg/matchsvc/ | tee .bench/matcher.txt
+MATCH_BENCH_WORKERS=${MATCH_BENCH_WORKERS:-4} $GO test -run '^$' -bench '^BenchmarkMatcher$' -benchtime 1x ./pkg/matchsvc/ | tee .bench/matcher.txt

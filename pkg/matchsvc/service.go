@@ -29,8 +29,13 @@ type Options struct {
 	// Threshold and UnderpaidTolerance are pkg/match's (zero: its defaults).
 	Threshold          float64
 	UnderpaidTolerance money.Amount
-	// Workers is how many batches one process handles at once (default 4):
+	// Workers is how many batches one process handles at once (default 2):
 	// while one batch waits for PostgreSQL or JetStream, another is matched.
+	// Each batch's transaction holds an advisory lock per payer + CLP07 it
+	// reads (about MaxBatch): PostgreSQL's lock table holds
+	// max_locks_per_transaction × max_connections (6,400 by default), so
+	// raise max_locks_per_transaction (e.g. 256) before running many
+	// processes × Workers.
 	Workers int
 	// MaxBatch is the most messages per batch (default 1000); MaxWait how
 	// long a fetch waits to fill one (default 100 ms).
@@ -45,7 +50,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers = 2
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 1000

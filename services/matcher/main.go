@@ -35,7 +35,7 @@ func main() {
 	cfg.Flags(flag.CommandLine)
 	var opts matchsvc.Options
 	flag.Float64Var(&opts.Threshold, "threshold", envFloat("MATCH_THRESHOLD", 0), "confidence below which a match waits for a person (env MATCH_THRESHOLD; 0: 0.8)")
-	flag.IntVar(&opts.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 4)")
+	flag.IntVar(&opts.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 2)")
 	flag.Parse()
 	log, err := logging.New(logging.Options{Level: cfg.LogLevel, Service: "matcher"})
 	if err != nil {
