@@ -21,7 +21,7 @@ func benchClaims(n int) []PaidClaim {
 			Status: "1", RemitDate: start + Day(i%365), ServiceDate: start + Day(i%365) - 20, Billed: true, BilledFrequency: "1"}
 		for j := 0; j < 2; j++ {
 			l := PaidLine{SVC: j + 1, Procedure: cpts[(i+j)%len(cpts)], Charge: 100000, Paid: 40000, PatientResp: 10000,
-				Method: "line_control",
+				Method:      "line_control",
 				Adjustments: []Adjustment{{"CO", "45", 50000}, {"PR", "2", 10000}}}
 			if (i+j)%10 == 0 {
 				l.Paid, l.PatientResp = 0, 0

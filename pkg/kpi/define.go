@@ -79,7 +79,7 @@ type Def struct {
 	// PeriodFixed: the KPI ignores period= (it is dated by its own events).
 	PeriodFixed bool `json:"period_fixed,omitempty"`
 
-	Kind  Kind  `json:"kind"`
+	Kind  Kind   `json:"kind"`
 	Num   []Term `json:"-"`
 	Den   []Term `json:"-"`
 	Scale int64  `json:"-"` // the value is Num × Scale ÷ Den
@@ -174,8 +174,8 @@ var defs = []*Def{
 	},
 	{
 		Name: "denial_rate_dollars", Title: "Denial rate (dollars)", Unit: Percent, Kind: Ratio, Scale: 100,
-		Formula: "charges of denied lines ÷ charges of adjudicated lines × 100",
-		Target:  &Target{Text: "< 5 %", Low: 5, High: 5},
+		Formula:    "charges of denied lines ÷ charges of adjudicated lines × 100",
+		Target:     &Target{Text: "< 5 %", Low: 5, High: 5},
 		Definition: "The denial rate weighted by billed charge (SVC02): the same lines as denial_rate. " + deniedText,
 		EdgeCases:  []string{adjudicatedText, reversalText, duplicateText, secondaryText, claimLevelText, remitPeriodText},
 		Dims:       lineDims, NumLabel: "charges denied", NumUnit: Dollars, DenLabel: "charges adjudicated", DenUnit: Dollars,

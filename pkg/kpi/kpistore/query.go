@@ -1,0 +1,157 @@
+package kpistore
+
+import (
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/kpi"
+)
+
+// Scope limits what a report reads: the caller's identity (nil: every
+// practice, for the command line run by an operator).
+type Scope struct {
+	ID *auth.Identity
+	// Practices narrows to these practices (empty: all in scope).
+	Practices []int64
+}
+
+func (s Scope) where(args *auth.Args) string {
+	w := "TRUE"
+	if s.ID != nil {
+		w = s.ID.Where("practice_id", "provider_npi", args)
+	}
+	if len(s.Practices) > 0 {
+		w += " AND practice_id = ANY(" + args.Add(pq.Array(s.Practices)) + "::bigint[])"
+	}
+	return w
+}
+
+// Rows reads the summary rows a report needs: the request's basis, From to
+// To (from the beginning for balance KPIs), code rows or not, within scope.
+func Rows(ctx context.Context, db sqlx.QueryerContext, r *kpi.Request, s Scope) ([]kpi.Row, error) {
+	var args auth.Args
+	q := `SELECT day::text, practice_id, payer_code, provider_npi, cpt, category, code, m FROM kpi_daily
+		WHERE basis = ` + args.Add(string(r.Basis)) + ` AND day <= ` + args.Add(r.To.String())
+	if !r.Cumulative() {
+		q += ` AND day >= ` + args.Add(r.From.String())
+	}
+	if r.Def.Codes {
+		q += ` AND code <> ''`
+	} else {
+		q += ` AND code = ''`
+	}
+	q += ` AND ` + s.where(&args)
+	rows, err := db.QueryxContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: report rows: %w", err)
+	}
+	defer rows.Close()
+	var out []kpi.Row
+	var d string
+	var m pq.Int64Array
+	for rows.Next() {
+		var row kpi.Row
+		if err := rows.Scan(&d, &row.Practice, &row.Payer, &row.Provider, &row.CPT, &row.Category, &row.Code, &m); err != nil {
+			return nil, fmt.Errorf("kpistore: report rows: %w", err)
+		}
+		if row.Day, err = kpi.ParseDay(d); err != nil {
+			return nil, err
+		}
+		row.M = kpi.MeasuresOf(m)
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}
+
+// Report reads the rows and computes the report.
+func Report(ctx context.Context, db sqlx.QueryerContext, r kpi.Request, s Scope) (*kpi.Report, error) {
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	rows, err := Rows(ctx, db, &r, s)
+	if err != nil {
+		return nil, err
+	}
+	return kpi.Compute(r, rows)
+}
+
+// Detail streams the source rows behind a report (kpi_facts: one row per
+// paid claim, work item or billed claim and summary key; no PHI), From to
+// To, in day order.
+func Detail(ctx context.Context, db sqlx.QueryerContext, r *kpi.Request, s Scope) iter.Seq2[*kpi.Row, error] {
+	return func(yield func(*kpi.Row, error) bool) {
+		var args auth.Args
+		q := `SELECT day::text, practice_id, payer_code, provider_npi, cpt, category, code, m FROM kpi_facts
+			WHERE basis = ` + args.Add(string(r.Basis)) + ` AND day BETWEEN ` + args.Add(r.From.String()) + ` AND ` +
+			args.Add(r.To.String())
+		if r.Def.Codes {
+			q += ` AND code <> ''`
+		} else {
+			q += ` AND code = ''`
+		}
+		q += ` AND ` + s.where(&args) + ` ORDER BY day, practice_id`
+		rows, err := db.QueryxContext(ctx, q, args...)
+		if err != nil {
+			yield(nil, fmt.Errorf("kpistore: detail: %w", err))
+			return
+		}
+		defer rows.Close()
+		var row kpi.Row
+		var d string
+		var m pq.Int64Array
+		for rows.Next() {
+			if err := rows.Scan(&d, &row.Practice, &row.Payer, &row.Provider, &row.CPT, &row.Category, &row.Code, &m); err != nil {
+				yield(nil, fmt.Errorf("kpistore: detail: %w", err))
+				return
+			}
+			if row.Day, err = kpi.ParseDay(d); err != nil {
+				yield(nil, err)
+				return
+			}
+			row.M = kpi.MeasuresOf(m)
+			if !yield(&row, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(nil, fmt.Errorf("kpistore: detail: %w", err))
+		}
+	}
+}
+
+// Labels names the practices and payers of a report.
+func Labels(ctx context.Context, db sqlx.QueryerContext, rep *kpi.Report) (kpi.Labels, error) {
+	l := kpi.Labels{}
+	for _, g := range rep.GroupBy {
+		var q string
+		switch g {
+		case kpi.DimPractice:
+			q = `SELECT id::text, name FROM practices`
+		case kpi.DimPayer:
+			q = `SELECT payer_id_code, name FROM payers`
+		default:
+			continue
+		}
+		rows, err := db.QueryxContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("kpistore: labels: %w", err)
+		}
+		m := map[string]string{}
+		for rows.Next() {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m[k] = v
+		}
+		rows.Close()
+		l[g] = m
+	}
+	return l, nil
+}

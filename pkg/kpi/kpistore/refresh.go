@@ -1,0 +1,530 @@
+// Package kpistore keeps the KPI summary tables of migration 0008 and reads
+// them for reports: Refresh folds the source rows noted in kpi_dirty into
+// kpi_facts and kpi_daily (the contributions are pkg/kpi's), Rows and
+// Detail read them for a report within the caller's scope, and Refresher is
+// the component that refreshes after the router's batches.
+package kpistore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/remitq/remitq/pkg/kpi"
+	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/pgcopy"
+)
+
+// lockKey is the advisory lock two refreshers serialize on.
+const lockKey = 0x6b7069 // "kpi"
+
+// Stats say what a refresh did.
+type Stats struct {
+	Claims, Items, Billed int // source rows recomputed
+	Rows                  int // summary rows changed
+}
+
+// BatchSize is the most dirty marks one refresh transaction takes.
+var BatchSize = 20000
+
+// Refresh folds every source row changed since the last refresh into the
+// summary tables, in transactions of at most BatchSize marks. It is
+// idempotent (a row refreshed twice contributes once) and safe with several
+// processes (an advisory lock serializes them).
+func Refresh(ctx context.Context, db *sqlx.DB) (Stats, error) {
+	var total Stats
+	for {
+		s, n, err := refreshBatch(ctx, db)
+		total.Claims += s.Claims
+		total.Items += s.Items
+		total.Billed += s.Billed
+		total.Rows += s.Rows
+		if err != nil || n < BatchSize {
+			return total, err
+		}
+	}
+}
+
+// Rebuild marks every source row dirty and refreshes: for a database whose
+// rows predate the summary tables, or after a change of definitions.
+func Rebuild(ctx context.Context, db *sqlx.DB) (Stats, error) {
+	if _, err := db.ExecContext(ctx, `INSERT INTO kpi_dirty (kind, k1, k2)
+		SELECT 'C', file_id, segment_index FROM match_claims
+		UNION ALL SELECT 'W', id, 0 FROM work_items
+		UNION ALL SELECT 'B', id, 0 FROM billed_claims`); err != nil {
+		return Stats{}, fmt.Errorf("kpistore: rebuild: %w", err)
+	}
+	return Refresh(ctx, db)
+}
+
+type srcKey struct {
+	source string
+	k1     int64
+	k2     int32
+}
+
+type sumKey struct {
+	basis kpi.Basis
+	day   kpi.Day
+	kpi.Dims
+}
+
+func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
+	var st Stats
+	tx, err := pgcopy.Begin(ctx, db)
+	if err != nil {
+		return st, 0, fmt.Errorf("kpistore: refresh: %w", err)
+	}
+	defer tx.Rollback()
+	q := tx.Conn
+	if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+		return st, 0, fmt.Errorf("kpistore: lock: %w", err)
+	}
+	rows, err := q.QueryxContext(ctx, `DELETE FROM kpi_dirty WHERE ctid = ANY(ARRAY(SELECT ctid FROM kpi_dirty LIMIT $1))
+		RETURNING kind, k1, k2`, BatchSize)
+	if err != nil {
+		return st, 0, fmt.Errorf("kpistore: dirty marks: %w", err)
+	}
+	seen := map[srcKey]bool{}
+	var keys []srcKey
+	n := 0
+	for rows.Next() {
+		var k srcKey
+		if err := rows.Scan(&k.source, &k.k1, &k.k2); err != nil {
+			rows.Close()
+			return st, 0, err
+		}
+		n++
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, 0, err
+	}
+	if len(keys) == 0 {
+		return st, 0, tx.Commit(ctx)
+	}
+	var claimsF []int64
+	var claimsS []int32
+	var items, billed []int64
+	for _, k := range keys {
+		switch k.source {
+		case "C":
+			claimsF, claimsS = append(claimsF, k.k1), append(claimsS, k.k2)
+		case "W":
+			items = append(items, k.k1)
+		case "B":
+			billed = append(billed, k.k1)
+		}
+	}
+	fresh := map[srcKey][]kpi.Contribution{}
+	pcs, err := loadPaid(ctx, q, claimsF, claimsS)
+	if err != nil {
+		return st, 0, err
+	}
+	for k, pc := range pcs {
+		fresh[k] = pc.Contributions()
+	}
+	wis, err := loadItems(ctx, q, items)
+	if err != nil {
+		return st, 0, err
+	}
+	for k, w := range wis {
+		if w.Practice == 0 { // gone
+			fresh[k] = nil
+			continue
+		}
+		fresh[k] = w.Contributions()
+	}
+	bcs, err := loadBilled(ctx, q, billed)
+	if err != nil {
+		return st, 0, err
+	}
+	for k, b := range bcs {
+		fresh[k] = b.Contributions()
+	}
+	st.Claims, st.Items, st.Billed = len(pcs), len(wis), len(bcs)
+
+	// delta = new − old per summary row.
+	delta := map[sumKey]*kpi.Measures{}
+	add := func(c *kpi.Contribution, sign int64) {
+		k := sumKey{c.Basis, c.Day, c.Dims}
+		m := delta[k]
+		if m == nil {
+			m = &kpi.Measures{}
+			delta[k] = m
+		}
+		for i := range m {
+			m[i] += sign * c.M[i]
+		}
+	}
+	old, err := loadFacts(ctx, q, keys)
+	if err != nil {
+		return st, 0, err
+	}
+	for i := range old {
+		add(&old[i], -1)
+	}
+	facts := pgcopy.NewBuf("kpi_facts", "source", "k1", "k2", "basis", "day", "practice_id", "payer_code",
+		"provider_npi", "cpt", "category", "code", "m")
+	for k, cs := range fresh {
+		for i := range cs {
+			c := &cs[i]
+			add(c, 1)
+			facts.Text(k.source).Int(k.k1).Int(int64(k.k2)).Text(string(c.Basis)).Text(c.Day.String()).Int(c.Practice).
+				Text(c.Payer).Text(c.Provider).Text(c.CPT).Text(c.Category).Text(c.Code).Text(arrayText(&c.M))
+			facts.End()
+		}
+	}
+	srcs, k1s, k2s := keyArrays(keys)
+	if _, err := q.ExecContext(ctx, `DELETE FROM kpi_facts f USING unnest($1::text[], $2::bigint[], $3::int[]) AS k(s, a, b)
+		WHERE f.source = k.s AND f.k1 = k.a AND f.k2 = k.b`, pq.Array(srcs), pq.Array(k1s), pq.Array(k2s)); err != nil {
+		return st, 0, fmt.Errorf("kpistore: replace facts: %w", err)
+	}
+	if err := tx.Copy(ctx, facts); err != nil {
+		return st, 0, fmt.Errorf("kpistore: facts: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS kpi_delta (LIKE kpi_daily INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
+		return st, 0, fmt.Errorf("kpistore: delta: %w", err)
+	}
+	db2 := pgcopy.NewBuf("kpi_delta", "basis", "day", "practice_id", "payer_code", "provider_npi", "cpt", "category", "code", "m")
+	for k, m := range delta {
+		if m.Zero() {
+			continue
+		}
+		db2.Text(string(k.basis)).Text(k.day.String()).Int(k.Practice).Text(k.Payer).Text(k.Provider).Text(k.CPT).
+			Text(k.Category).Text(k.Code).Text(arrayText(m))
+		db2.End()
+		st.Rows++
+	}
+	if err := tx.Copy(ctx, db2); err != nil {
+		return st, 0, fmt.Errorf("kpistore: delta: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO kpi_daily (basis, day, practice_id, payer_code, provider_npi, cpt, category, code, m)
+		SELECT basis, day, practice_id, payer_code, provider_npi, cpt, category, code, m FROM kpi_delta
+		ON CONFLICT (basis, practice_id, day, payer_code, provider_npi, cpt, category, code)
+		DO UPDATE SET m = kpi_add(kpi_daily.m, EXCLUDED.m), updated_at = now()`); err != nil {
+		return st, 0, fmt.Errorf("kpistore: summary: %w", err)
+	}
+	return st, n, tx.Commit(ctx)
+}
+
+func keyArrays(keys []srcKey) ([]string, []int64, []int32) {
+	s, a, b := make([]string, len(keys)), make([]int64, len(keys)), make([]int32, len(keys))
+	for i, k := range keys {
+		s[i], a[i], b[i] = k.source, k.k1, k.k2
+	}
+	return s, a, b
+}
+
+// arrayText is the measures as a bigint[] literal.
+func arrayText(m *kpi.Measures) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range m {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprint(&b, v)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func loadFacts(ctx context.Context, q *sqlx.Conn, keys []srcKey) ([]kpi.Contribution, error) {
+	srcs, k1s, k2s := keyArrays(keys)
+	rows, err := q.QueryxContext(ctx, `SELECT f.basis, f.day::text, f.practice_id, f.payer_code, f.provider_npi, f.cpt,
+		f.category, f.code, f.m FROM kpi_facts f JOIN unnest($1::text[], $2::bigint[], $3::int[]) AS k(s, a, b)
+		ON f.source = k.s AND f.k1 = k.a AND f.k2 = k.b`, pq.Array(srcs), pq.Array(k1s), pq.Array(k2s))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: old facts: %w", err)
+	}
+	defer rows.Close()
+	var out []kpi.Contribution
+	for rows.Next() {
+		var c kpi.Contribution
+		var basis, day string
+		var m pq.Int64Array
+		if err := rows.Scan(&basis, &day, &c.Practice, &c.Payer, &c.Provider, &c.CPT, &c.Category, &c.Code, &m); err != nil {
+			return nil, fmt.Errorf("kpistore: old facts: %w", err)
+		}
+		c.Basis = kpi.Basis(basis)
+		if c.Day, err = kpi.ParseDay(day); err != nil {
+			return nil, err
+		}
+		c.M = kpi.MeasuresOf(m)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func day(s string) kpi.Day {
+	if s == "" {
+		return 0
+	}
+	d, err := kpi.ParseDay(s)
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// loadPaid reads the paid claims at the given positions with their lines,
+// CAS and remarks. A position whose claim is gone (re-matched away) maps to
+// an empty claim, so its old contributions are removed.
+func loadPaid(ctx context.Context, q *sqlx.Conn, files []int64, segs []int32) (map[srcKey]*kpi.PaidClaim, error) {
+	out := map[srcKey]*kpi.PaidClaim{}
+	if len(files) == 0 {
+		return out, nil
+	}
+	for i := range files {
+		out[srcKey{"C", files[i], segs[i]}] = &kpi.PaidClaim{}
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT m.file_id, m.segment_index, m.practice_id, m.payer_code, m.status, m.flags,
+		coalesce(om.status, ''), coalesce(t.payment_date, t.production_date, cp.created_at::date)::text,
+		coalesce(m.service_date, cp.service_date_from)::text, m.billed_claim_id IS NOT NULL, coalesce(b.frequency_code, ''),
+		coalesce(b.line_count, 0), coalesce(nullif(b.rendering_npi, ''), nullif(cp.rendering_npi, ''), ''), cp.id
+		FROM unnest($1::bigint[], $2::int[]) AS k(f, s)
+		JOIN match_claims m ON m.file_id = k.f AND m.segment_index = k.s
+		JOIN claim_payments cp ON cp.file_id = m.file_id AND cp.segment_index = m.segment_index
+		JOIN remittance_transactions t ON t.id = cp.transaction_id
+		LEFT JOIN billed_claims b ON b.id = m.billed_claim_id
+		LEFT JOIN match_claims om ON om.file_id = m.nets_against_file AND om.segment_index = m.nets_against_segment`,
+		pq.Array(files), pq.Array(segs))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: paid claims: %w", err)
+	}
+	byCP := map[int64]*kpi.PaidClaim{}
+	weight := map[*kpi.PaidClaim]int{}
+	var cpIDs []int64
+	for rows.Next() {
+		var f int64
+		var s int32
+		var remit, svc sql0
+		var lineCount int
+		var cpID int64
+		c := &kpi.PaidClaim{}
+		if err := rows.Scan(&f, &s, &c.Practice, &c.Payer, &c.Status, (*pq.StringArray)(&c.Flags), &c.OrigStatus, &remit,
+			&svc, &c.Billed, &c.BilledFrequency, &lineCount, &c.Provider, &cpID); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("kpistore: paid claims: %w", err)
+		}
+		c.RemitDate, c.ServiceDate = day(string(remit)), day(string(svc))
+		out[srcKey{"C", f, s}] = c
+		byCP[cpID] = c
+		weight[c] = lineCount
+		cpIDs = append(cpIDs, cpID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Lines, with the line a reversal nets against.
+	lr, err := q.QueryxContext(ctx, `SELECT cp.id, l.svc_index, l.procedure_code, coalesce(l.service_date::text, ''), l.charge,
+		l.paid, l.patient_responsibility, l.expected_allowed, l.flags, l.method, l.review, coalesce(s.id, 0),
+		coalesce('underpaid' = ANY(ol.flags), false), ol.expected_allowed, coalesce(ol.paid, 0), coalesce(ol.patient_responsibility, 0)
+		FROM unnest($1::bigint[], $2::int[]) AS k(f, s)
+		JOIN line_matches l ON l.file_id = k.f AND l.claim_segment = k.s
+		JOIN claim_payments cp ON cp.file_id = l.file_id AND cp.segment_index = l.claim_segment
+		LEFT JOIN service_line_payments s ON l.svc_index > 0 AND s.file_id = l.file_id AND s.segment_index = l.segment_index
+		LEFT JOIN line_matches ol ON ol.file_id = l.nets_against_file AND ol.segment_index = l.nets_against_segment
+		ORDER BY cp.id, l.svc_index`, pq.Array(files), pq.Array(segs))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: paid lines: %w", err)
+	}
+	type lineRef struct {
+		c *kpi.PaidClaim
+		i int
+	}
+	bySL := map[int64]lineRef{}
+	claimLevel := map[int64][]lineRef{} // claim payment id → lines without their own CAS
+	for lr.Next() {
+		var cpID, slID int64
+		var l kpi.PaidLine
+		var sd string
+		var origUnder bool
+		var origExp *money.Amount
+		var origPaid, origPR money.Amount
+		if err := lr.Scan(&cpID, &l.SVC, &l.Procedure, &sd, &l.Charge, &l.Paid, &l.PatientResp, &l.Expected,
+			(*pq.StringArray)(&l.Flags), &l.Method, &l.Review, &slID, &origUnder, &origExp, &origPaid, &origPR); err != nil {
+			lr.Close()
+			return nil, fmt.Errorf("kpistore: paid lines: %w", err)
+		}
+		c := byCP[cpID]
+		if c == nil {
+			continue
+		}
+		l.ServiceDate = day(sd)
+		if origUnder {
+			l.ReversesUnderpaid = true
+			if origExp != nil {
+				l.ReversedShortfall = max(0, *origExp-origPaid-origPR)
+			}
+		}
+		if l.SVC == 0 {
+			l.Weight = weight[c]
+		}
+		c.Lines = append(c.Lines, l)
+		ref := lineRef{c, len(c.Lines) - 1}
+		if slID != 0 {
+			bySL[slID] = ref
+		}
+		claimLevel[cpID] = append(claimLevel[cpID], ref)
+	}
+	lr.Close()
+	if err := lr.Err(); err != nil {
+		return nil, err
+	}
+	// CAS: the line's own, else the claim's.
+	ar, err := q.QueryxContext(ctx, `SELECT claim_payment_id, coalesce(service_line_id, 0), group_code, reason_code, amount
+		FROM adjustments WHERE claim_payment_id = ANY($1) ORDER BY claim_payment_id, segment_index, position`, pq.Array(cpIDs))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: adjustments: %w", err)
+	}
+	claimAdj := map[int64][]kpi.Adjustment{}
+	for ar.Next() {
+		var cpID, slID int64
+		var a kpi.Adjustment
+		if err := ar.Scan(&cpID, &slID, &a.Group, &a.Reason, &a.Amount); err != nil {
+			ar.Close()
+			return nil, fmt.Errorf("kpistore: adjustments: %w", err)
+		}
+		if slID == 0 {
+			claimAdj[cpID] = append(claimAdj[cpID], a)
+			continue
+		}
+		if ref, ok := bySL[slID]; ok {
+			l := &ref.c.Lines[ref.i]
+			l.Adjustments = append(l.Adjustments, a)
+		}
+	}
+	ar.Close()
+	if err := ar.Err(); err != nil {
+		return nil, err
+	}
+	for cpID, refs := range claimLevel {
+		for _, ref := range refs {
+			if l := &ref.c.Lines[ref.i]; len(l.Adjustments) == 0 {
+				l.Adjustments = claimAdj[cpID]
+			}
+		}
+	}
+	rr, err := q.QueryxContext(ctx, `SELECT claim_payment_id, coalesce(service_line_id, 0), code FROM remarks
+		WHERE claim_payment_id = ANY($1) AND qualifier IN ('HE', 'MOA', 'MIA')
+		ORDER BY claim_payment_id, service_line_id NULLS FIRST, qualifier, position`, pq.Array(cpIDs))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: remarks: %w", err)
+	}
+	defer rr.Close()
+	for rr.Next() {
+		var cpID, slID int64
+		var code string
+		if err := rr.Scan(&cpID, &slID, &code); err != nil {
+			return nil, fmt.Errorf("kpistore: remarks: %w", err)
+		}
+		if slID != 0 {
+			if ref, ok := bySL[slID]; ok {
+				l := &ref.c.Lines[ref.i]
+				l.Remarks = append(l.Remarks, code)
+			}
+			continue
+		}
+		for _, ref := range claimLevel[cpID] {
+			if l := &ref.c.Lines[ref.i]; l.SVC == 0 {
+				l.Remarks = append(l.Remarks, code)
+			}
+		}
+	}
+	return out, rr.Err()
+}
+
+// sql0 scans a nullable text as "".
+type sql0 string
+
+func (s *sql0) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s = ""
+	case string:
+		*s = sql0(x)
+	case []byte:
+		*s = sql0(x)
+	case time.Time:
+		*s = sql0(x.Format(time.DateOnly))
+	default:
+		return fmt.Errorf("kpistore: unexpected %T", v)
+	}
+	return nil
+}
+
+func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.WorkItem, error) {
+	out := map[srcKey]*kpi.WorkItem{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for _, id := range ids {
+		out[srcKey{"W", id, 0}] = &kpi.WorkItem{}
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT w.id, w.practice_id, coalesce(p.payer_id_code, ''), w.provider_npi,
+		w.procedure_code, w.category, (w.created_at AT TIME ZONE 'UTC')::date::text,
+		CASE WHEN w.status IN ('resolved', 'written_off') THEN (coalesce(w.resolved_at, w.updated_at) AT TIME ZONE 'UTC')::date::text END,
+		w.service_date::text, coalesce(a.appealed_on, w.appealed_on)::text, coalesce(a.amount, w.amount_at_risk), w.recovered_amount
+		FROM work_items w LEFT JOIN payers p ON p.id = w.payer_id LEFT JOIN kpi_appeals a ON a.work_item_id = w.id
+		WHERE w.id = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: work items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var created, closed, svc, appealed sql0
+		w := &kpi.WorkItem{}
+		if err := rows.Scan(&id, &w.Practice, &w.Payer, &w.Provider, &w.CPT, &w.Category, &created, &closed, &svc, &appealed,
+			&w.AppealedAmount, &w.Recovered); err != nil {
+			return nil, fmt.Errorf("kpistore: work items: %w", err)
+		}
+		w.Created, w.Closed, w.Service, w.Appealed = day(string(created)), day(string(closed)), day(string(svc)), day(string(appealed))
+		out[srcKey{"W", id, 0}] = w
+	}
+	return out, rows.Err()
+}
+
+// emptyBilled contributes nothing (a billed claim that is gone).
+var emptyBilled = kpi.BilledClaim{Frequency: "-"}
+
+func loadBilled(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.BilledClaim, error) {
+	out := map[srcKey]*kpi.BilledClaim{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for _, id := range ids {
+		e := emptyBilled
+		out[srcKey{"B", id, 0}] = &e
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT id, practice_id, payer_code, coalesce(rendering_npi, ''), frequency_code, total_charge,
+		coalesce(billed_date, service_date_from, (loaded_at AT TIME ZONE 'UTC')::date)::text,
+		coalesce(service_date_from, billed_date, (loaded_at AT TIME ZONE 'UTC')::date)::text
+		FROM billed_claims WHERE id = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: billed claims: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var billed, svc sql0
+		b := &kpi.BilledClaim{}
+		if err := rows.Scan(&id, &b.Practice, &b.Payer, &b.Provider, &b.Frequency, &b.Charge, &billed, &svc); err != nil {
+			return nil, fmt.Errorf("kpistore: billed claims: %w", err)
+		}
+		b.Billed, b.Service = day(string(billed)), day(string(svc))
+		out[srcKey{"B", id, 0}] = b
+	}
+	return out, rows.Err()
+}
