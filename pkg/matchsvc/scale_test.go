@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/synth"
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
 // TestTwoMatchersShareTheWork runs two matcher "processes" (each its own
@@ -122,4 +124,54 @@ func TestAnyOrderNetsLikeFileOrder(t *testing.T) {
 	}
 	msgs, _ := w.msgAnswers(p, queued)
 	w.requireRight("reverse order, LineMatch messages", msgs)
+}
+
+// TestBadMessageDoesNotHoldBackItsBatch puts a claim that PostgreSQL
+// refuses (a CLP01 holding a NUL byte) in a batch of good ones: the good
+// ones are recorded, only the bad one fails (to be redelivered, then
+// dead-lettered).
+func TestBadMessageDoesNotHoldBackItsBatch(t *testing.T) {
+	w := newWorld(t, synth.TruthOptions{Seed: 5, Lines: 60, Practices: 1})
+	w.loadClaims(false)
+	w.ingest()
+	ctx := t.Context()
+	st, err := w.deps.JS.Stream(ctx, bus.StreamRemit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{"remit.v1.claim.>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := oc.Fetch(5, jetstream.FetchMaxWait(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws []rawMsg
+	for m := range b.Messages() {
+		raws = append(raws, rawMsg{typ: m.Headers().Get(bus.HeaderType), subject: m.Subject(), data: m.Data()})
+	}
+	if len(raws) != 5 {
+		t.Fatalf("%d claim messages", len(raws))
+	}
+	var cp v1.ClaimPayment
+	if err := proto.Unmarshal(raws[2].data, &cp); err != nil {
+		t.Fatal(err)
+	}
+	cp.Claim.PatientControlNumber = "BAD\x00"
+	bad, err := proto.Marshal(&cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raws[2].data = bad
+	s := New(w.connect(), Options{})
+	errs := s.handleRaw(ctx, raws)
+	for i, e := range errs {
+		if (e != nil) != (i == 2) {
+			t.Errorf("message %d: %v", i, e)
+		}
+	}
+	if n := w.count(`SELECT count(*) FROM match_claims`); n != 4 {
+		t.Errorf("%d claims recorded, want the 4 good ones", n)
+	}
 }

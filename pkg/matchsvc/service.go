@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -276,17 +277,42 @@ func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
 	for i, m := range msgs {
 		raws[i] = rawMsg{typ: m.Headers().Get(bus.HeaderType), subject: m.Subject(), data: m.Data()}
 	}
+	return s.handleRaw(ctx, raws)
+}
+
+// handleRaw handles a batch; when it fails, its messages are handled one
+// at a time, in order, so that one message that cannot be handled (it is
+// redelivered, then dead-lettered) does not hold back the others.
+func (s *Service) handleRaw(ctx context.Context, raws []rawMsg) []error {
 	_, _, used, errs := decodeMsgs(raws)
 	if len(used) == 0 {
 		return errs
 	}
-	if err := s.process(ctx, raws); err != nil {
-		s.log.Warn("matcher: batch failed; redelivered", zap.Error(err), zap.Int("messages", len(used)))
-		for _, i := range used {
-			errs[i] = err
+	err := s.safeProcess(ctx, raws)
+	if err == nil {
+		return errs
+	}
+	if len(used) == 1 {
+		errs[used[0]] = err
+		return errs
+	}
+	s.log.Warn("matcher: batch failed; handling its messages one by one", zap.Error(err), zap.Int("messages", len(used)))
+	for _, i := range used {
+		if errs[i] = s.safeProcess(ctx, raws[i:i+1]); errs[i] != nil {
+			s.log.Warn("matcher: message failed; redelivered", zap.Error(errs[i]), zap.String("subject", raws[i].subject))
 		}
 	}
 	return errs
+}
+
+// safeProcess is process with a panic turned into a permanent error.
+func (s *Service) safeProcess(ctx context.Context, raws []rawMsg) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &bus.PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return s.process(ctx, raws)
 }
 
 // process matches and records a batch, then publishes its LineMatch
