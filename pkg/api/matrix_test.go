@@ -78,6 +78,8 @@ func (f *fx) matrixCases(t target) map[string]request {
 		"GET /v1/claims":                   {method: "GET", path: "/v1/claims?practice_id=" + id(t.practice)},
 		"GET /v1/claims/{id}":              {method: "GET", path: "/v1/claims/" + id(t.claim), scope: scopeRow},
 		"GET /v1/audit":                    {method: "GET", path: "/v1/audit"},
+		"GET /v1/reports":                  {method: "GET", path: "/v1/reports"},
+		"GET /v1/reports/{kpi}":            {method: "GET", path: "/v1/reports/denial_rate?group_by=practice,provider&practice_id=" + id(t.practice)},
 	}
 }
 

@@ -45,6 +45,9 @@ func (s *Service) routes() []Route {
 		r("GET", "/v1/claims/{id}", auth.RemitPHI, true, (*call).getClaim),
 
 		r("GET", "/v1/audit", auth.AuditRead, false, (*call).getAudit),
+
+		r("GET", "/v1/reports", auth.TeamRead, false, (*call).getReports),
+		r("GET", "/v1/reports/{kpi}", auth.TeamRead, false, (*call).getReport), // {kpi}.svg: the chart
 	}
 }
 
