@@ -20,7 +20,9 @@ type Refresher struct {
 }
 
 // NewRefresher builds the component.
-func NewRefresher(deps *svc.Deps) *Refresher { return &Refresher{deps: deps, Interval: 2 * time.Second} }
+func NewRefresher(deps *svc.Deps) *Refresher {
+	return &Refresher{deps: deps, Interval: 2 * time.Second}
+}
 
 // Name implements svc.Component.
 func (r *Refresher) Name() string { return "kpi" }
