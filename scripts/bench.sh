@@ -59,3 +59,6 @@ $GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/a
 
 echo "== matcher: 100,000 generated lines (ingested first, untimed) matched into PostgreSQL and published as LineMatch (embedded servers)"
 MATCH_BENCH_WORKERS=${MATCH_BENCH_WORKERS:-4} $GO test -run '^$' -bench '^BenchmarkMatcher$' -benchtime 1x ./pkg/matchsvc/ | tee .bench/matcher.txt
+
+echo "== KPI export: a report over 1,000,000 service lines' summary (CSV + XLSX) and the detail CSV behind it (< 5 s)"
+$GO test -run '^$' -bench '^BenchmarkExport$' -benchtime 3x -timeout 20m ./pkg/kpi/ | tee .bench/kpi.txt
