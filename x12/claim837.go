@@ -408,6 +408,12 @@ type ClaimReader struct {
 	dates     chunk[ClaimDate]
 	diagnoses chunk[Diagnosis]
 	strs      chunk[string]
+
+	providers   chunk[Provider]
+	payers      chunk[Payer]
+	addresses   chunk[Address]
+	billings    chunk[BillingProvider]
+	subscribers chunk[Subscriber]
 }
 
 type claimItem struct {
@@ -711,7 +717,8 @@ func (d *ClaimReader) hl(s *Segment) {
 	}
 	switch d.val.claimCode(s.Element(3)) {
 	case "20":
-		d.billing = &BillingProvider{Provider: Provider{Name: Name{Entity: "85"}}}
+		d.billing = d.billings.zero()
+		d.billing.Name.Entity = "85"
 		d.billingHL, d.level = id, 20
 		d.sub, d.subHL, d.payer, d.patient = nil, "", nil, nil
 	case "22":
@@ -722,7 +729,7 @@ func (d *ClaimReader) hl(s *Segment) {
 		if parent != d.billingHL {
 			d.warn(s, 2, "HL02 does not name the billing provider's HL; read under the last billing provider")
 		}
-		d.sub, d.subHL, d.level = &Subscriber{}, id, 22
+		d.sub, d.subHL, d.level = d.subscribers.zero(), id, 22
 		d.payer, d.patient = nil, nil
 	case "23":
 		if d.sub == nil {
@@ -759,7 +766,7 @@ func (d *ClaimReader) inHierarchy(s *Segment, f *fieldReader) {
 			p.NPI = claimNPI(&p.Name)
 			d.hent, d.hprov = ent, p
 		case d.level == 20 && (ent == "87" || ent == "PE"):
-			p := d.val.claimProvider(s)
+			p := d.claimProvider(s)
 			if ent == "87" {
 				d.billing.PayTo = p
 			} else {
@@ -770,7 +777,7 @@ func (d *ClaimReader) inHierarchy(s *Segment, f *fieldReader) {
 			d.val.claimInsuredName(&d.sub.Insured, s)
 			d.hent = ent
 		case d.level == 22 && ent == "PR":
-			d.payer = d.val.claimPayer(s)
+			d.payer = d.claimPayer(s)
 			d.hent = ent
 		case d.level == 23 && ent == "QC":
 			p := d.patient
@@ -780,7 +787,7 @@ func (d *ClaimReader) inHierarchy(s *Segment, f *fieldReader) {
 		}
 	case "N3", "N4":
 		if a := d.hierAddress(); a != nil {
-			d.val.claimAddress(a, s)
+			d.claimAddress(a, s)
 		}
 	case "REF":
 		switch d.hent {
@@ -889,7 +896,7 @@ func (d *ClaimReader) inClaim(s *Segment, f *fieldReader) {
 			return
 		}
 	}
-	if d.cprov != nil && d.val.claimProviderSeg(d.cprov, s) {
+	if d.cprov != nil && d.claimProviderSeg(d.cprov, s) {
 		return
 	}
 	if d.other != nil && d.otherSeg(s, f) {
@@ -913,7 +920,7 @@ func (d *ClaimReader) lineSub(s *Segment, f *fieldReader) bool {
 			return true
 		}
 	case claimLineProvider:
-		return d.val.claimProviderSeg(d.lprov, s)
+		return d.claimProviderSeg(d.lprov, s)
 	case claimLineAdjudication:
 		a := d.ladj
 		switch s.ID() {
@@ -976,7 +983,7 @@ func (d *ClaimReader) lineLevel(s *Segment, f *fieldReader) bool {
 		if !claimProviderEntity(d.val.claimCode(s.Element(1))) {
 			return false
 		}
-		p := d.val.claimProvider(s)
+		p := d.claimProvider(s)
 		if p.Entity == "82" && l.Rendering == nil {
 			l.Rendering = p
 		} else {
@@ -1024,7 +1031,7 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 	case claimOtherInsured:
 		switch s.ID() {
 		case "N3", "N4":
-			d.val.claimAddress(&o.Insured.Address, s)
+			d.claimAddress(&o.Insured.Address, s)
 			return true
 		case "REF":
 			o.Insured.Refs = append(o.Insured.Refs, d.val.claimRef(s))
@@ -1033,7 +1040,7 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 	case claimOtherPayer:
 		switch s.ID() {
 		case "N3", "N4":
-			d.val.claimAddress(&o.Payer.Address, s)
+			d.claimAddress(&o.Payer.Address, s)
 			return true
 		case "REF":
 			o.Payer.Refs = append(o.Payer.Refs, d.val.claimRef(s))
@@ -1045,7 +1052,7 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 			}
 		}
 	case claimOtherProvider:
-		if d.val.claimProviderSeg(d.oprov, s) {
+		if d.claimProviderSeg(d.oprov, s) {
 			return true
 		}
 	}
@@ -1078,10 +1085,10 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 			d.val.claimInsuredName(o.Insured, s)
 			d.osub = claimOtherInsured
 		case ent == "PR":
-			o.Payer = d.val.claimPayer(s)
+			o.Payer = d.claimPayer(s)
 			d.osub = claimOtherPayer
 		case claimProviderEntity(ent):
-			p := d.val.claimProvider(s)
+			p := d.claimProvider(s)
 			o.Providers = append(o.Providers, p)
 			d.osub, d.oprov = claimOtherProvider, p
 		default:
@@ -1153,7 +1160,7 @@ func (d *ClaimReader) claimLevel(s *Segment, f *fieldReader) {
 			d.push(errAt(s, 1, ErrUnexpected, "NM1 of this entity outside loops 2320/2330; ignored"))
 			return
 		}
-		p := d.val.claimProvider(s)
+		p := d.claimProvider(s)
 		switch {
 		case ent == "DN" && c.Referring == nil:
 			c.Referring = p
@@ -1383,16 +1390,16 @@ func claimProviderEntity(e string) bool {
 }
 
 // claimProviderSeg adds a PRV, N3, N4, REF or PER segment to provider p.
-func (v *values) claimProviderSeg(p *Provider, s *Segment) bool {
+func (d *ClaimReader) claimProviderSeg(p *Provider, s *Segment) bool {
 	switch s.ID() {
 	case "PRV":
-		p.Taxonomy = v.trim(s.Element(3))
+		p.Taxonomy = d.val.trim(s.Element(3))
 	case "N3", "N4":
-		v.claimAddress(&p.Address, s)
+		d.claimAddress(&p.Address, s)
 	case "REF":
-		v.claimProviderRef(p, s)
+		d.val.claimProviderRef(p, s)
 	case "PER":
-		p.Contacts = append(p.Contacts, v.claimContact(s))
+		p.Contacts = append(p.Contacts, d.val.claimContact(s))
 	default:
 		return false
 	}
@@ -1424,8 +1431,9 @@ func claimNPI(n *Name) string {
 	return ""
 }
 
-func (v *values) claimProvider(s *Segment) *Provider {
-	p := &Provider{Name: v.claimName(s)}
+func (d *ClaimReader) claimProvider(s *Segment) *Provider {
+	p := d.providers.zero()
+	p.Name = d.val.claimName(s)
 	p.NPI = claimNPI(&p.Name)
 	return p
 }
@@ -1437,8 +1445,10 @@ func (v *values) claimInsuredName(in *Insured, s *Segment) {
 	in.MemberIDQualifier, in.MemberID = v.claimCode(s.Element(8)), v.trim(s.Element(9))
 }
 
-func (v *values) claimPayer(s *Segment) *Payer {
-	return &Payer{Name: v.trim(s.Element(3)), IDQualifier: v.claimCode(s.Element(8)), PayerID: v.trim(s.Element(9))}
+func (d *ClaimReader) claimPayer(s *Segment) *Payer {
+	p := d.payers.zero()
+	p.Name, p.IDQualifier, p.PayerID = d.val.trim(s.Element(3)), d.val.claimCode(s.Element(8)), d.val.trim(s.Element(9))
+	return p
 }
 
 func (v *values) claimCoverage(s *Segment) Coverage {
@@ -1448,20 +1458,20 @@ func (v *values) claimCoverage(s *Segment) Coverage {
 }
 
 // claimAddress applies an N3 or N4 segment to *a, creating the address.
-func (v *values) claimAddress(a **Address, s *Segment) {
+func (d *ClaimReader) claimAddress(a **Address, s *Segment) {
 	if *a == nil {
-		*a = &Address{}
+		*a = d.addresses.zero()
 	}
 	ad := *a
 	if s.ID() == "N3" {
-		ad.Lines = append(ad.Lines[:0], v.trim(s.Element(1)))
-		if l2 := v.trim(s.Element(2)); l2 != "" {
+		ad.Lines = append(ad.Lines[:0], d.val.trim(s.Element(1)))
+		if l2 := d.val.trim(s.Element(2)); l2 != "" {
 			ad.Lines = append(ad.Lines, l2)
 		}
 		return
 	}
-	ad.City, ad.State = v.trim(s.Element(1)), v.trim(s.Element(2))
-	ad.PostalCode, ad.Country = v.trim(s.Element(3)), v.trim(s.Element(4))
+	ad.City, ad.State = d.val.trim(s.Element(1)), d.val.trim(s.Element(2))
+	ad.PostalCode, ad.Country = d.val.trim(s.Element(3)), d.val.trim(s.Element(4))
 }
 
 func (v *values) claimRef(s *Segment) Ref {
