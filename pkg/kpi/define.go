@@ -157,7 +157,7 @@ const (
 	duplicateText   = "Duplicate remittances (the matcher's duplicate_remit) and predeterminations (CLP02 25) count nowhere."
 	secondaryText   = "Secondary and tertiary adjudications (CLP02 2, 3, 20, 21) are not adjudications here: the line was adjudicated by its primary payer."
 	claimLevelText  = "A claim-level-only CLP (no SVC loops) counts as its billed claim's number of lines (1 when the billed claim is unknown), with CLP03 as charge and the claim-level CAS."
-	deniedText      = "A denied line is one the payer paid nothing on (SVC03 = 0) while a denial-class adjustment took money (group + CARC read by package carc: not contractual CO-45 and kin, not patient responsibility PR-1/2/3), or a CLP02 4 claim's line without any code."
+	deniedText      = "A denied line is one the payer paid nothing on (SVC03 = 0) and put nothing on the patient (no patient-class CAS: a line whose allowed amount went to the deductible is not denied) while a denial-class adjustment took money (group + CARC read by package carc: not contractual CO-45 and kin, not patient responsibility PR-1/2/3), or a CLP02 4 claim's line without any code."
 	remitPeriodText = "Dated by the remit's payment date (BPR16) with period=remit, or by the line's service date with period=service."
 )
 

@@ -97,8 +97,10 @@ func Primary(status string) bool { return status == "1" || status == "4" || stat
 
 // LineClass is the reading of one paid line.
 type LineClass struct {
-	// Denied: the payer paid nothing and a denial-class adjustment took
-	// money, or CLP02 4 came without any code.
+	// Denied: the payer paid nothing, put nothing on the patient, and a
+	// denial-class adjustment took money; or CLP02 4 came without any code.
+	// A downcode whose allowed amount all went to the deductible is a
+	// partial denial, not a denied line.
 	Denied bool
 	// DenialAmount, Contractual and Patient are the CAS amounts by carc
 	// class (positive for a payment; a reversal's are read negated).
@@ -159,7 +161,7 @@ func ClassifyLine(status string, l *PaidLine) LineClass {
 	}
 	paid, charge := sign*l.Paid, sign*l.Charge
 	switch {
-	case paid == 0 && charge > 0 && c.DenialAmount > 0:
+	case paid == 0 && c.Patient == 0 && charge > 0 && c.DenialAmount > 0:
 		c.Denied = true
 	case paid <= 0 && charge > 0 && !hasDenial && status == "4":
 		c.Denied = true

@@ -16,8 +16,9 @@ const (
 	// LinesAdjudicated: service lines of primary adjudications (a
 	// claim-level-only CLP counts its billed claim's lines, else 1).
 	LinesAdjudicated Measure = iota
-	// LinesDenied: of those, lines the payer paid nothing on with a denial
-	// adjustment (carc class "denial"), or CLP02 4 without any code.
+	// LinesDenied: of those, lines the payer paid nothing on, with nothing
+	// on the patient and a denial adjustment (carc class "denial"), or
+	// CLP02 4 without any code.
 	LinesDenied
 	// ChargeAdjudicated: SVC02 of the adjudicated lines (cents).
 	ChargeAdjudicated
