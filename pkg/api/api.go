@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -49,6 +50,10 @@ type Service struct {
 	opts Options
 	// guards are checks run in front of other components' routes.
 	guards *http.ServeMux
+	// The queue-stats snapshot's time, and when it was read.
+	statsMu   sync.Mutex
+	statsAt   time.Time
+	statsRead time.Time
 }
 
 // New builds the API on db.

@@ -135,12 +135,28 @@ func (s *Service) statsAsOf(ctx context.Context) (time.Time, bool) {
 	if s.opts.SweepInterval <= 0 {
 		return time.Time{}, false
 	}
-	var at *time.Time
-	if err := s.db.QueryRowxContext(ctx, `SELECT max(computed_at) FROM work_queue_stats`).Scan(&at); err != nil || at == nil {
-		return time.Time{}, false
+	// The snapshot changes once a sweep: its time is kept for a few seconds.
+	s.statsMu.Lock()
+	at, read := s.statsAt, s.statsRead
+	s.statsMu.Unlock()
+	if now := time.Now(); now.Sub(read) > statsAsOfTTL {
+		var db *time.Time
+		if err := s.db.QueryRowxContext(ctx, `SELECT max(computed_at) FROM work_queue_stats`).Scan(&db); err != nil {
+			return time.Time{}, false
+		}
+		at = time.Time{}
+		if db != nil {
+			at = *db
+		}
+		s.statsMu.Lock()
+		s.statsAt, s.statsRead = at, now
+		s.statsMu.Unlock()
 	}
-	return *at, s.opts.Now().Sub(*at) <= 2*s.opts.SweepInterval
+	return at, !at.IsZero() && s.opts.Now().Sub(at) <= 2*s.opts.SweepInterval
 }
+
+// statsAsOfTTL is how long statsAsOf keeps the snapshot's time.
+const statsAsOfTTL = 5 * time.Second
 
 // refreshQueueStats rebuilds the snapshot in one transaction (readers see
 // the old one until it commits); an instance that finds another one
@@ -155,6 +171,9 @@ func (s *Service) refreshQueueStats(ctx context.Context) error {
 	if err := tx.QueryRowxContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, queueStatsLockKey).Scan(&got); err != nil || !got {
 		return err
 	}
+	s.statsMu.Lock()
+	s.statsRead = time.Time{} // read the new time after this refresh
+	s.statsMu.Unlock()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM work_queue_stats`); err != nil {
 		return err
 	}
@@ -165,7 +184,13 @@ func (s *Service) refreshQueueStats(ctx context.Context) error {
 		FROM work_items w WHERE `+openItems+` AND w.queue_id IS NOT NULL GROUP BY 1, 2, 3`, s.opts.Now()); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.statsMu.Lock()
+	s.statsRead = time.Time{}
+	s.statsMu.Unlock()
+	return nil
 }
 
 // queueStatsLockKey is the advisory lock of refreshQueueStats ("remitq"
