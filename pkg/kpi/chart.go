@@ -106,7 +106,7 @@ func (rep *Report) WriteSVG(w io.Writer, o ChartOptions) error {
 		hi = 100
 	}
 
-	left, right, top, bottom := 90.0, 30.0, 70.0, 120.0
+	left, right, top, bottom := 90.0, 60.0, 70.0, 120.0
 	pw, ph := float64(o.Width)-left-right, float64(o.Height)-top-bottom
 	x := func(i int) float64 {
 		if len(periods) == 1 {
@@ -140,7 +140,7 @@ func (rep *Report) WriteSVG(w io.Writer, o ChartOptions) error {
 				left, y(v), left+pw, y(v))
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" font-size="12" fill="#1a7a1a">target %s</text>`+"\n",
-			left+pw-4, y(t.High)-5, esc(t.Text))
+			left+pw-4, y(t.High)-6, esc(t.Text))
 	}
 
 	// Y grid, ticks and labels.
@@ -286,12 +286,10 @@ func niceStep(raw float64) float64 {
 }
 
 func tickText(v, step float64, u Unit) string {
+	// As many decimals as the step needs (2.5 → 1, 0.25 → 2), at most 2.
 	dec := 0
-	if step < 1 {
-		dec = int(math.Ceil(-math.Log10(step)))
-		if dec > 2 {
-			dec = 2
-		}
+	for dec < 2 && math.Abs(step*math.Pow(10, float64(dec))-math.Round(step*math.Pow(10, float64(dec)))) > 1e-9 {
+		dec++
 	}
 	s := fmt.Sprintf("%.*f", dec, v)
 	switch u {
