@@ -229,11 +229,16 @@ func (s *Service) paidKeys(ctx context.Context, lines []*line) error {
 // (frequency 7) replaces the claim a denial was worked on, and the payment
 // of the corrected line settles the item of the original.
 func (s *Service) earlierVersions(ctx context.Context, lines []*line) error {
-	var ids []int64
+	var ids, claims []int64
 	byID := map[int64][]*line{}
+	seenClaim := map[int64]bool{}
 	for _, l := range lines {
 		l.earlier = l.earlier[:0]
 		if id := l.m.GetBilledLineId(); id > 0 && !l.claim {
+			if c := l.m.GetBilledClaimId(); c > 0 && !seenClaim[c] {
+				seenClaim[c] = true
+				claims = append(claims, c)
+			}
 			if byID[id] == nil {
 				ids = append(ids, id)
 			}
@@ -243,17 +248,19 @@ func (s *Service) earlierVersions(ctx context.Context, lines []*line) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	// Most claims are first versions: the partial index on replacements
+	// answers for them without touching the lines.
 	rows, err := s.deps.DB.QueryContext(ctx, `WITH RECURSIVE v(start, claim, line_number, depth) AS (
 			SELECT bl.id, bc.replaces_claim_id, bl.line_number, 1
-			FROM billed_lines bl JOIN billed_claims bc ON bc.id = bl.billed_claim_id
-			WHERE bl.id = ANY($1) AND bc.replaces_claim_id IS NOT NULL
+			FROM billed_claims bc JOIN billed_lines bl ON bl.billed_claim_id = bc.id
+			WHERE bc.id = ANY($2) AND bc.replaces_claim_id IS NOT NULL AND bl.id = ANY($1)
 		UNION ALL
 			SELECT v.start, bc.replaces_claim_id, v.line_number, v.depth + 1
 			FROM v JOIN billed_claims bc ON bc.id = v.claim
 			WHERE bc.replaces_claim_id IS NOT NULL AND v.depth < 20
 		)
 		SELECT v.start, ol.id FROM v JOIN billed_lines ol ON ol.billed_claim_id = v.claim AND ol.line_number = v.line_number
-		ORDER BY v.start, v.depth`, pq.Array(ids))
+		ORDER BY v.start, v.depth`, pq.Array(ids), pq.Array(claims))
 	if err != nil {
 		return fmt.Errorf("earlier claim versions: %w", err)
 	}

@@ -40,3 +40,6 @@ CREATE TABLE routed_settlements (
     detail      jsonb         NOT NULL DEFAULT '{}',
     settled_at  timestamptz   NOT NULL DEFAULT now()
 );
+-- Which of a batch's billed claims are corrected versions (most are not).
+CREATE INDEX billed_claims_replacement_idx ON billed_claims (id)
+    WHERE replaces_claim_id IS NOT NULL;
