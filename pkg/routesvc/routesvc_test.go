@@ -484,3 +484,80 @@ func TestCorrectedClaimResolvesDenial(t *testing.T) {
 		t.Errorf("item %+v, want resolved with %s recovered", it, want)
 	}
 }
+
+// TestWorkedItemKeepsItsOwner: an item a biller works gets a later remit's
+// facts and an event but keeps its status and assignee; a duplicate
+// remittance changes nothing; the payment resolves it.
+func TestWorkedItemKeepsItsOwner(t *testing.T) {
+	e := newEnv(t)
+	ts := loadTruth(t, e, 5, 300)
+	var denied *v1.LineMatch
+	for i, tl := range ts.truth {
+		if tl.Category == "medical_necessity" && ts.msgs[i].GetBilledLineId() > 0 {
+			denied = ts.msgs[i]
+			break
+		}
+	}
+	if denied == nil {
+		t.Fatal("no medical necessity denial in the truth set")
+	}
+	later := func(m *v1.LineMatch, file int64, date string) *v1.LineMatch {
+		c := clone(m)
+		c.Source.FileId, c.Source.FileSha256 = file, strings.Repeat(strconv.FormatInt(file%10, 10), 64)
+		c.Line.Source = c.Source
+		c.Line.Payment.PaymentDate = date
+		return c
+	}
+	// The payer's second look: now an authorization denial.
+	auth := later(denied, 901, "2026-04-20")
+	auth.Line.Line.Adjustments[0].ReasonCode = "197"
+	auth.Line.Line.RemarkCodes = []*v1.RemarkCode{{Qualifier: "HE", Code: "N54"}}
+	dup := later(auth, 902, "2026-05-01")
+	dup.Flags = append(dup.Flags, "duplicate_remit")
+	paid := later(denied, 903, "2026-05-20")
+	sl := paid.Line.Line
+	sl.PaidCents = sl.ChargeCents / 4
+	sl.Adjustments = []*v1.Adjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: sl.ChargeCents - sl.PaidCents}}
+	sl.RemarkCodes, paid.Flags, paid.ExpectedAllowedCents = nil, nil, nil
+
+	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	handle := func(m *v1.LineMatch) {
+		t.Helper()
+		b, err := proto.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs := s.Handle(context.Background(), [][]byte{b}); errs != nil {
+			t.Fatal(errs)
+		}
+	}
+	handle(denied)
+	var user int64
+	if err := e.db.QueryRow(`INSERT INTO users (email, role) VALUES ('biller@example.com', 'biller') RETURNING id`).Scan(&user); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e, `UPDATE work_items SET status = 'in_progress', assignee_id = $1`, user)
+	handle(auth)
+	handle(dup)
+	var status, category, deadline string
+	var assignee int64
+	var changed []byte
+	if err := e.db.QueryRow(`SELECT w.status, w.assignee_id, w.category, to_char(w.appeal_deadline, 'YYYY-MM-DD'),
+		(SELECT detail->'changed' FROM work_item_events WHERE work_item_id = w.id AND action = 'updated')
+		FROM work_items w`).Scan(&status, &assignee, &category, &deadline, &changed); err != nil {
+		t.Fatal(err)
+	}
+	if status != "in_progress" || assignee != user || category != "authorization" || deadline != "2026-07-19" ||
+		!strings.Contains(string(changed), `"category"`) {
+		t.Errorf("after the second remit: %s, assignee %d, %s, deadline %s, changed %s", status, assignee, category, deadline, changed)
+	}
+	handle(paid)
+	got := items(t, e)
+	it := got[keyOf(denied)]
+	if len(got) != 1 || it.Status != "resolved" || it.Events != 3 || it.Recovered != money.Amount(sl.PaidCents) {
+		t.Errorf("after the payment: %+v", got)
+	}
+	if err := e.db.QueryRow(`SELECT assignee_id FROM work_items`).Scan(&assignee); err != nil || assignee != user {
+		t.Errorf("assignee %d after resolution (%v)", assignee, err)
+	}
+}

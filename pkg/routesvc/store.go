@@ -475,6 +475,9 @@ func (s *Service) apply(l *line, items map[string]*workItem, settled map[string]
 	}
 	it.routedKey, it.dirty = l.order, true
 	switch {
+	case hasFlag(l, "duplicate_remit"):
+		// The payer sent the same adjudication again: it changes nothing,
+		// not even the appeal clock.
 	case d.WorkItem != route.NoWork:
 		changed := facts(it, l)
 		if !open(it.status) && it.status == "resolved" {
@@ -521,15 +524,11 @@ func settles(l *line) bool {
 	if d != route.Paid && d != route.PatientResponsibility && d != route.Contractual {
 		return false
 	}
-	if l.m.GetNetsAgainst() != nil || len(l.earlier) > 0 || revision(l.m) > 0 {
-		return true
-	}
-	for _, f := range l.m.GetFlags() {
-		if f == "correction" {
-			return true
-		}
-	}
-	return false
+	return l.m.GetNetsAgainst() != nil || len(l.earlier) > 0 || revision(l.m) > 0 || hasFlag(l, "correction")
+}
+
+func hasFlag(l *line, f string) bool {
+	return slices.Contains(l.m.GetFlags(), f)
 }
 
 func paidOf(l *line) money.Amount {
