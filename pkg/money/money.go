@@ -185,3 +185,26 @@ func (a *Amount) Scan(src any) error {
 		return fmt.Errorf("money: cannot scan %T into Amount", src)
 	}
 }
+
+// Dollars formats the amount for people: a dollar sign, thousands
+// separators and two places ("$44,618.15", "-$1,234.00").
+func (a Amount) Dollars() string {
+	s := a.String()
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	dot := len(s) - 3
+	var b []byte
+	if neg {
+		b = append(b, '-')
+	}
+	b = append(b, '$')
+	for i := 0; i < dot; i++ {
+		if i > 0 && (dot-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	return string(append(b, s[dot:]...))
+}

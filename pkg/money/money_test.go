@@ -330,3 +330,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDollars(t *testing.T) {
+	for cents, want := range map[int64]string{
+		0: "$0.00", 5: "$0.05", 99999: "$999.99", 100000: "$1,000.00", 4461815: "$44,618.15",
+		-123400: "-$1,234.00", 123456789012: "$1,234,567,890.12", -1: "-$0.01",
+	} {
+		if got := Amount(cents).Dollars(); got != want {
+			t.Errorf("Amount(%d).Dollars() = %q, want %q", cents, got, want)
+		}
+	}
+}

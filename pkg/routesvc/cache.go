@@ -181,9 +181,15 @@ func (s *Service) queueID(ctx context.Context, tx *sqlx.Tx, practice int64, name
 	if id, ok := created[k]; ok {
 		return id, nil
 	}
-	err := tx.QueryRowContext(ctx, `INSERT INTO queues (practice_id, name) VALUES ($1, $2)
-		ON CONFLICT (practice_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id`, practice, name).Scan(&id)
-	if err != nil {
+	// The queue is created in a statement of its own, outside the batch's
+	// transaction: batches of two routers creating the queues of two
+	// practices in opposite orders deadlocked on the upserted rows. A queue
+	// created for a batch that then rolls back is harmless (it stays, empty).
+	if _, err := s.deps.DB.ExecContext(ctx, `INSERT INTO queues (practice_id, name) VALUES ($1, $2)
+		ON CONFLICT (practice_id, name) DO NOTHING`, practice, name); err != nil {
+		return 0, err
+	}
+	if err := tx.GetContext(ctx, &id, `SELECT id FROM queues WHERE practice_id = $1 AND name = $2`, practice, name); err != nil {
 		return 0, err
 	}
 	created[k] = id

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,17 +10,21 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
-	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/demo"
+	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/ingest"
+	"github.com/remitq/remitq/pkg/kpi"
+	"github.com/remitq/remitq/pkg/kpi/kpistore"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/pipeline"
 	"github.com/remitq/remitq/pkg/practice"
 	"github.com/remitq/remitq/pkg/svc"
+	"github.com/remitq/remitq/pkg/synth"
 )
 
 func init() {
-	register(command{name: "demo", usage: "[--once] [--http ADDR]  run every service on the embedded default with the demo data", run: runDemo})
+	register(command{name: "demo", usage: "[--once] [--http ADDR] [--lines N]  run every service on the embedded default with generated data", run: runDemo})
 	register(command{name: "serve", usage: "[--http ADDR]  run every service in one process (embedded servers unless DATABASE_URL/NATS_URL)", run: runServe})
 }
 
@@ -28,7 +33,8 @@ func runDemo(ctx context.Context, args []string) error {
 	var ef envFlags
 	ef.register(fs, "127.0.0.1:8080")
 	once := fs.Bool("once", false, "exit after printing the summary instead of serving")
-	seed := fs.Uint64("seed", 1, "seed of the generated demo data")
+	seed := fs.Uint64("seed", 1, "seed of the generated data (same seed, same data)")
+	lines := fs.Int("lines", 3000, "billed service lines to generate")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -41,7 +47,8 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 	}
 	out := os.Stdout
-	fmt.Fprintln(out, "remitq demo: starting PostgreSQL and NATS JetStream ...")
+	start := time.Now()
+	fmt.Fprintln(out, "remitq demo: synthetic pain-management billing data (generated, no real patient)")
 	e, err := ef.open(ctx, "remitq")
 	if err != nil {
 		return err
@@ -51,9 +58,9 @@ func runDemo(ctx context.Context, args []string) error {
 	if external {
 		where = "the servers named by DATABASE_URL / NATS_URL"
 	}
-	fmt.Fprintf(out, "  PostgreSQL and NATS ready (%s)\n\n", where)
+	fmt.Fprintf(out, "PostgreSQL and NATS JetStream ready (%s)\n\n", where)
 
-	ds, err := demo.Build(*seed)
+	truth, err := synth.GenerateTruth(synth.TruthOptions{Seed: *seed, Lines: *lines, Practices: 3})
 	if err != nil {
 		return err
 	}
@@ -61,31 +68,66 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	for i := range ds.Practices {
-		if err := practice.Add(ctx, e.deps.DB, &ds.Practices[i]); err != nil {
-			return err
-		}
-	}
-	var results []*ingest.Result
-	for _, f := range ds.Remits {
-		res, err := app.ingest.Ingest(ctx, f.Name, f.Raw)
-		if err != nil {
-			return err
-		}
-		results = append(results, res)
-	}
-	sent, err := app.ingest.Publisher.Drain(ctx)
+	loader := &pipeline.Loader{DB: e.deps.DB, NC: e.deps.NC, Ingest: app.ingest.Ingest, Actor: "demo"}
+	practices, err := loader.Practices(ctx, truth)
 	if err != nil {
 		return err
 	}
-	if err := printDemo(ctx, out, e.deps, ds, results, sent); err != nil {
+	// Every service runs from here on, as in production; the HTTP API only
+	// when the demo keeps serving.
+	addr := ef.cfg.HTTPAddr
+	if *once {
+		addr = ""
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	runErr := make(chan error, 1)
+	go func() { runErr <- svc.Run(runCtx, e.deps, addr, app.components()...) }()
+
+	billed, err := loader.BilledClaims(ctx, truth, false)
+	if err != nil {
 		return err
 	}
-	if *once {
-		return nil
+	if err := loader.Fees(ctx, truth); err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "\nServing on http://%s (POST /v1/remittances, /metrics, /healthz). Ctrl-C stops.\n", ef.cfg.HTTPAddr)
-	return svc.Run(ctx, e.deps, ef.cfg.HTTPAddr, app.components()...)
+	remits, err := loader.Remits(ctx, truth)
+	if err != nil {
+		return err
+	}
+	if err := pipeline.WaitIdle(ctx, e.deps.DB, e.deps.JS, 5*time.Minute); err != nil {
+		return err
+	}
+	late, err := loader.BilledClaims(ctx, truth, true)
+	if err != nil {
+		return err
+	}
+	if err := pipeline.WaitIdle(ctx, e.deps.DB, e.deps.JS, 5*time.Minute); err != nil {
+		return err
+	}
+	if _, err := kpistore.Refresh(ctx, e.deps.DB); err != nil {
+		return err
+	}
+
+	s := &summary{ctx: ctx, deps: e.deps, out: out}
+	s.loaded(practices, billed.Claims, billed.Lines, late.Claims, remits)
+	s.matched()
+	s.queues()
+	s.kpis()
+	if s.err != nil {
+		return s.err
+	}
+	fmt.Fprintf(out, "\nEverything above went through the real services: ingest → JetStream → matcher → JetStream → router → PostgreSQL (%.1f s).\n",
+		time.Since(start).Seconds())
+	if *once {
+		stop()
+		return <-runErr
+	}
+	if err := demoUsers(ctx, e, ef.data, practices, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nServing on http://%s (OpenAPI at /openapi.json). Ctrl-C stops.\n", ef.cfg.HTTPAddr)
+	return <-runErr
 }
 
 func runServe(ctx context.Context, args []string) error {
@@ -108,46 +150,192 @@ func runServe(ctx context.Context, args []string) error {
 	return svc.Run(ctx, e.deps, ef.cfg.HTTPAddr, app.components()...)
 }
 
-// printDemo prints what a billing company would want to see first.
-func printDemo(ctx context.Context, out io.Writer, deps *svc.Deps, ds *demo.Dataset, results []*ingest.Result, sent int) error {
-	fmt.Fprintf(out, "Practices registered: %d\n", len(ds.Practices))
-	for _, p := range ds.Practices {
-		fmt.Fprintf(out, "  #%d %-40s NPI %s\n", p.ID, p.Name, p.NPI)
+// demoUsers creates a supervisor of every practice and a biller of the
+// first, and prints their tokens, so the API can be tried at once.
+func demoUsers(ctx context.Context, e *env, dataDir string, practices []practice.Practice, out io.Writer) error {
+	var ac auth.Config
+	ac.FromEnv()
+	key, err := ac.HS256Secret(dataDir)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "\n835 files received: %d\n", len(results))
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	var lines int
+	sup := &auth.User{Email: "supervisor@demo.remitq", Name: "Demo Supervisor", Role: auth.Supervisor}
+	for _, p := range practices {
+		sup.Scopes = append(sup.Scopes, auth.Scope{PracticeID: p.ID})
+	}
+	biller := &auth.User{Email: "biller@demo.remitq", Name: "Demo Biller", Role: auth.Biller,
+		Scopes: []auth.Scope{{PracticeID: practices[0].ID}}}
+	fmt.Fprintln(out, "\nDemo users (tokens valid 12 hours):")
+	for _, u := range []*auth.User{sup, biller} {
+		if err := auth.AddUser(ctx, e.deps.DB, u); err != nil {
+			return err
+		}
+		tok, err := auth.IssueHS256(key, u.Email, ac.Issuer, 12*time.Hour, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  %-10s %s\n  export TOKEN=%s\n", u.Role, u.Email, tok)
+	}
+	fmt.Fprintln(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/v1/work/mine")
+	return nil
+}
+
+// summary prints what a billing company wants to see after a day's remits.
+type summary struct {
+	ctx  context.Context
+	deps *svc.Deps
+	out  io.Writer
+	err  error
+}
+
+func (s *summary) query(dest any, q string, args ...any) bool {
+	if s.err != nil {
+		return false
+	}
+	if err := s.deps.DB.SelectContext(s.ctx, dest, q, args...); err != nil {
+		s.err = fmt.Errorf("demo summary: %w", err)
+		return false
+	}
+	return true
+}
+
+func (s *summary) loaded(practices []practice.Practice, claims, lines, lateClaims int, remits []*ingest.Result) {
+	fmt.Fprintf(s.out, "Practices: %d\n", len(practices))
+	for _, p := range practices {
+		fmt.Fprintf(s.out, "  #%d %-34s NPI %s\n", p.ID, p.Name, p.NPI)
+	}
+	var paidLines, quarantined int
 	var paid money.Amount
-	for _, r := range results {
-		switch r.Status {
-		case ingest.StatusIngested:
-			bal := "balanced"
-			if !r.Balanced {
-				bal = "DOES NOT BALANCE"
-			}
-			fmt.Fprintf(tw, "  %s\tingested\t%d claims\t%d lines\tpaid $%s\t%s\n", r.Filename, r.Claims, r.ServiceLines, r.TotalPaid, bal)
-			lines += r.ServiceLines
-			paid += r.TotalPaid
-		case ingest.StatusQuarantined:
-			e := r.Errors[0]
-			fmt.Fprintf(tw, "  %s\tquarantined\tsegment %d (%s) at byte %d: %s\n", r.Filename, e.Segment, e.ID, e.Offset, e.Message)
-		case ingest.StatusUnknownPayee:
-			fmt.Fprintf(tw, "  %s\tkept, waiting\tpayee is not a registered practice (remitq practices add ...)\n", r.Filename)
+	for _, r := range remits {
+		paidLines += r.ServiceLines
+		paid += r.TotalPaid
+		if r.Status == ingest.StatusQuarantined {
+			quarantined++
 		}
 	}
+	fmt.Fprintf(s.out, "\nBilled (837P): %d claims, %d lines; %d more claims arrived after their remits\n", claims, lines, lateClaims)
+	fmt.Fprintf(s.out, "Remitted (835): %d files, %d paid lines, %s paid, %d quarantined\n",
+		len(remits), paidLines, paid.Dollars(), quarantined)
+}
+
+func (s *summary) matched() {
+	var rows []struct {
+		Method string `db:"method"`
+		N      int    `db:"n"`
+	}
+	if !s.query(&rows, `SELECT method, count(*) AS n FROM line_matches GROUP BY method ORDER BY n DESC`) {
+		return
+	}
+	var parts []string
+	total := 0
+	for _, r := range rows {
+		parts = append(parts, fmt.Sprintf("%s %d", r.Method, r.N))
+		total += r.N
+	}
+	var review []int
+	if !s.query(&review, `SELECT count(*) FROM match_pending`) {
+		return
+	}
+	fmt.Fprintf(s.out, "\nMatched %d paid lines to billed lines: %s\n", total, strings.Join(parts, " · "))
+	fmt.Fprintf(s.out, "  %d paid claims wait in the manual-match / unmatched queue (never dropped)\n", review[0])
+}
+
+func (s *summary) queues() {
+	var cats []struct {
+		Category string       `db:"category"`
+		N        int          `db:"n"`
+		Risk     money.Amount `db:"risk"`
+	}
+	if !s.query(&cats, `SELECT CASE WHEN kind = 'unmatched_remittance' THEN '(unmatched remittance)' ELSE category END AS category,
+		count(*) AS n, sum(amount_at_risk) AS risk FROM work_items WHERE status NOT IN ('resolved', 'written_off')
+		GROUP BY 1 ORDER BY risk DESC, n DESC`) {
+		return
+	}
+	fmt.Fprintln(s.out, "\nWork queues: open items by root cause")
+	tw := tabwriter.NewWriter(s.out, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  category\titems\tat risk\t")
+	var n int
+	var risk money.Amount
+	for _, c := range cats {
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t\n", c.Category, c.N, c.Risk.Dollars())
+		n += c.N
+		risk += c.Risk
+	}
+	fmt.Fprintf(tw, "  total\t%d\t%s\t\n", n, risk.Dollars())
 	if err := tw.Flush(); err != nil {
-		return err
+		s.err = err
+		return
 	}
-	fmt.Fprintf(out, "  total: %d service lines, $%s paid\n", lines, paid)
-	stream, err := deps.JS.Stream(ctx, bus.StreamRemit)
-	if err != nil {
-		return err
+	var resolved []int
+	if !s.query(&resolved, `SELECT count(*) FROM work_items WHERE status = 'resolved'`) {
+		return
 	}
-	info, err := stream.Info(ctx)
-	if err != nil {
-		return err
+	fmt.Fprintf(s.out, "  %d more items were opened and then resolved by later remits (reversals, corrections)\n", resolved[0])
+	var top []struct {
+		ID       int64        `db:"id"`
+		Practice string       `db:"practice"`
+		Text     string       `db:"text"`
+		Risk     money.Amount `db:"amount_at_risk"`
 	}
-	fmt.Fprintf(out, "\nPublished on JetStream: %d messages now, %d in stream %s (%s)\n", sent, info.State.Msgs, bus.StreamRemit,
-		strings.Join(info.Config.Subjects, ", "))
-	return nil
+	if !s.query(&top, `SELECT w.id, p.name AS practice, w.text, w.amount_at_risk FROM work_items w
+		JOIN practices p ON p.id = w.practice_id WHERE w.status NOT IN ('resolved', 'written_off')
+		ORDER BY w.priority DESC, w.id LIMIT 5`) {
+		return
+	}
+	fmt.Fprintln(s.out, "\nFirst in the queues (highest priority):")
+	for _, t := range top {
+		fmt.Fprintf(s.out, "  #%d  %s  %s\n      %s\n", t.ID, t.Risk.Dollars(), t.Practice, t.Text)
+	}
+}
+
+// kpis prints the headline KPIs over every remit date.
+func (s *summary) kpis() {
+	if s.err != nil {
+		return
+	}
+	fmt.Fprintln(s.out, "\nKPIs (all practices, all remit dates)")
+	for _, name := range []string{"denial_rate", "denial_rate_dollars", "clean_claim_rate", "net_collection_rate", "days_in_ar", "touchless_rate"} {
+		def, ok := kpi.Lookup(name)
+		if !ok {
+			continue
+		}
+		req := kpi.Request{Def: def, GroupBy: []kpi.Dim{}, Bucket: kpi.ByMonth, From: kpi.NewDay(2020, 1, 1), To: kpi.DayOf(time.Now())}
+		rep, err := kpistore.Report(s.ctx, s.deps.DB, req, kpistore.Scope{})
+		if err != nil {
+			if errors.Is(err, kpi.ErrRequest) {
+				continue
+			}
+			s.err = err
+			return
+		}
+		val := headline(rep)
+		if val == "" {
+			continue
+		}
+		target := ""
+		if t := def.Target; t != nil {
+			target = "  (target " + t.Text + ")"
+		}
+		fmt.Fprintf(s.out, "  %-34s %s%s\n", def.Title, val, target)
+	}
+}
+
+// headline folds a monthly report into one figure: the sums of numerators
+// and denominators, or the last point for balances.
+func headline(rep *kpi.Report) string {
+	if len(rep.Points) == 0 {
+		return ""
+	}
+	p := rep.Points[len(rep.Points)-1]
+	if !rep.Cumulative() {
+		for _, q := range rep.Points[:len(rep.Points)-1] {
+			p.Num += q.Num
+			p.Den += q.Den
+		}
+	}
+	v := p.Text(1)
+	if v == "" {
+		return ""
+	}
+	return v + " " + rep.Def.Unit.Symbol()
 }
