@@ -15,6 +15,8 @@ import (
 
 	"github.com/remitq/remitq/pkg/claims"
 	"github.com/remitq/remitq/pkg/pgcopy"
+	"github.com/remitq/remitq/pkg/rules"
+	"github.com/remitq/remitq/pkg/rules/rulesdb"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -30,6 +32,11 @@ type Store struct {
 	// paid claims for a retry.
 	NC  *nats.Conn
 	Log *zap.Logger
+	// Keyer makes the claims' patient keys (billed_claims.patient_key), by
+	// which the pain rules find a patient's history at every practice; nil:
+	// rulesdb.DefaultKeyer(), and no keys when no secret is configured. A
+	// claim loaded again unchanged gets its key when it has none.
+	Keyer *rules.Keyer
 }
 
 // analyzeAfter is the number of claims loaded at once after which the
@@ -164,8 +171,9 @@ type naturalKey struct {
 }
 
 type existing struct {
-	id   int64
-	hash []byte
+	id    int64
+	hash  []byte
+	keyed bool // has a patient key
 }
 
 // Load stores the claims of in, in one transaction. Claims already stored
@@ -210,9 +218,14 @@ func (s *Store) Load(ctx context.Context, in *Input, actor string) (*Result, err
 	if err != nil {
 		return nil, err
 	}
+	keys, err := s.patientKeys(in)
+	if err != nil {
+		return nil, err
+	}
 	var (
-		newIdx []int
-		hashes = map[int][]byte{}
+		newIdx   []int
+		hashes   = map[int][]byte{}
+		backfill []existing
 	)
 	for i, c := range in.Claims {
 		if practiceOf[i] == 0 {
@@ -223,6 +236,9 @@ func (s *Store) Load(ctx context.Context, in *Input, actor string) (*Result, err
 		if e, ok := have[k]; ok {
 			if string(e.hash) == string(h) {
 				res.Unchanged++
+				if keys[i] != nil && e.id != 0 && !e.keyed {
+					backfill = append(backfill, existing{id: e.id, hash: keys[i]})
+				}
 			} else {
 				res.Rejected++
 				res.Problems = append(res.Problems, in.problemFor(i, "changed",
@@ -234,8 +250,11 @@ func (s *Store) Load(ctx context.Context, in *Input, actor string) (*Result, err
 		hashes[i] = h
 		newIdx = append(newIdx, i)
 	}
+	if err := fillKeys(ctx, tx.Conn, backfill); err != nil {
+		return nil, err
+	}
 	if len(newIdx) > 0 {
-		if err := s.insert(ctx, tx, in, newIdx, practiceOf, hashes, versions); err != nil {
+		if err := s.insert(ctx, tx, in, newIdx, practiceOf, hashes, keys, versions); err != nil {
 			return nil, err
 		}
 		res.Loaded = len(newIdx)
@@ -295,7 +314,8 @@ func (s *Store) existing(ctx context.Context, q sqlx.QueryerContext, in *Input, 
 	if len(prs) == 0 {
 		return have, versions, nil
 	}
-	rows, err := q.QueryxContext(ctx, `SELECT b.id, b.practice_id, b.patient_control_number, b.source, b.frequency_code, b.content_sha256
+	rows, err := q.QueryxContext(ctx, `SELECT b.id, b.practice_id, b.patient_control_number, b.source, b.frequency_code, b.content_sha256,
+		b.patient_key IS NOT NULL
 		FROM billed_claims b JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) k(pr, pcn)
 		ON b.practice_id = k.pr AND b.patient_control_number = k.pcn`, pq.Array(prs), pq.Array(pcns))
 	if err != nil {
@@ -305,7 +325,7 @@ func (s *Store) existing(ctx context.Context, q sqlx.QueryerContext, in *Input, 
 	for rows.Next() {
 		var k naturalKey
 		var e existing
-		if err := rows.Scan(&e.id, &k.practice, &k.pcn, &k.src, &k.fq, &e.hash); err != nil {
+		if err := rows.Scan(&e.id, &k.practice, &k.pcn, &k.src, &k.fq, &e.hash, &e.keyed); err != nil {
 			return nil, nil, err
 		}
 		have[k] = e
@@ -319,14 +339,14 @@ var (
 	claimCols = []string{"id", "practice_id", "source", "patient_control_number", "frequency_code", "payer_code",
 		"payer_id", "phi_member_id", "phi_birth_date", "rendering_npi", "billing_npi", "billing_tin", "place_of_service",
 		"prior_authorization", "payer_claim_control", "diagnoses", "total_charge", "billed_date", "service_date_from",
-		"service_date_to", "line_count", "content_sha256", "replaces_claim_id"}
+		"service_date_to", "line_count", "content_sha256", "replaces_claim_id", "patient_key"}
 	lineCols = []string{"id", "billed_claim_id", "practice_id", "line_number", "procedure_code", "modifiers", "units",
 		"charge", "service_date_from", "service_date_to", "line_control_number", "prior_authorization",
 		"place_of_service", "diagnosis_pointers", "note"}
 )
 
 func (s *Store) insert(ctx context.Context, tx *pgcopy.Tx, in *Input, idx []int, practiceOf []int64,
-	hashes map[int][]byte, versions map[[2]string]int64) error {
+	hashes map[int][]byte, keys [][]byte, versions map[[2]string]int64) error {
 	payers, err := upsertPayers(ctx, tx.Conn, in, idx)
 	if err != nil {
 		return err
@@ -361,6 +381,11 @@ func (s *Store) insert(ctx context.Context, tx *pgcopy.Tx, in *Input, idx []int,
 			TextOrNull(c.RenderingNPI).TextOrNull(c.BillingNPI).TextOrNull(c.BillingTIN).TextOrNull(c.PlaceOfService).
 			TextOrNull(c.PriorAuth).TextOrNull(c.PayerClaimControl).Array(c.Diagnoses).Amount(c.TotalCharge).
 			Date(c.BilledDate).Date(from).Date(to).Int(int64(len(c.Lines))).Bytes(hashes[i]).IntOrNull(replaces)
+		if keys[i] != nil {
+			cb.Bytes(keys[i])
+		} else {
+			cb.Null()
+		}
 		cb.End()
 		for j := range c.Lines {
 			l := &c.Lines[j]
@@ -377,6 +402,48 @@ func (s *Store) insert(ctx context.Context, tx *pgcopy.Tx, in *Input, idx []int,
 	}
 	if err := tx.Copy(ctx, lb); err != nil {
 		return fmt.Errorf("billing: %w", err)
+	}
+	return nil
+}
+
+// patientKeys returns the patient key of each claim of in (nil where the
+// member ID, birth date or last name is missing, or no secret is
+// configured).
+func (s *Store) patientKeys(in *Input) ([][]byte, error) {
+	keys := make([][]byte, len(in.Claims))
+	k, err := rulesdb.KeyerOrDefault(s.Keyer)
+	if err != nil {
+		return nil, fmt.Errorf("billing: patient keys: %w", err)
+	}
+	if k == nil {
+		return keys, nil
+	}
+	for i := range in.Claims {
+		if i >= len(in.persons) {
+			break
+		}
+		if pk, err := k.Key(in.persons[i]); err == nil {
+			keys[i] = pk[:]
+		}
+	}
+	return keys, nil
+}
+
+// fillKeys gives claims stored without a patient key (loaded before keys
+// were made, or without a name) the key of the same claim loaded again.
+func fillKeys(ctx context.Context, q sqlx.ExecerContext, claims []existing) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(claims))
+	keys := make([][]byte, len(claims))
+	for i, c := range claims {
+		ids[i], keys[i] = c.id, c.hash
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE billed_claims b SET patient_key = k.key
+		FROM unnest($1::bigint[], $2::bytea[]) k(id, key) WHERE b.id = k.id AND b.patient_key IS NULL`,
+		pq.Array(ids), pq.ByteaArray(keys)); err != nil {
+		return fmt.Errorf("billing: patient keys: %w", err)
 	}
 	return nil
 }

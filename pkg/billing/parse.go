@@ -2,12 +2,14 @@ package billing
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -39,6 +41,9 @@ type Input struct {
 	// Where locates each claim of Claims in the file.
 	Where    []Where   `json:"-"`
 	Problems []Problem `json:"problems,omitempty"`
+	// persons are the patients of Claims (PHI, never stored): what their
+	// patient keys are made of.
+	persons []rules.Person
 }
 
 // Where is the place of a claim in its file.
@@ -85,9 +90,24 @@ func parse837(name string, raw []byte) (*Input, error) {
 		for _, c := range b.Claims {
 			in.Claims = append(in.Claims, claims.FromX12(c, ""))
 			in.Where = append(in.Where, Where{Segment: c.Segment})
+			in.persons = append(in.persons, person837(c))
 		}
 	}
 	return in, nil
+}
+
+// person837 is who the patient of an 837 claim is, as rules.FromX12 keys
+// it: the subscriber's member ID (a dependent shares it), the patient's
+// birth date and name (2000C when present).
+func person837(c *x12.Claim) rules.Person {
+	var p rules.Person
+	if s := c.Subscriber; s != nil {
+		p = rules.Person{MemberID: s.MemberID, BirthDate: string(s.BirthDate), LastName: s.LastName, FirstName: s.FirstName}
+	}
+	if c.Patient != nil {
+		p.BirthDate, p.LastName, p.FirstName = string(c.Patient.BirthDate), c.Patient.LastName, c.Patient.FirstName
+	}
+	return p
 }
 
 func parseCSV(name string, raw []byte) (*Input, error) {
@@ -117,11 +137,69 @@ func parseCSV(name string, raw []byte) (*Input, error) {
 		k := [2]string{row.Claim.Practice, row.Claim.PatientControl}
 		rows[k] = append(rows[k], row.Number)
 	}
+	names := csvNames(raw)
 	for _, c := range list {
+		w := Where{Rows: rows[[2]string{c.Practice, c.PatientControl}]}
 		in.Claims = append(in.Claims, c)
-		in.Where = append(in.Where, Where{Rows: rows[[2]string{c.Practice, c.PatientControl}]})
+		in.Where = append(in.Where, w)
+		p := rules.Person{MemberID: c.MemberID, BirthDate: string(c.PatientBirthDate)}
+		if len(w.Rows) > 0 {
+			n := names[w.Rows[0]]
+			p.LastName, p.FirstName = n[0], n[1]
+		}
+		in.persons = append(in.persons, p)
 	}
 	return in, nil
+}
+
+// csvNames reads the optional patient_last_name and patient_first_name
+// columns of a billed-claims CSV (aliases last_name, first_name) by row:
+// a claim's patient key needs them (see Store.Keyer); the claims reader
+// ignores them.
+func csvNames(raw []byte) map[int][2]string {
+	r := csv.NewReader(bytes.NewReader(raw))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	head, err := r.Read()
+	if err != nil {
+		return nil
+	}
+	last, first := -1, -1
+	for i, h := range head {
+		switch claims.CanonicalColumn(h) {
+		case "patient_last_name", "last_name":
+			last = i
+		case "patient_first_name", "first_name":
+			first = i
+		}
+	}
+	if last < 0 {
+		return nil
+	}
+	out := map[int][2]string{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				continue
+			}
+			break
+		}
+		line, _ := r.FieldPos(0)
+		var n [2]string
+		if last < len(rec) {
+			n[0] = strings.TrimSpace(rec[last])
+		}
+		if first >= 0 && first < len(rec) {
+			n[1] = strings.TrimSpace(rec[first])
+		}
+		out[line] = n
+	}
+	return out
 }
 
 func rowProblem(e *claims.RowError) Problem {

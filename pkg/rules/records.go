@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,9 +56,11 @@ var (
 	ErrBadValue     = errors.New("value not understood")
 )
 
-// recordCSV reads a records CSV with named columns (case-insensitive).
+// recordCSV reads a records CSV with named columns (case-insensitive), or
+// the records of a JSON array as rows of the same columns.
 type recordCSV struct {
 	r    *csv.Reader
+	json [][]string // JSON records as rows, when r is nil
 	cols map[string]int
 	row  []string
 	line int
@@ -76,26 +79,104 @@ func newRecordCSV(r io.Reader, k *Keyer, required ...string) (*recordCSV, error)
 	for i, name := range h {
 		c.cols[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))] = i
 	}
+	return c, c.check(required)
+}
+
+// newRecordJSON reads records from a JSON array of objects whose fields
+// are named as the CSV columns (or an object holding such an array under
+// one key). A value may be a string, a number or an array of strings
+// (joined by spaces).
+func newRecordJSON(r io.Reader, k *Keyer, required ...string) (*recordCSV, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("rules: records JSON: %w", err)
+	}
+	var objs []map[string]any
+	if err := json.Unmarshal(raw, &objs); err != nil {
+		var wrap map[string][]map[string]any
+		if json.Unmarshal(raw, &wrap) != nil || len(wrap) != 1 {
+			return nil, errors.New("rules: records JSON: expected an array of objects")
+		}
+		for _, v := range wrap {
+			objs = v
+		}
+	}
+	c := &recordCSV{cols: map[string]int{}, k: k, json: make([][]string, 0, len(objs))}
+	for _, o := range objs {
+		for name := range o {
+			n := strings.ToLower(strings.TrimSpace(name))
+			if _, ok := c.cols[n]; !ok {
+				c.cols[n] = len(c.cols)
+			}
+		}
+	}
+	for _, o := range objs {
+		row := make([]string, len(c.cols))
+		for name, v := range o {
+			i := c.cols[strings.ToLower(strings.TrimSpace(name))]
+			switch v := v.(type) {
+			case string:
+				row[i] = v
+			case json.Number:
+				row[i] = v.String()
+			case bool:
+				row[i] = strconv.FormatBool(v)
+			case []any:
+				var parts []string
+				for _, e := range v {
+					parts = append(parts, fmt.Sprint(e))
+				}
+				row[i] = strings.Join(parts, " ")
+			case nil:
+			default:
+				row[i] = "\x00" // an object: not a value any column takes
+			}
+		}
+		c.json = append(c.json, row)
+	}
+	if len(objs) == 0 {
+		return c, nil // nothing to read: no column is missing
+	}
+	return c, c.check(required)
+}
+
+// check reports a missing required column or patient column.
+func (c *recordCSV) check(required []string) error {
+	k := c.k
 	for _, n := range required {
 		if _, ok := c.cols[n]; !ok {
-			return nil, fmt.Errorf("rules: CSV has no column %q", n)
+			return fmt.Errorf("rules: records have no column %q", n)
 		}
 	}
 	_, hasKey := c.cols["patient_key"]
 	_, hasMember := c.cols["member_id"]
 	if !hasKey && !hasMember {
-		return nil, errors.New(`rules: CSV has neither a "patient_key" column nor "member_id", "birth_date", "last_name", "first_name"`)
+		return errors.New(`rules: records have neither a "patient_key" column nor "member_id", "birth_date", "last_name", "first_name"`)
 	}
 	if !hasKey && k == nil {
-		return nil, errors.New("rules: a CSV with member IDs needs a Keyer")
+		return ErrNoKeyer
 	}
-	return c, nil
+	return nil
 }
+
+// ErrNoKeyer reports records that name patients by member ID, birth date
+// and name when no Keyer was given to make their keys.
+var ErrNoKeyer = errors.New("rules: records with member IDs need a Keyer")
 
 // next reads the next row; false at the end. I/O and CSV syntax errors
 // are recorded as row errors (the syntax error of encoding/csv carries
 // positions, not values).
 func (c *recordCSV) next() bool {
+	if c.r == nil {
+		if len(c.json) == 0 {
+			return false
+		}
+		c.row, c.json = c.json[0], c.json[1:]
+		c.line++
+		return true
+	}
 	for {
 		rec, err := c.r.Read()
 		if err == io.EOF {
@@ -197,6 +278,7 @@ func (a *Auth) covers(code string) bool { return slices.Contains(a.Codes, code) 
 type AuthBook struct {
 	byNumber  map[string][]*Auth
 	byPatient map[PatientKey][]*Auth
+	list      []*Auth
 }
 
 // NewAuthBook returns a book of auths.
@@ -214,15 +296,21 @@ func (b *AuthBook) Add(a Auth) {
 	p.Number = normAuth(a.Number)
 	b.byNumber[p.Number] = append(b.byNumber[p.Number], p)
 	b.byPatient[a.Patient] = append(b.byPatient[a.Patient], p)
+	b.list = append(b.list, p)
 }
 
 // Len returns the number of authorizations.
-func (b *AuthBook) Len() int {
-	n := 0
-	for _, v := range b.byNumber {
-		n += len(v)
+func (b *AuthBook) Len() int { return len(b.list) }
+
+// All returns copies of the authorizations in the order they were added
+// (numbers normalised: upper case, trimmed).
+func (b *AuthBook) All() []Auth {
+	out := make([]Auth, len(b.list))
+	for i, a := range b.list {
+		out[i] = *a
+		out[i].Codes = slices.Clone(a.Codes)
 	}
-	return n
+	return out
 }
 
 func normAuth(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
@@ -235,10 +323,27 @@ func normAuth(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 // into a key with k (k may be nil when patient_key is given). Bad rows are
 // skipped and reported in a RowErrors error; the book holds the good rows.
 func ReadAuths(r io.Reader, k *Keyer) (*AuthBook, error) {
-	c, err := newRecordCSV(r, k, "auth_number", "cpt_codes", "valid_from", "valid_to")
+	c, err := newRecordCSV(r, k, authColumns...)
 	if err != nil {
 		return nil, err
 	}
+	return c.auths()
+}
+
+var authColumns = []string{"auth_number", "cpt_codes", "valid_from", "valid_to"}
+
+// ReadAuthsJSON reads authorizations from a JSON array of objects with the
+// fields of ReadAuths's columns ("cpt_codes" may be an array, "units" a
+// number); a RowError's Row is the 1-based position in the array.
+func ReadAuthsJSON(r io.Reader, k *Keyer) (*AuthBook, error) {
+	c, err := newRecordJSON(r, k, authColumns...)
+	if err != nil {
+		return nil, err
+	}
+	return c.auths()
+}
+
+func (c *recordCSV) auths() (*AuthBook, error) {
 	b := NewAuthBook()
 	for c.next() {
 		n := len(c.errs)
@@ -283,7 +388,8 @@ type Relief struct {
 
 // ReliefBook holds relief records by patient.
 type ReliefBook struct {
-	m map[PatientKey][]Relief
+	m    map[PatientKey][]Relief
+	list []Relief
 }
 
 // NewReliefBook returns a book of relief records.
@@ -299,7 +405,14 @@ func NewReliefBook(rs ...Relief) *ReliefBook {
 func (b *ReliefBook) Add(r Relief) {
 	r.Level = NormLevel(r.Level)
 	b.m[r.Patient] = append(b.m[r.Patient], r)
+	b.list = append(b.list, r)
 }
+
+// Len returns the number of records.
+func (b *ReliefBook) Len() int { return len(b.list) }
+
+// All returns the records in the order they were added (levels normalised).
+func (b *ReliefBook) All() []Relief { return slices.Clone(b.list) }
 
 // find returns the lowest relief recorded for the patient's block on date
 // at level (records or blocks without a level match any level).
@@ -324,10 +437,27 @@ func (b *ReliefBook) find(p PatientKey, date Day, level string) (int, bool) {
 // patient is given as for ReadAuths. Bad rows are reported in a RowErrors
 // error; the book holds the good rows.
 func ReadRelief(r io.Reader, k *Keyer) (*ReliefBook, error) {
-	c, err := newRecordCSV(r, k, "date", "percent")
+	c, err := newRecordCSV(r, k, reliefColumns...)
 	if err != nil {
 		return nil, err
 	}
+	return c.relief()
+}
+
+var reliefColumns = []string{"date", "percent"}
+
+// ReadReliefJSON reads relief records from a JSON array of objects with
+// the fields of ReadRelief's columns ("percent" may be a number); a
+// RowError's Row is the 1-based position in the array.
+func ReadReliefJSON(r io.Reader, k *Keyer) (*ReliefBook, error) {
+	c, err := newRecordJSON(r, k, reliefColumns...)
+	if err != nil {
+		return nil, err
+	}
+	return c.relief()
+}
+
+func (c *recordCSV) relief() (*ReliefBook, error) {
 	b := NewReliefBook()
 	for c.next() {
 		n := len(c.errs)
