@@ -100,6 +100,9 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 		return nil, err
 	}
 	defer tx.Rollback()
+	if err := lockKeys(ctx, tx, lines); err != nil {
+		return nil, err
+	}
 	slices.Sort(keys)
 	items, err := loadItems(ctx, tx, keys)
 	if err != nil {
@@ -282,6 +285,38 @@ const itemColumns = `id, dedupe_key, practice_id, provider_npi, payer_id, queue_
 	procedure_code, modifiers, COALESCE(to_char(service_date, 'YYYY-MM-DD'), ''), carc, rarc, text, action, rule,
 	billed_amount, paid_amount, amount_at_risk, recovered_amount, COALESCE(to_char(remit_date, 'YYYY-MM-DD'), ''),
 	COALESCE(to_char(appeal_deadline, 'YYYY-MM-DD'), ''), priority, status, resolution, routed_key`
+
+// lockKeys takes a transaction-level advisory lock on every item key the
+// batch may create an item or a settlement for, in ascending lock order,
+// before anything is read. Row locks cover items that exist; these cover
+// the ones that do not yet: without them a batch creating a line's item and
+// a concurrent batch recording that line's settlement (its corrected
+// payment) could each miss the other, and the item would stay open though
+// paid. Lines that neither open work nor settle it (most paid lines) take
+// no lock.
+func lockKeys(ctx context.Context, tx *sqlx.Tx, lines []*line) error {
+	var keys []string
+	for _, l := range lines {
+		if l.d.WorkItem == route.NoWork && !settles(l) {
+			continue
+		}
+		for _, k := range append([]string{l.key}, l.earlier...) {
+			if k != "" {
+				keys = append(keys, k)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(h) FROM (
+		SELECT DISTINCT hashtextextended('remitq.work_item:' || k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS s`,
+		pq.Array(keys))
+	if err != nil {
+		return fmt.Errorf("lock item keys: %w", err)
+	}
+	return nil
+}
 
 // loadItems reads and locks the items with the given keys.
 func loadItems(ctx context.Context, tx *sqlx.Tx, keys []string) (map[string]*workItem, error) {
