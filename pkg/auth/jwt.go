@@ -173,7 +173,9 @@ func LoadOrCreateHS256Key(path string) ([]byte, error) {
 		if _, err := rand.Read(raw); err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		// The folder may be the data folder PostgreSQL runs in as another user:
+		// it stays searchable, the key file alone is private.
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

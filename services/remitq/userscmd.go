@@ -130,6 +130,11 @@ func runToken(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil || *email == "" || fs.NArg() > 0 || *ttl <= 0 {
 		return errUsage
 	}
+	e, u, err := activeUser(ctx, &ef, *email)
+	if err != nil {
+		return err
+	}
+	e.Close()
 	key, err := ac.HS256Secret(ef.data)
 	if err != nil {
 		return err
@@ -137,11 +142,6 @@ func runToken(ctx context.Context, args []string) error {
 	if key == nil {
 		return errors.New("no HS256 key: with RS256 keys configured, tokens come from the identity provider")
 	}
-	e, u, err := activeUser(ctx, &ef, *email)
-	if err != nil {
-		return err
-	}
-	e.Close()
 	tok, err := auth.IssueHS256(key, u.Email, ac.Issuer, *ttl, time.Now())
 	if err != nil {
 		return err
