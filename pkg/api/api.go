@@ -50,6 +50,8 @@ type Service struct {
 	opts Options
 	// guards are checks run in front of other components' routes.
 	guards *http.ServeMux
+	// own matches the API's own routes.
+	own *http.ServeMux
 	// The queue-stats snapshot's time, and when it was read.
 	statsMu   sync.Mutex
 	statsAt   time.Time
@@ -81,6 +83,8 @@ func New(db *sqlx.DB, log *zap.Logger, opts Options) (*Service, error) {
 	}
 	s := &Service{db: db, log: log.With(zap.String("component", "api")), opts: opts}
 	s.guards = s.foreignGuards()
+	s.own = http.NewServeMux()
+	s.Register(s.own)
 	return s, nil
 }
 
@@ -113,7 +117,13 @@ func (s *Service) Run(ctx context.Context) error {
 // see foreignGuards) apply.
 func (s *Service) WrapHTTP(next http.Handler) http.Handler {
 	return s.opts.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := s.guards.Handler(r); pattern != "" {
+		if _, pattern := s.guards.Handler(r); pattern == "" && !s.ownRoute(r) {
+			// A route no guard knows: its practice parameter, if any, must
+			// be in scope (such routes should get a guard in foreignRoutes).
+			if !unknownRouteScope(w, r) {
+				return
+			}
+		} else if pattern != "" {
 			res := &guardResult{}
 			// The guard mux sets the path values on the request it passes.
 			s.guards.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), guardKey{}, res)))
@@ -126,6 +136,33 @@ func (s *Service) WrapHTTP(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	}))
+}
+
+// ownRoute reports whether r is for one of the API's own routes (which
+// check themselves).
+func (s *Service) ownRoute(r *http.Request) bool {
+	_, pattern := s.own.Handler(r)
+	return pattern != ""
+}
+
+// unknownRouteScope checks the practice a request to an unguarded route
+// names (?practice_id= or ?practice=): it must be one the caller sees whole.
+func unknownRouteScope(w http.ResponseWriter, r *http.Request) bool {
+	id := auth.FromContext(r.Context())
+	if id == nil || id.All() {
+		return true
+	}
+	q := r.URL.Query()
+	for _, name := range []string{"practice_id", "practice"} {
+		for _, v := range q[name] {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || !id.SeesPractice(n) {
+				httpx.Error(w, http.StatusNotFound, "not_found", "no such resource, or not in your scope")
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // guard checks a request to another component's route: it answers a

@@ -29,10 +29,13 @@ type Authenticator struct {
 	// Verifier checks JWTs; nil accepts API keys only.
 	Verifier *Verifier
 	Log      *zap.Logger
-	// Public reports requests that need no token. Default: every path not
-	// under /v1/ (ops routes, /openapi.json).
+	// Public reports requests that need no token. Default: PublicPaths.
 	Public func(*http.Request) bool
 }
+
+// PublicPaths are the paths served without a token by default: the ops
+// routes and the API description. Every other path needs one.
+var PublicPaths = []string{"/healthz", "/readyz", "/metrics", "/openapi.json"}
 
 // Authenticate identifies the caller of r.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Identity, error) {
@@ -80,10 +83,16 @@ func (a *Authenticator) public(r *http.Request) bool {
 	if a.Public != nil {
 		return a.Public(r)
 	}
-	return !strings.HasPrefix(r.URL.Path, "/v1/")
+	for _, p := range PublicPaths {
+		if r.URL.Path == p {
+			return true
+		}
+	}
+	return false
 }
 
-// Middleware authenticates every request that is not public: without a
+// Middleware authenticates every request that is not public (default
+// deny: a path nobody registered answers 401 without a token): without a
 // valid token it answers 401; with one it puts the identity in the request
 // context (FromContext) and sets UserHeader and RoleHeader. Callers whose
 // role changes nothing (analysts) get 403 on any method but GET, HEAD and
