@@ -146,8 +146,10 @@ type rexpect struct {
 	rule string
 }
 
-func (c *rcase) hist(pr, days int, lines ...rline) { c.history = append(c.history, rhist{pr, days, lines}) }
-func (c *rcase) want(line int, rule string)        { c.expect = append(c.expect, rexpect{line, rule}) }
+func (c *rcase) hist(pr, days int, lines ...rline) {
+	c.history = append(c.history, rhist{pr, days, lines})
+}
+func (c *rcase) want(line int, rule string) { c.expect = append(c.expect, rexpect{line, rule}) }
 
 // sharedPair returns a practice and another whose history it may see.
 func (g *rgen) sharedPair() (int, int) {
