@@ -48,6 +48,7 @@ type fx struct {
 	itemA, itemB, itemC    int64
 	queueP1, queueP2       int64
 	users                  map[string]*auth.User
+	keys                   map[string]int64 // an API key of bill1 and of bill2
 	tokens                 map[string]string
 }
 
@@ -109,6 +110,14 @@ func newFixture(t testing.TB) *fx {
 			key = "admin"
 		}
 		f.users[key], f.tokens[key] = u, tok
+	}
+	f.keys = map[string]int64{}
+	for _, u := range []string{"bill1", "bill2"} {
+		_, k, err := auth.CreateAPIKey(ctx, f.db, f.users[u].ID, "laptop", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.keys[u] = k.ID
 	}
 	v, err := auth.NewVerifier(auth.VerifierConfig{HS256Key: testKey})
 	if err != nil {

@@ -40,6 +40,7 @@ const (
 	scopeRow
 	scopeFile
 	scopeQueue
+	scopeOwnKey // an API key: its owner's, or an admin's
 )
 
 // request is one call of the matrix.
@@ -57,6 +58,11 @@ func (f *fx) matrixCases(t target) map[string]request {
 	return map[string]request{
 		"GET /v1/me":                       {method: "GET", path: "/v1/me"},
 		"GET /v1/users":                    {method: "GET", path: "/v1/users"},
+		"POST /v1/users":                   {method: "POST", path: "/v1/users", body: map[string]any{"email": "new-" + t.name + "@x.test", "role": "biller", "scopes": []map[string]any{{"practice_id": t.practice}}}},
+		"PATCH /v1/users/{id}":             {method: "PATCH", path: "/v1/users/" + id(f.users[t.assignee].ID), body: map[string]any{"name": "Renamed"}},
+		"GET /v1/api-keys":                 {method: "GET", path: "/v1/api-keys"},
+		"POST /v1/api-keys":                {method: "POST", path: "/v1/api-keys", body: map[string]any{"name": "cli"}},
+		"DELETE /v1/api-keys/{id}":         {method: "DELETE", path: "/v1/api-keys/" + id(f.keys[t.assignee]), scope: scopeOwnKey},
 		"GET /v1/work-items":               {method: "GET", path: "/v1/work-items?practice_id=" + id(t.practice)},
 		"GET /v1/my/work-items":            {method: "GET", path: "/v1/my/work-items"},
 		"GET /v1/work-items/{id}":          {method: "GET", path: "/v1/work-items/" + id(t.item), scope: scopeRow},
@@ -156,7 +162,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 					switch {
 					case !id.Can(rt.Perm) && rt.Perm != "":
 						want = http.StatusForbidden
-					case rq.scope != scopeNone && !visible(id, tg, rq.scope):
+					case rq.scope == scopeOwnKey && !id.All() && f.users[tg.assignee].ID != id.UserID:
+						want = http.StatusNotFound
+					case rq.scope != scopeNone && rq.scope != scopeOwnKey && !visible(id, tg, rq.scope):
 						want = http.StatusNotFound
 					}
 					got := r.code

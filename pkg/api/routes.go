@@ -20,6 +20,11 @@ func (s *Service) routes() []Route {
 	return []Route{
 		r("GET", "/v1/me", "", false, (*call).getMe),
 		r("GET", "/v1/users", auth.UsersRead, false, (*call).getUsers),
+		r("POST", "/v1/users", auth.UsersManage, false, (*call).postUser),
+		r("PATCH", "/v1/users/{id}", auth.UsersManage, false, (*call).patchUser),
+		r("GET", "/v1/api-keys", "", false, (*call).getKeys),
+		r("POST", "/v1/api-keys", auth.ChangeAny, false, (*call).postKey),
+		r("DELETE", "/v1/api-keys/{id}", auth.ChangeAny, false, (*call).deleteKey),
 
 		r("GET", "/v1/work-items", auth.WorkRead, false, (*call).getWorkItems),
 		r("GET", "/v1/my/work-items", auth.WorkRead, false, (*call).getMyWork),

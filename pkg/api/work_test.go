@@ -503,3 +503,67 @@ func TestQueueSnapshot(t *testing.T) {
 		t.Errorf("stale snapshot not used: %d open as of %v", n, at)
 	}
 }
+
+// TestUsersAndKeys: admins manage users; a user makes and revokes its own
+// API keys, which work at once and stop at once.
+func TestUsersAndKeys(t *testing.T) {
+	f := newFixture(t)
+	r := f.do("admin", "POST", "/v1/users", map[string]any{"email": "New@P1.test", "name": "Nia", "role": "supervisor",
+		"scopes": []map[string]any{{"practice_id": f.p1}, {"practice_id": f.p2, "provider_npi": npiC}}})
+	var u struct {
+		ID     int64
+		Email  string
+		Scopes []map[string]any
+	}
+	r.decode(t, &u)
+	if r.code != 201 || u.Email != "new@p1.test" || len(u.Scopes) != 2 {
+		t.Fatalf("add user: %d %s", r.code, r.body)
+	}
+	for _, bad := range []map[string]any{{"email": "x@y.test", "role": "root"}, {"email": "x@y.test", "role": "biller"},
+		{"email": "x@y.test", "role": "biller", "scopes": []map[string]any{{"practice_id": 999999}}}} {
+		if r := f.do("admin", "POST", "/v1/users", bad); r.code != 400 {
+			t.Errorf("add %v: %d %s", bad, r.code, r.body)
+		}
+	}
+	if r := f.do("admin", "PATCH", fmt.Sprint("/v1/users/", f.users["admin"].ID), map[string]any{"role": "biller"}); r.code != 400 {
+		t.Errorf("admin demotes itself: %d", r.code)
+	}
+	// A biller's own key.
+	r = f.do("bill1", "POST", "/v1/api-keys", map[string]any{"name": "script"})
+	var k struct {
+		ID  int64
+		Key string
+	}
+	r.decode(t, &k)
+	if r.code != 201 || !strings.HasPrefix(k.Key, "rqk_") {
+		t.Fatalf("create key: %d %s", r.code, r.body)
+	}
+	f.tokens["bill1-key"] = k.Key
+	if r := f.do("bill1-key", "GET", "/v1/me", nil); r.code != 200 || !strings.Contains(string(r.body), `"method":"api_key"`) {
+		t.Errorf("the new key: %d %s", r.code, r.body)
+	}
+	var keys Page[KeyInfo]
+	f.do("bill1", "GET", "/v1/api-keys", nil).decode(t, &keys)
+	if len(keys.Items) != 2 || strings.Contains(fmt.Sprint(keys), k.Key) {
+		t.Errorf("keys: %+v", keys.Items)
+	}
+	if r := f.do("bill1", "GET", fmt.Sprint("/v1/api-keys?user_id=", f.users["bill2"].ID), nil); r.code != 404 {
+		t.Errorf("another user's keys: %d", r.code)
+	}
+	if r := f.do("sup1", "DELETE", fmt.Sprint("/v1/api-keys/", k.ID), nil); r.code != 404 {
+		t.Errorf("revoke another user's key: %d", r.code)
+	}
+	if r := f.do("bill1", "DELETE", fmt.Sprint("/v1/api-keys/", k.ID), nil); r.code != 204 {
+		t.Errorf("revoke: %d", r.code)
+	}
+	if r := f.do("bill1-key", "GET", "/v1/me", nil); r.code != 401 {
+		t.Errorf("revoked key: %d", r.code)
+	}
+	// Disabling a user stops its tokens at once.
+	if r := f.do("admin", "PATCH", fmt.Sprint("/v1/users/", f.users["bill1"].ID), map[string]any{"disabled": true}); r.code != 200 {
+		t.Fatalf("disable: %d %s", r.code, r.body)
+	}
+	if r := f.do("bill1", "GET", "/v1/me", nil); r.code != 401 {
+		t.Errorf("disabled user: %d", r.code)
+	}
+}
