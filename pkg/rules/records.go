@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -87,16 +88,19 @@ func newRecordCSV(r io.Reader, k *Keyer, required ...string) (*recordCSV, error)
 // one key). A value may be a string, a number or an array of strings
 // (joined by spaces).
 func newRecordJSON(r io.Reader, k *Keyer, required ...string) (*recordCSV, error) {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
 	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
+	if err := json.NewDecoder(r).Decode(&raw); err != nil {
 		return nil, fmt.Errorf("rules: records JSON: %w", err)
 	}
+	decode := func(v any) error {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		return dec.Decode(v)
+	}
 	var objs []map[string]any
-	if err := json.Unmarshal(raw, &objs); err != nil {
+	if err := decode(&objs); err != nil {
 		var wrap map[string][]map[string]any
-		if json.Unmarshal(raw, &wrap) != nil || len(wrap) != 1 {
+		if decode(&wrap) != nil || len(wrap) != 1 {
 			return nil, errors.New("rules: records JSON: expected an array of objects")
 		}
 		for _, v := range wrap {
