@@ -18,6 +18,7 @@ vet:
 ## DATABASE_URL / NATS_URL point elsewhere).
 test: vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	$(MAKE) deploy-check
 
 ## demo: build and run the whole pipeline on the embedded default with demo data.
 demo: build

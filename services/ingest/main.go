@@ -5,7 +5,8 @@
 //	ingest --database-url postgres://... --nats-url nats://... [--http :8081] [--watch DIR]
 //
 // Every flag also reads an environment variable (DATABASE_URL, NATS_URL,
-// HTTP_ADDR, WATCH_DIR, INGEST_TOKEN, ...). /healthz, /readyz and /metrics
+// HTTP_ADDR, WATCH_DIR, REMITQ_JWT_KEY, ...). Uploads need a bearer token
+// (a JWT or an API key from `remitq apikey create`), checked as the API does. /healthz, /readyz and /metrics
 // are served on the same address. SIGINT or SIGTERM stops it gracefully:
 // in-flight uploads finish, the publisher stops at a checkpoint.
 package main
@@ -20,6 +21,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/remitq/remitq/pkg/api"
+	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
 	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/svc"
@@ -28,13 +31,11 @@ import (
 func main() {
 	cfg := svc.Config{HTTPAddr: ":8081"}
 	cfg.Flags(flag.CommandLine)
+	var ac auth.Config
+	ac.Flags(flag.CommandLine)
 	var opts ingestsvc.Options
 	flag.StringVar(&opts.WatchDir, "watch", os.Getenv("WATCH_DIR"), "folder to ingest files from (env WATCH_DIR)")
-	token := flag.String("token", os.Getenv("INGEST_TOKEN"), "bearer token required on uploads (env INGEST_TOKEN); empty: none")
 	flag.Parse()
-	if *token != "" {
-		opts.Authorize = ingestsvc.BearerToken(*token)
-	}
 	log, err := logging.New(logging.Options{Level: cfg.LogLevel, Service: "ingest"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -47,7 +48,11 @@ func main() {
 		log.Fatal("start", zap.Error(err))
 	}
 	defer deps.Close()
-	if err := svc.Run(ctx, deps, cfg.HTTPAddr, ingestsvc.New(deps, opts)); err != nil {
+	gate, err := api.GateFor(deps.DB, log, ac)
+	if err != nil {
+		log.Fatal("start", zap.Error(err))
+	}
+	if err := svc.Run(ctx, deps, cfg.HTTPAddr, ingestsvc.New(deps, opts), gate); err != nil {
 		log.Error("stopped", zap.Error(err))
 		os.Exit(1)
 	}

@@ -24,6 +24,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/remitq/remitq/pkg/api"
+	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/billing"
 	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/matchsvc"
@@ -33,6 +35,8 @@ import (
 func main() {
 	cfg := svc.Config{HTTPAddr: ":8082"}
 	cfg.Flags(flag.CommandLine)
+	var ac auth.Config
+	ac.Flags(flag.CommandLine)
 	var opts matchsvc.Options
 	flag.Float64Var(&opts.Threshold, "threshold", envFloat("MATCH_THRESHOLD", 0), "confidence below which a match waits for a person (env MATCH_THRESHOLD; 0: 0.8)")
 	flag.IntVar(&opts.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 2)")
@@ -49,7 +53,11 @@ func main() {
 		log.Fatal("start", zap.Error(err))
 	}
 	defer deps.Close()
-	if err := svc.Run(ctx, deps, cfg.HTTPAddr, matchsvc.New(deps, opts), billing.NewService(deps)); err != nil {
+	gate, err := api.GateFor(deps.DB, log, ac)
+	if err != nil {
+		log.Fatal("start", zap.Error(err))
+	}
+	if err := svc.Run(ctx, deps, cfg.HTTPAddr, matchsvc.New(deps, opts), billing.NewService(deps), gate); err != nil {
 		log.Error("stopped", zap.Error(err))
 		os.Exit(1)
 	}

@@ -176,7 +176,7 @@ func demoUsers(ctx context.Context, e *env, dataDir string, practices []practice
 		}
 		fmt.Fprintf(out, "  %-10s %s\n  export TOKEN=%s\n", u.Role, u.Email, tok)
 	}
-	fmt.Fprintln(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/v1/work/mine")
+	fmt.Fprintln(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/v1/my/work-items")
 	return nil
 }
 

@@ -30,7 +30,7 @@ func runIngest(ctx context.Context, args []string) error {
 	var ef envFlags
 	ef.register(fs, "")
 	server := fs.String("server", os.Getenv("REMITQ_SERVER"), "send the files to a running remitq (its HTTP address) instead of the database (env REMITQ_SERVER)")
-	token := fs.String("token", os.Getenv("INGEST_TOKEN"), "bearer token for --server (env INGEST_TOKEN)")
+	token := fs.String("token", os.Getenv("REMITQ_TOKEN"), "bearer token (JWT or API key) for --server (env REMITQ_TOKEN)")
 	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
 		return errUsage
 	}

@@ -22,6 +22,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/remitq/remitq/pkg/api"
+	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/svc"
@@ -30,6 +32,8 @@ import (
 func main() {
 	cfg := svc.Config{HTTPAddr: ":8083"}
 	cfg.Flags(flag.CommandLine)
+	var ac auth.Config
+	ac.Flags(flag.CommandLine)
 	var opts routesvc.Options
 	flag.IntVar(&opts.MaxBatch, "batch", 1000, "matched lines per transaction")
 	flag.IntVar(&opts.Consumers, "consumers", 2, "batches worked on at once")
@@ -47,7 +51,11 @@ func main() {
 		log.Fatal("start", zap.Error(err))
 	}
 	defer deps.Close()
-	if err := svc.Run(ctx, deps, cfg.HTTPAddr, routesvc.New(deps, opts)); err != nil {
+	gate, err := api.GateFor(deps.DB, log, ac)
+	if err != nil {
+		log.Fatal("start", zap.Error(err))
+	}
+	if err := svc.Run(ctx, deps, cfg.HTTPAddr, routesvc.New(deps, opts), gate); err != nil {
 		log.Error("stopped", zap.Error(err))
 		os.Exit(1)
 	}
