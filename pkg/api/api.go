@@ -21,6 +21,7 @@ import (
 	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/httpx"
+	"github.com/remitq/remitq/pkg/rules"
 )
 
 // Options configures the API.
@@ -40,6 +41,11 @@ type Options struct {
 	TrustProxy bool
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// Rules is the pain rule set of the pre-bill check; nil: rules.Default().
+	Rules *rules.Set
+	// PatientKeyer makes patient keys (the secret the stored keys were made
+	// with); nil: rulesdb.DefaultKeyer().
+	PatientKeyer *rules.Keyer
 }
 
 // Service is the API component: its routes, the authentication wrapper in

@@ -124,7 +124,7 @@ func newFixture(t testing.TB) *fx {
 		t.Fatal(err)
 	}
 	f.s, err = New(f.db, zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel)), Options{Auth: &auth.Authenticator{DB: f.db, Verifier: v}, SweepInterval: -1,
-		Now: func() time.Time { return f.now }})
+		Now: func() time.Time { return f.now }, PatientKeyer: testPatientKeyer})
 	if err != nil {
 		t.Fatal(err)
 	}

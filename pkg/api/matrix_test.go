@@ -86,6 +86,15 @@ func (f *fx) matrixCases(t target) map[string]request {
 		"GET /v1/audit":                    {method: "GET", path: "/v1/audit"},
 		"GET /v1/reports":                  {method: "GET", path: "/v1/reports"},
 		"GET /v1/reports/{kpi}":            {method: "GET", path: "/v1/reports/denial_rate?group_by=practice,provider&practice_id=" + id(t.practice)},
+
+		"POST /v1/claims/check":            {method: "POST", path: "/v1/claims/check", body: map[string]any{"x12": f.check837(t)}, scope: scopeRow},
+		"GET /v1/auths":                    {method: "GET", path: "/v1/auths?patient=" + matrixPatientKey},
+		"POST /v1/auths":                   {method: "POST", path: "/v1/auths?practice_id=" + id(t.practice), body: matrixAuths(t), scope: scopeFile},
+		"POST /v1/relief":                  {method: "POST", path: "/v1/relief?practice_id=" + id(t.practice), body: matrixRelief(), scope: scopeFile},
+		"GET /v1/sharing":                  {method: "GET", path: "/v1/sharing"},
+		"PUT /v1/sharing":                  {method: "PUT", path: "/v1/sharing", body: map[string]any{"cross_practice": true, "same_tin": true}},
+		"PUT /v1/sharing/groups/{name}":    {method: "PUT", path: "/v1/sharing/groups/g-" + t.name, body: map[string]any{"practice_ids": []int64{f.p1, f.p2}}},
+		"DELETE /v1/sharing/groups/{name}": {method: "DELETE", path: "/v1/sharing/groups/g-" + t.name},
 	}
 }
 

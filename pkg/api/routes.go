@@ -53,6 +53,15 @@ func (s *Service) routes() []Route {
 
 		r("GET", "/v1/reports", auth.TeamRead, false, (*call).getReports),
 		r("GET", "/v1/reports/{kpi}", auth.TeamRead, false, (*call).getReport), // {kpi}.svg: the chart
+
+		r("POST", "/v1/claims/check", auth.WorkPHI, true, (*call).postClaimsCheck), // rulesapi.go
+		r("GET", "/v1/auths", auth.WorkPHI, true, (*call).getAuths),
+		r("POST", "/v1/auths", auth.ChangeAny, true, (*call).postAuths),
+		r("POST", "/v1/relief", auth.ChangeAny, true, (*call).postRelief),
+		r("GET", "/v1/sharing", auth.UsersManage, false, (*call).getSharing),
+		r("PUT", "/v1/sharing", auth.UsersManage, false, (*call).putSharing),
+		r("PUT", "/v1/sharing/groups/{name}", auth.UsersManage, false, (*call).putSharingGroup),
+		r("DELETE", "/v1/sharing/groups/{name}", auth.UsersManage, false, (*call).deleteSharingGroup),
 	}
 }
 

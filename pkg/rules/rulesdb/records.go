@@ -163,12 +163,12 @@ func StoreRelief(ctx context.Context, q sqlx.QueryerContext, practice int64, rs 
 
 // StoredAuth is an authorization on file with the practice that loaded it.
 type StoredAuth struct {
-	ID         int64      `json:"id"`
-	PracticeID int64      `json:"practice_id"`
-	TIN        string     `json:"-"` // the practice's tax ID, for the sharing policy
-	Auth       rules.Auth `json:"-"`
-	Source     string     `json:"source"`
-	LoadedAt   time.Time  `json:"loaded_at"`
+	ID         int64
+	PracticeID int64
+	TIN        string // the practice's tax ID, for the sharing policy
+	Auth       rules.Auth
+	Source     string
+	LoadedAt   time.Time
 }
 
 // StoredRelief is a relief record with the practice that recorded it.
@@ -179,14 +179,11 @@ type StoredRelief struct {
 }
 
 // AuthFilter selects stored authorizations: by patients, by number, or
-// both; Where, when set, is an SQL predicate on the practice column
-// "a.practice_id" (a caller's scope) with its arguments numbered after
-// the filter's two.
+// both, among the authorizations of Practices (nil: of every practice).
 type AuthFilter struct {
-	Patients []rules.PatientKey
-	Number   string
-	Where    string
-	Args     []any
+	Patients  []rules.PatientKey
+	Number    string
+	Practices []int64
 }
 
 // LoadAuths reads the stored authorizations f selects, oldest first.
@@ -198,17 +195,17 @@ func LoadAuths(ctx context.Context, q sqlx.QueryerContext, f AuthFilter) ([]Stor
 	if f.Patients == nil {
 		keys = nil
 	}
-	where := "TRUE"
-	if f.Where != "" {
-		where = f.Where
+	var practices any
+	if f.Practices != nil {
+		practices = pq.Array(f.Practices)
 	}
-	args := append([]any{pq.ByteaArray(keys), strings.ToUpper(strings.TrimSpace(f.Number))}, f.Args...)
 	rows, err := q.QueryxContext(ctx, `SELECT a.id, a.practice_id, COALESCE(p.tin, ''), a.auth_number, a.patient_key, a.payer_code,
 			a.cpt_codes, a.provider_npi, to_char(a.valid_from, 'YYYY-MM-DD'), to_char(a.valid_to, 'YYYY-MM-DD'), a.units,
 			a.source, a.loaded_at
 		FROM prior_auths a JOIN practices p ON p.id = a.practice_id
-		WHERE ($1::bytea[] IS NULL OR a.patient_key = ANY($1::bytea[])) AND ($2 = '' OR a.auth_number = $2) AND `+where+`
-		ORDER BY a.id`, args...)
+		WHERE ($1::bytea[] IS NULL OR a.patient_key = ANY($1::bytea[])) AND ($2 = '' OR a.auth_number = $2)
+			AND ($3::bigint[] IS NULL OR a.practice_id = ANY($3::bigint[]))
+		ORDER BY a.id`, pq.ByteaArray(keys), strings.ToUpper(strings.TrimSpace(f.Number)), practices)
 	if err != nil {
 		return nil, fmt.Errorf("rulesdb: auths: %w", err)
 	}
