@@ -13,12 +13,13 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/pkg/rules"
+	"github.com/remitq/remitq/pkg/rules/rulesdb"
 	"github.com/remitq/remitq/x12"
 )
 
 func init() {
 	register(command{name: "check",
-		usage: "FILE.837 [--history FILE.837]... [--auths FILE.csv] [--relief FILE.csv] [--payer-rules FILE.json] [--rules-dir DIR] [--sharing tin|own] [--share-group NPI,NPI,...]...  print one JSON object per pre-bill risk (nothing for a clean claim)",
+		usage: "FILE.837 [--history FILE.837]... [--auths FILE.csv] [--relief FILE.csv] [--payer-rules FILE.json] [--rules-dir DIR] [--sharing tin|own] [--share-group NPI,NPI,...]... | FILE.837 --db [--payer-rules FILE.json] [--rules-dir DIR]  print one JSON object per pre-bill risk (nothing for a clean claim); --db checks against the stored history, auths, relief and sharing policy",
 		run:   runCheck})
 }
 
@@ -64,7 +65,7 @@ func splitList(v string) []string {
 //
 // Patient keys are made under a random secret drawn for this run: they only
 // need to agree within it, and nothing is kept.
-func runCheck(_ context.Context, args []string) error {
+func runCheck(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var history listFlag
@@ -76,6 +77,11 @@ func runCheck(_ context.Context, args []string) error {
 	payerRules := fs.String("payer-rules", "", "per-payer rules JSON")
 	rulesDir := fs.String("rules-dir", "", "directory of data files replacing the embedded ones (a new NCCI quarter)")
 	sharing := fs.String("sharing", "tin", "history shared across practices: tin (same TIN) or own (own practice only), plus --share-group")
+	db := fs.Bool("db", false, "check against the database: the stored history, auths and relief, and the sharing policy (remitq sharing)")
+	var ef envFlags
+	ef.register(fs, "")
+	var kc rulesdb.KeyConfig
+	kc.Flags(fs)
 	// Flags and file names may come in any order.
 	var files []string
 	for {
@@ -95,6 +101,9 @@ func runCheck(_ context.Context, args []string) error {
 	}
 	if len(files) != 1 {
 		return errUsage
+	}
+	if *db && (len(history) > 0 || len(groups) > 0 || *auths != "" || *relief != "") {
+		return fmt.Errorf("--db takes the history, auths, relief and sharing policy from the database: leave out --history, --auths, --relief and --share-group")
 	}
 	sh := &rules.Sharing{}
 	switch *sharing {
@@ -128,6 +137,10 @@ func runCheck(_ context.Context, args []string) error {
 		if set, err = set.WithPayers(cfg); err != nil {
 			return err
 		}
+	}
+
+	if *db {
+		return checkDB(ctx, &ef, &kc, set, files[0])
 	}
 
 	secret := make([]byte, 32)
@@ -164,6 +177,40 @@ func runCheck(_ context.Context, args []string) error {
 	}
 
 	findings, checkErr := set.CheckX12(claims, hist, keyer, rec)
+	if err := printFindings(findings); err != nil {
+		return err
+	}
+	if checkErr != nil {
+		return fmt.Errorf("some claims could not be checked: %w", checkErr)
+	}
+	return nil
+}
+
+// checkDB is `remitq check --db`: the claims of file against what the
+// database holds (rulesdb.Checker), under the server's patient-key secret.
+func checkDB(ctx context.Context, ef *envFlags, kc *rulesdb.KeyConfig, set *rules.Set, file string) error {
+	claims, err := read837(file)
+	if err != nil {
+		return err
+	}
+	k, err := kc.Keyer(ef.data)
+	if err != nil {
+		return err
+	}
+	e, err := ef.open(ctx, "remitq")
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	res, err := (&rulesdb.Checker{DB: e.deps.DB, Rules: set, Keyer: k}).CheckX12(ctx, claims, nil)
+	if err != nil {
+		return err
+	}
+	return printFindings(res.Findings)
+}
+
+// printFindings prints one JSON object per finding.
+func printFindings(findings []rules.Finding) error {
 	out := bufio.NewWriter(os.Stdout)
 	enc := json.NewEncoder(out)
 	for _, f := range findings {
@@ -171,13 +218,7 @@ func runCheck(_ context.Context, args []string) error {
 			return err
 		}
 	}
-	if err := out.Flush(); err != nil {
-		return err
-	}
-	if checkErr != nil {
-		return fmt.Errorf("some claims could not be checked: %w", checkErr)
-	}
-	return nil
+	return out.Flush()
 }
 
 // readRecords reads a records CSV; bad rows are reported on stderr (row and
