@@ -62,3 +62,6 @@ MATCH_BENCH_WORKERS=${MATCH_BENCH_WORKERS:-4} $GO test -run '^$' -bench '^Benchm
 
 echo "== KPI export: a report over 1,000,000 service lines' summary (CSV + XLSX) and the detail CSV behind it (< 5 s)"
 $GO test -run '^$' -bench '^BenchmarkExport$' -benchtime 3x -timeout 20m ./pkg/kpi/ | tee .bench/kpi.txt
+
+echo "== pain rules: 100,000 claim lines checked against a history of 1,000,000 lines (>= 50,000 lines/s)"
+$GO test -run '^$' -bench '^BenchmarkCheck$' -benchtime 3x -timeout 20m ./pkg/rules/ | tee .bench/rules.txt

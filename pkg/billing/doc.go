@@ -16,5 +16,13 @@
 // line's REF*6R), so a matcher re-matches them even if this process dies
 // right after the commit; a message on RetrySubject only wakes it sooner.
 //
+// Each claim gets its patient key (billed_claims.patient_key, 0009): HMAC
+// under the server's secret of the patient's member ID, birth date and
+// name (rules.Keyer; Store.Keyer, else rulesdb.DefaultKeyer), by which the
+// pain rules find the patient's history at every practice. A CSV claim
+// needs the optional patient_last_name (and patient_first_name) columns
+// for a key. A claim stored without a key gets it when the same claim is
+// loaded again.
+//
 // Service is the HTTP component: POST /v1/claims and POST /v1/fee-schedules.
 package billing

@@ -28,7 +28,9 @@
 // History gives a patient's earlier lines at every practice; a Sharing
 // policy says which practices' lines a practice may count (its own always;
 // the same TIN, or groups an administrator declares). Denied lines never
-// count.
+// count. Package rulesdb keeps the keyed history, the policy, the
+// authorizations and the relief records (ReadAuths, ReadRelief and their
+// JSON twins) in PostgreSQL.
 //
 // # Windows and sessions
 //
