@@ -363,6 +363,18 @@ func TestBillingFillsPatientKeys(t *testing.T) {
 	if got := keys(); !bytes.Equal(got[0], want[:]) {
 		t.Errorf("stored key %x, want %x", got[0], want)
 	}
+	// A CSV claim is keyed when it names the patient.
+	p := tr.Practices[0].NPI
+	csv := "practice,patient_control_number,member_id,patient_birth_date,Patient Last Name,patient_first_name,service_date,procedure,charge\n" +
+		p + ",CSV-1,W1,1961-04-09,Smithson,Ann,2026-05-01,64483,100.00\n" +
+		p + ",CSV-2,W1,1961-04-09,,Ann,2026-05-01,64483,100.00\n"
+	if res, err := (&billing.Store{DB: db, Keyer: k}).LoadFile(ctx, "c.csv", []byte(csv), "test"); err != nil || res.Loaded != 2 {
+		t.Fatalf("csv: %+v %v", res, err)
+	}
+	want, _ = k.Key(rules.Person{MemberID: "W1", BirthDate: "1961-04-09", LastName: "SMITHSON", FirstName: "ANN"})
+	if got := keys(); len(got) != 3 || !bytes.Equal(got[1], want[:]) || got[2] != nil {
+		t.Errorf("csv keys %x", got)
+	}
 }
 
 func TestPolicy(t *testing.T) {
