@@ -191,8 +191,12 @@ func TestNaturalKeys(t *testing.T) {
 	line := one(`INSERT INTO service_line_payments (claim_payment_id, file_id, practice_id, segment_index,
 		line_number, procedure_qualifier, procedure_code, modifiers, charge, paid, units)
 		VALUES ($1, $2, $3, 20, 1, 'HC', '64483', '{RT,50}', 250.00, 100.10, 1)`, claim, file, practice)
-	one(`INSERT INTO adjustments (file_id, claim_payment_id, service_line_id, segment_index, position,
-		group_code, reason_code, amount) VALUES ($1, $2, $3, 22, 1, 'CO', '45', 149.90)`, file, claim, line)
+	for range 2 { // no surrogate id: the natural key is the primary key
+		if _, err := db.ExecContext(ctx, `INSERT INTO adjustments (file_id, claim_payment_id, service_line_id, segment_index, position,
+			group_code, reason_code, amount) VALUES ($1, $2, $3, 22, 1, 'CO', '45', 149.90) ON CONFLICT DO NOTHING`, file, claim, line); err != nil {
+			t.Fatal(err)
+		}
+	}
 	one(`INSERT INTO remarks (file_id, claim_payment_id, service_line_id, segment_index, position, qualifier, code)
 		VALUES ($1, $2, $3, 24, 1, 'HE', 'N130')`, file, claim, line)
 	one(`INSERT INTO provider_adjustments (file_id, transaction_id, segment_index, position, provider_id,
