@@ -125,6 +125,15 @@ func TestKubernetesManifests(t *testing.T) {
 		if d.Spec.Selector.MatchLabels["app"] != d.Spec.Template.Labels["app"] {
 			t.Errorf("%s: selector does not match the pod labels", name)
 		}
+		names := map[string]bool{}
+		for _, e := range c.Env {
+			names[e.Name] = true
+		}
+		for _, k := range []string{"DATABASE_URL", "NATS_URL", "REMITQ_JWT_KEY", "REMITQ_PATIENT_KEY"} {
+			if !names[k] {
+				t.Errorf("%s: env %s unset", name, k)
+			}
+		}
 		for _, e := range c.Env {
 			if ref := e.ValueFrom; ref != nil && ref.SecretKeyRef != nil && !secretKeys[ref.SecretKeyRef.Key] {
 				t.Errorf("%s: env %s uses secret key %q that the example secret lacks", name, e.Name, ref.SecretKeyRef.Key)
@@ -142,6 +151,7 @@ func TestCompose(t *testing.T) {
 	t.Setenv("REMITQ_NATS_PASSWORD", "x")
 	t.Setenv("POSTGRES_PASSWORD", "x")
 	t.Setenv("REMITQ_JWT_KEY", "x")
+	t.Setenv("REMITQ_PATIENT_KEY", "x")
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(deployDir, "compose", "docker-compose.yml")},
 		cli.WithOsEnv, cli.WithWorkingDirectory(filepath.Join(deployDir, "compose")))
 	if err != nil {
@@ -160,7 +170,7 @@ func TestCompose(t *testing.T) {
 		if len(s.Entrypoint) == 0 || s.Entrypoint[0] != "/usr/local/bin/"+name {
 			t.Errorf("compose %s runs %v", name, s.Entrypoint)
 		}
-		for _, k := range []string{"DATABASE_URL", "NATS_URL", "NATS_REPLICAS"} {
+		for _, k := range []string{"DATABASE_URL", "NATS_URL", "NATS_REPLICAS", "REMITQ_JWT_KEY", "REMITQ_PATIENT_KEY"} {
 			if v := s.Environment[k]; v == nil || *v == "" {
 				t.Errorf("compose %s: %s unset", name, k)
 			}
