@@ -116,6 +116,10 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Bus is the JetStream layout applied at Connect.
 	Bus bus.Config
+	// DataDir is the folder of the embedded default (its servers' data and
+	// the keys made on first use); empty when the process runs against
+	// configured servers only.
+	DataDir string
 }
 
 // Connect opens the database (migrating it when cfg.Migrate), connects to

@@ -44,24 +44,3 @@ func TestAllInOneRoutes(t *testing.T) {
 		}
 	}
 }
-
-func TestAPIDataDir(t *testing.T) {
-	t.Setenv("REMITQ_DATA", "")
-	t.Setenv("DATABASE_URL", "")
-	t.Setenv("NATS_URL", "")
-	tests := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"serve"}, ".data"},
-		{[]string{"serve", "--data", "/srv/rq"}, "/srv/rq"},
-		{[]string{"serve", "-data=/srv/rq"}, "/srv/rq"},
-		{[]string{"demo", "--once"}, ".data/demo"},
-		{[]string{"demo", "--data", "x", "--database-url", "postgres://h/db"}, "x"},
-	}
-	for _, tt := range tests {
-		if got := apiDataDir(tt.args); got != tt.want {
-			t.Errorf("apiDataDir(%q) = %q, want %q", tt.args, got, tt.want)
-		}
-	}
-}

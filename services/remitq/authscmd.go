@@ -35,8 +35,8 @@ func init() {
 	register(command{name: "sharing", usage: "[--cross-practice true|false] [--same-tin true|false] [--group NAME=ID,ID...]... [--ungroup NAME]...  change, then print, the policy of history shared across practices",
 		run: runSharing})
 	// The components of the all-in-one process (billing, the API) key
-	// patients under <data>/patient.key unless the environment names a secret.
-	rulesdb.SetDefaultDataDir(func() string { return apiDataDir(os.Args[1:]) })
+	// patients under <data>/patient.key unless the environment names a secret
+	// (envFlags.open tells rulesdb the data folder).
 }
 
 // recordsResult is what `remitq auths load` / `relief load` print per file.

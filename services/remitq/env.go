@@ -10,6 +10,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/devenv"
 	"github.com/remitq/remitq/pkg/logging"
+	"github.com/remitq/remitq/pkg/rules/rulesdb"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
@@ -66,5 +67,10 @@ func (f *envFlags) open(ctx context.Context, service string) (*env, error) {
 		e.Close()
 		return nil, err
 	}
+	// Keys made on first use (token signing, patient keys) live beside the
+	// embedded servers' data.
+	e.deps.DataDir = f.data
+	data := f.data
+	rulesdb.SetDefaultDataDir(func() string { return data })
 	return e, nil
 }
