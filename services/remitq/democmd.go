@@ -123,7 +123,7 @@ func runDemo(ctx context.Context, args []string) error {
 		stop()
 		return <-runErr
 	}
-	if err := demoUsers(ctx, e, ef.data, practices, out); err != nil {
+	if err := demoUsers(ctx, e, ef.data, ef.cfg.HTTPAddr, practices, out); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nServing on http://%s (OpenAPI at /openapi.json). Ctrl-C stops.\n", ef.cfg.HTTPAddr)
@@ -152,7 +152,7 @@ func runServe(ctx context.Context, args []string) error {
 
 // demoUsers creates a supervisor of every practice and a biller of the
 // first, and prints their tokens, so the API can be tried at once.
-func demoUsers(ctx context.Context, e *env, dataDir string, practices []practice.Practice, out io.Writer) error {
+func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []practice.Practice, out io.Writer) error {
 	var ac auth.Config
 	ac.FromEnv()
 	key, err := ac.HS256Secret(dataDir)
@@ -176,7 +176,21 @@ func demoUsers(ctx context.Context, e *env, dataDir string, practices []practice
 		}
 		fmt.Fprintf(out, "  %-10s %s\n  export TOKEN=%s\n", u.Role, u.Email, tok)
 	}
-	fmt.Fprintln(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/v1/my/work-items")
+	// Give the biller the top of the first practice's queue, as a
+	// supervisor would, so "my work" has something in it.
+	res, err := e.deps.DB.ExecContext(ctx, `WITH picked AS (
+			SELECT id, status FROM work_items WHERE practice_id = $2 AND status = 'new' ORDER BY priority DESC, id LIMIT 10),
+		moved AS (
+			UPDATE work_items w SET assignee_id = $1, status = 'assigned', assigned_at = now(), updated_at = now(),
+				version = version + 1 FROM picked WHERE w.id = picked.id RETURNING w.id)
+		INSERT INTO work_item_events (work_item_id, actor, action, from_status, to_status)
+		SELECT id, 'demo', 'assigned', 'new', 'assigned' FROM moved`, biller.ID, practices[0].ID)
+	if err != nil {
+		return err
+	}
+	n, _ := res.RowsAffected()
+	fmt.Fprintf(out, "  %d items of %s are assigned to the biller.\n", n, practices[0].Name)
+	fmt.Fprintf(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://%s/v1/my/work-items\n", addr)
 	return nil
 }
 
