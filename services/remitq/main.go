@@ -1,9 +1,8 @@
-// Command remitq is remitq in one binary: every service in one process on the
-// embedded default (remitq demo), and the command-line tools.
-//
-//	remitq demo [--once]          run the whole pipeline on embedded NATS + PostgreSQL with demo data
-//	remitq x12 summary FILE...    one JSON summary per 835 file
-//	remitq x12 json FILE          the whole typed 835 or 837P as JSON
+// Command remitq is remitq in one binary: every service in one process on
+// the embedded default (remitq demo, remitq serve), and the command-line
+// tools: ingest, claims and fees load, practices, users and tokens, auths,
+// the pre-bill check, the offline matcher and router, reports, and x12
+// inspection. `remitq` with no arguments lists every command.
 package main
 
 import (
