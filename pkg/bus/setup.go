@@ -41,7 +41,11 @@ type Config struct {
 	// MaxDeliver is the number of deliveries (first one included) before a
 	// failing message goes to the DLQ. Default 8.
 	MaxDeliver int
-	// MaxAckPending caps unacknowledged messages per consumer. Default 1000.
+	// MaxAckPending caps unacknowledged messages per consumer. Default
+	// 10000: the services fetch batches of up to a thousand, several at once
+	// and from several processes, and acknowledge a batch when it is stored;
+	// a cap of one batch made every other fetch wait for those acks (the
+	// router ran at a third of its speed).
 	MaxAckPending int
 }
 
@@ -59,7 +63,7 @@ func DefaultConfig() Config {
 		AckWait:       30 * time.Second,
 		BackOff:       []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute},
 		MaxDeliver:    8,
-		MaxAckPending: 1000,
+		MaxAckPending: 10000,
 	}
 }
 

@@ -84,13 +84,21 @@ SELECT req.i, bl.id, bc.practice_id, COALESCE(p.tin, bc.billing_tin, ''), bc.pat
        COALESCE(st.paid, false), COALESCE(st.denied, false)
 FROM req
 CROSS JOIN LATERAL (
+    -- The voided and superseded versions are dropped here, per patient, so
+    -- that the newer-version test is an index probe per claim: written as a
+    -- WHERE of the outer query it became a hash anti join over every billed
+    -- claim, about 60 ms a call at 50,000 claims whatever the batch.
     SELECT c.* FROM billed_claims c
     WHERE req.k IS NOT NULL AND c.patient_key = req.k
+      AND c.frequency_code <> '8'
+      AND NOT EXISTS (SELECT 1 FROM billed_claims nb WHERE nb.replaces_claim_id = c.id)
     UNION ALL
     SELECT c.* FROM billed_claims c
     WHERE req.member <> '' AND c.phi_member_id = req.member
       AND c.phi_birth_date IS NOT DISTINCT FROM NULLIF(req.birth, '')::date
       AND (c.patient_key IS NULL OR req.k IS NULL)
+      AND c.frequency_code <> '8'
+      AND NOT EXISTS (SELECT 1 FROM billed_claims nb WHERE nb.replaces_claim_id = c.id)
 ) bc
 JOIN billed_lines bl ON bl.billed_claim_id = bc.id
 LEFT JOIN practices p ON p.id = bc.practice_id
@@ -98,9 +106,7 @@ LEFT JOIN LATERAL (
     SELECT bool_or(lm.paid > 0) AS paid, bool_or('denied' = ANY(lm.flags)) AS denied
     FROM line_matches lm WHERE lm.billed_line_id = bl.id
 ) st ON true
-WHERE bc.frequency_code <> '8'
-  AND NOT EXISTS (SELECT 1 FROM billed_claims nb WHERE nb.replaces_claim_id = bc.id)
-  AND ($5::date IS NULL OR COALESCE(bl.service_date_from, bc.service_date_from) >= $5::date)
+WHERE ($5::date IS NULL OR COALESCE(bl.service_date_from, bc.service_date_from) >= $5::date)
   AND ($6::date IS NULL OR COALESCE(bl.service_date_from, bc.service_date_from) <= $6::date)
 `
 
