@@ -4,7 +4,7 @@ BIN       := bin
 PKGS      := ./...
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build test vet demo serve bench fuzz proto deploy-check clean
+.PHONY: all build test test-cluster vet demo serve bench fuzz proto deploy-check clean
 
 all: build
 
@@ -19,6 +19,12 @@ vet:
 test: vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 	$(MAKE) deploy-check
+
+## test-cluster: the fault test alone: a 3-node NATS cluster and two of each
+## worker as processes, one NATS server and one matcher killed mid-stream
+## (make test runs it too).
+test-cluster:
+	$(GO) test -count=1 -v -run TestClusterSurvivesKills -timeout 20m ./test/cluster/
 
 ## demo: build and run the whole pipeline on the embedded default with demo data.
 demo: build

@@ -76,15 +76,28 @@ func Pending(ctx context.Context, db *sqlx.DB, js jetstream.JetStream) (Backlog,
 var ErrNotIdle = errors.New("pipeline: still busy")
 
 // WaitIdle polls until every stage has caught up, twice in a row (a stage
-// that just finished may hand work to the next), or timeout passes.
+// that just finished may hand work to the next), or timeout passes. Errors
+// reading the backlog are retried until then.
 func WaitIdle(ctx context.Context, db *sqlx.DB, js jetstream.JetStream, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	quiet := 0
 	var last Backlog
+	var lastErr error
 	for {
 		b, err := Pending(ctx, db, js)
 		if err != nil {
-			return err
+			// A NATS cluster electing a leader, a database restarting: keep
+			// asking until the deadline.
+			lastErr, quiet = err, 0
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%w after %v: %v", ErrNotIdle, timeout, lastErr)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
 		}
 		last = b
 		if b.Empty() {
