@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -268,5 +270,140 @@ func TestMigrateCancelled(t *testing.T) {
 	// Nothing is left locked or half applied.
 	if err := store.Migrate(t.Context(), db); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The partitioned tables have this month and the next ones; a row of a
+// month without a partition lands in DEFAULT and moves into its month when
+// the partition is made.
+func TestPartitions(t *testing.T) {
+	db := devtest.DB(t)
+	ctx := t.Context()
+	parts, err := store.Partitions(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	this := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	have := map[string]bool{}
+	for _, p := range parts {
+		have[p.Name] = true
+	}
+	for _, table := range []string{"service_line_payments", "adjustments", "work_item_events"} {
+		for m := 0; m <= store.PartitionsAhead; m++ {
+			name := table + "_p" + this.AddDate(0, m, 0).Format("200601")
+			if !have[name] {
+				t.Errorf("partition %s missing (have %v)", name, have)
+			}
+		}
+	}
+	var item int64
+	if err := db.QueryRowContext(ctx, `INSERT INTO practices (name, npi) VALUES ('P', '1234567893') RETURNING id`).Scan(&item); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, `INSERT INTO work_items (dedupe_key, practice_id, kind, disposition)
+		VALUES ('k', $1, 'denial', 'denied') RETURNING id`, item).Scan(&item); err != nil {
+		t.Fatal(err)
+	}
+	later := this.AddDate(0, store.PartitionsAhead+2, 3)
+	if _, err := db.ExecContext(ctx, `INSERT INTO work_item_events (work_item_id, at, actor, action) VALUES ($1, $2, 'test', 'created')`, item, later); err != nil {
+		t.Fatal(err)
+	}
+	where := func() string {
+		var rel string
+		if err := db.GetContext(ctx, &rel, `SELECT tableoid::regclass::text FROM work_item_events WHERE work_item_id = $1`, item); err != nil {
+			t.Fatal(err)
+		}
+		return rel
+	}
+	if got := where(); got != "work_item_events_default" {
+		t.Fatalf("an event past the prepared months is in %s, want the DEFAULT partition", got)
+	}
+	made, err := store.EnsurePartitions(ctx, db, store.PartitionsAhead+2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made) != 6 { // two more months of three tables
+		t.Fatalf("made %v, want 6 partitions", made)
+	}
+	if got, want := where(), "work_item_events_p"+later.Format("200601"); got != want {
+		t.Fatalf("the event is in %s after its month was made, want %s", got, want)
+	}
+	if again, err := store.EnsurePartitions(ctx, db, store.PartitionsAhead+2); err != nil || len(again) != 0 {
+		t.Fatalf("second call made %v (%v)", again, err)
+	}
+}
+
+// Retention archives and deletes old files with their rows, drops the
+// months before the cutoff, deletes old finished work items, and keeps the
+// rest.
+func TestRetain(t *testing.T) {
+	db := devtest.DB(t)
+	ctx := t.Context()
+	if _, err := db.ExecContext(ctx, `SELECT remitq_ensure_partitions(0, '2020-01-01')`); err != nil {
+		t.Fatal(err)
+	}
+	var practice int64
+	if err := db.QueryRowContext(ctx, `INSERT INTO practices (name, npi) VALUES ('P', '1234567893') RETURNING id`).Scan(&practice); err != nil {
+		t.Fatal(err)
+	}
+	file := func(sum byte, received string) int64 {
+		var id int64
+		err := db.QueryRowContext(ctx, `INSERT INTO remittance_files (sha256, size, raw, received_at, status)
+			VALUES (decode(repeat($1, 32), 'hex'), 3, 'ISA', $2, 'ingested') RETURNING id`, fmt.Sprintf("%02x", sum), received).Scan(&id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO service_line_payments (claim_payment_id, file_id, practice_id, segment_index,
+			line_number, procedure_qualifier, procedure_code, charge, paid, stored_on)
+			VALUES (1, $1, $2, 9, 1, 'HC', '64483', 10, 5, $3::timestamptz::date)`, id, practice, received); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO adjustments (file_id, claim_payment_id, segment_index, position, group_code,
+			reason_code, amount, stored_on) VALUES ($1, 1, 10, 1, 'CO', '45', 5, $2::timestamptz::date)`, id, received); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	old := file(0xaa, "2020-03-10T12:00:00Z")
+	keep := file(0xbb, time.Now().UTC().Format(time.RFC3339))
+	for i, st := range []string{"resolved", "new"} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO work_items (dedupe_key, practice_id, kind, disposition, status, updated_at)
+			VALUES ($1, $2, 'denial', 'denied', $3, '2020-04-01')`, fmt.Sprint("k", i), practice, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	dry, err := store.Retain(ctx, db, before, nil, true)
+	if err != nil || dry.Files != 1 || dry.WorkItems != 1 || len(dry.Partitions) != 36 {
+		t.Fatalf("dry run: %+v %v; want 1 file, 1 item, 36 partitions (12 months x 3 tables)", dry, err)
+	}
+	var archived []int64
+	rep, err := store.Retain(ctx, db, before, func(f *store.ArchivedFile) error {
+		if string(f.Raw) != "ISA" {
+			t.Errorf("archived file %d has raw %q", f.ID, f.Raw)
+		}
+		archived = append(archived, f.ID)
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(archived) != 1 || archived[0] != old || rep.Files != 1 || rep.WorkItems != 1 || len(rep.Partitions) != 36 {
+		t.Fatalf("retention: %+v, archived %v", rep, archived)
+	}
+	for q, want := range map[string]int{
+		`SELECT count(*) FROM remittance_files`:                                          1,
+		`SELECT count(*) FROM service_line_payments WHERE file_id = ` + fmt.Sprint(old):  0,
+		`SELECT count(*) FROM service_line_payments WHERE file_id = ` + fmt.Sprint(keep): 1,
+		`SELECT count(*) FROM adjustments`:                                               1,
+		`SELECT count(*) FROM work_items`:                                                1,
+		`SELECT count(*) FROM pg_class WHERE relname = 'service_line_payments_p202003'`:  0,
+		`SELECT count(*) FROM pg_class WHERE relname = 'service_line_payments_p202101'`:  1,
+	} {
+		var n int
+		if err := db.GetContext(ctx, &n, q); err != nil || n != want {
+			t.Errorf("%s = %d (%v), want %d", q, n, err, want)
+		}
 	}
 }

@@ -140,6 +140,12 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Deps, error) {
 			db.Close()
 			return nil, err
 		}
+		// The months ahead of the partitioned tables (a long-running
+		// deployment also runs `remitq partitions` monthly, or restarts).
+		if _, err := store.EnsurePartitions(ctx, db, store.PartitionsAhead); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	opts := []nats.Option{nats.Name("remitq"), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
