@@ -307,13 +307,24 @@ func (s *summary) kpis() {
 	if s.err != nil {
 		return
 	}
-	fmt.Fprintln(s.out, "\nKPIs (all practices, all remit dates)")
+	// The window ends at the last remit: the generated data is dated in
+	// the past, and balances (days in A/R) are read as of that day.
+	var last []string
+	if !s.query(&last, `SELECT coalesce(max(payment_date), current_date)::text FROM remittance_transactions`) {
+		return
+	}
+	to, err := kpi.ParseDay(last[0])
+	if err != nil {
+		s.err = err
+		return
+	}
+	fmt.Fprintf(s.out, "\nKPIs (all practices, remit dates through %s; the generated data is denial-heavy on purpose)\n", to)
 	for _, name := range []string{"denial_rate", "denial_rate_dollars", "clean_claim_rate", "net_collection_rate", "days_in_ar", "touchless_rate"} {
 		def, ok := kpi.Lookup(name)
 		if !ok {
 			continue
 		}
-		req := kpi.Request{Def: def, GroupBy: []kpi.Dim{}, Bucket: kpi.ByMonth, From: kpi.NewDay(2020, 1, 1), To: kpi.DayOf(time.Now())}
+		req := kpi.Request{Def: def, GroupBy: []kpi.Dim{}, Bucket: kpi.ByMonth, From: kpi.NewDay(2020, 1, 1), To: to}
 		rep, err := kpistore.Report(s.ctx, s.deps.DB, req, kpistore.Scope{})
 		if err != nil {
 			if errors.Is(err, kpi.ErrRequest) {
