@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/pgcopy"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -143,7 +144,7 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 		res.Status = statusFor(practices)
 	}
 
-	tx, err := beginTx(ctx, in.DB)
+	tx, err := pgcopy.Begin(ctx, in.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +156,7 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 		h := p.heads[0]
 		isaCtl, gsCtl, sender, receiver = nullStr(h.ISAControl), nullStr(h.GSControl), nullStr(h.SenderID), nullStr(h.ReceiverID)
 	}
-	err = tx.c.QueryRowContext(ctx, `
+	err = tx.Conn.QueryRowContext(ctx, `
 		INSERT INTO remittance_files (sha256, filename, size, status, raw, errors, warnings,
 			transaction_sets, claims, service_lines, balanced, total_paid, bpr_amount,
 			isa_control, gs_control, sender_id, receiver_id, processed_at)
@@ -202,15 +203,15 @@ func statusFor(practices []int64) string {
 
 // storeRows writes the parsed rows of a sound file whose payees are all
 // known, and queues it for publishing, inside tx.
-func storeRows(ctx context.Context, tx *pgTx, fileID int64, raw []byte, p *parsed, practices []int64) error {
-	if _, err := tx.c.ExecContext(ctx, `UPDATE remittance_files SET practice_id = $2 WHERE id = $1`, fileID, practices[0]); err != nil {
+func storeRows(ctx context.Context, tx *pgcopy.Tx, fileID int64, raw []byte, p *parsed, practices []int64) error {
+	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET practice_id = $2 WHERE id = $1`, fileID, practices[0]); err != nil {
 		return fmt.Errorf("ingest: set practice: %w", err)
 	}
 	w := &rowWriter{tx: tx, fileID: fileID, practices: practices}
 	if err := w.write(ctx, raw, p); err != nil {
 		return fmt.Errorf("ingest: store rows: %w", err)
 	}
-	if _, err := tx.c.ExecContext(ctx, `INSERT INTO publish_queue (file_id) VALUES ($1)`, fileID); err != nil {
+	if _, err := tx.Conn.ExecContext(ctx, `INSERT INTO publish_queue (file_id) VALUES ($1)`, fileID); err != nil {
 		return fmt.Errorf("ingest: queue file: %w", err)
 	}
 	return nil
@@ -324,13 +325,13 @@ func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
 // retry ingests one unknown_payee file if its payees now resolve; nil when
 // they still do not (or another process took it).
 func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
-	tx, err := beginTx(ctx, in.DB)
+	tx, err := pgcopy.Begin(ctx, in.DB)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 	var raw []byte
-	err = tx.c.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1 AND status = $2 FOR UPDATE SKIP LOCKED`, id, StatusUnknownPayee)
+	err = tx.Conn.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1 AND status = $2 FOR UPDATE SKIP LOCKED`, id, StatusUnknownPayee)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -338,14 +339,14 @@ func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
 		return nil, fmt.Errorf("ingest: lock file %d: %w", id, err)
 	}
 	p := parse(raw)
-	practices, err := in.resolvePractices(ctx, tx.c, p.heads)
+	practices, err := in.resolvePractices(ctx, tx.Conn, p.heads)
 	if err != nil {
 		return nil, err
 	}
 	if statusFor(practices) != StatusIngested {
 		return nil, nil
 	}
-	if _, err := tx.c.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
+	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
 		return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
 	}
 	if err := storeRows(ctx, tx, id, raw, p, practices); err != nil {

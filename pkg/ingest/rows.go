@@ -4,29 +4,17 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/remitq/remitq/pkg/pgcopy"
+
 	"github.com/remitq/remitq/x12"
 )
 
-// rowWriter writes a file's parsed rows inside the ingest transaction.
+// rowWriter writes a file's parsed rows inside the ingest transaction, in
+// bulk through pkg/pgcopy (COPY text rows sent in one piece).
 type rowWriter struct {
-	tx        *pgTx
+	tx        *pgcopy.Tx
 	fileID    int64
 	practices []int64
-}
-
-// ids reserves n values of a table's identity sequence, so that child rows
-// can name their parents before the parents are copied.
-func (w *rowWriter) ids(ctx context.Context, table string, n int) ([]int64, error) {
-	if n == 0 {
-		return nil, nil
-	}
-	var seq string
-	if err := w.tx.c.GetContext(ctx, &seq, `SELECT pg_get_serial_sequence($1, 'id')`, table); err != nil {
-		return nil, err
-	}
-	out := make([]int64, 0, n)
-	err := w.tx.c.SelectContext(ctx, &out, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, seq, n)
-	return out, err
 }
 
 func nullDate(d x12.Date) any {
@@ -44,27 +32,27 @@ func nullStr(s string) any {
 }
 
 func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
-	claimIDs, err := w.ids(ctx, "claim_payments", p.claims)
+	claimIDs, err := w.tx.ReserveIDs(ctx, "claim_payments", p.claims)
 	if err != nil {
 		return err
 	}
-	lineIDs, err := w.ids(ctx, "service_line_payments", p.lines)
+	lineIDs, err := w.tx.ReserveIDs(ctx, "service_line_payments", p.lines)
 	if err != nil {
 		return err
 	}
-	claims := newCopyBuf("claim_payments", "id", "file_id", "transaction_id", "practice_id", "segment_index",
+	claims := pgcopy.NewBuf("claim_payments", "id", "file_id", "transaction_id", "practice_id", "segment_index",
 		"patient_control_number", "status", "charge", "paid", "patient_responsibility", "claim_filing_indicator",
 		"payer_claim_control", "facility_type", "frequency", "drg", "service_date_from", "service_date_to",
 		"statement_from", "statement_to", "received_date", "rendering_npi", "phi_patient_name", "phi_member_id")
-	lines := newCopyBuf("service_line_payments", "id", "claim_payment_id", "file_id", "practice_id",
+	lines := pgcopy.NewBuf("service_line_payments", "id", "claim_payment_id", "file_id", "practice_id",
 		"segment_index", "line_number", "procedure_qualifier", "procedure_code", "modifiers",
 		"original_procedure_code", "original_modifiers", "charge", "paid", "revenue_code", "units", "original_units",
 		"service_date_from", "service_date_to", "line_control_number", "allowed_amount", "rendering_npi")
-	adjs := newCopyBuf("adjustments", "file_id", "claim_payment_id", "service_line_id", "segment_index",
+	adjs := pgcopy.NewBuf("adjustments", "file_id", "claim_payment_id", "service_line_id", "segment_index",
 		"position", "group_code", "reason_code", "amount", "quantity")
-	remarks := newCopyBuf("remarks", "file_id", "claim_payment_id", "service_line_id", "segment_index",
+	remarks := pgcopy.NewBuf("remarks", "file_id", "claim_payment_id", "service_line_id", "segment_index",
 		"position", "qualifier", "code")
-	plbs := newCopyBuf("provider_adjustments", "file_id", "transaction_id", "segment_index", "position",
+	plbs := pgcopy.NewBuf("provider_adjustments", "file_id", "transaction_id", "segment_index", "position",
 		"provider_id", "fiscal_period_date", "reason_code", "reference", "amount")
 
 	seq, ci, li := 0, 0, 0
@@ -89,14 +77,14 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 				addLine(lines, lineID, claimID, w.fileID, practice, l)
 				addAdjustments(adjs, w.fileID, claimID, lineID, l.Adjustments)
 				for k, r := range l.Remarks {
-					remarks.int(w.fileID).int(claimID).int(lineID).int(int64(l.Segment)).int(int64(k + 1)).
-						text(r.Qualifier).text(r.Code).end()
+					remarks.Int(w.fileID).Int(claimID).Int(lineID).Int(int64(l.Segment)).Int(int64(k + 1)).
+						Text(r.Qualifier).Text(r.Code).End()
 				}
 			}
 		case *x12.RemittanceEnd:
 			for _, a := range v.Remittance.Adjustments {
-				plbs.int(w.fileID).int(txID).int(int64(a.Segment)).int(int64(a.Position)).text(a.ProviderID).
-					date(a.FiscalPeriod).text(a.Reason).textOrNull(a.Reference).amount(a.Amount).end()
+				plbs.Int(w.fileID).Int(txID).Int(int64(a.Segment)).Int(int64(a.Position)).Text(a.ProviderID).
+					Date(a.FiscalPeriod).Text(a.Reason).TextOrNull(a.Reference).Amount(a.Amount).End()
 			}
 		}
 		return nil
@@ -104,8 +92,8 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range []*copyBuf{claims, lines, adjs, remarks, plbs} {
-		if err := w.tx.copyIn(ctx, t.table, t.cols, t.b); err != nil {
+	for _, t := range []*pgcopy.Buf{claims, lines, adjs, remarks, plbs} {
+		if err := w.tx.Copy(ctx, t); err != nil {
 			return err
 		}
 	}
@@ -116,7 +104,7 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 	var payerID *int64
 	if code := r.Payer.PayerID(); code != "" {
 		var id int64
-		err := w.tx.c.QueryRowContext(ctx, `INSERT INTO payers (name, payer_id_code, last_remittance_at) VALUES ($1, $2, now())
+		err := w.tx.Conn.QueryRowContext(ctx, `INSERT INTO payers (name, payer_id_code, last_remittance_at) VALUES ($1, $2, now())
 			ON CONFLICT (payer_id_code) DO UPDATE SET name = EXCLUDED.name, last_remittance_at = now() RETURNING id`,
 			r.Payer.Name, code).Scan(&id)
 		if err != nil {
@@ -125,7 +113,7 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 		payerID = &id
 	}
 	var id int64
-	err := w.tx.c.QueryRowContext(ctx, `INSERT INTO remittance_transactions (file_id, seq, segment_index, st_control,
+	err := w.tx.Conn.QueryRowContext(ctx, `INSERT INTO remittance_transactions (file_id, seq, segment_index, st_control,
 		practice_id, payer_id, handling_code, bpr_amount, credit_debit, payment_method, trace_number, payer_trn03,
 		payment_date, production_date, payer_name, payer_id_code, payee_name, payee_npi, payee_tin)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id`,
@@ -137,7 +125,7 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 		return 0, fmt.Errorf("transaction set %d: %w", seq, err)
 	}
 	if payerID != nil {
-		if _, err := w.tx.c.ExecContext(ctx, `UPDATE remittance_files SET payer_id = COALESCE(payer_id, $2) WHERE id = $1`, w.fileID, *payerID); err != nil {
+		if _, err := w.tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET payer_id = COALESCE(payer_id, $2) WHERE id = $1`, w.fileID, *payerID); err != nil {
 			return 0, err
 		}
 	}
@@ -191,32 +179,32 @@ func renderingNPI(c *x12.ClaimPayment) string {
 	return ""
 }
 
-func addClaim(t *copyBuf, id, fileID, txID, practice int64, v *x12.ClaimPayment) {
+func addClaim(t *pgcopy.Buf, id, fileID, txID, practice int64, v *x12.ClaimPayment) {
 	from, to := ServiceDates(v)
 	name, member := patient(v)
-	t.int(id).int(fileID).int(txID).int(practice).int(int64(v.Segment)).text(v.PatientControl).text(v.Status).
-		amount(v.Charge).amount(v.Paid).amount(v.PatientResp).textOrNull(v.FilingIndicator).
-		textOrNull(v.PayerControl).textOrNull(v.FacilityType).textOrNull(v.Frequency).textOrNull(v.DRG).
-		date(from).date(to).date(v.StatementFrom).date(v.StatementTo).date(v.ReceivedDate).
-		textOrNull(renderingNPI(v)).textOrNull(name).textOrNull(member).end()
+	t.Int(id).Int(fileID).Int(txID).Int(practice).Int(int64(v.Segment)).Text(v.PatientControl).Text(v.Status).
+		Amount(v.Charge).Amount(v.Paid).Amount(v.PatientResp).TextOrNull(v.FilingIndicator).
+		TextOrNull(v.PayerControl).TextOrNull(v.FacilityType).TextOrNull(v.Frequency).TextOrNull(v.DRG).
+		Date(from).Date(to).Date(v.StatementFrom).Date(v.StatementTo).Date(v.ReceivedDate).
+		TextOrNull(renderingNPI(v)).TextOrNull(name).TextOrNull(member).End()
 }
 
-func addLine(t *copyBuf, id, claimID, fileID, practice int64, l *x12.ServicePayment) {
-	t.int(id).int(claimID).int(fileID).int(practice).int(int64(l.Segment)).int(int64(l.Number)).
-		text(l.Procedure.Qualifier).text(l.Procedure.Code).array(l.Procedure.Modifiers, false)
+func addLine(t *pgcopy.Buf, id, claimID, fileID, practice int64, l *x12.ServicePayment) {
+	t.Int(id).Int(claimID).Int(fileID).Int(practice).Int(int64(l.Segment)).Int(int64(l.Number)).
+		Text(l.Procedure.Qualifier).Text(l.Procedure.Code).Array(l.Procedure.Modifiers)
 	if l.Original != nil {
-		t.text(l.Original.Code).array(l.Original.Modifiers, false)
+		t.Text(l.Original.Code).Array(l.Original.Modifiers)
 	} else {
-		t.null().null()
+		t.Null().Null()
 	}
-	t.amount(l.Charge).amount(l.Paid).textOrNull(l.RevenueCode).qty(l.Units).qty(l.OriginalUnits).
-		date(l.DateFrom).date(l.DateTo).textOrNull(l.LineControl())
+	t.Amount(l.Charge).Amount(l.Paid).TextOrNull(l.RevenueCode).QtyPtr(l.Units).QtyPtr(l.OriginalUnits).
+		Date(l.DateFrom).Date(l.DateTo).TextOrNull(l.LineControl())
 	if a, ok := l.Allowed(); ok {
-		t.amount(a)
+		t.Amount(a)
 	} else {
-		t.null()
+		t.Null()
 	}
-	t.textOrNull(refValue(l.Refs, "HPI")).end()
+	t.TextOrNull(refValue(l.Refs, "HPI")).End()
 }
 
 func refValue(refs []x12.Ref, q string) string {
@@ -229,19 +217,19 @@ func refValue(refs []x12.Ref, q string) string {
 }
 
 // addAdjustments adds CAS triplets; lineID 0 means claim level.
-func addAdjustments(t *copyBuf, fileID, claimID, lineID int64, adj []x12.Adjustment) {
+func addAdjustments(t *pgcopy.Buf, fileID, claimID, lineID int64, adj []x12.Adjustment) {
 	for _, a := range adj {
-		t.int(fileID).int(claimID).intOrNull(lineID).int(int64(a.Segment)).int(int64(a.Position)).
-			text(a.Group).text(a.Reason).amount(a.Amount).qty(a.Quantity).end()
+		t.Int(fileID).Int(claimID).IntOrNull(lineID).Int(int64(a.Segment)).Int(int64(a.Position)).
+			Text(a.Group).Text(a.Reason).Amount(a.Amount).QtyPtr(a.Quantity).End()
 	}
 }
 
 // addClaimRemarks adds the MOA (outpatient, MOA03-07) and MIA (inpatient)
 // remark codes of a claim, positioned by their order.
-func addClaimRemarks(t *copyBuf, fileID, claimID int64, v *x12.ClaimPayment) {
+func addClaimRemarks(t *pgcopy.Buf, fileID, claimID int64, v *x12.ClaimPayment) {
 	add := func(q string, codes []string) {
 		for k, r := range codes {
-			t.int(fileID).int(claimID).null().int(int64(v.Segment)).int(int64(k + 1)).text(q).text(r).end()
+			t.Int(fileID).Int(claimID).Null().Int(int64(v.Segment)).Int(int64(k + 1)).Text(q).Text(r).End()
 		}
 	}
 	if v.Outpatient != nil {

@@ -121,6 +121,14 @@ func (c *Buf) Qty(q x12.Quantity, orNull bool) *Buf {
 	return c
 }
 
+// QtyPtr appends *q, or NULL when q is nil (a zero quantity is written).
+func (c *Buf) QtyPtr(q *x12.Quantity) *Buf {
+	if q == nil {
+		return c.Null()
+	}
+	return c.Qty(*q, false)
+}
+
 // Bytes appends a bytea value (hex format).
 func (c *Buf) Bytes(v []byte) *Buf {
 	c.sep()

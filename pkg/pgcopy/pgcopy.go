@@ -3,7 +3,7 @@
 // in COPY's text format by a Buf, sent through lib/pq's raw COPY data path
 // in one piece instead of one Exec per row.
 //
-// It is the same technique pkg/ingest uses for the parsed 835 rows, for the
+// The ingest writes the parsed 835 rows with it, as do the
 // billed-claims loader and the matcher.
 package pgcopy
 
