@@ -21,7 +21,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -33,6 +35,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/store"
 )
 
@@ -346,4 +349,43 @@ wait:
 		}
 	}
 	return first
+}
+
+// Main is the main function of a service run alone: it registers the
+// shared configuration flags (defaults from cfg) beside the service's own
+// (flags), parses the command line, builds the JSON logger, connects, asks
+// build for the components, and runs them until SIGINT or SIGTERM. It exits
+// the process: 2 for bad configuration, 1 when the service fails.
+func Main(service string, cfg Config, flags func(*flag.FlagSet), build func(*Deps) ([]Component, error)) {
+	cfg.Flags(flag.CommandLine)
+	if flags != nil {
+		flags(flag.CommandLine)
+	}
+	flag.Parse()
+	log, err := logging.New(logging.Options{Level: cfg.LogLevel, Service: service})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := func() int {
+		deps, err := Connect(ctx, cfg, log)
+		if err != nil {
+			log.Error("start", zap.Error(err))
+			return 1
+		}
+		defer deps.Close()
+		comps, err := build(deps)
+		if err != nil {
+			log.Error("start", zap.Error(err))
+			return 1
+		}
+		if err := Run(ctx, deps, cfg.HTTPAddr, comps...); err != nil {
+			log.Error("stopped", zap.Error(err))
+			return 1
+		}
+		return 0
+	}()
+	os.Exit(code)
 }

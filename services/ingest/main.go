@@ -12,48 +12,26 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
-
-	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/api"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
-	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
 func main() {
-	cfg := svc.Config{HTTPAddr: ":8081"}
-	cfg.Flags(flag.CommandLine)
 	var ac auth.Config
-	ac.Flags(flag.CommandLine)
 	var opts ingestsvc.Options
-	flag.StringVar(&opts.WatchDir, "watch", os.Getenv("WATCH_DIR"), "folder to ingest files from (env WATCH_DIR)")
-	flag.Parse()
-	log, err := logging.New(logging.Options{Level: cfg.LogLevel, Service: "ingest"})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	deps, err := svc.Connect(ctx, cfg, log)
-	if err != nil {
-		log.Fatal("start", zap.Error(err))
-	}
-	defer deps.Close()
-	gate, err := api.GateFor(deps.DB, log, ac)
-	if err != nil {
-		log.Fatal("start", zap.Error(err))
-	}
-	if err := svc.Run(ctx, deps, cfg.HTTPAddr, ingestsvc.New(deps, opts), gate); err != nil {
-		log.Error("stopped", zap.Error(err))
-		os.Exit(1)
-	}
+	svc.Main("ingest", svc.Config{HTTPAddr: ":8081"}, func(fs *flag.FlagSet) {
+		ac.Flags(fs)
+		fs.StringVar(&opts.WatchDir, "watch", os.Getenv("WATCH_DIR"), "folder to ingest files from (env WATCH_DIR)")
+	}, func(deps *svc.Deps) ([]svc.Component, error) {
+		gate, err := api.GateFor(deps.DB, deps.Log, ac)
+		if err != nil {
+			return nil, err
+		}
+		return []svc.Component{ingestsvc.New(deps, opts), gate}, nil
+	})
 }

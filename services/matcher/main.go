@@ -14,53 +14,31 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
-
-	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/api"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/billing"
-	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/matchsvc"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
 func main() {
-	cfg := svc.Config{HTTPAddr: ":8082"}
-	cfg.Flags(flag.CommandLine)
 	var ac auth.Config
-	ac.Flags(flag.CommandLine)
 	var opts matchsvc.Options
-	flag.Float64Var(&opts.Threshold, "threshold", envFloat("MATCH_THRESHOLD", 0), "confidence below which a match waits for a person (env MATCH_THRESHOLD; 0: 0.8)")
-	flag.IntVar(&opts.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 2)")
-	flag.Parse()
-	log, err := logging.New(logging.Options{Level: cfg.LogLevel, Service: "matcher"})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	deps, err := svc.Connect(ctx, cfg, log)
-	if err != nil {
-		log.Fatal("start", zap.Error(err))
-	}
-	defer deps.Close()
-	gate, err := api.GateFor(deps.DB, log, ac)
-	if err != nil {
-		log.Fatal("start", zap.Error(err))
-	}
-	if err := svc.Run(ctx, deps, cfg.HTTPAddr, matchsvc.New(deps, opts), billing.NewService(deps), gate); err != nil {
-		log.Error("stopped", zap.Error(err))
-		os.Exit(1)
-	}
+	svc.Main("matcher", svc.Config{HTTPAddr: ":8082"}, func(fs *flag.FlagSet) {
+		ac.Flags(fs)
+		fs.Float64Var(&opts.Threshold, "threshold", envFloat("MATCH_THRESHOLD", 0), "confidence below which a match waits for a person (env MATCH_THRESHOLD; 0: 0.8)")
+		fs.IntVar(&opts.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 2)")
+	}, func(deps *svc.Deps) ([]svc.Component, error) {
+		gate, err := api.GateFor(deps.DB, deps.Log, ac)
+		if err != nil {
+			return nil, err
+		}
+		return []svc.Component{matchsvc.New(deps, opts), billing.NewService(deps), gate}, nil
+	})
 }
 
 func envInt(k string, def int) int {
