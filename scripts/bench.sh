@@ -65,3 +65,8 @@ $GO test -run '^$' -bench '^BenchmarkExport$' -benchtime 3x -timeout 20m ./pkg/k
 
 echo "== pain rules: 100,000 claim lines checked against a history of 1,000,000 lines (>= 50,000 lines/s)"
 $GO test -run '^$' -bench '^BenchmarkCheck$' -benchtime 3x -timeout 20m ./pkg/rules/ | tee .bench/rules.txt
+
+echo "== end to end: a truth set's 835s -> ingest -> matcher -> router -> work items (1 and 2 sets of workers)"
+for w in 1 2; do
+  PIPELINE_BENCH_WORKERS=$w $GO test -run '^$' -bench '^BenchmarkPipeline$' -benchtime 1x -timeout 30m ./pkg/pipeline/ | tee -a .bench/pipeline.txt
+done
