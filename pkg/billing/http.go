@@ -3,11 +3,7 @@ package billing
 import (
 	"context"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
-	"path/filepath"
-	"strconv"
 
 	"go.uber.org/zap"
 
@@ -89,75 +85,14 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request, load loadFunc) 
 	if actor == "" {
 		actor = "api"
 	}
-	one := func(name string, raw []byte) (any, int, bool) {
-		v, status, err := load(r.Context(), filepath.Base("/"+name), raw, actor)
+	httpx.Uploads(w, r, limit, func(name string, raw []byte) (any, int, error) {
+		return load(r.Context(), name, raw, actor)
+	}, func(w http.ResponseWriter, err error) {
 		if errors.Is(err, ErrFormat) {
 			httpx.Error(w, http.StatusUnprocessableEntity, "bad_file", err.Error())
-			return nil, 0, false
-		}
-		if err != nil {
-			s.Store.log().Error("load failed", zap.Error(err))
-			httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored; send it again")
-			return nil, 0, false
-		}
-		return v, status, true
-	}
-	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "multipart/form-data" {
-		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		if err != nil {
-			httpx.Error(w, http.StatusRequestEntityTooLarge, "too_large", "a file may hold at most "+strconv.FormatInt(limit, 10)+" bytes")
 			return
 		}
-		if len(raw) == 0 {
-			httpx.Error(w, http.StatusBadRequest, "empty_body", "send the file as the request body, or as multipart/form-data")
-			return
-		}
-		if v, status, ok := one(r.URL.Query().Get("filename"), raw); ok {
-			httpx.JSON(w, status, v)
-		}
-		return
-	}
-	if params["boundary"] == "" {
-		httpx.Error(w, http.StatusBadRequest, "bad_multipart", "multipart/form-data without a boundary")
-		return
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
-		return
-	}
-	var out struct {
-		Files []any `json:"files"`
-	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
-			return
-		}
-		if part.FileName() == "" {
-			part.Close()
-			continue
-		}
-		raw, err := io.ReadAll(io.LimitReader(part, limit+1))
-		part.Close()
-		if err != nil || int64(len(raw)) > limit {
-			httpx.Error(w, http.StatusRequestEntityTooLarge, "too_large", "a file may hold at most "+strconv.FormatInt(limit, 10)+" bytes")
-			return
-		}
-		v, _, ok := one(part.FileName(), raw)
-		if !ok {
-			return
-		}
-		out.Files = append(out.Files, v)
-	}
-	if len(out.Files) == 0 {
-		httpx.Error(w, http.StatusBadRequest, "no_file", "the multipart form holds no file part")
-		return
-	}
-	httpx.JSON(w, http.StatusOK, out)
+		s.Store.log().Error("load failed", zap.Error(err))
+		httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored; send it again")
+	})
 }

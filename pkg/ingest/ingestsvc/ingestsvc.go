@@ -19,10 +19,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -175,98 +172,20 @@ func (s *Service) guard(h http.HandlerFunc) http.Handler {
 }
 
 func (s *Service) postRemittances(w http.ResponseWriter, r *http.Request) {
-	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "multipart/form-data" {
-		s.postMultipart(w, r, params["boundary"])
-		return
-	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxFileBytes))
-	if err != nil {
-		tooBig(w, err, s.opts.MaxFileBytes)
-		return
-	}
-	if len(raw) == 0 {
-		httpx.Error(w, http.StatusBadRequest, "empty_body", "send the 835 file as the request body, or as multipart/form-data")
-		return
-	}
-	name := r.URL.Query().Get("filename")
-	if name == "" {
-		if _, p, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil {
-			name = p["filename"]
-		}
-	}
-	res, err := s.Ingest(r.Context(), filepath.Base("/"+name), raw)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	status := http.StatusCreated
-	switch {
-	case res.Duplicate:
-		status = http.StatusOK
-	case res.Status == ingest.StatusQuarantined:
-		status = http.StatusUnprocessableEntity
-	}
-	httpx.JSON(w, status, res)
-}
-
-func (s *Service) postMultipart(w http.ResponseWriter, r *http.Request, boundary string) {
-	if boundary == "" {
-		httpx.Error(w, http.StatusBadRequest, "bad_multipart", "multipart/form-data without a boundary")
-		return
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
-		return
-	}
-	var out struct {
-		Files []*ingest.Result `json:"files"`
-	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
+	httpx.Uploads(w, r, s.opts.MaxFileBytes, func(name string, raw []byte) (any, int, error) {
+		res, err := s.Ingest(r.Context(), name, raw)
 		if err != nil {
-			httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
-			return
+			return nil, 0, err
 		}
-		if part.FileName() == "" {
-			part.Close()
-			continue // a form field, not a file
+		status := http.StatusCreated
+		switch {
+		case res.Duplicate:
+			status = http.StatusOK
+		case res.Status == ingest.StatusQuarantined:
+			status = http.StatusUnprocessableEntity
 		}
-		raw, err := io.ReadAll(io.LimitReader(part, s.opts.MaxFileBytes+1))
-		part.Close()
-		if err != nil {
-			httpx.Error(w, http.StatusBadRequest, "bad_multipart", err.Error())
-			return
-		}
-		if int64(len(raw)) > s.opts.MaxFileBytes {
-			tooBig(w, nil, s.opts.MaxFileBytes)
-			return
-		}
-		res, err := s.Ingest(r.Context(), filepath.Base("/"+part.FileName()), raw)
-		if err != nil {
-			s.fail(w, err)
-			return
-		}
-		out.Files = append(out.Files, res)
-	}
-	if len(out.Files) == 0 {
-		httpx.Error(w, http.StatusBadRequest, "no_file", "the multipart form holds no file part")
-		return
-	}
-	httpx.JSON(w, http.StatusOK, out)
-}
-
-func tooBig(w http.ResponseWriter, err error, limit int64) {
-	var mbe *http.MaxBytesError
-	if err == nil || errors.As(err, &mbe) {
-		httpx.Error(w, http.StatusRequestEntityTooLarge, "too_large", "a file may hold at most "+strconv.FormatInt(limit, 10)+" bytes")
-		return
-	}
-	httpx.Error(w, http.StatusBadRequest, "bad_body", err.Error())
+		return res, status, nil
+	}, s.fail)
 }
 
 func (s *Service) fail(w http.ResponseWriter, err error) {
