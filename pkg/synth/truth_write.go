@@ -41,28 +41,7 @@ func (t *Truth) Write837(w io.Writer, late bool) error {
 	if late {
 		day, control = day.AddDate(0, 0, 30), 801
 	}
-	xw := x12.NewWriter(w, x12.DefaultDelimiters)
-	xw.LineBreak = true
-	if err := xw.BeginInterchange(x12.Interchange{SenderID: "SYNTHBILLING", ReceiverID: "CLEARINGHOUSE", Date: day, Control: control}); err != nil {
-		return err
-	}
-	if err := xw.BeginGroup("HC", "SYNTHBILLING", "CLEARINGHOUSE", day, control, x12.DefaultClaimImplementation); err != nil {
-		return err
-	}
-	batch := &x12.ClaimBatch{Control: "0001", Purpose: "00", Reference: fmt.Sprintf("B%d", control),
-		Date: x12.Date(day.Format(time.DateOnly)), Time: "0900", ClaimType: "CH",
-		Submitter: x12.Name{Type: "2", Last: "SYNTHETIC BILLING", IDQualifier: "46", ID: "SYNTHBILLING"},
-		Receiver:  x12.Name{Type: "2", Last: "SYNTHETIC CLEARINGHOUSE", IDQualifier: "46", ID: "CLEARINGHOUSE"}}
-	if err := x12.WriteClaims(xw, batch, list); err != nil {
-		return err
-	}
-	if err := xw.EndGroup(); err != nil {
-		return err
-	}
-	if err := xw.EndInterchange(); err != nil {
-		return err
-	}
-	return xw.Flush()
+	return WriteClaims837(w, list, day, control)
 }
 
 // Write writes the 835 file.
