@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -122,7 +121,7 @@ func (s *Service) Run(ctx context.Context) error {
 // runs, and the guards of other components' routes (role and scope checks,
 // see foreignGuards) apply.
 func (s *Service) WrapHTTP(next http.Handler) http.Handler {
-	return s.opts.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	authed := s.opts.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := s.guards.Handler(r); pattern == "" && !s.ownRoute(r) {
 			// A route no guard knows: its practice parameter, if any, must
 			// be in scope (such routes should get a guard in foreignRoutes).
@@ -139,8 +138,20 @@ func (s *Service) WrapHTTP(next http.Handler) http.Handler {
 			if res.body != nil {
 				r.Body = res.body
 			}
+			if res.wrap != nil {
+				r = r.WithContext(res.wrap(r.Context()))
+			}
 		}
 		next.ServeHTTP(w, r)
+	}))
+	// Every request of the process gets a request id (the client's when it
+	// is a sound one) that every component's audit rows carry, and unknown
+	// routes and wrong methods answer the JSON error shape.
+	return httpx.JSONErrors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rid := requestID(r)
+		r.Header.Set("X-Request-Id", rid)
+		w.Header().Set("X-Request-Id", rid)
+		authed.ServeHTTP(w, r)
 	}))
 }
 
@@ -180,6 +191,8 @@ type guardKey struct{}
 type guardResult struct {
 	ok   bool
 	body io.ReadCloser // the body the guard read, to hand on
+	// wrap, when set, makes the context the request is handed on with.
+	wrap func(context.Context) context.Context
 }
 
 func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -298,8 +311,11 @@ func (s *Service) handle(rt Route) http.Handler {
 	})
 }
 
+// requestID is the request's id: the client's X-Request-Id when it is 1 to
+// 64 characters of letters, digits and ._:- (so it is safe in logs and
+// audit rows), else a fresh random one.
 func requestID(r *http.Request) string {
-	if v := r.Header.Get("X-Request-Id"); v != "" && len(v) <= 64 && printable(v) {
+	if v := r.Header.Get("X-Request-Id"); validRequestID.MatchString(v) {
 		return v
 	}
 	var b [8]byte
@@ -307,27 +323,20 @@ func requestID(r *http.Request) string {
 	return hex.EncodeToString(b[:])
 }
 
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
 // remoteAddr is the client address: the connection's, or the first
 // X-Forwarded-For hop when the proxy is trusted.
-func (c *call) remoteAddr() string {
-	if c.s.opts.TrustProxy {
-		if xf := c.r.Header.Get("X-Forwarded-For"); xf != "" {
+func (c *call) remoteAddr() string { return c.s.remoteAddr(c.r) }
+
+func (s *Service) remoteAddr(r *http.Request) string {
+	if s.opts.TrustProxy {
+		if xf := r.Header.Get("X-Forwarded-For"); xf != "" {
 			first, _, _ := strings.Cut(xf, ",")
 			return strings.TrimSpace(first)
 		}
 	}
-	host, _, err := net.SplitHostPort(c.r.RemoteAddr)
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return c.r.RemoteAddr
+		return r.RemoteAddr
 	}
 	return host
 }
@@ -363,22 +372,15 @@ func (c *call) json(status int, v any) error {
 	return nil
 }
 
-// decode reads a JSON body into v, refusing unknown fields.
+// decode reads a JSON body into v with the shared strict decoder: one
+// value, no unknown field.
 func (c *call) decode(v any) error {
-	dec := json.NewDecoder(c.r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errf(http.StatusRequestEntityTooLarge, "too_large", "the body may hold at most %d bytes", mbe.Limit)
+	if err := httpx.DecodeJSON(c.r.Body, 0, v); err != nil {
+		var be *httpx.BodyError
+		if errors.As(err, &be) {
+			return &apiError{be.Status, be.Code, be.Message}
 		}
-		if errors.Is(err, io.EOF) {
-			return badRequest("a JSON body is required")
-		}
-		return badRequest("the body is not valid JSON for this request: %v", err)
-	}
-	if dec.More() {
-		return badRequest("the body holds more than one JSON value")
+		return err
 	}
 	return nil
 }

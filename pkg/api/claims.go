@@ -325,7 +325,7 @@ func (c *call) getFileClaims() error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.fileInScope(id); err != nil {
+	if err := c.fileInScope(id); err != nil {
 		return err
 	}
 	return c.listClaims(id)

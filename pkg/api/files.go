@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
 )
@@ -33,6 +35,9 @@ type File struct {
 	TotalPaid       *money.Amount `db:"total_paid" json:"total_paid"`
 	BPRAmount       *money.Amount `db:"bpr_amount" json:"bpr_amount"`
 	ErrorCount      int           `db:"error_count" json:"error_count"`
+	// Partial: the file pays practices outside the caller's scope too; the
+	// counts and totals are of the caller's parts only.
+	Partial bool `db:"partial" json:"partial,omitempty"`
 	WarningCount    int           `db:"warning_count" json:"warning_count"`
 	Errors          jsonRaw       `db:"errors" json:"errors,omitempty"`
 	Warnings        jsonRaw       `db:"warnings" json:"warnings,omitempty"`
@@ -41,33 +46,54 @@ type File struct {
 const fileCols = `f.id, f.filename, f.size, f.received_at, f.processed_at, f.status, f.practice_id, f.payer_id,
 	(SELECT name FROM payers WHERE id = f.payer_id) AS payer_name, f.isa_control, f.transaction_sets, f.claims,
 	f.service_lines, f.balanced, f.total_paid, f.bpr_amount, jsonb_array_length(f.errors) AS error_count,
-	jsonb_array_length(f.warnings) AS warning_count`
+	jsonb_array_length(f.warnings) AS warning_count, false AS partial`
+
+// fileColsFor is fileCols as the caller sees the file: for a caller who
+// does not see every practice, the counts and totals of the file's parts
+// in scope (transaction sets, claims, lines, CLP04 and BPR02 sums), the
+// first practice in scope, and no file-level warnings when other
+// practices' parts are hidden (they name positions in those parts).
+func (c *call) fileColsFor(args *auth.Args) string {
+	if c.id.All() {
+		return fileCols
+	}
+	tx := txScopeSQL(c.id, "t.practice_id", args)
+	cl := txScopeSQL(c.id, "cp.practice_id", args)
+	ln := txScopeSQL(c.id, "l.practice_id", args)
+	hidden := `EXISTS (SELECT 1 FROM remittance_transactions t WHERE t.file_id = f.id AND NOT (` + txScopeSQL(c.id, "t.practice_id", args) + `))`
+	return `f.id, f.filename, f.size, f.received_at, f.processed_at, f.status,
+	(SELECT min(t.practice_id) FROM remittance_transactions t WHERE t.file_id = f.id AND ` + tx + `) AS practice_id, f.payer_id,
+	(SELECT name FROM payers WHERE id = f.payer_id) AS payer_name, f.isa_control,
+	(SELECT count(*) FROM remittance_transactions t WHERE t.file_id = f.id AND ` + tx + `) AS transaction_sets,
+	(SELECT count(*) FROM claim_payments cp WHERE cp.file_id = f.id AND ` + cl + `) AS claims,
+	(SELECT count(*) FROM service_line_payments l WHERE l.file_id = f.id AND ` + ln + `) AS service_lines,
+	f.balanced,
+	(SELECT coalesce(sum(cp.paid), 0) FROM claim_payments cp WHERE cp.file_id = f.id AND ` + cl + `) AS total_paid,
+	(SELECT coalesce(sum(t.bpr_amount), 0) FROM remittance_transactions t WHERE t.file_id = f.id AND ` + tx + `) AS bpr_amount,
+	jsonb_array_length(f.errors) AS error_count,
+	CASE WHEN ` + hidden + ` THEN 0 ELSE jsonb_array_length(f.warnings) END AS warning_count,
+	` + hidden + ` AS partial`
+}
 
 var fileSorts = []sortKey{
 	{name: "received_at", expr: "f.received_at", typ: "timestamptz"},
 	{name: "id", expr: "f.id", typ: "bigint"},
 }
 
-// fileInScope returns the file's practice when the caller sees the whole
-// practice (a file mixes every provider's claims); files of no known
-// practice are for admins.
-func (c *call) fileInScope(id int64) (int64, error) {
+// fileInScope checks that the caller sees part of file id.
+func (c *call) fileInScope(id int64) error {
 	var args auth.Args
-	var pid sql.NullInt64
-	err := c.s.db.QueryRowxContext(c.r.Context(), `SELECT practice_id FROM remittance_files f WHERE id = `+args.Add(id)+
-		` AND `+c.fileScope(&args), args...).Scan(&pid)
+	var one int
+	err := c.s.db.QueryRowxContext(c.r.Context(), `SELECT 1 FROM remittance_files f WHERE id = `+args.Add(id)+
+		` AND `+c.fileScope(&args), args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errNotFound
+		return errNotFound
 	}
-	return pid.Int64, err
+	return err
 }
 
-func (c *call) fileScope(args *auth.Args) string {
-	if c.id.All() {
-		return "TRUE"
-	}
-	return c.id.WherePractice("f.practice_id", args)
-}
+// fileScope keeps the files the caller sees part of.
+func (c *call) fileScope(args *auth.Args) string { return fileSeenSQL(c.id, "f.id", args) }
 
 // GET /v1/files?status=&practice_id=&payer_id=&received_from=&received_to=
 func (c *call) getFiles() error {
@@ -94,14 +120,19 @@ func (c *call) getFiles() error {
 	if v := q.Get("status"); v != "" {
 		where = append(where, "f.status = "+args.Add(v))
 	}
-	for _, f := range []struct{ param, col string }{{"practice_id", "f.practice_id"}, {"payer_id", "f.payer_id"}} {
-		if v := q.Get(f.param); v != "" {
-			n, err := parseID(v, f.param)
-			if err != nil {
-				return err
-			}
-			where = append(where, f.col+" = "+args.Add(n))
+	if v := q.Get("practice_id"); v != "" {
+		n, err := parseID(v, "practice_id")
+		if err != nil {
+			return err
 		}
+		where = append(where, "EXISTS (SELECT 1 FROM remittance_transactions pt WHERE pt.file_id = f.id AND pt.practice_id = "+args.Add(n)+")")
+	}
+	if v := q.Get("payer_id"); v != "" {
+		n, err := parseID(v, "payer_id")
+		if err != nil {
+			return err
+		}
+		where = append(where, "f.payer_id = "+args.Add(n))
 	}
 	for _, f := range []struct{ param, op string }{{"received_from", ">="}, {"received_to", "<"}} {
 		if v := q.Get(f.param); v != "" {
@@ -119,7 +150,8 @@ func (c *call) getFiles() error {
 		K string `db:"k"`
 		File
 	}
-	if err := c.s.db.SelectContext(c.r.Context(), &rows, "SELECT "+p.keyCol()+" AS k, "+fileCols+
+	cols := c.fileColsFor(&args)
+	if err := c.s.db.SelectContext(c.r.Context(), &rows, "SELECT "+p.keyCol()+" AS k, "+cols+
 		", NULL::jsonb AS errors, NULL::jsonb AS warnings FROM remittance_files f WHERE "+strings.Join(where, " AND ")+p.orderLimit("f.id"), args...); err != nil {
 		return err
 	}
@@ -148,6 +180,7 @@ type FileDetail struct {
 type Transaction struct {
 	ID            int64         `db:"id" json:"id"`
 	Seq           int           `db:"seq" json:"seq"`
+	PracticeID    int64         `db:"practice_id" json:"practice_id"`
 	PayerName     *string       `db:"payer_name" json:"payer_name"`
 	PayerIDCode   *string       `db:"payer_id_code" json:"payer_id_code"`
 	BPRAmount     *money.Amount `db:"bpr_amount" json:"bpr_amount"`
@@ -164,7 +197,8 @@ func (c *call) getFile() error {
 	}
 	var args auth.Args
 	var d FileDetail
-	err = c.s.db.GetContext(c.r.Context(), &d.File, "SELECT "+fileCols+", f.errors, f.warnings FROM remittance_files f WHERE f.id = "+
+	cols := c.fileColsFor(&args)
+	err = c.s.db.GetContext(c.r.Context(), &d.File, "SELECT "+cols+", f.errors, f.warnings FROM remittance_files f WHERE f.id = "+
 		args.Add(id)+" AND "+c.fileScope(&args), args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errNotFound
@@ -172,15 +206,21 @@ func (c *call) getFile() error {
 	if err != nil {
 		return err
 	}
+	if d.Partial {
+		d.Warnings = jsonRaw("[]")
+	}
 	d.Transactions = []Transaction{}
-	if err := c.s.db.SelectContext(c.r.Context(), &d.Transactions, `SELECT id, seq, payer_name, payer_id_code, bpr_amount,
-		payment_method, trace_number, payment_date FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, id); err != nil {
+	var targs auth.Args
+	if err := c.s.db.SelectContext(c.r.Context(), &d.Transactions, `SELECT id, seq, practice_id, payer_name, payer_id_code, bpr_amount,
+		payment_method, trace_number, payment_date FROM remittance_transactions t WHERE file_id = `+targs.Add(id)+
+		` AND `+txScopeSQL(c.id, "t.practice_id", &targs)+` ORDER BY seq`, targs...); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, d)
 }
 
-// GET /v1/files/{id}/raw: the file as received (admins; PHI, audited).
+// GET /v1/files/{id}/raw: the file as received (PHI, audited), only to a
+// caller who sees every practice the file pays: the bytes hold them all.
 func (c *call) getFileRaw() error {
 	id, err := c.pathID("id")
 	if err != nil {
@@ -189,16 +229,26 @@ func (c *call) getFileRaw() error {
 	var args auth.Args
 	var raw []byte
 	var name string
-	var pid sql.NullInt64
-	err = c.s.db.QueryRowxContext(c.r.Context(), "SELECT raw, filename, practice_id FROM remittance_files f WHERE f.id = "+
-		args.Add(id)+" AND "+c.fileScope(&args), args...).Scan(&raw, &name, &pid)
+	var practices pq.Int64Array
+	err = c.s.db.QueryRowxContext(c.r.Context(), "SELECT raw, filename, ARRAY(SELECT DISTINCT t.practice_id FROM remittance_transactions t WHERE t.file_id = f.id ORDER BY 1) FROM remittance_files f WHERE f.id = "+
+		args.Add(id)+" AND "+fileCoveredSQL(c.id, "f.id", &args), args...).Scan(&raw, &name, &practices)
 	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound
+		if err := c.fileInScope(id); err != nil {
+			return err
+		}
+		return errf(http.StatusForbidden, "partial_file", "the file pays practices outside your scope too; its parts are in GET /v1/files/%d/claims", id)
 	}
 	if err != nil {
 		return err
 	}
-	if err := c.audit(c.entry("file.download", "remittance_file", id, pid.Int64, map[string]any{"bytes": len(raw)})); err != nil {
+	var entries []auditEntry
+	for _, p := range practices {
+		entries = append(entries, c.entry("file.download", "remittance_file", id, p, map[string]any{"bytes": len(raw), "practice_ids": []int64(practices)}))
+	}
+	if len(entries) == 0 {
+		entries = append(entries, c.entry("file.download", "remittance_file", id, 0, map[string]any{"bytes": len(raw)}))
+	}
+	if err := c.audit(entries...); err != nil {
 		return err
 	}
 	if name == "" {

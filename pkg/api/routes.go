@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -106,16 +105,18 @@ func (s *Service) foreignRoutes() []ForeignRoute {
 		return ForeignRoute{Pattern: pattern, Component: component, Perm: perm, checks: checks}
 	}
 	return []ForeignRoute{
-		fr("POST /v1/remittances", "ingest", auth.RemitUpload),
+		// An upload is checked payee by payee inside the ingest (uploadGuard).
+		fr("POST /v1/remittances", "ingest", auth.RemitUpload, s.uploadGuard("POST /v1/remittances")),
 		fr("GET /v1/remittances/{id}", "ingest", auth.RemitRead, s.fileGuard("id")),
-		// A billed-claims file names its practices inside, fee schedules
-		// are per payer: admins.
-		fr("POST /v1/claims", "billing", auth.LoadAny),
+		// A billed-claims file names its practices inside: the billing
+		// component checks each claim's practice against the caller's
+		// scope. Fee schedules are per payer, for every practice: admins.
+		fr("POST /v1/claims", "billing", auth.ClaimsLoad),
 		fr("POST /v1/fee-schedules", "billing", auth.LoadAny),
 		fr("GET /v1/match/review", "matcher", auth.MatchReview, practiceParam("practice_id")),
 		fr("GET /v1/match/unmatched", "matcher", auth.MatchReview, practiceParam("practice_id")),
-		fr("POST /v1/match/lines/{file}/{segment}/confirm", "matcher", auth.MatchReview, s.fileGuard("file")),
-		fr("POST /v1/match/lines/{file}/{segment}/pick", "matcher", auth.MatchReview, s.fileGuard("file")),
+		fr("POST /v1/match/lines/{file}/{segment}/confirm", "matcher", auth.MatchReview, s.lineGuard(false)),
+		fr("POST /v1/match/lines/{file}/{segment}/pick", "matcher", auth.MatchReview, s.lineGuard(true)),
 		fr("GET /v1/match/missing", "matcher", auth.RemitRead, practiceParam("practice_id")),
 		fr("GET /v1/match/payers", "matcher", auth.AuditRead), // every practice's figures: admins
 		fr("GET /v1/practices/{practice}/queues", "router", auth.WorkRead, practicePath("practice")),
@@ -175,32 +176,6 @@ func practicePath(name string) guard {
 	}
 }
 
-// fileGuard requires the path value name to be a remittance file of a
-// practice the caller sees whole.
-func (s *Service) fileGuard(name string) guard {
-	return func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
-		fid, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-		if err != nil {
-			return notFound(w)
-		}
-		if id.All() {
-			return true
-		}
-		var args auth.Args
-		var one int
-		err = s.db.QueryRowxContext(r.Context(), `SELECT 1 FROM remittance_files WHERE id = `+args.Add(fid)+` AND `+
-			id.WherePractice("practice_id", &args), args...).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound(w)
-		}
-		if err != nil {
-			httpx.Error(w, http.StatusServiceUnavailable, "unavailable", "try again")
-			return false
-		}
-		return true
-	}
-}
-
 // ruleGuard requires the rule of path value id to be of a practice the
 // caller sees whole, or, for a rule of every practice, an admin. A missing
 // rule passes (the route answers 404).
@@ -226,31 +201,16 @@ func (s *Service) ruleGuard(w http.ResponseWriter, r *http.Request, id *auth.Ide
 	return true
 }
 
-// ruleBodyPractice requires the rule in the body to be for a practice the
-// caller sees whole (practice_id null: every practice, admins only). The
-// body is read and handed on.
-func ruleBodyPractice(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+// readAllLimit reads r's body, at most limit bytes, and puts it back.
+func readAllLimit(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		httpx.Error(w, http.StatusRequestEntityTooLarge, "too_large", "the body may hold at most 1 MiB")
-		return false
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &httpx.BodyError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the body may hold at most 1 MiB"}
+		}
+		return nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
-	var rule struct {
-		PracticeID *int64 `json:"practice_id"`
-	}
-	if err := json.Unmarshal(b, &rule); err != nil {
-		return true // the route says what is wrong with the body
-	}
-	if rule.PracticeID == nil {
-		if !id.All() {
-			httpx.Error(w, http.StatusForbidden, "forbidden", "only an admin sets rules for every practice; give practice_id")
-			return false
-		}
-		return true
-	}
-	if !id.SeesPractice(*rule.PracticeID) {
-		return notFound(w)
-	}
-	return true
+	return b, nil
 }

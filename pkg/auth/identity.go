@@ -43,16 +43,17 @@ const (
 	AuditRead   Permission = "audit.read"   // read the audit log
 	UsersManage Permission = "users.manage" // users, scopes, API keys of others
 	UsersRead   Permission = "users.read"   // list users in scope
-	LoadAny     Permission = "load.any"     // load billed claims and fee schedules (any practice, any payer)
+	LoadAny     Permission = "load.any"     // load fee schedules (any payer, every practice)
+	ClaimsLoad  Permission = "claims.load"  // load billed claims of practices in scope
 	ChangeAny   Permission = "change"       // any request that changes something
 )
 
 var grants = map[Role][]Permission{
 	Admin: {WorkRead, WorkPHI, WorkUpdate, WorkAssign, QueueRules, TeamRead, RemitRead, RemitPHI, RemitRaw,
-		RemitUpload, MatchReview, AuditRead, UsersManage, UsersRead, LoadAny, ChangeAny},
+		RemitUpload, MatchReview, AuditRead, UsersManage, UsersRead, LoadAny, ClaimsLoad, ChangeAny},
 	Supervisor: {WorkRead, WorkPHI, WorkUpdate, WorkAssign, QueueRules, TeamRead, RemitRead, RemitPHI,
-		RemitUpload, MatchReview, UsersRead, ChangeAny},
-	Biller:  {WorkRead, WorkPHI, WorkUpdate, RemitRead, RemitPHI, RemitUpload, MatchReview, ChangeAny},
+		RemitUpload, MatchReview, UsersRead, ClaimsLoad, ChangeAny},
+	Biller:  {WorkRead, WorkPHI, WorkUpdate, RemitRead, RemitPHI, RemitUpload, MatchReview, ClaimsLoad, ChangeAny},
 	Analyst: {WorkRead, TeamRead, RemitRead},
 }
 

@@ -55,6 +55,9 @@ type Result struct {
 	Balanced        bool         `json:"balanced"`
 	Errors          []Problem    `json:"errors"`
 	Warnings        []Problem    `json:"warnings"`
+	// Partial: the counts and totals are those of the caller's practices
+	// only; the file pays others too (FileIn).
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Ingester stores files. It is safe for concurrent use.
@@ -125,8 +128,16 @@ func parse(raw []byte) *parsed {
 // failures of the database, never for bad files: those are quarantined and
 // reported in the Result.
 func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*Result, error) {
+	hooks := hooksFrom(ctx)
 	sum := sha256.Sum256(raw)
 	if r, err := in.existing(ctx, sum[:]); err != nil || r != nil {
+		if err == nil && hooks.Accept != nil {
+			// A file sent again changes nothing, but its answer describes
+			// it: the sender must be one who may send it.
+			if err := in.accept(ctx, hooks, parse(raw)); err != nil {
+				return nil, err
+			}
+		}
 		return r, err
 	}
 	p := parse(raw)
@@ -134,6 +145,7 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 	res.SHA256, res.Filename = hex.EncodeToString(sum[:]), filename
 
 	var practices []int64
+	var payees []Payee
 	if len(res.Errors) > 0 {
 		res.Status = StatusQuarantined
 	} else {
@@ -142,6 +154,12 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 			return nil, err
 		}
 		res.Status = statusFor(practices)
+		payees = payeesOf(p.heads, practices)
+		if hooks.Accept != nil {
+			if err := hooks.Accept(ctx, payees); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	tx, err := pgcopy.Begin(ctx, in.DB)
@@ -181,6 +199,11 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 	}
 	if res.Status == StatusIngested {
 		if err := storeRows(ctx, tx, res.FileID, raw, p, practices); err != nil {
+			return nil, err
+		}
+	}
+	if hooks.Stored != nil {
+		if err := hooks.Stored(ctx, tx.Conn, res, payees); err != nil {
 			return nil, err
 		}
 	}
@@ -300,6 +323,50 @@ func File(ctx context.Context, db sqlx.QueryerContext, id int64) (*Result, error
 	return row.result(), nil
 }
 
+// FileIn returns the stored result of file id as a caller who sees only
+// the practices for which sees is true: the counts and totals are those of
+// the file's transaction sets of those practices (Partial set when that is
+// not all of them), and a file with none of them is ErrNotFound, as is a
+// file without transaction sets. sees nil: the whole file (File).
+func FileIn(ctx context.Context, db sqlx.QueryerContext, id int64, sees func(practice int64) bool) (*Result, error) {
+	res, err := File(ctx, db, id)
+	if err != nil || sees == nil {
+		return res, err
+	}
+	var sets []struct {
+		Practice int64        `db:"practice_id"`
+		BPR      money.Amount `db:"bpr"`
+		Claims   int          `db:"claims"`
+		Lines    int          `db:"lines"`
+		Paid     money.Amount `db:"paid"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &sets, `SELECT t.practice_id, coalesce(t.bpr_amount, 0) AS bpr,
+		(SELECT count(*) FROM claim_payments c WHERE c.transaction_id = t.id) AS claims,
+		(SELECT count(*) FROM service_line_payments l JOIN claim_payments c ON c.id = l.claim_payment_id
+			WHERE c.transaction_id = t.id AND l.file_id = t.file_id) AS lines,
+		(SELECT coalesce(sum(c.paid), 0) FROM claim_payments c WHERE c.transaction_id = t.id) AS paid
+		FROM remittance_transactions t WHERE t.file_id = $1 ORDER BY t.seq`, id); err != nil {
+		return nil, fmt.Errorf("ingest: file parts: %w", err)
+	}
+	out := *res
+	out.TransactionSets, out.Claims, out.ServiceLines, out.TotalPaid, out.BPRAmount = 0, 0, 0, 0, 0
+	for _, t := range sets {
+		if !sees(t.Practice) {
+			out.Partial = true
+			continue
+		}
+		out.TransactionSets++
+		out.Claims += t.Claims
+		out.ServiceLines += t.Lines
+		out.TotalPaid += t.Paid
+		out.BPRAmount += t.BPR
+	}
+	if out.TransactionSets == 0 {
+		return nil, ErrNotFound
+	}
+	return &out, nil
+}
+
 // RetryUnknownPayees ingests the files kept as unknown_payee whose payees
 // now all resolve to practices, and returns their results. Call it after
 // adding a practice. Each file is handled in its own transaction holding its
@@ -361,6 +428,70 @@ func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
 	}
 	in.stored(res)
 	return res, nil
+}
+
+// Payee is the payee (N1*PE) of one transaction set of a file and the
+// practice it resolved to. NPI and tax id identify a practice, not a
+// patient.
+type Payee struct {
+	Seq        int    `json:"transaction_set"`
+	Name       string `json:"name,omitempty"`
+	NPI        string `json:"npi,omitempty"`
+	TIN        string `json:"tin,omitempty"`
+	PracticeID int64  `json:"practice_id,omitempty"` // 0: no registered practice
+}
+
+func payeesOf(heads []*x12.Remittance, practices []int64) []Payee {
+	out := make([]Payee, len(heads))
+	for i, h := range heads {
+		out[i] = Payee{Seq: i + 1, Name: h.Payee.Name, NPI: h.Payee.NPI(), TIN: h.Payee.TIN(), PracticeID: practices[i]}
+	}
+	return out
+}
+
+// Hooks let the caller of one Ingest decide whether the file may be stored
+// and record that it was (the API puts the uploader's scope check and audit
+// row here; the watcher and the command line use none).
+type Hooks struct {
+	// Accept is asked once the payees of a sound file are resolved (and for
+	// a file sent again), before anything is written; an error stops the
+	// ingest with nothing stored and is what Ingest returns (a *Refused for
+	// payees the caller may not send).
+	Accept func(ctx context.Context, payees []Payee) error
+	// Stored runs inside the ingest transaction once the file (and its rows)
+	// are written, so what it writes commits with them; an error rolls the
+	// file back. payees is nil for a quarantined file.
+	Stored func(ctx context.Context, tx sqlx.ExecerContext, res *Result, payees []Payee) error
+}
+
+type hooksKey struct{}
+
+// WithHooks returns ctx carrying h for the Ingest calls made with it.
+func WithHooks(ctx context.Context, h Hooks) context.Context {
+	return context.WithValue(ctx, hooksKey{}, h)
+}
+
+func hooksFrom(ctx context.Context) Hooks {
+	h, _ := ctx.Value(hooksKey{}).(Hooks)
+	return h
+}
+
+// Refused is the error of an Ingest whose Accept hook refused payees of the
+// file: nothing was stored.
+type Refused struct {
+	Payees []Payee // the payees that could not be accepted
+	Reason string  // for people; no element values beyond the payee ids
+}
+
+func (e *Refused) Error() string { return "ingest: refused: " + e.Reason }
+
+// accept resolves the payees of a parsed file and asks hooks.Accept.
+func (in *Ingester) accept(ctx context.Context, hooks Hooks, p *parsed) error {
+	practices, err := in.resolvePractices(ctx, in.DB, p.heads)
+	if err != nil {
+		return err
+	}
+	return hooks.Accept(ctx, payeesOf(p.heads, practices))
 }
 
 // resolvePractices finds the practice of each transaction set's payee (0

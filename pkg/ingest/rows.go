@@ -52,7 +52,7 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 		"position", "group_code", "reason_code", "amount", "quantity")
 	remarks := pgcopy.NewBuf("remarks", "file_id", "claim_payment_id", "service_line_id", "segment_index",
 		"position", "qualifier", "code")
-	plbs := pgcopy.NewBuf("provider_adjustments", "file_id", "transaction_id", "segment_index", "position",
+	plbs := pgcopy.NewBuf("provider_adjustments", "file_id", "transaction_id", "practice_id", "segment_index", "position",
 		"provider_id", "fiscal_period_date", "reason_code", "reference", "amount")
 
 	seq, ci, li := 0, 0, 0
@@ -83,7 +83,7 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 			}
 		case *x12.RemittanceEnd:
 			for _, a := range v.Remittance.Adjustments {
-				plbs.Int(w.fileID).Int(txID).Int(int64(a.Segment)).Int(int64(a.Position)).Text(a.ProviderID).
+				plbs.Int(w.fileID).Int(txID).Int(practice).Int(int64(a.Segment)).Int(int64(a.Position)).Text(a.ProviderID).
 					Date(a.FiscalPeriod).Text(a.Reason).TextOrNull(a.Reference).Amount(a.Amount).End()
 			}
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/ingest"
 	"github.com/remitq/remitq/pkg/svc"
@@ -189,6 +190,13 @@ func (s *Service) postRemittances(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) fail(w http.ResponseWriter, err error) {
+	var refused *ingest.Refused
+	if errors.As(err, &refused) {
+		httpx.JSON(w, http.StatusForbidden, map[string]any{
+			"error":  httpx.ErrorDetail{Code: "payee_out_of_scope", Message: refused.Reason},
+			"payees": refused.Payees})
+		return
+	}
 	s.deps.Log.Error("ingest failed", zap.Error(err))
 	httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored; send it again")
 }
@@ -199,7 +207,13 @@ func (s *Service) getRemittance(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, http.StatusNotFound, "not_found", "no such file")
 		return
 	}
-	res, err := ingest.File(r.Context(), s.deps.DB, id)
+	// Behind the API's authentication a caller sees only its practices'
+	// part of a file that pays several.
+	var sees func(int64) bool
+	if who := auth.FromContext(r.Context()); who != nil && !who.All() {
+		sees = who.SeesPractice
+	}
+	res, err := ingest.FileIn(r.Context(), s.deps.DB, id, sees)
 	if errors.Is(err, ingest.ErrNotFound) {
 		httpx.Error(w, http.StatusNotFound, "not_found", "no such file")
 		return
