@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -288,6 +289,10 @@ func (s *Service) handle(rt Route) http.Handler {
 		defer cancel()
 		c := &call{s: s, w: w, r: r.WithContext(ctx), id: id, route: rt, reqID: requestID(r)}
 		w.Header().Set("X-Request-Id", c.reqID)
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			httpx.Error(w, http.StatusBadRequest, "bad_query", "the query string is not well formed")
+			return
+		}
 		if r.Body != nil {
 			c.r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 		}

@@ -127,11 +127,16 @@ func (c *call) postAssign() error {
 	} else {
 		q := url.Values{}
 		for k, v := range b.Filter {
-			switch k {
-			case "cursor", "sort", "limit", "open", "status":
-				return badRequest("filter may not hold %q", k)
-			}
 			q.Set(k, v)
+		}
+		var allowed []string
+		for _, k := range itemFilterKeys {
+			if k != "open" && k != "status" {
+				allowed = append(allowed, k)
+			}
+		}
+		if err := checkKeys(q, "filter key", allowed); err != nil {
+			return err
 		}
 		more, err := itemFilters(q, &args)
 		if err != nil {

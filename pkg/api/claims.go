@@ -15,6 +15,15 @@ import (
 	"github.com/remitq/remitq/pkg/money"
 )
 
+// claimNPI is the rendering provider of paid claim cp, by which provider
+// scopes see it: its NM1*82, else its lines' REF*HPI, else the rendering
+// NPI of the billed claim it was matched to (most 835s name no rendering
+// provider); '' when none is known.
+const claimNPI = `coalesce(cp.rendering_npi,
+	(SELECT min(l.rendering_npi) FROM service_line_payments l WHERE l.claim_payment_id = cp.id AND l.file_id = cp.file_id),
+	(SELECT min(bc.rendering_npi) FROM match_claims m JOIN billed_claims bc ON bc.id = m.billed_claim_id
+		WHERE m.file_id = cp.file_id AND m.segment_index = cp.segment_index), '')`
+
 // ClaimView is a paid claim as a biller reads it: the payer's decision,
 // every line billed against paid, and every CAS adjustment and remark code
 // in plain language. PatientName and MemberID are PHI: every answer that
@@ -139,7 +148,7 @@ func (s *Service) claimView(ctx context.Context, claimID int64, scope *auth.Iden
 		FROM claim_payments cp JOIN remittance_transactions t ON t.id = cp.transaction_id
 		WHERE cp.id = ` + args.Add(claimID)
 	if scope != nil {
-		q += " AND " + scope.Where("cp.practice_id", "coalesce(cp.rendering_npi, '')", &args)
+		q += " AND " + scope.Where("cp.practice_id", claimNPI, &args)
 	}
 	var v ClaimView
 	if err := s.db.GetContext(ctx, &v, q, args...); err != nil {
@@ -338,7 +347,7 @@ func (c *call) listClaims(fileID int64) error {
 		return err
 	}
 	var args auth.Args
-	where := []string{c.id.Where("cp.practice_id", "coalesce(cp.rendering_npi, '')", &args)}
+	where := []string{c.id.Where("cp.practice_id", claimNPI, &args)}
 	if fileID == 0 && q.Get("file_id") != "" {
 		if fileID, err = parseID(q.Get("file_id"), "file_id"); err != nil {
 			return err

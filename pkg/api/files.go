@@ -112,6 +112,9 @@ func (c *call) getFiles() error {
 			if cc.Sort != p.name {
 				return badRequest("the cursor belongs to sort %q; repeat that sort or start over", cc.Sort)
 			}
+			if err := p.sort.checkKey(cc.Key); err != nil {
+				return err
+			}
 			p.after = &cc
 		}
 	}

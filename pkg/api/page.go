@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/remitq/remitq/pkg/auth"
 )
@@ -90,9 +92,40 @@ func newPager(q url.Values, keys ...sortKey) (*pager, error) {
 		if c.Sort != p.name {
 			return nil, badRequest("the cursor belongs to sort %q; repeat that sort or start over", c.Sort)
 		}
+		if err := p.sort.checkKey(c.Key); err != nil {
+			return nil, err
+		}
 		p.after = &c
 	}
 	return p, nil
+}
+
+// Shapes of the text of sort keys, by type: a cursor whose key does not
+// have its sort's shape was not made by this API.
+var keyShapes = map[string]*regexp.Regexp{
+	"bigint":      regexp.MustCompile(`^-?[0-9]{1,19}$`),
+	"integer":     regexp.MustCompile(`^-?[0-9]{1,10}$`),
+	"numeric":     regexp.MustCompile(`^-?[0-9]{1,20}(\.[0-9]{1,10})?$`),
+	"date":        regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2}|-?infinity)$`),
+	"timestamptz": regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([+-][0-9]{2}(:?[0-9]{2})?|Z)?$`),
+	"text":        regexp.MustCompile(`^.{0,200}$`),
+}
+
+// checkKey refuses a cursor key that is not of the sort's type (a
+// tampered cursor is the caller's error, not the database's).
+func (k sortKey) checkKey(key string) error {
+	re, ok := keyShapes[k.typ]
+	if !ok || !re.MatchString(key) {
+		return badRequest("the cursor is not one this API gave")
+	}
+	if k.typ == "date" || k.typ == "timestamptz" {
+		if len(key) >= 10 && key[0] != '-' && key[0] != 'i' {
+			if _, err := time.Parse(time.DateOnly, key[:10]); err != nil {
+				return badRequest("the cursor is not one this API gave")
+			}
+		}
+	}
+	return nil
 }
 
 // keyCol is the select-list item that reads the sort key of a row.

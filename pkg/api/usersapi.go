@@ -41,6 +41,14 @@ func (c *call) postUser() error {
 	if b.Name != nil {
 		u.Name = *b.Name
 	}
+	// An existing user (enabled or not) is changed with PATCH, never by
+	// posting its email again: that would rewrite its role and scopes, or
+	// bring a disabled account back.
+	if old, err := auth.UserByEmail(c.r.Context(), c.s.db, b.Email); err == nil {
+		return errf(http.StatusConflict, "user_exists", "user %d has this email; change it with PATCH /v1/users/%d", old.ID, old.ID)
+	} else if !errors.Is(err, auth.ErrNotFound) {
+		return err
+	}
 	if err := auth.AddUser(c.r.Context(), c.s.db, u); err != nil {
 		if errors.Is(err, c.r.Context().Err()) {
 			return err

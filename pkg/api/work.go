@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
 )
@@ -84,9 +86,46 @@ var itemSorts = []sortKey{
 	{name: "updated_at", expr: "w.updated_at", typ: "timestamptz"},
 }
 
+// itemFilterKeys are the filters of work-item lists (itemFilters).
+var itemFilterKeys = []string{"practice_id", "queue_id", "payer_id", "assignee_id", "provider_npi", "kind", "category",
+	"procedure_code", "patient_control_number", "status", "open", "unassigned", "escalated", "min_amount", "deadline_before"}
+
+// pageKeys are the paging parameters of every list.
+var pageKeys = []string{"cursor", "sort", "limit"}
+
+// checkKeys refuses a parameter (or filter key) that is not allowed,
+// listing the allowed ones: a misspelt filter must never widen a list or a
+// bulk change to everything in scope.
+func checkKeys(q url.Values, what string, allowed ...[]string) error {
+	var all []string
+	for _, a := range allowed {
+		all = append(all, a...)
+	}
+	var bad []string
+	for k := range q {
+		if !contains(all, k) {
+			bad = append(bad, strconv.Quote(k))
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return badRequest("unknown %s %s; allowed: %s", what, strings.Join(bad, ", "), strings.Join(all, ", "))
+	}
+	return nil
+}
+
 // itemFilters turns the query string into predicates on work_items w.
 func itemFilters(q url.Values, args *auth.Args) ([]string, error) {
 	var where []string
+	if v := q.Get("kind"); v != "" && !contains([]string{"denial", "underpayment", "unmatched_remittance"}, v) {
+		return nil, badRequest("kind must be denial, underpayment or unmatched_remittance")
+	}
+	if v := q.Get("category"); v != "" && !carc.Category(v).Valid() {
+		return nil, badRequest("category must be a root-cause category key (authorization, eligibility_coverage, ...)")
+	}
+	if v := q.Get("provider_npi"); v != "" && !npiShape(v) {
+		return nil, badRequest("provider_npi must be 10 digits")
+	}
 	for _, f := range []struct{ param, col string }{{"practice_id", "w.practice_id"}, {"queue_id", "w.queue_id"},
 		{"payer_id", "w.payer_id"}, {"assignee_id", "w.assignee_id"}} {
 		if v := q.Get(f.param); v != "" {
@@ -200,7 +239,24 @@ func (c *call) listItemsThen(where []string, args auth.Args, ifEmpty func() erro
 }
 
 // GET /v1/work-items
-func (c *call) getWorkItems() error { return c.listItems(nil, nil) }
+func (c *call) getWorkItems() error {
+	if err := checkKeys(c.r.URL.Query(), "parameter", itemFilterKeys, pageKeys); err != nil {
+		return err
+	}
+	return c.listItems(nil, nil)
+}
+
+func npiShape(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // GET /v1/my/work-items: the caller's open items by priority; snoozed items
 // only with ?include_pended=true.

@@ -20,19 +20,38 @@ var (
 	ErrUnknownUser  = errors.New("the token's user is unknown or disabled")
 )
 
-// Claims are the JWT claims remitq reads. The subject (or the email claim,
-// when present) is the user's email address.
+// Claims are the JWT claims remitq reads. The token's identity is its
+// issuer and subject; the user is found the first time by the email claim
+// when the issuer verified it (email_verified), else by the subject as an
+// email address (the embedded default's tokens).
 type Claims struct {
-	Email string `json:"email,omitempty"`
+	Email         string   `json:"email,omitempty"`
+	EmailVerified jsonBool `json:"email_verified,omitempty"`
 	jwt.RegisteredClaims
 }
 
-// Subject returns the email the token speaks for.
+// Subject returns the email the token speaks for: the email claim only
+// when email_verified is true, else the subject.
 func (c *Claims) Subject() string {
-	if c.Email != "" {
+	if c.Email != "" && bool(c.EmailVerified) {
 		return c.Email
 	}
 	return c.RegisteredClaims.Subject
+}
+
+// jsonBool is a claim that is true or false, as a JSON boolean or as the
+// strings "true"/"false" some issuers send.
+type jsonBool bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (b *jsonBool) UnmarshalJSON(raw []byte) error {
+	switch string(raw) {
+	case "true", `"true"`:
+		*b = true
+	default:
+		*b = false
+	}
+	return nil
 }
 
 // VerifierConfig says which keys sign accepted tokens. HS256 is for the

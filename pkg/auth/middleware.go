@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,7 +68,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Ide
 	if err != nil {
 		return nil, err
 	}
-	u, err := UserByEmail(ctx, a.DB, c.Subject())
+	u, err := userByToken(ctx, a.DB, c)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrUnknownUser
 	}
@@ -77,6 +79,32 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Ide
 		return nil, ErrUnknownUser
 	}
 	return u.Identity("jwt"), nil
+}
+
+// userByToken finds the user of a verified token: the one its (iss, sub)
+// is bound to, else the one with its email (see Claims.Subject), which the
+// (iss, sub) is then bound to.
+func userByToken(ctx context.Context, db *sqlx.DB, c *Claims) (*User, error) {
+	iss, sub := c.Issuer, c.RegisteredClaims.Subject
+	if sub != "" {
+		var uid int64
+		err := db.GetContext(ctx, &uid, `SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2`, iss, sub)
+		if err == nil {
+			return UserByID(ctx, db, uid)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("auth: token identity: %w", err)
+		}
+	}
+	u, err := UserByEmail(ctx, db, c.Subject())
+	if err != nil || sub == "" || u.Disabled {
+		return u, err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO user_identities (issuer, subject, user_id) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, iss, sub, u.ID); err != nil {
+		return nil, fmt.Errorf("auth: bind token identity: %w", err)
+	}
+	return u, nil
 }
 
 func (a *Authenticator) public(r *http.Request) bool {

@@ -26,7 +26,8 @@ type User struct {
 var ErrNotFound = errors.New("auth: not found")
 
 // AddUser inserts u (or, when the email exists, updates its name and role)
-// and replaces its scopes; u.ID is set.
+// and replaces its scopes; u.ID is set. It never enables a disabled user:
+// that is an explicit change (SetDisabled, PATCH /v1/users/{id}).
 func AddUser(ctx context.Context, db *sqlx.DB, u *User) error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	if u.Email == "" || !strings.Contains(u.Email, "@") {
@@ -44,7 +45,7 @@ func AddUser(ctx context.Context, db *sqlx.DB, u *User) error {
 	}
 	defer tx.Rollback()
 	if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role) VALUES ($1, $2, $3)
-		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, disabled = false
+		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role
 		RETURNING id`, u.Email, u.Name, string(u.Role)).Scan(&u.ID); err != nil {
 		return fmt.Errorf("auth: add user: %w", err)
 	}

@@ -56,6 +56,11 @@ func DecodeJSONBytes(raw []byte, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return &BodyError{http.StatusBadRequest, "bad_json", "a JSON body is required"}
 	}
+	// PostgreSQL text holds no NUL: a string with one is the caller's error
+	// here, not the database's later.
+	if bytes.Contains(raw, []byte(`\u0000`)) && holdsNUL(raw) {
+		return &BodyError{http.StatusBadRequest, "bad_json", "a string in the body holds a NUL character (\\u0000)"}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -66,6 +71,21 @@ func DecodeJSONBytes(raw []byte, v any) error {
 		return &BodyError{http.StatusBadRequest, "bad_json", fmt.Sprintf("the body holds more than one JSON value (extra data at byte %d)", off)}
 	}
 	return nil
+}
+
+// holdsNUL reports whether a string (or object key) of the JSON in raw
+// holds U+0000.
+func holdsNUL(raw []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if s, ok := tok.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return true
+		}
+	}
 }
 
 // describe turns a decoding error into a message without the body's values.

@@ -3,9 +3,9 @@ package matchsvc
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/billing"
 	"github.com/remitq/remitq/pkg/claims"
 	"github.com/remitq/remitq/pkg/httpx"
@@ -270,7 +271,15 @@ type Decision struct {
 	Action        string `json:"action"` // confirm or pick
 	BilledClaimID int64  `json:"billed_claim_id"`
 	BilledLineID  int64  `json:"billed_line_id,omitempty"` // 0: the claim only
-	User          string `json:"-"`
+	// User names who decided (the actor of the audit row): "user:<id>"
+	// behind the API, else what the caller sent.
+	User string `json:"-"`
+	// UserID, RequestID, RemoteAddr and Route go into the audit row when
+	// known.
+	UserID     int64  `json:"-"`
+	RequestID  string `json:"-"`
+	RemoteAddr string `json:"-"`
+	Route      string `json:"-"`
 }
 
 // Errors of Decide, each an HTTP answer.
@@ -293,13 +302,27 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request, action string) 
 		httpx.Error(w, http.StatusNotFound, "not_found", ErrNotFound.Error())
 		return
 	}
-	d := Decision{Action: action, User: user}
+	d := Decision{Action: action, User: user, RequestID: r.Header.Get("X-Request-Id"), RemoteAddr: r.RemoteAddr, Route: r.Pattern}
+	if uid, err := strconv.ParseInt(user, 10, 64); err == nil && uid > 0 {
+		d.UserID, d.User = uid, "user:"+user
+	}
 	if action == "pick" {
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&d); err != nil || d.BilledClaimID <= 0 {
+		var body struct {
+			BilledClaimID int64 `json:"billed_claim_id"`
+			BilledLineID  int64 `json:"billed_line_id"`
+		}
+		if err := httpx.DecodeJSON(r.Body, 1<<16, &body); err != nil {
+			var be *httpx.BodyError
+			if errors.As(err, &be) {
+				be.Write(w)
+				return
+			}
+		}
+		if body.BilledClaimID <= 0 || body.BilledLineID < 0 {
 			httpx.Error(w, http.StatusBadRequest, "bad_body", `send {"billed_claim_id": N, "billed_line_id": M}`)
 			return
 		}
-		d.Action = action
+		d.BilledClaimID, d.BilledLineID = body.BilledClaimID, body.BilledLineID
 	}
 	line, err := s.Decide(r.Context(), pos{file, int32(seg)}, d)
 	switch {
@@ -467,11 +490,19 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 		nullID(old.billedLineID), old.method, old.confidence, d.User); err != nil {
 		return nil, err
 	}
-	detail, _ := json.Marshal(map[string]any{"billed_claim_id": b.ClaimID, "billed_line_id": b.LineID,
-		"previous_billed_claim_id": old.billedClaimID, "previous_billed_line_id": old.billedLineID,
-		"previous_method": old.method, "previous_confidence": old.confidence})
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, practice_id, detail)
-		VALUES ($1, $2, 'line_match', $3, $4, $5)`, d.User, "match."+d.Action, at.ref(), practice, detail); err != nil {
+	host, _, herr := net.SplitHostPort(d.RemoteAddr)
+	if herr != nil {
+		host = d.RemoteAddr
+	}
+	method := ""
+	if d.Route != "" {
+		method = http.MethodPost
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{Actor: d.User, UserID: d.UserID, Action: "match." + d.Action, Entity: "line_match",
+		EntityID: at.ref(), PracticeID: practice, RemoteAddr: host, Method: method, Route: d.Route, RequestID: d.RequestID,
+		Detail: map[string]any{"billed_claim_id": b.ClaimID, "billed_line_id": b.LineID, "billed_practice_id": bc.Practice,
+			"previous_billed_claim_id": old.billedClaimID, "previous_billed_line_id": old.billedLineID,
+			"previous_method": old.method, "previous_confidence": old.confidence}}); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO match_outbox (file_id, segment_index, revision, payload)

@@ -2,10 +2,10 @@ package routesvc
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"io"
+	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
@@ -238,10 +239,13 @@ func (s *Service) listRules(w http.ResponseWriter, r *http.Request) {
 // readRule reads and checks a rule body; it answers the error itself.
 func readRule(w http.ResponseWriter, r *http.Request) (*RuleInput, bool) {
 	var in RuleInput
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		httpx.Error(w, http.StatusBadRequest, "bad_json", "the body is a queue rule as JSON")
+	if err := httpx.DecodeJSON(r.Body, 64<<10, &in); err != nil {
+		var be *httpx.BodyError
+		if errors.As(err, &be) {
+			be.Write(w)
+		} else {
+			httpx.Error(w, http.StatusBadRequest, "bad_json", "the body is a queue rule as JSON")
+		}
 		return nil, false
 	}
 	if err := in.validate(); err != nil {
@@ -262,12 +266,12 @@ func (s *Service) createRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var rule queueRule
-	err := s.withAudit(r, uid, "queue_rule.create", in.PracticeID, func(tx *sqlx.Tx) (int64, error) {
+	err := s.withAudit(r, uid, "queue_rule.create", func(tx *sqlx.Tx) (int64, []*int64, error) {
 		err := tx.QueryRowxContext(r.Context(), `INSERT INTO queue_rules (practice_id, position, queue_name, kind, category,
 			payer_id, provider_npi, procedure_code, min_amount) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			RETURNING id, practice_id, position, queue_name, kind, category, payer_id, provider_npi, procedure_code, min_amount`,
 			in.PracticeID, *in.Position, in.QueueName, in.Kind, in.Category, in.PayerID, in.Provider, in.Procedure, in.MinAmount).StructScan(&rule)
-		return rule.ID, err
+		return rule.ID, []*int64{in.PracticeID}, err
 	})
 	if err != nil {
 		s.ruleError(w, err)
@@ -292,12 +296,17 @@ func (s *Service) updateRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var rule queueRule
-	err = s.withAudit(r, uid, "queue_rule.update", in.PracticeID, func(tx *sqlx.Tx) (int64, error) {
+	err = s.withAudit(r, uid, "queue_rule.update", func(tx *sqlx.Tx) (int64, []*int64, error) {
+		// The rule's practice before and after: both are touched.
+		var old *int64
+		if err := tx.QueryRowxContext(r.Context(), `SELECT practice_id FROM queue_rules WHERE id = $1 FOR UPDATE`, id).Scan(&old); err != nil {
+			return id, nil, err
+		}
 		err := tx.QueryRowxContext(r.Context(), `UPDATE queue_rules SET practice_id = $2, position = $3, queue_name = $4,
 			kind = $5, category = $6, payer_id = $7, provider_npi = $8, procedure_code = $9, min_amount = $10 WHERE id = $1
 			RETURNING id, practice_id, position, queue_name, kind, category, payer_id, provider_npi, procedure_code, min_amount`,
 			id, in.PracticeID, *in.Position, in.QueueName, in.Kind, in.Category, in.PayerID, in.Provider, in.Procedure, in.MinAmount).StructScan(&rule)
-		return id, err
+		return id, []*int64{old, in.PracticeID}, err
 	})
 	if err != nil {
 		s.ruleError(w, err)
@@ -317,15 +326,10 @@ func (s *Service) deleteRule(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, http.StatusNotFound, "not_found", "no such queue rule")
 		return
 	}
-	err = s.withAudit(r, uid, "queue_rule.delete", nil, func(tx *sqlx.Tx) (int64, error) {
-		res, err := tx.ExecContext(r.Context(), `DELETE FROM queue_rules WHERE id = $1`, id)
-		if err != nil {
-			return id, err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return id, sql.ErrNoRows
-		}
-		return id, nil
+	err = s.withAudit(r, uid, "queue_rule.delete", func(tx *sqlx.Tx) (int64, []*int64, error) {
+		var old *int64
+		err := tx.QueryRowxContext(r.Context(), `DELETE FROM queue_rules WHERE id = $1 RETURNING practice_id`, id).Scan(&old)
+		return id, []*int64{old}, err
 	})
 	if err != nil {
 		s.ruleError(w, err)
@@ -346,21 +350,40 @@ func (s *Service) ruleError(w http.ResponseWriter, err error) {
 	s.internal(w, err)
 }
 
-// withAudit runs fn in a transaction with an audit_log row naming the user,
-// and drops the cached rules once it commits.
-func (s *Service) withAudit(r *http.Request, uid int64, action string, practice *int64, fn func(*sqlx.Tx) (int64, error)) error {
+// withAudit runs fn in a transaction with audit_log rows naming the user,
+// the request and each practice the change touched (fn returns them; nil:
+// a rule of every practice), and drops the cached rules once it commits.
+func (s *Service) withAudit(r *http.Request, uid int64, action string, fn func(*sqlx.Tx) (int64, []*int64, error)) error {
 	tx, err := s.deps.DB.BeginTxx(r.Context(), nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	id, err := fn(tx)
+	id, touched, err := fn(tx)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(r.Context(), `INSERT INTO audit_log (actor, action, entity, entity_id, practice_id, remote_addr)
-		VALUES ($1, $2, 'queue_rule', $3, $4, $5)`, "user:"+strconv.FormatInt(uid, 10), action, strconv.FormatInt(id, 10),
-		practice, r.RemoteAddr); err != nil {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	var practices []int64 // 0: every practice
+	for _, p := range touched {
+		var v int64
+		if p != nil {
+			v = *p
+		}
+		if !slices.Contains(practices, v) {
+			practices = append(practices, v)
+		}
+	}
+	var entries []audit.Entry
+	for _, p := range practices {
+		entries = append(entries, audit.Entry{Actor: "user:" + strconv.FormatInt(uid, 10), UserID: uid, Action: action,
+			Entity: "queue_rule", EntityID: strconv.FormatInt(id, 10), PracticeID: p, RemoteAddr: host, Method: r.Method,
+			Route: r.Pattern, RequestID: r.Header.Get("X-Request-Id"), Detail: map[string]any{"practice_ids": practices}})
+	}
+	if err := audit.Record(r.Context(), tx, entries...); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
