@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 
+	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/billing"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
@@ -27,7 +28,10 @@ import (
 // front of the real ingest, billing, matcher and router components.
 type proc struct {
 	*fx
-	h http.Handler
+	h        http.Handler
+	fpQuery  string
+	billedOf map[int64]int64 // a billed claim per practice
+	ruleOf   map[int64]int64 // a queue rule per practice
 }
 
 func newProc(t *testing.T) *proc {
@@ -368,6 +372,279 @@ func TestJSONEnvelopes(t *testing.T) {
 		}
 		if r.code != c.want || json.Unmarshal(r.body, &e) != nil || e.Error.Code == "" || !strings.HasPrefix(r.hdr.Get("Content-Type"), "application/json") {
 			t.Errorf("%s %s: %d %q %s", c.method, c.path, r.code, r.hdr.Get("Content-Type"), r.body)
+		}
+	}
+}
+
+// fingerprint is a digest of every table but the audit log (and the token
+// bindings a first request makes): a refused request must leave it as it
+// was.
+func (p *proc) fingerprint() string {
+	p.t.Helper()
+	if p.fpQuery == "" {
+		var tables []string
+		if err := p.db.Select(&tables, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+			AND c.relname NOT IN ('audit_log', 'user_identities', 'schema_migrations') ORDER BY 1`); err != nil {
+			p.t.Fatal(err)
+		}
+		var parts []string
+		for _, t := range tables {
+			parts = append(parts, fmt.Sprintf(`SELECT '%s' AS t, coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '') AS h FROM %q x`, t, t))
+		}
+		p.fpQuery = `SELECT string_agg(t || ':' || h, ' ' ORDER BY t) FROM (` + strings.Join(parts, " UNION ALL ") + `) s`
+	}
+	var fp string
+	if err := p.db.Get(&fp, p.fpQuery); err != nil {
+		p.t.Fatal(err)
+	}
+	return fp
+}
+
+// writeCase is one write request of the matrix at a target; scope says
+// which callers may make it (see visible).
+type writeCase struct {
+	method, path string
+	body         []byte
+	hdr          []string
+	scope        scopeKind
+}
+
+// foreignWriteCases gives, for every write route of the other components
+// that the API guards, the request aimed at t. A guarded write route
+// without a case fails TestWriteMatrix.
+func (p *proc) foreignWriteCases(t target, n int) map[string]writeCase {
+	practiceNPI := map[int64]string{p.p1: npiP1, p.p2: npiP2}[t.practice]
+	line := map[string]int64{"p1-A": 11, "p1-B": 31, "p2": 11}[t.name]
+	billed := p.billedOf[t.practice]
+	rule := p.ruleOf[t.practice]
+	ruleBody := []byte(fmt.Sprintf(`{"practice_id": %d, "queue_name": "m-%d"}`, t.practice, n))
+	return map[string]writeCase{
+		"POST /v1/remittances": {method: "POST", path: "/v1/remittances", body: remit835(p.t, uint64(1000+n), practiceNPI), scope: scopeFile},
+		"POST /v1/claims": {method: "POST", path: "/v1/claims?filename=c.csv", scope: scopeFile,
+			body: []byte(fmt.Sprintf("practice,patient_control_number,service_date,procedure,charge\n%s,PCN-M-%d,2026-09-01,64483,100.00\n", practiceNPI, n))},
+		"POST /v1/fee-schedules": {method: "POST", path: "/v1/fee-schedules?filename=f.csv", scope: scopeNone,
+			body: []byte(fmt.Sprintf("payer,procedure,allowed\nBP1,6448%d,%d.00\n", n%10, 100+n))},
+		"POST /v1/match/lines/{file}/{segment}/confirm": {method: "POST", path: fmt.Sprint("/v1/match/lines/", t.file, "/", line, "/confirm"), scope: scopeFile},
+		"POST /v1/match/lines/{file}/{segment}/pick": {method: "POST", path: fmt.Sprint("/v1/match/lines/", t.file, "/", line, "/pick"), scope: scopeFile,
+			body: []byte(fmt.Sprintf(`{"billed_claim_id": %d}`, billed))},
+		"POST /v1/queue-rules":        {method: "POST", path: "/v1/queue-rules", body: ruleBody, scope: scopeFile},
+		"PUT /v1/queue-rules/{id}":    {method: "PUT", path: fmt.Sprint("/v1/queue-rules/", rule), body: ruleBody, scope: scopeFile},
+		"DELETE /v1/queue-rules/{id}": {method: "DELETE", path: fmt.Sprint("/v1/queue-rules/", p.newRule(t.practice)), scope: scopeFile},
+	}
+}
+
+func (p *proc) newRule(practice int64) int64 {
+	return p.id(`INSERT INTO queue_rules (practice_id, queue_name) VALUES ($1, 'to-delete') RETURNING id`, practice)
+}
+
+// matrixSetup adds what the write matrix aims at: a paid line under review
+// and a billed claim per target practice, a queue rule per practice.
+func (p *proc) matrixSetup() {
+	p.billedOf, p.ruleOf = map[int64]int64{}, map[int64]int64{}
+	for i, pr := range []int64{p.p1, p.p2} {
+		p.billedOf[pr] = p.id(`INSERT INTO billed_claims (practice_id, source, patient_control_number, total_charge, line_count, content_sha256)
+			VALUES ($1, '837', $2, 200, 1, $3) RETURNING id`, pr, fmt.Sprint("PCN-MATRIX-", i), []byte{byte(0x10 + i)})
+		p.ruleOf[pr] = p.id(`INSERT INTO queue_rules (practice_id, queue_name) VALUES ($1, 'matrix') RETURNING id`, pr)
+	}
+	p.exec(`INSERT INTO line_matches (file_id, segment_index, claim_segment, practice_id, svc_index, method, confidence, review,
+		billed_charge, charge, paid, allowed, patient_responsibility, net_paid)
+		VALUES ($1, 31, 30, $2, 1, 'none', 0, true, 0, 200, 0, 0, 0, 0), ($3, 11, 10, $4, 1, 'none', 0, true, 0, 200, 0, 0, 0, 0)`,
+		p.fileP1, p.p1, p.fileP2, p.p2)
+}
+
+// refused reports an answer that denied the request (role, scope or
+// authentication), as opposed to one the route gave on the row itself.
+func refused(r resp) bool {
+	return r.code == http.StatusUnauthorized || r.code == http.StatusForbidden ||
+		(r.code == http.StatusNotFound && strings.Contains(string(r.body), "not in your scope"))
+}
+
+// TestWriteMatrix (what to build 1, 3; how it is checked): every write
+// route of the process — the API's own and the other components' behind
+// its guards — as every role, at rows of practice 1 (two providers) and
+// practice 2. A caller without the permission, or out of the row's scope,
+// is refused and nothing in the database changes; a caller in scope gets
+// through to the route. A write route without a case fails the test.
+func TestWriteMatrix(t *testing.T) {
+	for _, user := range []string{"admin", "sup1", "bill1", "billa", "an1", "sup2", "bill2"} {
+		t.Run(user, func(t *testing.T) {
+			p := newProc(t)
+			p.matrixSetup()
+			id := identityOf(p.users[user])
+			type route struct {
+				key  string
+				perm auth.Permission
+			}
+			var routes []route
+			for _, rt := range p.s.Routes() {
+				if rt.Method != http.MethodGet {
+					routes = append(routes, route{rt.Method + " " + rt.Path, rt.Perm})
+				}
+			}
+			for _, fr := range p.s.ForeignRoutes() {
+				if !strings.HasPrefix(fr.Pattern, "GET ") {
+					routes = append(routes, route{fr.Pattern, fr.Perm})
+				}
+			}
+			n := 0
+			for _, rt := range routes {
+				for _, tg := range p.targets() {
+					n++
+					var c writeCase
+					if fc, ok := p.foreignWriteCases(tg, n)[rt.key]; ok {
+						c = fc
+					} else if oc, ok := p.matrixCases(tg)[rt.key]; ok {
+						c = writeCase{method: oc.method, path: oc.path, scope: oc.scope}
+						if oc.body != nil {
+							c.body, _ = json.Marshal(oc.body)
+						}
+						if oc.ifMatch {
+							c.hdr = []string{"If-Match", p.version(tg.item)}
+						}
+					} else {
+						t.Fatalf("write route %s has no case", rt.key)
+					}
+					if rt.key == "DELETE /v1/api-keys/{id}" {
+						c.scope = scopeOwnKey
+					}
+					allowed := id.Can(rt.perm) || rt.perm == ""
+					allowed = allowed && id.Can(auth.ChangeAny)
+					switch {
+					case c.scope == scopeOwnKey:
+						allowed = allowed && (id.All() || p.users[tg.assignee].ID == id.UserID)
+					case c.scope != scopeNone:
+						allowed = allowed && visible(id, tg, c.scope)
+					}
+					before := p.fingerprint()
+					r := p.send(user, c.method, c.path, c.body, c.hdr...)
+					where := fmt.Sprintf("%s as %s at %s", rt.key, user, tg.name)
+					if allowed && refused(r) {
+						t.Errorf("%s: refused: %d %s", where, r.code, r.body)
+					}
+					if !allowed {
+						if !refused(r) {
+							t.Errorf("%s: not refused: %d %s", where, r.code, r.body)
+						}
+						if after := p.fingerprint(); after != before {
+							t.Errorf("%s: a refused request changed the database", where)
+						}
+					}
+					if r.code >= 500 {
+						t.Errorf("%s: %d %s", where, r.code, r.body)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestEveryBodyStrict (seen 3; how it is checked): every JSON body of
+// every write route of the process, sent with a second value after it or
+// with an unknown key, is a 400 naming the problem, for the admin (whom no
+// guard stops first), and nothing changes. A write route with a JSON body
+// is found from the route list; the count of them is checked so a case
+// that stops being JSON is noticed.
+func TestEveryBodyStrict(t *testing.T) {
+	p := newProc(t)
+	p.matrixSetup()
+	tg := p.targets()[0]
+	var keys []string
+	for _, rt := range p.s.Routes() {
+		if rt.Method != http.MethodGet {
+			keys = append(keys, rt.Method+" "+rt.Path)
+		}
+	}
+	for _, fr := range p.s.ForeignRoutes() {
+		if !strings.HasPrefix(fr.Pattern, "GET ") {
+			keys = append(keys, fr.Pattern)
+		}
+	}
+	jsonBodies := 0
+	for i, key := range keys {
+		var c writeCase
+		if fc, ok := p.foreignWriteCases(tg, 5000+i)[key]; ok {
+			c = fc
+		} else if oc, ok := p.matrixCases(tg)[key]; ok {
+			c = writeCase{method: oc.method, path: oc.path}
+			if oc.body != nil {
+				c.body, _ = json.Marshal(oc.body)
+			}
+			if oc.ifMatch {
+				c.hdr = []string{"If-Match", p.version(tg.item)}
+			}
+		} else {
+			t.Fatalf("write route %s has no case", key)
+		}
+		trimmed := bytes.TrimSpace(c.body)
+		if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
+			continue // no body, or not JSON (835, CSV)
+		}
+		jsonBodies++
+		var v any
+		if err := json.Unmarshal(trimmed, &v); err != nil {
+			t.Fatal(err)
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			x["zz_unknown"] = 1
+		case []any:
+			x[0].(map[string]any)["zz_unknown"] = 1
+		}
+		unknown, _ := json.Marshal(v)
+		for name, body := range map[string][]byte{
+			"trailing object": append(append([]byte{}, trimmed...), []byte(" {}")...),
+			"trailing value":  append(append([]byte{}, trimmed...), []byte(` "x"`)...),
+			"unknown key":     unknown,
+		} {
+			before := p.fingerprint()
+			r := p.send("admin", c.method, c.path, body, c.hdr...)
+			if r.code != http.StatusBadRequest {
+				t.Errorf("%s with a %s: %d %s", key, name, r.code, r.body)
+			}
+			if name == "unknown key" && !strings.Contains(string(r.body), "zz_unknown") {
+				t.Errorf("%s: the unknown key is not named: %s", key, r.body)
+			}
+			if p.fingerprint() != before {
+				t.Errorf("%s with a %s changed the database", key, name)
+			}
+		}
+	}
+	if jsonBodies < 15 {
+		t.Errorf("only %d write routes with a JSON body", jsonBodies)
+	}
+}
+
+// TestListReadsAudited (what to build: audit): list answers record which
+// entities they showed, by id, per practice, with the user and request.
+func TestListReadsAudited(t *testing.T) {
+	p := newProc(t)
+	for _, c := range []struct {
+		path, action string
+		ids          []int64
+	}{
+		{"/v1/work-items", "work_item.list", []int64{p.itemA, p.itemB}},
+		{fmt.Sprint("/v1/claims?practice_id=", p.p1), "claim.list", []int64{p.claimA, p.claimB}},
+		{"/v1/files", "file.list", []int64{p.fileP1}},
+	} {
+		rid := "list-" + c.action
+		if r := p.send("sup1", "GET", c.path, nil, "X-Request-Id", rid); r.code != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.path, r.code, r.body)
+		}
+		var detail []byte
+		if err := p.db.QueryRow(`SELECT detail FROM audit_log WHERE action = $1 AND request_id = $2 AND user_id = $3 AND practice_id = $4`,
+			c.action, rid, p.users["sup1"].ID, p.p1).Scan(&detail); err != nil {
+			t.Errorf("%s: no audit row: %v", c.path, err)
+			continue
+		}
+		var d struct {
+			IDs []int64 `json:"ids"`
+		}
+		if err := json.Unmarshal(detail, &d); err != nil || fmt.Sprint(d.IDs) != fmt.Sprint(c.ids) {
+			t.Errorf("%s: audited ids %v, want %v", c.path, d.IDs, c.ids)
+		}
+		if bytes.Contains(detail, []byte("DOE")) || bytes.Contains(detail, []byte("PCN-")) {
+			t.Errorf("%s: PHI or claim numbers in the audit row: %s", c.path, detail)
 		}
 	}
 }

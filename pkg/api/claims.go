@@ -386,20 +386,12 @@ func (c *call) listClaims(fileID int64) error {
 	}
 	n, next := p.next(len(rows), func(i int) (string, int64) { return rows[i].K, rows[i].ID })
 	out := Page[ClaimSummary]{Items: make([]ClaimSummary, n), NextCursor: next}
-	practices := map[int64]bool{}
 	for i := range n {
 		out.Items[i] = rows[i].ClaimSummary
-		practices[rows[i].PracticeID] = true
 	}
-	// One audit row per practice whose patients were shown.
-	var entries = []auditEntry{}
-	for pid := range practices {
-		entries = append(entries, c.entry("claim.list", "claim_payment", 0, pid, map[string]any{"file_id": fileID, "count": n}))
-	}
-	if len(entries) == 0 {
-		entries = append(entries, c.entry("claim.list", "claim_payment", 0, 0, map[string]any{"file_id": fileID, "count": 0}))
-	}
-	if err := c.audit(entries...); err != nil {
+	// One audit row per practice whose patients were shown, with the ids.
+	if err := c.auditList("claim.list", "claim_payment", func(i int) int64 { return rows[i].PracticeID },
+		func(i int) int64 { return rows[i].ID }, n, map[string]any{"file_id": fileID}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, out)

@@ -163,6 +163,14 @@ func (c *call) getFiles() error {
 	for i := range n {
 		out.Items[i] = rows[i].File
 	}
+	if err := c.auditList("file.list", "remittance_file", func(i int) int64 {
+		if rows[i].PracticeID == nil {
+			return 0
+		}
+		return *rows[i].PracticeID
+	}, func(i int) int64 { return rows[i].ID }, n, nil); err != nil {
+		return err
+	}
 	return c.json(http.StatusOK, out)
 }
 

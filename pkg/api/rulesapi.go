@@ -15,6 +15,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rules/rulesdb"
 	"github.com/remitq/remitq/x12"
@@ -65,7 +66,14 @@ func (c *call) postClaimsCheck() error {
 		var body struct {
 			X12 string `json:"x12"`
 		}
-		if json.Unmarshal(raw, &body) != nil || !billing.Is837([]byte(body.X12)) {
+		if err := httpx.DecodeJSONBytes(raw, &body); err != nil {
+			var be *httpx.BodyError
+			if errors.As(err, &be) {
+				return &apiError{be.Status, be.Code, be.Message + `; the body is an 837P file, or {"x12": "ISA*..."}`}
+			}
+			return err
+		}
+		if !billing.Is837([]byte(body.X12)) {
 			return badRequest("the body is an 837P file, or {\"x12\": \"ISA*...\"}")
 		}
 		raw = []byte(body.X12)
@@ -196,7 +204,7 @@ type RecordsResult struct {
 // fields) stored for the practice. Bad rows are reported and the good ones
 // stored; storing the same auth again changes nothing.
 func (c *call) postAuths() error {
-	return c.postRecords("prior_auth.load", "prior_auths", func(r io.Reader, isJSON bool, k *rules.Keyer) (storeFunc, error) {
+	return c.postRecords("prior_auth.load", "prior_auths", authFields, func(r io.Reader, isJSON bool, k *rules.Keyer) (storeFunc, error) {
 		read := rules.ReadAuths
 		if isJSON {
 			read = rules.ReadAuthsJSON
@@ -214,7 +222,7 @@ func (c *call) postAuths() error {
 // postRelief is POST /v1/relief?practice_id=: block relief records (CSV
 // with the columns of rules.ReadRelief, or JSON), as postAuths.
 func (c *call) postRelief() error {
-	return c.postRecords("block_relief.load", "block_relief", func(r io.Reader, isJSON bool, k *rules.Keyer) (storeFunc, error) {
+	return c.postRecords("block_relief.load", "block_relief", reliefFields, func(r io.Reader, isJSON bool, k *rules.Keyer) (storeFunc, error) {
 		read := rules.ReadRelief
 		if isJSON {
 			read = rules.ReadReliefJSON
@@ -236,7 +244,50 @@ type storeFunc func(ctx context.Context, tx *sqlx.Tx, practice int64, src, actor
 // (nil with an error that is not a rules.RowErrors).
 type recordsReader func(r io.Reader, isJSON bool, k *rules.Keyer) (storeFunc, error)
 
-func (c *call) postRecords(action, entity string, read recordsReader) error {
+// The fields of JSON records (the CSV columns of rules.ReadAuths and
+// rules.ReadRelief): any other key is refused, so a misspelt field is never
+// silently dropped.
+var (
+	patientFields = []string{"patient_key", "member_id", "birth_date", "last_name", "first_name"}
+	authFields    = append([]string{"auth_number", "cpt_codes", "valid_from", "valid_to", "payer_id", "provider_npi", "units"}, patientFields...)
+	reliefFields  = append([]string{"date", "percent", "level"}, patientFields...)
+)
+
+// checkRecordsJSON requires one JSON value: an array of objects (or one
+// key holding one) whose keys are all in fields.
+func checkRecordsJSON(raw []byte, fields []string) error {
+	var v any
+	if err := httpx.DecodeJSONBytes(raw, &v); err != nil {
+		var be *httpx.BodyError
+		if errors.As(err, &be) {
+			return &apiError{be.Status, be.Code, be.Message}
+		}
+		return err
+	}
+	list, ok := v.([]any)
+	if m, isObj := v.(map[string]any); isObj && len(m) == 1 {
+		for _, inner := range m {
+			list, ok = inner.([]any)
+		}
+	}
+	if !ok {
+		return badRequest("the body is CSV, or a JSON array of record objects")
+	}
+	for i, e := range list {
+		obj, isObj := e.(map[string]any)
+		if !isObj {
+			return badRequest("record %d is not an object", i+1)
+		}
+		for k := range obj {
+			if !contains(fields, strings.ToLower(strings.TrimSpace(k))) {
+				return badRequest("record %d: unknown field %q; allowed: %s", i+1, k, strings.Join(fields, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+func (c *call) postRecords(action, entity string, fields []string, read recordsReader) error {
 	practice, err := c.recordsPractice()
 	if err != nil {
 		return err
@@ -250,6 +301,9 @@ func (c *call) postRecords(action, entity string, read recordsReader) error {
 	src := rulesdb.SourceCSV
 	if isJSON {
 		src = rulesdb.SourceJSON
+		if err := checkRecordsJSON(raw, fields); err != nil {
+			return err
+		}
 	}
 	k, err := c.s.keyer()
 	if err != nil {

@@ -294,3 +294,34 @@ func ruleBodyPractice(w http.ResponseWriter, r *http.Request, id *auth.Identity)
 	}
 	return true
 }
+
+// auditList records which entities a list answer showed: one audit row per
+// practice with the ids shown (ids only, never PHI), or one row without
+// practice when nothing was shown.
+func (c *call) auditList(action, entity string, practiceOf func(i int) int64, idOf func(i int) int64, n int, detail map[string]any) error {
+	byPractice := map[int64][]int64{}
+	var order []int64
+	for i := range n {
+		p := practiceOf(i)
+		if _, ok := byPractice[p]; !ok {
+			order = append(order, p)
+		}
+		byPractice[p] = append(byPractice[p], idOf(i))
+	}
+	var entries []audit.Entry
+	for _, p := range order {
+		d := map[string]any{"ids": byPractice[p], "count": len(byPractice[p])}
+		for k, v := range detail {
+			d[k] = v
+		}
+		entries = append(entries, c.entry(action, entity, 0, p, d))
+	}
+	if len(entries) == 0 {
+		d := map[string]any{"ids": []int64{}, "count": 0}
+		for k, v := range detail {
+			d[k] = v
+		}
+		entries = append(entries, c.entry(action, entity, 0, 0, d))
+	}
+	return c.audit(entries...)
+}

@@ -235,6 +235,10 @@ func (c *call) listItemsThen(where []string, args auth.Args, ifEmpty func() erro
 	for i := range n {
 		out.Items[i] = rows[i].WorkItem
 	}
+	if err := c.auditList("work_item.list", "work_item", func(i int) int64 { return rows[i].PracticeID },
+		func(i int) int64 { return rows[i].ID }, n, nil); err != nil {
+		return err
+	}
 	return c.json(http.StatusOK, out)
 }
 
