@@ -648,3 +648,40 @@ func TestListReadsAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimsLoadScope (what to build 1, 3): a billed-claims file is
+// checked claim by claim: one claim of another practice refuses the whole
+// file (listed by row), nothing is stored, and loads and refusals are
+// audited with the user and the request id.
+func TestClaimsLoadScope(t *testing.T) {
+	p := newProc(t)
+	header := "practice,patient_control_number,service_date,procedure,charge\n"
+	mixed := header + npiP1 + ",PCN-L-1,2026-09-01,64483,100.00\n" + npiP2 + ",PCN-L-2,2026-09-01,64483,100.00\n"
+	billed := p.count(`SELECT count(*) FROM billed_claims`)
+	r := p.send("bill1", "POST", "/v1/claims?filename=mixed.csv", []byte(mixed), "X-Request-Id", "load-1")
+	if r.code != http.StatusForbidden || !strings.Contains(string(r.body), `"row":3`) || strings.Contains(string(r.body), `"row":2`) {
+		t.Errorf("mixed load as bill1: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM billed_claims`); n != billed {
+		t.Errorf("%d billed claims stored by a refused load", n-billed)
+	}
+	if n := p.count(`SELECT count(*) FROM audit_log WHERE action = 'billed_claims.load_refused' AND user_id = $1 AND practice_id = $2
+		AND request_id = 'load-1'`, p.users["bill1"].ID, p.p2); n != 1 {
+		t.Errorf("%d refusal audit rows", n)
+	}
+	unknown := header + "1999999999,PCN-L-3,2026-09-01,64483,100.00\n"
+	if r := p.send("bill1", "POST", "/v1/claims", []byte(unknown)); r.code != http.StatusForbidden {
+		t.Errorf("claim of no registered practice as bill1: %d %s", r.code, r.body)
+	}
+	own := header + npiP1 + ",PCN-L-4,2026-09-01,64483,100.00\n"
+	if r := p.send("bill1", "POST", "/v1/claims", []byte(own), "X-Request-Id", "load-2"); r.code != http.StatusCreated {
+		t.Fatalf("own load: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM audit_log WHERE action = 'billed_claims.load' AND user_id = $1 AND practice_id = $2
+		AND request_id = 'load-2'`, p.users["bill1"].ID, p.p1); n != 1 {
+		t.Errorf("%d load audit rows", n)
+	}
+	if r := p.send("admin", "POST", "/v1/claims", []byte(mixed)); r.code != http.StatusCreated {
+		t.Errorf("mixed load as admin: %d %s", r.code, r.body)
+	}
+}

@@ -172,8 +172,11 @@ func Deny(w http.ResponseWriter, log *zap.Logger, err error) {
 }
 
 // Authorize returns a check for ingestsvc.Options.Authorize (a service run
-// without the middleware in front): the caller must authenticate and hold
-// RemitUpload.
+// without the middleware in front): the caller must authenticate and be an
+// admin. Without the API's gate nothing checks the payees of an upload
+// against the caller's practices, so only callers who see every practice
+// may send files that way; run the service behind api.GateFor for scoped
+// uploads.
 func (a *Authenticator) Authorize(r *http.Request) error {
 	id, err := a.Authenticate(r.Context(), r)
 	if err != nil {
@@ -181,6 +184,9 @@ func (a *Authenticator) Authorize(r *http.Request) error {
 	}
 	if !id.Can(RemitUpload) {
 		return errors.New("your role may not send remittance files")
+	}
+	if !id.All() {
+		return errors.New("without the API gate in front only admins may send remittance files")
 	}
 	return nil
 }
