@@ -289,14 +289,23 @@ func (s *Service) handle(rt Route) http.Handler {
 		defer cancel()
 		c := &call{s: s, w: w, r: r.WithContext(ctx), id: id, route: rt, reqID: requestID(r)}
 		w.Header().Set("X-Request-Id", c.reqID)
-		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
 			httpx.Error(w, http.StatusBadRequest, "bad_query", "the query string is not well formed")
 			return
+		}
+		if allowed, ok := routeParams[rt.Method+" "+rt.Path]; ok {
+			if err := checkKeys(q, "parameter", allowed...); err != nil {
+				var ae *apiError
+				errors.As(err, &ae)
+				httpx.Error(w, ae.status, ae.code, ae.message)
+				return
+			}
 		}
 		if r.Body != nil {
 			c.r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 		}
-		err := rt.h(c)
+		err = rt.h(c)
 		if err == nil {
 			if rt.Audited() && c.audited == 0 {
 				s.log.Error("route answered without an audit row", zap.String("route", rt.Method+" "+rt.Path))

@@ -75,6 +75,9 @@ func (c *call) fileColsFor(args *auth.Args) string {
 	` + hidden + ` AS partial`
 }
 
+// fileStatuses are the values of remittance_files.status.
+var fileStatuses = []string{"processing", "ingested", "quarantined", "unknown_payee"}
+
 var fileSorts = []sortKey{
 	{name: "received_at", expr: "f.received_at", typ: "timestamptz"},
 	{name: "id", expr: "f.id", typ: "bigint"},
@@ -121,6 +124,9 @@ func (c *call) getFiles() error {
 	var args auth.Args
 	where := []string{c.fileScope(&args)}
 	if v := q.Get("status"); v != "" {
+		if !contains(fileStatuses, v) {
+			return badRequest("status must be one of %s", strings.Join(fileStatuses, ", "))
+		}
 		where = append(where, "f.status = "+args.Add(v))
 	}
 	if v := q.Get("practice_id"); v != "" {

@@ -64,6 +64,28 @@ func (s *Service) routes() []Route {
 	}
 }
 
+// routeParams are the query parameters the list routes take: any other is
+// a 400 listing these (a misspelt filter never widens a list). Routes not
+// named here are not checked.
+var routeParams = map[string][][]string{
+	"GET /v1/work-items":             {itemFilterKeys, pageKeys},
+	"GET /v1/my/work-items":          {itemFilterKeys, pageKeys, {"include_pended"}},
+	"GET /v1/queues/{id}/work-items": {itemFilterKeys, pageKeys},
+	"GET /v1/work-items/{id}/notes":  {pageKeys},
+	"GET /v1/work-items/{id}/events": {pageKeys},
+	"GET /v1/files":                  {{"status", "practice_id", "payer_id", "received_from", "received_to"}, pageKeys},
+	"GET /v1/files/{id}/claims":      {claimFilterKeys, pageKeys},
+	"GET /v1/claims":                 {claimFilterKeys, {"file_id"}, pageKeys},
+	"GET /v1/audit":                  {{"user_id", "actor", "action", "entity", "entity_id", "practice_id", "from", "to"}, pageKeys},
+	"GET /v1/users":                  {{"role"}, pageKeys},
+	"GET /v1/api-keys":               {{"user_id"}, pageKeys},
+	"GET /v1/queues":                 {{"practice_id", "fresh"}, pageKeys},
+	"GET /v1/team":                   {{"days", "practice_id"}, pageKeys},
+}
+
+// claimFilterKeys are the filters of paid-claim lists.
+var claimFilterKeys = []string{"practice_id", "patient_control_number", "payer_claim_control", "status", "rendering_npi"}
+
 // foreignGuards are the role and scope checks in front of the other
 // components' routes, which trust the user header the middleware sets and
 // filter by practice only when asked: the ingest service's uploads and file

@@ -82,6 +82,11 @@ func (s *Service) Register(mux *http.ServeMux) {
 			if err != nil {
 				return nil, 0, err
 			}
+			// Rates are per payer, for every practice: no practice.
+			if err := s.auditLoad(r, "fee_schedule.load", nil, map[string]any{"inserted": res.Inserted,
+				"updated": res.Updated}); err != nil {
+				return nil, 0, err
+			}
 			if res.Inserted+res.Updated > 0 {
 				return res, http.StatusCreated, nil
 			}
