@@ -685,3 +685,44 @@ func TestClaimsLoadScope(t *testing.T) {
 		t.Errorf("mixed load as admin: %d %s", r.code, r.body)
 	}
 }
+
+// TestFileCoverage: the predicates behind file scope. A file paying
+// practices 1 and 2 is seen by a caller of either, covered (its raw bytes
+// may go out) only for a caller of both; a file without transaction sets
+// by admins only. (Only admins hold remit.raw today; the rule holds for any
+// role given it.)
+func TestFileCoverage(t *testing.T) {
+	p := newProc(t)
+	both := p.multiFile(t)
+	bare := p.id(`INSERT INTO remittance_files (sha256, filename, size, status, raw) VALUES ($1, 'q.835', 1, 'quarantined', 'x') RETURNING id`,
+		bytes.Repeat([]byte{7}, 32))
+	one := &auth.Identity{Role: auth.Supervisor, Scopes: []auth.Scope{{PracticeID: p.p1}}}
+	two := &auth.Identity{Role: auth.Supervisor, Scopes: []auth.Scope{{PracticeID: p.p1}, {PracticeID: p.p2}}}
+	narrow := &auth.Identity{Role: auth.Supervisor, Scopes: []auth.Scope{{PracticeID: p.p1, ProviderNPI: npiA}, {PracticeID: p.p2}}}
+	admin := &auth.Identity{Role: auth.Admin}
+	check := func(id *auth.Identity, file int64, pred func(*auth.Identity, string, *auth.Args) string) bool {
+		var args auth.Args
+		q := `SELECT count(*) FROM remittance_files f WHERE f.id = ` + args.Add(file) + ` AND ` + pred(id, "f.id", &args)
+		return p.count(q, args...) == 1
+	}
+	for _, c := range []struct {
+		name          string
+		id            *auth.Identity
+		file          int64
+		seen, covered bool
+	}{
+		{"one practice", one, both, true, false},
+		{"both practices", two, both, true, true},
+		{"one provider of practice 1 and practice 2", narrow, both, true, false},
+		{"admin", admin, both, true, true},
+		{"no transaction sets, supervisor", two, bare, false, false},
+		{"no transaction sets, admin", admin, bare, true, true},
+	} {
+		if got := check(c.id, c.file, fileSeenSQL); got != c.seen {
+			t.Errorf("%s: seen %v, want %v", c.name, got, c.seen)
+		}
+		if got := check(c.id, c.file, fileCoveredSQL); got != c.covered {
+			t.Errorf("%s: covered %v, want %v", c.name, got, c.covered)
+		}
+	}
+}

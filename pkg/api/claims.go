@@ -18,7 +18,7 @@ import (
 // claimNPI is the rendering provider of paid claim cp, by which provider
 // scopes see it: its NM1*82, else its lines' REF*HPI, else the rendering
 // NPI of the billed claim it was matched to (most 835s name no rendering
-// provider); '' when none is known.
+// provider); the empty string when none is known.
 const claimNPI = `coalesce(cp.rendering_npi,
 	(SELECT min(l.rendering_npi) FROM service_line_payments l WHERE l.claim_payment_id = cp.id AND l.file_id = cp.file_id),
 	(SELECT min(bc.rendering_npi) FROM match_claims m JOIN billed_claims bc ON bc.id = m.billed_claim_id

@@ -35,12 +35,12 @@ type File struct {
 	TotalPaid       *money.Amount `db:"total_paid" json:"total_paid"`
 	BPRAmount       *money.Amount `db:"bpr_amount" json:"bpr_amount"`
 	ErrorCount      int           `db:"error_count" json:"error_count"`
-	// Partial: the file pays practices outside the caller's scope too; the
-	// counts and totals are of the caller's parts only.
-	Partial bool `db:"partial" json:"partial,omitempty"`
 	WarningCount    int           `db:"warning_count" json:"warning_count"`
 	Errors          jsonRaw       `db:"errors" json:"errors,omitempty"`
 	Warnings        jsonRaw       `db:"warnings" json:"warnings,omitempty"`
+	// Partial: the file pays practices outside the caller's scope too; the
+	// counts and totals are of the caller's parts only.
+	Partial bool `db:"partial" json:"partial,omitempty"`
 }
 
 const fileCols = `f.id, f.filename, f.size, f.received_at, f.processed_at, f.status, f.practice_id, f.payer_id,
