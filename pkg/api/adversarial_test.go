@@ -146,6 +146,15 @@ func TestUploadOutOfScopePayee(t *testing.T) {
 		AND entity_id = $3 AND request_id = 'req-upload-2'`, p.users["bill1"].ID, p.p1, fmt.Sprint(res.FileID)); n != 1 {
 		t.Errorf("%d upload audit rows", n)
 	}
+	// Sent again by its sender: 200, audited as a duplicate.
+	r = p.send("bill1", "POST", "/v1/remittances", remit835(t, 4, npiP1), "X-Request-Id", "req-upload-3")
+	if r.code != http.StatusOK {
+		t.Errorf("sent again: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM audit_log WHERE action = 'file.upload' AND user_id = $1 AND entity_id = $2
+		AND request_id = 'req-upload-3' AND detail->>'duplicate' = 'true'`, p.users["bill1"].ID, fmt.Sprint(res.FileID)); n != 1 {
+		t.Errorf("%d audit rows for the file sent again", n)
+	}
 	// Sent again by practice 2's biller: its answer describes the file, so
 	// it is refused as well.
 	if r := p.send("bill2", "POST", "/v1/remittances", remit835(t, 4, npiP1)); r.code != http.StatusForbidden {

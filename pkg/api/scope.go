@@ -96,6 +96,24 @@ func (s *Service) guardEntry(r *http.Request, id *auth.Identity, pattern, action
 // files too (one row per practice, in the ingest transaction).
 func (s *Service) uploadGuard(pattern string) guard {
 	return func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+		uploadEntries := func(res *ingest.Result, payees []ingest.Payee, again bool) []audit.Entry {
+			var practices []int64
+			for _, p := range payees {
+				if !slices.Contains(practices, p.PracticeID) {
+					practices = append(practices, p.PracticeID)
+				}
+			}
+			if len(practices) == 0 {
+				practices = []int64{0}
+			}
+			var entries []audit.Entry
+			for _, pid := range practices {
+				entries = append(entries, s.guardEntry(r, id, pattern, "file.upload", "remittance_file", strconv.FormatInt(res.FileID, 10), pid,
+					map[string]any{"status": res.Status, "sha256": res.SHA256, "transaction_sets": res.TransactionSets,
+						"practice_ids": practices, "duplicate": again}))
+			}
+			return entries
+		}
 		hooks := ingest.Hooks{
 			Accept: func(ctx context.Context, payees []ingest.Payee) error {
 				if id.All() {
@@ -127,22 +145,10 @@ func (s *Service) uploadGuard(pattern string) guard {
 				return &ingest.Refused{Payees: bad, Reason: "the file pays practices outside your scope; nothing was stored"}
 			},
 			Stored: func(ctx context.Context, tx sqlx.ExecerContext, res *ingest.Result, payees []ingest.Payee) error {
-				var practices []int64
-				for _, p := range payees {
-					if !slices.Contains(practices, p.PracticeID) {
-						practices = append(practices, p.PracticeID)
-					}
-				}
-				if len(practices) == 0 {
-					practices = []int64{0}
-				}
-				var entries []audit.Entry
-				for _, pid := range practices {
-					entries = append(entries, s.guardEntry(r, id, pattern, "file.upload", "remittance_file", strconv.FormatInt(res.FileID, 10), pid,
-						map[string]any{"status": res.Status, "sha256": res.SHA256, "transaction_sets": res.TransactionSets,
-							"practice_ids": practices}))
-				}
-				return audit.Record(ctx, tx, entries...)
+				return audit.Record(ctx, tx, uploadEntries(res, payees, false)...)
+			},
+			Again: func(ctx context.Context, res *ingest.Result, payees []ingest.Payee) error {
+				return audit.Record(ctx, s.db, uploadEntries(res, payees, true)...)
 			},
 		}
 		handOn(r, func(ctx context.Context) context.Context { return ingest.WithHooks(ctx, hooks) })

@@ -131,11 +131,17 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 	hooks := hooksFrom(ctx)
 	sum := sha256.Sum256(raw)
 	if r, err := in.existing(ctx, sum[:]); err != nil || r != nil {
-		if err == nil && hooks.Accept != nil {
+		if err == nil && (hooks.Accept != nil || hooks.Again != nil) {
 			// A file sent again changes nothing, but its answer describes
 			// it: the sender must be one who may send it.
-			if err := in.accept(ctx, hooks, parse(raw)); err != nil {
+			payees, err := in.accept(ctx, hooks, parse(raw))
+			if err != nil {
 				return nil, err
+			}
+			if hooks.Again != nil {
+				if err := hooks.Again(ctx, r, payees); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return r, err
@@ -462,6 +468,9 @@ type Hooks struct {
 	// are written, so what it writes commits with them; an error rolls the
 	// file back. payees is nil for a quarantined file.
 	Stored func(ctx context.Context, tx sqlx.ExecerContext, res *Result, payees []Payee) error
+	// Again runs for a file sent again (nothing is stored) once Accept took
+	// it, to record the attempt.
+	Again func(ctx context.Context, res *Result, payees []Payee) error
 }
 
 type hooksKey struct{}
@@ -485,13 +494,20 @@ type Refused struct {
 
 func (e *Refused) Error() string { return "ingest: refused: " + e.Reason }
 
-// accept resolves the payees of a parsed file and asks hooks.Accept.
-func (in *Ingester) accept(ctx context.Context, hooks Hooks, p *parsed) error {
+// accept resolves the payees of a parsed file and asks hooks.Accept (when
+// set); it returns the payees.
+func (in *Ingester) accept(ctx context.Context, hooks Hooks, p *parsed) ([]Payee, error) {
 	practices, err := in.resolvePractices(ctx, in.DB, p.heads)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return hooks.Accept(ctx, payeesOf(p.heads, practices))
+	payees := payeesOf(p.heads, practices)
+	if hooks.Accept != nil {
+		if err := hooks.Accept(ctx, payees); err != nil {
+			return nil, err
+		}
+	}
+	return payees, nil
 }
 
 // resolvePractices finds the practice of each transaction set's payee (0
