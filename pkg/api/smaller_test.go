@@ -105,6 +105,18 @@ func TestEmailClaimNeedsVerification(t *testing.T) {
 	if code, uid := me(f.token(jwt.MapClaims{"iss": "", "sub": "idp|42", "email": f.users["bill2"].Email, "email_verified": true})); code != http.StatusOK || uid != f.users["bill2"].ID {
 		t.Fatalf("verified email: %d as %d", code, uid)
 	}
+	// An opaque subject without a verified email names nobody until it is
+	// bound.
+	opaque := f.token(jwt.MapClaims{"iss": "https://idp.example", "sub": "00u-opaque"})
+	if code, _ := me(opaque); code != http.StatusUnauthorized {
+		t.Errorf("unbound opaque subject: %d", code)
+	}
+	if err := auth.BindIdentity(t.Context(), f.db, "https://idp.example", "00u-opaque", f.users["sup1"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if code, uid := me(opaque); code != http.StatusOK || uid != f.users["sup1"].ID {
+		t.Errorf("bound opaque subject: %d as %d", code, uid)
+	}
 	// The bound subject stays that user whatever email it later carries.
 	if code, uid := me(f.token(jwt.MapClaims{"sub": "idp|42", "email": admin.Email, "email_verified": "true"})); code != http.StatusOK || uid != f.users["bill2"].ID {
 		t.Errorf("bound subject with another email: %d as %d, want bill2", code, uid)

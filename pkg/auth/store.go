@@ -167,3 +167,22 @@ func userByAPIKey(ctx context.Context, db sqlx.QueryerContext, secret string) (*
 	u, err := UserByID(ctx, db, userID)
 	return u, keyID, err
 }
+
+// BindIdentity binds the token identity (issuer, subject) to a user, for
+// identity providers whose tokens carry no verified email (the subject is
+// then an opaque id that names no user by itself). A binding that exists
+// is moved to userID.
+func BindIdentity(ctx context.Context, db sqlx.ExecerContext, issuer, subject string, userID int64) error {
+	if subject == "" {
+		return errors.New("auth: a token identity needs a subject")
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO user_identities (issuer, subject, user_id) VALUES ($1, $2, $3)
+		ON CONFLICT (issuer, subject) DO UPDATE SET user_id = EXCLUDED.user_id`, issuer, subject, userID); err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "23503" {
+			return ErrNotFound
+		}
+		return fmt.Errorf("auth: bind identity: %w", err)
+	}
+	return nil
+}
