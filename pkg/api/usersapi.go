@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func (c *call) postUser() error {
 			return err
 		}
 	}
-	if err := c.audit(c.entry("user.save", "user", u.ID, 0, map[string]any{"role": u.Role, "scopes": len(u.Scopes)})); err != nil {
+	if err := c.audit(c.userEntries("user.save", u.ID, map[string]any{"role": u.Role, "scopes": len(u.Scopes)}, u.Scopes)...); err != nil {
 		return err
 	}
 	out, err := auth.UserByID(c.r.Context(), c.s.db, u.ID)
@@ -97,6 +98,7 @@ func (c *call) patchUser() error {
 	if b.Role != "" {
 		u.Role = auth.Role(b.Role)
 	}
+	oldScopes := u.Scopes
 	if b.Scopes != nil {
 		if err := validScopes(b.Scopes); err != nil {
 			return err
@@ -116,7 +118,8 @@ func (c *call) patchUser() error {
 	if _, err := c.s.db.ExecContext(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, id, disabled); err != nil {
 		return err
 	}
-	if err := c.audit(c.entry("user.update", "user", id, 0, map[string]any{"role": u.Role, "scopes": len(u.Scopes), "disabled": disabled})); err != nil {
+	if err := c.audit(c.userEntries("user.update", id, map[string]any{"role": u.Role, "scopes": len(u.Scopes), "disabled": disabled},
+		oldScopes, u.Scopes)...); err != nil {
 		return err
 	}
 	out, err := auth.UserByID(ctx, c.s.db, id)
@@ -258,4 +261,27 @@ func (c *call) deleteKey() error {
 	}
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// userEntries are the audit rows of a change to a user: one per practice
+// of its scopes before and after (the practices whose access changed), one
+// without practice for a user of no practice (admins).
+func (c *call) userEntries(action string, id int64, detail map[string]any, scopes ...[]auth.Scope) []auditEntry {
+	var practices []int64
+	for _, list := range scopes {
+		for _, sc := range list {
+			if !slices.Contains(practices, sc.PracticeID) {
+				practices = append(practices, sc.PracticeID)
+			}
+		}
+	}
+	if len(practices) == 0 {
+		practices = []int64{0}
+	}
+	detail["practice_ids"] = practices
+	var out []auditEntry
+	for _, p := range practices {
+		out = append(out, c.entry(action, "user", id, p, detail))
+	}
+	return out
 }
