@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -733,5 +737,46 @@ func TestFileCoverage(t *testing.T) {
 		if got := check(c.id, c.file, fileCoveredSQL); got != c.covered {
 			t.Errorf("%s: covered %v, want %v", c.name, got, c.covered)
 		}
+	}
+}
+
+// TestEveryComponentRouteGuarded: every /v1/ route any other component of
+// pkg/ registers (found in their source) is one the API guards, so a new
+// route cannot slip past the role and scope checks (nor past
+// TestWriteMatrix, which takes its cases from ForeignRoutes).
+func TestEveryComponentRouteGuarded(t *testing.T) {
+	guarded := map[string]bool{}
+	for _, fr := range (&Service{}).foreignRoutes() {
+		guarded[fr.Pattern] = true
+	}
+	re := regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+ /v1/[^"]+)"`)
+	found := 0
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "api" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !guarded[m[1]] {
+				t.Errorf("%s registers %q, which the API does not guard (add it to foreignRoutes)", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < len(guarded) {
+		t.Errorf("found %d component routes for %d guarded ones", found, len(guarded))
 	}
 }
