@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -295,6 +296,12 @@ func (c *call) postRecords(action, entity string, fields []string, read recordsR
 	raw, err := c.readBody()
 	if err != nil {
 		return err
+	}
+	if i := bytes.IndexByte(raw, 0); i >= 0 {
+		return badRequest("the body holds a NUL byte at offset %d", i)
+	}
+	if !utf8.Valid(raw) {
+		return badRequest("the body is not UTF-8 text")
 	}
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(raw, []byte("\ufeff")), " \t\r\n")
 	isJSON := len(trimmed) > 0 && (trimmed[0] == '[' || trimmed[0] == '{')

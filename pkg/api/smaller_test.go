@@ -153,3 +153,26 @@ func TestProviderScopeSeesClaims(t *testing.T) {
 		t.Errorf("billa GET claim %d: %d", c1, r.code)
 	}
 }
+
+// TestBadBytesInUploadsOfRecords: a NUL or a byte that is not UTF-8 in a
+// billed-claims CSV or an auths CSV is the file's problem (422/400), not a
+// database failure (503/500) to retry.
+func TestBadBytesInUploadsOfRecords(t *testing.T) {
+	p := newProc(t)
+	header := "practice,patient_control_number,service_date,procedure,charge\n"
+	for name, body := range map[string]string{
+		"nul":   header + npiP1 + ",PCN-\x00,2026-09-01,64483,100.00\n",
+		"utf-8": header + npiP1 + ",PCN-\xff\xfe,2026-09-01,64483,100.00\n",
+	} {
+		if r := p.send("bill1", "POST", "/v1/claims", []byte(body)); r.code != http.StatusUnprocessableEntity {
+			t.Errorf("claims CSV with %s: %d %s", name, r.code, r.body)
+		}
+		auths := "auth_number,cpt_codes,valid_from,valid_to,patient_key\nA\x00,64483,2026-01-01,2026-12-31," + matrixPatientKey + "\n"
+		if name == "utf-8" {
+			auths = strings.ReplaceAll(auths, "\x00", "\xff")
+		}
+		if r := p.send("bill1", "POST", fmt.Sprint("/v1/auths?practice_id=", p.p1), []byte(auths)); r.code != http.StatusBadRequest {
+			t.Errorf("auths CSV with %s: %d %s", name, r.code, r.body)
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -109,6 +112,9 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request, load loadFunc) 
 		actor = "api"
 	}
 	httpx.Uploads(w, r, limit, func(name string, raw []byte) (any, int, error) {
+		if err := textOnly(raw); err != nil {
+			return nil, 0, err
+		}
 		return load(r.Context(), name, raw, actor)
 	}, func(w http.ResponseWriter, err error) {
 		if errors.Is(err, ErrFormat) {
@@ -200,4 +206,25 @@ func (s *Service) auditLoad(r *http.Request, action string, practices []int64, d
 			RequestID: r.Header.Get("X-Request-Id"), Detail: detail})
 	}
 	return auditlog.Record(r.Context(), s.Store.DB, entries...)
+}
+
+// textOnly refuses a file that is not UTF-8 text without NUL bytes (the
+// database stores text): a problem of the file (422 with its offset), not
+// a reason to send it again.
+func textOnly(raw []byte) error {
+	if i := bytes.IndexByte(raw, 0); i >= 0 {
+		return fmt.Errorf("%w: a NUL byte at offset %d", ErrFormat, i)
+	}
+	if !utf8.Valid(raw) {
+		off := 0
+		for off < len(raw) {
+			r, n := utf8.DecodeRune(raw[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		return fmt.Errorf("%w: not UTF-8 text (offset %d)", ErrFormat, off)
+	}
+	return nil
 }
