@@ -780,3 +780,17 @@ func TestEveryComponentRouteGuarded(t *testing.T) {
 		t.Errorf("found %d component routes for %d guarded ones", found, len(guarded))
 	}
 }
+
+// TestReviewListAudited: the matcher's review list, read through the API,
+// records the paid claims it showed with the user and the request id.
+func TestReviewListAudited(t *testing.T) {
+	p := newProc(t)
+	r := p.send("sup1", "GET", "/v1/match/review", nil, "X-Request-Id", "review-1")
+	if r.code != http.StatusOK {
+		t.Fatalf("review: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM audit_log WHERE action = 'match.review_list' AND user_id = $1 AND request_id = 'review-1'`,
+		p.users["sup1"].ID); n != 1 {
+		t.Errorf("%d audit rows for the review list", n)
+	}
+}

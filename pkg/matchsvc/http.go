@@ -204,6 +204,10 @@ func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatc
 		s.fail(w, err)
 		return
 	}
+	if err := s.auditShown(r, list); err != nil {
+		s.fail(w, err)
+		return
+	}
 	if !onlyUnmatched {
 		httpx.JSON(w, http.StatusOK, map[string]any{"claims": list})
 		return
@@ -522,4 +526,40 @@ func nullID(v int64) any {
 		return nil
 	}
 	return v
+}
+
+// auditShown records which paid claims a review list showed (their
+// FILE:SEGMENT references, per practice), when a user is named (behind the
+// API's authentication).
+func (s *Service) auditShown(r *http.Request, list []PendingClaim) error {
+	uid, err := strconv.ParseInt(r.Header.Get(billing.UserHeader), 10, 64)
+	if err != nil || uid <= 0 {
+		return nil
+	}
+	refs := map[int64][]string{}
+	var order []int64
+	for _, c := range list {
+		if _, ok := refs[c.PracticeID]; !ok {
+			order = append(order, c.PracticeID)
+		}
+		refs[c.PracticeID] = append(refs[c.PracticeID], pos{c.FileID, c.Segment}.ref())
+	}
+	if len(order) == 0 {
+		order = []int64{0}
+	}
+	host, _, herr := net.SplitHostPort(r.RemoteAddr)
+	if herr != nil {
+		host = r.RemoteAddr
+	}
+	var entries []audit.Entry
+	for _, p := range order {
+		shown := refs[p]
+		if shown == nil {
+			shown = []string{}
+		}
+		entries = append(entries, audit.Entry{Actor: "user:" + strconv.FormatInt(uid, 10), UserID: uid, Action: "match.review_list",
+			Entity: "match_pending", PracticeID: p, RemoteAddr: host, Method: r.Method, Route: r.Pattern,
+			RequestID: r.Header.Get("X-Request-Id"), Detail: map[string]any{"claims": shown, "count": len(shown)}})
+	}
+	return audit.Record(r.Context(), s.deps.DB, entries...)
 }
