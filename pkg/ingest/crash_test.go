@@ -60,7 +60,7 @@ func runChild(mode string) int {
 		}
 		js, _ := jetstream.New(nc)
 		checkpoints := 0
-		p := &ingest.Publisher{DB: db, JS: js, CheckpointEvery: 50, Published: func(int) {
+		p := &ingest.Publisher{DB: db, JS: js, Lines: ingest.LinesAlways, CheckpointEvery: 50, Published: func(int) {
 			checkpoints++
 			fmt.Println("checkpoint", checkpoints)
 			time.Sleep(20 * time.Millisecond) // slow enough to be killed mid-file
@@ -152,7 +152,7 @@ func TestCrashAfterCommitBeforePublish(t *testing.T) {
 		t.Fatalf("pending files after the crash = %d, want 1", n)
 	}
 	// The restarted service: its publisher drains the outbox.
-	p := &ingest.Publisher{DB: e.db, JS: e.js}
+	p := &ingest.Publisher{DB: e.db, JS: e.js, Lines: ingest.LinesAlways}
 	if _, err := p.Drain(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestCrashMidPublish(t *testing.T) {
 	if err := e.db.Get(&through, `SELECT published_through FROM publish_queue`); err != nil || through == 0 {
 		t.Fatalf("no checkpoint recorded before the kill (%d, %v)", through, err)
 	}
-	p := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 50}
+	p := &ingest.Publisher{DB: e.db, JS: e.js, Lines: ingest.LinesAlways, CheckpointEvery: 50}
 	sent, err := p.Drain(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,9 @@
 // sha256) change nothing.
 //
 // Publisher drains the publish queue: it re-reads each stored file and
-// publishes one message per service line, claim and PLB pair on JetStream
-// with Nats-Msg-Id = <sha256>:<segment>, recording how far JetStream has
-// acknowledged, so a crash at any point loses no line and duplicates none.
+// publishes one message per claim (with its lines) and PLB pair on
+// JetStream, and one per service line when a consumer takes them
+// (Publisher.Lines), with Nats-Msg-Id = <sha256>:<segment>, recording how
+// far JetStream has acknowledged, so a crash at any point loses no line
+// and duplicates none.
 package ingest

@@ -140,7 +140,7 @@ func TestIngestStoresAndPublishesEveryLine(t *testing.T) {
 		t.Fatal("raw bytes not kept exactly")
 	}
 
-	p := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 100}
+	p := &ingest.Publisher{DB: e.db, JS: e.js, Lines: ingest.LinesAlways, CheckpointEvery: 100}
 	sent, err := p.Drain(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +274,7 @@ func TestPublisherResumesWithoutLossOrDuplicates(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	calls := 0
-	crashing := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 200, Published: func(int) {
+	crashing := &ingest.Publisher{DB: e.db, JS: e.js, Lines: ingest.LinesAlways, CheckpointEvery: 200, Published: func(int) {
 		calls++
 		if calls == 2 {
 			cancel() // the process "dies" after two checkpoints
@@ -286,7 +286,7 @@ func TestPublisherResumesWithoutLossOrDuplicates(t *testing.T) {
 	if n, _ := ingest.Pending(t.Context(), e.db); n != 1 {
 		t.Fatalf("pending files after the crash = %d, want 1", n)
 	}
-	p := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 200}
+	p := &ingest.Publisher{DB: e.db, JS: e.js, Lines: ingest.LinesAlways, CheckpointEvery: 200}
 	if _, err := p.Drain(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestNATSRestartMidFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	p := &ingest.Publisher{DB: e.db, JS: e.js, CheckpointEvery: 200, Published: func(int) {
+	p := &ingest.Publisher{DB: e.db, JS: e.js, Lines: ingest.LinesAlways, CheckpointEvery: 200, Published: func(int) {
 		calls++
 		if calls == 1 {
 			ns.Shutdown()

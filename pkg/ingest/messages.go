@@ -20,6 +20,21 @@ type FileRef struct {
 // per service line (or one claim-level-only message when the CLP has no SVC)
 // and one ClaimPayment holding the whole claim with its lines. practiceID is 0 for an unknown payee.
 func Messages(f FileRef, practiceID int64, c *x12.ClaimPayment) ([]bus.Message, error) {
+	return messages(f, practiceID, c, true)
+}
+
+// ClaimMessage builds the ClaimPayment message of one claim alone, without
+// the per-line messages (what a publisher sends when nobody consumes them).
+func ClaimMessage(f FileRef, practiceID int64, c *x12.ClaimPayment) (bus.Message, error) {
+	msgs, err := messages(f, practiceID, c, false)
+	if err != nil {
+		return bus.Message{}, err
+	}
+	return msgs[0], nil
+}
+
+// messages builds the claim's messages, the per-line ones only when lines.
+func messages(f FileRef, practiceID int64, c *x12.ClaimPayment, lines bool) ([]bus.Message, error) {
 	rem := c.Remittance
 	sha := hex.EncodeToString(f.SHA256[:])
 	src := func(seg int) *v1.SourceRef {
@@ -28,8 +43,12 @@ func Messages(f FileRef, practiceID int64, c *x12.ClaimPayment) ([]bus.Message, 
 	}
 	claim := claimProto(c)
 	payer, payee, payment := payerProto(&rem.Payer), payeeProto(&rem.Payee), paymentProto(rem)
-	out := make([]bus.Message, 0, len(c.Lines)+1)
-	if len(c.Lines) == 0 {
+	n := 1
+	if lines {
+		n += max(len(c.Lines), 1)
+	}
+	out := make([]bus.Message, 0, n)
+	if lines && len(c.Lines) == 0 {
 		m, err := bus.NewLineMessage(&v1.ServiceLinePayment{Source: src(c.Segment), Claim: claim,
 			Payer: payer, Payee: payee, Payment: payment, ClaimLevelOnly: true})
 		if err != nil {
@@ -41,14 +60,20 @@ func Messages(f FileRef, practiceID int64, c *x12.ClaimPayment) ([]bus.Message, 
 	// payment: they are encoded once, and each line's own fields (source and
 	// line) are encoded and joined to them. Protobuf's wire format allows
 	// fields in any order, so the result decodes to the whole message.
-	shared, err := proto.Marshal(&v1.ServiceLinePayment{Claim: claim, Payer: payer, Payee: payee, Payment: payment})
-	if err != nil {
-		return nil, err
+	var shared []byte
+	if lines && len(c.Lines) > 0 {
+		var err error
+		if shared, err = proto.Marshal(&v1.ServiceLinePayment{Claim: claim, Payer: payer, Payee: payee, Payment: payment}); err != nil {
+			return nil, err
+		}
 	}
-	lines := make([]*v1.ClaimLine, len(c.Lines))
+	cl := make([]*v1.ClaimLine, len(c.Lines))
 	for i, l := range c.Lines {
 		line := lineProto(l)
-		lines[i] = &v1.ClaimLine{SegmentIndex: int32(l.Segment), Line: line}
+		cl[i] = &v1.ClaimLine{SegmentIndex: int32(l.Segment), Line: line}
+		if !lines {
+			continue
+		}
 		s := src(l.Segment)
 		id, err := bus.LineMsgID(s)
 		if err != nil {
@@ -61,7 +86,7 @@ func Messages(f FileRef, practiceID int64, c *x12.ClaimPayment) ([]bus.Message, 
 		out = append(out, bus.RawMessage(bus.LineSubject(practiceID), id, lineType, append(own, shared...)))
 	}
 	m, err := bus.NewClaimMessage(&v1.ClaimPayment{Source: src(c.Segment), Claim: claim, Payer: payer,
-		Payee: payee, Payment: payment, LineCount: int32(len(c.Lines)), Lines: lines})
+		Payee: payee, Payment: payment, LineCount: int32(len(c.Lines)), Lines: cl})
 	if err != nil {
 		return nil, err
 	}

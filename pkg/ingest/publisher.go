@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -46,7 +47,29 @@ type Publisher struct {
 	// Published, when set, is called after each checkpoint with the number
 	// of messages JetStream acknowledged (for metrics).
 	Published func(n int)
+	// Lines says when the per-line ServiceLinePayment messages are sent
+	// beside each claim's ClaimPayment (default LinesWanted). The pipeline
+	// itself consumes only claims and PLB pairs (bus.MatcherSubjects).
+	Lines LinePolicy
 }
+
+// LinePolicy says when a Publisher sends the per-line messages
+// (remit.v1.line.<practice>).
+type LinePolicy int
+
+const (
+	// LinesWanted publishes a file's line messages for a practice when a
+	// consumer of the REMIT stream takes that practice's line subject (it
+	// has no filter, or a filter matching remit.v1.line.<practice>),
+	// asked of JetStream once per file. A consumer created later receives
+	// the lines of the files published after it; a core NATS subscription
+	// without a JetStream consumer does not count.
+	LinesWanted LinePolicy = iota
+	// LinesAlways publishes every line message.
+	LinesAlways
+	// LinesNever publishes only claims and PLB pairs.
+	LinesNever
+)
 
 // Run drains the queue until ctx ends, waking on wake or every Poll.
 func (p *Publisher) Run(ctx context.Context, wake <-chan struct{}) error {
@@ -155,7 +178,11 @@ func (p *Publisher) publishLocked(ctx context.Context, conn *sqlx.Conn, id int64
 	if err := conn.SelectContext(ctx, &practices, `SELECT practice_id FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, id); err != nil {
 		return 0, err
 	}
-	sent, through, perr := p.publishFile(ctx, FileRef{ID: id, SHA256: sha256.Sum256(raw)}, raw, practices, q.Through,
+	lines, err := p.linesWanted(ctx, practices)
+	if err != nil {
+		return 0, err
+	}
+	sent, through, perr := p.publishFile(ctx, FileRef{ID: id, SHA256: sha256.Sum256(raw)}, raw, practices, lines, q.Through,
 		func(through, n int) error {
 			_, err := conn.ExecContext(ctx, `UPDATE publish_queue SET published_through = $2, messages = messages + $3 WHERE file_id = $1`,
 				id, through, n)
@@ -176,9 +203,10 @@ func (p *Publisher) publishLocked(ctx context.Context, conn *sqlx.Conn, id int64
 }
 
 // publishFile re-reads raw and publishes the messages of every claim and
-// PLB after segment `after`, calling checkpoint(through, n) once JetStream
-// has acknowledged everything up to segment `through`.
-func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, practices []int64, after int,
+// PLB after segment `after` (with the claims' line messages in the
+// transaction sets where lines[set]), calling checkpoint(through, n) once
+// JetStream has acknowledged everything up to segment `through`.
+func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, practices []int64, lines []bool, after int,
 	checkpoint func(through, n int) error) (sent, through int, err error) {
 	every := p.CheckpointEvery
 	if every <= 0 {
@@ -219,7 +247,7 @@ func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, prac
 			if seg = v.Segment; seg <= after {
 				return nil
 			}
-			msgs, err = Messages(f, practices[seq], v)
+			msgs, err = messages(f, practices[seq], v, lines[seq])
 		case *x12.RemittanceEnd:
 			adj := v.Remittance.Adjustments
 			if len(adj) == 0 {
@@ -249,4 +277,77 @@ func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, prac
 		err = flush()
 	}
 	return sent, through, err
+}
+
+// linesWanted says, for each transaction set's practice, whether its line
+// messages are to be published.
+func (p *Publisher) linesWanted(ctx context.Context, practices []int64) ([]bool, error) {
+	out := make([]bool, len(practices))
+	switch p.Lines {
+	case LinesAlways:
+		for i := range out {
+			out[i] = true
+		}
+		return out, nil
+	case LinesNever:
+		return out, nil
+	}
+	filters, err := consumerFilters(ctx, p.JS)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range practices {
+		subject := bus.LineSubject(id)
+		for _, f := range filters {
+			if subjectMatches(f, subject) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// consumerFilters lists the subject filters of every consumer of the REMIT
+// stream (">" for a consumer without a filter).
+func consumerFilters(ctx context.Context, js jetstream.JetStream) ([]string, error) {
+	s, err := js.Stream(ctx, bus.StreamRemit)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: stream %s: %w", bus.StreamRemit, err)
+	}
+	var out []string
+	l := s.ListConsumers(ctx)
+	for info := range l.Info() {
+		c := info.Config
+		switch {
+		case len(c.FilterSubjects) > 0:
+			out = append(out, c.FilterSubjects...)
+		case c.FilterSubject != "":
+			out = append(out, c.FilterSubject)
+		default:
+			out = append(out, ">")
+		}
+	}
+	if err := l.Err(); err != nil {
+		return nil, fmt.Errorf("ingest: consumers of %s: %w", bus.StreamRemit, err)
+	}
+	return out, nil
+}
+
+// subjectMatches reports whether a NATS subject filter ("*" one token, ">"
+// the rest) takes subject.
+func subjectMatches(filter, subject string) bool {
+	for {
+		ft, frest, fmore := strings.Cut(filter, ".")
+		st, srest, smore := strings.Cut(subject, ".")
+		switch {
+		case ft == ">":
+			return true
+		case ft != "*" && ft != st:
+			return false
+		case !fmore || !smore:
+			return fmore == smore
+		}
+		filter, subject = frest, srest
+	}
 }

@@ -223,11 +223,11 @@ func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[in
 			if !segs[int32(v.Segment)] || seq < 0 || seq >= len(practices) {
 				continue
 			}
-			msgs, err := ingest.Messages(ref, practices[seq], v)
+			m, err := ingest.ClaimMessage(ref, practices[seq], v)
 			if err != nil {
 				return nil, err
 			}
-			out[int32(v.Segment)] = msgs[len(msgs)-1].Data
+			out[int32(v.Segment)] = m.Data
 		}
 	}
 	return out, nil

@@ -24,6 +24,7 @@ import (
 	"github.com/remitq/remitq/pkg/ingest"
 	"github.com/remitq/remitq/pkg/svc"
 	"github.com/remitq/remitq/pkg/synth"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -356,10 +357,8 @@ func (w *world) msgAnswers(p *positions, queued map[lineKey]bool) (map[lineKey]a
 }
 
 func methodName(m v1.MatchMethod) string {
-	for k, v := range methods {
-		if v == m {
-			return k
-		}
+	if k := wire.MethodOf(m); k != "" {
+		return string(k)
 	}
 	return "?"
 }

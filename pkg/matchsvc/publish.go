@@ -11,22 +11,9 @@ import (
 	"github.com/remitq/remitq/pkg/billing"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/claims"
-	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
-
-var methods = map[string]v1.MatchMethod{
-	string(match.LineControl):       v1.MatchMethod_MATCH_METHOD_LINE_CONTROL_NUMBER,
-	string(match.ClaimAndProcedure): v1.MatchMethod_MATCH_METHOD_PROCEDURE_DATE_UNITS,
-	string(match.ClaimOnly):         v1.MatchMethod_MATCH_METHOD_CLAIM_ONLY,
-	string(match.Unmatched):         v1.MatchMethod_MATCH_METHOD_UNMATCHED,
-	string(match.Manual):            v1.MatchMethod_MATCH_METHOD_MANUAL,
-	string(match.Fuzzy):             v1.MatchMethod_MATCH_METHOD_FUZZY,
-	string(match.Reversal):          v1.MatchMethod_MATCH_METHOD_REVERSAL,
-}
-
-// MethodProto maps a pkg/match method to the LineMatch enum.
-func MethodProto(m match.Method) v1.MatchMethod { return methods[string(m)] }
 
 // matchMsgID is "<sha>:<segment>:match", with ":r<revision>" after the
 // first revision.
@@ -97,16 +84,11 @@ func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.
 		if err != nil {
 			return nil, err
 		}
-		lm := &v1.LineMatch{Source: src, BilledClaimId: l.billedClaimID, BilledLineId: l.billedLineID,
-			Method: methods[l.method], Confidence: l.confidence, Flags: l.flags, NeedsReview: l.review,
-			AllowedCents: l.allowed.Cents(), PatientResponsibilityCents: l.patientResp.Cents(),
-			NetPaidCents: l.netPaid.Cents(), SvcIndex: int32(l.svcIndex), Revision: int32(l.revision)}
-		if l.expected != nil {
-			v := l.expected.Cents()
-			lm.ExpectedAllowedCents = &v
-		}
+		lr := l.result()
+		lm := wire.LineMatch(src, &lr)
+		lm.Revision = int32(l.revision)
 		if c := billed[l.billedClaimID]; c != nil {
-			lm.Billed = billedProto(c, l.billedLineID)
+			lm.Billed = wire.BilledLine(c, lineByID(c, l.billedLineID))
 		}
 		if l.nets.file != 0 {
 			lm.NetsAgainst = &v1.SourceRef{FileId: l.nets.file, FileSha256: shas[l.nets.file], SegmentIndex: l.nets.seg,
@@ -138,30 +120,17 @@ func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.
 
 var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
 
-// billedProto is the billed claim, and its line lineID when known.
-func billedProto(c *claims.Claim, lineID int64) *v1.BilledLine {
-	b := &v1.BilledLine{ClaimId: c.ID, PatientControlNumber: c.PatientControl, RenderingNpi: c.RenderingNPI,
-		PlaceOfService: c.PlaceOfService, PriorAuthorization: c.PriorAuth}
+// lineByID is c's line of id lineID (nil for 0 or a line c lacks).
+func lineByID(c *claims.Claim, lineID int64) *claims.Line {
 	if lineID == 0 {
-		b.ChargeCents = c.TotalCharge.Cents()
-		b.ServiceDate = string(c.ServiceDateFrom())
-		return b
+		return nil
 	}
 	for i := range c.Lines {
-		l := &c.Lines[i]
-		if l.ID != lineID {
-			continue
-		}
-		b.LineId, b.LineNumber, b.ProcedureCode, b.Modifiers = l.ID, int32(l.Number), l.Procedure, l.Modifiers
-		b.UnitsMilli, b.ChargeCents, b.ServiceDate = int64(l.UnitsOrOne()), l.Charge.Cents(), string(l.ServiceFrom)
-		if l.PriorAuth != "" {
-			b.PriorAuthorization = l.PriorAuth
-		}
-		if l.PlaceOfService != "" {
-			b.PlaceOfService = l.PlaceOfService
+		if c.Lines[i].ID == lineID {
+			return &c.Lines[i]
 		}
 	}
-	return b
+	return nil
 }
 
 // messages builds the LineMatch messages of a committed batch.

@@ -15,7 +15,9 @@ import (
 // a generated truth set's billed claims and fee schedule are loaded first
 // (untimed), then its 835 files are ingested while the ingest publisher,
 // the matcher and the router run, until every stage has caught up. It
-// reports paid lines per second. PIPELINE_BENCH_WORKERS (default 1) runs
+// reports paid lines per second and the CPU per paid line of the whole
+// stack (this process with NATS and the components, and the PostgreSQL
+// server with its backends, from /proc). PIPELINE_BENCH_WORKERS (default 1) runs
 // that many independent sets of matcher and router components, each with
 // its own connections, on the shared durable consumers: the scale-out
 // figure. PIPELINE_BENCH_LINES sets the billed lines (default 30,000).
@@ -27,11 +29,16 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	ctx := context.Background()
 	var total time.Duration
+	var cpu float64
 	for b.Loop() {
 		b.StopTimer()
 		e := start(b, truth, workers)
 		b.StartTimer()
 		t0 := time.Now()
+		cpu0, err := treeCPUSeconds()
+		if err != nil {
+			b.Fatal(err)
+		}
 		if _, err := e.loader.Remits(ctx, truth); err != nil {
 			b.Fatal(err)
 		}
@@ -39,11 +46,17 @@ func BenchmarkPipeline(b *testing.B) {
 			b.Fatal(err)
 		}
 		total += time.Since(t0)
+		cpu1, err := treeCPUSeconds()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpu1 - cpu0
 		b.StopTimer()
 		e.stop()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(truth.Lines)*b.N)/total.Seconds(), "lines/s")
+	b.ReportMetric(cpu*1e6/float64(len(truth.Lines)*b.N), "cpu-µs/line")
 	b.ReportMetric(float64(workers), "workers")
 }
 

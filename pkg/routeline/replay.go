@@ -15,6 +15,7 @@ import (
 	"github.com/remitq/remitq/pkg/claims"
 	"github.com/remitq/remitq/pkg/ingest"
 	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
 )
@@ -165,53 +166,24 @@ func (r *Replay) emit(p *paidInfo, res *match.ClaimResult, emit func(*v1.LineMat
 	return nil
 }
 
-var methods = map[match.Method]v1.MatchMethod{
-	match.LineControl:       v1.MatchMethod_MATCH_METHOD_LINE_CONTROL_NUMBER,
-	match.ClaimAndProcedure: v1.MatchMethod_MATCH_METHOD_PROCEDURE_DATE_UNITS,
-	match.ClaimOnly:         v1.MatchMethod_MATCH_METHOD_CLAIM_ONLY,
-	match.Unmatched:         v1.MatchMethod_MATCH_METHOD_UNMATCHED,
-	match.Manual:            v1.MatchMethod_MATCH_METHOD_MANUAL,
-	match.Fuzzy:             v1.MatchMethod_MATCH_METHOD_FUZZY,
-	match.Reversal:          v1.MatchMethod_MATCH_METHOD_REVERSAL,
-}
-
 // lineMatch builds one message; it shares the paid line's message.
 func (r *Replay) lineMatch(p *paidInfo, slp *v1.ServiceLinePayment, lr *match.LineResult) *v1.LineMatch {
-	m := &v1.LineMatch{
-		Source: slp.GetSource(), Line: slp, Method: methods[lr.Method], Confidence: lr.Confidence,
-		NeedsReview: lr.Review, AllowedCents: lr.Allowed.Cents(), PatientResponsibilityCents: lr.PatientResp.Cents(),
-		NetPaidCents: lr.NetPaid.Cents(), SvcIndex: int32(lr.Index),
-	}
-	if m.Method == v1.MatchMethod_MATCH_METHOD_UNSPECIFIED {
-		m.Method = v1.MatchMethod_MATCH_METHOD_UNMATCHED
-	}
-	for _, f := range lr.Flags {
-		m.Flags = append(m.Flags, string(f))
-	}
-	if lr.Expected != nil {
-		v := lr.Expected.Cents()
-		m.ExpectedAllowedCents = &v
-	}
+	m := wire.LineMatch(slp.GetSource(), lr)
+	m.Line = slp
 	if b := lr.Billed; b != nil {
-		m.BilledClaimId, m.BilledLineId = b.ClaimID, b.LineID
-		bl := &v1.BilledLine{ClaimId: b.ClaimID, LineId: b.LineID, PatientControlNumber: b.PatientControl,
-			LineNumber: int32(b.LineNumber)}
+		bl := &v1.BilledLine{ClaimId: b.ClaimID}
+		var l *claims.Line
 		if c := r.claims[b.ClaimID]; c != nil {
-			bl.PriorAuthorization, bl.RenderingNpi, bl.PlaceOfService = c.PriorAuth, c.RenderingNPI, c.PlaceOfService
-			bl.ChargeCents, bl.ServiceDate = c.TotalCharge.Cents(), string(c.ServiceDateFrom())
-			if l := c.Line(b.LineNumber); l != nil && b.LineNumber > 0 {
-				if m.BilledLineId == 0 {
-					m.BilledLineId, bl.LineId = l.ID, l.ID
-				}
-				bl.ProcedureCode, bl.Modifiers = l.Procedure, l.Modifiers
-				bl.UnitsMilli, bl.ChargeCents, bl.ServiceDate = int64(l.UnitsOrOne()), l.Charge.Cents(), string(l.ServiceFrom)
-				if l.PriorAuth != "" {
-					bl.PriorAuthorization = l.PriorAuth
-				}
-				if l.PlaceOfService != "" {
-					bl.PlaceOfService = l.PlaceOfService
-				}
+			if b.LineNumber > 0 {
+				l = c.Line(b.LineNumber)
 			}
+			bl = wire.BilledLine(c, l)
+		}
+		// The match's reference names the billed line; a line found by
+		// its number supplies the id the reference lacks.
+		bl.PatientControlNumber, bl.LineNumber, bl.LineId = b.PatientControl, int32(b.LineNumber), b.LineID
+		if l != nil && m.BilledLineId == 0 {
+			m.BilledLineId, bl.LineId = l.ID, l.ID
 		}
 		m.Billed = bl
 	}

@@ -1,6 +1,7 @@
 // Command api is the remitq HTTP API on its own: work queues and items for
 // supervisors, billers and analysts, remittance views and the audit log,
-// with bearer-token authentication (JWT or API key) and scopes.
+// with bearer-token authentication (JWT or API key) and scopes. It also
+// keeps the KPI summary tables the reports read up to date.
 //
 //	api --database-url postgres://... --nats-url nats://... [--http :8080] --jwt-key-file /etc/remitq/jwt.key
 //	api ... --jwks-url https://idp.example.com/.well-known/jwks.json --jwt-audience remitq
@@ -16,28 +17,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/remitq/remitq/pkg/api"
-	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/process"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
 func main() {
-	var ac auth.Config
-	var opts api.Options
+	var c process.Config
 	svc.Main("api", svc.Config{HTTPAddr: ":8080"}, func(fs *flag.FlagSet) {
-		ac.Flags(fs)
-		fs.DurationVar(&opts.RequestTimeout, "request-timeout", 15*time.Second, "bound on each request's work")
-		fs.BoolVar(&opts.TrustProxy, "trust-proxy", os.Getenv("REMITQ_TRUST_PROXY") == "true", "take client addresses from X-Forwarded-For (env REMITQ_TRUST_PROXY)")
-	}, func(deps *svc.Deps) ([]svc.Component, error) {
-		v, err := ac.Verifier("")
-		if err != nil {
-			return nil, err
-		}
-		opts.Auth = &auth.Authenticator{DB: deps.DB, Verifier: v, Log: deps.Log}
-		a, err := api.New(deps.DB, deps.Log, opts)
-		if err != nil {
-			return nil, err
-		}
-		return []svc.Component{a}, nil
-	})
+		c.Auth.Flags(fs)
+		fs.DurationVar(&c.API.RequestTimeout, "request-timeout", 15*time.Second, "bound on each request's work")
+		fs.BoolVar(&c.API.TrustProxy, "trust-proxy", os.Getenv("REMITQ_TRUST_PROXY") == "true", "take client addresses from X-Forwarded-For (env REMITQ_TRUST_PROXY)")
+	}, func(deps *svc.Deps) ([]svc.Component, error) { return process.API(deps, c) })
 }

@@ -15,23 +15,14 @@ import (
 	"flag"
 	"os"
 
-	"github.com/remitq/remitq/pkg/api"
-	"github.com/remitq/remitq/pkg/auth"
-	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
+	"github.com/remitq/remitq/pkg/process"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
 func main() {
-	var ac auth.Config
-	var opts ingestsvc.Options
+	var c process.Config
 	svc.Main("ingest", svc.Config{HTTPAddr: ":8081"}, func(fs *flag.FlagSet) {
-		ac.Flags(fs)
-		fs.StringVar(&opts.WatchDir, "watch", os.Getenv("WATCH_DIR"), "folder to ingest files from (env WATCH_DIR)")
-	}, func(deps *svc.Deps) ([]svc.Component, error) {
-		gate, err := api.GateFor(deps.DB, deps.Log, ac)
-		if err != nil {
-			return nil, err
-		}
-		return []svc.Component{ingestsvc.New(deps, opts), gate}, nil
-	})
+		c.Auth.Flags(fs)
+		fs.StringVar(&c.Ingest.WatchDir, "watch", os.Getenv("WATCH_DIR"), "folder to ingest files from (env WATCH_DIR)")
+	}, func(deps *svc.Deps) ([]svc.Component, error) { return process.Ingest(deps, c) })
 }

@@ -18,27 +18,17 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/remitq/remitq/pkg/api"
-	"github.com/remitq/remitq/pkg/auth"
-	"github.com/remitq/remitq/pkg/billing"
-	"github.com/remitq/remitq/pkg/matchsvc"
+	"github.com/remitq/remitq/pkg/process"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
 func main() {
-	var ac auth.Config
-	var opts matchsvc.Options
+	var c process.Config
 	svc.Main("matcher", svc.Config{HTTPAddr: ":8082"}, func(fs *flag.FlagSet) {
-		ac.Flags(fs)
-		fs.Float64Var(&opts.Threshold, "threshold", envFloat("MATCH_THRESHOLD", 0), "confidence below which a match waits for a person (env MATCH_THRESHOLD; 0: 0.8)")
-		fs.IntVar(&opts.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 2)")
-	}, func(deps *svc.Deps) ([]svc.Component, error) {
-		gate, err := api.GateFor(deps.DB, deps.Log, ac)
-		if err != nil {
-			return nil, err
-		}
-		return []svc.Component{matchsvc.New(deps, opts), billing.NewService(deps), gate}, nil
-	})
+		c.Auth.Flags(fs)
+		fs.Float64Var(&c.Match.Threshold, "threshold", envFloat("MATCH_THRESHOLD", 0), "confidence below which a match waits for a person (env MATCH_THRESHOLD; 0: 0.8)")
+		fs.IntVar(&c.Match.Workers, "workers", envInt("MATCH_WORKERS", 0), "batches handled at once (env MATCH_WORKERS; 0: 2)")
+	}, func(deps *svc.Deps) ([]svc.Component, error) { return process.Matcher(deps, c) })
 }
 
 func envInt(k string, def int) int {

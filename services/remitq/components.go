@@ -2,37 +2,38 @@ package main
 
 import (
 	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
+	"github.com/remitq/remitq/pkg/process"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
-// extraComponents are the services besides ingest that run in the
-// all-in-one process; each registers itself from its own file with
-// registerComponent in an init function.
-var extraComponents []func(*svc.Deps) (svc.Component, error)
-
-// registerComponent adds a service to the all-in-one process.
-func registerComponent(f func(*svc.Deps) (svc.Component, error)) {
-	extraComponents = append(extraComponents, f)
-}
-
-// allInOne is every remitq service as components of one process.
+// allInOne is every remitq service as components of one process
+// (process.AllInOne), with a handle on the ingest service for the demo's
+// loader.
 type allInOne struct {
 	ingest *ingestsvc.Service
-	others []svc.Component
+	comps  []svc.Component
 }
 
+// newAllInOne builds the all-in-one process. The API authenticates every
+// /v1/ route of every component; tokens are checked with REMITQ_JWT_KEY /
+// REMITQ_JWT_KEY_FILE / REMITQ_JWT_RSA_PEM / REMITQ_JWKS_URL, else with
+// the HS256 key in the data folder (<data>/jwt.key, created on first use;
+// `remitq token` signs with the same file). With external servers and no
+// key configured, the key is made under the current directory's .data.
 func newAllInOne(deps *svc.Deps) (*allInOne, error) {
-	a := &allInOne{ingest: ingestsvc.New(deps, ingestsvc.Options{})}
-	for _, f := range extraComponents {
-		c, err := f(deps)
-		if err != nil {
-			return nil, err
+	c := process.Config{KeyDir: deps.DataDir}
+	c.Auth.FromEnv()
+	comps, err := process.AllInOne(deps, c)
+	if err != nil {
+		return nil, err
+	}
+	a := &allInOne{comps: comps}
+	for _, comp := range comps {
+		if in, ok := comp.(*ingestsvc.Service); ok {
+			a.ingest = in
 		}
-		a.others = append(a.others, c)
 	}
 	return a, nil
 }
 
-func (a *allInOne) components() []svc.Component {
-	return append([]svc.Component{a.ingest}, a.others...)
-}
+func (a *allInOne) components() []svc.Component { return a.comps }

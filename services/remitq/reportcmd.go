@@ -12,13 +12,10 @@ import (
 
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpi/kpistore"
-	"github.com/remitq/remitq/pkg/svc"
 )
 
 func init() {
 	register(command{name: "report", usage: "--month YYYY-MM --out DIR [--practice ID]  month-end pack: every KPI's CSV, XLSX and SVG charts (the month by day, the trailing 12 months by month)", run: runReport})
-	// The KPI summary refresher runs in the all-in-one process.
-	registerComponent(func(d *svc.Deps) (svc.Component, error) { return kpistore.NewRefresher(d), nil })
 }
 
 func runReport(ctx context.Context, args []string) error {

@@ -15,25 +15,16 @@ package main
 import (
 	"flag"
 
-	"github.com/remitq/remitq/pkg/api"
-	"github.com/remitq/remitq/pkg/auth"
-	"github.com/remitq/remitq/pkg/routesvc"
+	"github.com/remitq/remitq/pkg/process"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
 func main() {
-	var ac auth.Config
-	var opts routesvc.Options
+	var c process.Config
 	svc.Main("router", svc.Config{HTTPAddr: ":8083"}, func(fs *flag.FlagSet) {
-		ac.Flags(fs)
-		fs.IntVar(&opts.MaxBatch, "batch", 1000, "matched lines per transaction")
-		fs.IntVar(&opts.Consumers, "consumers", 2, "batches worked on at once")
-		fs.IntVar(&opts.Route.AppealDays, "appeal-days", 90, "appeal window when the payer has no profile")
-	}, func(deps *svc.Deps) ([]svc.Component, error) {
-		gate, err := api.GateFor(deps.DB, deps.Log, ac)
-		if err != nil {
-			return nil, err
-		}
-		return []svc.Component{routesvc.New(deps, opts), gate}, nil
-	})
+		c.Auth.Flags(fs)
+		fs.IntVar(&c.Route.MaxBatch, "batch", 1000, "matched lines per transaction")
+		fs.IntVar(&c.Route.Consumers, "consumers", 2, "batches worked on at once")
+		fs.IntVar(&c.Route.Route.AppealDays, "appeal-days", 90, "appeal window when the payer has no profile")
+	}, func(deps *svc.Deps) ([]svc.Component, error) { return process.Router(deps, c) })
 }

@@ -1,11 +1,13 @@
 // Package cluster is the fault test of a remitq deployment on one machine:
 // a three-node NATS JetStream cluster (streams with three replicas) and two
-// processes each of ingest, matcher and router, as separate operating-system
-// processes on loopback ports, against a private PostgreSQL. A generated
-// truth set's 835 files are posted while one NATS server and one matcher are
-// killed with SIGKILL and later restarted; every line must end in
-// PostgreSQL exactly once, and the work items must be exactly those an
-// undisturbed in-process pipeline makes from the same files. Run by
+// processes each of ingest, matcher and router and one api, as separate
+// operating-system processes on loopback ports, against a private
+// PostgreSQL. A generated truth set's 835 files are posted while one NATS
+// server and one matcher are killed with SIGKILL and later restarted; every
+// line must end in PostgreSQL exactly once, the work items must be exactly
+// those an undisturbed in-process pipeline makes from the same files, and
+// the KPI summaries (kept by the api process) must move to exactly the
+// undisturbed run's. Run by
 // `make test-cluster` (and by `make test`).
 package cluster
 
@@ -17,6 +19,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -37,6 +40,7 @@ import (
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/ingest"
 	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
+	"github.com/remitq/remitq/pkg/kpi/kpistore"
 	"github.com/remitq/remitq/pkg/matchsvc"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/pipeline"
@@ -114,8 +118,8 @@ func buildBinaries(t *testing.T, dir string) {
 }
 
 // expected runs the undisturbed in-process pipeline on the truth set and
-// returns its work items: what the cluster must end with.
-func expected(t *testing.T, truth *synth.Truth) map[string]item {
+// returns its work items and KPI totals: what the cluster must end with.
+func expected(t *testing.T, truth *synth.Truth) (map[string]item, map[string]int64) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, devtest.DatabaseURL(t))
@@ -148,7 +152,31 @@ func expected(t *testing.T, truth *synth.Truth) map[string]item {
 	if err := pipeline.WaitIdle(ctx, db, deps.JS, 5*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	return items(t, db)
+	if _, err := kpistore.Refresh(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	return items(t, db), kpiTotals(t, db)
+}
+
+// kpiTotals sums every measure of the KPI daily summary by basis
+// ("remit/1" is the first measure of the remit basis).
+func kpiTotals(t *testing.T, db *sqlx.DB) map[string]int64 {
+	t.Helper()
+	var rows []struct {
+		Basis string `db:"basis"`
+		I     int    `db:"i"`
+		Sum   int64  `db:"sum"`
+	}
+	if err := db.Select(&rows, `SELECT basis, i, sum(m[i])::bigint AS sum FROM kpi_daily, generate_subscripts(m, 1) AS i GROUP BY basis, i`); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		if r.Sum != 0 {
+			out[fmt.Sprintf("%s/%d", r.Basis, r.I)] = r.Sum
+		}
+	}
+	return out
 }
 
 func load(t *testing.T, l *pipeline.Loader, truth *synth.Truth) {
@@ -197,7 +225,7 @@ func TestClusterSurvivesKills(t *testing.T) {
 	if paidLines < 20000 {
 		t.Fatalf("the truth set has %d paid lines; the test wants at least 20,000", paidLines)
 	}
-	want := expected(t, truth)
+	want, wantKPI := expected(t, truth)
 
 	bin := t.TempDir()
 	buildBinaries(t, bin)
@@ -290,8 +318,19 @@ func TestClusterSurvivesKills(t *testing.T) {
 			}
 		}
 	}
+	// One api: it serves the reports and keeps the KPI summaries.
+	apiProc := &proc{name: "api-1", args: []string{filepath.Join(bin, "api")},
+		env: append(env, fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", freePort(t)))}
+	apiProc.start(t)
+	t.Cleanup(apiProc.stop)
+	workers[apiProc.name] = apiProc
 	for _, u := range ingestURLs {
 		waitHTTP(t, u+"/readyz")
+	}
+	// The KPIs before any 835, once the api has folded the billed claims.
+	before := settledKPIs(t, db, time.Minute)
+	if maps.Equal(before, wantKPI) {
+		t.Fatalf("the KPIs before any 835 already equal the undisturbed run's: %v", before)
 	}
 
 	// Post the 835 files, round robin; kill nats-2 and matcher-1 after the
@@ -349,19 +388,15 @@ func TestClusterSurvivesKills(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One message per line (one per claim-level-only CLP), one per claim,
-	// one per PLB pair: each exactly once in the replicated stream.
+	// One message per claim and one per PLB pair, each exactly once in the
+	// replicated stream; no line messages, since no consumer takes them
+	// (ingest.LinesWanted).
 	var plbs int
 	if err := db.QueryRow(`SELECT count(*) FROM provider_adjustments`).Scan(&plbs); err != nil {
 		t.Fatal(err)
 	}
-	var levelOnly int
-	if err := db.QueryRow(`SELECT count(*) FROM claim_payments c WHERE NOT EXISTS
-		(SELECT 1 FROM service_line_payments l WHERE l.claim_payment_id = c.id)`).Scan(&levelOnly); err != nil {
-		t.Fatal(err)
-	}
-	if wantMsgs := uint64(stored + levelOnly + claims + plbs); info.State.Msgs != wantMsgs {
-		t.Fatalf("REMIT holds %d messages, want %d (each line, claim and PLB pair once)", info.State.Msgs, wantMsgs)
+	if wantMsgs := uint64(claims + plbs); info.State.Msgs != wantMsgs {
+		t.Fatalf("REMIT holds %d messages, want %d (each claim and PLB pair once)", info.State.Msgs, wantMsgs)
 	}
 	got := items(t, db)
 	diff := 0
@@ -385,6 +420,36 @@ func TestClusterSurvivesKills(t *testing.T) {
 		t.Fatalf("%d of %d work items differ from the undisturbed run", diff, len(want))
 	}
 	t.Logf("%d work items, each once, the same as the undisturbed run", len(got))
+
+	// The api process's refresher folds the cluster's rows into the KPI
+	// summaries: they move, and end where the undisturbed run's do.
+	gotKPI := settledKPIs(t, db, 2*time.Minute)
+	if !maps.Equal(gotKPI, wantKPI) {
+		t.Logf("api log:\n%s", tail(apiProc.log.String(), 2000))
+		t.Fatalf("KPI totals: cluster %v, undisturbed %v (before the 835s: %v)", gotKPI, wantKPI, before)
+	}
+	t.Logf("KPIs moved: %d non-zero totals (%d before the 835s), the same as the undisturbed run", len(gotKPI), len(before))
+}
+
+// settledKPIs waits until the refresher has taken every dirty mark and
+// returns the KPI totals.
+func settledKPIs(t *testing.T, db *sqlx.DB, timeout time.Duration) map[string]int64 {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var dirty bool
+		if err := db.Get(&dirty, `SELECT EXISTS (SELECT 1 FROM kpi_dirty)`); err != nil {
+			t.Fatal(err)
+		}
+		if !dirty {
+			// A refresh commits its dirty marks' deletion with its sums.
+			return kpiTotals(t, db)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("KPI dirty marks still there after %v: no process refreshes the KPIs", timeout)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // post sends one file to an ingest worker, trying the others while one is

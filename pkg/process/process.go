@@ -1,0 +1,130 @@
+// Package process says what each remitq process runs: one function per
+// process returns its components in order, so a reader sees in one place
+// what services/api, services/ingest, services/matcher, services/router and
+// the all-in-one services/remitq are made of. Nothing registers itself:
+// adding a component means adding it to the process functions here (the
+// package's test checks that the standalone processes together run exactly
+// what the all-in-one runs).
+//
+// The KPI refresher runs in the api process: the process that serves the
+// reports keeps them fresh. Several api replicas are safe (the refresh
+// takes an advisory lock).
+package process
+
+import (
+	"fmt"
+
+	"github.com/remitq/remitq/pkg/api"
+	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
+	"github.com/remitq/remitq/pkg/kpi/kpistore"
+	"github.com/remitq/remitq/pkg/matchsvc"
+	"github.com/remitq/remitq/pkg/routesvc"
+	"github.com/remitq/remitq/pkg/svc"
+)
+
+// Config is what the processes' components are built with beyond their
+// Deps: the flags and environment of each service.
+type Config struct {
+	// Auth names the token keys every process checks bearer tokens with.
+	Auth auth.Config
+	// KeyDir, when set, is the folder where a missing HS256 key is created
+	// on first use (the all-in-one's data folder); a standalone service
+	// leaves it empty: it must be told its keys.
+	KeyDir string
+	// API configures the API (its Auth is set from Auth).
+	API api.Options
+	// Ingest configures the ingest service.
+	Ingest ingestsvc.Options
+	// Match configures the matcher.
+	Match matchsvc.Options
+	// Route configures the denial router.
+	Route routesvc.Options
+}
+
+// API is the api process: the HTTP API (its authentication stands in front
+// of every route of the process, its sweeps run) and the KPI refresher.
+func API(d *svc.Deps, c Config) ([]svc.Component, error) {
+	a, err := c.api(d)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{a, kpistore.NewRefresher(d)}, nil
+}
+
+// Ingest is the ingest process: the 835 uploads, folder watcher and outbox
+// publisher, behind the API's authentication.
+func Ingest(d *svc.Deps, c Config) ([]svc.Component, error) {
+	gate, err := c.gate(d)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{ingestsvc.New(d, c.Ingest), gate}, nil
+}
+
+// Matcher is the matcher process: the matcher, the billed-claims uploads
+// and the review queue, behind the API's authentication.
+func Matcher(d *svc.Deps, c Config) ([]svc.Component, error) {
+	gate, err := c.gate(d)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{matchsvc.New(d, c.Match), billing.NewService(d), gate}, nil
+}
+
+// Router is the router process: the denial router with its queue
+// summaries and queue rules, behind the API's authentication.
+func Router(d *svc.Deps, c Config) ([]svc.Component, error) {
+	gate, err := c.gate(d)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{routesvc.New(d, c.Route), gate}, nil
+}
+
+// AllInOne is every service in one process (remitq demo, remitq serve):
+// the components of the four standalone processes, the API's
+// authentication in front of all of them instead of a gate per process.
+func AllInOne(d *svc.Deps, c Config) ([]svc.Component, error) {
+	a, err := c.api(d)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{
+		ingestsvc.New(d, c.Ingest),
+		a,
+		matchsvc.New(d, c.Match),
+		billing.NewService(d),
+		routesvc.New(d, c.Route),
+		kpistore.NewRefresher(d),
+	}, nil
+}
+
+func (c Config) authenticator(d *svc.Deps) (*auth.Authenticator, error) {
+	v, err := c.Auth.Verifier(c.KeyDir)
+	if err != nil {
+		return nil, fmt.Errorf("token keys: %w", err)
+	}
+	return &auth.Authenticator{DB: d.DB, Verifier: v, Log: d.Log}, nil
+}
+
+func (c Config) api(d *svc.Deps) (*api.Service, error) {
+	a, err := c.authenticator(d)
+	if err != nil {
+		return nil, err
+	}
+	opts := c.API
+	opts.Auth = a
+	return api.New(d.DB, d.Log, opts)
+}
+
+func (c Config) gate(d *svc.Deps) (*api.Gate, error) {
+	a, err := c.authenticator(d)
+	if err != nil {
+		return nil, err
+	}
+	opts := c.API
+	opts.Auth = a
+	return api.NewGate(d.DB, d.Log, opts)
+}
