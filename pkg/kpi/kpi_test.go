@@ -67,7 +67,7 @@ func rowsOf(cs []PaidClaim, b Basis) []Row {
 }
 
 func TestComputeByDayAndMonth(t *testing.T) {
-	def, _ := Lookup("denial_rate")
+	def, _ := Lookup("denial_rate_lines")
 	rows := rowsOf(small(), RemitBasis)
 	// By month: 2 denied of 3 lines.
 	rep, err := Compute(Request{Def: def, Bucket: ByMonth, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)}, rows)
@@ -99,9 +99,9 @@ func TestComputeByDayAndMonth(t *testing.T) {
 		t.Errorf("by cpt: %v", got)
 	}
 	// A KPI refuses a grouping it cannot give.
-	cc, _ := Lookup("clean_claim_rate")
+	cc, _ := Lookup("first_pass_resolution_rate")
 	if _, err := Compute(Request{Def: cc, GroupBy: []Dim{DimCPT}, From: 1, To: 2}, rows); err == nil {
-		t.Error("clean_claim_rate grouped by cpt")
+		t.Error("first_pass_resolution_rate grouped by cpt")
 	}
 }
 
@@ -122,7 +122,7 @@ func TestExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"payer", "payer_name", "period_start", "period_end", "denial_rate_dollars (%)", "charges denied ($)", "charges adjudicated ($)"},
+		{"payer", "payer_name", "period_start", "period_end", "denial_rate_dollars (%)", "dollars denied ($)", "charges first adjudicated ($)"},
 		{"PAY1", "Hand Payer", "2026-10-05", "2026-10-05", "66.67", "200.00", "300.00"},
 		{"PAY1", "Hand Payer", "2026-10-20", "2026-10-20", "100.00", "400.00", "400.00"},
 	}
@@ -198,6 +198,7 @@ func TestCharts(t *testing.T) {
 			}
 		}
 		all := strings.Join(texts, "\n")
+		def := rep.Def // the payer-only reading when no patient payment is on file
 		yTitle := def.Title + " (" + unitName(def.Unit) + ")"
 		for _, want := range []string{def.Title + ", 2026-01-01 to 2026-12-31", yTitle, "(by month)", "Jan 2026"} {
 			if !strings.Contains(all, want) {

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/remitq/remitq/carc"
 
 	"github.com/remitq/remitq/pkg/billing"
 	"github.com/remitq/remitq/pkg/bus"
@@ -133,12 +136,47 @@ func TestTruthSet(t *testing.T) {
 	for _, c := range tr.Claims {
 		billedLines[c.PatientControlNumber] = len(c.Lines)
 	}
-	type want struct{ adjudicated, denied, underpaid, claims int64 }
+	type want struct{ adjudicated, denied, underpaid, claims, claimsDenied, linesFirst, linesFirstDenied int64 }
 	var w want
 	payments := int64(0)
 	byCat := map[string]int64{}
-	seenClaim := map[[2]any]bool{}
+	// First adjudications: per billed claim and payer, the CLPs of the
+	// first file that adjudicates it as primary (split claims share one
+	// file); unmatched CLPs each count.
+	firstFile := map[[2]string]string{}
+	fileOrder := map[string]int{}
+	for i, f := range tr.Files {
+		fileOrder[f.Name] = i
+	}
 	for _, tl := range tr.Lines {
+		if !kpi.Primary(tl.Status) || tl.BilledClaim == "" || slices.Contains(tl.Flags, "duplicate_remit") ||
+			slices.Contains(tl.Flags, "correction") {
+			continue
+		}
+		k := [2]string{tl.BilledClaim, tl.Payer}
+		if f, ok := firstFile[k]; !ok || fileOrder[tl.File] < fileOrder[f] {
+			firstFile[k] = tl.File
+		}
+	}
+	deniedInPart := func(tl *synth.TruthLine) bool {
+		if slices.Contains(tl.Flags, "denied") {
+			return true
+		}
+		for _, a := range tl.Adjustments {
+			g, code, _ := strings.Cut(a, "-")
+			if class, _, _ := carc.Classify(g, code); class == carc.ClassDenial {
+				return true
+			}
+		}
+		return false
+	}
+	type clp struct {
+		file  string
+		claim int
+	}
+	firstClaims := map[clp]bool{} // → denied in part
+	for i := range tr.Lines {
+		tl := &tr.Lines[i]
 		if slices.Contains(tl.Flags, "duplicate_remit") {
 			continue
 		}
@@ -160,11 +198,24 @@ func TestTruthSet(t *testing.T) {
 			if slices.Contains(tl.Flags, "underpaid") {
 				w.underpaid++
 			}
-			k := [2]any{tl.File, tl.Claim}
-			if !seenClaim[k] && !slices.Contains(tl.Flags, "correction") {
-				seenClaim[k] = true
-				w.claims++
+			first := !slices.Contains(tl.Flags, "correction") &&
+				(tl.BilledClaim == "" || firstFile[[2]string{tl.BilledClaim, tl.Payer}] == tl.File)
+			if first {
+				k := clp{tl.File, tl.Claim}
+				w.linesFirst += weight
+				if deniedInPart(tl) {
+					w.linesFirstDenied += weight
+					firstClaims[k] = true
+				} else if _, ok := firstClaims[k]; !ok {
+					firstClaims[k] = false
+				}
 			}
+		}
+	}
+	for _, denied := range firstClaims {
+		w.claims++
+		if denied {
+			w.claimsDenied++
 		}
 	}
 	total := func(name string, group ...kpi.Dim) (map[string][2]int64, *kpi.Report) {
@@ -186,8 +237,12 @@ func TestTruthSet(t *testing.T) {
 		return out, rep
 	}
 	dr, _ := total("denial_rate")
-	if dr[""] != [2]int64{w.denied, w.adjudicated} {
-		t.Errorf("denial rate: %d / %d, truth %d / %d", dr[""][0], dr[""][1], w.denied, w.adjudicated)
+	if dr[""] != [2]int64{w.claimsDenied, w.claims} {
+		t.Errorf("initial denial rate (claims): %d / %d, truth %d / %d", dr[""][0], dr[""][1], w.claimsDenied, w.claims)
+	}
+	dl, _ := total("denial_rate_lines")
+	if dl[""] != [2]int64{w.linesFirstDenied, w.linesFirst} {
+		t.Errorf("initial denial rate (lines): %d / %d, truth %d / %d", dl[""][0], dl[""][1], w.linesFirstDenied, w.linesFirst)
 	}
 	ncr, _ := total("net_collection_rate")
 	if ncr[""][0] != payments {
@@ -197,11 +252,19 @@ func TestTruthSet(t *testing.T) {
 	if up[""][1] != w.underpaid {
 		t.Errorf("underpaid lines %d, truth %d", up[""][1], w.underpaid)
 	}
-	cc, _ := total("clean_claim_rate")
+	cc, _ := total("first_pass_resolution_rate")
 	if cc[""][1] != w.claims {
 		t.Errorf("claims adjudicated %d, truth %d", cc[""][1], w.claims)
 	}
 	cats, _ := total("denials_by_category", kpi.DimCategory)
+	// Lines denied in full over every adjudication (reversals netted).
+	all := int64(0)
+	for _, v := range cats {
+		all += v[1]
+	}
+	if all != w.denied {
+		t.Errorf("lines denied over all adjudications: %d, truth %d", all, w.denied)
+	}
 	for cat, n := range byCat {
 		if cats[cat][1] != n {
 			t.Errorf("denied lines of %s: %d, truth %d", cat, cats[cat][1], n)
