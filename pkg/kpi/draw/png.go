@@ -80,12 +80,22 @@ func nrgba(c string, opacity float64) color.NRGBA {
 	return color.NRGBA{r, g, b, uint8(math.Round(255 * opacity))}
 }
 
+// fill paints the polygon, rasterizing only its bounding box.
 func (r *raster) fill(pts []Pt, c string, opacity float64) {
-	b := r.dst.Bounds()
-	r.v.Reset(b.Dx(), b.Dy())
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range pts {
+		x0, y0 = math.Min(x0, p.X*r.k), math.Min(y0, p.Y*r.k)
+		x1, y1 = math.Max(x1, p.X*r.k), math.Max(y1, p.Y*r.k)
+	}
+	box := image.Rect(int(math.Floor(x0)), int(math.Floor(y0)), int(math.Ceil(x1))+1, int(math.Ceil(y1))+1).Intersect(r.dst.Bounds())
+	if box.Empty() {
+		return
+	}
+	r.v.Reset(box.Dx(), box.Dy())
 	r.v.DrawOp = stddraw.Over
+	ox, oy := float64(box.Min.X), float64(box.Min.Y)
 	for i, p := range pts {
-		x, y := float32(p.X*r.k), float32(p.Y*r.k)
+		x, y := float32(p.X*r.k-ox), float32(p.Y*r.k-oy)
 		if i == 0 {
 			r.v.MoveTo(x, y)
 		} else {
@@ -93,7 +103,7 @@ func (r *raster) fill(pts []Pt, c string, opacity float64) {
 		}
 	}
 	r.v.ClosePath()
-	r.v.Draw(r.dst, b, image.NewUniform(nrgba(c, opacity)), image.Point{})
+	r.v.Draw(r.dst, box, image.NewUniform(nrgba(c, opacity)), image.Point{})
 }
 
 // stroke draws the polyline as one quad per segment (split into dashes
