@@ -327,6 +327,17 @@ func AmountText(v int64, u Unit) string {
 	return thousands(itoa(v))
 }
 
+// labelEvery is how many periods apart the x labels go so that they do
+// not overlap in width pixels.
+func labelEvery(periods []Day, b Bucket, width float64) int {
+	if len(periods) < 2 {
+		return 1
+	}
+	lw := draw.TextWidth(periodLabel(periods[0], b), 11, false) + 10
+	slot := width / float64(len(periods))
+	return max(1, int(math.Ceil(lw/slot)))
+}
+
 func periodLabel(d Day, b Bucket) string {
 	t := d.Time()
 	switch b {
@@ -546,7 +557,7 @@ func (rep *Report) lineChart(o ChartOptions, periods []Day) *draw.Scene {
 	}
 	s.Line(left, top, left, top+ph, draw.Style{Stroke: "#333333"})
 	s.Line(left, y(math.Max(ax.lo, 0)), left+pw, y(math.Max(ax.lo, 0)), draw.Style{Stroke: "#333333"})
-	every := max(1, (len(periods)+11)/12)
+	every := labelEvery(periods, rep.Bucket, pw)
 	for i, p := range periods {
 		s.Line(x(i), top+ph, x(i), top+ph+5, draw.Style{Stroke: "#333333"})
 		if i%every == 0 {
@@ -633,7 +644,7 @@ func (rep *Report) stackedChart(o ChartOptions, periods []Day) *draw.Scene {
 		s.Text(left-8, y(v)+4, tickText(v, ax.step, d.Unit), draw.TextStyle{Size: 11, Color: "#333333", Anchor: draw.End})
 	}
 	cols := []string{"#1f77b4", "#ff7f0e", "#9467bd", "#8c564b"}
-	every := max(1, (len(periods)+11)/12)
+	every := labelEvery(periods, rep.Bucket, pw)
 	for i, start := range periods {
 		cx := left + slot*(float64(i)+0.5)
 		if i%every == 0 {
@@ -706,4 +717,3 @@ func unitName(u Unit) string {
 	}
 	return "count"
 }
-

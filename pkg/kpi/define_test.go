@@ -52,7 +52,7 @@ func TestInitialDenialRate(t *testing.T) {
 		Lines: []PaidLine{{SVC: 1, Procedure: "64483", Charge: 40000, Method: "line_control", Adjustments: []Adjustment{{"CO", "50", 40000}}}}}
 	again := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: NewDay(2026, 10, 20), Billed: true, BilledFrequency: "1",
 		Readjudication: true,
-		Lines: []PaidLine{{SVC: 1, Procedure: "64483", Charge: 40000, Paid: 30000, Method: "line_control", Adjustments: []Adjustment{{"CO", "45", 10000}}}}}
+		Lines:          []PaidLine{{SVC: 1, Procedure: "64483", Charge: 40000, Paid: 30000, Method: "line_control", Adjustments: []Adjustment{{"CO", "45", 10000}}}}}
 	partial := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: NewDay(2026, 10, 3), Billed: true, BilledFrequency: "1",
 		Lines: []PaidLine{{SVC: 1, Procedure: "64493", Charge: 30000, Paid: 10000, Method: "line_control", Adjustments: []Adjustment{{"CO", "151", 20000}}},
 			{SVC: 2, Procedure: "99214", Charge: 10000, Paid: 8000, Method: "line_control", Adjustments: []Adjustment{{"CO", "45", 2000}}}}}

@@ -163,4 +163,3 @@ func TestExports(t *testing.T) {
 		t.Errorf("money cell shows %q", v)
 	}
 }
-

@@ -1,9 +1,11 @@
 package kpistore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -496,4 +498,63 @@ func digest(t *testing.T, db *sqlx.DB) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestMonthlyPack builds the one-page pack of the hand data set's practice
+// for October 2026, writes it as PDF and PNG, and checks the page: one
+// PDF page of US Letter landscape, the table's hand-computed values, the
+// charts' titles, readable labels.
+func TestMonthlyPack(t *testing.T) {
+	h := newHand(t)
+	ctx := context.Background()
+	if _, err := Refresh(ctx, h.db); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	p, err := MonthlyPack(ctx, h.db, h.practice, time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC), now, Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := p.Page()
+	texts := strings.Join(page.Texts(), "\n")
+	for _, want := range []string{
+		"Hand Pain · Monthly revenue-cycle KPIs · October 2026",
+		"Initial denial rate (claims)", "66.7 %", // 2 of 3 claims of practice 1
+		"Net collection rate", "55.8 %", "96–98 %", // 770 / 1380, patient payments on file
+		"Days in A/R", "6.8 days", // 90 × 90 / 1200
+		"Appeal recovery rate", "61.6 %",
+		"Clean-claim rate (HFMA CL-1)", "needs 999/277CA",
+		"From charges to payments · October 2026", "$1,600.00", "Collected", "$40.00",
+		"Denials by root-cause category · October 2026", "Medical necessity",
+		"Initial denial rate (claims) · November 2025 – October 2026",
+	} {
+		if !strings.Contains(texts, want) {
+			t.Errorf("the pack has no %q:\n%s", want, texts)
+		}
+	}
+	if strings.Contains(texts, "$-") || strings.Contains(texts, "medical_necessity") {
+		t.Errorf("money or keys printed raw:\n%s", texts)
+	}
+	var pdf, png bytes.Buffer
+	if err := kpi.WritePackPDF(&pdf, now, p); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) || bytes.Count(pdf.Bytes(), []byte("/Type /Page\n"))+
+		bytes.Count(pdf.Bytes(), []byte("/Type /Page ")) != 1 || !bytes.Contains(pdf.Bytes(), []byte("/MediaBox [0 0 792.00 612.00]")) {
+		t.Errorf("PDF: %d bytes, not one Letter landscape page", pdf.Len())
+	}
+	img, err := page.Image(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 1584 || b.Dy() != 1224 {
+		t.Errorf("PNG %v", b)
+	}
+	if err := page.WritePNG(&png, 2); err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("KPI_CHART_DIR"); dir != "" {
+		_ = os.WriteFile(dir+"/pack.pdf", pdf.Bytes(), 0o644)
+		_ = os.WriteFile(dir+"/pack.png", png.Bytes(), 0o644)
+	}
 }
