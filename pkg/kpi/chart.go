@@ -695,7 +695,7 @@ func (rep *Report) unavailableChart(o ChartOptions) *draw.Scene {
 	W, H := float64(o.Width), float64(o.Height)
 	s.Rect(24, 74, W-48, H-110, draw.Style{Fill: "#f7f7f7", Stroke: "#cccccc"})
 	s.Text(W/2, H/2-10, "Not available", draw.TextStyle{Size: 20, Bold: true, Color: muted, Anchor: draw.Middle})
-	s.Text(W/2, H/2+16, fit("remitq "+rep.Def.Unavailable, 13, W-80), draw.TextStyle{Size: 13, Color: muted, Anchor: draw.Middle})
+	s.Text(W/2, H/2+16, fit(strings.ToUpper(rep.Def.Unavailable[:1])+rep.Def.Unavailable[1:], 13, W-80), draw.TextStyle{Size: 13, Color: muted, Anchor: draw.Middle})
 	return s
 }
 

@@ -45,8 +45,16 @@ func chartRows() []Row {
 		p := &PatientPayment{Practice: int64(1 + i%3), Payer: "SYNAET", Paid: NewDay(2026, 1, 3) + Day(i*9), Amount: money.Amount(2500 + 100*i)}
 		cs = append(cs, p.Contributions()...)
 	}
-	for i := 0; i < 12; i++ {
-		b := &BilledClaim{Practice: 1, Payer: "SYNMCR", Frequency: "1", Charge: 9000000, Billed: NewDay(2026, 1, 1) + Day(i*30)}
+	// Every paid claim was billed 20 days before its remit.
+	for i := range claims {
+		c := &claims[i]
+		if c.Status != "1" {
+			continue
+		}
+		b := &BilledClaim{Practice: c.Practice, Payer: c.Payer, Provider: c.Provider, Frequency: "1", Billed: c.RemitDate - 20}
+		for _, l := range c.Lines {
+			b.Charge += l.Charge
+		}
 		cs = append(cs, b.Contributions()...)
 	}
 	var rows []Row
