@@ -1,8 +1,13 @@
 // Package kpistore keeps the KPI summary tables of migration 0008 and reads
-// them for reports: Refresh folds the source rows noted in kpi_dirty into
-// kpi_facts and kpi_daily (the contributions are pkg/kpi's), Rows and
-// Detail read them for a report within the caller's scope, and Refresher is
-// the component that refreshes after the router's batches.
+// them for reports: Refresh folds the source rows noted in kpi_dirty (paid
+// claims, work items, billed claims, patient payments) into kpi_facts and
+// kpi_daily (the contributions are pkg/kpi's; a paid claim is recomputed
+// with the other adjudications of its billed claim, so a first adjudication
+// that arrives late still counts first), Rows and Detail read them for a
+// report within the caller's scope, Waterfall and MonthlyPack build the
+// charges-to-payments waterfall and the one-page pack, ImportPayments stores
+// a practice-management patient-payments CSV (migration 0018), and
+// Refresher is the component that refreshes after the router's batches.
 package kpistore
 
 import (

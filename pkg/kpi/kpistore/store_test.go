@@ -558,3 +558,38 @@ func TestMonthlyPack(t *testing.T) {
 		_ = os.WriteFile(dir+"/pack.png", png.Bytes(), 0o644)
 	}
 }
+
+// TestReadjudicationOutOfOrder: a re-adjudication stored before the first
+// adjudication of its claim is recomputed when the first one arrives, so
+// the claim counts once, by its first decision.
+func TestReadjudicationOutOfOrder(t *testing.T) {
+	h := &hand{t: t, db: devtest.DB(t)}
+	h.practice = h.id(`INSERT INTO practices (name, npi) VALUES ('Late Pain', '1234567893') RETURNING id`)
+	bx := h.billed("BX", "400.00", 1, "2026-09-25")
+	ctx := context.Background()
+	f2, t2 := h.remit("2026-10-20")
+	again := h.claim(claimSpec{file: f2, tx: t2, seg: 10, status: "1", billed: bx, charge: "400", paid: "300"})
+	h.line(lineSpec{file: f2, claimID: again, claimSeg: 10, seg: 11, svc: 1, code: "62323", charge: "400", paid: "300", pr: "0",
+		adjs: [][3]string{{"CO", "45", "100"}}})
+	if _, err := Refresh(ctx, h.db); err != nil {
+		t.Fatal(err)
+	}
+	if ps := value(t, h.db, "denial_rate"); len(ps) != 1 || ps[0].Num != 0 || ps[0].Den != 1 {
+		t.Fatalf("before the first adjudication arrives: %+v", ps)
+	}
+	f1, t1 := h.remit("2026-10-05")
+	first := h.claim(claimSpec{file: f1, tx: t1, seg: 10, status: "4", billed: bx, charge: "400", paid: "0"})
+	h.line(lineSpec{file: f1, claimID: first, claimSeg: 10, seg: 11, svc: 1, code: "62323", charge: "400", paid: "0", pr: "0",
+		flags: []string{"denied"}, adjs: [][3]string{{"CO", "50", "400"}}})
+	if _, err := Refresh(ctx, h.db); err != nil {
+		t.Fatal(err)
+	}
+	// One claim, first adjudicated on 10-05 as denied; the paid 10-20
+	// decision is a re-adjudication.
+	if ps := value(t, h.db, "denial_rate"); len(ps) != 1 || ps[0].Num != 1 || ps[0].Den != 1 {
+		t.Errorf("after it arrives: %+v", ps)
+	}
+	if ps := value(t, h.db, "first_pass_resolution_rate"); len(ps) != 1 || ps[0].Num != 0 || ps[0].Den != 1 {
+		t.Errorf("first pass after it arrives: %+v", ps)
+	}
+}
