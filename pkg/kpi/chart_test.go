@@ -254,3 +254,27 @@ func TestMoneyText(t *testing.T) {
 		t.Errorf("tick %q", got)
 	}
 }
+
+// BenchmarkChart draws a year of initial denial rates by payer and
+// renders it to SVG and to PNG.
+func BenchmarkChart(b *testing.B) {
+	def, _ := Lookup("denial_rate")
+	rep, err := Compute(Request{Def: def, GroupBy: []Dim{DimPayer}, Bucket: ByMonth, From: NewDay(2026, 1, 1), To: NewDay(2026, 12, 31)}, chartRows())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("svg", func(b *testing.B) {
+		for b.Loop() {
+			if err := rep.WriteSVG(io.Discard, ChartOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("png", func(b *testing.B) {
+		for b.Loop() {
+			if err := rep.Chart(ChartOptions{}).WritePNG(io.Discard, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

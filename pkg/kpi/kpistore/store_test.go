@@ -593,3 +593,45 @@ func TestReadjudicationOutOfOrder(t *testing.T) {
 		t.Errorf("first pass after it arrives: %+v", ps)
 	}
 }
+
+// TestImportPaymentsRejects: a file with one bad row stores nothing; a
+// practice unknown or outside the caller's scope is refused by line, and
+// no error names a value.
+func TestImportPaymentsRejects(t *testing.T) {
+	h := &hand{t: t, db: devtest.DB(t)}
+	p1 := h.id(`INSERT INTO practices (name, npi) VALUES ('One', '1234567893') RETURNING id`)
+	h.id(`INSERT INTO practices (name, npi) VALUES ('Two', '1245319599') RETURNING id`)
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }
+	head := "practice_npi,payment_id,account,claim_id,service_date,amount,paid_date,method\n"
+	for _, tc := range []struct {
+		name, csv string
+		scope     []int64
+		want      string
+	}{
+		{"bad amount", head + "1234567893,P1,ACCT-SECRET,,,10.00,2026-10-01,cash\n1234567893,P2,ACCT-SECRET,,,ten,2026-10-01,cash\n",
+			nil, "line 3, amount"},
+		{"unknown practice", head + "1234567893,P1,ACCT-SECRET,,,10.00,2026-10-01,cash\n1993999998,P2,ACCT-SECRET,,,5,2026-10-01,cash\n",
+			nil, "line 3, practice_npi"},
+		{"outside the scope", head + "1245319599,P1,ACCT-SECRET,,,10.00,2026-10-01,cash\n", []int64{p1}, "line 2, practice_npi"},
+	} {
+		_, err := ImportPayments(ctx, h.db, []byte(tc.csv), ImportOptions{Practices: tc.scope, Now: now})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	var n int
+	if err := h.db.Get(&n, `SELECT count(*) FROM patient_payments`); err != nil || n != 0 {
+		t.Errorf("%d payments stored from refused files (%v)", n, err)
+	}
+	res, err := ImportPayments(ctx, h.db, []byte(head+"1234567893,P1,ACCT-1,,,10.00,2026-10-01,cash\n"),
+		ImportOptions{Practices: []int64{p1}, Now: now, By: "biller@example.com", FileName: "oct.csv"})
+	if err != nil || res.Inserted != 1 || len(res.Practices) != 1 || res.Practices[0] != p1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	var by string
+	if err := h.db.Get(&by, `SELECT imported_by || ' ' || file_name || ' ' || rows FROM patient_payment_imports WHERE id = $1`, res.ImportID); err != nil ||
+		by != "biller@example.com oct.csv 1" {
+		t.Errorf("import row %q %v", by, err)
+	}
+}
