@@ -250,6 +250,11 @@ func TestMoneyText(t *testing.T) {
 			t.Errorf("MoneyText(%v) = %q, want %q", v, got, want)
 		}
 	}
+	for a, want := range map[money.Amount]string{-41873128: "-$419K", 62069500: "$621K", 123456789: "$1.2M", -150000: "-$1.5K", 95000: "$950"} {
+		if got := CompactMoney(a); got != want {
+			t.Errorf("CompactMoney(%s) = %q, want %q", a, got, want)
+		}
+	}
 	if got := tickText(-5000, 2500, Dollars); got != "-$5,000" {
 		t.Errorf("tick %q", got)
 	}

@@ -130,7 +130,11 @@ func (w *Waterfall) Chart(o ChartOptions) *draw.Scene {
 			next := left + slot*(float64(i+1)+0.5)
 			s.Line(cx+bw/2, y(b.b), next-bw/2, y(b.b), draw.Style{Stroke: "#888888", Dash: []float64{3, 3}})
 		}
-		s.Text(cx, y(hiV)-6, st.Amount.Dollars(), draw.TextStyle{Size: 11, Color: ink, Anchor: draw.Middle, Bold: st.Total})
+		label := st.Amount.Dollars()
+		if draw.TextWidth(label, 11, st.Total) > slot-6 {
+			label = CompactMoney(st.Amount)
+		}
+		s.Text(cx, y(hiV)-6, label, draw.TextStyle{Size: 11, Color: ink, Anchor: draw.Middle, Bold: st.Total})
 		for k, line := range wrap(st.Label, 11, slot-4) {
 			s.Text(cx, top+ph+18+float64(k)*13, line, draw.TextStyle{Size: 11, Color: "#333333", Anchor: draw.Middle})
 		}
@@ -157,4 +161,19 @@ func wrap(s string, size, width float64) []string {
 		lines = append(lines, cur)
 	}
 	return lines
+}
+
+// CompactMoney prints an amount in thousands or millions for a tight
+// label: "$621K", "-$1.2M", "$950".
+func CompactMoney(a money.Amount) string {
+	v := float64(a) / 100
+	switch av := math.Abs(v); {
+	case av >= 1e6:
+		return MoneyText(v/1e6, 1) + "M"
+	case av >= 1e4:
+		return MoneyText(v/1e3, 0) + "K"
+	case av >= 1e3:
+		return MoneyText(v/1e3, 1) + "K"
+	}
+	return MoneyText(v, 0)
 }

@@ -3,6 +3,8 @@ package kpistore
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -271,4 +273,47 @@ func TestTruthSet(t *testing.T) {
 		}
 	}
 	t.Logf("truth: %+v, payments %d cents, denied by category %v", w, payments, byCat)
+
+	// The monthly pack of each practice for the busiest remit month, on
+	// pipeline data: it renders, with every category the month denied.
+	var last time.Time
+	if err := db.Get(&last, `SELECT date_trunc('month', t.payment_date)::date FROM claim_payments cp
+		JOIN remittance_transactions t ON t.id = cp.transaction_id GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	if err := db.Select(&ids, `SELECT id FROM practices ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	var packs []*kpi.Pack
+	for _, id := range ids {
+		p, err := MonthlyPack(ctx, db, id, last, last.AddDate(0, 1, 3), Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := strings.Join(p.Page().Texts(), "\n")
+		for _, pt := range p.Categories.Points {
+			if name := kpi.DimValueName(kpi.DimCategory, pt.Group[0], nil); !strings.Contains(texts, name) {
+				t.Errorf("practice %d: the pack has no bar for %s", id, name)
+			}
+		}
+		packs = append(packs, p)
+	}
+	var pdf bytes.Buffer
+	if err := kpi.WritePackPDF(&pdf, last, packs...); err != nil {
+		t.Fatal(err)
+	}
+	if got := bytes.Count(pdf.Bytes(), []byte("/Type /Page\n")); got != len(packs) {
+		t.Errorf("%d PDF pages for %d practices", got, len(packs))
+	}
+	if dir := os.Getenv("KPI_CHART_DIR"); dir != "" {
+		_ = os.WriteFile(dir+"/truth-packs.pdf", pdf.Bytes(), 0o644)
+		for i, p := range packs {
+			var b bytes.Buffer
+			if err := p.Page().WritePNG(&b, 1.5); err != nil {
+				t.Fatal(err)
+			}
+			_ = os.WriteFile(fmt.Sprintf("%s/truth-pack-%d.png", dir, i+1), b.Bytes(), 0o644)
+		}
+	}
 }
