@@ -465,7 +465,7 @@ func (rep *Report) barChart(o ChartOptions) *draw.Scene {
 		if d.Kind != Sum {
 			label += "  (" + AmountText(p.Num, d.NumUnit) + " of " + AmountText(p.Den, d.DenUnit) + ")"
 		} else if p.Den != 0 {
-			label += "  (" + AmountText(p.Den, d.DenUnit) + " " + d.DenLabel + ")"
+			label += "  (" + d.DenLabel + ": " + AmountText(p.Den, d.DenUnit) + ")"
 		}
 		lx, anchor := x(math.Max(0, v))+6, draw.Start
 		if v < 0 {
