@@ -3,6 +3,7 @@ module github.com/remitq/remitq
 go 1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jmoiron/sqlx v1.4.0
 	github.com/lib/pq v1.12.3
@@ -12,6 +13,7 @@ require (
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/xuri/excelize/v2 v2.11.1
 	go.uber.org/zap v1.28.0
+	golang.org/x/image v0.44.0
 	golang.org/x/term v0.47.0
 	google.golang.org/protobuf v1.36.12
 )

@@ -88,9 +88,12 @@ type Point struct {
 	// Num and Den are the numerator and denominator in their units (cents
 	// for dollars).
 	Num, Den int64
-	scale    int64
-	kind     Kind
-	unit     Unit
+	// Parts are the numerator's components for a stacked chart, in the
+	// order of Def.Parts (nil when the KPI has none).
+	Parts []int64
+	scale int64
+	kind  Kind
+	unit  Unit
 }
 
 // Defined reports whether the point has a value (a ratio with a zero
@@ -155,14 +158,31 @@ func Compute(r Request, rows []Row) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Request: r}
+	if r.Def.Unavailable != "" {
+		return rep, nil
+	}
 	switch r.Def.Kind {
 	case ARDays, Aging:
 		rep.Points = r.cumulative(rows)
 	default:
 		rep.Points = r.additive(rows)
 	}
+	if r.Def.needsPatient() && !r.hasPatientPayments(rows) {
+		rep.Def = r.Def.payerOnly()
+	}
 	rep.order()
 	return rep, nil
+}
+
+// hasPatientPayments reports whether any patient payment record is among
+// the rows of the request's period.
+func (r *Request) hasPatientPayments(rows []Row) bool {
+	for i := range rows {
+		if row := &rows[i]; row.Day >= r.From && row.Day <= r.To && row.Code == "" && row.M[PatientPayRows] != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Request) wantRow(row *Row) bool {
@@ -202,7 +222,10 @@ func (r *Request) point(vals [6]string, start Day) Point {
 }
 
 func (r *Request) additive(rows []Row) []Point {
-	type acc struct{ num, den int64 }
+	type acc struct {
+		num, den int64
+		parts    []int64
+	}
 	sums := map[groupKey]*acc{}
 	for i := range rows {
 		row := &rows[i]
@@ -213,18 +236,24 @@ func (r *Request) additive(rows []Row) []Point {
 		a := sums[k]
 		if a == nil {
 			a = &acc{}
+			if len(r.Def.Parts) > 0 {
+				a.parts = make([]int64, len(r.Def.Parts))
+			}
 			sums[k] = a
 		}
 		a.num += sumTerms(r.Def.Num, &row.M)
 		a.den += sumTerms(r.Def.Den, &row.M)
+		for j, pt := range r.Def.Parts {
+			a.parts[j] += sumTerms(pt.Terms, &row.M)
+		}
 	}
 	out := make([]Point, 0, len(sums))
 	for k, a := range sums {
-		if a.num == 0 && a.den == 0 {
+		if a.num == 0 && a.den == 0 && !slices.ContainsFunc(a.parts, func(v int64) bool { return v != 0 }) {
 			continue
 		}
 		p := r.point(k.vals, k.start)
-		p.Num, p.Den = a.num, a.den
+		p.Num, p.Den, p.Parts = a.num, a.den, a.parts
 		out = append(out, p)
 	}
 	return out
@@ -251,8 +280,10 @@ func (r *Request) cumulative(rows []Row) []Point {
 			s[row.Day] = v
 		}
 		if r.Def.Kind == ARDays {
-			v.a += row.M[BilledCharges]
-			v.b += row.M[ARReduction]
+			// a: the balance's change that day; c: charges (window).
+			v.a += sumTerms(r.Def.Num, &row.M)
+			v.c += sumTerms(r.Def.Den, &row.M)
+			v.d |= boolInt(anyTerm(r.Def.Num, &row.M) || anyTerm(r.Def.Den, &row.M))
 		} else {
 			v.a += row.M[ItemsCreated]
 			v.b += row.M[ItemsClosed]
@@ -279,15 +310,18 @@ func (r *Request) cumulative(rows []Row) []Point {
 			end := p.End
 			for ; i < len(days) && days[i] <= end; i++ {
 				v := s[days[i]]
+				if r.Def.Kind == ARDays {
+					cumA, cumD, win = cumA+v.a, cumD|v.d, win+v.c
+					continue
+				}
 				cumA, cumB, cumC, cumD = cumA+v.a, cumB+v.b, cumC+v.c, cumD+v.d
-				win += v.a
 			}
-			for ; j < i && days[j] <= end-90; j++ {
-				win -= s[days[j]].a
+			for ; r.Def.Kind == ARDays && j < i && days[j] <= end-90; j++ {
+				win -= s[days[j]].c
 			}
 			if r.Def.Kind == ARDays {
-				p.Num, p.Den = cumA-cumB, win
-				if cumA == 0 && cumB == 0 {
+				p.Num, p.Den = cumA, win
+				if cumD == 0 {
 					continue
 				}
 			} else {
@@ -301,6 +335,18 @@ func (r *Request) cumulative(rows []Row) []Point {
 		}
 	}
 	return out
+}
+
+// anyTerm reports whether a measure of ts is non-zero in m.
+func anyTerm(ts []Term, m *Measures) bool {
+	return slices.ContainsFunc(ts, func(t Term) bool { return m[t.M] != 0 })
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // order sorts points by group then period; for code KPIs the groups come

@@ -20,7 +20,7 @@ func Example() {
 			rows = append(rows, kpi.Row{Day: c.Day, Dims: c.Dims, M: c.M})
 		}
 	}
-	def, _ := kpi.Lookup("denial_rate")
+	def, _ := kpi.Lookup("denial_rate_lines")
 	rep, err := kpi.Compute(kpi.Request{Def: def, Bucket: kpi.ByMonth, From: kpi.NewDay(2026, 10, 1), To: kpi.NewDay(2026, 10, 31)}, rows)
 	if err != nil {
 		panic(err)
@@ -28,9 +28,9 @@ func Example() {
 	if err := rep.WriteCSV(os.Stdout, nil); err != nil {
 		panic(err)
 	}
-	fmt.Println(def.Formula, def.Target.Text)
+	fmt.Println(def.Formula)
 	// Output:
-	// period_start,period_end,denial_rate (%),denied lines (count),adjudicated lines (count)
+	// period_start,period_end,denial_rate_lines (%),lines denied (count),lines first adjudicated (count)
 	// 2026-10-01,2026-10-31,50.00,1,2
-	// denied lines ÷ adjudicated lines × 100 < 5 %
+	// lines denied in full or in part on first adjudication ÷ lines first adjudicated × 100
 }

@@ -88,7 +88,11 @@ type PaidClaim struct {
 	// BilledFrequency is CLM05-3 of that billed claim (1 original, 7
 	// replacement, 8 void); "" when unmatched.
 	BilledFrequency string
-	Lines           []PaidLine
+	// Readjudication: the same payer had already adjudicated the billed
+	// claim as primary on an earlier remit (an appeal or a corrected claim
+	// decided again): not a first adjudication.
+	Readjudication bool
+	Lines          []PaidLine
 }
 
 // Primary reports whether CLP02 status is a primary adjudication: 1
@@ -190,10 +194,24 @@ func automatic(l *PaidLine) bool {
 	return !l.Review && l.Method != "manual" && l.Method != "unmatched"
 }
 
+// First reports whether the paid claim is a first adjudication: a primary
+// adjudication (not a reversal) that is not the payer's correction of a
+// reversed payment, not a re-adjudication of a billed claim the payer had
+// already adjudicated (an appeal, a corrected claim) and that pays an
+// original billed claim (CLM05-3 1) or an unmatched one.
+func (c *PaidClaim) First() bool {
+	return Primary(c.Status) && !slices.Contains(c.Flags, "correction") && !c.Readjudication &&
+		(c.BilledFrequency == "" || c.BilledFrequency == "1") && !c.ignored()
+}
+
+func (c *PaidClaim) ignored() bool {
+	return c.Status == "25" || slices.Contains(c.Flags, "duplicate_remit")
+}
+
 // Contributions returns what a paid claim adds to the daily summary, under
 // both bases (see Measure for the rules).
 func (c *PaidClaim) Contributions() []Contribution {
-	if c.Status == "25" || slices.Contains(c.Flags, "duplicate_remit") {
+	if c.ignored() {
 		return nil
 	}
 	reversal := c.Status == "22"
@@ -207,19 +225,21 @@ func (c *PaidClaim) Contributions() []Contribution {
 		}
 	}
 	primary := Primary(adjStatus)
+	first := c.First()
 	acc := newAccumulator(c)
-	claimClean := c.Status != "4"
+	paidInFull := c.Status != "4"
+	claimDenied := c.Status == "4"
 	for i := range c.Lines {
 		l := &c.Lines[i]
 		if slices.Contains(l.Flags, "duplicate_remit") {
 			continue
 		}
 		cls := ClassifyLine(c.Status, l)
-		if !reversal && adjStatus == "4" && cls.Denied {
-			claimClean = false
+		if cls.NeedsWork() {
+			paidInFull = false
 		}
-		if cls.NeedsWork() || !automatic(l) {
-			claimClean = false
+		if cls.Denied || cls.DenialAmount > 0 {
+			claimDenied = true
 		}
 		var m Measures
 		m[Payments] = l.Paid.Cents()
@@ -228,11 +248,12 @@ func (c *PaidClaim) Contributions() []Contribution {
 			m[LinesTouchless] = 1
 		}
 		cat := ""
+		w := int64(max(l.Weight, 1))
 		if primary {
-			w := int64(max(l.Weight, 1))
 			charge := sign * l.Charge.Cents() // read as the reversed payment's
 			m[LinesAdjudicated] = sign * w
 			m[ChargeAdjudicated] = sign * charge
+			m[PaymentsPrimary] = l.Paid.Cents()
 			if cls.Denied {
 				m[LinesDenied] = sign * w
 				m[ChargeDenied] = sign * charge
@@ -243,12 +264,30 @@ func (c *PaidClaim) Contributions() []Contribution {
 			if cls.Underpaid {
 				m[LinesUnderpaid] = sign
 				m[UnderpaidAmount] = sign * cls.Shortfall.Cents()
+				if reversal {
+					m[UnderpaidReversed] = cls.Shortfall.Cents()
+				}
 			}
 			if c.Billed {
 				m[ARReduction] = l.Paid.Cents() + sign*(cls.Contractual+cls.Patient).Cents()
+				m[ARPatientMoved] = sign * cls.Patient.Cents()
 			}
 			if cls.DenialAmount > 0 || cls.Denied || cls.Underpaid {
 				cat = cls.Category
+			}
+		} else if c.Billed {
+			m[ARPatientSecondary] = l.Paid.Cents()
+		}
+		if first {
+			m[LinesFirst] = w
+			m[ChargeFirst] = l.Charge.Cents()
+			if cls.Denied || cls.DenialAmount > 0 {
+				m[LinesFirstDenied] = w
+				denied := cls.DenialAmount
+				if denied == 0 {
+					denied = l.Charge
+				}
+				m[DenialFirst] = denied.Cents()
 			}
 		}
 		d := Dims{Practice: c.Practice, Payer: c.Payer, Provider: c.Provider, CPT: l.Procedure, Category: cat}
@@ -275,13 +314,14 @@ func (c *PaidClaim) Contributions() []Contribution {
 			}
 		}
 	}
-	first := primary && !reversal && !slices.Contains(c.Flags, "correction") &&
-		(c.BilledFrequency == "" || c.BilledFrequency == "1")
 	if first && len(c.Lines) > 0 {
 		var m Measures
 		m[ClaimsAdjudicated] = 1
-		if claimClean {
-			m[ClaimsClean] = 1
+		if paidInFull {
+			m[ClaimsPaidInFull] = 1
+		}
+		if claimDenied {
+			m[ClaimsDenied] = 1
 		}
 		acc.add(0, Dims{Practice: c.Practice, Payer: c.Payer, Provider: c.Provider}, &m)
 	}
@@ -329,44 +369,105 @@ type WorkItem struct {
 	Provider string
 	CPT      string
 	Category string
-	Created  Day
-	Closed   Day // resolved or written off; 0 while open
-	Service  Day // 0: the creation day
+	// Kind is the item's kind: denial, underpayment or unmatched_remittance.
+	Kind    string
+	Created Day
+	// Origin is the day its age counts from: the remit date of the remit
+	// that opened it (0: the creation day).
+	Origin Day
+	Closed Day // resolved or written off; 0 while open
+	// Balance is the amount still at risk (for a closed item: what it was
+	// closed with, unpaid).
+	Balance money.Amount
+	Service Day // 0: the creation day
 	// Appealed is the day the appeal was sent (0: never appealed);
 	// AppealedAmount the amount at risk then, Recovered what later remits
-	// paid.
+	// paid, Expected what the line should pay (the fee-schedule allowed
+	// amount, else its charge; 0: AppealedAmount).
 	Appealed       Day
 	AppealedAmount money.Amount
 	Recovered      money.Amount
+	Expected       money.Amount
 }
 
+// AppealDecided reports whether an appealed item's appeal is decided:
+// something was recovered, or the item was closed. A pending appeal counts
+// neither as won nor as lost.
+func (w *WorkItem) AppealDecided() bool { return w.Appealed != 0 && (w.Recovered > 0 || w.Closed != 0) }
+
 // Contributions returns what the item adds: created on its creation day,
-// closed on its closing day, appealed on the appeal day (remit basis:
-// the day of each event; service basis: the service date).
+// closed on its closing day (with, for a denial, the balance that leaves
+// A/R), appealed on the appeal day (remit basis: the day of each event;
+// service basis: the service date).
 func (w *WorkItem) Contributions() []Contribution {
 	d := Dims{Practice: w.Practice, Payer: w.Payer, Provider: w.Provider, CPT: w.CPT, Category: w.Category}
 	svc := w.Service
 	if svc == 0 {
 		svc = w.Created
 	}
+	origin := w.Origin
+	if origin == 0 || origin > w.Created {
+		origin = w.Created
+	}
 	a := &accumulator{}
 	var m Measures
-	m[ItemsCreated], m[CreatedDaySum] = 1, int64(w.Created)
+	m[ItemsCreated], m[CreatedDaySum] = 1, int64(origin)
 	a.put(RemitBasis, w.Created, d, &m)
 	a.put(ServiceBasis, svc, d, &m)
 	if w.Closed != 0 {
 		var c Measures
-		c[ItemsClosed], c[ClosedCreatedDaySum] = 1, int64(w.Created)
+		c[ItemsClosed], c[ClosedCreatedDaySum] = 1, int64(origin)
+		if w.Kind == "denial" && w.Balance > 0 {
+			c[ARWrittenOff] = w.Balance.Cents()
+		}
 		a.put(RemitBasis, w.Closed, d, &c)
 		a.put(ServiceBasis, svc, d, &c)
 	}
 	if w.Appealed != 0 {
 		var p Measures
 		p[Appeals], p[AppealedAmount], p[AppealRecovered] = 1, w.AppealedAmount.Cents(), w.Recovered.Cents()
+		if w.AppealDecided() {
+			exp := w.Expected
+			if exp <= 0 {
+				exp = w.AppealedAmount
+			}
+			p[AppealsDecided], p[AppealExpected], p[AppealRecoveredDecided] = 1, exp.Cents(), w.Recovered.Cents()
+			if w.Recovered > 0 {
+				p[AppealsWon] = 1
+			}
+		}
 		a.put(RemitBasis, w.Appealed, d, &p)
 		a.put(ServiceBasis, svc, d, &p)
 	}
 	return a.out
+}
+
+// PatientPayment is a patient payment from a practice-management export as
+// the KPIs see it: no patient identity, only where it belongs.
+type PatientPayment struct {
+	Practice int64
+	// Payer and Provider are the billed claim's when the payment names a
+	// known claim; "" otherwise.
+	Payer, Provider string
+	Paid            Day // the payment date
+	Service         Day // the date of service; 0: the payment date
+	Amount          money.Amount
+}
+
+// Contributions returns what the payment adds: patient payments on the
+// payment date (remit basis) or the service date (service basis).
+func (p *PatientPayment) Contributions() []Contribution {
+	if p.Paid == 0 {
+		return nil
+	}
+	svc := p.Service
+	if svc == 0 {
+		svc = p.Paid
+	}
+	d := Dims{Practice: p.Practice, Payer: p.Payer, Provider: p.Provider}
+	var m Measures
+	m[PatientPaid], m[PatientPayRows] = p.Amount.Cents(), 1
+	return []Contribution{{Basis: RemitBasis, Day: p.Paid, Dims: d, M: m}, {Basis: ServiceBasis, Day: svc, Dims: d, M: m}}
 }
 
 // BilledClaim is a billed claim as the KPIs see it.

@@ -52,9 +52,9 @@ const (
 	// ClaimsAdjudicated: first adjudications: primary paid claims that are
 	// not corrections, of original billed claims (CLM05-3 1) or unmatched.
 	ClaimsAdjudicated
-	// ClaimsClean: of those, claims with no denied, partially denied or
-	// underpaid line, not CLP02 4, every line matched without a person.
-	ClaimsClean
+	// ClaimsPaidInFull: of those, claims paid in full: not CLP02 4, no
+	// denied, partially denied or underpaid line (first-pass resolution).
+	ClaimsPaidInFull
 	// BilledCharges: CLM02 of original billed claims (CLM05-3 1), by
 	// billed date (remit basis) or service date (cents).
 	BilledCharges
@@ -73,9 +73,10 @@ const (
 	ItemsCreated
 	// ItemsClosed: work items resolved or written off (on that day).
 	ItemsClosed
-	// CreatedDaySum: Σ creation Day of the items created (aging).
+	// CreatedDaySum: Σ origin Day (the remit date, else the creation day)
+	// of the items created (aging).
 	CreatedDaySum
-	// ClosedCreatedDaySum: Σ creation Day of the items closed (aging).
+	// ClosedCreatedDaySum: Σ origin Day of the items closed (aging).
 	ClosedCreatedDaySum
 	// Appeals: work items appealed (on the appeal date).
 	Appeals
@@ -83,6 +84,49 @@ const (
 	AppealedAmount
 	// AppealRecovered: what later remits paid on them (cents).
 	AppealRecovered
+	// ClaimsDenied: first adjudications with a denied or partially denied
+	// line, or CLP02 4.
+	ClaimsDenied
+	// LinesFirst: service lines of first adjudications (weighted as
+	// LinesAdjudicated).
+	LinesFirst
+	// LinesFirstDenied: of those, lines denied in full or in part.
+	LinesFirstDenied
+	// ChargeFirst: SVC02 of the lines of first adjudications (cents).
+	ChargeFirst
+	// DenialFirst: the denied part of those lines: denial-class CAS, or the
+	// charge of a code-less CLP02 4 line (cents).
+	DenialFirst
+	// PaymentsPrimary: SVC03 of primary adjudications, reversals negative
+	// (cents): the payer payments the charges-to-payments waterfall ends on.
+	PaymentsPrimary
+	// PatientPaid: patient payments from the practice-management import,
+	// refunds negative (cents).
+	PatientPaid
+	// PatientPayRows: patient payment records (tells payer-only reports).
+	PatientPayRows
+	// ARWrittenOff: the open balance of denial work items written off or
+	// resolved without payment, on their closing day (cents).
+	ARWrittenOff
+	// ARPatientMoved: patient-class CAS of primary adjudications of billed
+	// claims: what moved from payer to patient A/R (cents).
+	ARPatientMoved
+	// ARPatientSecondary: secondary payer payments on billed claims, which
+	// pay the patient's share (cents).
+	ARPatientSecondary
+	// AppealsDecided: appealed items decided: something recovered, or the
+	// item closed (resolved or written off).
+	AppealsDecided
+	// AppealsWon: decided appeals that recovered money.
+	AppealsWon
+	// AppealExpected: dollars expected on decided appeals: the fee-schedule
+	// allowed amount of the line, its charge when none is known (cents).
+	AppealExpected
+	// AppealRecoveredDecided: what later remits paid on decided appeals (cents).
+	AppealRecoveredDecided
+	// UnderpaidReversed: the shortfall of underpaid lines that reversals
+	// took back, positive (cents); UnderpaidAmount is already net of it.
+	UnderpaidReversed
 
 	// NumMeasures is the number of measures.
 	NumMeasures
@@ -128,9 +172,12 @@ func MeasuresOf(s []int64) Measures {
 var measureNames = [NumMeasures]string{
 	"lines_adjudicated", "lines_denied", "charge_adjudicated", "charge_denied", "denial_amount", "contractual",
 	"patient_responsibility", "payments", "lines_posted", "lines_touchless", "lines_underpaid", "underpaid_amount",
-	"ar_reduction", "claims_adjudicated", "claims_clean", "billed_charges", "billed_claims", "carc_lines",
+	"ar_reduction", "claims_adjudicated", "claims_paid_in_full", "billed_charges", "billed_claims", "carc_lines",
 	"carc_amount", "rarc_lines", "rarc_amount", "items_created", "items_closed", "created_day_sum",
 	"closed_created_day_sum", "appeals", "appealed_amount", "appeal_recovered",
+	"claims_denied", "lines_first", "lines_first_denied", "charge_first", "denial_first", "payments_primary",
+	"patient_paid", "patient_pay_rows", "ar_written_off", "ar_patient_moved", "ar_patient_secondary",
+	"appeals_decided", "appeals_won", "appeal_expected", "appeal_recovered_decided", "underpaid_reversed",
 }
 
 // String is the measure's snake_case name.
@@ -145,7 +192,9 @@ func (m Measure) String() string {
 func (m Measure) Money() bool {
 	switch m {
 	case ChargeAdjudicated, ChargeDenied, DenialAmount, Contractual, PatientResp, Payments, UnderpaidAmount,
-		ARReduction, BilledCharges, CARCAmount, RARCAmount, AppealedAmount, AppealRecovered:
+		ARReduction, BilledCharges, CARCAmount, RARCAmount, AppealedAmount, AppealRecovered, ChargeFirst, DenialFirst,
+		PaymentsPrimary, PatientPaid, ARWrittenOff, ARPatientMoved, ARPatientSecondary, AppealExpected, AppealRecoveredDecided,
+		UnderpaidReversed:
 		return true
 	}
 	return false

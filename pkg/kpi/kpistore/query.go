@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -154,4 +155,62 @@ func Labels(ctx context.Context, db sqlx.QueryerContext, rep *kpi.Report) (kpi.L
 		l[g] = m
 	}
 	return l, nil
+}
+
+// Waterfall sums the remit-basis summary of From to To within scope into
+// the charges-to-payments waterfall.
+func Waterfall(ctx context.Context, db sqlx.QueryerContext, from, to kpi.Day, s Scope) (*kpi.Waterfall, error) {
+	var args auth.Args
+	q := `SELECT coalesce(kpi_sum(m), '{}') FROM kpi_daily WHERE basis = 'remit' AND code = '' AND day BETWEEN ` +
+		args.Add(from.String()) + ` AND ` + args.Add(to.String()) + ` AND ` + s.where(&args)
+	var m pq.Int64Array
+	if err := sqlx.GetContext(ctx, db, &m, q, args...); err != nil {
+		return nil, fmt.Errorf("kpistore: waterfall: %w", err)
+	}
+	ms := kpi.MeasuresOf(m)
+	return kpi.NewWaterfall(&ms, from, to), nil
+}
+
+// MonthlyPack computes the one-page pack of a practice for the month that
+// holds month (see kpi.Pack), within scope s (nil identity: an operator).
+func MonthlyPack(ctx context.Context, db sqlx.QueryerContext, practiceID int64, month time.Time, now time.Time, s Scope) (*kpi.Pack, error) {
+	s.Practices = []int64{practiceID}
+	first := kpi.DayOf(time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC))
+	last := kpi.DayOf(first.Time().AddDate(0, 1, -1))
+	prevFirst := kpi.DayOf(first.Time().AddDate(0, -1, 0))
+	p := &kpi.Pack{Month: first, Generated: now}
+	if err := sqlx.GetContext(ctx, db, &p.Practice, `SELECT name FROM practices WHERE id = $1`, practiceID); err != nil {
+		return nil, fmt.Errorf("kpistore: pack: practice %d: %w", practiceID, err)
+	}
+	p.Labels = kpi.Labels{kpi.DimPractice: {fmt.Sprint(practiceID): p.Practice}}
+	one := func(name string, from, to kpi.Day, b kpi.Bucket, group []kpi.Dim) (*kpi.Report, error) {
+		def, ok := kpi.Lookup(name)
+		if !ok {
+			return nil, fmt.Errorf("kpistore: pack: no KPI %s", name)
+		}
+		return Report(ctx, db, kpi.Request{Def: def, GroupBy: group, Bucket: b, From: from, To: to}, s)
+	}
+	for _, name := range kpi.PackKPIs {
+		this, err := one(name, first, last, kpi.ByMonth, []kpi.Dim{})
+		if err != nil {
+			return nil, err
+		}
+		prior, err := one(name, prevFirst, first-1, kpi.ByMonth, []kpi.Dim{})
+		if err != nil {
+			return nil, err
+		}
+		p.This, p.Prior = append(p.This, this), append(p.Prior, prior)
+	}
+	var err error
+	if p.Categories, err = one("denials_by_category", first, last, kpi.ByMonth, nil); err != nil {
+		return nil, err
+	}
+	yearStart := kpi.DayOf(first.Time().AddDate(0, -11, 0))
+	if p.Trend, err = one("denial_rate", yearStart, last, kpi.ByMonth, []kpi.Dim{}); err != nil {
+		return nil, err
+	}
+	if p.Waterfall, err = Waterfall(ctx, db, first, last, s); err != nil {
+		return nil, err
+	}
+	return p, nil
 }

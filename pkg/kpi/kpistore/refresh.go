@@ -1,8 +1,13 @@
 // Package kpistore keeps the KPI summary tables of migration 0008 and reads
-// them for reports: Refresh folds the source rows noted in kpi_dirty into
-// kpi_facts and kpi_daily (the contributions are pkg/kpi's), Rows and
-// Detail read them for a report within the caller's scope, and Refresher is
-// the component that refreshes after the router's batches.
+// them for reports: Refresh folds the source rows noted in kpi_dirty (paid
+// claims, work items, billed claims, patient payments) into kpi_facts and
+// kpi_daily (the contributions are pkg/kpi's; a paid claim is recomputed
+// with the other adjudications of its billed claim, so a first adjudication
+// that arrives late still counts first), Rows and Detail read them for a
+// report within the caller's scope, Waterfall and MonthlyPack build the
+// charges-to-payments waterfall and the one-page pack, ImportPayments stores
+// a practice-management patient-payments CSV (migration 0018), and
+// Refresher is the component that refreshes after the router's batches.
 package kpistore
 
 import (
@@ -25,6 +30,7 @@ const lockKey = 0x6b7069 // "kpi"
 // Stats say what a refresh did.
 type Stats struct {
 	Claims, Items, Billed int // source rows recomputed
+	Payments              int // patient payments recomputed
 	Rows                  int // summary rows changed
 }
 
@@ -42,6 +48,7 @@ func Refresh(ctx context.Context, db *sqlx.DB) (Stats, error) {
 		total.Claims += s.Claims
 		total.Items += s.Items
 		total.Billed += s.Billed
+		total.Payments += s.Payments
 		total.Rows += s.Rows
 		if err != nil || n < BatchSize {
 			return total, err
@@ -55,7 +62,8 @@ func Rebuild(ctx context.Context, db *sqlx.DB) (Stats, error) {
 	if _, err := db.ExecContext(ctx, `INSERT INTO kpi_dirty (kind, k1, k2)
 		SELECT 'C', file_id, segment_index FROM match_claims
 		UNION ALL SELECT 'W', id, 0 FROM work_items
-		UNION ALL SELECT 'B', id, 0 FROM billed_claims`); err != nil {
+		UNION ALL SELECT 'B', id, 0 FROM billed_claims
+		UNION ALL SELECT 'P', id, 0 FROM patient_payments`); err != nil {
 		return Stats{}, fmt.Errorf("kpistore: rebuild: %w", err)
 	}
 	return Refresh(ctx, db)
@@ -111,9 +119,14 @@ func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
 	if len(keys) == 0 {
 		return st, 0, tx.Commit(ctx)
 	}
+	// A paid claim's first-adjudication reading depends on the other
+	// adjudications of its billed claim: recompute them together.
+	if keys, err = withSiblings(ctx, q, keys, seen); err != nil {
+		return st, 0, err
+	}
 	var claimsF []int64
 	var claimsS []int32
-	var items, billed []int64
+	var items, billed, payments []int64
 	for _, k := range keys {
 		switch k.source {
 		case "C":
@@ -122,6 +135,8 @@ func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
 			items = append(items, k.k1)
 		case "B":
 			billed = append(billed, k.k1)
+		case "P":
+			payments = append(payments, k.k1)
 		}
 	}
 	fresh := map[srcKey][]kpi.Contribution{}
@@ -150,7 +165,14 @@ func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
 	for k, b := range bcs {
 		fresh[k] = b.Contributions()
 	}
-	st.Claims, st.Items, st.Billed = len(pcs), len(wis), len(bcs)
+	pps, err := loadPayments(ctx, q, payments)
+	if err != nil {
+		return st, 0, err
+	}
+	for k, p := range pps {
+		fresh[k] = p.Contributions()
+	}
+	st.Claims, st.Items, st.Billed, st.Payments = len(pcs), len(wis), len(bcs), len(pps)
 
 	// delta = new − old per summary row.
 	delta := map[sumKey]*kpi.Measures{}
@@ -214,6 +236,40 @@ func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
 		return st, 0, fmt.Errorf("kpistore: summary: %w", err)
 	}
 	return st, n, tx.Commit(ctx)
+}
+
+// withSiblings adds to keys the other paid claims of the billed claims the
+// dirty paid claims match.
+func withSiblings(ctx context.Context, q *sqlx.Conn, keys []srcKey, seen map[srcKey]bool) ([]srcKey, error) {
+	var fs []int64
+	var ss []int32
+	for _, k := range keys {
+		if k.source == "C" {
+			fs, ss = append(fs, k.k1), append(ss, k.k2)
+		}
+	}
+	if len(fs) == 0 {
+		return keys, nil
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT DISTINCT o.file_id, o.segment_index
+		FROM unnest($1::bigint[], $2::int[]) AS k(f, s)
+		JOIN match_claims m ON m.file_id = k.f AND m.segment_index = k.s AND m.billed_claim_id IS NOT NULL
+		JOIN match_claims o ON o.billed_claim_id = m.billed_claim_id`, pq.Array(fs), pq.Array(ss))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: sibling claims: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		k := srcKey{source: "C"}
+		if err := rows.Scan(&k.k1, &k.k2); err != nil {
+			return nil, fmt.Errorf("kpistore: sibling claims: %w", err)
+		}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys, rows.Err()
 }
 
 func keyArrays(keys []srcKey) ([]string, []int64, []int32) {
@@ -290,7 +346,14 @@ func loadPaid(ctx context.Context, q *sqlx.Conn, files []int64, segs []int32) (m
 	rows, err := q.QueryxContext(ctx, `SELECT m.file_id, m.segment_index, m.practice_id, m.payer_code, m.status, m.flags,
 		coalesce(om.status, ''), coalesce(t.payment_date, t.production_date, cp.created_at::date)::text,
 		coalesce(m.service_date, cp.service_date_from)::text, m.billed_claim_id IS NOT NULL, coalesce(b.frequency_code, ''),
-		coalesce(b.line_count, 0), coalesce(nullif(b.rendering_npi, ''), nullif(cp.rendering_npi, ''), ''), cp.id
+		coalesce(b.line_count, 0), coalesce(nullif(b.rendering_npi, ''), nullif(cp.rendering_npi, ''), ''), cp.id,
+		m.billed_claim_id IS NOT NULL AND EXISTS (SELECT 1 FROM match_claims o
+			JOIN claim_payments ocp ON ocp.file_id = o.file_id AND ocp.segment_index = o.segment_index
+			JOIN remittance_transactions ot ON ot.id = ocp.transaction_id
+			WHERE o.billed_claim_id = m.billed_claim_id AND o.payer_code = m.payer_code AND o.file_id <> m.file_id
+			AND o.status IN ('1', '4', '19') AND NOT 'duplicate_remit' = ANY(o.flags)
+			AND (coalesce(ot.payment_date, ot.production_date, ocp.created_at::date), o.file_id)
+				< (coalesce(t.payment_date, t.production_date, cp.created_at::date), m.file_id))
 		FROM unnest($1::bigint[], $2::int[]) AS k(f, s)
 		JOIN match_claims m ON m.file_id = k.f AND m.segment_index = k.s
 		JOIN claim_payments cp ON cp.file_id = m.file_id AND cp.segment_index = m.segment_index
@@ -312,7 +375,7 @@ func loadPaid(ctx context.Context, q *sqlx.Conn, files []int64, segs []int32) (m
 		var cpID int64
 		c := &kpi.PaidClaim{}
 		if err := rows.Scan(&f, &s, &c.Practice, &c.Payer, &c.Status, (*pq.StringArray)(&c.Flags), &c.OrigStatus, &remit,
-			&svc, &c.Billed, &c.BilledFrequency, &lineCount, &c.Provider, &cpID); err != nil {
+			&svc, &c.Billed, &c.BilledFrequency, &lineCount, &c.Provider, &cpID, &c.Readjudication); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("kpistore: paid claims: %w", err)
 		}
@@ -475,8 +538,12 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 	rows, err := q.QueryxContext(ctx, `SELECT w.id, w.practice_id, coalesce(p.payer_id_code, ''), w.provider_npi,
 		w.procedure_code, w.category, (w.created_at AT TIME ZONE 'UTC')::date::text,
 		CASE WHEN w.status IN ('resolved', 'written_off') THEN (coalesce(w.resolved_at, w.updated_at) AT TIME ZONE 'UTC')::date::text END,
-		w.service_date::text, coalesce(a.appealed_on, w.appealed_on)::text, coalesce(a.amount, w.amount_at_risk), w.recovered_amount
+		w.service_date::text, coalesce(a.appealed_on, w.appealed_on)::text, coalesce(a.amount, w.amount_at_risk), w.recovered_amount,
+		w.kind, w.remit_date::text, w.amount_at_risk,
+		coalesce(lm.expected_allowed, nullif(lm.charge, 0), nullif(w.billed_amount, 0), 0)
 		FROM work_items w LEFT JOIN payers p ON p.id = w.payer_id LEFT JOIN kpi_appeals a ON a.work_item_id = w.id
+		LEFT JOIN service_line_payments sl ON sl.id = w.service_line_id
+		LEFT JOIN line_matches lm ON lm.file_id = sl.file_id AND lm.segment_index = sl.segment_index
 		WHERE w.id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("kpistore: work items: %w", err)
@@ -484,13 +551,14 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var created, closed, svc, appealed sql0
+		var created, closed, svc, appealed, origin sql0
 		w := &kpi.WorkItem{}
 		if err := rows.Scan(&id, &w.Practice, &w.Payer, &w.Provider, &w.CPT, &w.Category, &created, &closed, &svc, &appealed,
-			&w.AppealedAmount, &w.Recovered); err != nil {
+			&w.AppealedAmount, &w.Recovered, &w.Kind, &origin, &w.Balance, &w.Expected); err != nil {
 			return nil, fmt.Errorf("kpistore: work items: %w", err)
 		}
 		w.Created, w.Closed, w.Service, w.Appealed = day(string(created)), day(string(closed)), day(string(svc)), day(string(appealed))
+		w.Origin = day(string(origin))
 		out[srcKey{"W", id, 0}] = w
 	}
 	return out, rows.Err()
@@ -525,6 +593,40 @@ func loadBilled(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi
 		}
 		b.Billed, b.Service = day(string(billed)), day(string(svc))
 		out[srcKey{"B", id, 0}] = b
+	}
+	return out, rows.Err()
+}
+
+// loadPayments reads patient payments with the payer and provider of the
+// billed claim each names (by patient control number in its practice).
+func loadPayments(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.PatientPayment, error) {
+	out := map[srcKey]*kpi.PatientPayment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for _, id := range ids {
+		out[srcKey{"P", id, 0}] = &kpi.PatientPayment{} // gone: contributes nothing
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT pp.id, pp.practice_id, coalesce(b.payer_code, ''), coalesce(b.rendering_npi, ''),
+		pp.paid_on::text, coalesce(pp.service_date, b.service_date_from)::text, pp.amount
+		FROM patient_payments pp
+		LEFT JOIN LATERAL (SELECT payer_code, rendering_npi, service_date_from FROM billed_claims b
+			WHERE b.practice_id = pp.practice_id AND pp.patient_control_number <> '' AND b.patient_control_number = pp.patient_control_number
+			ORDER BY (b.frequency_code = '1') DESC, b.id LIMIT 1) b ON true
+		WHERE pp.id = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: patient payments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var paid, svc sql0
+		p := &kpi.PatientPayment{}
+		if err := rows.Scan(&id, &p.Practice, &p.Payer, &p.Provider, &paid, &svc, &p.Amount); err != nil {
+			return nil, fmt.Errorf("kpistore: patient payments: %w", err)
+		}
+		p.Paid, p.Service = day(string(paid)), day(string(svc))
+		out[srcKey{"P", id, 0}] = p
 	}
 	return out, rows.Err()
 }

@@ -3,12 +3,17 @@ package kpistore
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/remitq/remitq/carc"
 
 	"github.com/remitq/remitq/pkg/billing"
 	"github.com/remitq/remitq/pkg/bus"
@@ -133,12 +138,47 @@ func TestTruthSet(t *testing.T) {
 	for _, c := range tr.Claims {
 		billedLines[c.PatientControlNumber] = len(c.Lines)
 	}
-	type want struct{ adjudicated, denied, underpaid, claims int64 }
+	type want struct{ adjudicated, denied, underpaid, claims, claimsDenied, linesFirst, linesFirstDenied int64 }
 	var w want
 	payments := int64(0)
 	byCat := map[string]int64{}
-	seenClaim := map[[2]any]bool{}
+	// First adjudications: per billed claim and payer, the CLPs of the
+	// first file that adjudicates it as primary (split claims share one
+	// file); unmatched CLPs each count.
+	firstFile := map[[2]string]string{}
+	fileOrder := map[string]int{}
+	for i, f := range tr.Files {
+		fileOrder[f.Name] = i
+	}
 	for _, tl := range tr.Lines {
+		if !kpi.Primary(tl.Status) || tl.BilledClaim == "" || slices.Contains(tl.Flags, "duplicate_remit") ||
+			slices.Contains(tl.Flags, "correction") {
+			continue
+		}
+		k := [2]string{tl.BilledClaim, tl.Payer}
+		if f, ok := firstFile[k]; !ok || fileOrder[tl.File] < fileOrder[f] {
+			firstFile[k] = tl.File
+		}
+	}
+	deniedInPart := func(tl *synth.TruthLine) bool {
+		if slices.Contains(tl.Flags, "denied") {
+			return true
+		}
+		for _, a := range tl.Adjustments {
+			g, code, _ := strings.Cut(a, "-")
+			if class, _, _ := carc.Classify(g, code); class == carc.ClassDenial {
+				return true
+			}
+		}
+		return false
+	}
+	type clp struct {
+		file  string
+		claim int
+	}
+	firstClaims := map[clp]bool{} // → denied in part
+	for i := range tr.Lines {
+		tl := &tr.Lines[i]
 		if slices.Contains(tl.Flags, "duplicate_remit") {
 			continue
 		}
@@ -160,11 +200,24 @@ func TestTruthSet(t *testing.T) {
 			if slices.Contains(tl.Flags, "underpaid") {
 				w.underpaid++
 			}
-			k := [2]any{tl.File, tl.Claim}
-			if !seenClaim[k] && !slices.Contains(tl.Flags, "correction") {
-				seenClaim[k] = true
-				w.claims++
+			first := !slices.Contains(tl.Flags, "correction") &&
+				(tl.BilledClaim == "" || firstFile[[2]string{tl.BilledClaim, tl.Payer}] == tl.File)
+			if first {
+				k := clp{tl.File, tl.Claim}
+				w.linesFirst += weight
+				if deniedInPart(tl) {
+					w.linesFirstDenied += weight
+					firstClaims[k] = true
+				} else if _, ok := firstClaims[k]; !ok {
+					firstClaims[k] = false
+				}
 			}
+		}
+	}
+	for _, denied := range firstClaims {
+		w.claims++
+		if denied {
+			w.claimsDenied++
 		}
 	}
 	total := func(name string, group ...kpi.Dim) (map[string][2]int64, *kpi.Report) {
@@ -186,8 +239,12 @@ func TestTruthSet(t *testing.T) {
 		return out, rep
 	}
 	dr, _ := total("denial_rate")
-	if dr[""] != [2]int64{w.denied, w.adjudicated} {
-		t.Errorf("denial rate: %d / %d, truth %d / %d", dr[""][0], dr[""][1], w.denied, w.adjudicated)
+	if dr[""] != [2]int64{w.claimsDenied, w.claims} {
+		t.Errorf("initial denial rate (claims): %d / %d, truth %d / %d", dr[""][0], dr[""][1], w.claimsDenied, w.claims)
+	}
+	dl, _ := total("denial_rate_lines")
+	if dl[""] != [2]int64{w.linesFirstDenied, w.linesFirst} {
+		t.Errorf("initial denial rate (lines): %d / %d, truth %d / %d", dl[""][0], dl[""][1], w.linesFirstDenied, w.linesFirst)
 	}
 	ncr, _ := total("net_collection_rate")
 	if ncr[""][0] != payments {
@@ -197,15 +254,66 @@ func TestTruthSet(t *testing.T) {
 	if up[""][1] != w.underpaid {
 		t.Errorf("underpaid lines %d, truth %d", up[""][1], w.underpaid)
 	}
-	cc, _ := total("clean_claim_rate")
+	cc, _ := total("first_pass_resolution_rate")
 	if cc[""][1] != w.claims {
 		t.Errorf("claims adjudicated %d, truth %d", cc[""][1], w.claims)
 	}
 	cats, _ := total("denials_by_category", kpi.DimCategory)
+	// Lines denied in full over every adjudication (reversals netted).
+	all := int64(0)
+	for _, v := range cats {
+		all += v[1]
+	}
+	if all != w.denied {
+		t.Errorf("lines denied over all adjudications: %d, truth %d", all, w.denied)
+	}
 	for cat, n := range byCat {
 		if cats[cat][1] != n {
 			t.Errorf("denied lines of %s: %d, truth %d", cat, cats[cat][1], n)
 		}
 	}
 	t.Logf("truth: %+v, payments %d cents, denied by category %v", w, payments, byCat)
+
+	// The monthly pack of each practice for the busiest remit month, on
+	// pipeline data: it renders, with every category the month denied.
+	var last time.Time
+	if err := db.Get(&last, `SELECT date_trunc('month', t.payment_date)::date FROM claim_payments cp
+		JOIN remittance_transactions t ON t.id = cp.transaction_id GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	if err := db.Select(&ids, `SELECT id FROM practices ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	var packs []*kpi.Pack
+	for _, id := range ids {
+		p, err := MonthlyPack(ctx, db, id, last, last.AddDate(0, 1, 3), Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := strings.Join(p.Page().Texts(), "\n")
+		for _, pt := range p.Categories.Points {
+			if name := kpi.DimValueName(kpi.DimCategory, pt.Group[0], nil); !strings.Contains(texts, name) {
+				t.Errorf("practice %d: the pack has no bar for %s", id, name)
+			}
+		}
+		packs = append(packs, p)
+	}
+	var pdf bytes.Buffer
+	if err := kpi.WritePackPDF(&pdf, last, packs...); err != nil {
+		t.Fatal(err)
+	}
+	if got := bytes.Count(pdf.Bytes(), []byte("/Type /Page\n")); got != len(packs) {
+		t.Errorf("%d PDF pages for %d practices", got, len(packs))
+	}
+	if dir := os.Getenv("KPI_CHART_DIR"); dir != "" {
+		_ = os.WriteFile(dir+"/truth-packs.pdf", pdf.Bytes(), 0o644)
+		for i, p := range packs {
+			var b bytes.Buffer
+			if err := p.Page().WritePNG(&b, 1.5); err != nil {
+				t.Fatal(err)
+			}
+			_ = os.WriteFile(fmt.Sprintf("%s/truth-pack-%d.png", dir, i+1), b.Bytes(), 0o644)
+		}
+	}
 }
