@@ -72,7 +72,7 @@ func (s *Set) Explain(denied Line, carc string, rec *Records) (Finding, bool) {
 // payerSignal reports a frequency denial the visible history cannot
 // explain: the payer counts sessions this practice cannot see.
 func (s *Set) payerSignal(denied Line, carc string, rec *Records) (Finding, bool) {
-	p := &pctx{s: s, cf: s.conf(denied.Payer), practice: denied.Practice}
+	p := &pctx{s: s, cf: s.conf(&denied), practice: denied.Practice}
 	fam, region := p.family(&denied), p.region(&denied)
 	var cr *capRule
 	for i := range p.cf.caps {
@@ -156,7 +156,7 @@ func (s *Set) Usage(patient PatientKey, practice, tin, payer string, asOf Day, r
 	if rec == nil || rec.History == nil {
 		return nil
 	}
-	p := &pctx{s: s, cf: s.conf(payer), practice: practice}
+	p := &pctx{s: s, cf: s.conf(&Line{Payer: payer, Date: asOf}), practice: practice}
 	var lines []*Line
 	hist := rec.History.Lines(patient)
 	for i := range hist {
