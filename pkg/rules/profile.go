@@ -155,6 +155,8 @@ type MAC struct {
 	Jurisdiction string   `json:"jurisdiction"`
 	Contractor   string   `json:"contractor"`
 	States       []string `json:"states"`
+	// PayerIDs are the MAC's Part B contract numbers used as payer IDs.
+	PayerIDs []string `json:"payer_ids,omitempty"`
 }
 
 // ProfileFile is the shipped profiles file (data/profiles.json) or an
@@ -169,7 +171,8 @@ type ProfileFile struct {
 	FilingIndicators       map[string]string `json:"filing_indicators"`
 	FilingIndicatorsSource string            `json:"filing_indicators_source,omitempty"`
 	// Payers maps a payer ID (837 NM1*PR NM109, 835 N1*PR N104 / REF*2U) to a profile ID.
-	Payers map[string]string `json:"payers"`
+	Payers       map[string]string `json:"payers"`
+	PayersSource string            `json:"payers_source,omitempty"`
 }
 
 // ParseProfileFile reads a ProfileFile as JSON; unknown fields are an error.
@@ -298,6 +301,7 @@ type Profiles struct {
 	label    string
 	versions map[string][]*Profile // by ID, oldest effective date first
 	macs     map[string]MAC        // by state
+	macPayer map[string]MAC        // by Part B contract number
 	filing   map[string]string
 	payers   map[string]string
 	// perMAC holds, per profile version, its copies per MAC jurisdiction.
@@ -342,7 +346,7 @@ func NewProfiles(f *ProfileFile, extra []Profile, payers map[string]string) (*Pr
 	if f == nil {
 		return nil, errors.New("rules: profiles: no file")
 	}
-	ps := &Profiles{label: f.Label, versions: map[string][]*Profile{}, macs: map[string]MAC{},
+	ps := &Profiles{label: f.Label, versions: map[string][]*Profile{}, macs: map[string]MAC{}, macPayer: map[string]MAC{},
 		filing: map[string]string{}, payers: map[string]string{}, perMAC: map[*Profile]map[string]*Profile{}}
 	all := append(slices.Clone(f.Profiles), extra...)
 	for i := range all {
@@ -362,6 +366,9 @@ func NewProfiles(f *ProfileFile, extra []Profile, payers map[string]string) (*Pr
 	for _, m := range f.MACs {
 		for _, st := range m.States {
 			ps.macs[st] = m
+		}
+		for _, id := range m.PayerIDs {
+			ps.macPayer[id] = m
 		}
 	}
 	for k, v := range f.FilingIndicators {
@@ -464,7 +471,9 @@ func (ps *Profiles) Payers() map[string]string {
 }
 
 // Resolve returns the profile version for a payer, claim filing indicator,
-// state (for the MAC) and date of service; nil when none applies.
+// state and date of service; nil when none applies. A Medicare profile is
+// the copy of the MAC of the payer ID (a MAC contract number), else of the
+// state.
 func (ps *Profiles) Resolve(payer, filing, state string, d Day) *Profile {
 	if ps == nil {
 		return nil
@@ -478,6 +487,9 @@ func (ps *Profiles) Resolve(payer, filing, state string, d Day) *Profile {
 		return nil
 	}
 	if m, ok := ps.perMAC[p]; ok {
+		if mac, ok := ps.macPayer[payer]; ok {
+			return m[mac.Jurisdiction]
+		}
 		if mac, ok := ps.macs[state]; ok {
 			return m[mac.Jurisdiction]
 		}

@@ -97,20 +97,20 @@ type conf struct {
 	rfaRepeatMin, rfaRepeatPct int
 	scsLook                    int
 	scsTrialPct                int
-	diagMod   string
-	distinct  map[string]bool
-	ncciMods  map[string]bool
-	emMods    map[string]bool
-	ascPlaces map[string]bool
-	ascTax    map[string]bool
-	bilateral string
-	ascBilat  string
-	addon50   bool
-	priorAuth bool
-	authCodes map[string]bool // nil: procedures.csv prior_auth
-	disabled  map[string]bool
-	severity  map[string]Severity
-	sources   map[string]string // rule → source when a payer override decides
+	diagMod                    string
+	distinct                   map[string]bool
+	ncciMods                   map[string]bool
+	emMods                     map[string]bool
+	ascPlaces                  map[string]bool
+	ascTax                     map[string]bool
+	bilateral                  string
+	ascBilat                   string
+	addon50                    bool
+	priorAuth                  bool
+	authCodes                  map[string]bool // nil: procedures.csv prior_auth
+	disabled                   map[string]bool
+	severity                   map[string]Severity
+	sources                    map[string]string // rule → source when a payer override decides
 }
 
 func newSet(d *data) *Set {
@@ -231,7 +231,6 @@ func (s *Set) profileConf(p *Profile) *conf {
 // capUDTDefinitive is the caps.csv key of the definitive drug-test limit,
 // set by a profile's udt_definitive_per_12_months.
 const capUDTDefinitive = "udt_definitive"
-
 
 // Procedure returns what the rules know of a CPT/HCPCS code.
 func (s *Set) Procedure(code string) (Proc, bool) {

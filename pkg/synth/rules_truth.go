@@ -110,7 +110,9 @@ type RulesTruth struct {
 
 // Clean reports whether a scenario plants no violation under the truth
 // set's plan (a scenario may be clean under one payer and not another).
-func (t *RulesTruth) Clean(scenario string) bool { return t.Scenarios[scenario] > 0 && !t.planted[scenario] }
+func (t *RulesTruth) Clean(scenario string) bool {
+	return t.Scenarios[scenario] > 0 && !t.planted[scenario]
+}
 
 // rline is a line of a generated claim.
 type rline struct {
