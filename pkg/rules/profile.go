@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +33,9 @@ const BilateralUnits = "units"
 // DefaultProfileID names the profile of a payer no profile is mapped to:
 // remitq's built-in defaults (params.csv, caps.csv, procedures.csv).
 const DefaultProfileID = "default"
+
+// profileID is the form of a profile id (as 0016 checks it).
+var profileID = regexp.MustCompile(`^[a-z0-9_.-]{1,64}$`)
 
 //go:embed data/profiles.json
 var embeddedProfiles []byte
@@ -207,8 +211,8 @@ func (p *Profile) prepare() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("rules: profile %q: "+format, append([]any{p.ID}, args...)...)
 	}
-	if p.ID == "" || p.ID == DefaultProfileID || strings.ContainsAny(p.ID, " \t/") {
-		return bad("id is required, without spaces or slashes, and not %q", DefaultProfileID)
+	if !profileID.MatchString(p.ID) || p.ID == DefaultProfileID {
+		return bad("id is required: lower-case letters, digits, _ . and -, and not %q", DefaultProfileID)
 	}
 	if !slices.Contains([]string{PlanMedicare, PlanMedicareAdvantage, PlanMedicaid, PlanCommercial}, p.Plan) {
 		return bad("plan %q (want medicare, medicare_advantage, medicaid or commercial)", p.Plan)
