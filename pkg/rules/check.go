@@ -276,7 +276,7 @@ func (p *pctx) emit(rule string, sev Severity, source string, l *Line, msg strin
 		source = src + "; " + cmp.Or(source, info.Source)
 	}
 	f := Finding{Claim: l.Claim, Line: l.Number, Procedure: l.Procedure, Date: l.Date, Rule: rule,
-		Category: info.Category, Severity: sev, Message: msg, Source: cmp.Or(source, info.Source), Profile: p.cf.profile.Label()}
+		Category: info.Category, Severity: sev, Message: msg, Source: cmp.Or(source, info.Source), Profile: p.cf.label}
 	inv := []*Line{l}
 	for _, o := range involved {
 		if o == l || slices.Contains(inv, o) {

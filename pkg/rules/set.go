@@ -87,6 +87,7 @@ type Set struct {
 type conf struct {
 	payer     string
 	profile   *Profile // nil: remitq's defaults
+	label     string   // the profile's Label, printed in findings
 	caps      []capRule
 	rfaBlocks int
 	rfaGap    int
@@ -138,7 +139,7 @@ func (d *data) baseConf() *conf {
 		diagMod:  p("facet_diagnostic_modifier"),
 		distinct: set("distinct_modifiers"), ncciMods: set("ncci_modifiers"), emMods: set("em_modifiers"),
 		ascPlaces: set("asc_places"), ascTax: set("asc_taxonomies"), bilateral: p("bilateral"), ascBilat: p("asc_bilateral"), addon50: a50,
-		priorAuth: true, disabled: map[string]bool{}, severity: map[string]Severity{}, sources: map[string]string{},
+		priorAuth: true, label: DefaultProfileID, disabled: map[string]bool{}, severity: map[string]Severity{}, sources: map[string]string{},
 	}
 }
 
@@ -200,7 +201,7 @@ func (s *Set) WithProfiles(ps *Profiles) *Set {
 // profileConf is the base configuration with a profile's settings.
 func (s *Set) profileConf(p *Profile) *conf {
 	cf := s.base.clone()
-	cf.payer, cf.profile = p.ID, p
+	cf.payer, cf.profile, cf.label = p.ID, p, p.Label()
 	cf.bilateral, cf.ascBilat, cf.addon50 = p.Bilateral, p.ASCBilateral, p.Modifier50OnAddons
 	if p.BilateralSource != "" {
 		for _, r := range []string{RuleBilateralStyle, RuleASCBilateral, RuleModifier50Addon} {
