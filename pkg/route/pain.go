@@ -47,45 +47,52 @@ const udtAction = "Look for another test of the same kind on this date from any 
 
 // pain is what the router knows of one code from the rules data.
 type pain struct {
-	name   string // "lumbar/sacral facet injection"; "" for other codes
 	family string
+	region string
+	known  bool // a pain procedure family (familyWords) or a drug test
 	addOn  bool
-	cap    int
-	unit   string // what the cap counts
-	action string // what to do when the cap is hit ("" = sessions per region)
 }
 
-// painOf reads a code in the rules data.
+// painOf reads a code in the rules data (no allocation: the words are
+// built only when a text needs them).
 func (r *Router) painOf(code string) pain {
 	pr, ok := r.rules.Procedure(code)
 	if !ok {
 		return pain{}
 	}
-	p := pain{family: pr.Family, addOn: pr.AddOn && pr.Family != rules.FamilyImaging}
-	switch pr.Family {
+	_, named := familyWords[pr.Family]
+	return pain{family: pr.Family, region: pr.Region, addOn: pr.AddOn && pr.Family != rules.FamilyImaging,
+		known: named || pr.Family == rules.FamilyUDTPresumptive || pr.Family == rules.FamilyUDTDefinitive}
+}
+
+// capWords returns the words of a code's session cap for the reason text:
+// the procedure's name, the cap, what it counts and what to do when it is
+// hit ("" = count the sessions); ok false when no cap is known.
+func (r *Router) capWords(code string, p pain) (name string, limit int, unit, action string, ok bool) {
+	switch p.family {
 	case rules.FamilyUDTPresumptive:
-		p.name, p.cap, p.unit, p.action = "presumptive drug test", 1, "presumptive test per date of service", udtAction
-		return p
+		return "presumptive drug test", 1, "presumptive test per date of service", udtAction, true
 	case rules.FamilyUDTDefinitive:
-		p.name, p.cap, p.unit, p.action = "definitive drug test", 1, "definitive test per date of service", udtAction
-		return p
+		return "definitive drug test", 1, "definitive test per date of service", udtAction, true
 	}
-	if w, ok := familyWords[pr.Family]; ok {
-		p.name = regionWords[pr.Region] + w
+	w, named := familyWords[p.family]
+	if !named {
+		return "", 0, "", "", false
 	}
-	if c, ok := r.rules.CapOf(code); ok && p.name != "" {
-		p.cap = c.Limit
-		p.unit = c.Name + " sessions"
-		if c.PerRegion {
-			p.unit += " per spinal region"
-		}
-		if c.Window == 365 {
-			p.unit += " per rolling 12 months"
-		} else {
-			p.unit += " per rolling " + strconv.Itoa(c.Window) + " days"
-		}
+	c, found := r.rules.CapOf(code)
+	if !found {
+		return "", 0, "", "", false
 	}
-	return p
+	unit = c.Name + " sessions"
+	if c.PerRegion {
+		unit += " per spinal region"
+	}
+	if c.Window == 365 {
+		unit += " per rolling 12 months"
+	} else {
+		unit += " per rolling " + strconv.Itoa(c.Window) + " days"
+	}
+	return regionWords[p.region] + w, c.Limit, unit, "", true
 }
 
 func isEM(code string) bool {
@@ -100,7 +107,7 @@ func isEM(code string) bool {
 // same-day E/M or trigger point line need a modifier.
 func (r *Router) isPainProcedure(code string) bool {
 	p := r.painOf(code)
-	return p.name != "" && p.family != rules.FamilyUDTPresumptive && p.family != rules.FamilyUDTDefinitive
+	return p.known && p.family != rules.FamilyUDTPresumptive && p.family != rules.FamilyUDTDefinitive
 }
 
 // imagingBundled returns the sibling an imaging-guidance code is bundled
@@ -216,7 +223,7 @@ func (r *Router) builtin(l *Line, d *Decision, decisive string, prof PayerProfil
 	}
 	// The second line of an RT/LT pair denied as a duplicate: the payer
 	// wanted the bilateral form of its profile, not 59/XU/76.
-	if decisive == "18" && hasModifier(l.Modifiers, "LT", "RT") && contains(l.Siblings, proc) && pp.name != "" {
+	if decisive == "18" && hasModifier(l.Modifiers, "LT", "RT") && contains(l.Siblings, proc) && pp.known {
 		return Sharpening{
 			Category: carc.Modifier,
 			Reason:   proc + " billed as RT and LT lines, the second denied as a duplicate: this payer takes " + bilateralForm(prof, proc),
@@ -280,20 +287,21 @@ func (r *Router) builtin(l *Line, d *Decision, decisive string, prof PayerProfil
 	}
 	// Session caps. CARC 151 is a units or levels denial (with N362, the
 	// MUE) unless a remark says frequency: it is not a session cap.
-	if pp.cap > 0 {
+	if pp.known {
 		capCode := decisive == "119" || decisive == "273" || decisive == "149" ||
 			anyRemark(l, "N640", "M86", "N435", "M90")
 		if capCode || (d.Category == carc.FrequencyLimit && decisive != "151") {
-			action := pp.action
-			if action == "" {
-				action = "Count the patient's sessions in the period across practices; appeal only if one was miscounted or was another region, otherwise bill the patient with a signed waiver"
+			if name, limit, unit, action, ok := r.capWords(proc, pp); ok && limit > 0 {
+				if action == "" {
+					action = "Count the patient's sessions in the period across practices; appeal only if one was miscounted or was another region, otherwise bill the patient with a signed waiver"
+				}
+				return Sharpening{
+					Category: carc.FrequencyLimit,
+					Reason:   name + " limit reached; common policy allows " + strconv.Itoa(limit) + " " + unit,
+					Action:   action,
+					Rule:     "pain/session-cap",
+				}, true
 			}
-			return Sharpening{
-				Category: carc.FrequencyLimit,
-				Reason:   pp.name + " limit reached; common policy allows " + strconv.Itoa(pp.cap) + " " + pp.unit,
-				Action:   action,
-				Rule:     "pain/session-cap",
-			}, true
 		}
 	}
 	return Sharpening{}, false
