@@ -110,10 +110,23 @@ func Explain(group, code string, rarcs []string) Explanation {
 		e.Text = e.Text + " " + strings.Join(extra, " ")
 	}
 
+	// MA130 says "unprocessable" and leaves the fields to the other
+	// remark codes: with none, the remit names nothing to fix.
+	if e.DecidingRARC == "MA130" && len(extra) == 0 {
+		e.Action = "The remit names no missing field: find it in the claim's 277CA acknowledgment or ask the payer, fix it and submit a new claim within timely filing (an unprocessable claim has no appeal rights)"
+	}
+
 	var w string
 	e.Class, e.PatientLiable, w = groupClass(g, k, e.Class, known)
 	if w != "" {
 		e.Warnings = append(e.Warnings, w)
+	}
+	// PR-204: the plan does not cover the service and the payer put it on
+	// the patient: the patient owes it, with or without a signed waiver;
+	// there is nothing to appeal for the practice.
+	if e.PatientLiable && k == "204" && e.Class == ClassDenial {
+		e.Appealable = false
+		e.Action = "Bill the patient: the plan does not cover this service and the payer assigned it to the patient (PR), with or without a signed waiver; no appeal"
 	}
 	return e
 }

@@ -95,6 +95,13 @@ func (f *fx) matrixCases(t target) map[string]request {
 		"PUT /v1/sharing":                  {method: "PUT", path: "/v1/sharing", body: map[string]any{"cross_practice": true, "same_tin": true}},
 		"PUT /v1/sharing/groups/{name}":    {method: "PUT", path: "/v1/sharing/groups/g-" + t.name, body: map[string]any{"practice_ids": []int64{f.p1, f.p2}}},
 		"DELETE /v1/sharing/groups/{name}": {method: "DELETE", path: "/v1/sharing/groups/g-" + t.name},
+
+		"GET /v1/payer-profiles":                     {method: "GET", path: "/v1/payer-profiles"},
+		"PUT /v1/payer-profiles/{id}":                {method: "PUT", path: "/v1/payer-profiles/matrix_" + strings.ToLower(strings.ReplaceAll(t.name, "-", "_")), body: matrixProfile()},
+		"DELETE /v1/payer-profiles/{id}/{effective}": {method: "DELETE", path: "/v1/payer-profiles/matrix_x/2026-01-01"},
+		"GET /v1/payer-profile-map":                  {method: "GET", path: "/v1/payer-profile-map"},
+		"PUT /v1/payer-profile-map/{payer}":          {method: "PUT", path: "/v1/payer-profile-map/P" + t.name, body: map[string]any{"profile_id": "commercial"}},
+		"DELETE /v1/payer-profile-map/{payer}":       {method: "DELETE", path: "/v1/payer-profile-map/P" + t.name},
 	}
 }
 
@@ -239,4 +246,13 @@ func TestUnauthenticated(t *testing.T) {
 	if r := f.do("", "GET", "/openapi.json", nil); r.code != http.StatusOK {
 		t.Errorf("/openapi.json: %d", r.code)
 	}
+}
+
+// matrixProfile is a payer profile version to store (payerprofiles.go).
+func matrixProfile() map[string]any {
+	return map[string]any{"name": "Matrix PPO", "plan": "commercial", "effective": "2026-01-01",
+		"timely_filing": map[string]any{"days": 90, "from": "service_date", "source": "test"},
+		"appeals":       []map[string]any{{"name": "appeal", "days": 180, "from": "initial_determination", "source": "test"}},
+		"correction":    "corrected_claim", "bilateral": "50", "asc_bilateral": "lt_rt", "modifier_50_on_addons": true,
+		"diagnostic_modifier": "", "prior_auth": []any{}, "udt_definitive_per_12_months": 0, "contact": map[string]any{}}
 }

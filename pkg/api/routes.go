@@ -61,6 +61,12 @@ func (s *Service) routes() []Route {
 		r("PUT", "/v1/sharing", auth.UsersManage, false, (*call).putSharing),
 		r("PUT", "/v1/sharing/groups/{name}", auth.UsersManage, false, (*call).putSharingGroup),
 		r("DELETE", "/v1/sharing/groups/{name}", auth.UsersManage, false, (*call).deleteSharingGroup),
+		r("GET", "/v1/payer-profiles", auth.WorkRead, false, (*call).getPayerProfiles),                          // payerprofiles.go
+		r("PUT", "/v1/payer-profiles/{id}", auth.UsersManage, false, (*call).putPayerProfile),                   // payerprofiles.go
+		r("DELETE", "/v1/payer-profiles/{id}/{effective}", auth.UsersManage, false, (*call).deletePayerProfile), // payerprofiles.go
+		r("GET", "/v1/payer-profile-map", auth.WorkRead, false, (*call).getPayerProfileMap),                     // payerprofiles.go
+		r("PUT", "/v1/payer-profile-map/{payer}", auth.UsersManage, false, (*call).putPayerProfileMap),          // payerprofiles.go
+		r("DELETE", "/v1/payer-profile-map/{payer}", auth.UsersManage, false, (*call).deletePayerProfileMap),    // payerprofiles.go
 	}
 }
 

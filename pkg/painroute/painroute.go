@@ -1,6 +1,8 @@
 package painroute
 
 import (
+	"strings"
+
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -52,11 +54,53 @@ func (s *Sharpener) Sharpen(l route.Line, d route.Decision) (route.Sharpening, b
 	if !ok {
 		return route.Sharpening{}, false
 	}
-	f, ok := set.Explain(bl, d.Decisive, &s.Records)
+	f, ok := set.ExplainCodes(bl, d.Decisive, d.RARC, &s.Records)
 	if !ok || !carc.Category(f.Category).Valid() {
 		return route.Sharpening{}, false
 	}
 	return route.Sharpening{Category: carc.Category(f.Category), Reason: f.Message, Rule: RulePrefix + f.Rule}, true
+}
+
+// RouteProfile is the router's view of a payer profile: its first appeal
+// window, timely filing, correction route and bilateral form, with their
+// sources. nil gives the zero PayerProfile (remitq's defaults).
+func RouteProfile(p *rules.Profile) route.PayerProfile {
+	if p == nil {
+		return route.PayerProfile{}
+	}
+	rp := route.PayerProfile{Name: p.Name, ID: p.Label(), Plan: p.Plan, TimelyFilingDays: p.TimelyFiling.Days,
+		TimelyFilingSource: p.TimelyFiling.Source, Correction: p.Correction, CorrectionSource: p.CorrectionSource,
+		Bilateral: p.Bilateral}
+	if a, ok := p.FirstAppeal(); ok {
+		rp.AppealDays, rp.AppealName, rp.AppealSource = a.Days, a.Name, a.Source
+	}
+	if p.Reopening != nil {
+		rp.ReopeningDays = p.Reopening.Days
+	}
+	var c []string
+	for _, v := range []string{p.Contact.Phone, p.Contact.Portal, p.Contact.Fax, p.Contact.AppealAddress} {
+		if v != "" {
+			c = append(c, v)
+		}
+	}
+	rp.Contact = strings.Join(c, "; ")
+	return rp
+}
+
+// RoutePayers maps each payer ID to its route profile on date asOf: the
+// payer's mapping in ps, else none (the payer is left out). Payer IDs of
+// the 835 (N1*PR N104, REF*2U) and the 837 (NM1*PR NM109) are the keys.
+func RoutePayers(ps *rules.Profiles, payerIDs []string, asOf rules.Day) map[string]route.PayerProfile {
+	out := map[string]route.PayerProfile{}
+	if ps == nil {
+		return out
+	}
+	for _, id := range payerIDs {
+		if p := ps.Resolve(id, "", "", asOf); p != nil {
+			out[id] = RouteProfile(p)
+		}
+	}
+	return out
 }
 
 // Lines is an in-memory Lookup: billed lines by database id, else by

@@ -75,5 +75,30 @@ type Decision struct {
 	Rule     string   `json:"rule,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 
-	recoverability int // percent; 0 = the category's
+	// Profile names the payer profile that gave the deadline, the route and
+	// the bilateral form ("" without one: remitq's defaults).
+	Profile string `json:"profile,omitempty"`
+	// Route is how the work item is worked, from the profile: appeal,
+	// reopening, corrected_claim, new_claim, bill_patient, dispute or
+	// write_off ("" without a profile).
+	Route string `json:"route,omitempty"`
+	// TimelyFiling is the end of the payer's filing limit (date of service
+	// + the profile's days), shown beside the appeal deadline.
+	TimelyFiling Date `json:"timely_filing,omitzero"`
+	// DeadlineSource says where the deadline comes from ("42 CFR 405.942(a)").
+	DeadlineSource string `json:"deadline_source,omitempty"`
+
+	recoverability int    // percent; 0 = the category's
+	appealName     string // the profile's first appeal level, for the text
 }
+
+// Work routes (Decision.Route).
+const (
+	RouteAppeal         = "appeal"
+	RouteReopening      = "reopening"
+	RouteCorrectedClaim = "corrected_claim"
+	RouteNewClaim       = "new_claim"
+	RouteBillPatient    = "bill_patient"
+	RouteDispute        = "dispute"
+	RouteWriteOff       = "write_off"
+)

@@ -60,8 +60,17 @@
 //
 // # Deadline and priority
 //
-// The appeal deadline is the remit date plus the payer profile's appeal
-// window (default 90 days). Priority, for lines that need a work item, is
+// Without a payer profile the appeal deadline is the remit date plus the
+// appeal window (default 90 days). With one (Config.Payers, filled from the
+// pain rules' profiles by painroute.RouteProfile), the profile gives the
+// work route (Decision.Route), its deadline and the text: an appeal within
+// the first appeal window (Medicare redetermination: 120 days from the
+// initial determination), a Medicare reopening within a year, a corrected
+// claim (frequency 7) or, for an unprocessable claim (CARC 16 + MA130), a
+// new claim within timely filing from the date of service, a patient bill
+// for PR-204; the timely-filing end is shown beside the deadline and the
+// decision names the profile and the source (Decision.Profile,
+// DeadlineSource). Priority, for lines that need a work item, is
 // whole dollars at risk × recoverability of the category (percent,
 // DefaultRecoverability) × urgency of the deadline (percent, Urgency) /
 // 10 000; see Priority.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/rules"
 )
 
 // The built-in pain-management sharpening: facts about interventional pain
@@ -13,9 +14,10 @@ import (
 // and the patient's history) runs after them and can override any of them,
 // and Config.NoBuiltinRules turns them off.
 //
-// Sources: CMS NCCI practitioner PTP edits of 2024-07-01 and add-on code
-// edits of 2024-06-03 (/work/shared/codes/ncci_*.csv), seed 004 and
-// DESIGN.md "Pain-management rules" (regional session caps, modifier rules).
+// The facts are the pain rules' data (pkg/rules: the NCCI PTP and add-on
+// files, procedures.csv, caps.csv, each with its source), so a new
+// quarter's files reach the router as they reach the pre-bill check; the
+// payer's bilateral form comes from its profile (PayerProfile.Bilateral).
 
 func set(codes ...string) map[string]bool {
 	m := make(map[string]bool, len(codes))
@@ -25,72 +27,73 @@ func set(codes ...string) map[string]bool {
 	return m
 }
 
-// imagingBundledInto maps an imaging-guidance code to the pain procedures it
-// is column 2 to in the NCCI practitioner PTP edits (2024-07-01), other
-// imaging codes left out.
-var imagingBundledInto = map[string]map[string]bool{
-	"77003": set("20604", "20606", "20611", "22510", "22511", "22512", "22513", "22514", "22515", "27096",
-		"62320", "62321", "62322", "62323", "62324", "62325", "62326", "62327", "63650", "63655", "63661",
-		"63662", "63663", "63664", "63685", "64451", "64461", "64462", "64463", "64479", "64480", "64483",
-		"64484", "64490", "64491", "64492", "64493", "64494", "64495", "64530", "64625", "64633", "64634",
-		"64635", "64636", "G0260"),
-	"77012": set("20552", "20553", "20604", "20606", "20611", "22510", "22511", "22512", "22513", "22514",
-		"22515", "27096", "62270", "62272", "62320", "62321", "62322", "62323", "62324", "62325", "62326",
-		"62327", "64451", "64454", "64461", "64462", "64463", "64479", "64480", "64483", "64484", "64486",
-		"64487", "64488", "64489", "64490", "64491", "64492", "64493", "64494", "64495", "64624", "64625",
-		"64633", "64634", "64635", "64636", "G0260"),
-	"76942": set("20604", "20606", "20610", "20611", "22510", "22511", "22512", "22513", "22514", "22515",
-		"27096", "62320", "62321", "62322", "62323", "62324", "62325", "62326", "62327", "64454", "64461",
-		"64462", "64463", "64479", "64480", "64483", "64484", "64486", "64487", "64488", "64489", "64490",
-		"64491", "64492", "64493", "64494", "64495", "64624", "64625", "G0260"),
-}
-
 var imagingName = map[string]string{
 	"77003": "fluoroscopic guidance", "77012": "CT guidance", "76942": "ultrasound guidance",
 }
 
-// addOns are the pain add-on codes (NCCI AOC type 1): billed per level and
-// side, never with modifier 50 (seed 004, DESIGN.md).
-var addOns = set("64480", "64484", "64491", "64492", "64494", "64495", "64634", "64636", "64462")
-
-var triggerPoint = set("20552", "20553")
-
-// family names a pain procedure for work-item text, and gives the regional
-// session cap per rolling 12 months (0: none known) from DESIGN.md / seed 004.
-type family struct {
-	name   string
-	cap    int
-	unit   string // what the cap counts
-	action string // what to do when the cap is hit ("" = sessions per region)
+// familyWords names a procedure family for work-item text; the families
+// listed are the interventional pain procedures (isPainProcedure).
+var familyWords = map[string]string{
+	rules.FamilyESIInterlaminar: "epidural steroid injection", rules.FamilyESITransforaminal: "epidural steroid injection",
+	rules.FamilyFacet: "facet injection", rules.FamilyRFA: "radiofrequency ablation",
+	rules.FamilyTriggerPoint: "trigger point injection", "si_joint": "sacroiliac joint injection",
+	rules.FamilySCSTrial: "spinal cord stimulator", rules.FamilySCSPermanent: "spinal cord stimulator", "scs_revision": "spinal cord stimulator",
+	"vertebral_augmentation": "vertebral augmentation",
 }
 
-var families = map[string]family{}
+var regionWords = map[string]string{rules.RegionCervicalThoracic: "cervical/thoracic ", rules.RegionLumbarSacral: "lumbar/sacral "}
 
-func init() {
-	add := func(f family, codes ...string) {
-		for _, c := range codes {
-			families[c] = f
-		}
+const udtAction = "Look for another test of the same kind on this date from any provider or lab; appeal only if there was none, otherwise write off and review the practice's standing drug-test orders"
+
+// pain is what the router knows of one code from the rules data.
+type pain struct {
+	family string
+	region string
+	known  bool // a pain procedure family (familyWords) or a drug test
+	addOn  bool
+}
+
+// painOf reads a code in the rules data (no allocation: the words are
+// built only when a text needs them).
+func (r *Router) painOf(code string) pain {
+	pr, ok := r.rules.Procedure(code)
+	if !ok {
+		return pain{}
 	}
-	esi := "ESI sessions per spinal region per rolling 12 months"
-	add(family{"cervical/thoracic epidural steroid injection", 4, esi, ""}, "62320", "62321", "64479", "64480")
-	add(family{"lumbar/sacral epidural steroid injection", 4, esi, ""}, "62322", "62323", "64483", "64484")
-	facet := "therapeutic facet sessions per spinal region per rolling 12 months"
-	add(family{"cervical/thoracic facet injection", 4, facet, ""}, "64490", "64491", "64492")
-	add(family{"lumbar/sacral facet injection", 4, facet, ""}, "64493", "64494", "64495")
-	rfa := "RFA sessions per spinal region per rolling 12 months"
-	add(family{"cervical/thoracic radiofrequency ablation", 2, rfa, ""}, "64633", "64634")
-	add(family{"lumbar/sacral radiofrequency ablation", 2, rfa, ""}, "64635", "64636")
-	add(family{"trigger point injection", 3, "trigger point sessions per rolling 12 months", ""}, "20552", "20553")
-	add(family{"sacroiliac joint injection", 0, "", ""}, "27096", "G0260", "64451")
-	add(family{"spinal cord stimulator", 0, "", ""}, "63650", "63655", "63685", "63688", "63661", "63662", "63663", "63664")
-	udt := "Look for another test of the same kind on this date from any provider or lab; appeal only if there was none, otherwise write off and review the practice's standing drug-test orders"
-	add(family{"presumptive drug test", 1, "presumptive test per date of service", udt}, "80305", "80306", "80307")
-	add(family{"definitive drug test", 1, "definitive test per date of service", udt}, "G0480", "G0481", "G0482", "G0483", "G0659")
-	add(family{"vertebral augmentation", 0, "", ""}, "22510", "22511", "22512", "22513", "22514", "22515")
+	_, named := familyWords[pr.Family]
+	return pain{family: pr.Family, region: pr.Region, addOn: pr.AddOn && pr.Family != rules.FamilyImaging,
+		known: named || pr.Family == rules.FamilyUDTPresumptive || pr.Family == rules.FamilyUDTDefinitive}
 }
 
-var rfaCodes = set("64633", "64634", "64635", "64636")
+// capWords returns the words of a code's session cap for the reason text:
+// the procedure's name, the cap, what it counts and what to do when it is
+// hit ("" = count the sessions); ok false when no cap is known.
+func (r *Router) capWords(code string, p pain) (name string, limit int, unit, action string, ok bool) {
+	switch p.family {
+	case rules.FamilyUDTPresumptive:
+		return "presumptive drug test", 1, "presumptive test per date of service", udtAction, true
+	case rules.FamilyUDTDefinitive:
+		return "definitive drug test", 1, "definitive test per date of service", udtAction, true
+	}
+	w, named := familyWords[p.family]
+	if !named {
+		return "", 0, "", "", false
+	}
+	c, found := r.rules.CapOf(code)
+	if !found {
+		return "", 0, "", "", false
+	}
+	unit = c.Name + " sessions"
+	if c.PerRegion {
+		unit += " per spinal region"
+	}
+	if c.Window == 365 {
+		unit += " per rolling 12 months"
+	} else {
+		unit += " per rolling " + strconv.Itoa(c.Window) + " days"
+	}
+	return regionWords[p.region] + w, c.Limit, unit, "", true
+}
 
 func isEM(code string) bool {
 	if len(code) != 5 || !strings.HasPrefix(code, "992") {
@@ -102,14 +105,19 @@ func isEM(code string) bool {
 
 // isPainProcedure reports the injection/ablation/implant codes that make a
 // same-day E/M or trigger point line need a modifier.
-func isPainProcedure(code string) bool {
-	f, ok := families[code]
-	return ok && !strings.Contains(f.name, "drug test")
+func (r *Router) isPainProcedure(code string) bool {
+	p := r.painOf(code)
+	return p.known && p.family != rules.FamilyUDTPresumptive && p.family != rules.FamilyUDTDefinitive
 }
 
-func siblingIn(sibs []string, m map[string]bool) string {
+// imagingBundled returns the sibling an imaging-guidance code is bundled
+// into by the NCCI PTP edits (imaging as column 2), or "".
+func (r *Router) imagingBundled(img string, sibs []string) string {
+	if imagingName[img] == "" {
+		return ""
+	}
 	for _, s := range sibs {
-		if m[s] {
+		if r.rules.Bundles(s, img) {
 			return s
 		}
 	}
@@ -140,13 +148,34 @@ func generic(c carc.Category, also ...carc.Category) bool {
 	return false
 }
 
+// bilateralForm says how the payer takes a bilateral code, from its profile
+// (Medicare and the default: one line with 50, 1 unit).
+func bilateralForm(p PayerProfile, code string) string {
+	switch p.Bilateral {
+	case rules.BilateralLTRT:
+		return "two lines, " + code + "-RT and " + code + "-LT, 1 unit each"
+	case rules.BilateralUnits:
+		return "one line " + code + " with 2 units and no modifier"
+	}
+	return "one line " + code + "-50 with 1 unit"
+}
+
+// correction is how the payer takes a fixed claim, from its profile.
+func correction(p PayerProfile) string {
+	if p.Correction == rules.CorrectionReopening {
+		return "request a reopening"
+	}
+	return "send a corrected claim"
+}
+
 // builtin applies the pain facts to a denial decision. decisive is the CARC
 // that decided it.
-func builtin(l *Line, d *Decision, decisive string) (Sharpening, bool) {
+func (r *Router) builtin(l *Line, d *Decision, decisive string, prof PayerProfile, specific bool) (Sharpening, bool) {
 	proc := l.Procedure
+	pp := r.painOf(proc)
 	// Imaging guidance next to a procedure whose code includes or bundles it.
-	if into, ok := imagingBundledInto[proc]; ok && generic(d.Category, carc.Modifier) {
-		if sib := siblingIn(l.Siblings, into); sib != "" {
+	if imagingName[proc] != "" && generic(d.Category, carc.Modifier) {
+		if sib := r.imagingBundled(proc, l.Siblings); sib != "" {
 			return Sharpening{
 				Category:       carc.CodingBundling,
 				Reason:         "NCCI bundles " + imagingName[proc] + " " + proc + " into " + sib + " billed the same day",
@@ -156,40 +185,64 @@ func builtin(l *Line, d *Decision, decisive string) (Sharpening, bool) {
 			}, true
 		}
 	}
-	// Modifier 50 where it never belongs.
+	// Modifier 50 where it never belongs, or in a form the payer does not take.
 	if hasModifier(l.Modifiers, "50") && generic(d.Category, carc.Modifier) {
 		switch {
-		case addOns[proc]:
+		case pp.addOn && (prof.Bilateral == "" || prof.Bilateral == rules.Bilateral50):
+			// 50 x1 is the Medicare form for a bilateral add-on (bilateral
+			// indicator 1): the denial is the payer's error or its own form.
+			return Sharpening{
+				Category:   carc.Modifier,
+				Reason:     "modifier 50 on add-on code " + proc + " rejected, although " + bilateralForm(prof, proc) + " is the form for a bilateral add-on (bilateral indicator 1)",
+				Action:     "Appeal with the procedure note showing both sides (" + proc + "-50, 1 unit, is the Medicare form); if this payer wants RT and LT lines or 2 units, record that in its profile and " + correction(prof),
+				Rule:       "pain/modifier-50-add-on",
+				appealable: true,
+			}, true
+		case pp.addOn:
 			return Sharpening{
 				Category: carc.Modifier,
-				Reason:   "modifier 50 on add-on code " + proc,
-				Action:   "Remove 50: bill the add-on once per level and side (RT and LT lines, 1 unit each) and send a corrected claim",
+				Reason:   "modifier 50 on add-on code " + proc + ": this payer takes " + bilateralForm(prof, proc),
+				Action:   "Rebill the add-on as " + bilateralForm(prof, proc) + " and " + correction(prof),
 				Rule:     "pain/modifier-50-add-on",
 			}, true
-		case triggerPoint[proc]:
+		case pp.family == rules.FamilyTriggerPoint:
 			return Sharpening{
 				Category: carc.Modifier,
 				Reason:   "modifier 50 on trigger point code " + proc,
-				Action:   "Remove 50: " + proc + " is one unit per session whatever the number of sides; send a corrected claim",
+				Action:   "Remove 50: " + proc + " is one unit per session whatever the number of sides; " + correction(prof),
 				Rule:     "pain/modifier-50-trigger-point",
 			}, true
 		case hasModifier(l.Modifiers, "LT", "RT"):
 			return Sharpening{
 				Category: carc.Modifier,
 				Reason:   "LT/RT and 50 on the same line",
-				Action:   "Bill bilateral either as one line with 50 or as two lines with LT and RT (ASC), never both; send a corrected claim",
+				Action:   "Bill bilateral in one form, never both: this payer takes " + bilateralForm(prof, proc) + "; " + correction(prof),
 				Rule:     "pain/modifier-50-with-lt-rt",
 			}, true
 		}
 	}
+	// The second line of an RT/LT pair denied as a duplicate: the payer
+	// wanted the bilateral form of its profile, not 59/XU/76.
+	if decisive == "18" && hasModifier(l.Modifiers, "LT", "RT") && contains(l.Siblings, proc) && pp.known {
+		return Sharpening{
+			Category: carc.Modifier,
+			Reason:   proc + " billed as RT and LT lines, the second denied as a duplicate: this payer takes " + bilateralForm(prof, proc),
+			Action:   "Rebill both sides as " + bilateralForm(prof, proc) + " and " + correction(prof) + " (not 59, XU or 76)",
+			Rule:     "pain/bilateral-pair-duplicate",
+		}, true
+	}
 	// E/M on a procedure day.
 	if isEM(proc) && generic(d.Category, carc.Modifier) {
-		if sib := firstSibling(l.Siblings, isPainProcedure); sib != "" {
+		if sib := firstSibling(l.Siblings, r.isPainProcedure); sib != "" {
+			cat := carc.Modifier
+			if specific && d.Category == carc.CodingBundling {
+				cat = carc.CodingBundling // a curated bundling pair (97 + N20) keeps its category; the action is the E/M's
+			}
 			if !hasModifier(l.Modifiers, "25") {
 				return Sharpening{
-					Category: carc.Modifier,
+					Category: cat,
 					Reason:   "E/M " + proc + " billed on the day of " + sib + " without modifier 25",
-					Action:   "If the visit was significant and separately identifiable from " + sib + ", add 25 and send a corrected claim with the note; otherwise write off",
+					Action:   "If the visit was significant and separately identifiable from " + sib + ", add 25 and " + correction(prof) + " with the note; otherwise write off (59/XU do not apply to an E/M)",
 					Rule:     "pain/em-without-25",
 				}, true
 			}
@@ -202,18 +255,20 @@ func builtin(l *Line, d *Decision, decisive string) (Sharpening, bool) {
 		}
 	}
 	// Trigger points with a spinal procedure the same day need 59/XU.
-	if triggerPoint[proc] && generic(d.Category, carc.Modifier) && !hasModifier(l.Modifiers, "59", "XU", "XS") {
-		if sib := firstSibling(l.Siblings, func(s string) bool { return isPainProcedure(s) && !triggerPoint[s] }); sib != "" {
+	if pp.family == rules.FamilyTriggerPoint && generic(d.Category, carc.Modifier) && !hasModifier(l.Modifiers, "59", "XU", "XS") {
+		if sib := firstSibling(l.Siblings, func(s string) bool {
+			return r.isPainProcedure(s) && r.painOf(s).family != rules.FamilyTriggerPoint
+		}); sib != "" {
 			return Sharpening{
 				Category: carc.Modifier,
 				Reason:   "trigger point injection " + proc + " billed with " + sib + " the same day without 59/XU",
-				Action:   "If the trigger points were a separate site, add 59 or XU (as the payer requires) and send a corrected claim; otherwise write off",
+				Action:   "If the trigger points were a separate site, add 59 or XU (as the payer requires) and " + correction(prof) + "; otherwise write off",
 				Rule:     "pain/trigger-point-needs-59",
 			}, true
 		}
 	}
 	// Add-on code without its primary.
-	if addOns[proc] && (decisive == "107" || decisive == "B15" || anyRemark(l, "N122")) {
+	if pp.addOn && (decisive == "107" || decisive == "B15" || anyRemark(l, "N122")) {
 		return Sharpening{
 			Category: carc.CodingBundling,
 			Reason:   "add-on " + proc + " paid only with its primary code on the same claim",
@@ -222,7 +277,7 @@ func builtin(l *Line, d *Decision, decisive string) (Sharpening, bool) {
 		}, true
 	}
 	// RFA without the qualifying diagnostic blocks.
-	if rfaCodes[proc] && (decisive == "B15" || anyRemark(l, "N674")) {
+	if pp.family == rules.FamilyRFA && (decisive == "B15" || anyRemark(l, "N674")) {
 		return Sharpening{
 			Category: carc.MedicalNecessity,
 			Reason:   "RFA " + proc + " without two paid diagnostic medial branch blocks on file",
@@ -230,21 +285,23 @@ func builtin(l *Line, d *Decision, decisive string) (Sharpening, bool) {
 			Rule:     "pain/rfa-needs-two-blocks",
 		}, true
 	}
-	// Regional session caps.
-	if f, ok := families[proc]; ok && f.cap > 0 {
+	// Session caps. CARC 151 is a units or levels denial (with N362, the
+	// MUE) unless a remark says frequency: it is not a session cap.
+	if pp.known {
 		capCode := decisive == "119" || decisive == "273" || decisive == "149" ||
 			anyRemark(l, "N640", "M86", "N435", "M90")
 		if capCode || (d.Category == carc.FrequencyLimit && decisive != "151") {
-			action := f.action
-			if action == "" {
-				action = "Count the patient's sessions in the period across practices; appeal only if one was miscounted or was another region, otherwise bill the patient with a signed waiver"
+			if name, limit, unit, action, ok := r.capWords(proc, pp); ok && limit > 0 {
+				if action == "" {
+					action = "Count the patient's sessions in the period across practices; appeal only if one was miscounted or was another region, otherwise bill the patient with a signed waiver"
+				}
+				return Sharpening{
+					Category: carc.FrequencyLimit,
+					Reason:   name + " limit reached; common policy allows " + strconv.Itoa(limit) + " " + unit,
+					Action:   action,
+					Rule:     "pain/session-cap",
+				}, true
 			}
-			return Sharpening{
-				Category: carc.FrequencyLimit,
-				Reason:   f.name + " limit reached; common policy allows " + strconv.Itoa(f.cap) + " " + f.unit,
-				Action:   action,
-				Rule:     "pain/session-cap",
-			}, true
 		}
 	}
 	return Sharpening{}, false

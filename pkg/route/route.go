@@ -5,18 +5,23 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/rules"
 )
 
 // Router decides lines. It is safe for concurrent use; build it once.
 type Router struct {
-	cfg Config
-	tol money.Amount
-	rec map[carc.Category]int
+	cfg   Config
+	tol   money.Amount
+	rec   map[carc.Category]int
+	rules *rules.Set
 }
 
 // New returns a Router for cfg.
 func New(cfg Config) *Router {
-	r := &Router{cfg: cfg, tol: cfg.UnderpaymentTolerance, rec: map[carc.Category]int{}}
+	r := &Router{cfg: cfg, tol: cfg.UnderpaymentTolerance, rec: map[carc.Category]int{}, rules: cfg.Rules}
+	if r.rules == nil {
+		r.rules = rules.Default()
+	}
 	if r.tol <= 0 {
 		r.tol = DefaultUnderpaymentTolerance
 	}
@@ -41,6 +46,10 @@ func (r *Router) AppealDays(payerID string) int {
 	return DefaultAppealDays
 }
 
+// Profile returns the payer's profile (the zero PayerProfile when none is
+// configured: remitq's defaults).
+func (r *Router) Profile(payerID string) PayerProfile { return r.cfg.Payers[payerID] }
+
 // Decide routes one service line. It never fails: unknown codes are read as
 // "unknown" with a warning in the decision.
 func (r *Router) Decide(l *Line) Decision { return r.decide(l) }
@@ -61,6 +70,8 @@ type tally struct {
 	hasDenial                           bool
 	// index of the largest adjustment of each class (-1: none)
 	primary, bigContractual, bigPatient int
+	// mppr is the multiple-procedure reduction (CARC 59) taken from the line.
+	mppr money.Amount
 }
 
 func (r *Router) decide(l *Line) Decision {
@@ -99,6 +110,9 @@ func (r *Router) decide(l *Line) Decision {
 			}
 		case carc.ClassContractual:
 			t.contractual += a.Amount
+			if a.Reason == "59" && a.Group != "PR" {
+				t.mppr += a.Amount
+			}
 			if t.bigContractual < 0 || a.Amount > adjs[t.bigContractual].Amount {
 				t.bigContractual = i
 			}
@@ -162,6 +176,13 @@ func (r *Router) decide(l *Line) Decision {
 	unexplained := l.Charge - l.Paid - t.contractual - t.patient - t.other
 	denied := t.denial > 0 || t.hasDenial && l.Paid <= 0 && unexplained > 0
 	deniedNoCode := !t.hasDenial && l.ClaimStatus == "4" && l.Paid <= 0 && l.Charge > 0
+	// An add-on code reduced by the multiple-procedure rules (CO-59): add-on
+	// codes are exempt from the reduction, so it is an underpayment.
+	addonMPPR := !under && !reversed && !denied && !deniedNoCode && !fromClaim && t.mppr > r.tol &&
+		!r.cfg.NoBuiltinRules && r.rules.IsAddOn(l.Procedure)
+	if addonMPPR {
+		under, short = true, t.mppr
+	}
 
 	switch {
 	case reversed:
@@ -184,7 +205,7 @@ func (r *Router) decide(l *Line) Decision {
 	var atRisk money.Amount
 	switch d.Disposition {
 	case Denied, PartiallyDenied:
-		r.explainDenial(l, &d, adjs, remarks, t.primary)
+		r.explainDenial(l, &d, adjs, remarks, t.primary, r.Profile(l.PayerID))
 		switch {
 		case l.Match.HasExpected:
 			atRisk = max(0, l.Match.Expected-l.Paid)
@@ -195,6 +216,14 @@ func (r *Router) decide(l *Line) Decision {
 		}
 	case UnderpaidLine:
 		r.explainUnderpayment(l, &d, adjs, remarks, t.bigContractual, short)
+		if addonMPPR {
+			r.apply(&d, Sharpening{
+				Category: carc.Underpayment,
+				Reason:   "multiple-procedure reduction (CO-59) of " + t.mppr.String() + " on add-on code " + l.Procedure + ", which is exempt from it",
+				Action:   "Dispute the reduction: add-on codes are exempt from the multiple-procedure reduction (MPFS multiple-procedure indicator 0); ask the payer to reprocess " + l.Procedure + " at the full allowed amount",
+				Rule:     "pain/add-on-mppr",
+			})
+		}
 		if dropped50 {
 			r.apply(&d, Sharpening{
 				Category: carc.Modifier,
@@ -220,7 +249,7 @@ func (r *Router) decide(l *Line) Decision {
 	}
 
 	base := l.RemitDate
-	d.AppealDeadline = base.AddDays(r.AppealDays(l.PayerID))
+	r.deadline(l, &d, base)
 
 	rec := 0
 	switch {
@@ -255,9 +284,67 @@ func (r *Router) decide(l *Line) Decision {
 	return d
 }
 
+// deadline sets the appeal deadline and, under a payer profile, the work
+// route, the timely-filing end and their source: an appeal within the
+// profile's first appeal window from the remit (Medicare redetermination:
+// 120 days), a reopening within its reopening window (Medicare: 1 year), a
+// corrected or new claim within timely filing from the date of service (an
+// unprocessable claim, CARC 16 + MA130, has no appeal rights), a dispute
+// of an underpayment within the appeal window. Without a profile: the
+// remit date plus the appeal window (default 90 days).
+func (r *Router) deadline(l *Line, d *Decision, base Date) {
+	days := r.AppealDays(l.PayerID)
+	d.AppealDeadline = base.AddDays(days)
+	p, ok := r.cfg.Payers[l.PayerID]
+	if !ok || p.ID == "" {
+		return
+	}
+	d.Profile = p.ID
+	if p.TimelyFilingDays > 0 && !l.ServiceDate.IsZero() {
+		d.TimelyFiling = l.ServiceDate.AddDays(p.TimelyFilingDays)
+	}
+	if d.Disposition != Denied && d.Disposition != PartiallyDenied && d.Disposition != UnderpaidLine {
+		return
+	}
+	byFiling := func() {
+		if !d.TimelyFiling.IsZero() && (base.IsZero() || base.DaysUntil(d.TimelyFiling) > 0) {
+			d.AppealDeadline, d.DeadlineSource = d.TimelyFiling, p.TimelyFilingSource
+		} else {
+			d.DeadlineSource = p.AppealSource
+		}
+	}
+	d.DeadlineSource = p.AppealSource
+	switch {
+	case d.Disposition == UnderpaidLine:
+		d.Route = RouteDispute
+	case d.PatientLiable && !d.Appealable:
+		d.Route = RouteBillPatient
+	case d.Decisive == "CO-16" && contains(d.RARC, "MA130"):
+		d.Route = RouteNewClaim
+		byFiling()
+	case d.recoverability > 0 && d.recoverability <= 10:
+		d.Route = RouteWriteOff
+	case d.Appealable:
+		d.Route, d.appealName = RouteAppeal, p.AppealName
+	case p.Correction == rules.CorrectionReopening:
+		d.Route = RouteReopening
+		if p.ReopeningDays > 0 {
+			d.AppealDeadline, d.DeadlineSource = base.AddDays(p.ReopeningDays), p.CorrectionSource
+		}
+		d.Action = strings.Replace(strings.Replace(d.Action, "send a corrected claim (frequency code 7)", "request a reopening", 1),
+			"send a corrected claim", "request a reopening", 1)
+	default:
+		d.Route = RouteCorrectedClaim
+		byFiling()
+		if d.DeadlineSource == p.TimelyFilingSource {
+			d.DeadlineSource = p.TimelyFilingSource + "; " + p.CorrectionSource
+		}
+	}
+}
+
 // explainDenial fills category, reason, action and detail from the
 // decisive denial adjustment and the remarks.
-func (r *Router) explainDenial(l *Line, d *Decision, adjs []Adjustment, remarks []string, primary int) {
+func (r *Router) explainDenial(l *Line, d *Decision, adjs []Adjustment, remarks []string, primary int, prof PayerProfile) {
 	if primary < 0 {
 		d.Category = carc.Other
 		d.Reason = "claim denied without a reason code"
@@ -284,10 +371,13 @@ func (r *Router) explainDenial(l *Line, d *Decision, adjs []Adjustment, remarks 
 	// category (CO-16 + N290 is a missing NPI even on an E/M beside a block).
 	specific := e.Source == carc.FromCombination || e.Source == carc.FromRemark
 	if !r.cfg.NoBuiltinRules {
-		if s, ok := builtin(l, d, strings.ToUpper(strings.TrimSpace(a.Reason))); ok && (!specific || s.Category == d.Category) {
+		if s, ok := r.builtin(l, d, strings.ToUpper(strings.TrimSpace(a.Reason)), prof, specific); ok && (!specific || s.Category == d.Category) {
 			r.apply(d, s)
 			if s.Recoverability > 0 && s.Recoverability <= 10 {
 				d.Appealable = false
+			}
+			if s.appealable {
+				d.Appealable = true
 			}
 		}
 	}

@@ -232,8 +232,13 @@ var lineCases = []lineCase{
 		disp: Contractual, atRisk: "0.00"},
 	{name: "CO-246 reporting-only code at zero", proc: "G8431", charge: "0", paid: "0", cas: "",
 		disp: Contractual, atRisk: "0.00"},
-	{name: "CO-59 multiple-procedure reduction only", proc: "64484-RT", siblings: []string{"64483"}, charge: "650", paid: "300", cas: "CO-45:250 CO-59:100",
+	{name: "CO-59 multiple-procedure reduction only", proc: "64483-RT", siblings: []string{"64493"}, charge: "650", paid: "300", cas: "CO-45:250 CO-59:100",
 		disp: Paid, atRisk: "0.00"},
+	// Issue 16: add-on codes are exempt from the multiple-procedure
+	// reduction: CO-59 on 64484 is an underpayment to dispute, not "paid".
+	{name: "CO-59 on an add-on code", proc: "64484-RT", siblings: []string{"64483"}, charge: "650", paid: "300", cas: "CO-45:250 CO-59:100",
+		disp: UnderpaidLine, category: carc.Underpayment, atRisk: "100.00", work: UnderpaymentWork, rule: "pain/add-on-mppr",
+		text: "exempt from it"},
 	{name: "reversal (CLP02 22)", proc: "64483-RT", charge: "-1200", paid: "-612.40", cas: "CO-45:-437.60 PR-2:-150", status: "22",
 		disp: Reversed, atRisk: "0.00", text: "Reversed: the payer took back 612.40 paid earlier"},
 	// unmatched remittance

@@ -58,6 +58,23 @@ func lowerFirst(s string) string {
 
 // deadlineVerb: what has to happen by the deadline.
 func deadlineVerb(d *Decision) string {
+	switch d.Route {
+	case RouteAppeal:
+		if d.appealName != "" {
+			return "appeal (" + d.appealName + ") by "
+		}
+		return "appeal by "
+	case RouteReopening:
+		return "request the reopening by "
+	case RouteCorrectedClaim:
+		return "send the corrected claim by "
+	case RouteNewClaim:
+		return "submit the new claim by "
+	case RouteDispute:
+		return "dispute by "
+	case RouteBillPatient, RouteWriteOff:
+		return "act by "
+	}
 	switch {
 	case d.Disposition == UnderpaidLine:
 		return "dispute by "
@@ -140,6 +157,15 @@ func compose(l *Line, d *Decision, denied money.Amount) (string, string) {
 			b.WriteString(deadlineVerb(d))
 			var buf [10]byte
 			b.Write(d.AppealDeadline.AppendText(buf[:0]))
+			if !d.TimelyFiling.IsZero() && d.TimelyFiling != d.AppealDeadline {
+				b.WriteString("; timely filing ends ")
+				b.Write(d.TimelyFiling.AppendText(buf[:0]))
+			}
+			if d.Profile != "" {
+				b.WriteString(" [profile ")
+				b.WriteString(d.Profile)
+				b.WriteByte(']')
+			}
 		}
 		b.WriteByte('.')
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/routeline"
+	"github.com/remitq/remitq/pkg/rules"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -56,18 +57,30 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 	start := time.Now()
 	errs := make([]error, len(bodies))
 	bad := false
-	cfg, err := s.routeConfig(ctx)
+	cfg, set, err := s.routeConfig(ctx)
 	if err != nil {
 		return bus.BatchError(len(bodies), err)
 	}
-	r := route.New(cfg)
 	asOf := route.DateOf(s.opts.Now().UTC())
-	lines := make([]*line, 0, len(bodies))
-	idx := make([]int, 0, len(bodies))
+	msgs := make([]*v1.LineMatch, len(bodies))
 	for i, b := range bodies {
 		m := &v1.LineMatch{}
 		if err := proto.Unmarshal(b, m); err != nil {
 			errs[i], bad = fmt.Errorf("%w: routesvc: LineMatch does not decode: %v", bus.ErrPermanent, err), true
+			continue
+		}
+		msgs[i] = m
+	}
+	// Decide each line once: the lines whose codes the pain rules may
+	// explain need the patients' history, read before any decision.
+	if cfg, err = s.withHistory(ctx, cfg, set, msgs); err != nil {
+		return s.failAll(errs, nil, err)
+	}
+	r := route.New(cfg)
+	lines := make([]*line, 0, len(bodies))
+	idx := make([]int, 0, len(bodies))
+	for i, m := range msgs {
+		if m == nil {
 			continue
 		}
 		l, err := s.prepare(r, m, asOf)
@@ -81,9 +94,6 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 		}
 		lines = append(lines, l)
 		idx = append(idx, i)
-	}
-	if err := s.sharpen(ctx, cfg, lines, asOf); err != nil {
-		return s.failAll(errs, idx, err)
 	}
 	var st map[string]int
 	for attempt := 0; ; attempt++ {
@@ -110,6 +120,13 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 }
 
 func (s *Service) failAll(errs []error, idx []int, err error) []error {
+	if idx == nil { // before any line was prepared: the whole batch
+		for i := range errs {
+			if errs[i] == nil {
+				idx = append(idx, i)
+			}
+		}
+	}
 	s.log.Warn("router: batch not stored; it will be redelivered", zap.Int("lines", len(idx)), zap.Error(err))
 	for _, i := range idx {
 		errs[i] = err
@@ -168,43 +185,68 @@ func appendPadded(b []byte, v int64, width int) []byte {
 	return append(b, s...)
 }
 
-// sharpen asks the pain rules, with the patients' history from the
-// database, about the denials the codes alone decided.
-func (s *Service) sharpen(ctx context.Context, cfg route.Config, lines []*line, asOf route.Date) error {
+// withHistory adds the pain rules, with the patients' history from the
+// database, as the router's first Sharpener, for the lines that may need
+// them: a denied service line with a billed line whose denial codes the
+// rules explain (or read as "other"). Their history is read once, before
+// any line is decided, so that each line is decided once.
+func (s *Service) withHistory(ctx context.Context, cfg route.Config, set *rules.Set, msgs []*v1.LineMatch) (route.Config, error) {
 	if s.history == nil {
-		return nil
+		return cfg, nil
 	}
 	var ids []int64
-	var which []*line
-	for _, l := range lines {
-		d := &l.d
-		if (d.Disposition != route.Denied && d.Disposition != route.PartiallyDenied) || d.Decisive == "" || l.claim ||
-			l.m.GetBilledLineId() == 0 || !s.opts.Rules.ExplainsCARC(d.Decisive) && d.Category != carc.Other {
-			continue
+	for _, m := range msgs {
+		if m != nil && needsHistory(set, m) {
+			ids = append(ids, m.GetBilledLineId())
 		}
-		ids = append(ids, l.m.GetBilledLineId())
-		which = append(which, l)
 	}
 	if len(ids) == 0 {
-		return nil
+		return cfg, nil
 	}
 	lookup, hist, err := s.history.Load(ctx, s.deps.DB, ids)
 	if err != nil {
-		return fmt.Errorf("routesvc: patient history: %w", err)
+		return cfg, fmt.Errorf("routesvc: patient history: %w", err)
 	}
-	ps := &painroute.Sharpener{Rules: s.opts.Rules, Lines: lookup, Records: rulesRecords(hist, s.opts.Sharing)}
+	ps := &painroute.Sharpener{Rules: set, Lines: lookup, Records: rulesRecords(hist, s.opts.Sharing)}
 	if cfg.Sharpener != nil {
 		cfg.Sharpener = route.Chain{ps, cfg.Sharpener}
 	} else {
 		cfg.Sharpener = ps
 	}
-	r := route.New(cfg)
-	for _, l := range which {
-		d, err := routeline.Decide(r, l.m, routeline.Options{AsOf: asOf})
-		if err != nil {
-			return err
-		}
-		l.d = d
+	return cfg, nil
+}
+
+// needsHistory reports, from a message's codes alone, whether the pain
+// rules may be asked about its line: a service line (not claim-level) with
+// a billed line and a denial adjustment (the line's, else the claim's when
+// the line has none) whose CARC the rules map, or which the codes read as
+// "other". It is a superset of the lines painroute.Sharpener answers for.
+func needsHistory(set *rules.Set, m *v1.LineMatch) bool {
+	if m.GetBilledLineId() == 0 || routeline.ClaimLevel(m) {
+		return false
 	}
-	return nil
+	sl, c := m.GetLine().GetLine(), m.GetLine().GetClaim()
+	adjs, rem := sl.GetAdjustments(), sl.GetRemarkCodes()
+	if len(adjs) == 0 {
+		adjs = c.GetAdjustments()
+	}
+	if len(rem) == 0 {
+		rem = c.GetRemarkCodes()
+	}
+	var remarks []string
+	for _, r := range rem {
+		if r.GetQualifier() != "RX" && r.GetCode() != "" {
+			remarks = append(remarks, r.GetCode())
+		}
+	}
+	for _, a := range adjs {
+		class, _, known := carc.Classify(a.GetGroupCode(), a.GetReasonCode())
+		if class != carc.ClassDenial {
+			continue
+		}
+		if !known || set.ExplainsCARC(a.GetReasonCode()) || carc.Explain(a.GetGroupCode(), a.GetReasonCode(), remarks).Category == carc.Other {
+			return true
+		}
+	}
+	return false
 }

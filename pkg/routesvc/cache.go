@@ -9,7 +9,10 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/rules"
+	"github.com/remitq/remitq/pkg/rules/rulesdb"
 )
 
 // cache keeps the small tables every batch reads: payers by code, payer
@@ -21,6 +24,7 @@ type cache struct {
 
 	payers   map[string]int64 // payer_id_code → payers.id
 	profiles map[string]route.PayerProfile
+	set      *rules.Set // the pain rules with the payer profiles
 	profAt   time.Time
 	rules    map[int64][]queueRule // by practice; practice and global rules in order
 	rulesAt  time.Time
@@ -67,17 +71,24 @@ func (c *cache) invalidateRules() {
 	c.mu.Unlock()
 }
 
-// routeConfig is the router's configuration with the payer profiles.
-func (s *Service) routeConfig(ctx context.Context) (route.Config, error) {
+// routeConfig is the router's configuration with the payer profiles, and
+// the pain rules with the same profiles: the shipped and stored payer
+// profiles (rulesdb.LoadProfiles) for the payers mapped to one, else the
+// appeal window of payer_profiles (0004).
+func (s *Service) routeConfig(ctx context.Context) (route.Config, *rules.Set, error) {
 	c := s.cache
 	cfg := s.opts.Route
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.profiles == nil || time.Since(c.profAt) > c.ttl {
+		ps, err := rulesdb.LoadProfiles(ctx, s.deps.DB)
+		if err != nil {
+			return cfg, nil, err
+		}
 		rows, err := s.deps.DB.QueryContext(ctx, `SELECT p.payer_id_code, pp.appeal_window_days
 			FROM payer_profiles pp JOIN payers p ON p.id = pp.payer_id`)
 		if err != nil {
-			return cfg, err
+			return cfg, nil, err
 		}
 		defer rows.Close()
 		m := map[string]route.PayerProfile{}
@@ -85,12 +96,18 @@ func (s *Service) routeConfig(ctx context.Context) (route.Config, error) {
 			var code string
 			var days int
 			if err := rows.Scan(&code, &days); err != nil {
-				return cfg, err
+				return cfg, nil, err
 			}
 			m[code] = route.PayerProfile{AppealDays: days}
 		}
 		if err := rows.Err(); err != nil {
-			return cfg, err
+			return cfg, nil, err
+		}
+		today := rules.DayOf(s.opts.Now().UTC())
+		for code := range ps.Payers() {
+			if p := ps.Resolve(code, "", "", today); p != nil {
+				m[code] = painroute.RouteProfile(p)
+			}
 		}
 		for k, v := range s.opts.Route.Payers {
 			if _, ok := m[k]; !ok {
@@ -98,9 +115,13 @@ func (s *Service) routeConfig(ctx context.Context) (route.Config, error) {
 			}
 		}
 		c.profiles, c.profAt = m, time.Now()
+		c.set = s.opts.Rules.WithProfiles(ps)
 	}
 	cfg.Payers = c.profiles
-	return cfg, nil
+	if cfg.Rules == nil {
+		cfg.Rules = c.set
+	}
+	return cfg, c.set, nil
 }
 
 // payerIDs resolves payer codes to payers.id; unknown codes stay unknown

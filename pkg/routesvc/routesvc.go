@@ -31,9 +31,18 @@
 //
 // New items go to the practice's queue chosen by queue_rules: the first
 // rule (practice rules before global ones, each by position) whose every
-// set condition holds; else the queue "default", created when first needed.
-// The appeal deadline is the remit's payment date plus the payer profile's
-// appeal_window_days (default 90).
+// set condition holds; else the queue of the decision's work route from the
+// payer profile (appeal, reopening, corrected_claim, new_claim,
+// bill_patient, dispute, write_off), else the queue "default", created when
+// first needed. The deadline, the route and the text come from the payer's
+// profile (rulesdb.LoadProfiles: shipped and stored versions, the payer map)
+// when the payer is mapped to one; otherwise the deadline is the remit's
+// payment date plus payer_profiles.appeal_window_days (default 90).
+//
+// Each line is decided once: the lines whose denial codes the pain rules
+// may explain are known from the codes, their patients' history is read
+// first, and the batch is decided with the pain rules as the first
+// Sharpener.
 //
 // # Endpoints
 //

@@ -41,6 +41,10 @@ type workItem struct {
 	priority                    int
 	status, resolution          string
 	routedKey                   string
+	// route is the decision's work route from the payer profile (appeal,
+	// reopening, corrected_claim, ...; "" without a profile): the queue of
+	// a new item no queue rule picks. Not stored.
+	route string
 
 	dirty, bump bool // changed; facts changed (version + 1)
 	resolvedNow bool
@@ -378,6 +382,7 @@ func facts(it *workItem, l *line) []string {
 	setS("category", &it.category, string(d.Category))
 	setS("text", &it.text, d.Text)
 	setS("action", &it.action, d.Action)
+	it.route = d.Route
 	setS("rule", &it.rule, d.Rule)
 	setL("carc", &it.carc, d.CARC)
 	setL("rarc", &it.rarc, d.RARC)
@@ -669,7 +674,13 @@ func (s *Service) assignQueue(ctx context.Context, tx *sqlx.Tx, it *workItem, cr
 	if err != nil {
 		return fmt.Errorf("queue rules: %w", err)
 	}
+	// No rule: the queue of the item's work route from the payer profile
+	// (an appeal, a reopening, a corrected claim, a patient bill), else
+	// "default".
 	name := "default"
+	if it.route != "" {
+		name = it.route
+	}
 	for i := range rules {
 		if rules[i].matches(it) {
 			name = rules[i].QueueName

@@ -36,6 +36,14 @@ var sessionsMix = []struct {
 	{5, [][]string{{"64483"}, {"77003"}}},
 }
 
+// The workload's payers are a Medicare, a commercial and a Medicaid payer
+// (by claim filing indicator), its practices in two WISeR states and two
+// others, so that the checks run with the shipped profiles in play.
+var (
+	benchFilings = []string{"MB", "CI", "MC"}
+	benchStates  = []string{"AZ", "CA", "TX", "NY"}
+)
+
 // newWorkload makes about histLines history lines and checkLines lines to
 // check (in claims of 1 to 3 lines) for patients = histLines/10 patients at
 // 20 practices of 10 TINs, dates over two years.
@@ -77,7 +85,8 @@ func newWorkload(tb testing.TB, histLines, checkLines int) *workload {
 				st = Denied
 			}
 			out = append(out, Line{Claim: claim, Number: n + 1, Patient: p, Practice: practices[pr], TIN: "T" + strconv.Itoa(pr/2),
-				Rendering: "1" + strconv.Itoa(1000000000+pr), Payer: "PAY" + strconv.Itoa(pr%3), Date: d, Procedure: cm[0],
+				Rendering: "1" + strconv.Itoa(1000000000+pr), Payer: "PAY" + strconv.Itoa(pr%3), Filing: benchFilings[pr%3],
+				State: benchStates[pr%4], Date: d, Procedure: cm[0],
 				Modifiers: mods[key], Units: x12.Quantity(1000), POS: "11", Auth: auth, Status: st})
 		}
 		return out

@@ -85,7 +85,7 @@ func (s *Set) check(c *Claim, rec *Records) []Finding {
 				p.cur = append(p.cur, &c.Lines[j])
 			}
 		}
-		p.cf = s.conf(p.cur[0].Payer)
+		p.cf = s.conf(p.cur[0])
 		p.run()
 		out = append(out, p.out...)
 	}
@@ -257,7 +257,10 @@ func (p *pctx) region(l *Line) string {
 
 func (p *pctx) enabled(rule string) bool { return !p.cf.disabled[rule] }
 
-func (p *pctx) isASC(l *Line) bool { return p.cf.ascPlaces[l.POS] }
+// isASC reports whether a line is on an ambulatory surgical center's own
+// (facility) claim: an ASC place of service billed under an ASC taxonomy.
+// The physician's claim for the same service, also at POS 24, is not.
+func (p *pctx) isASC(l *Line) bool { return p.cf.ascPlaces[l.POS] && p.cf.ascTax[l.Taxonomy] }
 
 // emit records a finding on line l (a current line) involving other lines
 // and returns it, for cover.
@@ -273,7 +276,7 @@ func (p *pctx) emit(rule string, sev Severity, source string, l *Line, msg strin
 		source = src + "; " + cmp.Or(source, info.Source)
 	}
 	f := Finding{Claim: l.Claim, Line: l.Number, Procedure: l.Procedure, Date: l.Date, Rule: rule,
-		Category: info.Category, Severity: sev, Message: msg, Source: cmp.Or(source, info.Source)}
+		Category: info.Category, Severity: sev, Message: msg, Source: cmp.Or(source, info.Source), Profile: p.cf.label}
 	inv := []*Line{l}
 	for _, o := range involved {
 		if o == l || slices.Contains(inv, o) {

@@ -118,11 +118,16 @@ var (
 	defaultErr  error
 )
 
-// Default returns the rules built from the embedded data files, without
-// payer overrides. It panics if the embedded data is broken (a test keeps
+// Default returns the rules built from the embedded data files, with the
+// shipped payer profiles (DefaultProfiles) and without payer overrides. It panics if the embedded data is broken (a test keeps
 // it from being).
 func Default() *Set {
-	defaultOnce.Do(func() { defaultSet, defaultErr = Load(nil) })
+	defaultOnce.Do(func() {
+		defaultSet, defaultErr = Load(nil)
+		if defaultErr == nil {
+			defaultSet = defaultSet.WithProfiles(DefaultProfiles())
+		}
+	})
 	if defaultErr != nil {
 		panic(defaultErr)
 	}
@@ -511,8 +516,8 @@ func (d *data) loadPTP(t *table) error {
 // requiredParams are the params.csv keys the checks read.
 var requiredParams = []string{
 	"rfa_prior_blocks", "rfa_block_gap_days", "rfa_block_relief_percent", "rfa_block_lookback_days",
-	"rfa_repeat_lookback_days", "scs_trial_lookback_days", "facet_diagnostic_modifier", "distinct_modifiers",
-	"ncci_modifiers", "em_modifiers", "asc_places", "bilateral", "asc_bilateral", "modifier_50_on_addons",
+	"rfa_repeat_lookback_days", "rfa_repeat_relief_days", "rfa_repeat_relief_percent", "scs_trial_lookback_days", "scs_trial_relief_percent", "facet_diagnostic_modifier", "distinct_modifiers",
+	"ncci_modifiers", "em_modifiers", "asc_places", "asc_taxonomies", "bilateral", "asc_bilateral", "modifier_50_on_addons",
 }
 
 // ruleKeys are the rules the checks can report.
@@ -520,7 +525,7 @@ var ruleKeys = []string{
 	RuleFrequencyCap, RuleRFAPrerequisite, RuleSCSWithoutTrial, RuleImagingBundled, RuleNCCIPair, RuleMUE,
 	RuleAddonWithoutPrimary, RuleModifier50Addon, RuleModifier50NotBilateral, RuleLateralityConflict,
 	RuleASCBilateral, RuleBilateralStyle, RuleFacetTriggerPoint, RuleTriggerPointUnits, RuleEMWithout25,
-	RuleUDTDuplicate, RulePriorAuthMissing, RulePriorAuthExpired, RulePriorAuthMismatch, RulePriorAuthUnits,
+	RuleUDTDuplicate, RuleRFARepeatRelief, RuleSCSTrialOutcome, RulePriorAuthMissing, RulePriorAuthExpired, RulePriorAuthMismatch, RulePriorAuthUnits,
 }
 
 func (d *data) validate() error {

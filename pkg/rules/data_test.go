@@ -21,7 +21,7 @@ func TestDefaultData(t *testing.T) {
 		FileAOC:                {"NCCI AOC 2024-06", 152},
 		"ncci_ptp_column1.csv": {"NCCI PTP 2024-07", 16895},
 		"ncci_ptp_pairs.csv":   {"NCCI PTP 2024-07", 2363},
-		FileCaps:               {"remitq session caps 2026-11", 5},
+		FileCaps:               {"remitq session caps 2026-11", 6},
 	} {
 		f, ok := files[name]
 		if !ok {
@@ -37,7 +37,7 @@ func TestDefaultData(t *testing.T) {
 	}
 	for code, want := range map[string]Proc{
 		"64635": {Family: FamilyRFA, Region: RegionLumbarSacral, Bilateral: 1, Imaging: "included"},
-		"64636": {Family: FamilyRFA, Region: RegionLumbarSacral, AddOn: true, Bilateral: -1, Imaging: "included"},
+		"64636": {Family: FamilyRFA, Region: RegionLumbarSacral, AddOn: true, Bilateral: 1, Imaging: "included"},
 		"64490": {Family: FamilyFacet, Region: RegionCervicalThoracic, Bilateral: 1, Imaging: "included"},
 		"62322": {Family: FamilyESIInterlaminar, Region: RegionLumbarSacral, Bilateral: -1, Imaging: "without"},
 		"20553": {Family: FamilyTriggerPoint, Bilateral: -1, Imaging: "separate"},

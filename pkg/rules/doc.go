@@ -21,6 +21,20 @@
 // Set.WithPayers applies per-payer overrides (PayerConfig, JSON): a cap of
 // 3 ESI sessions, bilateral as LT/RT lines instead of 50, rules turned off.
 //
+// # Payer profiles
+//
+// What depends on who pays is a Profile (profiles.json, with a source per
+// value): Medicare Part B per MAC jurisdiction, Medicare Advantage,
+// Medicaid, commercial. A line's payer ID (or, unmapped, its claim filing
+// indicator SBR09) picks the profile (Profiles.Resolve, the version in
+// effect on the date of service); its bilateral form, KX convention,
+// prior-authorization lists (by code, state, place of service and date:
+// WISeR, the hospital OPD list, a plan's list), cap overrides and
+// definitive drug-test limit replace the defaults (Set.WithProfiles;
+// Default has the shipped profiles). Every finding names the profile it
+// applied (Finding.Profile; "default" without one). Package rulesdb stores
+// administrators' versions and the payer map.
+//
 // # Patients and history
 //
 // A patient is a PatientKey: HMAC-SHA256 under a secret of the normalised
@@ -48,10 +62,13 @@
 // scs_without_trial, imaging_bundled, ncci_pair, mue, addon_without_primary,
 // modifier_50_addon, modifier_50_not_bilateral, laterality_conflict,
 // asc_bilateral, bilateral_style, facet_trigger_point, trigger_point_units,
-// em_without_25, udt_duplicate, prior_auth_missing, prior_auth_expired,
-// prior_auth_mismatch, prior_auth_units), a severity (deny or warn), a DESIGN.md
+// em_without_25, udt_duplicate, rfa_repeat_relief, scs_trial_outcome,
+// prior_auth_missing, prior_auth_expired, prior_auth_mismatch,
+// prior_auth_units), a severity (deny or warn), a DESIGN.md
 // category, a message without PHI and the source of the rule. A specific
 // finding replaces the generic NCCI finding it explains (77003 with 64483
 // is reported as imaging_bundled, not also as an NCCI pair and an add-on
-// without its primary).
+// without its primary). A risk that depends on facts remitq cannot see
+// (the relief after an RFA, an SCS trial's outcome, WISeR prepayment
+// review) is a warning that names the record that would clear it.
 package rules

@@ -19,6 +19,20 @@ import (
 // history, the payer's own signal is reported instead, with the sessions
 // the practice can see. It returns false when no rule explains the denial.
 func (s *Set) Explain(denied Line, carc string, rec *Records) (Finding, bool) {
+	return s.ExplainCodes(denied, carc, nil, rec)
+}
+
+// unitsRemarks say a CARC 151 is about units or levels on the day (the
+// MUE), frequencyRemarks that it is about sessions in a period.
+var (
+	unitsRemarks     = []string{"N362"}
+	frequencyRemarks = []string{"N640", "M86", "N435", "M90", "N115"}
+)
+
+// ExplainCodes is Explain with the remark codes of the denial: CARC 151
+// with N362 (and no frequency remark) is a units or levels denial, read by
+// the MUE and units rules only, never as a session cap reached.
+func (s *Set) ExplainCodes(denied Line, carc string, rarcs []string, rec *Records) (Finding, bool) {
 	var r Records
 	if rec != nil {
 		r = *rec
@@ -39,6 +53,11 @@ func (s *Set) Explain(denied Line, carc string, rec *Records) (Finding, bool) {
 	}
 	fs := s.check(c, &r)
 	want, known := s.d.carc[carc]
+	units := carc == "151" && slices.ContainsFunc(rarcs, func(x string) bool { return slices.Contains(unitsRemarks, x) }) &&
+		!slices.ContainsFunc(rarcs, func(x string) bool { return slices.Contains(frequencyRemarks, x) })
+	if units {
+		want = []string{RuleMUE, RuleTriggerPointUnits, RuleUDTDuplicate, RuleBilateralStyle}
+	}
 	on := func(f Finding) bool {
 		return f.Claim == denied.Claim && f.Line == denied.Number ||
 			slices.Contains(f.Related, LineRef{Claim: denied.Claim, Line: denied.Number})
@@ -54,7 +73,7 @@ func (s *Set) Explain(denied Line, carc string, rec *Records) (Finding, bool) {
 		// Only a frequency code (119, 151, 273, ...) is the payer's own
 		// signal that a cap was reached; 50 or 96 may mean a cap but do not
 		// say so.
-		if len(want) > 0 && want[0] == RuleFrequencyCap {
+		if len(want) > 0 && want[0] == RuleFrequencyCap && !units {
 			return s.payerSignal(denied, carc, &r)
 		}
 		return Finding{}, false
@@ -72,7 +91,7 @@ func (s *Set) Explain(denied Line, carc string, rec *Records) (Finding, bool) {
 // payerSignal reports a frequency denial the visible history cannot
 // explain: the payer counts sessions this practice cannot see.
 func (s *Set) payerSignal(denied Line, carc string, rec *Records) (Finding, bool) {
-	p := &pctx{s: s, cf: s.conf(denied.Payer), practice: denied.Practice}
+	p := &pctx{s: s, cf: s.conf(&denied), practice: denied.Practice}
 	fam, region := p.family(&denied), p.region(&denied)
 	var cr *capRule
 	for i := range p.cf.caps {
@@ -156,7 +175,7 @@ func (s *Set) Usage(patient PatientKey, practice, tin, payer string, asOf Day, r
 	if rec == nil || rec.History == nil {
 		return nil
 	}
-	p := &pctx{s: s, cf: s.conf(payer), practice: practice}
+	p := &pctx{s: s, cf: s.conf(&Line{Payer: payer, Date: asOf}), practice: practice}
 	var lines []*Line
 	hist := rec.History.Lines(patient)
 	for i := range hist {

@@ -38,6 +38,9 @@ type Line struct {
 	TIN       string       // practice tax ID, for Sharing.SameTIN
 	Rendering string       // rendering provider NPI
 	Payer     string       // payer ID (2010BB NM109)
+	Filing    string       // claim filing indicator (SBR09: MB Medicare Part B, MC Medicaid, CI commercial, ...)
+	State     string       // state of the service (2310C N4, else the billing provider's)
+	Taxonomy  string       // billing provider taxonomy (PRV*BI): an ASC's own claim is 261QA1903X
 	Date      Day          // date of service
 	Procedure string       // CPT/HCPCS code
 	Modifiers []string     // SV101-3..6
@@ -103,5 +106,6 @@ type Finding struct {
 	Severity  Severity  `json:"severity"`
 	Message   string    `json:"message"`
 	Source    string    `json:"source"`            // e.g. "NCCI PTP 2024-07", "LCD L38801 (facet) [LCD-CHECKLIST]"
+	Profile   string    `json:"profile"`           // payer profile applied ("medicare_part_b (JF Noridian) 2026-01-01", "default")
 	Related   []LineRef `json:"related,omitempty"` // other lines of the practice involved
 }

@@ -6,16 +6,27 @@ import (
 	"strings"
 )
 
-// needsAuth reports whether a line needs prior authorization for this payer.
-func (p *pctx) needsAuth(l *Line) bool {
+// needsAuth reports whether a line needs prior authorization for this
+// payer and, under a profile, the list (program) that asks for it: a code,
+// state, place of service and date of service on the list.
+func (p *pctx) needsAuth(l *Line) (*PriorAuthRule, bool) {
 	if !p.cf.priorAuth {
-		return false
+		return nil, false
 	}
 	if p.cf.authCodes != nil {
-		return p.cf.authCodes[l.Procedure]
+		return nil, p.cf.authCodes[l.Procedure]
 	}
 	pr := p.proc(l)
-	return pr != nil && pr.PriorAuth
+	inList := pr != nil && pr.PriorAuth
+	if p.cf.profile == nil {
+		return nil, inList
+	}
+	for i := range p.cf.profile.PriorAuth {
+		if r := &p.cf.profile.PriorAuth[i]; r.applies(l, inList) {
+			return r, true
+		}
+	}
+	return nil, false
 }
 
 // authCovers reports whether auth a covers the line's code: listed, or the
@@ -32,13 +43,14 @@ func (p *pctx) authCovers(a *Auth, l *Line) bool {
 
 func (p *pctx) authRules() {
 	for _, l := range p.cur {
-		if !p.needsAuth(l) {
+		pa, need := p.needsAuth(l)
+		if !need {
 			continue
 		}
 		book := p.rec.Auths
 		num := normAuth(l.Auth)
 		if num == "" {
-			p.authMissing(l, book)
+			p.authMissing(l, book, pa)
 			continue
 		}
 		if book == nil {
@@ -76,7 +88,7 @@ func (p *pctx) authRules() {
 	}
 }
 
-func (p *pctx) authMissing(l *Line, book *AuthBook) {
+func (p *pctx) authMissing(l *Line, book *AuthBook, pa *PriorAuthRule) {
 	if !p.enabled(RulePriorAuthMissing) {
 		return
 	}
@@ -95,8 +107,26 @@ func (p *pctx) authMissing(l *Line, book *AuthBook) {
 	if book != nil {
 		onFile = " and none on file covers it on that date"
 	}
-	p.emit(RulePriorAuthMissing, "", "", l, fmt.Sprintf(
-		"%s on %s needs prior authorization: no authorization number on the line or the claim%s", l.Procedure, l.Date, onFile))
+	if pa == nil {
+		p.emit(RulePriorAuthMissing, "", "", l, fmt.Sprintf(
+			"%s on %s needs prior authorization: no authorization number on the line or the claim%s", l.Procedure, l.Date, onFile))
+		return
+	}
+	where := ""
+	if len(pa.States) > 0 && l.State != "" {
+		where = " in " + l.State
+	}
+	if len(pa.Places) > 0 {
+		where += " at place of service " + l.POS
+	}
+	note := ""
+	if pa.Note != "" {
+		note = ": " + pa.Note
+	}
+	clear := "add the authorization number (REF*G1) or record the authorization on file"
+	p.emit(RulePriorAuthMissing, pa.Severity, pa.Source, l, fmt.Sprintf(
+		"%s on %s%s needs prior authorization under %s (%s)%s; no authorization number on the line or the claim%s: %s",
+		l.Procedure, l.Date, where, pa.Program, p.cf.profile.Name, note, onFile, clear))
 }
 
 func (p *pctx) authRecord(l *Line, a *Auth) {

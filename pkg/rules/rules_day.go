@@ -100,13 +100,20 @@ func (p *pctx) mue(day []*Line) {
 			}
 		}
 		// Each side is measured against the limit where the payer takes
-		// bilateral as LT and RT lines, and for add-ons (never billed with 50).
+		// bilateral as LT and RT lines (or as 2 units); where it takes 50 x1
+		// (Medicare professional claims), RT and LT lines of one code add up,
+		// add-ons included (64494 has MUE 1, MAI 2).
 		style := p.cf.bilateral
 		if p.isASC(l) {
 			style = p.cf.ascBilat
 		}
-		if pr := p.proc(l); pr != nil && (pr.AddOn || pr.Bilateral > 0 && style != Bilateral50) {
-			total = max(left, right) + none
+		if pr := p.proc(l); pr != nil && pr.Bilateral > 0 {
+			switch style {
+			case BilateralLTRT, BilateralEither:
+				total = max(left, right) + none
+			case BilateralUnits:
+				total = max(left, right) + (none+1000)/2000*1000
+			}
 		}
 		if total <= limit {
 			continue

@@ -13,7 +13,7 @@ func (p *pctx) lineRules() {
 		switch {
 		case has50 && pr.AddOn && !p.cf.addon50 && p.enabled(RuleModifier50Addon):
 			p.emit(RuleModifier50Addon, "", "", l, fmt.Sprintf(
-				"modifier 50 on add-on code %s: add-on codes are never billed with 50; report each additional level on its own line", l.Procedure))
+				"modifier 50 on add-on code %s: this payer does not take 50 on add-ons; %s", l.Procedure, bilateralHow(p.cf.bilateral, l.Procedure)))
 		case has50 && !pr.AddOn && pr.Bilateral < 0 && p.enabled(RuleModifier50NotBilateral):
 			why := "this code is never billed bilateral"
 			if pr.Family == FamilyTriggerPoint {
@@ -35,6 +35,17 @@ func (p *pctx) lineRules() {
 	}
 }
 
+// bilateralHow says how a payer of a bilateral style takes a bilateral code.
+func bilateralHow(style, code string) string {
+	switch style {
+	case BilateralLTRT:
+		return "bill each side on its own line, " + code + "-LT and " + code + "-RT"
+	case BilateralUnits:
+		return "bill one line " + code + " with 2 units"
+	}
+	return "bill one line " + code + "-50 with 1 unit"
+}
+
 func side(lt, rt bool) string {
 	switch {
 	case lt && rt:
@@ -48,8 +59,8 @@ func side(lt, rt bool) string {
 // bilateralForm checks a bilateral-eligible line against the form the payer
 // takes in this setting (ASC or not).
 func (p *pctx) bilateralForm(l *Line, pr *Proc, has50, lt, rt bool) {
-	if pr.Bilateral <= 0 || pr.AddOn {
-		return
+	if pr.Bilateral <= 0 || pr.AddOn && !p.cf.addon50 && !p.isASC(l) {
+		return // modifier_50_addon speaks for add-ons where the payer takes no 50 on them
 	}
 	rule, style := RuleBilateralStyle, p.cf.bilateral
 	where := "this payer takes"
@@ -60,6 +71,25 @@ func (p *pctx) bilateralForm(l *Line, pr *Proc, has50, lt, rt bool) {
 		return
 	}
 	switch style {
+	case BilateralUnits:
+		if has50 && !lt && !rt {
+			p.emit(rule, "", "", l, fmt.Sprintf("%s-50: %s bilateral as one line with 2 units and no modifier 50",
+				l.Procedure, where)).cover([]*Line{l}, RuleMUE)
+			return
+		}
+		if !lt && !rt || has50 || lt && rt {
+			return
+		}
+		for _, o := range p.sameDay(l.Date) {
+			if o == l || o.Procedure != l.Procedure || o.HasModifier("50") {
+				continue
+			}
+			if (lt && o.HasModifier("RT") && !o.HasModifier("LT") && !p.isCur(o)) || (rt && o.HasModifier("LT") && !o.HasModifier("RT")) {
+				p.emit(rule, "", "", l, fmt.Sprintf("%s billed as two lines LT and RT on %s: %s bilateral as one line with 2 units",
+					l.Procedure, l.Date, where), o).cover([]*Line{l, o}, RuleMUE)
+				return
+			}
+		}
 	case BilateralLTRT:
 		if lt || rt {
 			return // laterality_conflict covers 50 with LT/RT

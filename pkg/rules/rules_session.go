@@ -127,6 +127,69 @@ func (p *pctx) rfaPrerequisite() {
 	}
 }
 
+// sessionSide is the side of a session's current (else any) lines: LT or
+// RT when every line carries that one, "" when both sides or unknown.
+func sessionSide(s *session, p *pctx) string {
+	side := ""
+	for _, l := range s.lines {
+		var this string
+		switch lt, rt := l.HasModifier("LT"), l.HasModifier("RT"); {
+		case lt && !rt:
+			this = "LT"
+		case rt && !lt:
+			this = "RT"
+		default:
+			return ""
+		}
+		if side != "" && this != side {
+			return ""
+		}
+		side = this
+	}
+	return side
+}
+
+// sameSide reports whether two sessions may have treated the same side.
+func sameSide(a, b string) bool { return a == "" || b == "" || a == b }
+
+// rfaRepeatRelief checks a repeat RFA at the same site against the relief
+// the last one gave: >= 50 % for >= 6 months (LCD L38801). A repeat sooner
+// than 6 months cannot show it; a later one needs the relief on record,
+// which remitq sees only as a relief record on the last RFA's date.
+func (p *pctx) rfaRepeatRelief(region, level string, s, last *session) {
+	if !p.enabled(RuleRFARepeatRelief) {
+		return
+	}
+	on := firstPrimary(s.lines, p)
+	reg, lv := regionWords(region), ""
+	if level != "" {
+		lv = " at " + level
+	}
+	gap := int(s.date - last.date)
+	involved := append(slices.Clone(s.lines), last.lines[0])
+	// The site is known when both sessions name their level: otherwise the
+	// repeat may be another level, and only a warning is sure.
+	known := level != "" && sessionLevel(last, p) != ""
+	switch pct, ok := p.rec.Relief.find(p.patient, last.date, level); {
+	case gap < p.cf.rfaRepeatMin && known:
+		p.emit(RuleRFARepeatRelief, Deny, "", on, fmt.Sprintf(
+			"repeat %sRFA%s on %s only %d days after the RFA of %s%s at the same site: a repeat needs >= %d %% relief lasting >= 6 months (%d days) after the last one",
+			reg, lv, s.date, gap, last.date, p.sessionWhere(last), p.cf.rfaRepeatPct, p.cf.rfaRepeatMin), involved...)
+	case !known:
+		// The site is unknown: two RFA sessions within the cap are often the
+		// two sides or two levels; saying nothing keeps the check quiet on
+		// claims the payer pays.
+	case ok && pct < p.cf.rfaRepeatPct:
+		p.emit(RuleRFARepeatRelief, Deny, "", on, fmt.Sprintf(
+			"repeat %sRFA%s on %s: the RFA of %s%s gave %d %% relief, under the %d %% (for >= 6 months) a repeat needs",
+			reg, lv, s.date, last.date, p.sessionWhere(last), pct, p.cf.rfaRepeatPct), involved...)
+	case !ok:
+		p.emit(RuleRFARepeatRelief, Warn, "", on, fmt.Sprintf(
+			"repeat %sRFA%s on %s after the RFA of %s%s: a repeat needs >= %d %% relief lasting >= 6 months; no relief record for that RFA: record the relief from the chart (relief record dated %s) to clear this",
+			reg, lv, s.date, last.date, p.sessionWhere(last), p.cf.rfaRepeatPct, last.date), involved...)
+	}
+}
+
 func sessionLevel(s *session, p *pctx) string {
 	for _, l := range s.lines {
 		if l.Level != "" && p.isCur(l) {
@@ -143,10 +206,16 @@ func sessionLevel(s *session, p *pctx) string {
 
 func (p *pctx) rfaSession(region string, s *session, rfas []*session) {
 	level := sessionLevel(s, p)
+	var prev *session
 	for _, o := range rfas {
-		if o.date < s.date && inWindow(o.date, s.date, p.cf.rfaRepeat) && sameLevel(level, sessionLevel(o, p)) {
-			return // a repeat RFA: the blocks were done before the first one
+		if o.date < s.date && inWindow(o.date, s.date, p.cf.rfaRepeat) && sameLevel(level, sessionLevel(o, p)) &&
+			sameSide(sessionSide(s, p), sessionSide(o, p)) {
+			prev = o // a repeat RFA: the blocks were done before the first one
 		}
+	}
+	if prev != nil {
+		p.rfaRepeatRelief(region, level, s, prev)
+		return
 	}
 	blocks := p.sessions(func(l *Line) bool {
 		return p.isDiagBlock(l) && p.region(l) == region && l.Date < s.date &&
@@ -242,10 +311,18 @@ func (p *pctx) scsTrial() {
 		if !s.hasCur(p) || !permanent(s) {
 			continue
 		}
-		ok := slices.ContainsFunc(scs, func(o *session) bool {
-			return o.date < s.date && (permanent(o) || inWindow(o.date, s.date, p.cf.scsLook))
-		})
-		if ok {
+		replacement := slices.ContainsFunc(scs, func(o *session) bool { return o.date < s.date && permanent(o) })
+		var trial *session
+		for _, o := range scs {
+			if o.date < s.date && !permanent(o) && inWindow(o.date, s.date, p.cf.scsLook) {
+				trial = o
+			}
+		}
+		if replacement {
+			continue
+		}
+		if trial != nil {
+			p.scsTrialOutcome(s, trial)
 			continue
 		}
 		var on *Line
@@ -258,5 +335,32 @@ func (p *pctx) scsTrial() {
 		p.emit(RuleSCSWithoutTrial, "", "", on, fmt.Sprintf(
 			"permanent spinal cord stimulator (%s) on %s without a trial in the %s before it in the history this practice may see",
 			codes(s.lines), s.date, windowWords(p.cf.scsLook)), s.lines...)
+	}
+}
+
+// scsTrialOutcome checks that the trial before a permanent stimulator has a
+// documented outcome: NCD 160.7 asks for >= 50 % relief in the trial, which
+// remitq sees only as a relief record on the trial's date.
+func (p *pctx) scsTrialOutcome(s, trial *session) {
+	if !p.enabled(RuleSCSTrialOutcome) {
+		return
+	}
+	var on *Line
+	for _, l := range s.lines {
+		if p.isCur(l) && p.family(l) == FamilySCSPermanent {
+			on = l
+			break
+		}
+	}
+	involved := append(slices.Clone(s.lines), trial.lines[0])
+	switch pct, ok := p.rec.Relief.find(p.patient, trial.date, ""); {
+	case !ok:
+		p.emit(RuleSCSTrialOutcome, "", "", on, fmt.Sprintf(
+			"permanent spinal cord stimulator (%s) on %s after the trial of %s%s with no documented trial outcome: the trial must show >= %d %% relief; record it (relief record dated %s) to clear this",
+			codes(s.lines), s.date, trial.date, p.sessionWhere(trial), p.cf.scsTrialPct, trial.date), involved...)
+	case pct < p.cf.scsTrialPct:
+		p.emit(RuleSCSTrialOutcome, Deny, "", on, fmt.Sprintf(
+			"permanent spinal cord stimulator (%s) on %s after the trial of %s%s, which gave %d %% relief, under the %d %% a permanent implant needs",
+			codes(s.lines), s.date, trial.date, p.sessionWhere(trial), pct, p.cf.scsTrialPct), involved...)
 	}
 }

@@ -203,7 +203,13 @@ func TestSCSWithoutTrial(t *testing.T) {
 	perm := []Line{ln(1, "63650", dos), ln(2, "63685", dos)}
 	runCases(t, []ruleCase{
 		{name: "permanent without a trial", lines: perm, want: []string{"scs_without_trial@2"}},
-		{name: "permanent after a trial", lines: perm, history: []Line{ln(1, "63650", "2026-05-10")}},
+		{name: "permanent after a trial without a documented outcome", lines: perm, history: []Line{ln(1, "63650", "2026-05-10")},
+			want: []string{"scs_trial_outcome@2"}, msg: "no documented trial outcome"},
+		{name: "permanent after a trial with 60 % relief on record", lines: perm, history: []Line{ln(1, "63650", "2026-05-10")},
+			rec: Records{Relief: NewReliefBook(Relief{Patient: patA, Date: MustDay("2026-05-10"), Percent: 60})}},
+		{name: "permanent after a trial with 30 % relief on record", lines: perm, history: []Line{ln(1, "63650", "2026-05-10")},
+			rec:  Records{Relief: NewReliefBook(Relief{Patient: patA, Date: MustDay("2026-05-10"), Percent: 30})},
+			want: []string{"scs_trial_outcome@2"}, msg: "which gave 30 % relief"},
 		{name: "a trial over a year before does not count", lines: perm, history: []Line{ln(1, "63650", "2025-05-10")},
 			want: []string{"scs_without_trial@2"}},
 		{name: "a replacement after an earlier implant", lines: []Line{ln(1, "63685", dos)},
@@ -213,7 +219,7 @@ func TestSCSWithoutTrial(t *testing.T) {
 }
 
 func TestSameDayRules(t *testing.T) {
-	asc := func(l Line) Line { return withPOS(l, "24") }
+	asc := func(l Line) Line { l = withPOS(l, "24"); l.Taxonomy = "261QA1903X"; return l }
 	runCases(t, []ruleCase{
 		// imaging_bundled
 		{name: "77003 with a code that includes imaging",
@@ -300,10 +306,12 @@ func TestSameDayRules(t *testing.T) {
 }
 
 func TestModifierRules(t *testing.T) {
-	asc := func(l Line) Line { return withPOS(l, "24") }
+	asc := func(l Line) Line { l = withPOS(l, "24"); l.Taxonomy = "261QA1903X"; return l }
 	runCases(t, []ruleCase{
-		{name: "50 on an add-on", lines: []Line{ln(1, "64493", dos, "50"), ln(2, "64494", dos, "50")},
-			want: []string{"modifier_50_addon@2"}},
+		{name: "50 on an add-on where the payer takes no 50 on add-ons",
+			set:   mustPayers(t, `{"payers": {"PAY": {"modifier_50_on_addons": false}}}`),
+			lines: []Line{ln(1, "64493", dos, "50"), ln(2, "64494", dos, "50")},
+			want:  []string{"modifier_50_addon@2"}},
 		{name: "a payer that takes 50 on add-ons",
 			set:   mustPayers(t, `{"payers": {"PAY": {"modifier_50_on_addons": true}}}`),
 			lines: []Line{ln(1, "64493", dos, "50"), ln(2, "64494", dos, "50")}},

@@ -60,6 +60,8 @@ const (
 	RulePriorAuthExpired       = "prior_auth_expired"
 	RulePriorAuthMismatch      = "prior_auth_mismatch"
 	RulePriorAuthUnits         = "prior_auth_units"
+	RuleRFARepeatRelief        = "rfa_repeat_relief"
+	RuleSCSTrialOutcome        = "scs_trial_outcome"
 )
 
 // Bilateral styles: how a payer wants a procedure done on both sides.
@@ -76,31 +78,40 @@ type Set struct {
 	base   *conf
 	payers map[string]*conf
 	cfg    *PayerConfig
+
+	profiles *Profiles
+	profConf map[*Profile]*conf
 }
 
 // conf is the effective configuration for one payer.
 type conf struct {
 	payer     string
+	profile   *Profile // nil: remitq's defaults
+	label     string   // the profile's Label, printed in findings
 	caps      []capRule
 	rfaBlocks int
 	rfaGap    int
 	rfaRelief int
 	rfaLook   int
 	rfaRepeat int
-	scsLook   int
-	diagMod   string
-	distinct  map[string]bool
-	ncciMods  map[string]bool
-	emMods    map[string]bool
-	ascPlaces map[string]bool
-	bilateral string
-	ascBilat  string
-	addon50   bool
-	priorAuth bool
-	authCodes map[string]bool // nil: procedures.csv prior_auth
-	disabled  map[string]bool
-	severity  map[string]Severity
-	sources   map[string]string // rule → source when a payer override decides
+	// repeat RFA: days and relief percent the last one must have held
+	rfaRepeatMin, rfaRepeatPct int
+	scsLook                    int
+	scsTrialPct                int
+	diagMod                    string
+	distinct                   map[string]bool
+	ncciMods                   map[string]bool
+	emMods                     map[string]bool
+	ascPlaces                  map[string]bool
+	ascTax                     map[string]bool
+	bilateral                  string
+	ascBilat                   string
+	addon50                    bool
+	priorAuth                  bool
+	authCodes                  map[string]bool // nil: procedures.csv prior_auth
+	disabled                   map[string]bool
+	severity                   map[string]Severity
+	sources                    map[string]string // rule → source when a payer override decides
 }
 
 func newSet(d *data) *Set {
@@ -124,23 +135,103 @@ func (d *data) baseConf() *conf {
 		caps:      slices.Clone(d.caps),
 		rfaBlocks: n("rfa_prior_blocks"), rfaGap: n("rfa_block_gap_days"), rfaRelief: n("rfa_block_relief_percent"),
 		rfaLook: n("rfa_block_lookback_days"), rfaRepeat: n("rfa_repeat_lookback_days"), scsLook: n("scs_trial_lookback_days"),
+		rfaRepeatMin: n("rfa_repeat_relief_days"), rfaRepeatPct: n("rfa_repeat_relief_percent"), scsTrialPct: n("scs_trial_relief_percent"),
 		diagMod:  p("facet_diagnostic_modifier"),
 		distinct: set("distinct_modifiers"), ncciMods: set("ncci_modifiers"), emMods: set("em_modifiers"),
-		ascPlaces: set("asc_places"), bilateral: p("bilateral"), ascBilat: p("asc_bilateral"), addon50: a50,
-		priorAuth: true, disabled: map[string]bool{}, severity: map[string]Severity{}, sources: map[string]string{},
+		ascPlaces: set("asc_places"), ascTax: set("asc_taxonomies"), bilateral: p("bilateral"), ascBilat: p("asc_bilateral"), addon50: a50,
+		priorAuth: true, label: DefaultProfileID, disabled: map[string]bool{}, severity: map[string]Severity{}, sources: map[string]string{},
 	}
 }
 
-// conf returns the configuration for a payer ID.
-func (s *Set) conf(payer string) *conf {
-	if c, ok := s.payers[payer]; ok {
+// conf returns the configuration for a line's payer: the payer's
+// overrides (WithPayers), else its profile (WithProfiles: by payer ID, else
+// by the claim filing indicator, with the MAC of the line's state), else
+// the overrides for all payers, else the defaults.
+func (s *Set) conf(l *Line) *conf {
+	if c, ok := s.payers[l.Payer]; ok {
 		return c
+	}
+	if s.profiles != nil {
+		if pr := s.profiles.Resolve(l.Payer, l.Filing, l.State, l.Date); pr != nil {
+			if c := s.profConf[pr]; c != nil {
+				return c
+			}
+		}
 	}
 	if c, ok := s.payers["*"]; ok {
 		return c
 	}
 	return s.base
 }
+
+// Profile returns the profile the rules apply to a line (nil: remitq's
+// defaults, DefaultProfileID).
+func (s *Set) Profile(l *Line) *Profile { return s.conf(l).profile }
+
+// Profiles returns the profiles of the set (nil: none).
+func (s *Set) Profiles() *Profiles { return s.profiles }
+
+// WithProfiles returns a copy of s that applies payer profiles: a line's
+// payer (or its claim filing indicator) picks a profile, whose bilateral
+// form, diagnostic-block modifier, prior-authorization lists, caps and
+// drug-test limit replace the defaults. Payer overrides (WithPayers) still
+// come first. ps nil removes the profiles.
+func (s *Set) WithProfiles(ps *Profiles) *Set {
+	out := &Set{d: s.d, base: s.base, payers: s.payers, cfg: s.cfg, profiles: ps}
+	if ps == nil {
+		return out
+	}
+	out.profConf = map[*Profile]*conf{}
+	add := func(p *Profile) {
+		if out.profConf[p] == nil {
+			out.profConf[p] = s.profileConf(p)
+		}
+	}
+	for _, vs := range ps.versions {
+		for _, p := range vs {
+			add(p)
+			for _, c := range ps.perMAC[p] {
+				add(c)
+			}
+		}
+	}
+	return out
+}
+
+// profileConf is the base configuration with a profile's settings.
+func (s *Set) profileConf(p *Profile) *conf {
+	cf := s.base.clone()
+	cf.payer, cf.profile, cf.label = p.ID, p, p.Label()
+	cf.bilateral, cf.ascBilat, cf.addon50 = p.Bilateral, p.ASCBilateral, p.Modifier50OnAddons
+	if p.BilateralSource != "" {
+		for _, r := range []string{RuleBilateralStyle, RuleASCBilateral, RuleModifier50Addon} {
+			cf.sources[r] = "profile " + p.ID + ": " + p.BilateralSource
+		}
+	}
+	cf.diagMod = p.DiagnosticModifier
+	if p.DiagnosticSource != "" {
+		cf.sources[RuleRFAPrerequisite] = "profile " + p.ID + ": " + p.DiagnosticSource
+	}
+	for key, v := range p.Caps {
+		for i := range cf.caps {
+			if cf.caps[i].Key == key {
+				cf.caps[i].Cap = v
+				cf.caps[i].Source = "profile " + p.ID + ": " + cmpOr(p.CapsSource, "payer policy") + " (default: " + cf.caps[i].Source + ")"
+			}
+		}
+	}
+	for i := range cf.caps {
+		if cf.caps[i].Key == capUDTDefinitive {
+			cf.caps[i].Cap = p.UDTDefinitivePer12Months
+			cf.caps[i].Source = "profile " + p.ID + ": " + cmpOr(p.UDTSource, "payer policy")
+		}
+	}
+	return cf
+}
+
+// capUDTDefinitive is the caps.csv key of the definitive drug-test limit,
+// set by a profile's udt_definitive_per_12_months.
+const capUDTDefinitive = "udt_definitive"
 
 // Procedure returns what the rules know of a CPT/HCPCS code.
 func (s *Set) Procedure(code string) (Proc, bool) {
@@ -208,7 +299,7 @@ func ParsePayerConfig(r io.Reader) (*PayerConfig, error) {
 // WithPayers returns a copy of s with the payer overrides of c (replacing
 // any earlier ones). Unknown cap or rule keys and bad values are an error.
 func (s *Set) WithPayers(c *PayerConfig) (*Set, error) {
-	out := &Set{d: s.d, base: s.base, payers: map[string]*conf{}, cfg: c}
+	out := &Set{d: s.d, base: s.base, payers: map[string]*conf{}, cfg: c, profiles: s.profiles, profConf: s.profConf}
 	if c == nil {
 		return out, nil
 	}

@@ -47,6 +47,19 @@ func FromX12(c *x12.Claim, k *Keyer) (*Claim, error) {
 	if c.Payer != nil {
 		payer = c.Payer.PayerID
 	}
+	filing, state, taxonomy := "", "", ""
+	if c.Subscriber != nil {
+		filing = c.Subscriber.FilingIndicator
+	}
+	if b := c.BillingProvider; b != nil {
+		taxonomy = b.Taxonomy
+		if b.Address != nil {
+			state = b.Address.State
+		}
+	}
+	if f := c.ServiceFacility; f != nil && f.Address != nil && f.Address.State != "" {
+		state = f.Address.State
+	}
 	claimDate := ""
 	for _, d := range c.Dates {
 		if d.Qualifier == "472" {
@@ -58,7 +71,7 @@ func FromX12(c *x12.Claim, k *Keyer) (*Claim, error) {
 	for _, sl := range c.Lines {
 		l := Line{
 			Claim: c.PatientControlNumber, Number: sl.Number, Patient: key, Practice: practice, TIN: tin,
-			Payer: payer, Procedure: strings.ToUpper(sl.Procedure.Code), Units: sl.Units,
+			Payer: payer, Filing: filing, State: strings.ToUpper(state), Taxonomy: taxonomy, Procedure: strings.ToUpper(sl.Procedure.Code), Units: sl.Units,
 			POS: cmpOr(sl.PlaceOfService, c.PlaceOfService), Auth: cmpOr(sl.PriorAuthorization, c.PriorAuthorization),
 		}
 		for _, m := range sl.Procedure.Modifiers {

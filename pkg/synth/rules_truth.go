@@ -23,12 +23,30 @@ import (
 // Practices 0 and 1 bill under one tax ID (they share history), practices
 // 2 and 3 are declared a sharing group (Groups), practice 4 shares with
 // no one. Everything is synthetic.
+//
+// A truth set is for one plan type (RulesTruthOptions.Plan): the same seed
+// gives the same claims under Medicare, a commercial and a Medicaid payer,
+// and each scenario plants what a coder expects under that payer's profile
+// (rules.DefaultProfiles): traditional Medicare needs no prior
+// authorization for an office facet block, a commercial plan does; KX marks
+// diagnostic blocks on Medicare only.
 
 // RulesTruthOptions shape a rules truth set.
 type RulesTruthOptions struct {
 	Seed   uint64    // same seed, same truth set
 	Claims int       // claims to check, at least (default 300)
 	Start  time.Time // first date of service checked (default 2026-04-01); dates spread over 180 days, history up to 366 days before
+	// Plan is the payer's plan type: rules.PlanMedicare (the default),
+	// rules.PlanCommercial or rules.PlanMedicaid.
+	Plan string
+}
+
+// rulesPayers are the synthetic payers of each plan type, with the claim
+// filing indicator (SBR09) that maps them to a shipped profile.
+var rulesPayers = map[string]TruthPayer{
+	rules.PlanMedicare:   {ID: "SYNMCR", Name: "SYNTHETIC MEDICARE", Filing: "MB"},
+	rules.PlanCommercial: {ID: "SYNCOM", Name: "SYNTHETIC COMMERCIAL", Filing: "CI"},
+	rules.PlanMedicaid:   {ID: "SYNMCD", Name: "SYNTHETIC MEDICAID", Filing: "MC"},
 }
 
 // RulesPatient is a synthetic patient as auth and relief files name them.
@@ -86,16 +104,14 @@ type RulesTruth struct {
 	// Scenarios counts the claims per scenario.
 	Scenario  map[string]string
 	Scenarios map[string]int
+
+	planted map[string]bool // scenarios that planted a violation under this plan
 }
 
-// Clean reports whether a scenario plants no violation.
+// Clean reports whether a scenario plants no violation under the truth
+// set's plan (a scenario may be clean under one payer and not another).
 func (t *RulesTruth) Clean(scenario string) bool {
-	for _, s := range rulesScenarios {
-		if s.name == scenario {
-			return s.clean
-		}
-	}
-	return false
+	return t.Scenarios[scenario] > 0 && !t.planted[scenario]
 }
 
 // rline is a line of a generated claim.
@@ -103,7 +119,10 @@ type rline struct {
 	code  string
 	mods  []string
 	units x12.Quantity
+	level string // spinal level written in the line note ("L4-L5"), or ""
 }
+
+func (l rline) at(level string) rline { l.level = level; return l }
 
 func ln(code string, mods ...string) rline { return rline{code: code, mods: mods, units: 1000} }
 
@@ -129,6 +148,8 @@ type rcase struct {
 	expect   []rexpect
 	patient  RulesPatient
 	scenario string
+	plan     string
+	asc      bool // the ambulatory surgical center's own claim (taxonomy 261QA1903X)
 }
 
 type rhist struct {
@@ -150,6 +171,13 @@ func (c *rcase) hist(pr, days int, lines ...rline) {
 	c.history = append(c.history, rhist{pr, days, lines})
 }
 func (c *rcase) want(line int, rule string) { c.expect = append(c.expect, rexpect{line, rule}) }
+
+// wantUnder plants a violation only under the given plan types.
+func (c *rcase) wantUnder(line int, rule string, plans ...string) {
+	if slices.Contains(plans, c.plan) {
+		c.want(line, rule)
+	}
+}
 
 // sharedPair returns a practice and another whose history it may see.
 func (g *rgen) sharedPair() (int, int) {
@@ -179,6 +207,14 @@ var rulesScenarios = []rscenario{
 	{"clean_esi", true, func(c *rcase) { c.lines = []rline{ln("64483", "RT"), ln("64484", "RT"), ln("J1040")} }},
 	{"clean_diagnostic_block", true, func(c *rcase) { c.lines = []rline{ln("64493", "KX"), ln("64494", "KX")} }},
 	{"clean_bilateral_facet", true, func(c *rcase) { c.lines = []rline{ln("64493", "50"), ln("64494")} }},
+	// Issue 16: 50 x1 on a bilateral add-on is right (bilateral indicator 1).
+	{"clean_bilateral_addon_50", true, func(c *rcase) { c.lines = []rline{ln("64493", "50"), ln("64494", "50")} }},
+	{"clean_bilateral_esi_addon_50", true, func(c *rcase) { c.lines = []rline{ln("64483", "50"), ln("64484", "50")} }},
+	// Issue 16: the physician's own claim at POS 24 takes 50, not RT/LT lines.
+	{"clean_physician_pos24_50", true, func(c *rcase) {
+		c.pos = "24"
+		c.lines = []rline{ln("64493", "50")}
+	}},
 	{"clean_trigger_point", true, func(c *rcase) { c.lines = []rline{ln("20552")} }},
 	{"clean_em_25", true, func(c *rcase) { c.lines = []rline{ln("99214", "25"), ln("64483", "LT")} }},
 	{"clean_facet_tp_xu", true, func(c *rcase) { c.lines = []rline{ln("64493", "XU"), ln("20552")} }},
@@ -198,6 +234,7 @@ var rulesScenarios = []rscenario{
 	}},
 	{"clean_scs_after_trial", true, func(c *rcase) {
 		c.hist(c.pr, 30, ln("63650"))
+		c.relief = []rrelief{{30, 70}} // the trial's documented outcome (NCD 160.7)
 		c.lines = []rline{ln("63685")}
 	}},
 	{"clean_esi_fourth", true, func(c *rcase) {
@@ -295,18 +332,50 @@ var rulesScenarios = []rscenario{
 		}
 		c.want(2, rules.RuleImagingBundled)
 	}},
-	{"modifier_50_addon", false, func(c *rcase) {
-		c.lines = []rline{ln("64493", "50"), ln("64494", "50")}
-		c.want(2, rules.RuleModifier50Addon)
+	// Issue 16: RT and LT add-on lines break the MUE (1, MAI 2) where the
+	// payer takes 50 x1 (every shipped profile does).
+	{"bilateral_addon_rt_lt", false, func(c *rcase) {
+		c.lines = []rline{ln("64493", "RT"), ln("64493", "LT"), ln("64494", "RT"), ln("64494", "LT")}
+		c.want(1, rules.RuleBilateralStyle) // reported on the RT line of each pair
+		c.want(3, rules.RuleBilateralStyle)
 	}},
 	{"modifier_50_with_side", false, func(c *rcase) {
 		c.lines = []rline{ln("64483", "50", "LT")}
 		c.want(1, rules.RuleLateralityConflict)
 	}},
 	{"asc_bilateral_50", false, func(c *rcase) {
-		c.pos = "24"
+		c.pos, c.asc = "24", true
 		c.lines = []rline{ln("64483", "50")}
 		c.want(1, rules.RuleASCBilateral)
+	}},
+	// Issue 16: KX marks diagnostic blocks on Medicare only; a commercial or
+	// Medicaid plan counts the blocks against its policy.
+	{"rfa_after_blocks_without_kx", false, func(c *rcase) {
+		c.hist(c.pr, 60, ln("64493"))
+		c.hist(c.pr, 40, ln("64493"))
+		c.lines = []rline{ln("64635", "RT")}
+		c.wantUnder(1, rules.RuleRFAPrerequisite, rules.PlanMedicare)
+	}},
+	// Issue 16: traditional Medicare needs no prior authorization for an
+	// office facet block (not on WISeR); commercial and Medicaid plans do.
+	{"office_facet_without_auth", false, func(c *rcase) {
+		c.auth = authNone
+		c.lines = []rline{ln("64493", "RT")}
+		c.wantUnder(1, rules.RulePriorAuthMissing, rules.PlanCommercial, rules.PlanMedicaid)
+	}},
+	// Issue 16: a repeat RFA at the same site within 6 months.
+	{"rfa_repeat_too_soon", false, func(c *rcase) {
+		c.hist(c.pr, 150, ln("64493", "KX").at("L4-L5"))
+		c.hist(c.pr, 130, ln("64493", "KX").at("L4-L5"))
+		c.hist(c.pr, 100, ln("64635", "RT").at("L4-L5"))
+		c.lines = []rline{ln("64635", "RT").at("L4-L5")}
+		c.want(1, rules.RuleRFARepeatRelief)
+	}},
+	// Issue 16: a permanent SCS after a trial with no documented outcome (a warning).
+	{"scs_trial_no_outcome", false, func(c *rcase) {
+		c.hist(c.pr, 30, ln("63650"))
+		c.lines = []rline{ln("63685")}
+		c.want(1, rules.RuleSCSTrialOutcome)
 	}},
 	{"addon_without_primary", false, func(c *rcase) {
 		c.lines = []rline{ln("64484", "RT")}
@@ -395,8 +464,15 @@ func GenerateRulesTruth(o RulesTruthOptions) (*RulesTruth, error) {
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
 	}
-	t := &RulesTruth{Options: o, Scenario: map[string]string{}, Scenarios: map[string]int{},
-		Payer: TruthPayer{ID: "SYNMCR", Name: "SYNTHETIC MEDICARE", Filing: "MB"}}
+	if o.Plan == "" {
+		o.Plan = rules.PlanMedicare
+	}
+	payer, ok := rulesPayers[o.Plan]
+	if !ok {
+		return nil, fmt.Errorf("synth: no synthetic payer for plan %q", o.Plan)
+	}
+	t := &RulesTruth{Options: o, Scenario: map[string]string{}, Scenarios: map[string]int{}, Payer: payer,
+		planted: map[string]bool{}}
 	tins := []string{"741000001", "741000001", "742000002", "743000003", "744000004"}
 	for i, tin := range tins {
 		t.Practices = append(t.Practices, TruthPractice{Key: npi(2000 + i*7), NPI: npi(2000 + i*7), TIN: tin,
@@ -427,6 +503,17 @@ func GenerateRulesTruth(o RulesTruthOptions) (*RulesTruth, error) {
 		}
 	}
 	return t, nil
+}
+
+// ascTaxonomy is the NUCC taxonomy of an ambulatory surgical center.
+const ascTaxonomy = "261QA1903X"
+
+// ascBilling is practice pr's ambulatory surgical center: the same provider
+// billing its facility claims under the ASC taxonomy.
+func (g *rgen) ascBilling(pr int) *x12.BillingProvider {
+	b := *g.billing(pr)
+	b.Taxonomy = ascTaxonomy
+	return &b
 }
 
 func (g *rgen) billing(pr int) *x12.BillingProvider {
@@ -479,6 +566,9 @@ func (g *rgen) claim(id string, pr int, p RulesPatient, day time.Time, pos, auth
 			Procedure: x12.Procedure{Qualifier: "HC", Code: l.code, Modifiers: l.mods}, Charge: ch,
 			UnitBasis: "UN", Units: l.units, DiagnosisPointers: []int{1}, ServiceFrom: d, ServiceTo: d,
 			LineControlNumber: fmt.Sprintf("%s-%d", id, i+1)})
+		if l.level != "" {
+			c.Lines[i].Notes = []x12.Note{{Code: "ADD", Text: "LEVEL " + l.level}}
+		}
 		c.TotalCharge += ch
 	}
 	return c
@@ -498,7 +588,7 @@ func (g *rgen) authCodes(ls []rline) []string {
 func (g *rgen) emit(s *rscenario) error {
 	g.seq++
 	t := g.t
-	c := &rcase{g: g, pr: g.rng.IntN(len(t.Practices)), pos: "11", scenario: s.name,
+	c := &rcase{g: g, pr: g.rng.IntN(len(t.Practices)), pos: "11", scenario: s.name, plan: t.Options.Plan,
 		day: t.Options.Start.AddDate(0, 0, g.rng.IntN(180))}
 	c.patient = RulesPatient{MemberID: fmt.Sprintf("RM%08d", g.seq),
 		BirthDate: fmt.Sprintf("19%02d-%02d-%02d", 40+g.rng.IntN(45), 1+g.rng.IntN(12), 1+g.rng.IntN(28)),
@@ -537,9 +627,16 @@ func (g *rgen) emit(s *rscenario) error {
 		}
 		t.Auths = append(t.Auths, a)
 	}
-	t.Claims = append(t.Claims, g.claim(id, c.pr, c.patient, c.day, c.pos, number, c.lines))
+	xc := g.claim(id, c.pr, c.patient, c.day, c.pos, number, c.lines)
+	if c.asc {
+		xc.BillingProvider = g.ascBilling(c.pr)
+	}
+	t.Claims = append(t.Claims, xc)
 	t.Scenario[id] = s.name
 	t.Scenarios[s.name]++
+	if len(c.expect) > 0 {
+		t.planted[s.name] = true
+	}
 	for _, e := range c.expect {
 		t.Expected = append(t.Expected, RulesFinding{Claim: id, Line: e.line, Rule: e.rule, Scenario: s.name})
 	}

@@ -21,6 +21,71 @@ func TestRulesTruthPure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fs := checkTruth(t, tr)
+	ReportRulesTruth(t, tr, fs)
+}
+
+// TestRulesTruthPayerAware checks the same claims (one seed) under a
+// Medicare, a commercial and a Medicaid payer: each finds every violation
+// planted for its profile and nothing else, names the profile it applied,
+// and raises no deny on a clean claim (false-deny rate 0).
+func TestRulesTruthPayerAware(t *testing.T) {
+	var first []string
+	for _, plan := range []string{rules.PlanMedicare, rules.PlanCommercial, rules.PlanMedicaid} {
+		t.Run(plan, func(t *testing.T) {
+			tr, err := GenerateRulesTruth(RulesTruthOptions{Seed: 5, Claims: 300, Plan: plan})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range tr.Claims {
+				ids = append(ids, c.PatientControlNumber+":"+tr.Scenario[c.PatientControlNumber])
+			}
+			if first == nil {
+				first = ids
+			} else if !slices.Equal(first, ids) {
+				t.Fatal("the plans did not get the same claims")
+			}
+			fs := checkTruth(t, tr)
+			ReportRulesTruth(t, tr, fs)
+			want := map[string]string{rules.PlanMedicare: "medicare_part_b (JF Noridian) 2026-01-01",
+				rules.PlanCommercial: "commercial 2026-01-01", rules.PlanMedicaid: "medicaid 2026-01-01"}[plan]
+			cleanClaims, denies := 0, 0
+			for _, c := range tr.Claims {
+				if tr.Clean(tr.Scenario[c.PatientControlNumber]) {
+					cleanClaims++
+				}
+			}
+			for _, f := range fs {
+				if f.Profile != want {
+					t.Errorf("%s line %d %s: profile %q, want %q", f.Claim, f.Line, f.Rule, f.Profile, want)
+				}
+				if f.Severity == rules.Deny && tr.Clean(tr.Scenario[f.Claim]) {
+					denies++
+				}
+			}
+			if cleanClaims == 0 || denies != 0 {
+				t.Errorf("%d deny findings on %d clean claims, want 0", denies, cleanClaims)
+			}
+			// What differs by payer: an office facet block without an
+			// authorization, RFA after blocks without KX.
+			for scen, planted := range map[string]bool{
+				"office_facet_without_auth":   plan != rules.PlanMedicare,
+				"rfa_after_blocks_without_kx": plan == rules.PlanMedicare,
+			} {
+				if tr.Clean(scen) == planted {
+					t.Errorf("scenario %s: planted %v, want %v", scen, !tr.Clean(scen), planted)
+				}
+			}
+		})
+	}
+}
+
+// checkTruth writes the truth set, reads it back as `remitq check` does
+// (837P claims and history, auths and relief CSVs) and checks it with the
+// pure rules and the shipped profiles.
+func checkTruth(t *testing.T, tr *RulesTruth) []rules.Finding {
+	t.Helper()
 	for _, s := range RulesScenarios() {
 		if tr.Scenarios[s] == 0 {
 			t.Errorf("scenario %s never generated", s)
@@ -66,7 +131,7 @@ func TestRulesTruthPure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ReportRulesTruth(t, tr, fs)
+	return fs
 }
 
 func TestRulesTruthDeterministic(t *testing.T) {
@@ -103,7 +168,7 @@ func TestRulesTruthCoversRules(t *testing.T) {
 		planted = append(planted, e.Rule)
 	}
 	for _, r := range []string{rules.RuleFrequencyCap, rules.RuleRFAPrerequisite, rules.RuleImagingBundled,
-		rules.RuleModifier50Addon, rules.RuleLateralityConflict, rules.RuleAddonWithoutPrimary, rules.RuleMUE,
+		rules.RuleBilateralStyle, rules.RuleASCBilateral, rules.RuleRFARepeatRelief, rules.RuleSCSTrialOutcome, rules.RuleLateralityConflict, rules.RuleAddonWithoutPrimary, rules.RuleMUE,
 		rules.RuleFacetTriggerPoint, rules.RuleTriggerPointUnits, rules.RuleEMWithout25, rules.RuleUDTDuplicate,
 		rules.RuleSCSWithoutTrial, rules.RulePriorAuthMissing, rules.RulePriorAuthExpired, rules.RulePriorAuthMismatch} {
 		if !slices.Contains(planted, r) {

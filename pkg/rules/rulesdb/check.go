@@ -21,7 +21,8 @@ import (
 type Checker struct {
 	// DB is where the records are read (a pool or a transaction).
 	DB sqlx.QueryerContext
-	// Rules is the rule set; nil: rules.Default().
+	// Rules is the rule set; nil: rules.Default(). Its payer profiles are
+	// those of the database (LoadProfiles: shipped, stored, the payer map).
 	Rules *rules.Set
 	// Keyer makes the claims' patient keys; it must use the secret the
 	// stored keys were made with. nil: DefaultKeyer().
@@ -104,6 +105,12 @@ func (c *Checker) CheckX12(ctx context.Context, f *x12.ClaimFile, allow func(Che
 	if set == nil {
 		set = rules.Default()
 	}
+	// The payer profiles an administrator stored apply over the shipped ones.
+	ps, err := LoadProfiles(ctx, c.DB)
+	if err != nil {
+		return nil, err
+	}
+	set = set.WithProfiles(ps)
 	type item struct {
 		claim    *rules.Claim
 		patient  Patient
