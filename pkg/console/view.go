@@ -16,12 +16,12 @@ var statusText = map[string]string{"new": "New", "assigned": "Assigned", "in_pro
 	"appealed": "Appealed", "resubmitted": "Resubmitted", "written_off": "Written off", "resolved": "Resolved"}
 
 var funcs = template.FuncMap{
-	"dollars": func(a money.Amount) string { return "$" + a.Dollars() },
+	"dollars": func(a money.Amount) string { return a.Dollars() },
 	"pdollars": func(a *money.Amount) string {
 		if a == nil {
 			return "—"
 		}
-		return "$" + a.Dollars()
+		return a.Dollars()
 	},
 	"str": func(s *string) string {
 		if s == nil || *s == "" {

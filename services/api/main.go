@@ -18,6 +18,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/api"
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/console"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
@@ -33,11 +34,15 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		opts.Auth = &auth.Authenticator{DB: deps.DB, Verifier: v, Log: deps.Log}
+		opts.Auth = &auth.Authenticator{DB: deps.DB, Verifier: v, Log: deps.Log, Public: console.Public}
 		a, err := api.New(deps.DB, deps.Log, opts)
 		if err != nil {
 			return nil, err
 		}
-		return []svc.Component{a}, nil
+		con, err := console.New(deps.DB, deps.Log, console.Options{Auth: opts.Auth, TrustProxy: opts.TrustProxy})
+		if err != nil {
+			return nil, err
+		}
+		return []svc.Component{a, con}, nil
 	})
 }

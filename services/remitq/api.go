@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/remitq/remitq/pkg/api"
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/console"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
@@ -20,6 +21,6 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return api.New(deps.DB, deps.Log, api.Options{Auth: &auth.Authenticator{DB: deps.DB, Verifier: v, Log: deps.Log}})
+		return api.New(deps.DB, deps.Log, api.Options{Auth: &auth.Authenticator{DB: deps.DB, Verifier: v, Log: deps.Log, Public: console.Public}})
 	})
 }
