@@ -57,6 +57,7 @@ type site struct {
 	users     map[string]*auth.User
 	keys      map[string]string // API keys, for checks made beside the browser
 	shots     string
+	weights   sync.Map // screenshot name → page weight in bytes
 }
 
 func newSite(t *testing.T) *site {
@@ -282,6 +283,12 @@ func evalAwait[T any](b *tab, js string) T {
 // shot saves a full-page PNG screenshot as name.png.
 func (b *tab) shot(name string) {
 	b.t.Helper()
+	// Page weight: the document and everything it loaded, uncompressed.
+	weight := eval[float64](b, `performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource")).reduce((n, e) => n + e.decodedBodySize, 0)`)
+	if weight > 200<<10 {
+		b.t.Errorf("%s weighs %.0f KB, more than 200 KB", name, weight/1024)
+	}
+	b.s.weights.Store(name, weight)
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Errorf("screenshot %s: %v", name, err)
@@ -338,6 +345,17 @@ func TestConsoleInChromium(t *testing.T) {
 	root := newBrowser(t)
 	s := newSite(t)
 	t.Logf("browser and site with generated data ready in %s", time.Since(start).Round(time.Millisecond))
+	defer func() {
+		var heaviest float64
+		var which string
+		s.weights.Range(func(k, v any) bool {
+			if w := v.(float64); w > heaviest {
+				heaviest, which = w, k.(string)
+			}
+			return true
+		})
+		t.Logf("heaviest page: %s, %.1f KB; whole run %s", which, heaviest/1024, time.Since(start).Round(time.Millisecond))
+	}()
 
 	t.Run("SignInRefusesWrongPassword", func(t *testing.T) {
 		b := s.newTab(t, root)
@@ -584,7 +602,10 @@ func TestConsoleInChromium(t *testing.T) {
 		b.shot("13-admin-audit")
 		b.open("/console/remittances")
 		b.do(chromedp.SetUploadFiles(chromedp.ID("file"), []string{writeFile(t, "not-an-835.txt", "this is not an 835 file")}),
-			submit("#upload button[type=submit]"), chromedp.WaitVisible(chromedp.CSS("main p.flash, main p.problem")))
+			submit("#upload button[type=submit]"), chromedp.WaitVisible(chromedp.CSS("main p.flash")))
+		if got := b.text("main p.flash"); !strings.Contains(got, "quarantined") {
+			t.Fatalf("after uploading a file that is not an 835: %q", got)
+		}
 		if n := s.count(`SELECT count(*) FROM remittance_files WHERE filename = 'not-an-835.txt'`); n != 1 {
 			t.Fatalf("%d files stored by the upload", n)
 		}

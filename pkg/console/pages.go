@@ -200,15 +200,17 @@ func (q *req) render(status int, name, title string, data any) {
 
 // flashes are the confirmations a redirect after a form may show.
 var flashes = map[string]string{
-	"note":      "Note added.",
-	"start":     "Marked in progress.",
-	"snooze":    "Snoozed.",
-	"appeal":    "Marked appealed.",
-	"writeoff":  "Written off.",
-	"resolve":   "Resolved.",
-	"user":      "User saved.",
-	"upload":    "File received.",
-	"signedout": "You are signed out.",
+	"note":        "Note added.",
+	"start":       "Marked in progress.",
+	"snooze":      "Snoozed.",
+	"appeal":      "Marked appealed.",
+	"writeoff":    "Written off.",
+	"resolve":     "Resolved.",
+	"user":        "User saved.",
+	"upload":      "File received.",
+	"duplicate":   "This file was received before; nothing new.",
+	"quarantined": "File received but quarantined: the reasons are in the list.",
+	"signedout":   "You are signed out.",
 }
 
 func flashText(code string) string { return flashes[code] }

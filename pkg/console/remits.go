@@ -2,7 +2,6 @@ package console
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -76,6 +75,7 @@ func (q *req) upload() error {
 	if q.r.MultipartForm == nil || len(q.r.MultipartForm.File["file"]) == 0 {
 		return q.showRemittances(http.StatusBadRequest, "Choose an 835 file to upload.", nil)
 	}
+	done := "upload"
 	for _, fh := range q.r.MultipartForm.File["file"] {
 		f, err := fh.Open()
 		if err != nil {
@@ -86,15 +86,23 @@ func (q *req) upload() error {
 		if err != nil {
 			return err
 		}
-		err = q.s.sendJSON(q.r, q.id, apiRequest{Method: http.MethodPost, Path: "/v1/remittances",
-			Query: url.Values{"filename": {fh.Filename}}, Raw: raw, ContentType: "application/octet-stream"}, nil)
-		var ae *apiError
-		if errors.As(err, &ae) && ae.Status < 500 {
-			return q.showRemittances(ae.Status, fh.Filename+": "+ae.Message, nil)
-		}
+		rec, err := q.s.do(q.r, q.id, apiRequest{Method: http.MethodPost, Path: "/v1/remittances",
+			Query: url.Values{"filename": {fh.Filename}}, Raw: raw, ContentType: "application/octet-stream"})
 		if err != nil {
 			return err
 		}
+		switch {
+		case rec.status == http.StatusCreated:
+		case rec.status == http.StatusOK:
+			done = "duplicate" // stored before: nothing new
+		case rec.status == http.StatusUnprocessableEntity:
+			done = "quarantined" // stored, with its reasons in the list
+		case rec.status < 500:
+			ae := (&apiErrorReader{rec}).err().(*apiError)
+			return q.showRemittances(ae.Status, fh.Filename+": "+ae.Message, nil)
+		default:
+			return (&apiErrorReader{rec}).err()
+		}
 	}
-	return q.redirect("/console/remittances?done=upload")
+	return q.redirect("/console/remittances?done=" + done)
 }
