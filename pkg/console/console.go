@@ -44,6 +44,8 @@ type Options struct {
 	MaxAge time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// OIDC, when set, adds sign-in through that identity provider.
+	OIDC *OIDC
 }
 
 // Service is the web console: server-rendered pages under /console/ for
@@ -60,6 +62,7 @@ type Service struct {
 
 	mu    sync.RWMutex
 	chain http.Handler // the API's middleware in front of the process mux
+	oidc  oidcState
 }
 
 // New builds the console on db.

@@ -58,6 +58,7 @@ type site struct {
 	keys      map[string]string // API keys, for checks made beside the browser
 	shots     string
 	weights   sync.Map // screenshot name → page weight in bytes
+	idp       *idp
 }
 
 func newSite(t *testing.T) *site {
@@ -82,7 +83,10 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := console.New(db, zaptest.NewLogger(t), console.Options{Auth: authn})
+	// The identity provider signs the supervisor in (OIDC sign-in test).
+	s0 := newIDP(t, "remitq-console", "console-secret", "sup@e2e.test")
+	con, err := console.New(db, zaptest.NewLogger(t), console.Options{Auth: authn,
+		OIDC: &console.OIDC{Issuer: s0.srv.URL, ClientID: "remitq-console", ClientSecret: "console-secret"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +104,7 @@ func newSite(t *testing.T) *site {
 		}()
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	s := &site{t: t, db: db, h: deps.Handler(comps...), users: map[string]*auth.User{}, keys: map[string]string{}}
+	s := &site{t: t, db: db, h: deps.Handler(comps...), users: map[string]*auth.User{}, keys: map[string]string{}, idp: s0}
 	srv := httptest.NewServer(s.h)
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
@@ -370,6 +374,30 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 		if n := s.count(`SELECT count(*) FROM console_sessions`); n != 0 {
 			t.Fatalf("%d sessions after a refused sign-in", n)
+		}
+	})
+
+	t.Run("OIDCSignIn", func(t *testing.T) {
+		b := s.newTab(t, root)
+		b.open("/console/queues")
+		b.do(submit("#oidc"), chromedp.WaitVisible(chromedp.CSS("header .who")))
+		if got := b.text("header .who"); !strings.Contains(got, "Sam Supervisor") {
+			t.Fatalf("signed in through the provider as %q", got)
+		}
+		if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); !strings.HasSuffix(loc, "/console/queues") {
+			t.Fatalf("after the provider's sign-in: %s, want the page asked for", loc)
+		}
+		if n := s.idp.exchanges.Load(); n != 1 {
+			t.Fatalf("%d code exchanges passed the provider's client and PKCE checks, want 1", n)
+		}
+		if n := s.count(`SELECT count(*) FROM console_sessions WHERE user_id = $1 AND method = 'oidc'`, s.users["sup"].ID); n != 1 {
+			t.Fatalf("%d OIDC sessions of the supervisor", n)
+		}
+		// A callback that did not start here (no state cookie) is refused.
+		b2 := s.newTab(t, root)
+		b2.open("/console/oidc/callback?code=x&state=y")
+		if got := b2.text(".problem"); !strings.Contains(got, "did not start here") {
+			t.Fatalf("a stray callback: %q", got)
 		}
 	})
 

@@ -27,6 +27,8 @@ func (s *Service) pages() []pageDef {
 		{pattern: "GET /console/signin", public: true, h: (*req).signinForm},
 		{pattern: "POST /console/signin", public: true, h: (*req).signin},
 		{pattern: "POST /console/signout", h: (*req).signout},
+		{pattern: "GET /console/oidc/start", public: true, h: (*req).oidcStart},
+		{pattern: "GET /console/oidc/callback", public: true, h: (*req).oidcCallback},
 		{pattern: "GET /console/work", h: (*req).myWork},
 		{pattern: "GET /console/items/{id}", h: (*req).item},
 		{pattern: "POST /console/items/{id}/act", h: (*req).itemAct},
@@ -246,8 +248,12 @@ func (q *req) showSignin(status int, problem string) error {
 	if !strings.HasPrefix(next, Prefix) {
 		next = Prefix
 	}
+	oidc := ""
+	if q.s.opts.OIDC != nil {
+		oidc = "/console/oidc/start?next=" + url.QueryEscape(next)
+	}
 	q.render(status, "signin", "Sign in", map[string]string{"Token": tok, "Next": next, "Problem": problem,
-		"Email": q.r.PostFormValue("email")})
+		"Email": q.r.PostFormValue("email"), "OIDC": oidc})
 	return nil
 }
 
@@ -291,7 +297,7 @@ func (q *req) signout() error {
 
 // parseTemplates reads every page template with the layout.
 func parseTemplates() (map[string]*template.Template, error) {
-	names := []string{"message", "signin", "work", "item", "queues", "reports", "users", "audit", "remittances"}
+	names := []string{"message", "continue", "signin", "work", "item", "queues", "reports", "users", "audit", "remittances"}
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		t, err := template.New(n).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+n+".html")

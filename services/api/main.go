@@ -39,7 +39,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		con, err := console.New(deps.DB, deps.Log, console.Options{Auth: opts.Auth, TrustProxy: opts.TrustProxy})
+		con, err := console.New(deps.DB, deps.Log, console.Options{Auth: opts.Auth, TrustProxy: opts.TrustProxy, OIDC: console.OIDCFromEnv()})
 		if err != nil {
 			return nil, err
 		}

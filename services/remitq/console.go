@@ -12,6 +12,6 @@ import (
 // no token verifier.
 func init() {
 	registerComponent(func(deps *svc.Deps) (svc.Component, error) {
-		return console.New(deps.DB, deps.Log, console.Options{Auth: &auth.Authenticator{DB: deps.DB, Log: deps.Log}})
+		return console.New(deps.DB, deps.Log, console.Options{Auth: &auth.Authenticator{DB: deps.DB, Log: deps.Log}, OIDC: console.OIDCFromEnv()})
 	})
 }
