@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -138,6 +139,10 @@ func (q *req) assign() error {
 		}
 		if err != nil {
 			return err
+		}
+		if out.Assigned != n {
+			return q.showQueues(http.StatusOK, map[string]any{"Problem": fmt.Sprintf("Assigned %d of the %d items previewed: the others "+
+				"changed meanwhile or are outside the assignee's practices. Preview again to see what is left.", out.Assigned, n)})
 		}
 		return q.showQueues(http.StatusOK, map[string]any{"Done": out.Assigned})
 	}
