@@ -17,6 +17,7 @@ import (
 	"github.com/remitq/remitq/pkg/api"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/console"
 	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
 	"github.com/remitq/remitq/pkg/kpi/kpistore"
 	"github.com/remitq/remitq/pkg/matchsvc"
@@ -44,13 +45,18 @@ type Config struct {
 }
 
 // API is the api process: the HTTP API (its authentication stands in front
-// of every route of the process, its sweeps run) and the KPI refresher.
+// of every route of the process, its sweeps run), the web console under
+// /console/ and the KPI refresher.
 func API(d *svc.Deps, c Config) ([]svc.Component, error) {
 	a, err := c.api(d)
 	if err != nil {
 		return nil, err
 	}
-	return []svc.Component{a, kpistore.NewRefresher(d)}, nil
+	con, err := c.console(d)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{a, con, kpistore.NewRefresher(d)}, nil
 }
 
 // Ingest is the ingest process: the 835 uploads, folder watcher and outbox
@@ -91,9 +97,14 @@ func AllInOne(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	con, err := c.console(d)
+	if err != nil {
+		return nil, err
+	}
 	return []svc.Component{
 		ingestsvc.New(d, c.Ingest),
 		a,
+		con,
 		matchsvc.New(d, c.Match),
 		billing.NewService(d),
 		routesvc.New(d, c.Route),
@@ -106,7 +117,18 @@ func (c Config) authenticator(d *svc.Deps) (*auth.Authenticator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token keys: %w", err)
 	}
-	return &auth.Authenticator{DB: d.DB, Verifier: v, Log: d.Log}, nil
+	// The console's pages sign in with their own sessions (console.Public).
+	return &auth.Authenticator{DB: d.DB, Verifier: v, Log: d.Log, Public: console.Public}, nil
+}
+
+// console is the web console; its in-process API requests carry the
+// signed-in user's identity, checked by the same authenticator.
+func (c Config) console(d *svc.Deps) (*console.Service, error) {
+	a, err := c.authenticator(d)
+	if err != nil {
+		return nil, err
+	}
+	return console.New(d.DB, d.Log, console.Options{Auth: a, TrustProxy: c.API.TrustProxy, OIDC: console.OIDCFromEnv()})
 }
 
 func (c Config) api(d *svc.Deps) (*api.Service, error) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/console"
 	"github.com/remitq/remitq/pkg/ingest"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpi/kpistore"
@@ -120,6 +121,7 @@ func runDemo(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, "\nEverything above went through the real services: ingest → JetStream → matcher → JetStream → router → PostgreSQL (%.1f s).\n",
 		time.Since(start).Seconds())
 	if *once {
+		fmt.Fprintf(out, "\n`make serve` (remitq demo) keeps serving: the web console at http://%s/console/ with a login for each role.\n", ef.cfg.HTTPAddr)
 		stop()
 		return <-runErr
 	}
@@ -150,6 +152,10 @@ func runServe(ctx context.Context, args []string) error {
 	return svc.Run(ctx, e.deps, ef.cfg.HTTPAddr, app.components()...)
 }
 
+// demoPassword is the console password of the demo users (generated
+// data on a local address only).
+const demoPassword = "remitq-demo-password"
+
 // demoUsers creates a supervisor of every practice and a biller of the
 // first, and prints their tokens, so the API can be tried at once.
 func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []practice.Practice, out io.Writer) error {
@@ -165,9 +171,15 @@ func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []pr
 	}
 	biller := &auth.User{Email: "biller@demo.remitq", Name: "Demo Biller", Role: auth.Biller,
 		Scopes: []auth.Scope{{PracticeID: practices[0].ID}}}
-	fmt.Fprintln(out, "\nDemo users (tokens valid 12 hours):")
-	for _, u := range []*auth.User{sup, biller} {
+	admin := &auth.User{Email: "admin@demo.remitq", Name: "Demo Admin", Role: auth.Admin}
+	analyst := &auth.User{Email: "analyst@demo.remitq", Name: "Demo Analyst", Role: auth.Analyst, Scopes: sup.Scopes}
+	fmt.Fprintf(out, "\nWeb console: http://%s/console/ (password of every demo user: %s)\n", addr, demoPassword)
+	fmt.Fprintln(out, "Demo users (tokens valid 12 hours):")
+	for _, u := range []*auth.User{sup, biller, admin, analyst} {
 		if err := auth.AddUser(ctx, e.deps.DB, u); err != nil {
+			return err
+		}
+		if err := console.SetPassword(ctx, e.deps.DB, u.ID, demoPassword); err != nil {
 			return err
 		}
 		tok, err := auth.IssueHS256(key, u.Email, ac.Issuer, 12*time.Hour, time.Now())

@@ -6,7 +6,7 @@
 // that arrives late still counts first), Rows and Detail read them for a
 // report within the caller's scope, Waterfall and MonthlyPack build the
 // charges-to-payments waterfall and the one-page pack, ImportPayments stores
-// a practice-management patient-payments CSV (migration 0018), and
+// a practice-management patient-payments CSV (migration 0014), and
 // Refresher is the component that refreshes after the router's batches.
 package kpistore
 
