@@ -705,7 +705,7 @@ func TestRemitTestdata(t *testing.T) {
 		{"pain-tilde-element.835", Delimiters{'~', '^', 0, '_'}, "005010X221A1", 1, 1, 1, 1}, // claim without NM1*QC
 		{"pain-newline.835", Delimiters{'*', ':', '^', '\n'}, "005010X221A1", 1, 1, 1, 0},
 		{"pain-bang.835", Delimiters{'!', ':', '^', '~'}, "005010X221A1", 1, 1, 1, 1}, // claim without NM1*QC
-		{"pain-4010.835", Delimiters{'*', ':', 0, '~'}, "004010X091A1", 1, 1, 2, 2}, // BOM, indentation
+		{"pain-4010.835", Delimiters{'*', ':', 0, '~'}, "004010X091A1", 1, 1, 2, 2},   // BOM, indentation
 		{"pain-reversal.835", Delimiters{'*', ':', '^', '~'}, "005010X221A1", 1, 2, 4, 0},
 		{"pain-multi.835", Delimiters{'*', ':', '^', '~'}, "005010X221A1", 4, 4, 4, 4}, // claims without NM1*QC
 		// amounts with more than two places, exact R decimals
