@@ -379,6 +379,7 @@ type ClaimReader struct {
 	subSBR    bool   // the open subscriber loop has its SBR
 	claimHI   bool   // the open claim has an HI
 	guide     int    // the guide whose not-used elements apply (see guideFor)
+	altComp   byte   // the component separator composites use when it is not ISA16's
 
 	level     int // HL level: 0 none yet, 20, 22, 23; claimSkipLevel: unknown level
 	billing   *BillingProvider
@@ -538,6 +539,9 @@ func (d *ClaimReader) step() {
 		if s.ID() == "GS" {
 			d.gsVersion = d.val.trim(s.Element(8))
 		}
+		if s.ID() == "ISA" {
+			d.altComp = 0
+		}
 	case "ST":
 		d.finishClaim()
 		d.endSet()
@@ -547,8 +551,10 @@ func (d *ClaimReader) step() {
 		d.endSet()
 	default:
 		if d.inSet {
-			for _, e := range checkElements(s, d.guide, nil) {
-				d.push(e)
+			if !elementsOK(s, d.guide) {
+				for _, e := range checkElements(s, d.guide, nil) {
+					d.push(e)
+				}
 			}
 			if s.rule == nil || not837[s.ID()] {
 				d.push(errAt(s, 0, ErrUnexpected, "segment not part of the 837P; ignored"))
@@ -1086,7 +1092,7 @@ func (d *ClaimReader) sv1(l *ServiceLine, s *Segment, f *fieldReader) {
 	l.UnitBasis = d.val.trim(s.Element(3))
 	l.Units = f.quantity(4)
 	l.PlaceOfService = d.val.trim(s.Element(5))
-	l.DiagnosisPointers = claimPointers(s, 7, f)
+	l.DiagnosisPointers = claimPointers(s, 7, f, d.altComp)
 	l.Emergency, l.EPSDT, l.FamilyPlanning = d.val.trim(s.Element(9)), d.val.trim(s.Element(11)), d.val.trim(s.Element(12))
 }
 
@@ -1289,6 +1295,15 @@ func (d *ClaimReader) hi(s *Segment, f *fieldReader) {
 			continue
 		}
 		if bytes.IndexByte(e, sep) < 0 {
+			// A composite written with another separator than ISA16's
+			// ("BK>496" under ISA16 ":"), as in some transcribed examples.
+			if k := bytes.IndexFunc(e, func(r rune) bool { return r > 127 || !isAlnum(byte(r)) }); k >= 2 && k <= 3 &&
+				claimDiagnosisQualifier(e[:k]) && !isSpace(e[k]) && e[k] != '.' && e[k] != '-' {
+				sep, d.altComp = e[k], e[k]
+				d.warn(s, i, "composite uses a component separator other than the one ISA16 declares")
+			}
+		}
+		if bytes.IndexByte(e, sep) < 0 {
 			next := bytes.TrimSpace(s.Element(i + 1))
 			if claimDiagnosisQualifier(e) && len(next) > 0 && bytes.IndexByte(next, sep) < 0 {
 				d.warn(s, i, "HI qualifier and code in separate elements; read as one composite")
@@ -1328,7 +1343,7 @@ func (d *ClaimReader) procedure(s *Segment, i int, f *fieldReader, required bool
 	sep := s.delim.Component
 	if bytes.IndexByte(e, sep) < 0 && len(e) >= 4 && isAlnum(e[0]) && isAlnum(e[1]) && !isAlnum(e[2]) &&
 		!isSpace(e[2]) && e[2] != '-' && e[2] != '.' && e[2] != '/' {
-		sep = e[2]
+		sep, d.altComp = e[2], e[2]
 		d.warn(s, i, "composite uses a component separator other than the one ISA16 declares")
 	}
 	var p Procedure
@@ -1363,13 +1378,16 @@ func (d *ClaimReader) procedure(s *Segment, i int, f *fieldReader, required bool
 }
 
 // claimPointers reads SV107: 1 to 4 diagnosis pointers.
-func claimPointers(s *Segment, i int, f *fieldReader) []int {
+func claimPointers(s *Segment, i int, f *fieldReader, alt byte) []int {
 	e := s.Element(i)
 	if len(bytes.TrimSpace(e)) == 0 {
 		return nil
 	}
 	var out []int
 	sep := s.delim.Component
+	if alt != 0 && bytes.IndexByte(e, sep) < 0 && bytes.IndexByte(e, alt) >= 0 {
+		sep = alt // the separator the file's other composites use
+	}
 	for j := 1; e != nil && len(f.errs) < maxClaimErrors; j++ {
 		v := e
 		if k := bytes.IndexByte(e, sep); k >= 0 {

@@ -948,7 +948,8 @@ func TestClaimJSON(t *testing.T) {
 // FuzzClaimReader reads arbitrary input: it must not panic, errors must be
 // *Error values, and every claim returned must write and read back equal.
 func FuzzClaimReader(f *testing.F) {
-	for _, path := range append(corpus837Files(f), testdata837Files(f)...) {
+	_, ext := externalFiles(f)
+	for _, path := range append(append(corpus837Files(f), testdata837Files(f)...), ext...) {
 		f.Add(read837(f, path))
 	}
 	pain := string(read837(f, "testdata/837/pain-management.837"))

@@ -284,7 +284,9 @@ func (d *RemitReader) step() {
 			}
 			return
 		}
-		f.errs = checkElements(s, d.guide, f.errs)
+		if !elementsOK(s, d.guide) {
+			f.errs = checkElements(s, d.guide, f.errs)
+		}
 		d.segment(s, &f)
 		for _, e := range f.errs {
 			d.addErr(e)

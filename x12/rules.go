@@ -30,6 +30,7 @@ type segRule struct {
 	max     uint8             // elements defined by the standard (0: unknown)
 	notUsed [numGuides]uint32 // bit i: element i is not used by the guide
 	first   [numGuides]uint8  // lowest not-used element (0: none)
+	ok      [4]uint8          // per guide: a segment with at most this many elements needs no check (4: index g&3 needs no bounds check)
 }
 
 // segMax is the number of elements of each segment in the 005010 standard
@@ -78,27 +79,36 @@ func ruleFor(id string) segRule {
 			}
 		}
 	}
+	for g := range numGuides {
+		r.ok[g] = 255
+		if r.max > 0 {
+			r.ok[g] = r.max
+		}
+		if r.first[g] > 0 {
+			r.ok[g] = min(r.ok[g], r.first[g]-1)
+		}
+	}
 	return r
+}
+
+// elementsOK reports whether s needs no element check under guide g: the
+// common case, decided by one comparison (inlined).
+func elementsOK(s *Segment, g int) bool {
+	r := s.rule
+	return r == nil || len(s.ends)-1 <= int(r.ok[g&3])
 }
 
 // checkElements appends to errs the element problems of s under guide g:
 // more elements than the standard defines (ErrInvalid, at the first extra
 // element) and a not-used element present (ErrUnexpected, at the element).
-// The common case, a segment with neither, costs two comparisons.
+// Call it when elementsOK is false.
+//
+//go:noinline
 func checkElements(s *Segment, g int, errs []*Error) []*Error {
 	r := s.rule
 	if r == nil {
 		return errs
 	}
-	n := s.Len()
-	if n <= int(r.max) && (r.first[g] == 0 || n < int(r.first[g])) {
-		return errs
-	}
-	return checkElementsSlow(s, r, g, errs)
-}
-
-//go:noinline
-func checkElementsSlow(s *Segment, r *segRule, g int, errs []*Error) []*Error {
 	n := s.Len()
 	if r.max > 0 && n > int(r.max) {
 		errs = append(errs, errAt(s, int(r.max)+1, ErrInvalid,
