@@ -374,12 +374,14 @@ type ClaimReader struct {
 	batch     *ClaimBatch
 	inSet     bool // inside an 837 transaction set
 	hasST03   bool
-	hdr       string // header NM1 loop: 41, 40 or ""
-	hdrSeen   uint8  // header segments read: hdrBHT, hdr41, hdr40
-	subSBR    bool   // the open subscriber loop has its SBR
-	claimHI   bool   // the open claim has an HI
-	guide     int    // the guide whose not-used elements apply (see guideFor)
-	altComp   byte   // the component separator composites use when it is not ISA16's
+	hdr       string          // header NM1 loop: 41, 40 or ""
+	hdrSeen   uint8           // header segments read: hdrBHT, hdr41, hdr40
+	subSBR    bool            // the open subscriber loop has its SBR
+	claimHI   bool            // the open claim has an HI
+	guide     int             // the guide whose not-used elements apply (see guideFor)
+	ics       []InterchangeID // interchanges read, to skip a repeated one
+	skipIC    bool            // inside a repeated interchange
+	altComp   byte            // the component separator composites use when it is not ISA16's
 
 	level     int // HL level: 0 none yet, 20, 22, 23; claimSkipLevel: unknown level
 	billing   *BillingProvider
@@ -437,7 +439,7 @@ const (
 
 // not837 are segments of other transaction sets (the 835) that have no
 // place in an 837P.
-var not837 = map[string]bool{"BPR": true, "TRN": true, "CUR": true, "CLP": true, "SVC": true,
+var not837 = map[string]bool{"BPR": true, "TRN": true, "CLP": true, "SVC": true,
 	"PLB": true, "MIA": true, "MOA": true, "TS3": true, "TS2": true, "RDM": true, "N1": true, "N2": true, "DTM": true}
 
 // 2320/2330 parts.
@@ -521,6 +523,17 @@ func (d *ClaimReader) step() {
 		d.endSet()
 		return
 	}
+	if d.skipIC {
+		switch s.ID() {
+		case "IEA":
+			d.skipIC = false
+			return
+		case "ISA":
+			d.skipIC = false
+		default:
+			return
+		}
+	}
 	if err != nil {
 		d.push(err)
 		if errors.Is(err, ErrSegmentID) {
@@ -541,6 +554,15 @@ func (d *ClaimReader) step() {
 		}
 		if s.ID() == "ISA" {
 			d.altComp = 0
+			id := InterchangeID{SenderQualifier: d.val.trim(s.Element(5)), SenderID: d.val.trim(s.Element(6)),
+				Control: d.val.trim(s.Element(13))}
+			if slices.Contains(d.ics, id) {
+				d.skipIC = true
+				d.warnings = append(d.warnings, errAt(s, 13, ErrDuplicate,
+					"interchange already read in this file (same ISA05, ISA06 and ISA13); skipped"))
+			} else if len(d.ics) < 1<<16 {
+				d.ics = append(d.ics, id)
+			}
 		}
 	case "ST":
 		d.finishClaim()
@@ -556,7 +578,7 @@ func (d *ClaimReader) step() {
 					d.push(e)
 				}
 			}
-			if s.rule == nil || not837[s.ID()] {
+			if s.rule == nil || s.rule.not837 {
 				d.push(errAt(s, 0, ErrUnexpected, "segment not part of the 837P; ignored"))
 				break
 			}

@@ -440,6 +440,15 @@ func TestDuplicateInterchange835(t *testing.T) {
 	}
 }
 
+func TestDuplicateInterchange837(t *testing.T) {
+	one := make837()
+	f := readClaims837(t, append(bytes.Clone(one), one...))
+	onlyClaim(t, f)
+	if errorAt(f.Warnings, "ISA", 13, ErrDuplicate) == nil {
+		t.Errorf("no duplicate warning:%s", listErrs(f.Warnings))
+	}
+}
+
 // ---- class 4: impossible values ----
 
 func TestNegativeBPR02(t *testing.T) {

@@ -30,6 +30,7 @@ type segRule struct {
 	max     uint8             // elements defined by the standard (0: unknown)
 	notUsed [numGuides]uint32 // bit i: element i is not used by the guide
 	first   [numGuides]uint8  // lowest not-used element (0: none)
+	not837  bool              // a segment of other transaction sets (835) with no place in an 837P
 	ok      [4]uint8          // per guide: a segment with at most this many elements needs no check (4: index g&3 needs no bounds check)
 }
 
@@ -70,7 +71,7 @@ var segNotUsed = [numGuides]map[string][]int{
 
 // ruleFor builds the table entry of id.
 func ruleFor(id string) segRule {
-	r := segRule{max: segMax[id]}
+	r := segRule{max: segMax[id], not837: not837[id]}
 	for g := range numGuides {
 		for _, i := range segNotUsed[g][id] {
 			r.notUsed[g] |= 1 << i
