@@ -585,6 +585,11 @@ func (d *ClaimReader) step() {
 			d.body(s, &f)
 		}
 	}
+	for _, x := range f.exact {
+		// The 837 types hold cents: say so rather than round silently.
+		d.warnings = append(d.warnings, errAt(s, x.Element, ErrTolerated,
+			"amount with more than two decimal places: rounded to the cent"))
+	}
 	d.route(f.errs)
 }
 

@@ -408,6 +408,15 @@ func TestDecimalInvalidAmount835(t *testing.T) {
 	}
 }
 
+func TestDecimalMoney837(t *testing.T) {
+	data := bytes.Replace(make837(), []byte("SV1*HC:99213*79.04*"), []byte("SV1*HC:99213*79.035*"), 1)
+	f := readClaims837(t, data)
+	c := onlyClaim(t, f)
+	if c.Lines[0].Charge != money.MustParse("79.04") || errorAt(f.Warnings, "SV1", 2, ErrTolerated) == nil {
+		t.Errorf("SV102 79.035: charge %s, warnings:%s", c.Lines[0].Charge, listErrs(f.Warnings))
+	}
+}
+
 // ---- class 3: duplicates ----
 
 func TestDuplicateInterchange835(t *testing.T) {
