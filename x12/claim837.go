@@ -374,7 +374,14 @@ type ClaimReader struct {
 	batch     *ClaimBatch
 	inSet     bool // inside an 837 transaction set
 	hasST03   bool
-	hdr       string // header NM1 loop: 41, 40 or ""
+	hdr       string          // header NM1 loop: 41, 40 or ""
+	hdrSeen   uint8           // header segments read: hdrBHT, hdr41, hdr40
+	subSBR    bool            // the open subscriber loop has its SBR
+	claimHI   bool            // the open claim has an HI
+	guide     int             // the guide whose not-used elements apply (see guideFor)
+	ics       []InterchangeID // interchanges read, to skip a repeated one
+	skipIC    bool            // inside a repeated interchange
+	altComp   byte            // the component separator composites use when it is not ISA16's
 
 	level     int // HL level: 0 none yet, 20, 22, 23; claimSkipLevel: unknown level
 	billing   *BillingProvider
@@ -422,6 +429,18 @@ type claimItem struct {
 }
 
 const claimSkipLevel = -1
+
+// Header segments of an 837 (ClaimReader.hdrSeen).
+const (
+	hdrBHT = 1 << iota
+	hdr41
+	hdr40
+)
+
+// not837 are segments of other transaction sets (the 835) that have no
+// place in an 837P.
+var not837 = map[string]bool{"BPR": true, "TRN": true, "CLP": true, "SVC": true,
+	"PLB": true, "MIA": true, "MOA": true, "TS3": true, "TS2": true, "RDM": true, "N1": true, "N2": true, "DTM": true}
 
 // 2320/2330 parts.
 const (
@@ -504,6 +523,17 @@ func (d *ClaimReader) step() {
 		d.endSet()
 		return
 	}
+	if d.skipIC {
+		switch s.ID() {
+		case "IEA":
+			d.skipIC = false
+			return
+		case "ISA":
+			d.skipIC = false
+		default:
+			return
+		}
+	}
 	if err != nil {
 		d.push(err)
 		if errors.Is(err, ErrSegmentID) {
@@ -522,6 +552,18 @@ func (d *ClaimReader) step() {
 		if s.ID() == "GS" {
 			d.gsVersion = d.val.trim(s.Element(8))
 		}
+		if s.ID() == "ISA" {
+			d.altComp = 0
+			id := InterchangeID{SenderQualifier: d.val.trim(s.Element(5)), SenderID: d.val.trim(s.Element(6)),
+				Control: d.val.trim(s.Element(13))}
+			if slices.Contains(d.ics, id) {
+				d.skipIC = true
+				d.warnings = append(d.warnings, errAt(s, 13, ErrDuplicate,
+					"interchange already read in this file (same ISA05, ISA06 and ISA13); skipped"))
+			} else if len(d.ics) < 1<<16 {
+				d.ics = append(d.ics, id)
+			}
+		}
 	case "ST":
 		d.finishClaim()
 		d.endSet()
@@ -531,8 +573,22 @@ func (d *ClaimReader) step() {
 		d.endSet()
 	default:
 		if d.inSet {
+			if !elementsOK(s, d.guide) {
+				for _, e := range checkElements(s, d.guide, nil) {
+					d.push(e)
+				}
+			}
+			if s.rule == nil || s.rule.not837 {
+				d.push(errAt(s, 0, ErrUnexpected, "segment not part of the 837P; ignored"))
+				break
+			}
 			d.body(s, &f)
 		}
+	}
+	for _, x := range f.exact {
+		// The 837 types hold cents: say so rather than round silently.
+		d.warnings = append(d.warnings, errAt(s, x.Element, ErrTolerated,
+			"amount with more than two decimal places: rounded to the cent"))
 	}
 	d.route(f.errs)
 }
@@ -562,7 +618,8 @@ func (d *ClaimReader) startSet(s *Segment) {
 	if !d.hasST03 {
 		b.Implementation = d.gsVersion
 	}
-	d.batch, d.inSet, d.hdr = b, true, ""
+	d.batch, d.inSet, d.hdr, d.hdrSeen = b, true, "", 0
+	d.guide = guideFor(guide837, b.Implementation)
 	if d.onBatch != nil {
 		d.onBatch(b)
 	}
@@ -610,6 +667,10 @@ func (d *ClaimReader) finishClaim() {
 		return
 	}
 	d.closeLine()
+	if !d.claimHI {
+		d.push(&Error{Segment: c.Segment, Offset: c.Offset, ID: "CLM", Err: ErrMissing,
+			Detail: "claim has no diagnosis (HI), which loop 2300 requires"})
+	}
 	if len(c.Lines) == 0 && len(d.cerrs) == 0 {
 		d.cerrs = append(d.cerrs, &Error{Segment: c.Segment, Offset: c.Offset, ID: "CLM", Err: ErrMissing,
 			Detail: "claim has no service line (LX/SV1)"})
@@ -679,14 +740,31 @@ func (d *ClaimReader) inHeader(s *Segment, f *fieldReader) {
 	b := d.batch
 	switch s.ID() {
 	case "BHT":
+		if d.hdrSeen&hdrBHT != 0 {
+			d.push(errAt(s, 0, ErrUnexpected, "BHT occurs once, after ST; ignored"))
+			return
+		}
+		d.hdrSeen |= hdrBHT
 		b.Purpose, b.Reference = d.val.trim(s.Element(2)), d.val.trim(s.Element(3))
 		b.Date = f.date(4)
 		b.Time, b.ClaimType = d.val.trim(s.Element(5)), d.val.trim(s.Element(6))
 	case "NM1":
 		switch d.val.claimCode(s.Element(1)) {
 		case "41":
+			if d.hdrSeen&hdr41 != 0 {
+				d.push(errAt(s, 0, ErrUnexpected, "loop 1000A (NM1*41) occurs once; ignored"))
+				d.hdr = ""
+				return
+			}
+			d.hdrSeen |= hdr41
 			b.Submitter, d.hdr = d.val.claimName(s), "41"
 		case "40":
+			if d.hdrSeen&hdr40 != 0 {
+				d.push(errAt(s, 0, ErrUnexpected, "loop 1000B (NM1*40) occurs once; ignored"))
+				d.hdr = ""
+				return
+			}
+			d.hdrSeen |= hdr40
 			b.Receiver, d.hdr = d.val.claimName(s), "40"
 		default:
 			d.hdr = ""
@@ -709,6 +787,18 @@ func (d *ClaimReader) inHeader(s *Segment, f *fieldReader) {
 // hl opens a level of the hierarchy.
 func (d *ClaimReader) hl(s *Segment) {
 	d.finishClaim()
+	if d.level == 0 && d.hdrSeen != hdrBHT|hdr41|hdr40 {
+		for _, m := range []struct {
+			bit  uint8
+			what string
+		}{{hdrBHT, "BHT"}, {hdr41, "submitter loop 1000A (NM1*41)"}, {hdr40, "receiver loop 1000B (NM1*40)"}} {
+			if d.hdrSeen&m.bit == 0 {
+				d.push(&Error{Segment: d.batch.Segment, Offset: d.batch.Offset, ID: "ST", Err: ErrMissing,
+					Detail: "transaction set has no " + m.what})
+			}
+		}
+		d.hdrSeen = hdrBHT | hdr41 | hdr40
+	}
 	id, parent := d.val.trim(s.Element(1)), d.val.trim(s.Element(2))
 	d.hent, d.hprov = "", nil
 	if parent != "" && slices.Contains(d.skipped, parent) {
@@ -730,7 +820,7 @@ func (d *ClaimReader) hl(s *Segment) {
 			d.warn(s, 2, "HL02 does not name the billing provider's HL; read under the last billing provider")
 		}
 		d.sub, d.subHL, d.level = d.subscribers.zero(), id, 22
-		d.payer, d.patient = nil, nil
+		d.payer, d.patient, d.subSBR = nil, nil, false
 	case "23":
 		if d.sub == nil {
 			d.abandon(s, "patient HL (HL03 = 23) before any subscriber HL (HL03 = 22)")
@@ -810,7 +900,11 @@ func (d *ClaimReader) inHierarchy(s *Segment, f *fieldReader) {
 		}
 	case "SBR":
 		if d.level == 22 {
-			d.sub.Coverage = d.val.claimCoverage(s)
+			if d.subSBR {
+				d.push(errAt(s, 0, ErrUnexpected, "SBR occurs once in loop 2000B; ignored"))
+				return
+			}
+			d.sub.Coverage, d.subSBR = d.val.claimCoverage(s), true
 		}
 	case "PAT":
 		if d.level == 23 {
@@ -853,8 +947,13 @@ func (d *ClaimReader) clm(s *Segment, f *fieldReader) {
 		d.abandon(s, "CLM before any subscriber HL (HL03 = 22) under its billing provider")
 		return
 	}
+	if !d.subSBR {
+		d.push(errAt(s, 0, ErrMissing, "the subscriber loop 2000B of this claim has no SBR"))
+		d.subSBR = true // once per subscriber
+	}
 	c := d.claims.zero()
 	c.Segment, c.Offset, c.Batch, c.BillingProvider = s.Index, s.Offset, d.batch, d.billing
+	d.claimHI = false
 	c.Subscriber, c.Payer = d.sub, d.payer
 	if d.level == 23 {
 		c.Patient = d.patient
@@ -1020,7 +1119,7 @@ func (d *ClaimReader) sv1(l *ServiceLine, s *Segment, f *fieldReader) {
 	l.UnitBasis = d.val.trim(s.Element(3))
 	l.Units = f.quantity(4)
 	l.PlaceOfService = d.val.trim(s.Element(5))
-	l.DiagnosisPointers = claimPointers(s, 7, f)
+	l.DiagnosisPointers = claimPointers(s, 7, f, d.altComp)
 	l.Emergency, l.EPSDT, l.FamilyPlanning = d.val.trim(s.Element(9)), d.val.trim(s.Element(11)), d.val.trim(s.Element(12))
 }
 
@@ -1069,7 +1168,8 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 		case "EAF":
 			dst = &o.RemainingPatientLiability
 		default:
-			return false
+			d.push(errAt(s, 1, ErrUnexpected, "AMT qualifier not used in loop 2320 (D, A8 or EAF); ignored"))
+			return true
 		}
 		v := f.amount(2, true)
 		if *dst == nil {
@@ -1095,8 +1195,13 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 			return false
 		}
 		return true
+	case "SBR", "LX", "SV1":
+		return false // the next 2320, or the service lines
 	default:
-		return false
+		// Misplaced here: reported and skipped, the loop stays open for
+		// the OI and 2330 loops that may follow.
+		d.push(errAt(s, 0, ErrUnexpected, s.ID()+" does not belong in loop 2320/2330; ignored"))
+		return true
 	}
 	d.osub, d.oprov = claimOtherBody, nil
 	return true
@@ -1153,6 +1258,7 @@ func (d *ClaimReader) claimLevel(s *Segment, f *fieldReader) {
 	case "NTE":
 		c.Notes = append(c.Notes, d.val.claimNote(s))
 	case "HI":
+		d.claimHI = true
 		d.hi(s, f)
 	case "NM1":
 		ent := d.val.claimCode(s.Element(1))
@@ -1216,6 +1322,15 @@ func (d *ClaimReader) hi(s *Segment, f *fieldReader) {
 			continue
 		}
 		if bytes.IndexByte(e, sep) < 0 {
+			// A composite written with another separator than ISA16's
+			// ("BK>496" under ISA16 ":"), as in some transcribed examples.
+			if k := bytes.IndexFunc(e, func(r rune) bool { return r > 127 || !isAlnum(byte(r)) }); k >= 2 && k <= 3 &&
+				claimDiagnosisQualifier(e[:k]) && !isSpace(e[k]) && e[k] != '.' && e[k] != '-' {
+				sep, d.altComp = e[k], e[k]
+				d.warn(s, i, "composite uses a component separator other than the one ISA16 declares")
+			}
+		}
+		if bytes.IndexByte(e, sep) < 0 {
 			next := bytes.TrimSpace(s.Element(i + 1))
 			if claimDiagnosisQualifier(e) && len(next) > 0 && bytes.IndexByte(next, sep) < 0 {
 				d.warn(s, i, "HI qualifier and code in separate elements; read as one composite")
@@ -1255,7 +1370,7 @@ func (d *ClaimReader) procedure(s *Segment, i int, f *fieldReader, required bool
 	sep := s.delim.Component
 	if bytes.IndexByte(e, sep) < 0 && len(e) >= 4 && isAlnum(e[0]) && isAlnum(e[1]) && !isAlnum(e[2]) &&
 		!isSpace(e[2]) && e[2] != '-' && e[2] != '.' && e[2] != '/' {
-		sep = e[2]
+		sep, d.altComp = e[2], e[2]
 		d.warn(s, i, "composite uses a component separator other than the one ISA16 declares")
 	}
 	var p Procedure
@@ -1290,13 +1405,16 @@ func (d *ClaimReader) procedure(s *Segment, i int, f *fieldReader, required bool
 }
 
 // claimPointers reads SV107: 1 to 4 diagnosis pointers.
-func claimPointers(s *Segment, i int, f *fieldReader) []int {
+func claimPointers(s *Segment, i int, f *fieldReader, alt byte) []int {
 	e := s.Element(i)
 	if len(bytes.TrimSpace(e)) == 0 {
 		return nil
 	}
 	var out []int
 	sep := s.delim.Component
+	if alt != 0 && bytes.IndexByte(e, sep) < 0 && bytes.IndexByte(e, alt) >= 0 {
+		sep = alt // the separator the file's other composites use
+	}
 	for j := 1; e != nil && len(f.errs) < maxClaimErrors; j++ {
 		v := e
 		if k := bytes.IndexByte(e, sep); k >= 0 {

@@ -112,15 +112,11 @@ func detectDelimiters(b []byte) (detection, error) {
 			}
 		}
 		det.d = Delimiters{Element: el, Component: comp, Repetition: rep, Segment: term}
+		if rep != 0 && (rep == el || rep == comp || rep == term) {
+			return det, fmt.Errorf("%w: ISA11 (repetition separator) repeats another delimiter", ErrDelimiters)
+		}
 		if err := det.d.Validate(); err != nil {
-			if rep != 0 && (rep == el || rep == comp || rep == term) {
-				det.d.Repetition = 0
-				det.warnings = append(det.warnings, "ISA11 repetition separator repeats another delimiter; ignored")
-				err = det.d.Validate()
-			}
-			if err != nil {
-				return det, err
-			}
+			return det, err
 		}
 		return det, nil
 	}

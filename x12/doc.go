@@ -15,7 +15,25 @@
 //   - Writer encodes segments, envelopes and both transaction sets back to
 //     X12 with any delimiters.
 //
-// Amounts are money.Amount (integer cents). Errors are *Error values that
-// name the segment number, byte offset, segment ID and element position and
-// never include element values, which may be protected health information.
+// Both decoders check what the implementation guides say of each segment:
+// where its loop may stand and how often (a payer or payee loop after the
+// claims is reported and skipped, never replacing what was read before
+// it), the segments a loop requires, the elements the standard defines and
+// those the guide does not use (rules.go, one comparison per segment in the
+// common case). An unknown or misplaced segment is reported and skipped;
+// the loop state stays right for what follows.
+//
+// Amounts are money.Amount (integer cents). An amount written with more
+// than two decimal places is kept exactly in the record's ExactAmounts
+// (money.Micros) with a warning, its field holding it rounded, and the
+// balancing checks use the exact value; R elements without a fixed
+// precision (DRG weights, rates) are Decimal strings as sent. A repeated
+// interchange (same ISA05, ISA06, ISA13), group or transaction set in a file
+// is skipped with an ErrDuplicate warning; Summary.Interchanges gives the
+// keys for finding a resent file across files. Text before the ISA, Ctrl-Z
+// or NUL padding and files wrapped at a fixed width are read with a warning.
+//
+// Errors are *Error values that name the segment number, byte offset,
+// segment ID and element position and never include element values, which
+// may be protected health information.
 package x12

@@ -31,6 +31,13 @@ var (
 	ErrInvalid = errors.New("invalid value")
 	// ErrUnexpected: a segment that does not belong where it stands.
 	ErrUnexpected = errors.New("unexpected segment")
+	// ErrDuplicate marks a warning: an interchange (sender and ISA13), group
+	// (GS06) or transaction set (ST02) seen before in the same file, which is
+	// skipped rather than processed twice.
+	ErrDuplicate = errors.New("duplicate")
+	// ErrUnbalanced marks a file-level warning: a remittance whose BPR02 is
+	// not the claim payments less the provider adjustments.
+	ErrUnbalanced = errors.New("unbalanced remittance")
 	// ErrTolerated marks a warning: a deviation from the standard that was
 	// read anyway because its meaning is unambiguous.
 	ErrTolerated = errors.New("tolerated")

@@ -117,7 +117,8 @@ func ExampleSummarize() {
 	// Output:
 	// 2 claims, 2 lines, charged 2750.00, paid 720.00, BPR 720.00, balanced true
 	// 2 claims, 2 lines, charged 1800.00, paid 720.00, BPR 720.00, balanced false
-	//   segment 14 (CLP) at byte 531: CLP03: invalid value: expected a decimal amount with at most two places
+	//   segment 14 (CLP) at byte 531: CLP03: invalid value: expected a decimal amount (digits, an optional sign and decimal point; no blanks, separators or exponent)
+	//   segment 3 (ST) at byte 167: invalid value: totals are incomplete: 1 claim(s) have a CLP03 or CLP04 that could not be read
 	//   segment 14 (CLP) at byte 531: does not balance: amounts could not be read, so the claim cannot be balanced
 	//   segment 14 (CLP) at byte 531: does not balance: CLP03 − CLP04 must equal the claim-level plus service-level CAS amounts (0.00 written, 950.00 found)
 }

@@ -108,12 +108,89 @@ func parseQuantity(b []byte) (Quantity, bool) {
 	return Quantity(v), true
 }
 
+// Decimal is an exact decimal number as sent in an R element, which has
+// no fixed precision (a DRG weight "1.2345", a rate "0.7526"). It is
+// checked (digits, an optional sign and decimal point) and kept as written.
+type Decimal string
+
+// String returns the decimal as written.
+func (d Decimal) String() string { return string(d) }
+
+// Quantity returns d rounded to thousandths (halves away from zero), and
+// whether that is exact.
+func (d Decimal) Quantity() (Quantity, bool) {
+	b := []byte(d)
+	neg := len(b) > 0 && b[0] == '-'
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		b = b[1:]
+	}
+	var v int64
+	frac, exact := -1, true
+	for _, c := range b {
+		switch {
+		case c == '.':
+			frac = 0
+		case frac >= 3:
+			if frac == 3 && c >= '5' {
+				v++
+			}
+			if c != '0' {
+				exact = false
+			}
+			frac++
+		default:
+			v = v*10 + int64(c-'0')
+			if frac >= 0 {
+				frac++
+			}
+		}
+	}
+	for frac = max(frac, 0); frac < 3; frac++ {
+		v *= 10
+	}
+	if neg {
+		v = -v
+	}
+	return Quantity(v), exact
+}
+
+// validDecimal checks an R element: an optional sign, up to 15 digits with
+// an optional decimal point.
+func validDecimal(b []byte) bool {
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		b = b[1:]
+	}
+	digits, point := 0, false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !point:
+			point = true
+		default:
+			return false
+		}
+	}
+	return digits > 0 && digits <= 15
+}
+
+// ExactAmount is a monetary element written with more than two decimal
+// places: the typed field holds it rounded to the cent, Value exactly, and
+// the balancing checks use Value.
+type ExactAmount struct {
+	Segment int          `json:"segment"` // the segment's number in the file
+	ID      string       `json:"id"`      // the segment identifier (CLP, SVC, CAS, BPR, PLB, AMT, ...)
+	Element int          `json:"element"` // the element's position (CLP05 is 5)
+	Value   money.Micros `json:"value"`
+}
+
 // fieldReader collects conversion errors while a decoder reads one segment,
 // and takes the strings, dates and quantities it returns from val.
 type fieldReader struct {
-	seg  *Segment
-	errs []*Error
-	val  *values
+	seg   *Segment
+	errs  []*Error
+	val   *values
+	exact []ExactAmount // amounts with more than two places, exact
 }
 
 func (f *fieldReader) fail(i int, class error, detail string) {
@@ -160,9 +237,24 @@ func (f *fieldReader) amountOf(i int, v []byte, required bool) money.Amount {
 	}
 	a, err := money.ParseBytes(v)
 	if err != nil {
-		f.fail(i, ErrInvalid, "expected a decimal amount with at most two places")
+		return f.amountSlow(i, v)
 	}
 	return a
+}
+
+// amountSlow reads an amount money.ParseBytes rejects: one with more than
+// two places is kept exactly in f.exact and returned rounded to the cent;
+// anything else is an error.
+//
+//go:noinline
+func (f *fieldReader) amountSlow(i int, v []byte) money.Amount {
+	m, err := money.ParseMicros(v)
+	if err != nil {
+		f.fail(i, ErrInvalid, "expected a decimal amount (digits, an optional sign and decimal point; no blanks, separators or exponent)")
+		return 0
+	}
+	f.exact = append(f.exact, ExactAmount{Segment: f.seg.Index, ID: f.seg.ID(), Element: i, Value: m})
+	return m.Round()
 }
 
 // optAmount parses element i as money when present.
@@ -172,6 +264,39 @@ func (f *fieldReader) optAmount(i int) *money.Amount {
 	}
 	a := f.amount(i, false)
 	return &a
+}
+
+// optDecimal parses element i as an exact R decimal when present.
+func (f *fieldReader) optDecimal(i int) *Decimal {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		return nil
+	}
+	if !validDecimal(v) {
+		f.fail(i, ErrInvalid, "expected a decimal number")
+		return nil
+	}
+	d := Decimal(f.val.str(v))
+	return &d
+}
+
+// quantityR parses element i, an R quantity, when present: the quantity in
+// thousandths, and the exact decimal when it has more than three places.
+func (f *fieldReader) quantityR(i int) (*Quantity, Decimal) {
+	v := f.seg.Element(i)
+	if len(v) == 0 {
+		return nil, ""
+	}
+	if q, ok := parseQuantity(v); ok {
+		return f.val.quants.one(q), ""
+	}
+	if !validDecimal(v) {
+		f.fail(i, ErrInvalid, "expected a decimal number")
+		return nil, ""
+	}
+	d := Decimal(f.val.str(v))
+	q, _ := d.Quantity()
+	return f.val.quants.one(q), d
 }
 
 // quantity parses element i as a decimal quantity; empty is zero.
@@ -255,7 +380,13 @@ func parseDate(b []byte) (Date, bool) {
 	default:
 		return "", false
 	}
-	if _, err := time.Parse(time.DateOnly, s); err != nil {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return "", false
+	}
+	// A calendar date, and a plausible one: 1111-11-11 is no date in a
+	// claim. 9999-12-31 stands for "open-ended" in coverage dates.
+	if y := t.Year(); (y < 1800 || y > 2199) && s != "9999-12-31" {
 		return "", false
 	}
 	return Date(s), true

@@ -20,10 +20,11 @@ import (
 // small one would not. The whole corpus files are read by the corpus tests.
 const maxFuzzInput = 64 << 10
 
-// addSeeds adds every corpus and testdata file as a seed, the large ones cut
+// addSeeds adds every corpus (the external one too) and testdata file as a seed, the large ones cut
 // to their first 16 KiB.
 func addSeeds(f *testing.F) {
-	for _, pattern := range []string{filepath.Join(committedCorpus, "835", "*.835"), "testdata/835/*.835", "testdata/broken/*.835"} {
+	for _, pattern := range []string{filepath.Join(committedCorpus, "835", "*.835"), "testdata/835/*.835", "testdata/broken/*.835",
+		filepath.Join(externalCorpus, "835", "*.835")} {
 		for _, path := range testdataFiles(f, pattern) {
 			data := readFile(f, path)
 			f.Add(data[:min(len(data), 16<<10)])

@@ -159,6 +159,15 @@ func (r *Reader) start() error {
 	if r.pos == r.end {
 		return &Error{Err: ErrNoHeader, Detail: "empty input"}
 	}
+	if rest := r.buf[r.pos:r.end]; !bytes.HasPrefix(rest, []byte("ISA")) && !bytes.HasPrefix(rest, []byte("ST")) {
+		if j := findISA(rest); j > 0 {
+			r.pos += j
+			r.warn(0, r.base+int64(r.pos), "", "text before the ISA (a mailbox banner?) skipped")
+		}
+	}
+	if wrappedISA(r.buf[r.pos:r.end]) {
+		r.unwrap()
+	}
 	// The ISA may be long when it is not fixed-width: make sure it is all in.
 	if end := bytes.IndexByte(r.buf[r.pos:r.end], '\n'); end < 0 {
 		for r.end-r.pos < 4096 && r.fill() {
@@ -224,6 +233,11 @@ func (r *Reader) Next() (*Segment, error) {
 				}
 				if c == ' ' || c == '\t' {
 					r.warn(r.index+1, r.base+int64(r.pos), "", "segments indented with spaces or tabs")
+					r.pos++
+					continue
+				}
+				if c == 0 || c == 0x1a {
+					r.warn(r.index+1, r.base+int64(r.pos), "", "Ctrl-Z or NUL padding skipped")
 					r.pos++
 					continue
 				}
@@ -297,8 +311,9 @@ func (r *Reader) Next() (*Segment, error) {
 			e = knownIDShort(idb)
 		}
 		if e != nil {
-			s.id, env = e.id, e.env
+			s.id, env, s.rule = e.id, e.env, &e.rule
 		} else {
+			s.rule = nil
 			var err error
 			if env, err = r.otherID(s, idb); err != nil {
 				return s, err
@@ -312,6 +327,71 @@ func (r *Reader) Next() (*Segment, error) {
 			return s, errAt(s, 0, ErrEnvelope, "segment outside an ST…SE transaction set")
 		}
 		return s, r.track(s)
+	}
+}
+
+// findISA returns the offset of an ISA segment at the start of a line of
+// b, after other text, or -1.
+func findISA(b []byte) int {
+	for i := 0; ; {
+		k := bytes.Index(b[i:], []byte("ISA"))
+		if k < 0 {
+			return -1
+		}
+		j := i + k
+		if j > 0 && (b[j-1] == '\n' || b[j-1] == '\r') && j+3 < len(b) && !isAlnum(b[j+3]) && !isSpace(b[j+3]) {
+			return j
+		}
+		i = j + 3
+	}
+}
+
+// wrappedISA reports an ISA cut by a line break before its 16th element
+// separator: a file hard-wrapped at a fixed width. No valid ISA has a line
+// break there, whatever its segment terminator.
+func wrappedISA(b []byte) bool {
+	if len(b) < 4 || string(b[:3]) != "ISA" || isAlnum(b[3]) || isSpace(b[3]) {
+		return false
+	}
+	nl := bytes.IndexAny(b, "\r\n")
+	return nl > 0 && bytes.Count(b[:nl], b[3:4]) < 16 && nl+1 < len(b)
+}
+
+// unwrap drops every line break from the stream, for files hard-wrapped at
+// a fixed width, whose line breaks are not segment terminators. Offsets are
+// then those of the unwrapped stream.
+func (r *Reader) unwrap() {
+	r.warn(1, r.base+int64(r.pos), "", "file wrapped at a fixed width: line breaks removed (offsets count without them)")
+	n := r.pos
+	for _, c := range r.buf[r.pos:r.end] {
+		if c != '\r' && c != '\n' {
+			r.buf[n] = c
+			n++
+		}
+	}
+	r.end = n
+	r.src = lineDropper{r.src}
+	// Refill what was dropped, so that detection sees a whole ISA.
+	for r.end < len(r.buf) && r.fill() {
+	}
+}
+
+// lineDropper reads from r without CR and LF bytes.
+type lineDropper struct{ r io.Reader }
+
+func (l lineDropper) Read(p []byte) (int, error) {
+	for {
+		n, err := l.r.Read(p)
+		k := 0
+		for _, c := range p[:n] {
+			if c != '\r' && c != '\n' {
+				p[k] = c
+				k++
+			}
+		}
+		if k > 0 || err != nil {
+			return k, err
+		}
 	}
 }
 

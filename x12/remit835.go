@@ -1,6 +1,10 @@
 package x12
 
-import "github.com/remitq/remitq/pkg/money"
+import (
+	"strings"
+
+	"github.com/remitq/remitq/pkg/money"
+)
 
 // The typed 835 (health care claim payment/advice). Field comments give the
 // element each value comes from. JSON names are snake_case.
@@ -15,10 +19,11 @@ type Remittance struct {
 	Control        string `json:"control"`
 	Implementation string `json:"implementation,omitempty"`
 	// Interchange and group control numbers and parties (ISA13, GS06, ISA06, ISA08).
-	ISAControl string `json:"isa_control,omitempty"`
-	GSControl  string `json:"gs_control,omitempty"`
-	SenderID   string `json:"sender_id,omitempty"`
-	ReceiverID string `json:"receiver_id,omitempty"`
+	ISAControl      string `json:"isa_control,omitempty"`
+	GSControl       string `json:"gs_control,omitempty"`
+	SenderQualifier string `json:"sender_qualifier,omitempty"` // ISA05
+	SenderID        string `json:"sender_id,omitempty"`
+	ReceiverID      string `json:"receiver_id,omitempty"`
 
 	Payment        Payment `json:"payment"`                   // BPR
 	Trace          Trace   `json:"trace"`                     // TRN
@@ -27,6 +32,9 @@ type Remittance struct {
 	ProductionDate Date    `json:"production_date,omitempty"` // DTM*405
 	Payer          Party   `json:"payer"`                     // loop 1000A
 	Payee          Party   `json:"payee"`                     // loop 1000B
+	// ExactAmounts are BPR02 and PLB amounts written with more than two
+	// decimal places, exactly (see ClaimPayment.ExactAmounts).
+	ExactAmounts []ExactAmount `json:"exact_amounts,omitempty"`
 	// Adjustments are the provider-level adjustments (PLB), complete once the
 	// transaction set has ended.
 	Adjustments []ProviderAdjustment `json:"provider_adjustments,omitempty"`
@@ -135,9 +143,12 @@ type Adjustment struct {
 	Group    string       `json:"group"`              // CAS01 CO, CR, OA, PI, PR
 	Reason   string       `json:"reason"`             // CAS02/05/08/11/14/17 claim adjustment reason code
 	Amount   money.Amount `json:"amount"`             // CAS03/06/...; positive reduces payment
-	Quantity *Quantity    `json:"quantity,omitempty"` // CAS04/07/...
-	Segment  int          `json:"segment"`            // the CAS segment's number in the file
-	Position int          `json:"position"`           // 1..6: which triplet of the CAS
+	Quantity *Quantity    `json:"quantity,omitempty"` // CAS04/07/... (to the thousandth)
+	// QuantityExact is the quantity as sent when it has more than three
+	// decimal places (Quantity then holds it rounded).
+	QuantityExact Decimal `json:"quantity_exact,omitempty"`
+	Segment       int     `json:"segment"`  // the CAS segment's number in the file
+	Position      int     `json:"position"` // 1..6: which triplet of the CAS
 }
 
 // Name is an NM1 segment in loop 2100.
@@ -164,7 +175,7 @@ type Inpatient struct {
 
 // Outpatient is the MOA segment (outpatient adjudication).
 type Outpatient struct {
-	ReimbursementRate      *Quantity     `json:"reimbursement_rate,omitempty"`      // MOA01
+	ReimbursementRate      *Decimal      `json:"reimbursement_rate,omitempty"`      // MOA01 (R: exact as sent)
 	HCPCSPayable           *money.Amount `json:"hcpcs_payable,omitempty"`           // MOA02
 	Remarks                []string      `json:"remarks,omitempty"`                 // MOA03-MOA07
 	ESRDPayment            *money.Amount `json:"esrd_payment,omitempty"`            // MOA08
@@ -195,8 +206,8 @@ type ClaimPayment struct {
 	FacilityType      string       `json:"facility_type,omitempty"`      // CLP08
 	Frequency         string       `json:"frequency,omitempty"`          // CLP09
 	DRG               string       `json:"drg,omitempty"`                // CLP11
-	DRGWeight         *Quantity    `json:"drg_weight,omitempty"`         // CLP12
-	DischargeFraction *Quantity    `json:"discharge_fraction,omitempty"` // CLP13
+	DRGWeight         *Decimal     `json:"drg_weight,omitempty"`         // CLP12 (R: exact as sent)
+	DischargeFraction *Decimal     `json:"discharge_fraction,omitempty"` // CLP13 (R: exact as sent)
 
 	Adjustments        []Adjustment      `json:"adjustments,omitempty"`         // claim-level CAS
 	Names              []Name            `json:"names,omitempty"`               // NM1 QC, IL, 74, 82, TT, PR, GB
@@ -211,6 +222,11 @@ type ClaimPayment struct {
 	Amounts            []Amount          `json:"amounts,omitempty"`             // AMT (AU, D8, DY, F5, I, NL, T, T2, ZK...)
 	Quantities         []Qty             `json:"quantities,omitempty"`          // QTY
 	Lines              []*ServicePayment `json:"lines,omitempty"`               // loop 2110
+
+	// ExactAmounts are the claim's amounts (CLP, CAS, SVC, AMT) written with
+	// more than two decimal places, exactly; their typed fields hold them
+	// rounded to the cent. The balancing checks use them.
+	ExactAmounts []ExactAmount `json:"exact_amounts,omitempty"`
 
 	// Imbalances lists the balancing checks this claim and its lines fail.
 	Imbalances []Imbalance `json:"imbalances,omitempty"`
@@ -230,6 +246,15 @@ func (c *ClaimPayment) Name(entity string) *Name {
 	}
 	return nil
 }
+
+// MatchKey returns CLP01 without surrounding spaces: the key to match the
+// claim to its 837 CLM01 (which the 837 reader trims). PatientControl
+// keeps the value as sent.
+func (c *ClaimPayment) MatchKey() string { return MatchKey(c.PatientControl) }
+
+// MatchKey returns an identifier (CLP01, CLM01, REF*6R) without surrounding
+// spaces, the form matching compares.
+func MatchKey(id string) string { return strings.TrimSpace(id) }
 
 // IsReversal reports a reversal of a previous payment (CLP02 = 22).
 func (c *ClaimPayment) IsReversal() bool { return c.Status == "22" }
@@ -309,6 +334,17 @@ type Totals struct {
 	// claims' own are on each claim, and counted in UnbalancedClaims).
 	Imbalances       []Imbalance `json:"imbalances,omitempty"`
 	UnbalancedClaims int         `json:"unbalanced_claims"`
+	// UnreadableClaims counts the claims with a CLP03/CLP04 that could not
+	// be read: Charge and Paid lack them, and the set does not balance.
+	UnreadableClaims int `json:"unreadable_claims,omitempty"`
+
+	paidExact money.Micros // Σ (exact − rounded) of the CLP04 kept exactly
+}
+
+// InterchangeKey identifies the interchange a remittance came in (see
+// InterchangeID.Key).
+func (r *Remittance) InterchangeKey() string {
+	return InterchangeID{SenderQualifier: r.SenderQualifier, SenderID: r.SenderID, Control: r.ISAControl}.Key()
 }
 
 // RemitRecord is what RemitReader.Next returns: a *Remittance when a

@@ -54,6 +54,7 @@ func WriteRemittance(w *Writer, rem *Remittance, claims []*ClaimPayment) error {
 	if err := w.BeginTransaction("835", rem.Control, impl); err != nil {
 		return err
 	}
+	e.ex = rem.ExactAmounts
 	e.header(rem)
 	var header *HeaderNumber
 	for i, c := range claims {
@@ -76,6 +77,7 @@ func WriteRemittance(w *Writer, rem *Remittance, claims []*ClaimPayment) error {
 		}
 		e.claim(c)
 	}
+	e.ex = rem.ExactAmounts
 	e.plb(rem.Adjustments)
 	if e.err != nil {
 		return e.err
@@ -88,6 +90,18 @@ type remitEncoder struct {
 	w   *Writer
 	c   byte // component separator
 	err error
+	ex  []ExactAmount // the exact amounts of what is being written
+}
+
+// amt writes amount a of element elem of the segment read as number seg:
+// exactly, when the record kept it in ex.
+func (e *remitEncoder) amt(seg, elem int, a money.Amount) string {
+	for _, x := range e.ex {
+		if x.Segment == seg && x.Element == elem && seg != 0 {
+			return x.Value.String()
+		}
+	}
+	return a.X12()
 }
 
 func (e *remitEncoder) fail(err error) {
@@ -113,7 +127,13 @@ func (e *remitEncoder) seg(id string, elems ...string) {
 
 func (e *remitEncoder) header(rem *Remittance) {
 	p := &rem.Payment
-	e.seg("BPR", p.Handling, p.Amount.X12(), p.CreditDebit, p.Method, p.Format,
+	bpr := p.Amount.X12()
+	for _, x := range rem.ExactAmounts {
+		if x.ID == "BPR" && x.Element == 2 {
+			bpr = x.Value.String()
+		}
+	}
+	e.seg("BPR", p.Handling, bpr, p.CreditDebit, p.Method, p.Format,
 		ifSet(p.SenderDFI, "01"), p.SenderDFI, ifSet(p.SenderAcct, "DA"), p.SenderAcct, p.OriginatorID, "",
 		ifSet(p.ReceiverDFI, "01"), p.ReceiverDFI, ifSet(p.ReceiverAcct, "DA"), p.ReceiverAcct, dateX12(p.Date))
 	if t := rem.Trace; t != (Trace{}) {
@@ -191,13 +211,16 @@ func (e *remitEncoder) quantities(qs []Qty) {
 }
 
 func (e *remitEncoder) claim(c *ClaimPayment) {
+	e.ex = c.ExactAmounts
 	patientResp := ""
-	if c.PatientResp != 0 {
-		patientResp = c.PatientResp.X12()
+	if c.PatientResp != 0 || len(e.ex) > 0 {
+		if patientResp = e.amt(c.Segment, 5, c.PatientResp); patientResp == "0" {
+			patientResp = ""
+		}
 	}
-	e.seg("CLP", c.PatientControl, c.Status, c.Charge.X12(), c.Paid.X12(), patientResp,
+	e.seg("CLP", c.PatientControl, c.Status, e.amt(c.Segment, 3, c.Charge), e.amt(c.Segment, 4, c.Paid), patientResp,
 		c.FilingIndicator, c.PayerControl, c.FacilityType, c.Frequency, "", c.DRG,
-		optQty(c.DRGWeight), optQty(c.DischargeFraction))
+		optDec(c.DRGWeight), optDec(c.DischargeFraction))
 	e.cas(c.Adjustments)
 	for _, n := range c.Names {
 		e.seg("NM1", n.Entity, n.Type, n.Last, n.First, n.Middle, "", n.Suffix, n.IDQualifier, n.ID)
@@ -211,7 +234,7 @@ func (e *remitEncoder) claim(c *ClaimPayment) {
 			return
 		}
 		el := make([]string, 9)
-		el[0], el[1] = optQty(m.ReimbursementRate), optAmt(m.HCPCSPayable)
+		el[0], el[1] = optDec(m.ReimbursementRate), optAmt(m.HCPCSPayable)
 		copy(el[2:7], m.Remarks)
 		el[7], el[8] = optAmt(m.ESRDPayment), optAmt(m.NonpayableProfessional)
 		e.seg("MOA", el...)
@@ -272,7 +295,7 @@ func (e *remitEncoder) line(l *ServicePayment) {
 			return
 		}
 	}
-	e.seg("SVC", proc, l.Charge.X12(), l.Paid.X12(), l.RevenueCode, optQty(l.Units), orig, optQty(l.OriginalUnits))
+	e.seg("SVC", proc, e.amt(l.Segment, 2, l.Charge), e.amt(l.Segment, 3, l.Paid), l.RevenueCode, optQty(l.Units), orig, optQty(l.OriginalUnits))
 	switch {
 	case l.DateFrom != "" && l.DateFrom == l.DateTo:
 		e.seg("DTM", "472", dateX12(l.DateFrom))
@@ -356,7 +379,10 @@ func (e *remitEncoder) cas(adj []Adjustment) {
 			if keep {
 				slot = a.Position - 1
 			}
-			el[1+3*slot], el[2+3*slot], el[3+3*slot] = a.Reason, a.Amount.X12(), optQty(a.Quantity)
+			el[1+3*slot], el[2+3*slot], el[3+3*slot] = a.Reason, e.amt(a.Segment, 3*a.Position, a.Amount), optQty(a.Quantity)
+			if a.QuantityExact != "" {
+				el[3+3*slot] = string(a.QuantityExact)
+			}
 		}
 		e.seg("CAS", el...)
 		i = j
@@ -392,7 +418,7 @@ func (e *remitEncoder) plb(adj []ProviderAdjustment) {
 			if !ok {
 				return
 			}
-			el[2+2*slot], el[3+2*slot] = reason, a.Amount.X12()
+			el[2+2*slot], el[3+2*slot] = reason, e.amt(a.Segment, 2+2*a.Position, a.Amount)
 		}
 		e.seg("PLB", el...)
 		i = j
@@ -411,6 +437,13 @@ func optQty(q *Quantity) string {
 		return ""
 	}
 	return q.String()
+}
+
+func optDec(d *Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return string(*d)
 }
 
 func optAmt(a *money.Amount) string {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
+	"strconv"
 )
 
 // RemitReader decodes 835 transaction sets from a stream, one claim at a time.
@@ -29,7 +31,27 @@ type RemitReader struct {
 	done     bool
 	fatal    error
 
-	gsVersion, isaCtl, gsCtl, sender, receiver string
+	gsVersion, isaCtl, gsCtl, sender, receiver, senderQual string
+
+	// Interchanges, groups and transaction sets seen, to skip repeats.
+	ics    []InterchangeID
+	icSeen map[string]int // InterchangeID.Key → index in ics
+	skipIC bool           // inside a repeated interchange
+	skipGS bool           // inside a repeated group
+	gsSeen []string       // GS06 of the open interchange
+	stSeen []string       // ST02 of the open group
+
+	// Loop placement (see place835).
+	area      int // the furthest area of the transaction set reached
+	sawTRN    bool
+	sawCUR    bool
+	sawDTM405 bool
+	payerSeen bool
+	payeeSeen bool
+	partyN3   bool // the open party loop has its N3, N4
+	partyN4   bool
+	claimQC   bool // the open claim has its NM1*QC
+	guide     int  // the guide whose not-used elements apply (see guideFor)
 
 	rem         *Remittance
 	skipping    bool // inside a transaction set that is not an 835
@@ -63,6 +85,15 @@ const (
 	inClaim
 	inLine
 	inPLB
+	inIgnored // a loop reported out of place: its segments are skipped
+)
+
+// Areas of an 835 transaction set, in the order the guide sets them.
+const (
+	areaHeader  = iota // BPR, TRN, CUR, REF, DTM
+	area1000           // payer and payee loops
+	areaDetail         // LX, TS3, TS2, claims
+	areaSummary        // PLB
 )
 
 // NewRemitReader returns a RemitReader reading from r.
@@ -75,6 +106,10 @@ func (d *RemitReader) Reader() *Reader { return d.r }
 
 // Errors returns every problem found so far, in file order.
 func (d *RemitReader) Errors() []*Error { return d.errs }
+
+// Interchanges returns the interchanges read so far, each once, with the
+// number of repeats skipped.
+func (d *RemitReader) Interchanges() []InterchangeID { return d.ics }
 
 // Warnings returns the tolerated deviations found so far.
 func (d *RemitReader) Warnings() []*Error {
@@ -138,6 +173,22 @@ func (d *RemitReader) step() {
 		d.done = true
 		return
 	}
+	if d.skipIC || d.skipGS {
+		switch s.ID() {
+		case "IEA":
+			d.skipIC, d.skipGS = false, false
+			return
+		case "GE":
+			if !d.skipIC {
+				d.skipGS = false
+			}
+			return
+		case "ISA":
+			d.skipIC, d.skipGS = false, false
+		default:
+			return
+		}
+	}
 	if err != nil {
 		var xe *Error
 		if errors.As(err, &xe) {
@@ -163,8 +214,31 @@ func (d *RemitReader) step() {
 	switch s.ID() {
 	case "ISA":
 		d.isaCtl, d.sender, d.receiver = trimmed(s.Element(13)), trimmed(s.Element(6)), trimmed(s.Element(8))
+		d.senderQual = trimmed(s.Element(5))
+		id := InterchangeID{SenderQualifier: d.senderQual, SenderID: d.sender, Control: d.isaCtl}
+		if d.icSeen == nil {
+			d.icSeen = map[string]int{}
+		}
+		if i, ok := d.icSeen[id.Key()]; ok {
+			d.ics[i].Duplicates++
+			d.skipIC = true
+			d.warnings = append(d.warnings, errAt(s, 13, ErrDuplicate,
+				"interchange already read in this file (same ISA05, ISA06 and ISA13); skipped"))
+			return
+		}
+		d.icSeen[id.Key()] = len(d.ics)
+		d.ics = append(d.ics, id)
+		d.gsSeen = d.gsSeen[:0]
 	case "GS":
 		d.gsCtl, d.gsVersion = trimmed(s.Element(6)), trimmed(s.Element(8))
+		if slices.Contains(d.gsSeen, d.gsCtl) {
+			d.skipGS = true
+			d.warnings = append(d.warnings, errAt(s, 6, ErrDuplicate,
+				"functional group already read in this interchange (same GS06); skipped"))
+			return
+		}
+		d.gsSeen = append(d.gsSeen, d.gsCtl)
+		d.stSeen = d.stSeen[:0]
 	case "GE", "IEA":
 	case "ST":
 		if d.rem != nil {
@@ -176,14 +250,25 @@ func (d *RemitReader) step() {
 			d.errs = append(d.errs, errAt(s, 1, ErrUnexpected, "expected transaction set 835"))
 			return
 		}
+		if ctl := trimmed(s.Element(2)); slices.Contains(d.stSeen, ctl) {
+			d.skipping = true
+			d.warnings = append(d.warnings, errAt(s, 2, ErrDuplicate,
+				"transaction set already read in this group (same ST02); skipped"))
+			return
+		} else if len(d.stSeen) < 1<<16 {
+			d.stSeen = append(d.stSeen, ctl)
+		}
 		d.rem = &Remittance{Segment: s.Index, Offset: s.Offset, Control: s.String(2),
 			Implementation: s.String(3), ISAControl: d.isaCtl, GSControl: d.gsCtl,
-			SenderID: d.sender, ReceiverID: d.receiver}
+			SenderQualifier: d.senderQual, SenderID: d.sender, ReceiverID: d.receiver}
 		if d.rem.Implementation == "" {
 			d.rem.Implementation = d.gsVersion
 		}
 		d.headerOut, d.where, d.party, d.header, d.claim, d.line = false, inHeader, nil, nil, nil, nil
 		d.bprSeg, d.bprOff = 0, 0
+		d.area, d.sawTRN, d.sawCUR, d.sawDTM405, d.payerSeen, d.payeeSeen = areaHeader, false, false, false, false, false
+		d.partyN3, d.partyN4, d.claimQC = false, false, false
+		d.guide = guideFor(guide835, d.rem.Implementation)
 	case "SE":
 		if d.skipping {
 			d.skipping = false
@@ -199,9 +284,15 @@ func (d *RemitReader) step() {
 			}
 			return
 		}
+		if !elementsOK(s, d.guide) {
+			f.errs = checkElements(s, d.guide, f.errs)
+		}
 		d.segment(s, &f)
 		for _, e := range f.errs {
 			d.addErr(e)
+		}
+		if len(f.exact) > 0 {
+			d.keepExact(s, f.exact)
 		}
 	}
 }
@@ -209,25 +300,54 @@ func (d *RemitReader) step() {
 // segment handles a segment inside an 835 transaction set.
 func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 	rem := d.rem
+	if d.where == inIgnored {
+		switch s.ID() {
+		case "N3", "N4", "REF", "PER", "RDM", "DTM", "N2":
+			f.fail(0, ErrUnexpected, s.ID()+" of a loop out of place; ignored")
+			return
+		}
+		d.where = inHeader
+	}
 	switch s.ID() {
 	case "BPR":
+		if d.bprSeg != 0 || d.area > areaHeader {
+			f.fail(0, ErrUnexpected, "BPR occurs once, at the start of the transaction set; ignored")
+			return
+		}
 		p := &rem.Payment
 		p.Handling = f.req(1, "BPR01 transaction handling code")
 		p.Amount = f.amount(2, true)
+		if p.Amount < 0 {
+			f.fail(2, ErrInvalid, "BPR02 cannot be negative: a negative net is carried as a PLB forward balance")
+		}
 		p.CreditDebit, p.Method, p.Format = s.String(3), s.String(4), s.String(5)
 		p.SenderDFI, p.SenderAcct, p.OriginatorID = s.String(7), s.String(9), s.String(10)
 		p.ReceiverDFI, p.ReceiverAcct = s.String(13), s.String(15)
 		p.Date = f.date(16)
 		d.bprSeg, d.bprOff = s.Index, s.Offset
 	case "TRN":
+		if d.sawTRN || d.area > areaHeader {
+			f.fail(0, ErrUnexpected, "TRN occurs once, in the header; ignored")
+			return
+		}
+		d.sawTRN = true
 		rem.Trace = Trace{Type: s.String(1), Number: f.req(2, "TRN02 check or EFT trace number"),
 			Originator: s.String(3), Reference: s.String(4)}
 	case "CUR":
+		if d.sawCUR || d.area > areaHeader {
+			f.fail(0, ErrUnexpected, "CUR occurs once, in the header; ignored")
+			return
+		}
+		d.sawCUR = true
 		rem.Currency = s.String(2)
 	case "REF":
 		ref := Ref{Qualifier: f.code(1), Value: f.str(2)}
 		switch d.where {
 		case inHeader:
+			if d.area > areaHeader {
+				f.fail(0, ErrUnexpected, "REF outside the header, a party, claim or service line loop; ignored")
+				return
+			}
 			rem.Refs = append(rem.Refs, ref)
 		case inParty:
 			d.party.Refs = append(d.party.Refs, ref)
@@ -241,9 +361,12 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 		date := f.date(2)
 		switch d.where {
 		case inHeader, inParty:
-			if q == "405" {
-				rem.ProductionDate = date
+			if q != "405" || d.sawDTM405 || d.area > areaHeader {
+				f.fail(0, ErrUnexpected, "DTM outside a claim or service line other than one DTM*405 in the header; ignored")
+				return
 			}
+			d.sawDTM405 = true
+			rem.ProductionDate = date
 		case inClaim:
 			switch q {
 			case "232":
@@ -267,11 +390,19 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 		}
 	case "N1":
 		var p *Party
-		switch string(s.Element(1)) {
+		entity := string(s.Element(1))
+		if d.area > area1000 || entity == "PR" && d.payerSeen || entity == "PE" && d.payeeSeen {
+			f.fail(0, ErrUnexpected, "N1 out of place: loops 1000A (payer) and 1000B (payee) occur once each, "+
+				"before the claims; the loop is ignored")
+			d.where, d.party = inIgnored, nil
+			return
+		}
+		d.area, d.partyN3, d.partyN4 = area1000, false, false
+		switch entity {
 		case "PR":
-			p = &rem.Payer
+			p, d.payerSeen = &rem.Payer, true
 		case "PE":
-			p = &rem.Payee
+			p, d.payeeSeen = &rem.Payee, true
 		default:
 			d.warnings = append(d.warnings, errAt(s, 1, ErrTolerated, "N1 entity other than PR or PE ignored"))
 			d.where, d.party = inParty, &Party{}
@@ -280,14 +411,24 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 		*p = Party{Entity: s.String(1), Name: s.String(2), IDQualifier: s.String(3), ID: s.String(4)}
 		d.where, d.party = inParty, p
 	case "N3":
-		if d.where == inParty {
+		if d.where != inParty || d.partyN3 {
+			f.fail(0, ErrUnexpected, "N3 occurs once, in a payer or payee loop; ignored")
+			return
+		}
+		d.partyN3 = true
+		{
 			d.party.Address.Lines = append(d.party.Address.Lines, s.String(1))
 			if s.Has(2) {
 				d.party.Address.Lines = append(d.party.Address.Lines, s.String(2))
 			}
 		}
 	case "N4":
-		if d.where == inParty {
+		if d.where != inParty || d.partyN4 {
+			f.fail(0, ErrUnexpected, "N4 occurs once, in a payer or payee loop; ignored")
+			return
+		}
+		d.partyN4 = true
+		{
 			a := &d.party.Address
 			a.City, a.State, a.PostalCode, a.Country = s.String(1), s.String(2), s.String(3), s.String(4)
 		}
@@ -301,15 +442,21 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 			d.party.Contacts = append(d.party.Contacts, c)
 		case inClaim, inLine:
 			d.claim.Contacts = append(d.claim.Contacts, c)
+		default:
+			f.fail(0, ErrUnexpected, "PER outside a payer or claim loop; ignored")
 		}
 	case "LX":
+		if d.area == areaSummary {
+			f.fail(0, ErrUnexpected, "LX after the provider adjustments (PLB)")
+		}
+		d.area = areaDetail
 		d.emitHeader()
 		d.flushClaim()
 		d.header = &HeaderNumber{Number: s.String(1)}
 		d.where = inHeader
 	case "TS3", "TS2":
-		if d.header == nil {
-			f.fail(0, ErrUnexpected, s.ID()+" outside an LX header loop")
+		if d.header == nil || d.claim != nil || s.ID() == "TS3" && d.header.TS3 != nil || s.ID() == "TS2" && d.header.TS2 != nil {
+			f.fail(0, ErrUnexpected, s.ID()+" occurs once, in an LX header loop before its claims; ignored")
 			return
 		}
 		vals := make([]string, s.Len())
@@ -322,8 +469,13 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 			d.header.TS2 = vals
 		}
 	case "CLP":
+		if d.area == areaSummary {
+			f.fail(0, ErrUnexpected, "CLP after the provider adjustments (PLB)")
+		}
+		d.area = areaDetail
 		d.emitHeader()
 		d.flushClaim()
+		d.claimQC = false
 		c := d.claims.zero()
 		c.Segment, c.Offset, c.Header, c.Remittance = s.Index, s.Offset, d.header, rem
 		d.claim, d.where = c, inClaim
@@ -336,10 +488,11 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 		c.FilingIndicator, c.PayerControl = cf.code(6), cf.str(7)
 		c.FacilityType, c.Frequency = cf.code(8), cf.code(9)
 		c.DRG = cf.code(11)
-		c.DRGWeight = cf.optQuantity(12)
-		c.DischargeFraction = cf.optQuantity(13)
+		c.DRGWeight = cf.optDecimal(12)
+		c.DischargeFraction = cf.optDecimal(13)
 		c.Errors = append(c.Errors, cf.errs...)
 		d.errs = append(d.errs, cf.errs...)
+		f.exact = append(f.exact, cf.exact...)
 	case "CAS":
 		if d.claim == nil {
 			f.fail(0, ErrUnexpected, "CAS before any CLP")
@@ -355,12 +508,19 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 			f.fail(0, ErrUnexpected, "NM1 outside a claim (loop 2100)")
 			return
 		}
+		if string(s.Element(1)) == "QC" {
+			if d.claimQC {
+				f.fail(0, ErrUnexpected, "NM1*QC occurs once in a claim; ignored")
+				return
+			}
+			d.claimQC = true
+		}
 		d.claim.Names = d.names.add(d.claim.Names, Name{Entity: f.code(1), Type: f.code(2),
 			Last: f.str(3), First: f.str(4), Middle: f.str(5), Suffix: f.code(7),
 			IDQualifier: f.code(8), ID: f.str(9)})
 	case "MIA":
-		if d.claim == nil {
-			f.fail(0, ErrUnexpected, "MIA outside a claim")
+		if d.claim == nil || d.where != inClaim || d.claim.Inpatient != nil {
+			f.fail(0, ErrUnexpected, "MIA occurs once in a claim, before its service lines; ignored")
 			return
 		}
 		m := &Inpatient{CoveredDays: f.quantity(1), PPSOperatingOutlier: f.optAmount(2),
@@ -375,11 +535,11 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 		}
 		d.claim.Inpatient = m
 	case "MOA":
-		if d.claim == nil {
-			f.fail(0, ErrUnexpected, "MOA outside a claim")
+		if d.claim == nil || d.where != inClaim || d.claim.Outpatient != nil {
+			f.fail(0, ErrUnexpected, "MOA occurs once in a claim, before its service lines; ignored")
 			return
 		}
-		m := &Outpatient{ReimbursementRate: f.optQuantity(1), HCPCSPayable: f.optAmount(2),
+		m := &Outpatient{ReimbursementRate: f.optDecimal(1), HCPCSPayable: f.optAmount(2),
 			ESRDPayment: f.optAmount(8), NonpayableProfessional: f.optAmount(9)}
 		for i := 3; i <= 7; i++ {
 			if s.Has(i) {
@@ -438,7 +598,7 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 	case "PLB":
 		d.emitHeader()
 		d.flushClaim()
-		d.where = inPLB
+		d.where, d.area = inPLB, areaSummary
 		provider := f.req(1, "PLB01 provider identifier")
 		period := f.date(2)
 		for k := 0; k < 6; k++ {
@@ -453,8 +613,11 @@ func (d *RemitReader) segment(s *Segment, f *fieldReader) {
 		}
 	case "RDM", "N2":
 		// Remittance delivery method and additional names: nothing remitq uses.
+		if d.where != inParty {
+			f.fail(0, ErrUnexpected, s.ID()+" outside a payer or payee loop; ignored")
+		}
 	default:
-		// Segments this decoder does not model are skipped: X12 allows them.
+		f.fail(0, ErrUnexpected, "segment not part of the 835; ignored")
 	}
 }
 
@@ -475,7 +638,8 @@ func (d *RemitReader) cas(s *Segment, f *fieldReader, adj []Adjustment) []Adjust
 		var a *Adjustment
 		adj, a = d.adjs.grow(adj)
 		a.Group, a.Reason, a.Amount = group, f.val.code(reason), f.amountOf(ai, amount, true)
-		a.Quantity, a.Segment, a.Position = f.optQuantity(ai+1), s.Index, k+1
+		a.Quantity, a.QuantityExact = f.quantityR(ai + 1)
+		a.Segment, a.Position = s.Index, k+1
 		n++
 	}
 	if n == 0 {
@@ -561,11 +725,24 @@ func (d *RemitReader) flushClaim() {
 		return
 	}
 	d.claim, d.line = nil, nil
+	if !d.claimQC {
+		// A warning: the claim is whole without it, and matching does not use it.
+		d.warnings = append(d.warnings, &Error{Segment: c.Segment, Offset: c.Offset, ID: "CLP", Err: ErrTolerated,
+			Detail: "claim has no patient name (NM1*QC), which loop 2100 requires"})
+	}
 	t := &d.rem.Totals
 	t.Claims++
 	t.ServiceLines += len(c.Lines)
 	t.Charge += c.Charge
 	t.Paid += c.Paid
+	for _, e := range c.ExactAmounts {
+		if e.ID == "CLP" && e.Element == 4 {
+			t.paidExact += e.Value - c.Paid.Micros()
+		}
+	}
+	if c.unreadableTotals() {
+		t.UnreadableClaims++
+	}
 	c.Imbalances = CheckClaim(c)
 	if len(c.Imbalances) > 0 {
 		t.UnbalancedClaims++
@@ -587,10 +764,53 @@ func (d *RemitReader) endTransaction() {
 		d.errs = append(d.errs, e)
 		rem.Errors = append(rem.Errors, e)
 	}
+	if rem.Trace.Number == "" && !d.sawTRN {
+		d.missing(rem, "transaction set has no TRN (reassociation trace number)")
+	}
+	if !d.payerSeen {
+		d.missing(rem, "transaction set has no payer loop 1000A (N1*PR)")
+	}
+	if !d.payeeSeen {
+		d.missing(rem, "transaction set has no payee loop 1000B (N1*PE)")
+	}
+	if n := rem.Totals.UnreadableClaims; n > 0 {
+		e := &Error{Segment: rem.Segment, Offset: rem.Offset, ID: "ST", Err: ErrInvalid,
+			Detail: "totals are incomplete: " + strconv.Itoa(n) + " claim(s) have a CLP03 or CLP04 that could not be read"}
+		d.errs = append(d.errs, e)
+		rem.Errors = append(rem.Errors, e)
+	}
 	rem.Totals.Imbalances = checkTransaction(rem, d.bprSeg, d.bprOff)
-	rem.Totals.Balanced = len(rem.Totals.Imbalances) == 0 && rem.Totals.UnbalancedClaims == 0 && !rem.hasAmountErrors()
+	rem.Totals.Balanced = len(rem.Totals.Imbalances) == 0 && rem.Totals.UnbalancedClaims == 0 && !rem.hasAmountErrors() &&
+		rem.Totals.UnreadableClaims == 0
+	for _, im := range rem.Totals.Imbalances {
+		d.warnings = append(d.warnings, &Error{Segment: im.Segment, Offset: im.Offset, ID: "BPR", Element: 2, Err: ErrUnbalanced,
+			Detail: "BPR02 is not the sum of CLP04 less the PLB adjustments (" + im.Expected.String() + " written, " +
+				im.Actual.String() + " found); reconcile the payment with the deposit"})
+	}
 	d.pending = append(d.pending, &RemittanceEnd{Remittance: rem})
 	d.rem = nil
+}
+
+// missing reports a segment the transaction set lacks.
+func (d *RemitReader) missing(rem *Remittance, detail string) {
+	e := &Error{Segment: rem.Segment, Offset: rem.Offset, ID: "ST", Err: ErrMissing, Detail: detail}
+	d.errs = append(d.errs, e)
+	rem.Errors = append(rem.Errors, e)
+}
+
+// keepExact files the exact values of amounts with more than two places
+// read from s, with a warning for each.
+func (d *RemitReader) keepExact(s *Segment, ex []ExactAmount) {
+	for _, e := range ex {
+		d.warnings = append(d.warnings, errAt(s, e.Element, ErrTolerated,
+			"amount with more than two decimal places: kept exactly in exact_amounts, rounded to the cent in its field"))
+	}
+	switch {
+	case s.ID() == "BPR" || s.ID() == "PLB" || d.claim == nil:
+		d.rem.ExactAmounts = append(d.rem.ExactAmounts, ex...)
+	default:
+		d.claim.ExactAmounts = append(d.claim.ExactAmounts, ex...)
+	}
 }
 
 func (r *Remittance) hasAmountErrors() bool {

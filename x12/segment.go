@@ -15,6 +15,7 @@ type Segment struct {
 	ends  []int32 // ends[i] is the end of element i in raw (0 = the identifier)
 	id    string
 	delim Delimiters
+	rule  *segRule // the element rules of a known identifier, else nil
 }
 
 // ID returns the segment identifier, e.g. "CLP".
@@ -133,9 +134,10 @@ var knownIDs = []string{
 
 // idEntry is one slot of idTable.
 type idEntry struct {
-	key uint32
-	env uint8
-	id  string
+	key  uint32
+	env  uint8
+	id   string
+	rule segRule
 }
 
 // idTable is a perfect hash of knownIDs on their bytes packed into an
@@ -154,7 +156,7 @@ func init() {
 		if e.id != "" && e.id != id {
 			panic("x12: segment identifiers " + e.id + " and " + id + " collide in idTable")
 		}
-		*e = idEntry{key: k, env: envs[id], id: id}
+		*e = idEntry{key: k, env: envs[id], id: id, rule: ruleFor(id)}
 	}
 }
 

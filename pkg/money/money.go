@@ -208,3 +208,110 @@ func (a Amount) Dollars() string {
 	}
 	return string(append(b, s[dot:]...))
 }
+
+// Micros is an exact amount in millionths of a currency unit. It holds the
+// rare amounts written with more than two decimal places (X12 allows any
+// precision in an R element), so that they are kept and summed exactly
+// instead of being rounded or rejected. Amount stays the type of record.
+type Micros int64
+
+// microsPerCent converts cents to micros.
+const microsPerCent = 10_000
+
+// ErrPrecision reports a decimal with more than six places.
+var ErrPrecision = errors.New("money: more than six decimal places")
+
+// ParseMicros reads a decimal amount with up to six places, in the forms
+// Parse accepts ("-12.345", ".5", "100"); trailing zeros beyond six places
+// are accepted, other extra precision is ErrPrecision.
+func ParseMicros(b []byte) (Micros, error) {
+	if len(b) == 0 {
+		return 0, ErrSyntax
+	}
+	neg := false
+	switch b[0] {
+	case '-':
+		neg, b = true, b[1:]
+	case '+':
+		b = b[1:]
+	}
+	var v int64
+	digits, frac := 0, -1
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if frac >= 0 {
+				frac++
+				if frac > 6 {
+					if c != '0' {
+						return 0, ErrPrecision
+					}
+					continue
+				}
+			}
+			digits++
+			if v > maxCents/10 {
+				return 0, ErrRange
+			}
+			v = v*10 + int64(c-'0')
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, ErrSyntax
+		}
+	}
+	if digits == 0 {
+		return 0, ErrSyntax
+	}
+	for frac = max(frac, 0); frac < 6; frac++ {
+		if v > maxCents/10 {
+			return 0, ErrRange
+		}
+		v *= 10
+	}
+	if neg {
+		v = -v
+	}
+	return Micros(v), nil
+}
+
+// Micros returns the amount in millionths.
+func (a Amount) Micros() Micros { return Micros(a) * microsPerCent }
+
+// Round returns m rounded to the cent, halves away from zero.
+func (m Micros) Round() Amount {
+	if m < 0 {
+		return -(-m).Round()
+	}
+	return Amount((m + microsPerCent/2) / microsPerCent)
+}
+
+// String prints m with at least two places and no trailing zeros beyond
+// them ("49.995", "0.7526", "12.50").
+func (m Micros) String() string {
+	var b []byte
+	u := uint64(m)
+	if m < 0 {
+		b = append(b, '-')
+		u = -uint64(m)
+	}
+	b = strconv.AppendUint(b, u/1_000_000, 10)
+	f := strconv.AppendUint(nil, 1_000_000+u%1_000_000, 10)[1:]
+	for len(f) > 2 && f[len(f)-1] == '0' {
+		f = f[:len(f)-1]
+	}
+	return string(append(append(b, '.'), f...))
+}
+
+// MarshalText prints m as String does (and so JSON as a string).
+func (m Micros) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText parses a decimal with up to six places.
+func (m *Micros) UnmarshalText(b []byte) error {
+	v, err := ParseMicros(b)
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}

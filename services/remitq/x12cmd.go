@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 
 	"github.com/remitq/remitq/x12"
 )
@@ -55,23 +57,50 @@ func runX12JSON(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	kind, err := x12.TransactionType(data)
+	out := bufio.NewWriter(os.Stdout)
+	if err := writeX12JSON(out, data); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+// writeX12JSON writes the whole typed content of data as JSON: a file of
+// 835s as x12.RemitFile, of 837s as x12.ClaimFile, and a file holding both
+// (several interchanges of different kinds) as {"remittances": …,
+// "claims": …}. Transaction sets of other kinds (999, 277) are skipped, as
+// x12 summary skips them; a file with neither 835 nor 837 is an error.
+func writeX12JSON(w io.Writer, data []byte) error {
+	kinds, err := x12.TransactionTypes(data)
 	if err != nil {
 		return err
 	}
+	has835, has837 := slices.Contains(kinds, "835"), slices.Contains(kinds, "837")
 	var v any
-	switch kind {
-	case "835":
+	switch {
+	case has835 && has837:
+		rem, err := x12.ReadRemittances(bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		claims, err := x12.ReadClaims(bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		v = struct {
+			Remittances *x12.RemitFile `json:"remittances"`
+			Claims      *x12.ClaimFile `json:"claims"`
+		}{rem, claims}
+	case has835:
 		v, err = x12.ReadRemittances(bytes.NewReader(data))
-	case "837":
+	case has837:
 		v, err = x12.ReadClaims(bytes.NewReader(data))
 	default:
-		return fmt.Errorf("transaction set %s is not an 835 or 837", kind)
+		return fmt.Errorf("transaction sets %v: no 835 or 837", kinds)
 	}
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
