@@ -84,8 +84,8 @@ func remit835(t testing.TB, seed uint64, payees ...string) []byte {
 }
 
 const (
-	npiP1 = "1000000001" // practice 1's payee NPI in the fixture
-	npiP2 = "1000000002"
+	npiP1 = "1000000004" // practice 1's payee NPI in the fixture
+	npiP2 = "1000000012"
 )
 
 func (p *proc) count(q string, args ...any) int {

@@ -67,8 +67,8 @@ func newFixture(t testing.TB) *fx {
 	f := &fx{t: t, db: devtest.DB(t), now: time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC),
 		users: map[string]*auth.User{}, tokens: map[string]string{}}
 	ctx := context.Background()
-	f.p1 = f.id(`INSERT INTO practices (name, npi) VALUES ('Spine One', '1000000001') RETURNING id`)
-	f.p2 = f.id(`INSERT INTO practices (name, npi) VALUES ('Pain Two', '1000000002') RETURNING id`)
+	f.p1 = f.id(`INSERT INTO practices (name, npi) VALUES ('Spine One', '1000000004') RETURNING id`)
+	f.p2 = f.id(`INSERT INTO practices (name, npi) VALUES ('Pain Two', '1000000012') RETURNING id`)
 	f.payer = f.id(`INSERT INTO payers (name, payer_id_code) VALUES ('Big Payer', 'BP1') RETURNING id`)
 	f.queueP1 = f.id(`INSERT INTO queues (practice_id, name) VALUES ($1, 'q-one') RETURNING id`, f.p1)
 	f.queueP2 = f.id(`INSERT INTO queues (practice_id, name) VALUES ($1, 'q-two') RETURNING id`, f.p2)
@@ -196,10 +196,15 @@ func (r resp) decode(t testing.TB, v any) {
 }
 
 // do sends a request as user ("" = no token).
+// rawBody is a request body sent as it is (a CSV), not as JSON.
+type rawBody []byte
+
 func (f *fx) do(user, method, path string, body any, hdr ...string) resp {
 	f.t.Helper()
 	var rd *bytes.Reader
-	if body != nil {
+	if raw, ok := body.(rawBody); ok {
+		rd = bytes.NewReader(raw)
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			f.t.Fatal(err)

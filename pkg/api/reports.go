@@ -36,6 +36,9 @@ func (c *call) getReport() error {
 	name := c.r.PathValue("kpi")
 	svg := strings.HasSuffix(name, ".svg")
 	name = strings.TrimSuffix(name, ".svg")
+	if name == "waterfall" {
+		return c.getWaterfall(svg)
+	}
 	def, ok := kpi.Lookup(name)
 	if !ok {
 		return errNotFound
@@ -113,7 +116,7 @@ func (c *call) getReport() error {
 	for i, d := range rep.GroupBy {
 		groups[i] = string(d)
 	}
-	return c.json(http.StatusOK, map[string]any{"kpi": def, "group_by": groups, "period": rep.Basis, "bucket": rep.Bucket,
+	return c.json(http.StatusOK, map[string]any{"kpi": rep.Def, "group_by": groups, "period": rep.Basis, "bucket": rep.Bucket,
 		"from": rep.From, "to": rep.To, "points": points})
 }
 

@@ -51,7 +51,9 @@ func (s *Service) routes() []Route {
 		r("GET", "/v1/audit", auth.AuditRead, false, (*call).getAudit),
 
 		r("GET", "/v1/reports", auth.TeamRead, false, (*call).getReports),
-		r("GET", "/v1/reports/{kpi}", auth.TeamRead, false, (*call).getReport), // {kpi}.svg: the chart
+		r("GET", "/v1/reports/{kpi}", auth.TeamRead, false, (*call).getReport), // {kpi}.svg: the chart; waterfall(.svg)
+		r("GET", "/v1/practices/{practice}/reports/pack.pdf", auth.TeamRead, false, (*call).getPack),
+		r("POST", "/v1/patient-payments", auth.ClaimsLoad, true, (*call).postPatientPayments),
 
 		r("POST", "/v1/claims/check", auth.WorkPHI, true, (*call).postClaimsCheck), // rulesapi.go
 		r("GET", "/v1/auths", auth.WorkPHI, true, (*call).getAuths),

@@ -41,9 +41,9 @@ func matrixRelief() []map[string]any {
 // practiceNPI is the billing NPI of a fixture practice.
 func (f *fx) practiceNPI(practice int64) string {
 	if practice == f.p2 {
-		return "1000000002"
+		return "1000000012"
 	}
-	return "1000000001"
+	return "1000000004"
 }
 
 // person is a patient of the rules tests.
@@ -175,7 +175,7 @@ func TestClaimsCheck(t *testing.T) {
 	}{
 		{"bill2", body},
 		{"billa", write837(t, f.claim837("NEW-3", f.p1, npiB, pat, "2026-09-01", "", "99213"))},
-		{"admin", bytes.ReplaceAll(body, []byte("1000000001"), []byte("1999999999"))},
+		{"admin", bytes.ReplaceAll(body, []byte("1000000004"), []byte("1999999999"))},
 	} {
 		if r = f.raw(c.user, "POST", "/v1/claims/check", c.body); r.code != http.StatusNotFound {
 			t.Errorf("%s: %d %s", c.user, r.code, r.body)
