@@ -188,9 +188,18 @@ func (s *Service) postRemittances(w http.ResponseWriter, r *http.Request) {
 	}, s.fail)
 }
 
+// fail answers a failure to store: 503 with Retry-After only for an
+// outage of the servers (the file should be sent again), else 500. Files
+// that are bad are not failures: they are quarantined (422).
 func (s *Service) fail(w http.ResponseWriter, err error) {
+	if ingest.IsOutage(err) {
+		s.deps.Log.Warn("ingest: servers unavailable", zap.Error(err))
+		w.Header().Set("Retry-After", "5")
+		httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored now; send it again later")
+		return
+	}
 	s.deps.Log.Error("ingest failed", zap.Error(err))
-	httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored; send it again")
+	httpx.Error(w, http.StatusInternalServerError, "internal", "the file could not be stored")
 }
 
 func (s *Service) getRemittance(w http.ResponseWriter, r *http.Request) {
