@@ -141,8 +141,8 @@ func (s *Service) Run(ctx context.Context) error {
 		n++
 		w := &ingest.Watcher{Dir: s.opts.WatchDir, Ingester: s.Ingester, Interval: s.opts.WatchInterval,
 			MaxFileBytes: s.opts.MaxFileBytes,
-			Log:  s.deps.Log.With(zap.String("component", "watch")),
-			Done: func(_ string, res *ingest.Result) { s.count(res) }}
+			Log:          s.deps.Log.With(zap.String("component", "watch")),
+			Done:         func(_ string, res *ingest.Result) { s.count(res) }}
 		go func() { errc <- w.Run(ctx) }()
 	}
 	var first error
