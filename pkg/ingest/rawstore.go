@@ -8,11 +8,12 @@ import (
 	"github.com/remitq/remitq/pkg/pgcopy"
 )
 
-// rawChunk is how much of a file one COPY row carries to PostgreSQL.
-const rawChunk = 1 << 20
+// rawChunk is how much of a file one COPY row carries to PostgreSQL
+// (sent hex-encoded, so about 3x this is held while it goes).
+const rawChunk = 256 << 10
 
 // storeRaw sets remittance_files.raw of fileID to src's bytes without
-// holding them whole: the file goes to a temporary table in 1 MiB chunks
+// holding them whole: the file goes to a temporary table in 256 KiB chunks
 // through COPY, and PostgreSQL joins them into the column.
 func storeRaw(ctx context.Context, tx *pgcopy.Tx, fileID int64, src Source) error {
 	if _, err := tx.Conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS ingest_raw_chunks (seq int NOT NULL, chunk bytea NOT NULL) ON COMMIT DELETE ROWS`); err != nil {

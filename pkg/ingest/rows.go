@@ -34,7 +34,7 @@ func nullStr(s string) any {
 
 // rowFlushBytes is how many bytes of COPY rows are gathered before they
 // are sent, so that a large file's rows are never held whole.
-const rowFlushBytes = 4 << 20
+const rowFlushBytes = 1 << 20
 
 func (w *rowWriter) write(ctx context.Context, r io.Reader, p *parsed) error {
 	claimIDs, err := w.tx.ReserveIDs(ctx, "claim_payments", p.claims)
