@@ -49,6 +49,13 @@ type Config struct {
 	NATSURL string
 	// NATSCreds is a NATS credentials file (NATS_CREDS), optional.
 	NATSCreds string
+	// NATSCA is the PEM file of the CA that signed the NATS servers'
+	// certificates (NATS_CA); set it, with tls:// URLs, to reach NATS over
+	// TLS only.
+	NATSCA string
+	// NATSCert and NATSKey are this service's client certificate and key
+	// (NATS_CERT, NATS_KEY) for servers that verify clients (mutual TLS).
+	NATSCert, NATSKey string
 	// HTTPAddr is where the service listens (HTTP_ADDR), e.g. ":8080".
 	HTTPAddr string
 	// Replicas is the replica count of the JetStream streams (NATS_REPLICAS):
@@ -67,6 +74,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", c.DatabaseURL), "PostgreSQL connection string (env DATABASE_URL)")
 	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", c.NATSURL), "NATS server URL(s), comma-separated (env NATS_URL)")
 	fs.StringVar(&c.NATSCreds, "nats-creds", env("NATS_CREDS", c.NATSCreds), "NATS credentials file (env NATS_CREDS)")
+	fs.StringVar(&c.NATSCA, "nats-ca", env("NATS_CA", c.NATSCA), "PEM CA of the NATS servers: connect over TLS (env NATS_CA)")
+	fs.StringVar(&c.NATSCert, "nats-cert", env("NATS_CERT", c.NATSCert), "PEM client certificate for NATS mutual TLS (env NATS_CERT)")
+	fs.StringVar(&c.NATSKey, "nats-key", env("NATS_KEY", c.NATSKey), "PEM client key for NATS mutual TLS (env NATS_KEY)")
 	fs.StringVar(&c.HTTPAddr, "http", env("HTTP_ADDR", c.HTTPAddr), "HTTP listen address (env HTTP_ADDR)")
 	fs.IntVar(&c.Replicas, "replicas", envInt("NATS_REPLICAS", max(c.Replicas, 1)), "replicas of each JetStream stream (env NATS_REPLICAS)")
 	fs.BoolVar(&c.Migrate, "migrate", envBool("MIGRATE", true), "apply database migrations at start (env MIGRATE)")
@@ -81,6 +91,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATSURL == "" {
 		errs = append(errs, errors.New("no NATS server: set NATS_URL or --nats-url"))
+	}
+	if (c.NATSCert == "") != (c.NATSKey == "") {
+		errs = append(errs, errors.New("NATS client TLS needs both NATS_CERT and NATS_KEY"))
 	}
 	if c.Replicas < 1 || c.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("replicas must be 1..5, got %d", c.Replicas))
@@ -150,17 +163,7 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Deps, error) {
 			return nil, err
 		}
 	}
-	opts := []nats.Option{nats.Name("remitq"), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("NATS disconnected", zap.Error(err))
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", zap.String("server", nc.ConnectedUrlRedacted())) })}
-	if cfg.NATSCreds != "" {
-		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
-	}
-	nc, err := nats.Connect(cfg.NATSURL, opts...)
+	nc, err := nats.Connect(cfg.NATSURL, cfg.NATSOptions(log)...)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("svc: connect to NATS: %w", err)
@@ -172,6 +175,32 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Deps, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// NATSOptions are the client options of a connection to cfg's NATS
+// servers: reconnect forever, credentials, and TLS (CA, client
+// certificate) when configured.
+func (c Config) NATSOptions(log *zap.Logger) []nats.Option {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	opts := []nats.Option{nats.Name("remitq"), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("NATS disconnected", zap.Error(err))
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", zap.String("server", nc.ConnectedUrlRedacted())) })}
+	if c.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(c.NATSCreds))
+	}
+	if c.NATSCA != "" {
+		opts = append(opts, nats.RootCAs(c.NATSCA))
+	}
+	if c.NATSCert != "" {
+		opts = append(opts, nats.ClientCert(c.NATSCert, c.NATSKey))
+	}
+	return opts
 }
 
 // NewDeps builds Deps on open connections and applies the JetStream layout.
