@@ -35,6 +35,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/store"
 )
@@ -66,6 +67,11 @@ type Config struct {
 	Migrate bool
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
 	LogLevel string
+	// HTTPLimits protect the HTTP server: requests per second per caller
+	// (RATE_LIMIT, RATE_BURST), requests handled at once and how long a
+	// request may wait for a slot before it is shed (MAX_CONCURRENT,
+	// QUEUE_WAIT). Zero takes httpx's defaults, -1 turns a limit off.
+	HTTPLimits httpx.Limits
 }
 
 // Flags registers the configuration's flags on fs, each defaulting to its
@@ -81,6 +87,27 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Replicas, "replicas", envInt("NATS_REPLICAS", max(c.Replicas, 1)), "replicas of each JetStream stream (env NATS_REPLICAS)")
 	fs.BoolVar(&c.Migrate, "migrate", envBool("MIGRATE", true), "apply database migrations at start (env MIGRATE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.Float64Var(&c.HTTPLimits.RatePerCaller, "rate-limit", envFloat("RATE_LIMIT", c.HTTPLimits.RatePerCaller),
+		"HTTP requests per second per caller (token, API key or address); 0 = 100, -1 = off (env RATE_LIMIT)")
+	fs.IntVar(&c.HTTPLimits.Burst, "rate-burst", envInt("RATE_BURST", c.HTTPLimits.Burst), "requests a caller may make at once above the rate; 0 = twice the rate (env RATE_BURST)")
+	fs.IntVar(&c.HTTPLimits.MaxConcurrent, "max-concurrent", envInt("MAX_CONCURRENT", c.HTTPLimits.MaxConcurrent),
+		"HTTP requests handled at once, beyond which they are shed with 503; 0 = 64, -1 = off (env MAX_CONCURRENT)")
+	fs.DurationVar(&c.HTTPLimits.QueueWait, "queue-wait", envDuration("QUEUE_WAIT", c.HTTPLimits.QueueWait),
+		"how long a request waits for a slot before it is shed; 0 = 100ms (env QUEUE_WAIT)")
+}
+
+func envFloat(k string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
+		return f
+	}
+	return def
+}
+
+func envDuration(k string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(k)); err == nil {
+		return d
+	}
+	return def
 }
 
 // Validate reports missing or impossible settings.
@@ -132,6 +159,8 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Bus is the JetStream layout applied at Connect.
 	Bus bus.Config
+	// HTTPLimits protect the HTTP server Run serves (see Config.HTTPLimits).
+	HTTPLimits httpx.Limits
 	// DataDir is the folder of the embedded default (its servers' data and
 	// the keys made on first use); empty when the process runs against
 	// configured servers only.
@@ -174,6 +203,7 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Deps, error) {
 		db.Close()
 		return nil, err
 	}
+	d.HTTPLimits = cfg.HTTPLimits
 	return d, nil
 }
 
@@ -285,6 +315,12 @@ func (d *Deps) Handler(comps ...Component) http.Handler {
 	return h
 }
 
+// ServedHandler is Handler behind the HTTP limits (per-caller rate, load
+// shedding; see httpx.Protect): what Run serves.
+func (d *Deps) ServedHandler(comps ...Component) http.Handler {
+	return httpx.Protect(d.Handler(comps...), d.HTTPLimits)
+}
+
 // OpsRoutes adds /healthz (the process is up), /readyz (its servers answer)
 // and /metrics (Prometheus) to mux.
 func (d *Deps) OpsRoutes(mux *http.ServeMux) {
@@ -307,8 +343,8 @@ func (d *Deps) OpsRoutes(mux *http.ServeMux) {
 // ShutdownTimeout bounds the graceful stop of Run.
 const ShutdownTimeout = 30 * time.Second
 
-// Run serves HTTP on addr (the ops routes plus every component's routes;
-// no listener when addr is empty) and runs the components until ctx is
+// Run serves HTTP on addr (the ops routes plus every component's routes,
+// behind d.HTTPLimits; no listener when addr is empty) and runs the components until ctx is
 // cancelled or one of them fails (a component that returns nil early simply
 // ends). It then stops accepting requests, lets
 // in-flight requests and components finish for up to ShutdownTimeout, and
@@ -316,7 +352,7 @@ const ShutdownTimeout = 30 * time.Second
 func Run(ctx context.Context, d *Deps, addr string, comps ...Component) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	handler := d.Handler(comps...)
+	handler := d.ServedHandler(comps...)
 	errc := make(chan error, len(comps)+1)
 	running := 0
 	var srv *http.Server
