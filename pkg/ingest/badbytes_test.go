@@ -102,11 +102,15 @@ func TestAmountOutOfRangeIsQuarantined(t *testing.T) {
 	raw := []byte("ISA*00*          *00*          *ZZ*PAYER          *ZZ*PAYEE          *260115*1200*^*00501*000000001*0*P*:~" +
 		"GS*HP*PAYER*PAYEE*20260115*1200*1*X*005010X221A1~ST*835*0001~BPR*I*99999999999999.00*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999999999*DA*98765*20260115~" +
 		"TRN*1*12345*1512345678~N1*PR*PAYER~N1*PE*PAYEE*XX*" + practiceNPI + "~CLP*PCN1*1*99999999999999.00*99999999999999.00**12*CLAIM1~SE*8*0001~GE*1*1~IEA*1*000000001~")
-	res, err := e.in.Ingest(t.Context(), "huge.835", raw)
-	if err != nil {
-		t.Fatalf("Ingest = %v, want a quarantined result", err)
-	}
-	if res.Status != ingest.StatusQuarantined || res.FileID == 0 {
-		t.Fatalf("result %+v", res)
+	// Found by FuzzUpload: the file's total paid overflowed the column, and
+	// the quarantine of the file failed the same way (500).
+	for _, file := range [][]byte{raw, []byte("ST*835! CLP****1000000000000")} {
+		res, err := e.in.Ingest(t.Context(), "huge.835", file)
+		if err != nil {
+			t.Fatalf("Ingest = %v, want a quarantined result", err)
+		}
+		if res.Status != ingest.StatusQuarantined || res.FileID == 0 {
+			t.Fatalf("result %+v", res)
+		}
 	}
 }

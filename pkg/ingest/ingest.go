@@ -154,6 +154,10 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 	res.SHA256 = hex.EncodeToString(sum)
 	res.Filename, res.FilenameHex = safeName(filename)
 
+	if !fitsColumn(res.TotalPaid) || !fitsColumn(res.BPRAmount) {
+		res.TotalPaid, res.BPRAmount = 0, 0
+		res.Errors = append(res.Errors, Problem{Message: "the file's total paid or payment amount is over 999,999,999,999.99"})
+	}
 	var practices []int64
 	if len(res.Errors) > 0 {
 		res.Status = StatusQuarantined
@@ -234,6 +238,12 @@ func (in *Ingester) store(ctx context.Context, sum []byte, src Source, p *parsed
 	}
 	in.stored(res)
 	return res, nil
+}
+
+// fitsColumn reports whether a fits the numeric(14,2) amount columns.
+func fitsColumn(a money.Amount) bool {
+	const maxCents = 99_999_999_999_999
+	return a.Cents() <= maxCents && a.Cents() >= -maxCents
 }
 
 // textOrNull is s for a text column, NULL when s is empty or holds bytes
