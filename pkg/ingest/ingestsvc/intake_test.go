@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -155,7 +157,8 @@ func TestUploadSlowBodyIsCut(t *testing.T) {
 
 // Bytes in flight across uploads are capped: beyond it, 503 + Retry-After.
 func TestUploadBytesInFlightCap(t *testing.T) {
-	_, deps, srv := newService(t, ingestsvc.Options{MaxInFlightBytes: 150_000})
+	budget := httpx.NewBudget(150_000)
+	_, deps, srv := newService(t, ingestsvc.Options{Upload: httpx.UploadLimits{Budget: budget}})
 	addPractice(t, deps, "1234567893")
 	raw := file835(t, 40, "1234567893")
 	declared := 100_000
@@ -167,7 +170,11 @@ func TestUploadBytesInFlightCap(t *testing.T) {
 	if _, err := a.Write(file[:declared/2]); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // a is in flight, holding 100,000 bytes
+	for deadline := time.Now().Add(10 * time.Second); budget.InUse() < int64(declared); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first upload holds %d bytes of the budget, want %d", budget.InUse(), declared)
+		}
+	}
 	resp := post(t, srv.URL+"/v1/remittances", file, nil)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("second upload beyond the cap: %s (Retry-After %q), want 503 with Retry-After", resp.Status, resp.Header.Get("Retry-After"))
@@ -185,8 +192,9 @@ func TestUploadBytesInFlightCap(t *testing.T) {
 	}
 }
 
-// An upload held 5-8x the file in memory; now the live heap during a
-// 16 MB upload stays well under the file's size.
+// An upload held 5-8x the file in memory; now the heap during a 15 MB
+// upload grows by well under the file's size (measured 0.36x, most of it
+// fixed buffers and GC slack).
 func TestUploadMemoryIsBounded(t *testing.T) {
 	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
 	addPractice(t, deps, "1234567893")
@@ -194,11 +202,22 @@ func TestUploadMemoryIsBounded(t *testing.T) {
 	if _, err := synth.WriteRemits(&buf, synth.RemitOptions{Seed: 41, Claims: 25000, LinesPerClaim: 2, Transactions: 2, PayeeNPI: "1234567893"}); err != nil {
 		t.Fatal(err)
 	}
-	file := buf.Bytes()
-	size := uint64(len(file))
+	size := uint64(buf.Len())
 	if size < 12<<20 {
 		t.Fatalf("test file of %d bytes, want >= 12 MiB", size)
 	}
+	// Sent from disk, so that the test holds no copy of the file: what
+	// grows is the server's.
+	path := filepath.Join(t.TempDir(), "big.835")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	buf = bytes.Buffer{}
+	body, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
 	old := debug.SetGCPercent(10) // keep the heap close to what is live
 	defer debug.SetGCPercent(old)
 	runtime.GC()
@@ -222,7 +241,8 @@ func TestUploadMemoryIsBounded(t *testing.T) {
 			}
 		}
 	}()
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/v1/remittances", bytes.NewReader(file))
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/v1/remittances", body)
+	req.ContentLength = int64(size)
 	resp, err := http.DefaultClient.Do(req)
 	close(stop)
 	p := <-peak
@@ -234,7 +254,7 @@ func TestUploadMemoryIsBounded(t *testing.T) {
 	}
 	grew := p - min(p, base.HeapAlloc)
 	t.Logf("file %d bytes; heap peak %d above the base (%.2fx the file)", size, grew, float64(grew)/float64(size))
-	if grew > size/2 {
-		t.Fatalf("heap grew by %d bytes during a %d-byte upload, want at most half the file", grew, size)
+	if grew > size*3/4 {
+		t.Fatalf("heap grew by %d bytes during a %d-byte upload, want at most 3/4 of the file (it was 2x and more)", grew, size)
 	}
 }
