@@ -70,3 +70,9 @@ echo "== end to end: a truth set's 835s -> ingest -> matcher -> router -> work i
 for w in 1 2; do
   PIPELINE_BENCH_WORKERS=$w $GO test -run '^$' -bench '^BenchmarkPipeline$' -benchtime 1x -timeout 30m ./pkg/pipeline/ | tee -a .bench/pipeline.txt
 done
+
+echo "== upload memory: one 835 of ~1, 10 and 100 MB POSTed to a real ingest service -> peak RSS growth and bytes allocated per upload"
+$GO test -run '^$' -bench '^BenchmarkUploadMemory$' -benchtime 1x -timeout 20m ./pkg/ingest/ingestsvc/ | tee .bench/upload-memory.txt
+
+echo "== list under load: 200 concurrent clients on a PostgreSQL list endpoint through svc's served handler, without and with the limits (p50/p99, sheds, timeouts)"
+$GO test -run '^$' -bench '^BenchmarkListUnderLoad$' -benchtime 1x -timeout 10m ./pkg/svc/ | tee .bench/list-load.txt

@@ -12,13 +12,22 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/nats-io/nats-server/v2/server"
@@ -149,6 +158,7 @@ func TestKubernetesManifests(t *testing.T) {
 
 func TestCompose(t *testing.T) {
 	t.Setenv("REMITQ_NATS_PASSWORD", "x")
+	t.Setenv("REMITQ_JS_KEY", "x")
 	t.Setenv("POSTGRES_PASSWORD", "x")
 	t.Setenv("REMITQ_JWT_KEY", "x")
 	t.Setenv("REMITQ_PATIENT_KEY", "x")
@@ -170,10 +180,13 @@ func TestCompose(t *testing.T) {
 		if len(s.Entrypoint) == 0 || s.Entrypoint[0] != "/usr/local/bin/"+name {
 			t.Errorf("compose %s runs %v", name, s.Entrypoint)
 		}
-		for _, k := range []string{"DATABASE_URL", "NATS_URL", "NATS_REPLICAS", "REMITQ_JWT_KEY", "REMITQ_PATIENT_KEY"} {
+		for _, k := range []string{"DATABASE_URL", "NATS_URL", "NATS_REPLICAS", "REMITQ_JWT_KEY", "REMITQ_PATIENT_KEY", "NATS_CA", "NATS_CERT", "NATS_KEY"} {
 			if v := s.Environment[k]; v == nil || *v == "" {
 				t.Errorf("compose %s: %s unset", name, k)
 			}
+		}
+		if v := s.Environment["NATS_URL"]; v != nil && strings.Contains(*v, "nats://") {
+			t.Errorf("compose %s: NATS_URL is not TLS (tls://)", name)
 		}
 	}
 	for _, n := range []string{"nats-1", "nats-2", "nats-3", "postgres"} {
@@ -181,20 +194,104 @@ func TestCompose(t *testing.T) {
 			t.Errorf("compose has no service %s", n)
 		}
 	}
+	for _, n := range []string{"nats-1", "nats-2", "nats-3"} {
+		if v := p.Services[n].Environment["JS_KEY"]; v == nil || *v == "" {
+			t.Errorf("compose %s: JS_KEY (the JetStream encryption key) unset", n)
+		}
+	}
 }
 
 func TestNATSConfig(t *testing.T) {
 	t.Setenv("REMITQ_NATS_PASSWORD", "x")
+	t.Setenv("JS_KEY", "0123456789abcdef0123456789abcdef")
+	dir := t.TempDir()
+	writeTLS(t, dir)
+	t.Setenv("NATS_TLS_CERT", filepath.Join(dir, "server.crt"))
+	t.Setenv("NATS_TLS_KEY", filepath.Join(dir, "server.key"))
+	t.Setenv("NATS_TLS_CA", filepath.Join(dir, "ca.crt"))
 	for i := 1; i <= 3; i++ {
 		path := filepath.Join(deployDir, "nats", fmt.Sprintf("nats-%d.conf", i))
 		o, err := server.ProcessConfigFile(path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		if !o.JetStream || o.Cluster.Name != "remitq" || len(o.Routes) != 3 || o.ServerName != fmt.Sprintf("nats-%d", i) {
-			t.Errorf("%s: jetstream %v, cluster %q, %d routes, name %q", path, o.JetStream, o.Cluster.Name, len(o.Routes), o.ServerName)
+		checkNATSOptions(t, path, o)
+		if o.ServerName != fmt.Sprintf("nats-%d", i) {
+			t.Errorf("%s: name %q", path, o.ServerName)
 		}
 	}
+	// The Kubernetes nats.conf, with its fixed TLS paths pointed at the
+	// test certificates.
+	var cm corev1.ConfigMap
+	for _, doc := range bytes.Split(read(t, filepath.Join(deployDir, "k8s", "config.yaml")), []byte("\n---\n")) {
+		if err := strict(doc, &cm); err == nil && cm.Name == "nats" {
+			break
+		}
+	}
+	conf, ok := cm.Data["nats.conf"]
+	if !ok {
+		t.Fatal("k8s/config.yaml has no nats.conf")
+	}
+	for k, v := range map[string]string{"/etc/nats/tls/tls.crt": "server.crt", "/etc/nats/tls/tls.key": "server.key", "/etc/nats/tls/ca.crt": "ca.crt"} {
+		conf = strings.ReplaceAll(conf, k, filepath.Join(dir, v))
+	}
+	t.Setenv("SERVER_NAME", "nats-0")
+	path := filepath.Join(dir, "k8s-nats.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatalf("k8s nats.conf: %v", err)
+	}
+	checkNATSOptions(t, "k8s nats.conf", o)
+}
+
+// checkNATSOptions checks a server of the remitq cluster: JetStream
+// encrypted at rest, mutual TLS for clients and routes.
+func checkNATSOptions(t *testing.T, path string, o *server.Options) {
+	t.Helper()
+	if !o.JetStream || o.Cluster.Name != "remitq" || len(o.Routes) != 3 {
+		t.Errorf("%s: jetstream %v, cluster %q, %d routes", path, o.JetStream, o.Cluster.Name, len(o.Routes))
+	}
+	if o.JetStreamCipher != server.ChaCha || len(o.JetStreamKey) < 32 {
+		t.Errorf("%s: JetStream store not encrypted (cipher %v, key of %d bytes)", path, o.JetStreamCipher, len(o.JetStreamKey))
+	}
+	if o.TLSConfig == nil || o.TLSConfig.ClientAuth != tls.RequireAndVerifyClientCert {
+		t.Errorf("%s: clients are not on mutual TLS", path)
+	}
+	if o.Cluster.TLSConfig == nil || o.Cluster.TLSConfig.ClientAuth != tls.RequireAndVerifyClientCert {
+		t.Errorf("%s: routes are not on mutual TLS", path)
+	}
+}
+
+// writeTLS writes a CA and a server certificate signed by it to dir.
+func writeTLS(t *testing.T, dir string) {
+	t.Helper()
+	now := time.Now()
+	gen := func(name string, tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parent == nil {
+			parent, parentKey = tmpl, key
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kb, _ := x509.MarshalECPrivateKey(key)
+		_ = os.WriteFile(filepath.Join(dir, name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+		_ = os.WriteFile(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+		c, _ := x509.ParseCertificate(der)
+		return c, key
+	}
+	ca, caKey := gen("ca", &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, nil, nil)
+	gen("server", &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "nats"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(time.Hour), DNSNames: []string{"nats-1", "nats-2", "nats-3"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}, ca, caKey)
 }
 
 var execStart = regexp.MustCompile(`(?m)^ExecStart=/usr/local/bin/remitq-(\w+)$`)

@@ -15,6 +15,10 @@ type EmbeddedOptions struct {
 	Port int
 	// ServerName names the server (and its JetStream node).
 	ServerName string
+	// Key, when set, encrypts the JetStream store at rest (ChaCha20-Poly1305,
+	// nats-server's JetStreamKey): messages hold PHI. The same key must be
+	// given every time the store is opened.
+	Key string
 }
 
 // StartEmbedded starts a NATS server with JetStream enabled inside this process
@@ -34,6 +38,9 @@ func StartEmbedded(o EmbeddedOptions) (*server.Server, error) {
 		NoSigs:     true,
 		NoLog:      true,
 		DontListen: o.Port < 0,
+	}
+	if o.Key != "" {
+		opts.JetStreamKey, opts.JetStreamCipher = o.Key, server.ChaCha
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {

@@ -21,7 +21,8 @@ const DefaultDatabase = "remitq"
 // Options configures Start.
 type Options struct {
 	// Dir is the data folder: the PostgreSQL cluster lives in Dir/pg and
-	// the JetStream store in Dir/nats. Required unless both DATABASE_URL
+	// the JetStream store in Dir/nats, encrypted with the key in
+	// Dir/nats.key (made on first use, mode 0600). Required unless both DATABASE_URL
 	// and NATS_URL are in use.
 	Dir string
 	// Log receives progress and problems; nil logs nothing.
@@ -107,14 +108,19 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 			e.Close()
 			return nil, fmt.Errorf("devenv: create NATS store dir: %w", err)
 		}
-		ns, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: storeDir, Port: 0, ServerName: "remitq-dev"})
+		key, err := LoadOrCreateKey(filepath.Join(o.Dir, NATSKeyFile))
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		ns, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: storeDir, Port: 0, ServerName: "remitq-dev", Key: key})
 		if err != nil {
 			e.Close()
 			return nil, err
 		}
 		e.NATS = ns
 		e.NATSURL = ns.ClientURL()
-		log.Info("nats ready", zap.String("url", e.NATSURL), zap.String("store_dir", storeDir))
+		log.Info("nats ready (store encrypted)", zap.String("url", e.NATSURL), zap.String("store_dir", storeDir))
 	}
 	return e, nil
 }

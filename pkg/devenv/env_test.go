@@ -1,6 +1,8 @@
 package devenv_test
 
 import (
+	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +39,8 @@ func TestEnv(t *testing.T) {
 	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: "DEVENV_TEST", Subjects: []string{"devenv.test"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.Publish(t.Context(), "devenv.test", []byte("hi")); err != nil {
+	const secret = "ZZPATIENT^DEVENVSECRET"
+	if _, err := js.Publish(t.Context(), "devenv.test", []byte("NM1*QC*1*"+secret+"~")); err != nil {
 		t.Fatal(err)
 	}
 	nc.Close()
@@ -54,6 +57,22 @@ func TestEnv(t *testing.T) {
 	}
 	if err := env.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+	if env.NATS != nil {
+		// Messages hold PHI: the embedded store is encrypted with a key
+		// kept beside the other secrets.
+		info, err := os.Stat(filepath.Join(dir, devenv.NATSKeyFile))
+		if err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("JetStream key file: %v (mode %v), want mode 0600", err, info)
+		}
+		_ = filepath.WalkDir(filepath.Join(dir, "nats"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(secret)) {
+					t.Errorf("%s holds a patient name in clear text", p)
+				}
+			}
+			return nil
+		})
 	}
 	if env.Postgres != nil {
 		select {

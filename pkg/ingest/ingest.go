@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -42,9 +41,12 @@ type Problem struct {
 
 // Result is what Ingest reports for one file.
 type Result struct {
-	FileID          int64        `json:"file_id"`
-	SHA256          string       `json:"sha256"`
-	Filename        string       `json:"filename"`
+	FileID   int64  `json:"file_id"`
+	SHA256   string `json:"sha256"`
+	Filename string `json:"filename"`
+	// FilenameHex is the name as received, in hex, when Filename had to be
+	// made safe (bytes that are not UTF-8, control characters).
+	FilenameHex     string       `json:"filename_hex,omitempty"`
 	Status          string       `json:"status"`
 	Duplicate       bool         `json:"duplicate"` // the same bytes were received before; nothing changed
 	TransactionSets int          `json:"transaction_sets"`
@@ -80,15 +82,15 @@ type parsed struct {
 func problems(errs []*x12.Error) []Problem {
 	out := make([]Problem, 0, len(errs))
 	for _, e := range errs {
-		out = append(out, Problem{Segment: e.Segment, Offset: e.Offset, ID: e.ID, Message: e.Message()})
+		out = append(out, Problem{Segment: e.Segment, Offset: e.Offset, ID: SafeText(e.ID), Message: SafeText(e.Message())})
 	}
 	return out
 }
 
 // parse reads the file once to validate it and collect its header facts.
-func parse(raw []byte) *parsed {
+func parse(r io.Reader) *parsed {
 	p := &parsed{}
-	d := x12.NewRemitReader(bytes.NewReader(raw))
+	d := x12.NewRemitReader(r)
 	p.res.Balanced = true
 	for {
 		rec, err := d.Next()
@@ -124,50 +126,90 @@ func parse(raw []byte) *parsed {
 	return p
 }
 
-// Ingest stores one file; see the package documentation. The error is for
-// failures of the database, never for bad files: those are quarantined and
-// reported in the Result.
+// Ingest stores one file held in memory; see IngestFrom.
 func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*Result, error) {
+	return in.IngestFrom(ctx, filename, bytes.NewReader(raw))
+}
+
+// IngestFrom stores one file, reading src as often as it needs without
+// holding a copy of it; see the package documentation. A file that cannot
+// be parsed or stored for a reason in its data (errors, bytes that are not
+// UTF-8 text, a value PostgreSQL refuses) is quarantined with its raw bytes
+// and the reasons, positioned when they can be, and reported in the
+// Result. The error is only for failures of the servers or of reading src,
+// an *OutageError when the database could not be reached: then nothing is
+// stored and the file should be sent again.
+func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source) (*Result, error) {
 	hooks := hooksFrom(ctx)
-	sum := sha256.Sum256(raw)
-	if r, err := in.existing(ctx, sum[:]); err != nil || r != nil {
+	sum, err := hashSource(src)
+	if err != nil {
+		return nil, err
+	}
+	if r, err := in.existing(ctx, sum); err != nil || r != nil {
 		if err == nil && (hooks.Accept != nil || hooks.Again != nil) {
 			// A file sent again changes nothing, but its answer describes
 			// it: the sender must be one who may send it.
-			payees, err := in.accept(ctx, hooks, parse(raw))
+			payees, err := in.accept(ctx, hooks, parse(reader(src)))
 			if err != nil {
-				return nil, err
+				return nil, outage(err)
 			}
 			if hooks.Again != nil {
 				if err := hooks.Again(ctx, r, payees); err != nil {
-					return nil, err
+					return nil, outage(err)
 				}
 			}
 		}
-		return r, err
+		return r, outage(err)
 	}
-	p := parse(raw)
+	bad, err := byteProblems(src)
+	if err != nil {
+		return nil, err
+	}
+	p := parse(reader(src))
 	res := &p.res
-	res.SHA256, res.Filename = hex.EncodeToString(sum[:]), filename
+	res.Errors = append(append([]Problem{}, bad...), res.Errors...)
+	res.SHA256 = hex.EncodeToString(sum)
+	res.Filename, res.FilenameHex = safeName(filename)
 
+	if !fitsColumn(res.TotalPaid) || !fitsColumn(res.BPRAmount) {
+		res.TotalPaid, res.BPRAmount = 0, 0
+		res.Errors = append(res.Errors, Problem{Message: "the file's total paid or payment amount is over 999,999,999,999.99"})
+	}
 	var practices []int64
 	var payees []Payee
 	if len(res.Errors) > 0 {
 		res.Status = StatusQuarantined
 	} else {
-		var err error
 		if practices, err = in.resolvePractices(ctx, in.DB, p.heads); err != nil {
-			return nil, err
+			return nil, outage(err)
 		}
 		res.Status = statusFor(practices)
 		payees = payeesOf(p.heads, practices)
 		if hooks.Accept != nil {
 			if err := hooks.Accept(ctx, payees); err != nil {
-				return nil, err
+				return nil, outage(err)
 			}
 		}
 	}
+	r, err := in.store(ctx, sum, src, p, practices, hooks, payees)
+	if err != nil && !isOutage(err) && res.Status != StatusQuarantined {
+		// PostgreSQL refused something in the data: keep the file in
+		// quarantine with the reason instead.
+		in.log().Warn("file refused by the database: quarantined", zap.String("sha256", res.SHA256), zap.Error(err))
+		res.Status = StatusQuarantined
+		res.Errors = append(res.Errors, storeProblem(err))
+		r, err = in.store(ctx, sum, src, p, nil, hooks, payees)
+	}
+	if err != nil {
+		return nil, outage(err)
+	}
+	return r, nil
+}
 
+// store writes the file row (and its parsed rows when p.res.Status is
+// ingested) in one transaction, with what hooks.Stored adds to it.
+func (in *Ingester) store(ctx context.Context, sum []byte, src Source, p *parsed, practices []int64, hooks Hooks, payees []Payee) (*Result, error) {
+	res := &p.res
 	tx, err := pgcopy.Begin(ctx, in.DB)
 	if err != nil {
 		return nil, err
@@ -178,23 +220,27 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 	var isaCtl, gsCtl, sender, receiver any
 	if len(p.heads) > 0 {
 		h := p.heads[0]
-		isaCtl, gsCtl, sender, receiver = nullStr(h.ISAControl), nullStr(h.GSControl), nullStr(h.SenderID), nullStr(h.ReceiverID)
+		isaCtl, gsCtl, sender, receiver = textOrNull(h.ISAControl), textOrNull(h.GSControl), textOrNull(h.SenderID), textOrNull(h.ReceiverID)
+	}
+	var rawName []byte
+	if res.FilenameHex != "" {
+		rawName, _ = hex.DecodeString(res.FilenameHex)
 	}
 	err = tx.Conn.QueryRowContext(ctx, `
-		INSERT INTO remittance_files (sha256, filename, size, status, raw, errors, warnings,
+		INSERT INTO remittance_files (sha256, filename, filename_raw, size, status, raw, errors, warnings,
 			transaction_sets, claims, service_lines, balanced, total_paid, bpr_amount,
 			isa_control, gs_control, sender_id, receiver_id, processed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
+		VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
 		ON CONFLICT (sha256) DO NOTHING
 		RETURNING id`,
-		sum[:], filename, len(raw), res.Status, raw, errJSON, warnJSON,
+		sum, res.Filename, rawName, src.Size(), res.Status, errJSON, warnJSON,
 		res.TransactionSets, res.Claims, res.ServiceLines, res.Balanced, res.TotalPaid, res.BPRAmount,
 		isaCtl, gsCtl, sender, receiver,
 	).Scan(&res.FileID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Another process stored the same bytes a moment ago.
 		tx.Rollback()
-		r, err := in.existing(ctx, sum[:])
+		r, err := in.existing(ctx, sum)
 		if err == nil && r == nil {
 			err = errors.New("ingest: file vanished after a concurrent insert")
 		}
@@ -203,8 +249,11 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 	if err != nil {
 		return nil, fmt.Errorf("ingest: store file: %w", err)
 	}
+	if err := storeRaw(ctx, tx, res.FileID, src); err != nil {
+		return nil, err
+	}
 	if res.Status == StatusIngested {
-		if err := storeRows(ctx, tx, res.FileID, raw, p, practices); err != nil {
+		if err := storeRows(ctx, tx, res.FileID, src, p, practices); err != nil {
 			return nil, err
 		}
 	}
@@ -220,6 +269,21 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 	return res, nil
 }
 
+// fitsColumn reports whether a fits the numeric(14,2) amount columns.
+func fitsColumn(a money.Amount) bool {
+	const maxCents = 99_999_999_999_999
+	return a.Cents() <= maxCents && a.Cents() >= -maxCents
+}
+
+// textOrNull is s for a text column, NULL when s is empty or holds bytes
+// PostgreSQL text cannot (the file is then quarantined for them).
+func textOrNull(s string) any {
+	if s == "" || SafeText(s) != s {
+		return nil
+	}
+	return s
+}
+
 // statusFor is ingested when every transaction set has a practice.
 func statusFor(practices []int64) string {
 	for _, id := range practices {
@@ -232,12 +296,12 @@ func statusFor(practices []int64) string {
 
 // storeRows writes the parsed rows of a sound file whose payees are all
 // known, and queues it for publishing, inside tx.
-func storeRows(ctx context.Context, tx *pgcopy.Tx, fileID int64, raw []byte, p *parsed, practices []int64) error {
+func storeRows(ctx context.Context, tx *pgcopy.Tx, fileID int64, src Source, p *parsed, practices []int64) error {
 	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET practice_id = $2 WHERE id = $1`, fileID, practices[0]); err != nil {
 		return fmt.Errorf("ingest: set practice: %w", err)
 	}
 	w := &rowWriter{tx: tx, fileID: fileID, practices: practices}
-	if err := w.write(ctx, raw, p); err != nil {
+	if err := w.write(ctx, reader(src), p); err != nil {
 		return fmt.Errorf("ingest: store rows: %w", err)
 	}
 	if _, err := tx.Conn.ExecContext(ctx, `INSERT INTO publish_queue (file_id) VALUES ($1)`, fileID); err != nil {
@@ -270,6 +334,7 @@ type fileRow struct {
 	ID       int64         `db:"id"`
 	SHA256   []byte        `db:"sha256"`
 	Filename string        `db:"filename"`
+	RawName  []byte        `db:"filename_raw"`
 	Status   string        `db:"status"`
 	Sets     int           `db:"transaction_sets"`
 	Claims   int           `db:"claims"`
@@ -281,12 +346,15 @@ type fileRow struct {
 	Warnings []byte        `db:"warnings"`
 }
 
-const fileRowColumns = `id, sha256, filename, status, transaction_sets, claims, service_lines,
+const fileRowColumns = `id, sha256, filename, filename_raw, status, transaction_sets, claims, service_lines,
 	balanced, total_paid, bpr_amount, errors, warnings`
 
 func (row *fileRow) result() *Result {
 	r := &Result{FileID: row.ID, SHA256: hex.EncodeToString(row.SHA256), Filename: row.Filename, Status: row.Status,
 		TransactionSets: row.Sets, Claims: row.Claims, ServiceLines: row.Lines, Balanced: row.Balanced.Bool}
+	if row.RawName != nil {
+		r.FilenameHex = hex.EncodeToString(row.RawName)
+	}
 	if row.Paid != nil {
 		r.TotalPaid = *row.Paid
 	}
@@ -324,7 +392,7 @@ func File(ctx context.Context, db sqlx.QueryerContext, id int64) (*Result, error
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ingest: look up file: %w", err)
+		return nil, outage(fmt.Errorf("ingest: look up file: %w", err))
 	}
 	return row.result(), nil
 }
@@ -411,7 +479,7 @@ func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingest: lock file %d: %w", id, err)
 	}
-	p := parse(raw)
+	p := parse(bytes.NewReader(raw))
 	practices, err := in.resolvePractices(ctx, tx.Conn, p.heads)
 	if err != nil {
 		return nil, err
@@ -422,7 +490,7 @@ func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
 	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
 		return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
 	}
-	if err := storeRows(ctx, tx, id, raw, p, practices); err != nil {
+	if err := storeRows(ctx, tx, id, bytes.NewReader(raw), p, practices); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -552,7 +620,12 @@ func LookupPractice(ctx context.Context, q sqlx.QueryerContext, npi, tin string)
 // forEachRecord decodes raw and calls fn for each record; it stops at the
 // first error fn returns.
 func forEachRecord(raw []byte, fn func(x12.RemitRecord) error) error {
-	d := x12.NewRemitReader(bytes.NewReader(raw))
+	return forEachRecordIn(bytes.NewReader(raw), fn)
+}
+
+// forEachRecordIn is forEachRecord over a reader.
+func forEachRecordIn(r io.Reader, fn func(x12.RemitRecord) error) error {
+	d := x12.NewRemitReader(r)
 	for {
 		rec, err := d.Next()
 		if err == io.EOF {

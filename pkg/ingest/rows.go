@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/remitq/remitq/pkg/pgcopy"
 
@@ -31,7 +32,11 @@ func nullStr(s string) any {
 	return s
 }
 
-func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
+// rowFlushBytes is how many bytes of COPY rows are gathered before they
+// are sent, so that a large file's rows are never held whole.
+const rowFlushBytes = 1 << 20
+
+func (w *rowWriter) write(ctx context.Context, r io.Reader, p *parsed) error {
 	claimIDs, err := w.tx.ReserveIDs(ctx, "claim_payments", p.claims)
 	if err != nil {
 		return err
@@ -55,9 +60,27 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 	plbs := pgcopy.NewBuf("provider_adjustments", "file_id", "transaction_id", "practice_id", "segment_index", "position",
 		"provider_id", "fiscal_period_date", "reason_code", "reference", "amount")
 
+	all := []*pgcopy.Buf{claims, lines, adjs, remarks, plbs}
+	// flush sends every buffer in this order, parents before children.
+	flush := func(min int) error {
+		n := 0
+		for _, t := range all {
+			n += t.Len()
+		}
+		if n < min {
+			return nil
+		}
+		for _, t := range all {
+			if err := w.tx.Copy(ctx, t); err != nil {
+				return err
+			}
+			t.Reset()
+		}
+		return nil
+	}
 	seq, ci, li := 0, 0, 0
 	var txID, practice int64
-	err = forEachRecord(raw, func(rec x12.RemitRecord) error {
+	err = forEachRecordIn(r, func(rec x12.RemitRecord) error {
 		switch v := rec.(type) {
 		case *x12.Remittance:
 			practice = w.practices[seq]
@@ -81,6 +104,7 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 						Text(r.Qualifier).Text(r.Code).End()
 				}
 			}
+			return flush(rowFlushBytes)
 		case *x12.RemittanceEnd:
 			for _, a := range v.Remittance.Adjustments {
 				plbs.Int(w.fileID).Int(txID).Int(practice).Int(int64(a.Segment)).Int(int64(a.Position)).Text(a.ProviderID).
@@ -92,12 +116,7 @@ func (w *rowWriter) write(ctx context.Context, raw []byte, p *parsed) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range []*pgcopy.Buf{claims, lines, adjs, remarks, plbs} {
-		if err := w.tx.Copy(ctx, t); err != nil {
-			return err
-		}
-	}
-	return nil
+	return flush(0)
 }
 
 func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r *x12.Remittance) (int64, error) {

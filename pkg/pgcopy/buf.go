@@ -25,6 +25,9 @@ func NewBuf(table string, cols ...string) *Buf { return &Buf{Table: table, Cols:
 // Rows returns the number of finished rows.
 func (c *Buf) Rows() int { return c.rows }
 
+// Len returns the number of encoded bytes held.
+func (c *Buf) Len() int { return len(c.b) }
+
 // Reset empties the buffer, keeping its memory.
 func (c *Buf) Reset() { c.b, c.col, c.rows = c.b[:0], 0, 0 }
 

@@ -35,6 +35,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/logging"
 	"github.com/remitq/remitq/pkg/store"
 )
@@ -49,6 +50,13 @@ type Config struct {
 	NATSURL string
 	// NATSCreds is a NATS credentials file (NATS_CREDS), optional.
 	NATSCreds string
+	// NATSCA is the PEM file of the CA that signed the NATS servers'
+	// certificates (NATS_CA); set it, with tls:// URLs, to reach NATS over
+	// TLS only.
+	NATSCA string
+	// NATSCert and NATSKey are this service's client certificate and key
+	// (NATS_CERT, NATS_KEY) for servers that verify clients (mutual TLS).
+	NATSCert, NATSKey string
 	// HTTPAddr is where the service listens (HTTP_ADDR), e.g. ":8080".
 	HTTPAddr string
 	// Replicas is the replica count of the JetStream streams (NATS_REPLICAS):
@@ -59,6 +67,11 @@ type Config struct {
 	Migrate bool
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
 	LogLevel string
+	// HTTPLimits protect the HTTP server: requests per second per caller
+	// (RATE_LIMIT, RATE_BURST), requests handled at once and how long a
+	// request may wait for a slot before it is shed (MAX_CONCURRENT,
+	// QUEUE_WAIT). Zero takes httpx's defaults, -1 turns a limit off.
+	HTTPLimits httpx.Limits
 }
 
 // Flags registers the configuration's flags on fs, each defaulting to its
@@ -67,10 +80,34 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", c.DatabaseURL), "PostgreSQL connection string (env DATABASE_URL)")
 	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", c.NATSURL), "NATS server URL(s), comma-separated (env NATS_URL)")
 	fs.StringVar(&c.NATSCreds, "nats-creds", env("NATS_CREDS", c.NATSCreds), "NATS credentials file (env NATS_CREDS)")
+	fs.StringVar(&c.NATSCA, "nats-ca", env("NATS_CA", c.NATSCA), "PEM CA of the NATS servers: connect over TLS (env NATS_CA)")
+	fs.StringVar(&c.NATSCert, "nats-cert", env("NATS_CERT", c.NATSCert), "PEM client certificate for NATS mutual TLS (env NATS_CERT)")
+	fs.StringVar(&c.NATSKey, "nats-key", env("NATS_KEY", c.NATSKey), "PEM client key for NATS mutual TLS (env NATS_KEY)")
 	fs.StringVar(&c.HTTPAddr, "http", env("HTTP_ADDR", c.HTTPAddr), "HTTP listen address (env HTTP_ADDR)")
 	fs.IntVar(&c.Replicas, "replicas", envInt("NATS_REPLICAS", max(c.Replicas, 1)), "replicas of each JetStream stream (env NATS_REPLICAS)")
 	fs.BoolVar(&c.Migrate, "migrate", envBool("MIGRATE", true), "apply database migrations at start (env MIGRATE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.Float64Var(&c.HTTPLimits.RatePerCaller, "rate-limit", envFloat("RATE_LIMIT", c.HTTPLimits.RatePerCaller),
+		"HTTP requests per second per caller (token, API key or address); 0 = 100, -1 = off (env RATE_LIMIT)")
+	fs.IntVar(&c.HTTPLimits.Burst, "rate-burst", envInt("RATE_BURST", c.HTTPLimits.Burst), "requests a caller may make at once above the rate; 0 = twice the rate (env RATE_BURST)")
+	fs.IntVar(&c.HTTPLimits.MaxConcurrent, "max-concurrent", envInt("MAX_CONCURRENT", c.HTTPLimits.MaxConcurrent),
+		"HTTP requests handled at once, beyond which they are shed with 503; 0 = 64, -1 = off (env MAX_CONCURRENT)")
+	fs.DurationVar(&c.HTTPLimits.QueueWait, "queue-wait", envDuration("QUEUE_WAIT", c.HTTPLimits.QueueWait),
+		"how long a request waits for a slot before it is shed; 0 = 100ms (env QUEUE_WAIT)")
+}
+
+func envFloat(k string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
+		return f
+	}
+	return def
+}
+
+func envDuration(k string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(k)); err == nil {
+		return d
+	}
+	return def
 }
 
 // Validate reports missing or impossible settings.
@@ -81,6 +118,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATSURL == "" {
 		errs = append(errs, errors.New("no NATS server: set NATS_URL or --nats-url"))
+	}
+	if (c.NATSCert == "") != (c.NATSKey == "") {
+		errs = append(errs, errors.New("NATS client TLS needs both NATS_CERT and NATS_KEY"))
 	}
 	if c.Replicas < 1 || c.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("replicas must be 1..5, got %d", c.Replicas))
@@ -119,6 +159,8 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Bus is the JetStream layout applied at Connect.
 	Bus bus.Config
+	// HTTPLimits protect the HTTP server Run serves (see Config.HTTPLimits).
+	HTTPLimits httpx.Limits
 	// DataDir is the folder of the embedded default (its servers' data and
 	// the keys made on first use); empty when the process runs against
 	// configured servers only.
@@ -150,17 +192,7 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Deps, error) {
 			return nil, err
 		}
 	}
-	opts := []nats.Option{nats.Name("remitq"), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("NATS disconnected", zap.Error(err))
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", zap.String("server", nc.ConnectedUrlRedacted())) })}
-	if cfg.NATSCreds != "" {
-		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
-	}
-	nc, err := nats.Connect(cfg.NATSURL, opts...)
+	nc, err := nats.Connect(cfg.NATSURL, cfg.NATSOptions(log)...)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("svc: connect to NATS: %w", err)
@@ -171,7 +203,34 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Deps, error) {
 		db.Close()
 		return nil, err
 	}
+	d.HTTPLimits = cfg.HTTPLimits
 	return d, nil
+}
+
+// NATSOptions are the client options of a connection to cfg's NATS
+// servers: reconnect forever, credentials, and TLS (CA, client
+// certificate) when configured.
+func (c Config) NATSOptions(log *zap.Logger) []nats.Option {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	opts := []nats.Option{nats.Name("remitq"), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("NATS disconnected", zap.Error(err))
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", zap.String("server", nc.ConnectedUrlRedacted())) })}
+	if c.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(c.NATSCreds))
+	}
+	if c.NATSCA != "" {
+		opts = append(opts, nats.RootCAs(c.NATSCA))
+	}
+	if c.NATSCert != "" {
+		opts = append(opts, nats.ClientCert(c.NATSCert, c.NATSKey))
+	}
+	return opts
 }
 
 // NewDeps builds Deps on open connections and applies the JetStream layout.
@@ -256,6 +315,12 @@ func (d *Deps) Handler(comps ...Component) http.Handler {
 	return h
 }
 
+// ServedHandler is Handler behind the HTTP limits (per-caller rate, load
+// shedding; see httpx.Protect): what Run serves.
+func (d *Deps) ServedHandler(comps ...Component) http.Handler {
+	return httpx.Protect(d.Handler(comps...), d.HTTPLimits)
+}
+
 // OpsRoutes adds /healthz (the process is up), /readyz (its servers answer)
 // and /metrics (Prometheus) to mux.
 func (d *Deps) OpsRoutes(mux *http.ServeMux) {
@@ -278,8 +343,8 @@ func (d *Deps) OpsRoutes(mux *http.ServeMux) {
 // ShutdownTimeout bounds the graceful stop of Run.
 const ShutdownTimeout = 30 * time.Second
 
-// Run serves HTTP on addr (the ops routes plus every component's routes;
-// no listener when addr is empty) and runs the components until ctx is
+// Run serves HTTP on addr (the ops routes plus every component's routes,
+// behind d.HTTPLimits; no listener when addr is empty) and runs the components until ctx is
 // cancelled or one of them fails (a component that returns nil early simply
 // ends). It then stops accepting requests, lets
 // in-flight requests and components finish for up to ShutdownTimeout, and
@@ -287,7 +352,7 @@ const ShutdownTimeout = 30 * time.Second
 func Run(ctx context.Context, d *Deps, addr string, comps ...Component) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	handler := d.Handler(comps...)
+	handler := d.ServedHandler(comps...)
 	errc := make(chan error, len(comps)+1)
 	running := 0
 	var srv *http.Server

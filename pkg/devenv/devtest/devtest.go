@@ -125,7 +125,10 @@ func NATS(t testing.TB) string {
 	if u := os.Getenv("NATS_URL"); u != "" {
 		return u
 	}
-	ns, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir(), Port: 0})
+	// Encrypted at rest, as the embedded default is.
+	key := make([]byte, 16)
+	_, _ = rand.Read(key)
+	ns, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir(), Port: 0, Key: hex.EncodeToString(key)})
 	if err != nil {
 		t.Fatalf("devtest: start embedded NATS: %v", err)
 	}

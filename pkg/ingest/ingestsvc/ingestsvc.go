@@ -39,8 +39,16 @@ type Options struct {
 	WatchDir string
 	// WatchInterval is the folder poll interval (default 2 s).
 	WatchInterval time.Duration
-	// MaxFileBytes bounds an uploaded file (default 256 MiB).
+	// MaxFileBytes bounds an uploaded file and a file of the watched
+	// folder (default 256 MiB).
 	MaxFileBytes int64
+	// Upload bounds an upload request further (parts, body deadlines,
+	// spooling); its MaxFileBytes is MaxFileBytes.
+	Upload httpx.UploadLimits
+	// MaxInFlightBytes caps the upload bytes received and not yet answered
+	// across requests (default 1 GiB; -1 for no cap): beyond it an upload
+	// is answered 503 with Retry-After.
+	MaxInFlightBytes int64
 	// Authorize, when set, is asked before every request; an error answers
 	// 401. The API service replaces it with its own authentication.
 	Authorize func(*http.Request) error
@@ -50,6 +58,9 @@ type Options struct {
 	// CheckpointEvery is passed to the publisher.
 	CheckpointEvery int
 }
+
+// DefaultMaxInFlightBytes is the default of Options.MaxInFlightBytes.
+const DefaultMaxInFlightBytes = 1 << 30
 
 // Service is the ingest component.
 type Service struct {
@@ -71,7 +82,14 @@ type metrics struct {
 // New builds the service and registers its metrics on deps.Metrics.
 func New(deps *svc.Deps, opts Options) *Service {
 	if opts.MaxFileBytes <= 0 {
-		opts.MaxFileBytes = 256 << 20
+		opts.MaxFileBytes = httpx.DefaultMaxFileBytes
+	}
+	opts.Upload.MaxFileBytes = opts.MaxFileBytes
+	if opts.MaxInFlightBytes == 0 {
+		opts.MaxInFlightBytes = DefaultMaxInFlightBytes
+	}
+	if opts.Upload.Budget == nil {
+		opts.Upload.Budget = httpx.NewBudget(opts.MaxInFlightBytes)
 	}
 	wake := make(chan struct{}, 1)
 	log := deps.Log.With(zap.String("component", "ingest"))
@@ -117,6 +135,16 @@ func (s *Service) Ingest(ctx context.Context, name string, raw []byte) (*ingest.
 	return res, nil
 }
 
+// IngestFrom is Ingest from a Source (an upload's spool, an open file).
+func (s *Service) IngestFrom(ctx context.Context, name string, src ingest.Source) (*ingest.Result, error) {
+	res, err := s.Ingester.IngestFrom(ctx, name, src)
+	if err != nil {
+		return nil, err
+	}
+	s.count(res)
+	return res, nil
+}
+
 func (s *Service) count(res *ingest.Result) {
 	status := res.Status
 	if res.Duplicate {
@@ -141,8 +169,9 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.opts.WatchDir != "" {
 		n++
 		w := &ingest.Watcher{Dir: s.opts.WatchDir, Ingester: s.Ingester, Interval: s.opts.WatchInterval,
-			Log:  s.deps.Log.With(zap.String("component", "watch")),
-			Done: func(_ string, res *ingest.Result) { s.count(res) }}
+			MaxFileBytes: s.opts.MaxFileBytes,
+			Log:          s.deps.Log.With(zap.String("component", "watch")),
+			Done:         func(_ string, res *ingest.Result) { s.count(res) }}
 		go func() { errc <- w.Run(ctx) }()
 	}
 	var first error
@@ -173,8 +202,8 @@ func (s *Service) guard(h http.HandlerFunc) http.Handler {
 }
 
 func (s *Service) postRemittances(w http.ResponseWriter, r *http.Request) {
-	httpx.Uploads(w, r, s.opts.MaxFileBytes, func(name string, raw []byte) (any, int, error) {
-		res, err := s.Ingest(r.Context(), name, raw)
+	httpx.StreamUploads(w, r, s.opts.Upload, func(f *httpx.Spool) (any, int, error) {
+		res, err := s.IngestFrom(r.Context(), f.Name, f)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -189,6 +218,9 @@ func (s *Service) postRemittances(w http.ResponseWriter, r *http.Request) {
 	}, s.fail)
 }
 
+// fail answers a failure to store: 503 with Retry-After only for an
+// outage of the servers (the file should be sent again), else 500. Files
+// that are bad are not failures: they are quarantined (422).
 func (s *Service) fail(w http.ResponseWriter, err error) {
 	var refused *ingest.Refused
 	if errors.As(err, &refused) {
@@ -197,8 +229,14 @@ func (s *Service) fail(w http.ResponseWriter, err error) {
 			"payees": refused.Payees})
 		return
 	}
+	if ingest.IsOutage(err) {
+		s.deps.Log.Warn("ingest: servers unavailable", zap.Error(err))
+		w.Header().Set("Retry-After", "5")
+		httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored now; send it again later")
+		return
+	}
 	s.deps.Log.Error("ingest failed", zap.Error(err))
-	httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored; send it again")
+	httpx.Error(w, http.StatusInternalServerError, "internal", "the file could not be stored")
 }
 
 func (s *Service) getRemittance(w http.ResponseWriter, r *http.Request) {

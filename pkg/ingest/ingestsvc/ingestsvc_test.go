@@ -28,7 +28,7 @@ import (
 
 func TestMain(m *testing.M) { devtest.Main(m) }
 
-func newService(t *testing.T, opts ingestsvc.Options) (*ingestsvc.Service, *svc.Deps, *httptest.Server) {
+func newService(t testing.TB, opts ingestsvc.Options) (*ingestsvc.Service, *svc.Deps, *httptest.Server) {
 	t.Helper()
 	db := devtest.DB(t)
 	nc, err := nats.Connect(devtest.NATS(t))
@@ -49,7 +49,7 @@ func newService(t *testing.T, opts ingestsvc.Options) (*ingestsvc.Service, *svc.
 	return s, deps, srv
 }
 
-func file835(t *testing.T, seed uint64, npi string) []byte {
+func file835(t testing.TB, seed uint64, npi string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if _, err := synth.WriteRemits(&buf, synth.RemitOptions{Seed: seed, Claims: 20, LinesPerClaim: 2, PayeeNPI: npi}); err != nil {
@@ -58,7 +58,7 @@ func file835(t *testing.T, seed uint64, npi string) []byte {
 	return buf.Bytes()
 }
 
-func addPractice(t *testing.T, deps *svc.Deps, npi string) {
+func addPractice(t testing.TB, deps *svc.Deps, npi string) {
 	t.Helper()
 	if err := practice.Add(t.Context(), deps.DB, &practice.Practice{Name: "Practice " + npi, NPI: npi}); err != nil {
 		t.Fatal(err)
