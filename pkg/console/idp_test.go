@@ -78,7 +78,7 @@ func newIDP(t *testing.T, clientID, secret, email string) *idp {
 		}
 		now := time.Now()
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": p.srv.URL, "aud": clientID, "sub": "idp-user-1",
-			"email": p.email, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()})
+			"email": p.email, "email_verified": true, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()})
 		tok.Header["kid"] = "k1"
 		signed, err := tok.SignedString(key)
 		if err != nil {

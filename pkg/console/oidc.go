@@ -206,7 +206,7 @@ func (q *req) oidcCallback() error {
 	if err != nil {
 		return refuse("the ID token is not valid")
 	}
-	u, err := auth.UserByEmail(q.r.Context(), q.s.db, claims.Subject())
+	u, err := auth.UserByClaims(q.r.Context(), q.s.db, claims)
 	if errors.Is(err, auth.ErrNotFound) || (err == nil && u.Disabled) {
 		return refuse("your account is not a remitq user, or it is disabled")
 	}
