@@ -442,3 +442,32 @@ func TestDecide(t *testing.T) {
 		}
 	}
 }
+
+// TestTrailingSpacesMatch: a CLP01 and a REF*6R sent with trailing spaces
+// (seen in real 835s: "5554555444 ") match their billed claim and line by
+// the trimmed key, from the decoded 835 and from the published message
+// alike (issue 14).
+func TestTrailingSpacesMatch(t *testing.T) {
+	c := &x12.ClaimPayment{PatientControl: "PM-1  ", Status: "1", Charge: 55000, Paid: 27500, PayerControl: "ICN1",
+		Lines: []*x12.ServicePayment{{Procedure: x12.Procedure{Qualifier: "HC", Code: "64494"}, Charge: 55000, Paid: 27500,
+			DateFrom: "2026-03-02", DateTo: "2026-03-02", Refs: []x12.Ref{{Qualifier: "6R", Value: "PM-1-2 "}},
+			Adjustments: []x12.Adjustment{{Group: "CO", Reason: "45", Amount: 27500}}}}}
+	pb := FromProto(&v1.Claim{PatientControlNumber: "PM-1  ", StatusCode: "1", ChargeCents: 55000, PaidCents: 27500},
+		[]*v1.ServiceLine{{LineNumber: 1, Procedure: &v1.Procedure{Qualifier: "HC", Code: "64494"}, ChargeCents: 55000,
+			PaidCents: 27500, ServiceDateFrom: "2026-03-02", ServiceDateTo: "2026-03-02", LineControlNumber: "PM-1-2 ",
+			Adjustments: []*v1.Adjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 27500}}}}, "p")
+	for name, pc := range map[string]*PaidClaim{"x12": FromX12(c, "r"), "proto": pb} {
+		t.Run(name, func(t *testing.T) {
+			mem := NewMemory()
+			mem.AddClaims(billedClaim())
+			res, err := New(mem, Options{}).Match(pc, practice, payer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Lines) != 1 || res.Lines[0].Billed == nil || res.Lines[0].Billed.LineNumber != 2 || res.Lines[0].Method != LineControl {
+				b, _ := json.Marshal(res.Lines)
+				t.Fatalf("CLP01 %q / REF*6R %q: want billed line 2 by line control, got %s", c.PatientControl, "PM-1-2 ", b)
+			}
+		})
+	}
+}

@@ -19,7 +19,7 @@ type PaidClaim struct {
 	// File names the remittance file, for people (the offline command prints it).
 	File string `json:"file,omitempty"`
 
-	PatientControl  string       `json:"patient_control"`            // CLP01 = 837 CLM01
+	PatientControl  string       `json:"patient_control"`            // CLP01 trimmed (x12.MatchKey) = 837 CLM01
 	Status          string       `json:"status"`                     // CLP02
 	Charge          money.Amount `json:"charge"`                     // CLP03
 	Paid            money.Amount `json:"paid"`                       // CLP04
@@ -159,7 +159,7 @@ func FromX12(c *x12.ClaimPayment, ref string) *PaidClaim {
 		ref = isa + ":" + strconv.Itoa(c.Segment)
 	}
 	pc := &PaidClaim{
-		Ref: ref, PatientControl: c.PatientControl, Status: c.Status, Charge: c.Charge, Paid: c.Paid,
+		Ref: ref, PatientControl: c.MatchKey(), Status: c.Status, Charge: c.Charge, Paid: c.Paid,
 		PatientResp: c.PatientResp, FilingIndicator: c.FilingIndicator, PayerControl: c.PayerControl,
 		Frequency: c.Frequency, StatementFrom: c.StatementFrom, StatementTo: c.StatementTo,
 		Adjustments: adjustments(c.Adjustments),
@@ -195,7 +195,7 @@ func FromX12(c *x12.ClaimPayment, ref string) *PaidClaim {
 	for i, s := range c.Lines {
 		l := &buf[i]
 		*l = PaidLine{Index: i + 1, Segment: s.Segment, Procedure: s.Procedure.Code, Modifiers: s.Procedure.Modifiers,
-			Charge: s.Charge, Paid: s.Paid, DateFrom: s.DateFrom, DateTo: s.DateTo, LineControl: s.LineControl(),
+			Charge: s.Charge, Paid: s.Paid, DateFrom: s.DateFrom, DateTo: s.DateTo, LineControl: x12.MatchKey(s.LineControl()),
 			Adjustments: adjustments(s.Adjustments)}
 		if s.Original != nil {
 			l.HasOriginal, l.OriginalProcedure, l.OriginalModifiers = true, s.Original.Code, s.Original.Modifiers
@@ -285,7 +285,7 @@ func PLBsFromRemittance(rem *x12.Remittance, refPrefix string) []PLB {
 // identifies the paid claim (see PaidClaim.Ref).
 func FromProto(c *v1.Claim, lines []*v1.ServiceLine, ref string) *PaidClaim {
 	pc := &PaidClaim{
-		Ref: ref, PatientControl: c.GetPatientControlNumber(), Status: c.GetStatusCode(),
+		Ref: ref, PatientControl: x12.MatchKey(c.GetPatientControlNumber()), Status: c.GetStatusCode(),
 		Charge: money.Amount(c.GetChargeCents()), Paid: money.Amount(c.GetPaidCents()),
 		PatientResp: money.Amount(c.GetPatientResponsibilityCents()), FilingIndicator: c.GetClaimFilingIndicator(),
 		PayerControl: c.GetPayerClaimControlNumber(), Frequency: c.GetFrequencyCode(),
@@ -305,7 +305,7 @@ func FromProto(c *v1.Claim, lines []*v1.ServiceLine, ref string) *PaidClaim {
 		l := &PaidLine{Index: i + 1, Procedure: s.GetProcedure().GetCode(), Modifiers: s.GetProcedure().GetModifiers(),
 			Charge: money.Amount(s.GetChargeCents()), Paid: money.Amount(s.GetPaidCents()),
 			DateFrom: x12.Date(s.GetServiceDateFrom()), DateTo: x12.Date(s.GetServiceDateTo()),
-			LineControl: s.GetLineControlNumber(), Adjustments: protoAdjustments(s.GetAdjustments())}
+			LineControl: x12.MatchKey(s.GetLineControlNumber()), Adjustments: protoAdjustments(s.GetAdjustments())}
 		if n := int(s.GetLineNumber()); n > 0 {
 			l.Index = n
 		}
