@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/money"
@@ -185,6 +187,14 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		}
 		res.Status = statusFor(practices)
 		payees = payeesOf(p.heads, practices)
+		dup, err := in.resent(ctx, p.heads)
+		if err != nil {
+			return nil, outage(err)
+		}
+		if dup != nil {
+			res.Status = StatusQuarantined
+			res.Errors = append(res.Errors, *dup)
+		}
 		if hooks.Accept != nil {
 			if err := hooks.Accept(ctx, payees); err != nil {
 				return nil, outage(err)
@@ -204,6 +214,48 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		return nil, outage(err)
 	}
 	return r, nil
+}
+
+// resent reports a likely duplicate transmission: a file already ingested
+// under other bytes (a resend with other whitespace or line breaks escapes
+// the SHA-256 dedupe) whose interchange has the same sender and ISA13 and
+// which carries the same payment trace numbers (TRN02). Posting it would
+// post the same payments twice, so the file is quarantined with the reason
+// and the earlier file named; nil when there is none.
+func (in *Ingester) resent(ctx context.Context, heads []*x12.Remittance) (*Problem, error) {
+	if len(heads) == 0 {
+		return nil, nil
+	}
+	h := heads[0]
+	if h.SenderID == "" || h.ISAControl == "" {
+		return nil, nil
+	}
+	var traces []string
+	for _, r := range heads {
+		if r.Trace.Number != "" {
+			traces = append(traces, r.Trace.Number)
+		}
+	}
+	if len(traces) == 0 {
+		return nil, nil
+	}
+	var prior struct {
+		ID       int64  `db:"id"`
+		Received string `db:"received"`
+	}
+	err := sqlx.GetContext(ctx, in.DB, &prior, `SELECT f.id, to_char(f.received_at, 'YYYY-MM-DD') AS received
+		FROM remittance_files f
+		WHERE f.sender_id = $1 AND f.isa_control = $2 AND f.status <> 'quarantined'
+		  AND EXISTS (SELECT 1 FROM remittance_transactions t WHERE t.file_id = f.id AND t.trace_number = ANY($3))
+		ORDER BY f.id LIMIT 1`, strings.TrimSpace(h.SenderID), h.ISAControl, pq.Array(traces))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Problem{Segment: 1, ID: "ISA", Message: fmt.Sprintf("likely duplicate transmission: file %d (received %s) has the same sender, "+
+		"interchange control number %s and payment trace numbers; it was not posted again", prior.ID, prior.Received, h.ISAControl)}, nil
 }
 
 // store writes the file row (and its parsed rows when p.res.Status is

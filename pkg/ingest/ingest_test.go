@@ -3,8 +3,10 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -374,5 +376,38 @@ func assertNoOrphans(t *testing.T, e *env) {
 	}
 	if err := e.db.Get(&rem, `SELECT count(*) FROM remarks`); err != nil || rem == 0 {
 		t.Fatalf("no remarks stored (%v): the orphan check checked nothing", err)
+	}
+}
+
+// TestResendWithOtherWhitespaceIsADuplicateTransmission: the same
+// interchange sent again with a line break after every segment (other
+// bytes, so the SHA-256 dedupe misses it) is quarantined as a likely
+// duplicate transmission naming the first file, and posts nothing twice
+// (issue 14); another interchange of the same sender is ingested.
+func TestResendWithOtherWhitespaceIsADuplicateTransmission(t *testing.T) {
+	e := newEnv(t, "")
+	e.addPractice(t)
+	raw, _ := remits(t, 7, 20)
+	first, err := e.in.Ingest(t.Context(), "first.835", raw)
+	if err != nil || first.Status != ingest.StatusIngested {
+		t.Fatalf("first = %+v, %v", first, err)
+	}
+	claims := e.count(t, "claim_payments")
+	resend := bytes.ReplaceAll(raw, []byte("~"), []byte("~\r\n"))
+	second, err := e.in.Ingest(t.Context(), "resend.835", resend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Duplicate || second.Status != ingest.StatusQuarantined || len(second.Errors) == 0 ||
+		!strings.Contains(second.Errors[len(second.Errors)-1].Message, fmt.Sprintf("likely duplicate transmission: file %d", first.FileID)) {
+		t.Fatalf("resend = %+v, want quarantined as a duplicate transmission of file %d", second, first.FileID)
+	}
+	if got := e.count(t, "claim_payments"); got != claims {
+		t.Fatalf("%d claim payments after the resend, want %d", got, claims)
+	}
+	other, _ := remits(t, 8, 20)
+	third, err := e.in.Ingest(t.Context(), "other.835", other)
+	if err != nil || third.Status != ingest.StatusIngested {
+		t.Fatalf("another interchange = %+v, %v", third, err)
 	}
 }

@@ -69,7 +69,11 @@ func WriteRemits(out io.Writer, o RemitOptions) (int, error) {
 	w := x12.NewWriter(out, o.Delimiters)
 	w.LineBreak = o.LineBreaks
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-	if err := w.BeginInterchange(x12.Interchange{SenderID: "PAYERSYNTH", ReceiverID: "REMITQ", Date: day, Control: 1}); err != nil {
+	// Each seed is another interchange and other payments, as a payer's
+	// files are: its own ISA13 and trace numbers (a resend of the same
+	// interchange is a duplicate transmission).
+	control := int(o.Seed%999_999_999) + 1
+	if err := w.BeginInterchange(x12.Interchange{SenderID: "PAYERSYNTH", ReceiverID: "REMITQ", Date: day, Control: control}); err != nil {
 		return 0, err
 	}
 	if err := w.BeginGroup("HP", "PAYERSYNTH", "REMITQ", day, 1, "005010X221A1"); err != nil {
@@ -81,7 +85,7 @@ func WriteRemits(out io.Writer, o RemitOptions) (int, error) {
 			Control:        fmt.Sprintf("%04d", t+1),
 			Implementation: "005010X221A1",
 			Payment:        x12.Payment{Handling: "I", CreditDebit: "C", Method: "ACH", Format: "CCP", Date: x12.Date(day.Format(time.DateOnly))},
-			Trace:          x12.Trace{Type: "1", Number: fmt.Sprintf("EFT%08d", t+1), Originator: "1741234567"},
+			Trace:          x12.Trace{Type: "1", Number: fmt.Sprintf("EFT%09d%03d", control, t+1), Originator: "1741234567"},
 			ProductionDate: x12.Date(day.Format(time.DateOnly)),
 			Payer: x12.Party{Entity: "PR", Name: "SYNTHETIC HEALTH PLAN",
 				Address: x12.Address{Lines: []string{"PO BOX 1"}, City: "DALLAS", State: "TX", PostalCode: "75201"},
