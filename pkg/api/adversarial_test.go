@@ -794,3 +794,37 @@ func TestReviewListAudited(t *testing.T) {
 		t.Errorf("%d audit rows for the review list", n)
 	}
 }
+
+// TestUnbalancedRemittanceException (issue 14): a remittance whose BPR02
+// is not the claim payments less the PLB adjustments is stored with the
+// warning that says so, and is on the posting team's exception list
+// (GET /v1/files?balanced=false); a balanced one is not.
+func TestUnbalancedRemittanceException(t *testing.T) {
+	p := newProc(t)
+	good := remit835(t, 41, npiP1)
+	bad := regexp.MustCompile(`BPR\*I\*([0-9]+)\.`).ReplaceAll(remit835(t, 42, npiP1), []byte("BPR*I*9${1}."))
+	for name, raw := range map[string][]byte{"good": good, "bad": bad} {
+		if r := p.send("bill1", "POST", "/v1/remittances?filename="+name+".835", raw); r.code != http.StatusCreated {
+			t.Fatalf("%s: %d %s", name, r.code, r.body)
+		}
+	}
+	r := p.send("bill1", "GET", "/v1/files?balanced=false", nil)
+	var out struct {
+		Files []struct {
+			ID       int64  `json:"id"`
+			Filename string `json:"filename"`
+			Balanced *bool  `json:"balanced"`
+		} `json:"items"`
+	}
+	r.decode(t, &out)
+	if r.code != http.StatusOK || len(out.Files) != 1 || out.Files[0].Filename != "bad.835" {
+		t.Fatalf("exception list: %d %s", r.code, r.body)
+	}
+	f := p.send("bill1", "GET", fmt.Sprintf("/v1/remittances/%d", out.Files[0].ID), nil)
+	if f.code != http.StatusOK || !strings.Contains(string(f.body), "BPR02") {
+		t.Fatalf("the unbalanced file carries no warning naming BPR02: %d %s", f.code, f.body)
+	}
+	if r := p.send("bill1", "GET", "/v1/files?balanced=maybe", nil); r.code != http.StatusBadRequest {
+		t.Fatalf("balanced=maybe: %d", r.code)
+	}
+}

@@ -143,6 +143,18 @@ func (c *call) getFiles() error {
 		}
 		where = append(where, "f.payer_id = "+args.Add(n))
 	}
+	// balanced=false is the posting team's exception list: remittances
+	// whose BPR02 is not the claim payments less the PLB adjustments, which
+	// cannot be reconciled to the deposit as they are.
+	switch q.Get("balanced") {
+	case "":
+	case "false":
+		where = append(where, "f.balanced = false")
+	case "true":
+		where = append(where, "f.balanced = true")
+	default:
+		return badRequest("balanced must be true or false")
+	}
 	for _, f := range []struct{ param, op string }{{"received_from", ">="}, {"received_to", "<"}} {
 		if v := q.Get(f.param); v != "" {
 			t, err := parseTime(v)

@@ -81,7 +81,7 @@ var routeParams = map[string][][]string{
 	"GET /v1/queues/{id}/work-items": {itemFilterKeys, pageKeys},
 	"GET /v1/work-items/{id}/notes":  {pageKeys},
 	"GET /v1/work-items/{id}/events": {pageKeys},
-	"GET /v1/files":                  {{"status", "practice_id", "payer_id", "received_from", "received_to"}, pageKeys},
+	"GET /v1/files":                  {{"status", "practice_id", "payer_id", "received_from", "received_to", "balanced"}, pageKeys},
 	"GET /v1/files/{id}/claims":      {claimFilterKeys, pageKeys},
 	"GET /v1/claims":                 {claimFilterKeys, {"file_id"}, pageKeys},
 	"GET /v1/audit":                  {{"user_id", "actor", "action", "entity", "entity_id", "practice_id", "from", "to"}, pageKeys},
