@@ -1047,6 +1047,25 @@ func (g *gen) files() {
 			paid -= p.adj.Amount
 			t.PLBs = append(t.PLBs, p.truth)
 		}
+		if paid < 0 {
+			// More reversed than paid: the guide allows no negative BPR02;
+			// the payer carries the balance forward as a PLB FB against the
+			// reversed claim and the payment is a zero notification.
+			var rev *x12.ClaimPayment
+			for _, gc := range b.clps {
+				if rev == nil || gc.cp.Paid < rev.Paid {
+					rev = gc.cp
+				}
+			}
+			plbOrd++
+			fb := x12.ProviderAdjustment{ProviderID: prac.NPI, FiscalPeriod: "2026-12-31", Reason: "FB",
+				Reference: rev.PatientControl, Amount: paid}
+			rem.Adjustments = append(rem.Adjustments, fb)
+			t.PLBs = append(t.PLBs, TruthPLB{File: f.Name, Index: plbOrd, Practice: prac.Key, Reason: "FB",
+				Reference: rev.PatientControl, Amount: paid, BilledClaim: rev.PatientControl, Method: "patient_control"})
+			paid = 0
+			rem.Payment.Handling, rem.Payment.Method, rem.Payment.Format = "H", "NON", ""
+		}
 		rem.Payment.Amount = paid
 		f.Remittances = append(f.Remittances, rem)
 	}
