@@ -1057,12 +1057,18 @@ func (g *gen) files() {
 					rev = gc.cp
 				}
 			}
+			tp := TruthPLB{Practice: prac.Key, Reason: "FB", Amount: paid}
+			if rev != nil {
+				tp.Reference, tp.BilledClaim, tp.Method = rev.PatientControl, rev.PatientControl, "patient_control"
+			} else { // only recoupments: carried against the first one's claim
+				first := b.plbs[0].truth
+				tp.Reference, tp.BilledClaim, tp.Method = first.Reference, first.BilledClaim, first.Method
+			}
 			plbOrd++
-			fb := x12.ProviderAdjustment{ProviderID: prac.NPI, FiscalPeriod: "2026-12-31", Reason: "FB",
-				Reference: rev.PatientControl, Amount: paid}
-			rem.Adjustments = append(rem.Adjustments, fb)
-			t.PLBs = append(t.PLBs, TruthPLB{File: f.Name, Index: plbOrd, Practice: prac.Key, Reason: "FB",
-				Reference: rev.PatientControl, Amount: paid, BilledClaim: rev.PatientControl, Method: "patient_control"})
+			tp.File, tp.Index = f.Name, plbOrd
+			rem.Adjustments = append(rem.Adjustments, x12.ProviderAdjustment{ProviderID: prac.NPI, FiscalPeriod: "2026-12-31",
+				Reason: "FB", Reference: tp.Reference, Amount: paid})
+			t.PLBs = append(t.PLBs, tp)
 			paid = 0
 			rem.Payment.Handling, rem.Payment.Method, rem.Payment.Format = "H", "NON", ""
 		}
