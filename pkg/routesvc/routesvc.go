@@ -20,7 +20,13 @@
 // (CLM05-3 = 7, billed_claims.replaces_claim_id) settles the item of the same
 // line of the claim it replaces. A settling payment routed before the denial
 // it settles (two batches at once, or an older remit ingested late) is kept
-// in routed_settlements, and the denial's item then opens resolved. Each
+// in routed_settlements, and the denial's item then opens resolved. A paid
+// line first routed unmatched and matched later (a late claim, a retry, a
+// person's pick: the matcher's next revision) settles its
+// unmatched-remittance item ("matched later", event reason
+// "matched_later") whether the line it found needs work or not, and in
+// either order of arrival: a revision routed first is kept in
+// routed_settlements under the paid key. Each
 // change writes a work_item_events row
 // (created, updated, resolved, reopened). Remits are applied in the order of
 // work_items.routed_key (remit date, file, segment, revision): a redelivered

@@ -18,6 +18,7 @@ import (
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/routeline"
 	"github.com/remitq/remitq/pkg/routesvc"
+	"github.com/remitq/remitq/pkg/synth"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -301,11 +302,89 @@ func TestRevisionSettlesUnmatched(t *testing.T) {
 		t.Fatalf("items: %+v", got)
 	}
 	u, b := got[keyOf(first)], got[keyOf(second)]
-	if u.Kind != "unmatched_remittance" || u.Status != "resolved" || !strings.Contains(u.Resolution, "Matched to billed claim") {
+	if u.Kind != "unmatched_remittance" || u.Status != "resolved" || !strings.Contains(u.Resolution, "Matched later to billed claim") {
 		t.Errorf("unmatched item %+v", u)
 	}
 	if b.Kind != "denial" || b.Category != "authorization" || b.Status != "new" {
 		t.Errorf("billed item %+v", b)
+	}
+}
+
+// TestRevisionBeforeUnmatchedSettles: the matcher's revision that found a
+// line's billed line is routed before the first, unmatched answer for the
+// same paid line (two batches at once, a redelivery): the unmatched item
+// opens resolved, with a "matched_later" event, and the billed line's
+// item is created as for any matched line. Also for a revision that
+// needs no work (paid in full).
+func TestRevisionBeforeUnmatchedSettles(t *testing.T) { testUnmatchedSettles(t, true) }
+
+// TestRevisionAfterUnmatchedSettles: the usual order (the unmatched answer,
+// then the revision of the late claim), for a denied and for a paid line.
+func TestRevisionAfterUnmatchedSettles(t *testing.T) { testUnmatchedSettles(t, false) }
+
+func testUnmatchedSettles(t *testing.T, revisionFirst bool) {
+	e := newEnv(t)
+	ts := loadTruth(t, e, 2, 300)
+	var denied, paid *v1.LineMatch
+	for i, tl := range ts.truth {
+		m := ts.msgs[i]
+		if m.GetBilledLineId() == 0 || routeline.ClaimLevel(m) {
+			continue
+		}
+		if denied == nil && tl.Category == "authorization" {
+			denied = m
+		}
+		if paid == nil && tl.Scenario == synth.ScenarioClean && tl.Category == "" && len(tl.Flags) == 0 && tl.Paid > 0 {
+			paid = m
+		}
+	}
+	if denied == nil || paid == nil {
+		t.Fatal("no authorization denial or paid line in the truth set")
+	}
+	var firsts, seconds []*v1.LineMatch
+	for _, m := range []*v1.LineMatch{denied, paid} {
+		first := clone(m)
+		first.BilledClaimId, first.BilledLineId, first.Billed = 0, 0, nil
+		first.Method, first.Flags = v1.MatchMethod_MATCH_METHOD_UNMATCHED, []string{"manual_review"}
+		second := clone(m)
+		second.Revision = 1
+		firsts, seconds = append(firsts, first), append(seconds, second)
+	}
+	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	run(t, s)
+	if revisionFirst {
+		publish(t, e.deps, seconds, ":r1")
+		drain(t, e.deps.JS)
+		publish(t, e.deps, firsts, "")
+	} else {
+		publish(t, e.deps, firsts, "")
+		drain(t, e.deps.JS)
+		publish(t, e.deps, seconds, ":r1")
+	}
+	drain(t, e.deps.JS)
+	got := items(t, e)
+	for i := range firsts {
+		u := got[keyOf(firsts[i])]
+		if u.Kind != "unmatched_remittance" || u.Status != "resolved" || !strings.Contains(u.Resolution, "Matched later to billed claim") {
+			t.Errorf("unmatched item %d: %+v", i, u)
+		}
+		var reasons []string
+		if err := e.db.Select(&reasons, `SELECT COALESCE(detail->>'reason', '') FROM work_item_events WHERE work_item_id = $1
+			AND action = 'resolved'`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(reasons) != 1 || reasons[0] != "matched_later" {
+			t.Errorf("unmatched item %d: resolved events' reasons %q, want one matched_later", i, reasons)
+		}
+	}
+	if b := got[keyOf(seconds[0])]; b.Kind != "denial" || b.Category != "authorization" || b.Status != "new" {
+		t.Errorf("billed item %+v", b)
+	}
+	if b, ok := got[keyOf(seconds[1])]; ok {
+		t.Errorf("a paid line has an item: %+v", b)
+	}
+	if len(got) != 3 {
+		t.Errorf("items: %d, want 3 (two unmatched, resolved; one denial)", len(got))
 	}
 }
 

@@ -118,6 +118,9 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 		if l.d.WorkItem != route.NoWork {
 			workKeys = append(workKeys, append([]string{l.key}, l.earlier...)...)
 		}
+		if l.paidKey != "" {
+			workKeys = append(workKeys, l.paidKey)
+		}
 	}
 	settled, err := loadSettlements(ctx, tx, workKeys)
 	if err != nil {
@@ -174,7 +177,9 @@ func (s *Service) paidKeys(ctx context.Context, lines []*line) error {
 	var segs []int32
 	var need []*line
 	for _, l := range lines {
-		if l.d.WorkItem == route.NoWork && (l.key != "" || revision(l.m) == 0) {
+		// A revision may settle the unmatched item of its paid line, even
+		// when the line it found needs no work (paid in full).
+		if l.d.WorkItem == route.NoWork && revision(l.m) == 0 {
 			continue
 		}
 		need = append(need, l)
@@ -301,10 +306,10 @@ const itemColumns = `id, dedupe_key, practice_id, provider_npi, payer_id, queue_
 func lockKeys(ctx context.Context, tx *sqlx.Tx, lines []*line) error {
 	var keys []string
 	for _, l := range lines {
-		if l.d.WorkItem == route.NoWork && !settles(l) {
+		if l.d.WorkItem == route.NoWork && !settles(l) && l.paidKey == "" {
 			continue
 		}
-		for _, k := range append([]string{l.key}, l.earlier...) {
+		for _, k := range append([]string{l.key, l.paidKey}, l.earlier...) {
 			if k != "" {
 				keys = append(keys, k)
 			}
@@ -458,11 +463,22 @@ func (s *Service) apply(l *line, items map[string]*workItem, settled map[string]
 	// A revision that matched a line the matcher first could not: the
 	// unmatched-remittance item of the paid line is settled.
 	if l.paidKey != "" && l.paidKey != l.key {
-		if it := items[l.paidKey]; it != nil && open(it.status) && it.kind == string(route.UnmatchedRemittance) && l.order > it.routedKey {
+		it := items[l.paidKey]
+		switch {
+		case it != nil && open(it.status) && it.kind == string(route.UnmatchedRemittance) && l.order > it.routedKey:
 			from := it.status
 			it.status, it.routedKey, it.dirty, it.bump, it.resolvedNow = "resolved", l.order, true, true, true
-			it.resolution = "Matched to billed claim " + l.m.GetBilled().GetPatientControlNumber() + " on the matcher's revision " + strconv.Itoa(int(revision(l.m)))
-			events = append(events, &event{item: it, action: "resolved", from: from, to: "resolved", detail: source(l)})
+			it.resolution = matchedLater(l)
+			it.atRisk, it.priority = 0, 0
+			events = append(events, &event{item: it, action: "resolved", from: from, to: "resolved", detail: matchedLaterDetail(l)})
+		case it == nil:
+			// The revision overtook the unmatched line it re-matches (two
+			// batches at once, a redelivery): keep the match, and the
+			// unmatched item opens resolved when that line is routed.
+			if st := settled[l.paidKey]; st == nil || st.routedKey < l.order {
+				settled[l.paidKey] = &settlement{routedKey: l.order, paid: paidOf(l), resolution: matchedLater(l),
+					detail: matchedLaterDetail(l), dirty: true}
+			}
 		}
 	}
 	if l.key == "" {
@@ -545,6 +561,27 @@ func (s *Service) apply(l *line, items map[string]*workItem, settled map[string]
 		events = append(events, &event{item: it, action: "resolved", from: from, to: "resolved", amount: &rec, detail: det})
 	}
 	return events
+}
+
+// matchedLater is the resolution of an unmatched-remittance item whose paid
+// line the matcher matched later (a late claim, a retry, a person's pick).
+func matchedLater(l *line) string {
+	return "Matched later to billed claim " + l.m.GetBilled().GetPatientControlNumber() + " (matcher revision " +
+		strconv.Itoa(int(revision(l.m))) + "); the work continues on the billed line's item, if it needs any."
+}
+
+// matchedLaterDetail is the event detail of that resolution: reason
+// "matched_later" and the billed line found.
+func matchedLaterDetail(l *line) map[string]any {
+	d := source(l)
+	d["reason"] = "matched_later"
+	if id := l.m.GetBilledClaimId(); id > 0 {
+		d["billed_claim_id"] = id
+	}
+	if id := l.m.GetBilledLineId(); id > 0 {
+		d["billed_line_id"] = id
+	}
+	return d
 }
 
 // settlement is a routed_settlements row.
