@@ -8,7 +8,10 @@
 // PATH, through pg_config, or under /usr/lib/postgresql/*/bin). The server
 // listens only on a unix socket in a private directory, never on TCP. When
 // the process runs as root, initdb and postgres run as the postgres user,
-// which PostgreSQL requires. The server is a direct child process started
+// which PostgreSQL requires; when that user cannot reach the data folder
+// (a clone under /root, mode 0700), the cluster lives in a folder of its
+// own under /var/lib/remitq or /tmp, named after the data folder
+// (PostgresDirFor), unless Options.KeepDir. The server is a direct child process started
 // with a parent-death signal, so killing the parent takes the server with it.
 //
 // Set DATABASE_URL or NATS_URL to use existing servers instead; Start then

@@ -2,12 +2,15 @@ package devenv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"go.uber.org/zap"
@@ -40,6 +43,12 @@ type Options struct {
 	// DatabaseURL; empty means DefaultDatabase. Unused with an external
 	// server.
 	Database string
+	// KeepDir keeps the PostgreSQL cluster in Dir/pg even when the caller
+	// is root and the server's user cannot reach it (Start then fails
+	// saying so): for a data folder a person chose. Without it such a
+	// cluster lives in PostgresDirFor(Dir) instead (Env.Postgres.DataDir
+	// says where).
+	KeepDir bool
 	// FastPostgres turns off the embedded cluster's durability (see
 	// PostgresOptions.Fast): for tests, not for data worth keeping.
 	FastPostgres bool
@@ -82,8 +91,20 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		log.Info("using external PostgreSQL (DATABASE_URL)")
 		e.DatabaseURL = dbURL
 	} else {
+		pgDir := filepath.Join(o.Dir, "pg")
+		if !o.KeepDir {
+			dir, moved, err := PostgresDirFor(o.Dir)
+			if err != nil {
+				return nil, err
+			}
+			if moved {
+				log.Info("postgres: the data folder is not reachable by the server's user; the cluster lives elsewhere",
+					zap.String("data_dir", dir))
+			}
+			pgDir = dir
+		}
 		pg, err := StartPostgresWith(ctx, PostgresOptions{
-			Dir:  filepath.Join(o.Dir, "pg"),
+			Dir:  pgDir,
 			Log:  log.Named("postgres"),
 			Fast: o.FastPostgres,
 		})
@@ -182,4 +203,73 @@ func parseURL(dsn string) (*url.URL, error) {
 		return nil, errors.New("malformed URL")
 	}
 	return u, nil
+}
+
+// fallbackRoots are where PostgresDirFor puts a cluster the server's user
+// could not reach under its data folder, in order of preference.
+var fallbackRoots = []string{"/var/lib/remitq", "/tmp"}
+
+// PostgresDirFor is the directory of the embedded cluster of data folder
+// dir: dir/pg, unless the caller is root and the postgres user (which the
+// server then runs as) cannot enter every directory above it (a clone
+// under /root, mode 0700). Then it is <root>/<name>-<hash of dir's absolute
+// path>/pg under the first of /var/lib/remitq and /tmp that the postgres
+// user can reach: the same folder for the same dir every time, so that
+// every command of a clone finds its cluster. moved reports the second
+// case.
+func PostgresDirFor(dir string) (path string, moved bool, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false, fmt.Errorf("devenv: data dir: %w", err)
+	}
+	def := filepath.Join(abs, "pg")
+	cred, err := serverCredential()
+	if err != nil || cred == nil {
+		return def, false, err
+	}
+	if reachableAbove(def, cred) {
+		return def, false, nil
+	}
+	sum := sha256.Sum256([]byte(abs))
+	name := filepath.Base(abs) + "-" + hex.EncodeToString(sum[:6])
+	for _, root := range fallbackRoots {
+		base := filepath.Join(root, name)
+		if root == "/tmp" || root == os.TempDir() {
+			base = filepath.Join(root, "remitq-"+name)
+		}
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			continue
+		}
+		if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			continue
+		}
+		// A folder someone else made (in /tmp) is not ours to use.
+		st, err := os.Lstat(base)
+		if err != nil || !st.IsDir() {
+			continue
+		}
+		if sys, ok := st.Sys().(*syscall.Stat_t); !ok || sys.Uid != uint32(os.Geteuid()) {
+			continue
+		}
+		if checkSearchable(base, cred) == nil {
+			return filepath.Join(base, "pg"), true, nil
+		}
+	}
+	return "", false, fmt.Errorf("devenv: %s is not reachable by the %s user and no folder under %s is: "+
+		"choose a data folder with --data (REMITQ_DATA)", abs, PostgresUser, strings.Join(fallbackRoots, " or "))
+}
+
+// reachableAbove reports whether cred's user can enter every existing
+// directory above path (the ones still to be made are made 0755).
+func reachableAbove(path string, cred *syscall.Credential) bool {
+	d := filepath.Dir(path)
+	for {
+		if _, err := os.Stat(d); err == nil {
+			return checkSearchable(d, cred) == nil
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+		d = filepath.Dir(d)
+	}
 }

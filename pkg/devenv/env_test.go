@@ -119,3 +119,60 @@ func TestReplaceDatabase(t *testing.T) {
 		t.Errorf("error shows the password: %v", err)
 	}
 }
+
+// TestEnvPrivateParent: a data folder under a directory only root may enter
+// (a clone in /root, mode 0700). Run as root, the cluster lives in a folder
+// the postgres user can reach, the same one on the next start, and the
+// server answers; with KeepDir the choice is kept and the start fails
+// naming the private directory. Run as another user, the cluster stays in
+// <dir>/pg.
+func TestEnvPrivateParent(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("NATS_URL", "")
+	home := filepath.Join(tempDir(t), "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(home, "remitq", ".data", "demo")
+	pgDir, moved, err := devenv.PostgresDirFor(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(pgDir)) })
+	root := os.Geteuid() == 0
+	if moved != root {
+		t.Fatalf("PostgresDirFor(%s) = %s, moved %v; want moved only as root", dir, pgDir, moved)
+	}
+	if !root && pgDir != filepath.Join(dir, "pg") {
+		t.Fatalf("PostgresDirFor(%s) = %s, want <dir>/pg", dir, pgDir)
+	}
+	if root && strings.HasPrefix(pgDir, home+"/") {
+		t.Fatalf("PostgresDirFor(%s) = %s, still under the private %s", dir, pgDir, home)
+	}
+	env, err := devenv.Start(t.Context(), devenv.Options{Dir: dir, FastPostgres: true, Log: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if got := env.Postgres.DataDir(); got != pgDir {
+		t.Errorf("cluster in %s, want %s", got, pgDir)
+	}
+	if got := query(t, env.DatabaseURL, `SELECT current_database()`); got != devenv.DefaultDatabase {
+		t.Errorf("current_database = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nats")); err != nil {
+		t.Errorf("JetStream store not in <dir>/nats: %v", err)
+	}
+	if err := env.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := devenv.PostgresDirFor(dir)
+	if err != nil || again != pgDir {
+		t.Errorf("second PostgresDirFor = %s, %v; want %s", again, err, pgDir)
+	}
+	if root {
+		_, err := devenv.Start(t.Context(), devenv.Options{Dir: dir, KeepDir: true, FastPostgres: true, Log: zaptest.NewLogger(t)})
+		if err == nil || !strings.Contains(err.Error(), home) {
+			t.Errorf("Start with KeepDir under %s: %v, want an error naming it", home, err)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/console"
+	"github.com/remitq/remitq/pkg/devenv"
 	"github.com/remitq/remitq/pkg/ingest"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpi/kpistore"
@@ -46,6 +47,19 @@ func runDemo(ctx context.Context, args []string) error {
 		if err := os.RemoveAll(ef.data); err != nil {
 			return err
 		}
+		if !ef.chosen {
+			// A clone PostgreSQL's user cannot reach (under /root, as root)
+			// keeps its cluster elsewhere: start that from nothing too.
+			pg, moved, err := devenv.PostgresDirFor(ef.data)
+			if err != nil {
+				return err
+			}
+			if moved {
+				if err := os.RemoveAll(pg); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	out := os.Stdout
 	start := time.Now()
@@ -56,6 +70,12 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	defer e.Close()
 	where := "embedded, data in " + ef.data
+	if pg := e.dev.Postgres; pg != nil {
+		if abs, _ := filepath.Abs(filepath.Join(ef.data, "pg")); pg.DataDir() != abs {
+			where += ", the PostgreSQL cluster in " + pg.DataDir() + " (its server user cannot reach " + ef.data +
+				"; --data DIR chooses another folder)"
+		}
+	}
 	if external {
 		where = "the servers named by DATABASE_URL / NATS_URL"
 	}

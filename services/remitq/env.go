@@ -20,17 +20,37 @@ import (
 type envFlags struct {
 	cfg  svc.Config
 	data string
+	// chosen: the data folder came from --data or REMITQ_DATA; its
+	// cluster stays there even when PostgreSQL's user cannot reach it.
+	chosen bool
+}
+
+// dataFlag is --data: it records that the folder was chosen.
+type dataFlag struct{ f *envFlags }
+
+func (d dataFlag) String() string {
+	if d.f == nil {
+		return ""
+	}
+	return d.f.data
+}
+
+func (d dataFlag) Set(v string) error {
+	d.f.data, d.f.chosen = v, true
+	return nil
 }
 
 func (f *envFlags) register(fs *flag.FlagSet, httpAddr string) {
 	f.cfg.HTTPAddr = httpAddr
 	f.cfg.LogLevel = "warn"
 	f.cfg.Flags(fs)
-	def := os.Getenv("REMITQ_DATA")
-	if def == "" {
-		def = ".data"
+	f.data = os.Getenv("REMITQ_DATA")
+	f.chosen = f.data != ""
+	if f.data == "" {
+		f.data = ".data"
 	}
-	fs.StringVar(&f.data, "data", def, "data folder of the embedded PostgreSQL and NATS (env REMITQ_DATA)")
+	fs.Var(dataFlag{f}, "data", "data folder of the embedded PostgreSQL and NATS (env REMITQ_DATA; default .data, "+
+		"with the PostgreSQL cluster under /var/lib/remitq or /tmp when its server user cannot reach .data)")
 }
 
 // env is an open environment: the servers (embedded or not) and the
@@ -57,7 +77,8 @@ func (f *envFlags) open(ctx context.Context, service string) (*env, error) {
 		return nil, err
 	}
 	e := &env{log: log}
-	e.dev, err = devenv.Start(ctx, devenv.Options{Dir: f.data, Log: log, DatabaseURL: f.cfg.DatabaseURL, NATSURL: f.cfg.NATSURL})
+	e.dev, err = devenv.Start(ctx, devenv.Options{Dir: f.data, Log: log, DatabaseURL: f.cfg.DatabaseURL, NATSURL: f.cfg.NATSURL,
+		KeepDir: f.chosen})
 	if err != nil {
 		return nil, fmt.Errorf("start the servers: %w", err)
 	}
