@@ -34,6 +34,12 @@ type TruthOptions struct {
 	Lines     int       // billed lines to generate, at least (default 1000)
 	Practices int       // payee practices (default 3)
 	Start     time.Time // first service date (default 2026-01-05)
+	// PaySpread spreads the payers' pay dates: the first payer pays on
+	// Start + 80 days (its reversals and corrections 14 days later), the
+	// last PaySpread days after that, the others in between (default 0:
+	// every payer pays on the same day). A secondary payer (Medicaid after
+	// Medicare) is last, so it still pays after the primary.
+	PaySpread int
 }
 
 // TruthPractice is a generated practice: the billing provider of its
@@ -990,6 +996,16 @@ func (a *adjudication) reversal(orig *genCLP) *genCLP {
 	return gc
 }
 
+// payShift is how many days after the first payer payer p pays
+// (TruthOptions.PaySpread).
+func (g *gen) payShift(p int) int {
+	n := len(g.t.Payers)
+	if g.t.Options.PaySpread <= 0 || n < 2 {
+		return 0
+	}
+	return g.t.Options.PaySpread * p / (n - 1)
+}
+
 // files assembles the 835 files: cycle by cycle, payer by payer, one
 // transaction set per practice.
 func (g *gen) files() {
@@ -1013,7 +1029,7 @@ func (g *gen) files() {
 		name := fmt.Sprintf("era-c%d-%s.835", k.cycle+1, py.ID)
 		if f == nil || f.Name != name {
 			control++
-			f = &RemitFile{Name: name, Payer: py.ID, Control: control, Date: g.start.AddDate(0, 0, 80+14*k.cycle)}
+			f = &RemitFile{Name: name, Payer: py.ID, Control: control, Date: g.start.AddDate(0, 0, 80+14*k.cycle+g.payShift(k.payer))}
 			t.Files = append(t.Files, f)
 			ord, plbOrd = 0, 0
 		}

@@ -35,7 +35,7 @@ func runDemo(ctx context.Context, args []string) error {
 	var ef envFlags
 	ef.register(fs, "127.0.0.1:8080")
 	once := fs.Bool("once", false, "exit after printing the summary instead of serving")
-	seed := fs.Uint64("seed", 1, "seed of the generated data (same seed, same data)")
+	seed := fs.Uint64("seed", 1, "seed of the generated data (same seed, same data on the same day: it is dated relative to today)")
 	lines := fs.Int("lines", 3000, "billed service lines to generate")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -81,7 +81,8 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "PostgreSQL and NATS JetStream ready (%s)\n\n", where)
 
-	truth, err := synth.GenerateTruth(synth.TruthOptions{Seed: *seed, Lines: *lines, Practices: 3})
+	truth, err := synth.GenerateTruth(synth.TruthOptions{Seed: *seed, Lines: *lines, Practices: 3, Start: demoStart(time.Now()),
+		PaySpread: demoPaySpread})
 	if err != nil {
 		return err
 	}
@@ -150,6 +151,24 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "\nServing on http://%s (OpenAPI at /openapi.json). Ctrl-C stops.\n", ef.cfg.HTTPAddr)
 	return <-runErr
+}
+
+// demoStartDays is how long before today the demo's first date of service
+// falls, and demoPaySpread how many days apart its first and last payer
+// pay (synth.TruthOptions.PaySpread): the remits are 44 to 100 days old
+// (their reversals and corrections 14 days younger), so under the default
+// 90-day appeal window the deadlines spread from about 10 days past to 46
+// days ahead of today: some overdue, some due soon, most open.
+const (
+	demoStartDays = 180
+	demoPaySpread = 56
+)
+
+// demoStart is the first date of service of the demo's data: the data is
+// dated relative to today (UTC), not to a fixed year.
+func demoStart(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -demoStartDays)
 }
 
 func runServe(ctx context.Context, args []string) error {
