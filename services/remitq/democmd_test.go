@@ -12,11 +12,12 @@ import (
 	"github.com/remitq/remitq/pkg/devenv"
 )
 
-// TestDemoDeadlinesAroundToday runs `remitq demo --once` on a small data
-// set and reads its work items back: the data is dated relative to today,
-// so the open items' appeal deadlines spread around today (some past, some
-// due within two weeks, most not yet past), not all months ago.
-func TestDemoDeadlinesAroundToday(t *testing.T) {
+// TestDemoLoad runs `remitq demo --once` on a small data set and reads its
+// work items back: the data is dated relative to today, so the open items'
+// appeal deadlines spread around today (some past, some due within two
+// weeks, most not yet past), not all months ago; and no unmatched-remittance
+// item stays open once the late claims matched its paid line.
+func TestDemoLoad(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
 	t.Setenv("NATS_URL", "")
 	t.Setenv("REMITQ_DATA", "")
@@ -65,6 +66,30 @@ func TestDemoDeadlinesAroundToday(t *testing.T) {
 	}
 	if minDays.Int64 < -120 || maxDays.Int64 < 0 {
 		t.Errorf("deadlines from %d to %d days from today", minDays.Int64, maxDays.Int64)
+	}
+	// No open unmatched-remittance item whose paid line is matched by now
+	// (the late claims arrived and the matcher re-matched them).
+	var unmatched, stale int
+	if err := db.QueryRowContext(t.Context(), `SELECT count(*), count(*) FILTER (WHERE lm.billed_line_id IS NOT NULL OR
+			(lm.svc_index = 0 AND lm.billed_claim_id IS NOT NULL))
+		FROM work_items w JOIN service_line_payments s ON s.id = w.service_line_id
+		LEFT JOIN line_matches lm ON lm.file_id = s.file_id AND lm.segment_index = s.segment_index
+		WHERE w.kind = 'unmatched_remittance'`).Scan(&unmatched, &stale); err != nil {
+		t.Fatal(err)
+	}
+	var open int
+	if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM work_items w
+		JOIN service_line_payments s ON s.id = w.service_line_id
+		JOIN line_matches lm ON lm.file_id = s.file_id AND lm.segment_index = s.segment_index AND lm.billed_line_id IS NOT NULL
+		WHERE w.kind = 'unmatched_remittance' AND w.status NOT IN ('resolved', 'written_off')`).Scan(&open); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d unmatched-remittance items, %d of them matched later, %d of those still open", unmatched, stale, open)
+	if stale == 0 {
+		t.Errorf("no unmatched-remittance item was matched later: the demo's late claims settle none")
+	}
+	if open > 0 {
+		t.Errorf("%d open unmatched-remittance items whose paid line is matched by now", open)
 	}
 	// Today's demo: the remits are dated within the last few months.
 	var lastRemit time.Time
