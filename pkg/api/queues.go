@@ -10,22 +10,25 @@ import (
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/workage"
 )
 
-// Aging counts open items by age since they were opened, in days.
+// Aging counts open items by age (workage: days from the remit date), with
+// the bucket keys of workage.Keys.
 type Aging struct {
-	D0to30  int `db:"d0_30" json:"0_30"`
-	D31to60 int `db:"d31_60" json:"31_60"`
-	D61to90 int `db:"d61_90" json:"61_90"`
-	Over90  int `db:"d91" json:"over_90"`
+	D0to30  int `db:"d0_30" json:"0-30"`
+	D31to60 int `db:"d31_60" json:"31-60"`
+	D61to90 int `db:"d61_90" json:"61-90"`
+	Over90  int `db:"d91" json:"90+"`
 }
 
-// agingCols aggregates Aging over work_items w, relative to $now.
+// agingCols aggregates Aging over work_items w, as of $now.
 func agingCols(now string) string {
-	return `count(*) FILTER (WHERE w.created_at > ` + now + `::timestamptz - interval '30 days') AS d0_30,
-	count(*) FILTER (WHERE w.created_at <= ` + now + `::timestamptz - interval '30 days' AND w.created_at > ` + now + `::timestamptz - interval '60 days') AS d31_60,
-	count(*) FILTER (WHERE w.created_at <= ` + now + `::timestamptz - interval '60 days' AND w.created_at > ` + now + `::timestamptz - interval '90 days') AS d61_90,
-	count(*) FILTER (WHERE w.created_at <= ` + now + `::timestamptz - interval '90 days') AS d91`
+	b := workage.BucketSQL("w", now+"::timestamptz")
+	return `count(*) FILTER (WHERE ` + b + ` = 0) AS d0_30,
+	count(*) FILTER (WHERE ` + b + ` = 1) AS d31_60,
+	count(*) FILTER (WHERE ` + b + ` = 2) AS d61_90,
+	count(*) FILTER (WHERE ` + b + ` = 3) AS d91`
 }
 
 // QueueSummary is a queue with its open work.

@@ -22,10 +22,10 @@ type queueSummary struct {
 	Escalated    int          `json:"escalated"`
 	AmountAtRisk money.Amount `json:"amount_at_risk"`
 	Aging        struct {
-		D0to30  int `json:"0_30"`
-		D31to60 int `json:"31_60"`
-		D61to90 int `json:"61_90"`
-		Over90  int `json:"over_90"`
+		D0to30  int `json:"0-30"`
+		D31to60 int `json:"31-60"`
+		D61to90 int `json:"61-90"`
+		Over90  int `json:"90+"`
 	} `json:"aging"`
 }
 

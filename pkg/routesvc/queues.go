@@ -17,6 +17,7 @@ import (
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/workage"
 )
 
 // UserHeader names the caller until the API's authentication wraps these
@@ -56,16 +57,17 @@ type QueueSummary struct {
 	Description  string       `json:"description"`
 	OpenItems    int          `json:"open_items"`
 	AmountAtRisk money.Amount `json:"amount_at_risk"`
-	// Aging counts open items by days since their remit: 0-30, 31-60,
-	// 61-90, 90+.
+	// Aging counts open items by days since their remit (workage): 0-30,
+	// 31-60, 61-90, 90+.
 	Aging      []Bucket `json:"aging"`
 	ByCategory []Bucket `json:"by_category"`
 	ByPayer    []Bucket `json:"by_payer"`
 	ByProvider []Bucket `json:"by_provider"`
 }
 
-// AgingBuckets are the keys of QueueSummary.Aging, in order.
-var AgingBuckets = []string{"0-30", "31-60", "61-90", "90+"}
+// AgingBuckets are the keys of QueueSummary.Aging, in order (workage.Keys:
+// the one aging of every view).
+var AgingBuckets = workage.Keys
 
 // Queues returns the practice's queues with their open items summed,
 // largest dollars at risk first within each view. Items without a queue
@@ -97,11 +99,9 @@ func Queues(r *http.Request, db sqlx.QueryerContext, practice int64) ([]*QueueSu
 	rows, err = db.QueryContext(ctx, `
 	WITH w AS (
 		SELECT queue_id, category, payer_id, provider_npi, amount_at_risk,
-			CASE WHEN age <= 30 THEN 0 WHEN age <= 60 THEN 1 WHEN age <= 90 THEN 2 ELSE 3 END AS bucket
-		FROM (SELECT queue_id, category, payer_id, provider_npi, amount_at_risk,
-				current_date - COALESCE(remit_date, created_at::date) AS age
-			FROM work_items WHERE practice_id = $1 AND queue_id IS NOT NULL
-			AND status NOT IN ('resolved', 'written_off')) a
+			`+workage.BucketSQL("work_items", "current_date")+` AS bucket
+		FROM work_items WHERE practice_id = $1 AND queue_id IS NOT NULL
+			AND status NOT IN ('resolved', 'written_off')
 	)
 	SELECT w.queue_id, GROUPING(w.category, w.payer_id, w.provider_npi, w.bucket) AS g,
 		COALESCE(w.category, ''), COALESCE(w.payer_id, 0), COALESCE(MIN(p.name), ''), COALESCE(w.provider_npi, ''),
