@@ -131,6 +131,17 @@ func (s *Service) fail(q *req, err error) {
 			s.message(q, http.StatusForbidden, "Not allowed", "Your role may not do this: "+ae.Message)
 			return
 		}
+		// Any other refusal of the API (a bad filter, date or id, a
+		// conflict, a body too large, a rate limit) is the request's, not
+		// the console's: say so with the API's words, never a 500.
+		if ae.Status >= 400 && ae.Status < 500 {
+			text := ae.Message
+			if text == "" {
+				text = "The request was refused (" + http.StatusText(ae.Status) + ")."
+			}
+			s.message(q, ae.Status, "Request refused", text)
+			return
+		}
 	}
 	s.log.Error("console page failed", zap.String("path", q.r.URL.Path), zap.Error(err))
 	s.message(q, http.StatusInternalServerError, "Something went wrong", "The page could not be shown; it was logged. Try again.")
