@@ -1,0 +1,100 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// rawDo sends a request with a raw path/query and body as user.
+func (f *fx) rawDo(user, method, target string, body []byte, hdr ...string) resp {
+	f.t.Helper()
+	req := httptest.NewRequest(method, "/", bytes.NewReader(body))
+	req.URL.RawQuery = ""
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		req.URL.Path, req.URL.RawQuery = target[:i], target[i+1:]
+	} else {
+		req.URL.Path = target
+	}
+	req.RequestURI = target
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[user])
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	return resp{code: rec.Code, body: rec.Body.Bytes(), hdr: rec.Header()}
+}
+
+// badValues are query values no route should answer with a 5xx.
+var badValues = []string{"%00", "%ff", "%c3%28", "99999999999999999999999", "-1", "1e3", "0x10", "01", "+1",
+	"9223372036854775807", "-9223372036854775808", "1.5", "%20", "2026-02-30", "9999-12-31", "0000-01-01", "NaN", "true",
+	strings.Repeat("a", 5000)}
+
+// TestAttackQueryValuesNo5xx sends every bad value in every parameter of
+// every list route (and the report routes) as an admin and as a biller: the
+// answer is 2xx or 4xx, never 5xx.
+func TestAttackQueryValuesNo5xx(t *testing.T) {
+	f := newFixture(t)
+	routes := map[string][]string{}
+	for rt, groups := range routeParams {
+		path := strings.TrimPrefix(rt, "GET ")
+		path = strings.NewReplacer("{id}", "1").Replace(path)
+		for _, g := range groups {
+			routes[path] = append(routes[path], g...)
+		}
+	}
+	routes["/v1/reports/denial_rate"] = []string{"practice_id", "from", "to", "bucket", "group_by", "period", "top", "format", "detail"}
+	routes["/v1/reports/denial_rate.svg"] = routes["/v1/reports/denial_rate"]
+	routes["/v1/auths"] = []string{"patient", "number", "practice_id"}
+	routes["/v1/payer-profiles"] = []string{"payer", "at"}
+	routes["/v1/payer-profile-map"] = []string{"payer"}
+	routes["/v1/match/review"] = []string{"practice_id", "after", "limit"}
+	routes["/v1/match/missing"] = []string{"practice_id", "payer", "as_of", "limit", "after"}
+	routes["/v1/queue-rules"] = []string{"practice"}
+	for path, params := range routes {
+		for _, p := range params {
+			for _, v := range badValues {
+				for _, user := range []string{"admin", "sup1"} {
+					target := path + "?" + p + "=" + v
+					r := f.rawDo(user, "GET", target, nil)
+					if r.code >= 500 {
+						t.Errorf("%s GET %.120s: %d %.200s", user, target, r.code, r.body)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAttackPathIDsNo5xx puts odd ids into every route's path ids.
+func TestAttackPathIDsNo5xx(t *testing.T) {
+	f := newFixture(t)
+	ids := []string{"%00", "%ff", "1e3", "-1", "0x10", "01", "+1", "0", "99999999999999999999", "9223372036854775807", "1.0", "%20"}
+	for _, rt := range f.s.Routes() {
+		if !strings.Contains(rt.Path, "{") {
+			continue
+		}
+		for _, id := range ids {
+			path := rt.Path
+			for _, name := range []string{"{id}", "{kpi}", "{name}", "{payer}", "{effective}"} {
+				path = strings.ReplaceAll(path, name, id)
+			}
+			var body []byte
+			if rt.Method != http.MethodGet && rt.Method != http.MethodDelete {
+				body = []byte(`{}`)
+			}
+			r := f.rawDo("admin", rt.Method, path, body, "If-Match", `"1"`)
+			if r.code >= 500 {
+				t.Errorf("%s %s: %d %.200s", rt.Method, path, r.code, r.body)
+			}
+		}
+	}
+}
