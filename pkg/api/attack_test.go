@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -94,6 +95,51 @@ func TestAttackPathIDsNo5xx(t *testing.T) {
 			r := f.rawDo("admin", rt.Method, path, body, "If-Match", `"1"`)
 			if r.code >= 500 {
 				t.Errorf("%s %s: %d %.200s", rt.Method, path, r.code, r.body)
+			}
+		}
+	}
+}
+
+// badJSONValues replace one field of a good body at a time.
+var badJSONValues = []any{nil, -1, 0, 1e300, 9223372036854775807, "0000-01-01", "9999-12-31", "2026-02-30", "", "\xff\xfe",
+	strings.Repeat("x", 200000), []any{}, map[string]any{}, true, "-1", " ", "\u2028<script>"}
+
+// TestAttackBodyFieldsNo5xx changes one field of every route's good body at
+// a time to a bad value: the answer is 2xx or 4xx, never 5xx.
+func TestAttackBodyFieldsNo5xx(t *testing.T) {
+	f := newFixture(t)
+	tg := f.targets()[0]
+	cases := f.matrixCases(tg)
+	cases["PATCH /v1/work-items/{id} (pend)"] = request{method: "PATCH", path: "/v1/work-items/" + itoa(tg.item),
+		body: map[string]any{"status": "pended", "pended_until": "2026-12-01"}, ifMatch: true}
+	cases["PATCH /v1/work-items/{id} (appeal)"] = request{method: "PATCH", path: "/v1/work-items/" + itoa(tg.item),
+		body: map[string]any{"status": "appealed", "appealed_on": "2026-11-01"}, ifMatch: true}
+	cases["POST /v1/work-items/assign (filter)"] = request{method: "POST", path: "/v1/work-items/assign",
+		body: map[string]any{"assignee_id": f.users["bill1"].ID, "filter": map[string]any{"practice_id": "1"}, "limit": 1}}
+	for name, c := range cases {
+		m, ok := c.body.(map[string]any)
+		if !ok || c.method == "GET" {
+			continue
+		}
+		for k := range m {
+			for _, bad := range badJSONValues {
+				b := map[string]any{}
+				for k2, v2 := range m {
+					b[k2] = v2
+				}
+				b[k] = bad
+				raw, err := json.Marshal(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var hdr []string
+				if c.ifMatch {
+					hdr = []string{"If-Match", f.version(tg.item)}
+				}
+				r := f.rawDo("admin", c.method, c.path, raw, hdr...)
+				if r.code >= 500 {
+					t.Errorf("%s with %s=%.40v: %d %.200s", name, k, bad, r.code, r.body)
+				}
 			}
 		}
 	}
