@@ -301,6 +301,9 @@ func (s *Service) handle(rt Route) http.Handler {
 		defer cancel()
 		c := &call{s: s, w: w, r: r.WithContext(ctx), id: id, route: rt, reqID: requestID(r)}
 		w.Header().Set("X-Request-Id", c.reqID)
+		// Every answer is the caller's own (scoped, often PHI): no cache,
+		// the browser's included, keeps a copy.
+		w.Header().Set("Cache-Control", "no-store")
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			httpx.Error(w, http.StatusBadRequest, "bad_query", "the query string is not well formed")

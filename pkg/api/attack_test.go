@@ -144,3 +144,20 @@ func TestAttackBodyFieldsNo5xx(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPHINotCached: answers with PHI (an item's claim view, notes,
+// claims) tell every cache, the browser's included, not to keep them.
+func TestAttackPHINotCached(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/v1/work-items/" + itoa(f.itemA), "/v1/work-items/" + itoa(f.itemA) + "/notes",
+		"/v1/claims/" + itoa(f.claimA), "/v1/claims?practice_id=" + itoa(f.p1), "/v1/files/" + itoa(f.fileP1) + "/claims",
+		"/v1/my/work-items", "/v1/users"} {
+		r := f.rawDo("admin", "GET", path, nil)
+		if r.code != 200 {
+			t.Fatalf("GET %s: %d %s", path, r.code, r.body)
+		}
+		if cc := r.hdr.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q, want no-store", path, cc)
+		}
+	}
+}
