@@ -161,3 +161,73 @@ func TestAttackPHINotCached(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackForeignBadInputNo5xx sends bad values to the other components'
+// routes behind the API (router rules, matcher decisions and lists, billing
+// loads, ingest): never a 5xx.
+func TestAttackForeignBadInputNo5xx(t *testing.T) {
+	p := newProc(t)
+	p.matrixSetup()
+	rule := p.ruleOf[p.p1]
+	big := "9223372036854775807"
+	bodies := []string{
+		`{"practice_id": %d, "queue_name": "x", "payer_id": ` + big + `}`,
+		`{"practice_id": %d, "queue_name": "x", "payer_id": -1}`,
+		`{"practice_id": %d, "queue_name": "x", "position": ` + big + `}`,
+		`{"practice_id": %d, "queue_name": "x", "position": -2147483649}`,
+		`{"practice_id": %d, "queue_name": "x", "min_amount": "99999999999999999999999999.99"}`,
+		`{"practice_id": %d, "queue_name": "x", "min_amount": "-1"}`,
+		`{"practice_id": %d, "queue_name": "x", "min_amount": 1e400}`,
+		`{"practice_id": %d, "queue_name": "x", "provider_npi": "12"}`,
+		`{"practice_id": %d, "queue_name": "x", "procedure_code": "` + strings.Repeat("9", 5000) + `"}`,
+		`{"practice_id": %d, "queue_name": "x", "category": "\ud800"}`,
+		`{"practice_id": %d, "queue_name": "x", "kind": "denial", "category": "nope"}`,
+	}
+	for _, b := range bodies {
+		body := []byte(strings.ReplaceAll(b, "%d", itoa(p.p1)))
+		for _, rt := range []struct{ m, path string }{{"POST", "/v1/queue-rules"}, {"PUT", "/v1/queue-rules/" + itoa(rule)}} {
+			for _, user := range []string{"admin", "sup1"} {
+				r := p.send(user, rt.m, rt.path, body)
+				if r.code >= 500 {
+					t.Errorf("%s %s %s %.100s: %d %.200s", user, rt.m, rt.path, body, r.code, r.body)
+				}
+			}
+		}
+	}
+	for _, pb := range []string{`{"billed_claim_id": ` + big + `}`, `{"billed_claim_id": 1, "billed_line_id": ` + big + `}`,
+		`{"billed_claim_id": 1e3}`, `{"billed_claim_id": "1"}`, `{"billed_claim_id": 1, "billed_claim_id": 2}`} {
+		for _, user := range []string{"admin", "bill1"} {
+			r := p.send(user, "POST", "/v1/match/lines/"+itoa(p.fileP1)+"/11/pick", []byte(pb))
+			if r.code >= 500 {
+				t.Errorf("%s pick %s: %d %.200s", user, pb, r.code, r.body)
+			}
+		}
+	}
+	for _, path := range []string{"/v1/match/lines/" + big + "/11/confirm", "/v1/match/lines/1/" + big + "/confirm",
+		"/v1/match/lines/-1/-1/confirm", "/v1/match/lines/%00/1/confirm"} {
+		r := p.send("admin", "POST", path, nil)
+		if r.code >= 500 {
+			t.Errorf("admin POST %s: %d %.200s", path, r.code, r.body)
+		}
+	}
+	for _, q := range []string{"practice_id=" + big, "practice_id=-1", "after=%00", "after=zzz", "limit=-1", "limit=" + big,
+		"as_of=0000-01-01", "as_of=x", "payer=%ff", "practice=" + big, "after=" + big} {
+		for _, path := range []string{"/v1/match/review", "/v1/match/unmatched", "/v1/match/missing", "/v1/match/payers", "/v1/queue-rules",
+			"/v1/practices/" + itoa(p.p1) + "/queues", "/v1/remittances/" + big} {
+			r := p.send("admin", "GET", path+"?"+q, nil)
+			if r.code >= 500 {
+				t.Errorf("admin GET %s?%s: %d %.200s", path, q, r.code, r.body)
+			}
+		}
+	}
+	for _, name := range []string{"%00", "%ff.835", strings.Repeat("a", 3000), "../../etc/passwd"} {
+		r := p.send("admin", "POST", "/v1/claims?filename="+name, []byte("practice,patient_control_number,service_date,procedure,charge\n"+npiP1+",P-1,0000-01-01,64483,1e400\n"))
+		if r.code >= 500 {
+			t.Errorf("admin POST /v1/claims?filename=%.20s: %d %.200s", name, r.code, r.body)
+		}
+		r = p.send("admin", "POST", "/v1/fee-schedules?filename="+name, []byte("payer,procedure,allowed\nBP1,64483,99999999999999999999999.00\n"))
+		if r.code >= 500 {
+			t.Errorf("admin POST /v1/fee-schedules?filename=%.20s: %d %.200s", name, r.code, r.body)
+		}
+	}
+}
