@@ -231,3 +231,38 @@ func TestAttackForeignBadInputNo5xx(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackCraftedCursorsNo5xx: a cursor is base64 JSON anyone can make;
+// one whose key has the shape of its sort's type but not a value of it
+// (an id beyond bigint, hour 99, year 0, a NUL) is a 400, never a 500.
+func TestAttackCraftedCursorsNo5xx(t *testing.T) {
+	f := newFixture(t)
+	lists := map[string][]sortKey{
+		"/v1/work-items?": itemSorts, "/v1/my/work-items?": itemSorts, "/v1/queues/" + itoa(f.queueP1) + "/work-items?": itemSorts,
+		"/v1/files?": fileSorts, "/v1/claims?": claimSorts, "/v1/files/" + itoa(f.fileP1) + "/claims?": claimSorts,
+		"/v1/work-items/" + itoa(f.itemA) + "/notes?": noteSorts, "/v1/work-items/" + itoa(f.itemA) + "/events?": eventSorts,
+		"/v1/queues?": queueSorts, "/v1/team?": memberSorts, "/v1/users?": userSorts, "/v1/api-keys?": keySorts,
+	}
+	keys := map[string][]string{
+		"bigint":      {"9999999999999999999", "-9999999999999999999"},
+		"integer":     {"9999999999", "-9999999999"},
+		"numeric":     {"99999999999999999999.9999999999"},
+		"date":        {"0000-01-01", "2026-02-30"},
+		"timestamptz": {"2026-01-01 99:99:99", "0000-01-01T00:00:00Z", "2026-01-01T00:00:00+99:99"},
+		"text":        {"a\x00b", "\xff\xfe", "'); DROP TABLE users; --"},
+	}
+	for path, sorts := range lists {
+		for _, s := range sorts {
+			for _, k := range keys[s.typ] {
+				for _, name := range []string{s.name, "-" + s.name} {
+					cur := cursor{Sort: name, Key: k, ID: 1}.encode()
+					target := path + "sort=" + name + "&cursor=" + cur
+					r := f.rawDo("admin", "GET", target, nil)
+					if r.code >= 500 {
+						t.Errorf("GET %s (key %q): %d %.200s", path+"sort="+name, k, r.code, r.body)
+					}
+				}
+			}
+		}
+	}
+}
