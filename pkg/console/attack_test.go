@@ -1,7 +1,21 @@
 package console_test
 
 import (
+	"bytes"
+	"context"
 	"io"
+	"mime/multipart"
+	"net/http/httptest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/api"
+	"github.com/remitq/remitq/pkg/console"
+	"github.com/remitq/remitq/pkg/devenv/devtest"
+	"github.com/remitq/remitq/pkg/svc"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -52,5 +66,103 @@ func TestAttackBadInputNo5xx(t *testing.T) {
 		if res.StatusCode >= 500 {
 			t.Errorf("POST %s: %d %.200s", path, res.StatusCode, strings.TrimSpace(string(b)))
 		}
+	}
+}
+
+// TestAttackPublicPrefixNoBypass: the console's pages are public to the
+// API's authentication (they check their own session); no spelling of an
+// API path under /console/ reaches the API without a token.
+func TestAttackPublicPrefixNoBypass(t *testing.T) {
+	s := newSmall(t)
+	anon := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, p := range []string{"/console/..%2Fv1%2Fusers", "/console%2F..%2Fv1%2Fusers", "/console/%2e%2e/v1/users",
+		"/console/../v1/users", "/console/./../v1/me", "/console/static/..%2F..%2Fv1%2Fme", "/console/static/%2e%2e/%2e%2e/v1/me"} {
+		req, _ := http.NewRequest("GET", s.url+"/", nil)
+		req.URL.Opaque = p
+		res, err := anon.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK && (strings.Contains(string(b), "@small.test") || strings.Contains(string(b), `"user_id"`)) {
+			t.Errorf("GET %s without a token: %d %.200s", p, res.StatusCode, b)
+		}
+	}
+}
+
+// TestAttackFormBodiesBounded: a form's body is bounded before it is read
+// (an upload form held every file whole in memory, however large, and
+// another form was read up to 10 MB): too large is a 413, nothing stored.
+func TestAttackFormBodiesBounded(t *testing.T) {
+	db := devtest.DB(t)
+	ctx := context.Background()
+	u := &auth.User{Email: "admin@bound.test", Name: "A", Role: auth.Admin}
+	if err := auth.AddUser(ctx, db, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := console.SetPassword(ctx, db, u.ID, password); err != nil {
+		t.Fatal(err)
+	}
+	authn := &auth.Authenticator{DB: db, Public: console.Public}
+	a, err := api.New(db, nil, api.Options{Auth: authn, SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	con, err := console.New(db, nil, console.Options{Auth: authn, MaxUploadBytes: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := &svc.Deps{DB: db, Log: zap.NewNop(), Metrics: prometheus.NewRegistry()}
+	srv := httptest.NewServer(deps.Handler(a, con))
+	t.Cleanup(srv.Close)
+	s := &small{t: t, url: srv.URL, users: map[auth.Role]*auth.User{auth.Admin: u}, now: time.Now()}
+	c := s.client(auth.Admin)
+	_, page := s.get(c, "/console/remittances")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token")
+	}
+	post := func(chunked bool, big int) int {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		_ = mw.WriteField("csrf", m[1])
+		fw, _ := mw.CreateFormFile("file", "big.835")
+		_, _ = fw.Write(bytes.Repeat([]byte("A"), big))
+		_ = mw.Close()
+		var body io.Reader = &buf
+		if chunked {
+			body = io.MultiReader(&buf) // no length: read until the limit
+		}
+		req, _ := http.NewRequest("POST", srv.URL+"/console/remittances", body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, chunked := range []bool{false, true} {
+		if code := post(chunked, 200<<10); code != http.StatusRequestEntityTooLarge {
+			t.Errorf("upload form of 200 KiB over a 64 KiB limit (chunked %v): %d, want 413", chunked, code)
+		}
+	}
+	var files int
+	if err := db.Get(&files, `SELECT count(*) FROM remittance_files`); err != nil {
+		t.Fatal(err)
+	}
+	if files != 0 {
+		t.Errorf("%d files stored", files)
+	}
+	// Another form: 2 MiB of note.
+	res, err := c.PostForm(srv.URL+"/console/items/1/note", url.Values{"csrf": {m[1]}, "body": {strings.Repeat("x", 2<<20)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MiB note form: %d, want 413", res.StatusCode)
 	}
 }

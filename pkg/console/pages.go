@@ -86,7 +86,27 @@ func (s *Service) page(p pageDef) http.Handler {
 				return
 			}
 			q.sess, q.id = sess, u.Identity("console")
+			r.Header.Del(tooLargeHeader)
+			if r.Method == http.MethodPost {
+				// A form's body is bounded before anything reads it: an
+				// upload by the ingest's file limit, any other form by 1 MiB
+				// (the body was read whole, to memory and temporary files,
+				// however large).
+				limit := int64(maxFormBytes)
+				if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+					limit = s.opts.MaxUploadBytes
+				}
+				if r.ContentLength > limit {
+					s.message(q, http.StatusRequestEntityTooLarge, "Too large", fmt.Sprintf("The form may hold at most %d MiB; nothing was changed.", limit>>20))
+					return
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			}
 			if r.Method == http.MethodPost && !s.csrfOK(r, sess.CSRF) {
+				if tooLarge(r) {
+					s.message(q, http.StatusRequestEntityTooLarge, "Too large", "The form is larger than the console takes; nothing was changed.")
+					return
+				}
 				s.log.Warn("console form refused: CSRF token", zap.String("path", r.URL.Path), zap.Int64("user_id", u.ID))
 				s.message(q, http.StatusForbidden, "Form refused", "This form did not carry this session's security token (CSRF), so nothing was changed. Reload the page and try again.")
 				return
@@ -110,14 +130,36 @@ func (s *Service) csrfOK(r *http.Request, want string) bool {
 	var got string
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		if err := r.ParseMultipartForm(32 << 20); err != nil {
+			markTooLarge(r, err)
+			return false
+		}
+		if len(r.MultipartForm.File["file"]) > maxUploadFiles {
+			r.Header.Set(tooLargeHeader, "1")
 			return false
 		}
 		got = r.FormValue("csrf")
 	} else {
+		if err := r.ParseForm(); err != nil {
+			markTooLarge(r, err)
+			return false
+		}
 		got = r.PostFormValue("csrf")
 	}
 	return tokenEqual(got, want)
 }
+
+// tooLargeHeader marks (inside the request only) a form refused for its
+// size.
+const tooLargeHeader = "X-Remitq-Console-Too-Large"
+
+func markTooLarge(r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || strings.Contains(err.Error(), "request body too large") {
+		r.Header.Set(tooLargeHeader, "1")
+	}
+}
+
+func tooLarge(r *http.Request) bool { return r.Header.Get(tooLargeHeader) != "" }
 
 // fail answers an unexpected error (logged without request data).
 func (s *Service) fail(q *req, err error) {
