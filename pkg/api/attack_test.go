@@ -2,11 +2,14 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/remitq/remitq/pkg/auth"
 )
 
 // rawDo sends a request with a raw path/query and body as user.
@@ -263,6 +266,37 @@ func TestAttackCraftedCursorsNo5xx(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestAttackTeamOtherPractice: a supervisor of practice 1 asking for the
+// team of practice 2 learns nothing of practice 2 (before: 200 with every
+// colleague who also works for practice 2, so practice 2's staff), and the
+// figures of a practice filter are that practice's.
+func TestAttackTeamOtherPractice(t *testing.T) {
+	f := newFixture(t)
+	shared := &auth.User{Email: "shared@x.test", Name: "Shay", Role: auth.Biller, Scopes: []auth.Scope{{PracticeID: f.p1}, {PracticeID: f.p2}}}
+	if err := auth.AddUser(context.Background(), f.db, shared); err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE work_items SET assignee_id = $1 WHERE id IN ($2, $3)`, shared.ID, f.itemA, f.itemC)
+	r := f.do("sup1", "GET", "/v1/team?practice_id="+itoa(f.p2), nil)
+	if r.code != http.StatusNotFound {
+		t.Errorf("sup1 GET /v1/team?practice_id=p2: %d %s", r.code, r.body)
+	}
+	// The admin asking for practice 1: the shared biller's open work of
+	// practice 1 only (item A), not of practice 2 (item C).
+	var page struct {
+		Items []struct {
+			UserID int64 `json:"user_id"`
+			Open   int   `json:"open"`
+		} `json:"items"`
+	}
+	f.do("admin", "GET", "/v1/team?practice_id="+itoa(f.p1), nil).decode(t, &page)
+	for _, m := range page.Items {
+		if m.UserID == shared.ID && m.Open != 1 {
+			t.Errorf("admin GET /v1/team?practice_id=p1: the shared biller has %d open items, want 1 (practice 1's)", m.Open)
 		}
 	}
 }
