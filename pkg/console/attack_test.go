@@ -16,6 +16,7 @@ import (
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/svc"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -164,5 +165,34 @@ func TestAttackFormBodiesBounded(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("2 MiB note form: %d, want 413", res.StatusCode)
+	}
+}
+
+// TestAttackSigninNextStaysHome: the sign-in form's next= sends the user
+// on only within the console. "/console/../\evil.example" passed the prefix
+// check and http.Redirect cleaned it to "/\evil.example", which browsers
+// read as //evil.example: an open redirect after a real sign-in.
+func TestAttackSigninNextStaysHome(t *testing.T) {
+	s := newSmall(t)
+	for _, next := range []string{`/console/../\evil.example`, `/console/../\/evil.example`, `/console/..//evil.example`,
+		"/console/../../evil.example", "/console/\t/evil.example", "/console/%2e%2e/%5cevil.example"} {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		_, body := s.get(c, "/console/signin?next="+url.QueryEscape(next))
+		m := csrfField.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no CSRF token on the sign-in form")
+		}
+		res, err := c.PostForm(s.url+"/console/signin", url.Values{"csrf": {m[1]}, "email": {s.users[auth.Biller].Email},
+			"password": {password}, "next": {next}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc := res.Header.Get("Location")
+		u, err := url.Parse(strings.ReplaceAll(loc, `\`, "/"))
+		if res.StatusCode != http.StatusSeeOther || err != nil || u.Host != "" || !strings.HasPrefix(u.Path, "/console/") {
+			t.Errorf("sign-in with next=%q: %d Location %q", next, res.StatusCode, loc)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"go.uber.org/zap"
@@ -297,10 +298,7 @@ func (q *req) signinForm() error {
 func (q *req) showSignin(status int, problem string) error {
 	tok := randomToken()
 	q.s.setCookie(q.w, q.r, signinCookie, tok, 600)
-	next := q.r.FormValue("next")
-	if !strings.HasPrefix(next, Prefix) {
-		next = Prefix
-	}
+	next := safeNext(q.r.FormValue("next"))
 	oidc := ""
 	if q.s.opts.OIDC != nil {
 		oidc = "/console/oidc/start?next=" + url.QueryEscape(next)
@@ -332,10 +330,7 @@ func (q *req) signin() error {
 	q.s.setCookie(q.w, q.r, signinCookie, "", -1)
 	q.s.setCookie(q.w, q.r, SessionCookie, secret, 0)
 	q.s.log.Info("console sign-in", zap.Int64("user_id", u.ID))
-	next := q.r.PostFormValue("next")
-	if !strings.HasPrefix(next, Prefix) || strings.HasPrefix(next, "//") {
-		next = Prefix
-	}
+	next := safeNext(q.r.PostFormValue("next"))
 	return q.redirect(next)
 }
 
@@ -360,4 +355,29 @@ func parseTemplates() (map[string]*template.Template, error) {
 		out[n] = t
 	}
 	return out, nil
+}
+
+// safeNext is where a sign-in may send the user on: a path of the console
+// that stays one once cleaned, without backslashes or control characters,
+// else the console's home. "/console/../\\evil.example" passed a prefix
+// check and http.Redirect cleaned it to "/\\evil.example", which browsers
+// follow to another site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, Prefix) || strings.ContainsAny(next, "\\") {
+		return Prefix
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return Prefix
+		}
+	}
+	p, _, _ := strings.Cut(next, "?")
+	p, _, _ = strings.Cut(p, "#")
+	if c := path.Clean(p); c != "/console" && !strings.HasPrefix(c, Prefix) {
+		return Prefix
+	}
+	if strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") || strings.Contains(p, "//") {
+		return Prefix
+	}
+	return next
 }
