@@ -300,3 +300,55 @@ func TestAttackTeamOtherPractice(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackAssignFilterOtherPractice: a bulk assignment by a filter naming
+// another practice (or a provider outside the caller's) moves nothing.
+func TestAttackAssignFilterOtherPractice(t *testing.T) {
+	f := newFixture(t)
+	for _, filter := range []map[string]any{{"practice_id": itoa(f.p2)}, {"provider_npi": npiC}, {"queue_id": itoa(f.queueP2)},
+		{"practice_id": itoa(f.p1) + "," + itoa(f.p2)}, {}} {
+		for _, as := range []string{"sup1"} {
+			r := f.do(as, "POST", "/v1/work-items/assign", map[string]any{"assignee_id": f.users["sup1"].ID, "filter": filter, "limit": 10})
+			if r.code >= 500 {
+				t.Errorf("%s assign filter %v: %d %s", as, filter, r.code, r.body)
+			}
+			var who *int64
+			if err := f.db.QueryRow(`SELECT assignee_id FROM work_items WHERE id = $1`, f.itemC).Scan(&who); err != nil {
+				t.Fatal(err)
+			}
+			if who != nil {
+				t.Fatalf("%s assign filter %v moved practice 2's item to user %d: %d %s", as, filter, *who, r.code, r.body)
+			}
+		}
+	}
+	// A provider-scoped biller's own list filtered to the other provider.
+	r := f.do("billa", "GET", "/v1/work-items?provider_npi="+npiB, nil)
+	if strings.Contains(string(r.body), pcnB) {
+		t.Errorf("billa sees provider B's item: %s", r.body)
+	}
+}
+
+// TestAttackClaimsByForeignFile: the claims list filtered by another
+// practice's file (or a provider's user by the other provider's NPI)
+// shows nothing of it.
+func TestAttackClaimsByForeignFile(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct{ user, path, marker string }{
+		{"bill1", "/v1/claims?file_id=" + itoa(f.fileP2), pcnC},
+		{"bill1", "/v1/claims?file_id=" + itoa(f.fileP2) + "&practice_id=" + itoa(f.p2), pcnC},
+		{"billa", "/v1/claims?rendering_npi=" + npiB, pcnB},
+		{"billa", "/v1/claims?file_id=" + itoa(f.fileP1), pcnB},
+		{"billa", "/v1/files/" + itoa(f.fileP1) + "/claims", pcnB},
+		{"billa", "/v1/claims/" + itoa(f.claimB), pcnB},
+		{"billa", "/v1/files/" + itoa(f.fileP1) + "/raw", "ISA*"},
+		{"an1", "/v1/work-items/" + itoa(f.itemA) + "/events", nameA},
+		{"bill2", "/v1/remittances/" + itoa(f.fileP1), "p1-remit"},
+		{"bill2", "/v1/queues/" + itoa(f.queueP1) + "/work-items", pcnA},
+		{"bill2", "/v1/reports/denial_rate?group_by=practice&practice_id=" + itoa(f.p1), "Spine One"},
+	} {
+		r := f.do(c.user, "GET", c.path, nil)
+		if r.code >= 500 || strings.Contains(string(r.body), c.marker) {
+			t.Errorf("%s GET %s: %d shows %q: %.300s", c.user, c.path, r.code, c.marker, r.body)
+		}
+	}
+}
