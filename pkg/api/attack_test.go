@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -350,5 +353,36 @@ func TestAttackClaimsByForeignFile(t *testing.T) {
 		if r.code >= 500 || strings.Contains(string(r.body), c.marker) {
 			t.Errorf("%s GET %s: %d shows %q: %.300s", c.user, c.path, r.code, c.marker, r.body)
 		}
+	}
+}
+
+// TestAttackUploadNamesNo5xx: odd file names (query or multipart part
+// header) on an upload are stored or refused, never a 5xx.
+func TestAttackUploadNamesNo5xx(t *testing.T) {
+	p := newProc(t)
+	for i, name := range []string{strings.Repeat("n", 5000), "a\x01b.835", "../../x.835", "\u202e835.exe", "%", ""} {
+		r := p.send("bill1", "POST", "/v1/remittances?filename="+url.QueryEscape(name), remit835(t, uint64(500+i), npiP1))
+		if r.code >= 500 {
+			t.Errorf("raw upload named %.30q: %d %.200s", name, r.code, r.body)
+		}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="file"; filename="`+name+`"`)
+		h.Set("Content-Type", "application/octet-stream")
+		pw, _ := mw.CreatePart(h)
+		_, _ = pw.Write(remit835(t, uint64(600+i), npiP1))
+		_ = mw.Close()
+		r = p.send("bill1", "POST", "/v1/remittances", buf.Bytes(), "Content-Type", mw.FormDataContentType())
+		if r.code >= 500 {
+			t.Errorf("multipart upload named %.30q: %d %.200s", name, r.code, r.body)
+		}
+	}
+	// A raw upload named in Content-Disposition with bytes that are not
+	// UTF-8 (answered 503 "send it again").
+	r := p.send("bill1", "POST", "/v1/remittances", remit835(t, 701, npiP1), "Content-Type", "application/octet-stream",
+		"Content-Disposition", "attachment; filename=\"\xff\xfe.835\"")
+	if r.code >= 500 {
+		t.Errorf("raw upload with a non-UTF-8 Content-Disposition name: %d %.200s", r.code, r.body)
 	}
 }
