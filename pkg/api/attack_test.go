@@ -386,3 +386,36 @@ func TestAttackUploadNamesNo5xx(t *testing.T) {
 		t.Errorf("raw upload with a non-UTF-8 Content-Disposition name: %d %.200s", r.code, r.body)
 	}
 }
+
+// TestAttackNestedBadValuesNo5xx: bad values inside arrays and objects of
+// bodies (the one-field probe only replaces top-level fields).
+func TestAttackNestedBadValuesNo5xx(t *testing.T) {
+	f := newFixture(t)
+	big := int64(9223372036854775807)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"PUT", "/v1/settings/work", map[string]any{"auto_release_business_days": 3, "sla_business_days": 15, "appeal_warning_days": 14, "holidays": []string{"0000-01-01"}}},
+		{"PUT", "/v1/settings/work", map[string]any{"auto_release_business_days": 3, "sla_business_days": 15, "appeal_warning_days": 14, "holidays": []string{"2026-02-30", ""}}},
+		{"PUT", "/v1/settings/work", map[string]any{"auto_release_business_days": 2147483648, "sla_business_days": -1, "appeal_warning_days": big, "holidays": []string{}}},
+		{"PUT", "/v1/sharing/groups/g1", map[string]any{"practice_ids": []int64{big, -1, 0}}},
+		{"PUT", "/v1/sharing/groups/" + strings.Repeat("g", 3000), map[string]any{"practice_ids": []int64{f.p1, f.p2}}},
+		{"POST", "/v1/users", map[string]any{"email": "z@x.test", "role": "biller", "scopes": []map[string]any{{"practice_id": big}}}},
+		{"POST", "/v1/users", map[string]any{"email": strings.Repeat("z", 5000) + "@x.test", "role": "biller", "scopes": []map[string]any{}}},
+		{"PATCH", "/v1/users/" + itoa(f.users["bill1"].ID), map[string]any{"scopes": []map[string]any{{"practice_id": big, "provider_npi": "1234567890"}}}},
+		{"POST", "/v1/api-keys", map[string]any{"name": "k", "user_id": big}},
+		{"POST", "/v1/work-items/assign", map[string]any{"assignee_id": big, "ids": []int64{big, -1}}},
+		{"POST", "/v1/work-items/assign", map[string]any{"assignee_id": f.users["bill1"].ID, "filter": map[string]any{"min_amount": "99999999999999999999999.99"}, "limit": 5}},
+		{"POST", "/v1/work-items/assign", map[string]any{"assignee_id": f.users["bill1"].ID, "filter": map[string]any{"deadline_before": "0000-01-01"}, "limit": 5}},
+		{"POST", "/v1/work-items/assign", map[string]any{"assignee_id": f.users["bill1"].ID, "filter": map[string]any{"procedure_code": "\x00"}, "limit": 5}},
+		{"PUT", "/v1/work-items/" + itoa(f.itemA) + "/assignee", map[string]any{"assignee_id": big, "version": 2147483648}},
+		{"PUT", "/v1/payer-profile-map/" + strings.Repeat("P", 3000), map[string]any{"profile_id": "commercial"}},
+		{"PUT", "/v1/payer-profile-map/P1", map[string]any{"profile_id": strings.Repeat("x", 3000)}},
+	} {
+		r := f.do("admin", c.method, c.path, c.body)
+		if r.code >= 500 {
+			t.Errorf("%s %.60s %.120v: %d %.200s", c.method, c.path, c.body, r.code, r.body)
+		}
+	}
+}
