@@ -196,3 +196,53 @@ func TestAttackSigninNextStaysHome(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackEveryFormNeedsCSRF: every form of the console refuses a post
+// without the session's token, with another session's token, or from
+// another origin with the right token.
+func TestAttackEveryFormNeedsCSRF(t *testing.T) {
+	s := newSmall(t)
+	admin := s.client(auth.Admin)
+	other := s.client(auth.Supervisor)
+	_, page := s.get(other, "/console/queues")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token")
+	}
+	otherTok := m[1]
+	_, page = s.get(admin, "/console/admin/users")
+	m = csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token")
+	}
+	own := m[1]
+	forms := []string{"/console/signout", "/console/items/1/act", "/console/items/1/note", "/console/assign", "/console/admin/users", "/console/remittances"}
+	for _, path := range forms {
+		for _, c := range []struct {
+			name, tok, origin string
+		}{{"no token", "", ""}, {"another session's token", otherTok, ""}, {"another origin", own, "https://evil.example"}} {
+			form := url.Values{"email": {"csrf-" + strings.TrimPrefix(path, "/console/") + "@x.test"}, "role": {"biller"}, "body": {"x"},
+				"version": {"1"}, "action": {"start"}, "assignee_id": {"1"}}
+			if c.tok != "" {
+				form.Set("csrf", c.tok)
+			}
+			req, _ := http.NewRequest("POST", s.url+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if c.origin != "" {
+				req.Header.Set("Origin", c.origin)
+			}
+			res, err := admin.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with %s: %d, want 403", path, c.name, res.StatusCode)
+			}
+		}
+	}
+	// The admin is still signed in (the sign-out form was refused).
+	if res, _ := s.get(admin, "/console/admin/users"); res.StatusCode != http.StatusOK {
+		t.Errorf("after refused sign-outs: %d", res.StatusCode)
+	}
+}
