@@ -442,3 +442,7 @@ func badQueryText(q url.Values) string {
 	}
 	return ""
 }
+
+// RemoteAddr is the client address of r as the audit records it (the
+// first X-Forwarded-For hop when the service trusts a proxy).
+func (s *Service) RemoteAddr(r *http.Request) string { return s.remoteAddr(r) }

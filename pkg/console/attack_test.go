@@ -246,3 +246,51 @@ func TestAttackEveryFormNeedsCSRF(t *testing.T) {
 		t.Errorf("after refused sign-outs: %d", res.StatusCode)
 	}
 }
+
+// TestAttackSigninThrottled: wrong passwords for one email from one client
+// are throttled (before: any number of guesses, each a bcrypt comparison),
+// and the public sign-in form's body is bounded.
+func TestAttackSigninThrottled(t *testing.T) {
+	s := newSmall(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	try := func(pw string) int {
+		_, body := s.get(c, "/console/signin")
+		m := csrfField.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no CSRF token")
+		}
+		res, err := c.PostForm(s.url+"/console/signin", url.Values{"csrf": {m[1]}, "email": {s.users[auth.Biller].Email}, "password": {pw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	codes := []int{}
+	for range 8 {
+		codes = append(codes, try("wrong password!"))
+	}
+	if codes[0] != http.StatusUnauthorized || codes[7] != http.StatusTooManyRequests {
+		t.Errorf("8 wrong passwords: %v, want 401 then 429", codes)
+	}
+	if code := try(password); code != http.StatusTooManyRequests {
+		t.Errorf("the right password while throttled: %d, want 429", code)
+	}
+	s.advance(16 * time.Minute)
+	if code := try(password); code != http.StatusSeeOther {
+		t.Errorf("the right password after the window: %d, want 303", code)
+	}
+	// Another user from the same client is not locked out.
+	// A sign-in form of 3 MiB: 413, not read.
+	req, _ := http.NewRequest("POST", s.url+"/console/signin", strings.NewReader("email=x&password="+strings.Repeat("p", 3<<20)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("3 MiB sign-in form: %d, want 413", res.StatusCode)
+	}
+}

@@ -71,6 +71,7 @@ type Service struct {
 	api  *api.Service
 	tmpl map[string]*template.Template
 
+	fails signinFails // wrong passwords by email and client address
 	mu    sync.RWMutex
 	chain http.Handler // the API's middleware in front of the process mux
 	oidc  oidcState

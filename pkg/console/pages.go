@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -62,6 +63,22 @@ var errCSRF = errors.New("console: the form's CSRF token is missing or wrong")
 func (s *Service) page(p pageDef) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &req{s: s, w: w, r: r}
+		r.Header.Del(tooLargeHeader)
+		if r.Method == http.MethodPost {
+			// A form's body is bounded before anything reads it: an upload
+			// by the ingest's file limit, any other form (and every form
+			// of a public page, sign-in included) by 1 MiB. The body was
+			// read whole, to memory and temporary files, however large.
+			limit := int64(maxFormBytes)
+			if !p.public && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				limit = s.opts.MaxUploadBytes
+			}
+			if r.ContentLength > limit {
+				s.message(q, http.StatusRequestEntityTooLarge, "Too large", fmt.Sprintf("The form may hold at most %d MiB; nothing was changed.", limit>>20))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
 		if !p.public {
 			sess, err := s.loadSession(r)
 			if err != nil {
@@ -87,22 +104,6 @@ func (s *Service) page(p pageDef) http.Handler {
 				return
 			}
 			q.sess, q.id = sess, u.Identity("console")
-			r.Header.Del(tooLargeHeader)
-			if r.Method == http.MethodPost {
-				// A form's body is bounded before anything reads it: an
-				// upload by the ingest's file limit, any other form by 1 MiB
-				// (the body was read whole, to memory and temporary files,
-				// however large).
-				limit := int64(maxFormBytes)
-				if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-					limit = s.opts.MaxUploadBytes
-				}
-				if r.ContentLength > limit {
-					s.message(q, http.StatusRequestEntityTooLarge, "Too large", fmt.Sprintf("The form may hold at most %d MiB; nothing was changed.", limit>>20))
-					return
-				}
-				r.Body = http.MaxBytesReader(w, r.Body, limit)
-			}
 			if r.Method == http.MethodPost && !s.csrfOK(r, sess.CSRF) {
 				if tooLarge(r) {
 					s.message(q, http.StatusRequestEntityTooLarge, "Too large", "The form is larger than the console takes; nothing was changed.")
@@ -315,8 +316,16 @@ func (q *req) signin() error {
 		q.s.message(q, http.StatusForbidden, "Form refused", "The sign-in form expired or did not come from this site. Reload it and try again.")
 		return nil
 	}
-	u, err := checkPassword(q.r.Context(), q.s.db, q.r.PostFormValue("email"), q.r.PostFormValue("password"))
+	email := q.r.PostFormValue("email")
+	key := strings.ToLower(strings.TrimSpace(email)) + "|" + q.s.api.RemoteAddr(q.r)
+	if wait := q.s.fails.blocked(key, q.s.opts.Now()); wait > 0 {
+		q.w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		q.s.log.Warn("console sign-in throttled")
+		return q.showSignin(http.StatusTooManyRequests, "Too many wrong passwords for this email from here; wait a few minutes and try again.")
+	}
+	u, err := checkPassword(q.r.Context(), q.s.db, email, q.r.PostFormValue("password"))
 	if errors.Is(err, ErrBadLogin) {
+		q.s.fails.fail(key, q.s.opts.Now())
 		q.s.log.Info("console sign-in refused")
 		return q.showSignin(http.StatusUnauthorized, "The email or password is wrong.")
 	}
