@@ -85,3 +85,20 @@ func TestAttackOpenDuplicateISASmuggles(t *testing.T) {
 		t.Errorf("file paying practice 1 and (under a repeated ISA13) practice 2, as bill1: %d %.300s", r.code, r.body)
 	}
 }
+
+// TestAttackOpenNoRateLimit: one token may send any number of requests
+// (issue 13 item 5 asked for per-caller limits with 429 + Retry-After):
+// 400 list requests in a row are all answered 200.
+func TestAttackOpenNoRateLimit(t *testing.T) {
+	f := newFixture(t)
+	limited := false
+	for range 400 {
+		if r := f.do("bill1", "GET", "/v1/my/work-items", nil); r.code == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("400 requests of one token in a row: never a 429")
+	}
+}
