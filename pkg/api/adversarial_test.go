@@ -76,9 +76,14 @@ func remit835(t testing.TB, seed uint64, payees ...string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	for i, npi := range payees {
-		if _, err := synth.WriteRemits(&buf, synth.RemitOptions{Seed: seed + uint64(i), Claims: 2, LinesPerClaim: 1, PayeeNPI: npi}); err != nil {
+		// Each interchange gets its own control number (ISA13, IEA02):
+		// the reader skips an interchange that repeats one of the same file
+		// (see remit835SameISA in attack_open_test.go).
+		var one bytes.Buffer
+		if _, err := synth.WriteRemits(&one, synth.RemitOptions{Seed: seed + uint64(i), Claims: 2, LinesPerClaim: 1, PayeeNPI: npi}); err != nil {
 			t.Fatal(err)
 		}
+		buf.Write(bytes.ReplaceAll(one.Bytes(), []byte("000000001"), []byte(fmt.Sprintf("%09d", i+1))))
 	}
 	return buf.Bytes()
 }

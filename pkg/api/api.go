@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"go.uber.org/zap"
@@ -123,6 +124,17 @@ func (s *Service) Run(ctx context.Context) error {
 // see foreignGuards) apply.
 func (s *Service) WrapHTTP(next http.Handler) http.Handler {
 	authed := s.opts.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			// The other components' routes read their parameters as they
+			// come: a NUL or a byte that is not UTF-8 would reach the
+			// database (500) there too.
+			if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
+				if msg := badQueryText(q); msg != "" {
+					httpx.Error(w, http.StatusBadRequest, "bad_query", msg)
+					return
+				}
+			}
+		}
 		if _, pattern := s.guards.Handler(r); pattern == "" && !s.ownRoute(r) {
 			// A route no guard knows: its practice parameter, if any, must
 			// be in scope (such routes should get a guard in foreignRoutes).
@@ -289,9 +301,16 @@ func (s *Service) handle(rt Route) http.Handler {
 		defer cancel()
 		c := &call{s: s, w: w, r: r.WithContext(ctx), id: id, route: rt, reqID: requestID(r)}
 		w.Header().Set("X-Request-Id", c.reqID)
+		// Every answer is the caller's own (scoped, often PHI): no cache,
+		// the browser's included, keeps a copy.
+		w.Header().Set("Cache-Control", "no-store")
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			httpx.Error(w, http.StatusBadRequest, "bad_query", "the query string is not well formed")
+			return
+		}
+		if msg := badQueryText(q); msg != "" {
+			httpx.Error(w, http.StatusBadRequest, "bad_query", msg)
 			return
 		}
 		if allowed, ok := routeParams[rt.Method+" "+rt.Path]; ok {
@@ -407,3 +426,23 @@ func (c *call) pathID(name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// badQueryText says what is wrong with a query string whose names or values
+// PostgreSQL text cannot hold (a NUL, a byte that is not UTF-8), or "".
+func badQueryText(q url.Values) string {
+	for k, vs := range q {
+		for _, v := range append([]string{k}, vs...) {
+			if strings.IndexByte(v, 0) >= 0 {
+				return "the query parameter " + strconv.Quote(k) + " holds a NUL character"
+			}
+			if !utf8.ValidString(v) {
+				return "the query parameter " + strconv.Quote(k) + " is not UTF-8"
+			}
+		}
+	}
+	return ""
+}
+
+// RemoteAddr is the client address of r as the audit records it (the
+// first X-Forwarded-For hop when the service trusts a proxy).
+func (s *Service) RemoteAddr(r *http.Request) string { return s.remoteAddr(r) }

@@ -194,9 +194,12 @@ func (c *call) getFiles() error {
 
 func parseTime(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		if t.UTC().Year() < 1 || t.Year() < 1 {
+			return parseDate("0000-01-01") // the same refusal
+		}
 		return t, nil
 	}
-	return time.Parse(time.DateOnly, v)
+	return parseDate(v)
 }
 
 // FileDetail is a file with its errors and transaction sets.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/remitq/remitq/pkg/auth"
 )
@@ -118,14 +119,46 @@ func (k sortKey) checkKey(key string) error {
 	if !ok || !re.MatchString(key) {
 		return badRequest("the cursor is not one this API gave")
 	}
-	if k.typ == "date" || k.typ == "timestamptz" {
-		if len(key) >= 10 && key[0] != '-' && key[0] != 'i' {
-			if _, err := time.Parse(time.DateOnly, key[:10]); err != nil {
-				return badRequest("the cursor is not one this API gave")
-			}
-		}
+	// The shape is not enough: the value must be one PostgreSQL takes
+	// (an id beyond bigint, hour 99, year 0, a NUL answered 500).
+	if !keyValueOK(k.typ, key) {
+		return badRequest("the cursor is not one this API gave")
 	}
 	return nil
+}
+
+// timestampLayouts are the spellings of a timestamptz sort key (as
+// PostgreSQL prints it, or RFC 3339), after a "T" is read as a space.
+var timestampLayouts = []string{"2006-01-02 15:04:05.999999Z07", "2006-01-02 15:04:05.999999Z07:00",
+	"2006-01-02 15:04:05.999999Z0700", "2006-01-02 15:04:05.999999"}
+
+// keyValueOK reports whether key, of the shape of typ, is a value of typ.
+func keyValueOK(typ, key string) bool {
+	switch typ {
+	case "bigint":
+		_, err := strconv.ParseInt(key, 10, 64)
+		return err == nil
+	case "integer":
+		_, err := strconv.ParseInt(key, 10, 32)
+		return err == nil
+	case "date":
+		if strings.HasSuffix(key, "infinity") {
+			return true
+		}
+		t, err := time.Parse(time.DateOnly, key)
+		return err == nil && t.Year() >= 1
+	case "timestamptz":
+		v := strings.Replace(key, "T", " ", 1)
+		for _, l := range timestampLayouts {
+			if t, err := time.Parse(l, v); err == nil {
+				return t.Year() >= 1
+			}
+		}
+		return false
+	case "text":
+		return utf8.ValidString(key) && !strings.ContainsRune(key, 0)
+	}
+	return true
 }
 
 // keyCol is the select-list item that reads the sort key of a row.

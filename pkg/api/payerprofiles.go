@@ -57,6 +57,11 @@ func (c *call) putPayerProfile() error {
 	if err != nil {
 		return badRequest("%v", err)
 	}
+	if p.Effective != "" {
+		if d, err := rules.ParseDay(p.Effective); err == nil && d.Time().Year() < 1 {
+			return badRequest("effective is a date YYYY-MM-DD of a year 1 to 9999")
+		}
+	}
 	ctx := c.r.Context()
 	tx, err := c.s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -82,6 +87,9 @@ func (c *call) putPayerProfile() error {
 // existed.
 func (c *call) deletePayerProfile() error {
 	id, eff := c.r.PathValue("id"), c.r.PathValue("effective")
+	if d, err := rules.ParseDay(eff); err == nil && d.Time().Year() < 1 {
+		return badRequest("effective is a date YYYY-MM-DD of a year 1 to 9999")
+	}
 	ctx := c.r.Context()
 	tx, err := c.s.db.BeginTxx(ctx, nil)
 	if err != nil {

@@ -147,7 +147,7 @@ func (c *call) reportRequest(def *kpi.Def) (kpi.Request, string, bool, error) {
 	req.To = today
 	if v := q.Get("to"); v != "" {
 		d, err := kpi.ParseDay(v)
-		if err != nil {
+		if _, yerr := parseDate(v); err != nil || yerr != nil {
 			return req, "", false, badRequest("to must be a date YYYY-MM-DD")
 		}
 		req.To = d
@@ -156,7 +156,7 @@ func (c *call) reportRequest(def *kpi.Def) (kpi.Request, string, bool, error) {
 	req.From = kpi.DayOf(time.Date(t.Year()-1, t.Month()+1, 1, 0, 0, 0, 0, time.UTC))
 	if v := q.Get("from"); v != "" {
 		d, err := kpi.ParseDay(v)
-		if err != nil {
+		if _, yerr := parseDate(v); err != nil || yerr != nil {
 			return req, "", false, badRequest("from must be a date YYYY-MM-DD")
 		}
 		req.From = d

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -96,6 +98,12 @@ func (s *Service) guardEntry(r *http.Request, id *auth.Identity, pattern, action
 // files too (one row per practice, in the ingest transaction).
 func (s *Service) uploadGuard(pattern string) guard {
 	return func(w http.ResponseWriter, r *http.Request, id *auth.Identity) bool {
+		// The name of a raw upload may come in Content-Disposition: one
+		// that PostgreSQL text cannot hold answered 503 "send it again".
+		if cd := r.Header.Get("Content-Disposition"); cd != "" && (!utf8.ValidString(cd) || strings.ContainsRune(cd, 0)) {
+			httpx.Error(w, http.StatusBadRequest, "bad_header", "the Content-Disposition file name is not UTF-8 text")
+			return false
+		}
 		uploadEntries := func(res *ingest.Result, payees []ingest.Payee, again bool) []audit.Entry {
 			var practices []int64
 			for _, p := range payees {

@@ -60,11 +60,18 @@ func (c *call) getTeam() error {
 	if !c.id.All() {
 		where = append(where, "EXISTS (SELECT 1 FROM user_scopes s WHERE s.user_id = u.id AND "+c.anyPracticeWhere("s.practice_id", &args)+")")
 	}
+	var practice int64
 	if v := q.Get("practice_id"); v != "" {
 		n, err := parseID(v, "practice_id")
 		if err != nil {
 			return err
 		}
+		// Another client's team is no business of the caller's: asking for
+		// it listed every colleague who also works there.
+		if !c.seesAnyOf(n) {
+			return errNotFound
+		}
+		practice = n
 		where = append(where, "EXISTS (SELECT 1 FROM user_scopes s WHERE s.user_id = u.id AND s.practice_id = "+args.Add(n)+")")
 	}
 	if k := p.where("u.id", &args); k != "" {
@@ -97,6 +104,13 @@ func (c *call) getTeam() error {
 	now := c.s.opts.Now()
 	var oargs auth.Args
 	nowP := oargs.Add(now)
+	// The figures of a practice filter are that practice's work only.
+	practiceCond := func(args *auth.Args) string {
+		if practice == 0 {
+			return ""
+		}
+		return " AND w.practice_id = " + args.Add(practice)
+	}
 	var open []struct {
 		AssigneeID int64        `db:"assignee_id"`
 		Open       int          `db:"open"`
@@ -107,7 +121,7 @@ func (c *call) getTeam() error {
 	if err := c.s.db.SelectContext(ctx, &open, `SELECT w.assignee_id, count(*) AS open,
 		count(*) FILTER (WHERE w.escalated_at IS NOT NULL) AS escalated, coalesce(sum(w.amount_at_risk), 0) AS at_risk, `+
 		agingCols(nowP)+` FROM work_items w WHERE w.assignee_id = ANY(`+oargs.Add(pq.Array(ids))+`::bigint[]) AND `+openItems+
-		` AND `+c.id.Where("w.practice_id", "w.provider_npi", &oargs)+` GROUP BY w.assignee_id`, oargs...); err != nil {
+		` AND `+c.id.Where("w.practice_id", "w.provider_npi", &oargs)+practiceCond(&oargs)+` GROUP BY w.assignee_id`, oargs...); err != nil {
 		return err
 	}
 	for _, o := range open {
@@ -127,7 +141,7 @@ func (c *call) getTeam() error {
 		count(*) FILTER (WHERE w.status = 'resolved') AS resolved, count(*) FILTER (WHERE w.status = 'written_off') AS written_off,
 		coalesce(sum(w.recovered_amount) FILTER (WHERE w.status = 'resolved'), 0) AS recovered
 		FROM work_items w WHERE w.assignee_id = ANY(`+targs.Add(pq.Array(ids))+`::bigint[]) AND w.resolved_at >= `+targs.Add(from)+
-		` AND w.status IN ('resolved', 'written_off') AND `+c.id.Where("w.practice_id", "w.provider_npi", &targs)+
+		` AND w.status IN ('resolved', 'written_off') AND `+c.id.Where("w.practice_id", "w.provider_npi", &targs)+practiceCond(&targs)+
 		` GROUP BY 1, 2 ORDER BY 1, 2`, targs...); err != nil {
 		return err
 	}

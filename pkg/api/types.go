@@ -59,7 +59,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("a date is a string YYYY-MM-DD")
 	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := parseDate(s)
 	if err != nil {
 		return fmt.Errorf("a date is a string YYYY-MM-DD")
 	}
@@ -121,3 +121,16 @@ func (j jsonRaw) MarshalJSON() ([]byte, error) {
 type timeField time.Time
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// parseDate reads YYYY-MM-DD of a year 1 to 9999: time.Parse takes year 0,
+// which PostgreSQL refuses (the request answered 500).
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, err
+	}
+	if t.Year() < 1 {
+		return time.Time{}, fmt.Errorf("the year must be 1 to 9999")
+	}
+	return t, nil
+}

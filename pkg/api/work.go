@@ -174,7 +174,7 @@ func itemFilters(q url.Values, args *auth.Args) ([]string, error) {
 		where = append(where, "w.amount_at_risk >= "+args.Add(a))
 	}
 	if v := q.Get("deadline_before"); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
+		d, err := parseDate(v)
 		if err != nil {
 			return nil, badRequest("deadline_before must be a date YYYY-MM-DD")
 		}

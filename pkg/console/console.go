@@ -46,7 +46,18 @@ type Options struct {
 	Now func() time.Time
 	// OIDC, when set, adds sign-in through that identity provider.
 	OIDC *OIDC
+	// MaxUploadBytes bounds the body of an upload form (default 256 MiB,
+	// the ingest's file limit, plus 1 MiB of form); other forms may hold
+	// at most 1 MiB. Beyond it the form answers 413 and nothing is read
+	// further.
+	MaxUploadBytes int64
 }
+
+// maxFormBytes bounds a form that is not an upload.
+const maxFormBytes = 1 << 20
+
+// maxUploadFiles bounds the files of one upload form.
+const maxUploadFiles = 50
 
 // Service is the web console: server-rendered pages under /console/ for
 // billers, supervisors, analysts and admins. Every page gets its data, and
@@ -60,6 +71,7 @@ type Service struct {
 	api  *api.Service
 	tmpl map[string]*template.Template
 
+	fails signinFails // wrong passwords by email and client address
 	mu    sync.RWMutex
 	chain http.Handler // the API's middleware in front of the process mux
 	oidc  oidcState
@@ -69,6 +81,9 @@ type Service struct {
 func New(db *sqlx.DB, log *zap.Logger, opts Options) (*Service, error) {
 	if opts.Auth == nil {
 		return nil, errors.New("console: Options.Auth is required")
+	}
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = 256<<20 + maxFormBytes
 	}
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 30 * time.Minute

@@ -137,10 +137,7 @@ func (q *req) oidcStart() error {
 	if err != nil {
 		return err
 	}
-	next := q.r.URL.Query().Get("next")
-	if !strings.HasPrefix(next, Prefix) || strings.HasPrefix(next, "//") {
-		next = Prefix
-	}
+	next := safeNext(q.r.URL.Query().Get("next"))
 	state, verifier := randomToken(), randomToken()
 	http.SetCookie(q.w, &http.Cookie{Name: oidcCookie, Value: state + "." + verifier + "." + base64.RawURLEncoding.EncodeToString([]byte(next)),
 		Path: "/console/oidc/", MaxAge: 600, HttpOnly: true, Secure: q.s.secure(q.r), SameSite: http.SameSiteLaxMode})
@@ -219,10 +216,8 @@ func (q *req) oidcCallback() error {
 	}
 	q.s.setCookie(q.w, q.r, SessionCookie, secret, 0)
 	q.s.log.Info("console sign-in", zap.Int64("user_id", u.ID), zap.String("method", "oidc"))
-	next, _ := base64.RawURLEncoding.DecodeString(parts[2])
-	if !strings.HasPrefix(string(next), Prefix) || strings.HasPrefix(string(next), "//") {
-		next = []byte(Prefix)
-	}
+	rawNext, _ := base64.RawURLEncoding.DecodeString(parts[2])
+	next := []byte(safeNext(string(rawNext)))
 	// A page, not a redirect: the navigation it starts is same-site, so
 	// the SameSite=Strict session cookie goes with it.
 	q.render(http.StatusOK, "continue", "Signed in", map[string]string{"Next": string(next)})

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"path"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -61,6 +63,22 @@ var errCSRF = errors.New("console: the form's CSRF token is missing or wrong")
 func (s *Service) page(p pageDef) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &req{s: s, w: w, r: r}
+		r.Header.Del(tooLargeHeader)
+		if r.Method == http.MethodPost {
+			// A form's body is bounded before anything reads it: an upload
+			// by the ingest's file limit, any other form (and every form
+			// of a public page, sign-in included) by 1 MiB. The body was
+			// read whole, to memory and temporary files, however large.
+			limit := int64(maxFormBytes)
+			if !p.public && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				limit = s.opts.MaxUploadBytes
+			}
+			if r.ContentLength > limit {
+				s.message(q, http.StatusRequestEntityTooLarge, "Too large", fmt.Sprintf("The form may hold at most %d MiB; nothing was changed.", limit>>20))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
 		if !p.public {
 			sess, err := s.loadSession(r)
 			if err != nil {
@@ -87,6 +105,10 @@ func (s *Service) page(p pageDef) http.Handler {
 			}
 			q.sess, q.id = sess, u.Identity("console")
 			if r.Method == http.MethodPost && !s.csrfOK(r, sess.CSRF) {
+				if tooLarge(r) {
+					s.message(q, http.StatusRequestEntityTooLarge, "Too large", "The form is larger than the console takes; nothing was changed.")
+					return
+				}
 				s.log.Warn("console form refused: CSRF token", zap.String("path", r.URL.Path), zap.Int64("user_id", u.ID))
 				s.message(q, http.StatusForbidden, "Form refused", "This form did not carry this session's security token (CSRF), so nothing was changed. Reload the page and try again.")
 				return
@@ -110,14 +132,36 @@ func (s *Service) csrfOK(r *http.Request, want string) bool {
 	var got string
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		if err := r.ParseMultipartForm(32 << 20); err != nil {
+			markTooLarge(r, err)
+			return false
+		}
+		if len(r.MultipartForm.File["file"]) > maxUploadFiles {
+			r.Header.Set(tooLargeHeader, "1")
 			return false
 		}
 		got = r.FormValue("csrf")
 	} else {
+		if err := r.ParseForm(); err != nil {
+			markTooLarge(r, err)
+			return false
+		}
 		got = r.PostFormValue("csrf")
 	}
 	return tokenEqual(got, want)
 }
+
+// tooLargeHeader marks (inside the request only) a form refused for its
+// size.
+const tooLargeHeader = "X-Remitq-Console-Too-Large"
+
+func markTooLarge(r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || strings.Contains(err.Error(), "request body too large") {
+		r.Header.Set(tooLargeHeader, "1")
+	}
+}
+
+func tooLarge(r *http.Request) bool { return r.Header.Get(tooLargeHeader) != "" }
 
 // fail answers an unexpected error (logged without request data).
 func (s *Service) fail(q *req, err error) {
@@ -129,6 +173,17 @@ func (s *Service) fail(q *req, err error) {
 			return
 		case http.StatusForbidden:
 			s.message(q, http.StatusForbidden, "Not allowed", "Your role may not do this: "+ae.Message)
+			return
+		}
+		// Any other refusal of the API (a bad filter, date or id, a
+		// conflict, a body too large, a rate limit) is the request's, not
+		// the console's: say so with the API's words, never a 500.
+		if ae.Status >= 400 && ae.Status < 500 {
+			text := ae.Message
+			if text == "" {
+				text = "The request was refused (" + http.StatusText(ae.Status) + ")."
+			}
+			s.message(q, ae.Status, "Request refused", text)
 			return
 		}
 	}
@@ -244,10 +299,7 @@ func (q *req) signinForm() error {
 func (q *req) showSignin(status int, problem string) error {
 	tok := randomToken()
 	q.s.setCookie(q.w, q.r, signinCookie, tok, 600)
-	next := q.r.FormValue("next")
-	if !strings.HasPrefix(next, Prefix) {
-		next = Prefix
-	}
+	next := safeNext(q.r.FormValue("next"))
 	oidc := ""
 	if q.s.opts.OIDC != nil {
 		oidc = "/console/oidc/start?next=" + url.QueryEscape(next)
@@ -264,8 +316,16 @@ func (q *req) signin() error {
 		q.s.message(q, http.StatusForbidden, "Form refused", "The sign-in form expired or did not come from this site. Reload it and try again.")
 		return nil
 	}
-	u, err := checkPassword(q.r.Context(), q.s.db, q.r.PostFormValue("email"), q.r.PostFormValue("password"))
+	email := q.r.PostFormValue("email")
+	key := strings.ToLower(strings.TrimSpace(email)) + "|" + q.s.api.RemoteAddr(q.r)
+	if wait := q.s.fails.blocked(key, q.s.opts.Now()); wait > 0 {
+		q.w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		q.s.log.Warn("console sign-in throttled")
+		return q.showSignin(http.StatusTooManyRequests, "Too many wrong passwords for this email from here; wait a few minutes and try again.")
+	}
+	u, err := checkPassword(q.r.Context(), q.s.db, email, q.r.PostFormValue("password"))
 	if errors.Is(err, ErrBadLogin) {
+		q.s.fails.fail(key, q.s.opts.Now())
 		q.s.log.Info("console sign-in refused")
 		return q.showSignin(http.StatusUnauthorized, "The email or password is wrong.")
 	}
@@ -279,10 +339,7 @@ func (q *req) signin() error {
 	q.s.setCookie(q.w, q.r, signinCookie, "", -1)
 	q.s.setCookie(q.w, q.r, SessionCookie, secret, 0)
 	q.s.log.Info("console sign-in", zap.Int64("user_id", u.ID))
-	next := q.r.PostFormValue("next")
-	if !strings.HasPrefix(next, Prefix) || strings.HasPrefix(next, "//") {
-		next = Prefix
-	}
+	next := safeNext(q.r.PostFormValue("next"))
 	return q.redirect(next)
 }
 
@@ -307,4 +364,29 @@ func parseTemplates() (map[string]*template.Template, error) {
 		out[n] = t
 	}
 	return out, nil
+}
+
+// safeNext is where a sign-in may send the user on: a path of the console
+// that stays one once cleaned, without backslashes or control characters,
+// else the console's home. "/console/../\\evil.example" passed a prefix
+// check and http.Redirect cleaned it to "/\\evil.example", which browsers
+// follow to another site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, Prefix) || strings.ContainsAny(next, "\\") {
+		return Prefix
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return Prefix
+		}
+	}
+	p, _, _ := strings.Cut(next, "?")
+	p, _, _ = strings.Cut(p, "#")
+	if c := path.Clean(p); c != "/console" && !strings.HasPrefix(c, Prefix) {
+		return Prefix
+	}
+	if strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") || strings.Contains(p, "//") {
+		return Prefix
+	}
+	return next
 }

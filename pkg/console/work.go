@@ -174,8 +174,8 @@ func (q *req) item() error {
 // showItem renders the item page; conflict and problem explain a refused
 // change, form keeps what the user typed.
 func (q *req) showItem(status int, problem string, form url.Values) error {
-	id := q.r.PathValue("id")
-	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+	id, ok := itemID(q.r)
+	if !ok {
 		return &apiError{Status: http.StatusNotFound}
 	}
 	var it itemDetail
@@ -217,7 +217,10 @@ var writeOffReasons = []struct{ Code, Text string }{
 
 // itemAct moves an item: start, snooze, appeal, write-off, resolve.
 func (q *req) itemAct() error {
-	id := q.r.PathValue("id")
+	id, ok := itemID(q.r)
+	if !ok {
+		return &apiError{Status: http.StatusNotFound}
+	}
 	version, err := strconv.Atoi(q.r.PostFormValue("version"))
 	if err != nil {
 		return q.showItem(http.StatusBadRequest, "The form lost the item's version; reload the item.", q.r.PostForm)
@@ -283,7 +286,10 @@ func (q *req) refusal(err error) func() error {
 
 // itemNote adds a note.
 func (q *req) itemNote() error {
-	id := q.r.PathValue("id")
+	id, ok := itemID(q.r)
+	if !ok {
+		return &apiError{Status: http.StatusNotFound}
+	}
 	err := q.s.sendJSON(q.r, q.id, apiRequest{Method: http.MethodPost, Path: "/v1/work-items/" + id + "/notes",
 		Body: map[string]string{"body": q.r.PostFormValue("body")}}, nil)
 	if refused := q.refusal(err); refused != nil {
@@ -312,4 +318,16 @@ func deadlineFlag(d *string, now time.Time) string {
 		return "due-soon"
 	}
 	return ""
+}
+
+// itemID is the {id} of an item page in canonical decimal form: anything
+// else ("%00", "1?x", "1/assignee", "01", "-1") is no item, and is never
+// put into an API path.
+func itemID(r *http.Request) (string, bool) {
+	v := r.PathValue("id")
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != v {
+		return "", false
+	}
+	return v, true
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -141,7 +142,7 @@ func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, o
 		coalesce(p.payer_claim_control, ''), p.unmatched, p.queued_at, p.retry_requested_at IS NOT NULL, p.attempts,
 		coalesce(m.status, ''), coalesce(m.flags, '{}')
 		FROM match_pending p LEFT JOIN match_claims m ON m.file_id = p.file_id AND m.segment_index = p.segment_index
-		WHERE ($1 = 0 OR p.practice_id = $1) AND (NOT $2 OR p.unmatched) AND (p.file_id, p.segment_index) > ($3, $4)
+		WHERE ($1::bigint = 0 OR p.practice_id = $1::bigint) AND (NOT $2 OR p.unmatched) AND (p.file_id, p.segment_index) > ($3, $4)
 		ORDER BY p.file_id, p.segment_index LIMIT $5`, practiceID, onlyUnmatched, after.file, after.seg, limit)
 	if err != nil {
 		return nil, fmt.Errorf("matchsvc: review queue: %w", err)
@@ -212,7 +213,7 @@ func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatc
 		httpx.JSON(w, http.StatusOK, map[string]any{"claims": list})
 		return
 	}
-	plbs, err := loadPLBs(r.Context(), queryOnly{s.deps.DB}, `WHERE l.review AND ($1 = 0 OR l.practice_id = $1)
+	plbs, err := loadPLBs(r.Context(), queryOnly{s.deps.DB}, `WHERE l.review AND ($1::bigint = 0 OR l.practice_id = $1::bigint)
 		ORDER BY l.file_id, l.segment_index, l.position LIMIT 1000`, practice)
 	if err != nil {
 		s.fail(w, err)
@@ -231,6 +232,11 @@ func (s *Service) missing(w http.ResponseWriter, r *http.Request) {
 	limit, err2 := queryInt(r, "limit")
 	after, err3 := queryInt(r, "after")
 	asOf, err4 := asOfParam(r)
+	if err == nil && practice > math.MaxInt32 {
+		// billing.Missing compares the id as an integer: a larger one
+		// matches no practice and answered 503 "try again".
+		err = errors.New("practice_id is no practice")
+	}
 	if errors.Join(err, err2, err3, err4) != nil {
 		httpx.Error(w, http.StatusBadRequest, "bad_query", errors.Join(err, err2, err3, err4).Error())
 		return
@@ -250,7 +256,8 @@ func asOfParam(r *http.Request) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.DateOnly, v)
-	if err != nil {
+	if err != nil || t.Year() < 1 {
+		// Year 0 parses but PostgreSQL holds no such date (answered 503).
 		return time.Time{}, errors.New("as_of is a date YYYY-MM-DD")
 	}
 	return t, nil

@@ -207,6 +207,9 @@ func (in *RuleInput) validate() error {
 	if in.Position == nil {
 		p := 100
 		in.Position = &p
+	} else if *in.Position < -1_000_000 || *in.Position > 1_000_000 {
+		// The column is an integer: a position beyond it answered 500.
+		errs = append(errs, "position is -1000000 to 1000000")
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
