@@ -187,6 +187,20 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		}
 		res.Status = statusFor(practices)
 		payees = payeesOf(p.heads, practices)
+		if hasSkippedRepeats(res.Warnings) {
+			extra, err := in.repeatedPayees(ctx, src, payees)
+			if err != nil {
+				return nil, outage(err)
+			}
+			if len(extra) > 0 {
+				// A skipped copy names another payee: shown to the
+				// uploader's check, and never stored as this file's data.
+				payees = append(payees, extra...)
+				res.Status = StatusQuarantined
+				res.Errors = append(res.Errors, Problem{ID: "ISA", Message: "a repeated interchange, group or transaction set " +
+					"(same control number, skipped) names another payee than the one read: the copy is not the same remittance"})
+			}
+		}
 		dup, err := in.resent(ctx, p.heads)
 		if err != nil {
 			return nil, outage(err)

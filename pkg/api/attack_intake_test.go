@@ -1,11 +1,9 @@
-//go:build attack
-
 package api
 
-// Holes found by the attack session and not fixed here: the fix belongs in
-// pkg/httpx (Uploads) or pkg/ingest, outside the API's files. Run with
-//
-//	go test -tags attack -count=1 -run TestAttackOpen ./pkg/api/
+// Holes the attack session found in intake (pkg/httpx uploads, pkg/ingest),
+// each a test that failed before its fix. The per-caller rate limit it
+// also asked for sits in front of every process (svc.Run, httpx.Protect:
+// TestServedHandlerIsLimited), not in the API handler these tests call.
 
 import (
 	"bytes"
@@ -17,13 +15,13 @@ import (
 	"github.com/remitq/remitq/pkg/synth"
 )
 
-// TestAttackOpenUploadNameNotUTF8: an upload whose file name is not UTF-8
+// TestAttackIntakeUploadNameNotUTF8: an upload whose file name is not UTF-8
 // (a multipart part's filename; the Content-Disposition header of a raw
 // upload is refused by the API's guard since TestAttackUploadNamesNo5xx)
 // answers 503 "the file could not be stored; send it again":
 // nothing stored or quarantined, and a client (or the console) retries
 // forever. Issue 13 item 4. Expected: stored with a cleaned name, or 400.
-func TestAttackOpenUploadNameNotUTF8(t *testing.T) {
+func TestAttackIntakeUploadNameNotUTF8(t *testing.T) {
 	p := newProc(t)
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -37,10 +35,10 @@ func TestAttackOpenUploadNameNotUTF8(t *testing.T) {
 	}
 }
 
-// TestAttackOpenMultipartPartCap: one multipart request stores as many
+// TestAttackIntakeMultipartPartCap: one multipart request stores as many
 // files as it has parts (issue 13 item 5 asked for a part cap). 300
 // distinct files in one request are all stored.
-func TestAttackOpenMultipartPartCap(t *testing.T) {
+func TestAttackIntakeMultipartPartCap(t *testing.T) {
 	p := newProc(t)
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -68,7 +66,7 @@ func remit835SameISA(t testing.TB, seed uint64, payees ...string) []byte {
 	return buf.Bytes()
 }
 
-// TestAttackOpenDuplicateISASmuggles: since the x12 reader skips an
+// TestAttackIntakeDuplicateISASmuggles: since the x12 reader skips an
 // interchange that repeats the ISA13 of an earlier one in the same file
 // (issue 14 merge), a biller of practice 1 can send a file whose second
 // interchange pays practice 2 under the same control number: the payee
@@ -77,28 +75,11 @@ func remit835SameISA(t testing.TB, seed uint64, payees ...string) []byte {
 // raw bytes, and every practice-1 user who may download raw files gets it.
 // Expected: 403, nothing stored (the payee of every interchange counts,
 // skipped or not), or the skipped bytes not kept.
-func TestAttackOpenDuplicateISASmuggles(t *testing.T) {
+func TestAttackIntakeDuplicateISASmuggles(t *testing.T) {
 	p := newProc(t)
 	before := p.count(`SELECT count(*) FROM remittance_files`)
 	r := p.send("bill1", "POST", "/v1/remittances", remit835SameISA(t, 3, npiP1, npiP2))
 	if r.code != http.StatusForbidden || p.count(`SELECT count(*) FROM remittance_files`) != before {
 		t.Errorf("file paying practice 1 and (under a repeated ISA13) practice 2, as bill1: %d %.300s", r.code, r.body)
-	}
-}
-
-// TestAttackOpenNoRateLimit: one token may send any number of requests
-// (issue 13 item 5 asked for per-caller limits with 429 + Retry-After):
-// 400 list requests in a row are all answered 200.
-func TestAttackOpenNoRateLimit(t *testing.T) {
-	f := newFixture(t)
-	limited := false
-	for range 400 {
-		if r := f.do("bill1", "GET", "/v1/my/work-items", nil); r.code == http.StatusTooManyRequests {
-			limited = true
-			break
-		}
-	}
-	if !limited {
-		t.Error("400 requests of one token in a row: never a 429")
 	}
 }
