@@ -636,6 +636,8 @@ func TestAtRiskAtMostBilled(t *testing.T) {
 			BilledProcedure: "77003", BilledLine: 2, BilledCharge: money.MustParse("250")}}
 	if d := r.Decide(l); d.WorkItem != DenialWork || d.AmountAtRisk != money.MustParse("250") {
 		t.Errorf("billed 250: %s at risk %s, want a denial with 250.00", d.WorkItem, d.AmountAtRisk)
+	} else if !strings.Contains(d.Text, "for 77003 (adjudicated as 62323)") {
+		t.Errorf("text %q does not name the billed 77003 first", d.Text)
 	}
 	l.Charge, l.Adjustments = money.MustParse("400"), adjs(t, "CO-97:400")
 	if d := r.Decide(l); d.AmountAtRisk != money.MustParse("250") {

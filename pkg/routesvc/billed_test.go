@@ -25,6 +25,7 @@ type billedView struct {
 	LineMods   pq.StringArray `db:"line_mods"`
 	LineCharge money.Amount   `db:"line_charge"`
 	Created    []byte         `db:"created"`
+	Text       string         `db:"text"`
 }
 
 func billedViews(t testing.TB, e *env) []billedView {
@@ -32,7 +33,7 @@ func billedViews(t testing.TB, e *env) []billedView {
 	var out []billedView
 	if err := e.db.Select(&out, `SELECT w.dedupe_key, w.category, w.procedure_code, COALESCE(w.modifiers, '{}') AS modifiers,
 		w.billed_amount, w.amount_at_risk, b.procedure_code AS line_code, COALESCE(b.modifiers, '{}') AS line_mods,
-		b.charge AS line_charge,
+		b.charge AS line_charge, w.text,
 		COALESCE((SELECT detail FROM work_item_events v WHERE v.work_item_id = w.id AND v.action = 'created'), '{}') AS created
 		FROM work_items w JOIN billed_lines b ON b.id = w.billed_line_id
 		WHERE w.status NOT IN ('resolved', 'written_off') ORDER BY w.id`); err != nil {
@@ -117,6 +118,9 @@ func TestBundledLineNamesBilledCode(t *testing.T) {
 	v := list[0]
 	if v.Code != "77003" || v.Billed != 25000 || v.AtRisk > 25000 || v.AtRisk <= 0 {
 		t.Errorf("item %s names %s, billed %s, at risk %s; want 77003, 250.00, at most 250.00", v.Key, v.Code, v.Billed, v.AtRisk)
+	}
+	if !strings.Contains(v.Text, "for 77003 (adjudicated as 62323)") {
+		t.Errorf("item text %q does not name the billed 77003", v.Text)
 	}
 	var det map[string]any
 	if err := json.Unmarshal(v.Created, &det); err != nil {
