@@ -107,6 +107,10 @@ type Match struct {
 	BilledModifiers []string
 	// BilledUnits is the billed quantity in thousandths (0: unknown).
 	BilledUnits int64
+	// BilledCharge is the billed line's charge (the billed claim's total
+	// for a claim-level match); 0: unknown. A work item never puts more
+	// at risk than this (else than the line's charge).
+	BilledCharge money.Amount
 	// BilledClaim (CLM01) and BilledLine (LX) name the billed line the paid
 	// line settles, when known (BilledLine 0: the claim only); BilledClaimID
 	// and BilledLineID are their database ids (0: not stored). The router

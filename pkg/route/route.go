@@ -263,6 +263,12 @@ func (r *Router) decide(l *Line) Decision {
 		d.WorkItem = UnderpaymentWork
 	}
 	if d.WorkItem != NoWork {
+		// Never more at risk than was billed: the expected rate of a code
+		// the payer adjudicated instead (77003 paid as part of 62323) can
+		// exceed the billed charge of the line.
+		if limit := billedLimit(l); d.WorkItem != UnmatchedRemittance && limit > 0 && atRisk > limit {
+			atRisk = limit
+		}
 		d.AmountAtRisk = atRisk
 		if rec == 0 {
 			rec = d.recoverability
@@ -282,6 +288,15 @@ func (r *Router) decide(l *Line) Decision {
 	}
 	d.Text, d.Action = compose(l, &d, t.denial)
 	return d
+}
+
+// billedLimit is the most a line's work item can put at risk: the billed
+// charge when the matcher knows it, else the line's charge (0: no limit).
+func billedLimit(l *Line) money.Amount {
+	if l.Match.BilledCharge > 0 {
+		return l.Match.BilledCharge
+	}
+	return max(l.Charge, 0)
 }
 
 // deadline sets the appeal deadline and, under a payer profile, the work

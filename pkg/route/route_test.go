@@ -624,3 +624,27 @@ func TestDecideConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestAtRiskAtMostBilled: 77003 billed at $250, denied CO-97 as part of
+// 62323 whose contract rate ($322) the matcher expected: at most the
+// billed $250 is at risk, also when the payer reports another charge.
+func TestAtRiskAtMostBilled(t *testing.T) {
+	r := New(Config{})
+	l := &Line{PayerID: "P", ClaimID: "C1", LineIndex: 2, Procedure: "62323", ServiceDate: remitDay, RemitDate: remitDay,
+		Charge: money.MustParse("250"), Adjustments: adjs(t, "CO-97:250"), Remarks: []string{"M15"},
+		Match: Match{Status: Matched, Flags: ProcedureChanged, Expected: money.MustParse("322"), HasExpected: true,
+			BilledProcedure: "77003", BilledLine: 2, BilledCharge: money.MustParse("250")}}
+	if d := r.Decide(l); d.WorkItem != DenialWork || d.AmountAtRisk != money.MustParse("250") {
+		t.Errorf("billed 250: %s at risk %s, want a denial with 250.00", d.WorkItem, d.AmountAtRisk)
+	} else if !strings.Contains(d.Text, "for 77003 (adjudicated as 62323)") {
+		t.Errorf("text %q does not name the billed 77003 first", d.Text)
+	}
+	l.Charge, l.Adjustments = money.MustParse("400"), adjs(t, "CO-97:400")
+	if d := r.Decide(l); d.AmountAtRisk != money.MustParse("250") {
+		t.Errorf("billed 250, charge on the remit 400: at risk %s, want 250.00", d.AmountAtRisk)
+	}
+	l.Match.BilledCharge = 0 // not known: the line's charge
+	if d := r.Decide(l); d.AmountAtRisk != money.MustParse("322") {
+		t.Errorf("charge 400, billed unknown: at risk %s, want 322.00", d.AmountAtRisk)
+	}
+}

@@ -139,6 +139,13 @@ func compose(l *Line, d *Decision, denied money.Amount) (string, string) {
 	what := func() {
 		if l.Procedure == "" {
 			b.WriteString(" for the claim")
+		} else if bp := l.Match.BilledProcedure; l.Match.Flags.Has(ProcedureChanged) && bp != "" && bp != l.Procedure {
+			// The item names the billed code; the payer's is beside it.
+			b.WriteString(" for ")
+			b.WriteString(bp)
+			b.WriteString(" (adjudicated as ")
+			b.WriteString(d.Procedure)
+			b.WriteString(")")
 		} else {
 			b.WriteString(" for ")
 			b.WriteString(d.Procedure)

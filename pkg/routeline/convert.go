@@ -188,6 +188,9 @@ func matchOf(m *v1.LineMatch) route.Match {
 	if b := m.GetBilled(); b != nil {
 		mt.BilledClaim, mt.BilledLine = b.GetPatientControlNumber(), int(b.GetLineNumber())
 		mt.BilledUnits = b.GetUnitsMilli()
+		if ClaimLevel(m) || b.GetLineNumber() > 0 {
+			mt.BilledCharge = money.Amount(b.GetChargeCents())
+		}
 		if mt.Flags.Has(route.ProcedureChanged) || mt.Flags.Has(route.ModifierDropped) {
 			mt.BilledProcedure, mt.BilledModifiers = b.GetProcedureCode(), b.GetModifiers()
 		}

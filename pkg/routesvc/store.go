@@ -391,22 +391,26 @@ func facts(it *workItem, l *line) []string {
 	setS("rule", &it.rule, d.Rule)
 	setL("carc", &it.carc, d.CARC)
 	setL("rarc", &it.rarc, d.RARC)
-	code, mods := sl.GetProcedure().GetCode(), sl.GetProcedure().GetModifiers()
-	if l.claim {
-		code, mods = "", nil
-	}
+	code, mods := billedProcedure(l)
 	setS("procedure_code", &it.procedure, code)
 	setL("modifiers", &it.modifiers, mods)
 	paid, billed := money.Amount(sl.GetPaidCents()), money.Amount(sl.GetChargeCents())
 	if l.claim {
 		paid, billed = money.Amount(p.GetClaim().GetPaidCents()), money.Amount(p.GetClaim().GetChargeCents())
 	}
+	fromBilled := false
 	if b := m.GetBilled(); b != nil && b.GetChargeCents() != 0 && (l.claim || b.GetLineNumber() > 0) {
-		billed = money.Amount(b.GetChargeCents())
+		billed, fromBilled = money.Amount(b.GetChargeCents()), true
 	}
 	setA("billed_amount", &it.billed, billed)
 	setA("paid_amount", &it.paid, paid)
-	setA("amount_at_risk", &it.atRisk, d.AmountAtRisk)
+	atRisk := d.AmountAtRisk
+	// Matched: never more at risk than was billed (the router caps it too;
+	// this holds whatever router decided).
+	if fromBilled && d.WorkItem != route.UnmatchedRemittance && billed > 0 && atRisk > billed {
+		atRisk = billed
+	}
+	setA("amount_at_risk", &it.atRisk, atRisk)
 	if it.deadline != d.AppealDeadline {
 		it.deadline = d.AppealDeadline
 		changed = append(changed, "appeal_deadline")
@@ -447,10 +451,36 @@ func provider(l *line) string {
 	return ""
 }
 
+// billedProcedure is the code and modifiers an item names: the billed
+// line's when the paid line matched one (the payer may have adjudicated
+// another code: 77003 denied as part of 62323), else the paid line's;
+// none for a claim.
+func billedProcedure(l *line) (string, []string) {
+	if l.claim {
+		return "", nil
+	}
+	if b := l.m.GetBilled(); b != nil && b.GetLineNumber() > 0 && b.GetProcedureCode() != "" {
+		return b.GetProcedureCode(), b.GetModifiers()
+	}
+	p := l.m.GetLine().GetLine().GetProcedure()
+	return p.GetCode(), p.GetModifiers()
+}
+
 func source(l *line) map[string]any {
 	src := l.m.GetSource()
 	d := map[string]any{"file_id": src.GetFileId(), "file_sha256": src.GetFileSha256(), "segment": src.GetSegmentIndex(),
 		"disposition": l.d.Disposition}
+	// The code as the payer adjudicated it, when the item names another
+	// (the billed one).
+	if !l.claim {
+		p := l.m.GetLine().GetLine().GetProcedure()
+		if code, mods := billedProcedure(l); code != p.GetCode() || !slices.Equal(mods, p.GetModifiers()) {
+			d["paid_procedure_code"] = p.GetCode()
+			if len(p.GetModifiers()) > 0 {
+				d["paid_modifiers"] = p.GetModifiers()
+			}
+		}
+	}
 	if r := revision(l.m); r > 0 {
 		d["revision"] = r
 	}
