@@ -138,7 +138,7 @@ func (c *call) postAssign() error {
 		if err := checkKeys(q, "filter key", allowed); err != nil {
 			return err
 		}
-		more, err := itemFilters(q, &args)
+		more, err := itemFilters(q, &args, dateOf(c.s.opts.Now().UTC()))
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,6 +50,8 @@ type WorkItem struct {
 	RecoveredAmount      money.Amount   `db:"recovered_amount" json:"recovered_amount"`
 	RemitDate            Date           `db:"remit_date" json:"remit_date"`
 	AppealDeadline       Date           `db:"appeal_deadline" json:"appeal_deadline"`
+	Overdue              bool           `db:"-" json:"overdue"`  // deadline before today, still to meet (deadlineToMeet)
+	DueSoon              bool           `db:"-" json:"due_soon"` // deadline still to meet, today or within appeal_warning_days
 	Priority             int            `db:"priority" json:"priority"`
 	Status               string         `db:"status" json:"status"`
 	AssigneeID           *int64         `db:"assignee_id" json:"assignee_id"`
@@ -73,6 +77,45 @@ const itemCols = `w.id, w.practice_id, w.provider_npi, w.payer_id, w.queue_id, w
 // openItems is the predicate of the partial work-item indexes.
 const openItems = `w.status NOT IN ('resolved', 'written_off')`
 
+// deadlineOpen: the item's appeal deadline is still to meet (as the sweep's
+// deadline escalation has it): open, neither appealed nor resubmitted.
+const deadlineOpen = `w.status NOT IN ('resolved', 'written_off', 'appealed', 'resubmitted')`
+
+func deadlineToMeet(status string) bool {
+	return !terminal(status) && status != "appealed" && status != "resubmitted"
+}
+
+// warningDays reads the work settings' appeal_warning_days.
+func (s *Service) warningDays(ctx context.Context, db queryer) (int, error) {
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT appeal_warning_days FROM work_settings WHERE id`); err != nil {
+		return 0, fmt.Errorf("api: read appeal_warning_days: %w", err)
+	}
+	return n, nil
+}
+
+// flagDeadlines sets the items' overdue and due_soon as of today.
+func (c *call) flagDeadlines(db queryer, items ...*WorkItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	warn, err := c.s.warningDays(c.r.Context(), db)
+	if err != nil {
+		return err
+	}
+	today := dateOf(c.s.opts.Now().UTC()).T
+	for _, it := range items {
+		it.Overdue, it.DueSoon = false, false
+		if !it.AppealDeadline.Valid || !deadlineToMeet(it.Status) {
+			continue
+		}
+		d := it.AppealDeadline.T
+		it.Overdue = d.Before(today)
+		it.DueSoon = !it.Overdue && !d.After(today.AddDate(0, 0, warn))
+	}
+	return nil
+}
+
 // Statuses of work items (0004).
 var statuses = []string{"new", "assigned", "in_progress", "pended", "appealed", "resubmitted", "written_off", "resolved"}
 
@@ -88,7 +131,7 @@ var itemSorts = []sortKey{
 
 // itemFilterKeys are the filters of work-item lists (itemFilters).
 var itemFilterKeys = []string{"practice_id", "queue_id", "payer_id", "assignee_id", "provider_npi", "kind", "category",
-	"procedure_code", "patient_control_number", "status", "open", "unassigned", "escalated", "min_amount", "deadline_before"}
+	"procedure_code", "patient_control_number", "status", "open", "unassigned", "escalated", "min_amount", "deadline_before", "deadline"}
 
 // pageKeys are the paging parameters of every list.
 var pageKeys = []string{"cursor", "sort", "limit"}
@@ -114,8 +157,9 @@ func checkKeys(q url.Values, what string, allowed ...[]string) error {
 	return nil
 }
 
-// itemFilters turns the query string into predicates on work_items w.
-func itemFilters(q url.Values, args *auth.Args) ([]string, error) {
+// itemFilters turns the query string into predicates on work_items w;
+// today is the day overdue and due_soon are judged on.
+func itemFilters(q url.Values, args *auth.Args, today Date) ([]string, error) {
 	var where []string
 	if v := q.Get("kind"); v != "" && !contains([]string{"denial", "underpayment", "unmatched_remittance"}, v) {
 		return nil, badRequest("kind must be denial, underpayment or unmatched_remittance")
@@ -180,6 +224,17 @@ func itemFilters(q url.Values, args *auth.Args) ([]string, error) {
 		}
 		where = append(where, "w.appeal_deadline < "+args.Add(d.Format(time.DateOnly))+"::date")
 	}
+	switch v := q.Get("deadline"); v {
+	case "":
+	case "overdue":
+		where = append(where, deadlineOpen, "w.appeal_deadline < "+args.Add(today.T.Format(time.DateOnly))+"::date")
+	case "due_soon":
+		t := args.Add(today.T.Format(time.DateOnly))
+		where = append(where, deadlineOpen, "w.appeal_deadline >= "+t+"::date",
+			"w.appeal_deadline <= "+t+"::date + (SELECT appeal_warning_days FROM work_settings WHERE id)")
+	default:
+		return nil, badRequest("deadline must be overdue or due_soon")
+	}
 	return where, nil
 }
 
@@ -211,7 +266,7 @@ func (c *call) listItemsThen(where []string, args auth.Args, ifEmpty func() erro
 	if err != nil {
 		return err
 	}
-	more, err := itemFilters(q, &args)
+	more, err := itemFilters(q, &args, dateOf(c.s.opts.Now().UTC()))
 	if err != nil {
 		return err
 	}
@@ -232,8 +287,13 @@ func (c *call) listItemsThen(where []string, args auth.Args, ifEmpty func() erro
 	}
 	n, next := p.next(len(rows), func(i int) (string, int64) { return rows[i].K, rows[i].ID })
 	out := Page[WorkItem]{Items: make([]WorkItem, n), NextCursor: next}
+	flag := make([]*WorkItem, n)
 	for i := range n {
 		out.Items[i] = rows[i].WorkItem
+		flag[i] = &out.Items[i]
+	}
+	if err := c.flagDeadlines(c.s.db, flag...); err != nil {
+		return err
 	}
 	if err := c.auditList("work_item.list", "work_item", func(i int) int64 { return rows[i].PracticeID },
 		func(i int) int64 { return rows[i].ID }, n, nil); err != nil {
@@ -333,6 +393,9 @@ func (c *call) loadItem(id int64, lock bool, tx queryer) (*WorkItem, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.flagDeadlines(tx, &it); err != nil {
+		return nil, err
+	}
 	return &it, nil
 }
 
@@ -401,7 +464,13 @@ type patchBody struct {
 	Resolution  *string `json:"resolution,omitempty"`
 	PendedUntil *Date   `json:"pended_until,omitempty"`
 	Version     *int    `json:"version,omitempty"`
+	// OverrideReason records an appeal dated after the appeal deadline
+	// (refused without it); audited.
+	OverrideReason *string `json:"override_reason,omitempty"`
 }
+
+// maxOverrideReason is the longest override_reason, in characters.
+const maxOverrideReason = 500
 
 // moveTargets are the statuses a person may move an item to.
 var moveTargets = []string{"in_progress", "pended", "appealed", "resubmitted", "written_off", "resolved"}
@@ -448,6 +517,16 @@ func (c *call) patchWorkItem() error {
 	if b.Resolution != nil && utf8.RuneCountInString(*b.Resolution) > 2000 {
 		return badRequest("resolution may hold at most 2000 characters")
 	}
+	var override string
+	if b.OverrideReason != nil {
+		if b.Status != "appealed" {
+			return badRequest("override_reason goes with status appealed (an appeal dated after its deadline)")
+		}
+		override = strings.TrimSpace(*b.OverrideReason)
+		if override == "" || utf8.RuneCountInString(override) > maxOverrideReason {
+			return badRequest("override_reason must be 1 to %d characters: why the appeal is filed after its deadline", maxOverrideReason)
+		}
+	}
 	ctx := c.r.Context()
 	tx, err := c.s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -466,6 +545,15 @@ func (c *call) patchWorkItem() error {
 	}
 	if terminal(it.Status) && !c.id.Can(auth.WorkAssign) {
 		return errf(http.StatusForbidden, "forbidden", "only a supervisor reopens a resolved or written-off item")
+	}
+	// An appeal dated after the appeal deadline is refused unless the body
+	// says why (override_reason).
+	late := b.Status == "appealed" && it.AppealDeadline.Valid && b.AppealedOn.T.After(it.AppealDeadline.T)
+	if late && override == "" {
+		days := int(b.AppealedOn.T.Sub(it.AppealDeadline.T).Hours() / 24)
+		return errf(http.StatusConflict, "deadline_passed",
+			"the appeal deadline was %s; an appeal dated %s is %d days late: send override_reason (why it is filed anyway) to record it",
+			it.AppealDeadline.T.Format(time.DateOnly), b.AppealedOn.T.Format(time.DateOnly), days)
 	}
 	var claim any // a biller who moves an unassigned item takes it
 	if c.id.Role == auth.Biller {
@@ -503,11 +591,22 @@ func (c *call) patchWorkItem() error {
 	if b.AppealedOn != nil {
 		detail["appealed_on"] = b.AppealedOn
 	}
+	auditDetail := map[string]any{"from": it.Status, "to": out.Status, "version": out.Version}
+	if late {
+		for _, d := range []map[string]any{detail, auditDetail} {
+			d["late_appeal"] = true
+			d["appeal_deadline"] = it.AppealDeadline
+			d["override_reason"] = override
+		}
+		auditDetail["appealed_on"] = b.AppealedOn
+	}
 	if err := c.event(tx, id, "status", it.Status, out.Status, amount, detail); err != nil {
 		return err
 	}
-	if err := c.auditTx(tx, c.entry("work_item.update", "work_item", id, it.PracticeID,
-		map[string]any{"from": it.Status, "to": out.Status, "version": out.Version})); err != nil {
+	if err := c.auditTx(tx, c.entry("work_item.update", "work_item", id, it.PracticeID, auditDetail)); err != nil {
+		return err
+	}
+	if err := c.flagDeadlines(tx, &out); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
