@@ -85,7 +85,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Ide
 // one its (iss, sub) is bound to, else the one with its verified email (see
 // Claims.Subject), which the (iss, sub) is then bound to. The console's
 // OIDC sign-in and the bearer-token middleware use it alike.
-func UserByClaims(ctx context.Context, db *sqlx.DB, c *Claims) (*User, error) { return userByToken(ctx, db, c) }
+func UserByClaims(ctx context.Context, db *sqlx.DB, c *Claims) (*User, error) {
+	return userByToken(ctx, db, c)
+}
 
 func userByToken(ctx context.Context, db *sqlx.DB, c *Claims) (*User, error) {
 	iss, sub := c.Issuer, c.RegisteredClaims.Subject
