@@ -435,7 +435,17 @@ func TestConsoleInChromium(t *testing.T) {
 		if got := b.text(".note"); !strings.Contains(got, "appeal with the op note") {
 			t.Fatalf("notes show %q", got)
 		}
-		b.do(submit("#act-appeal"), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		// The top item is past its appeal deadline: refused with the
+		// deadline named, then accepted with the biller's reason.
+		b.do(submit("#act-appeal"), chromedp.WaitVisible(chromedp.CSS(".problem")))
+		if got := b.text(".problem"); !strings.Contains(got, "appeal deadline was") {
+			t.Fatalf("a late appeal without a reason: %q", got)
+		}
+		if st, _ := s.status(top); st == "appealed" {
+			t.Fatal("a late appeal without a reason was recorded")
+		}
+		b.do(chromedp.SendKeys(chromedp.ID("override_reason"), "Payer confirmed by phone the deadline is extended."),
+			submit("#act-appeal"), chromedp.WaitVisible(chromedp.CSS(".flash")))
 		if got := b.text(".flash"); got != "Marked appealed." {
 			t.Fatalf("after the appeal: %q", got)
 		}

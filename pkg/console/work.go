@@ -234,6 +234,11 @@ func (q *req) itemAct() error {
 		body["status"], body["pended_until"] = "pended", q.r.PostFormValue("pended_until")
 	case "appeal":
 		body["status"], body["appealed_on"] = "appealed", q.r.PostFormValue("appealed_on")
+		// After the deadline the API refuses the appeal unless the biller
+		// says why (audited); the refusal names the deadline.
+		if t := strings.TrimSpace(q.r.PostFormValue("override_reason")); t != "" {
+			body["override_reason"] = t
+		}
 	case "writeoff":
 		code := q.r.PostFormValue("reason")
 		known := false
