@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -60,9 +59,8 @@ func (q *req) addUser() error {
 	var u userRow
 	err := q.s.sendJSON(q.r, q.id, apiRequest{Method: http.MethodPost, Path: "/v1/users",
 		Body: map[string]any{"email": f.Get("email"), "name": f.Get("name"), "role": f.Get("role"), "scopes": scopes}}, &u)
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-		return q.showUsers(http.StatusBadRequest, ae.Message)
+	if problem, _ := userMistake(err); problem != "" {
+		return q.showUsers(http.StatusBadRequest, problem)
 	}
 	if err != nil {
 		return err
@@ -122,19 +120,10 @@ var auditFilters = []string{"actor", "action", "entity", "entity_id", "practice_
 // auditLog shows the audit log, newest first (admins).
 func (q *req) auditLog() error {
 	in := q.r.URL.Query()
-	api := url.Values{"limit": {"100"}}
-	for _, k := range auditFilters {
-		if v := strings.TrimSpace(in.Get(k)); v != "" {
-			api.Set(k, v)
-		}
-	}
+	api := listQuery(in, auditFilters)
 	var rows page[auditRow]
 	err := q.s.getJSON(q.r, q.id, "/v1/audit", api, &rows)
-	var problem string
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-		problem, err = ae.Message, nil
-	}
+	problem, err := userMistake(err)
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/remitq/remitq/pkg/auth"
 )
@@ -147,4 +149,27 @@ func (a *apiErrorReader) err() error {
 	}
 	_ = json.Unmarshal(a.rec.body.Bytes(), &eb)
 	return &apiError{Status: a.rec.status, Code: eb.Error.Code, Message: eb.Error.Message}
+}
+
+// userMistake splits an API answer: a 400 is the user's mistake (a bad
+// filter or form value), shown on the page with the API's message, not a
+// failure of the page; anything else is returned as it is.
+func userMistake(err error) (problem string, rest error) {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
+		return ae.Message, nil
+	}
+	return "", err
+}
+
+// listQuery is the API query of a list page: its first 100 rows and the
+// page's filters the user filled in.
+func listQuery(in url.Values, filters []string) url.Values {
+	api := url.Values{"limit": {"100"}}
+	for _, k := range filters {
+		if v := strings.TrimSpace(in.Get(k)); v != "" {
+			api.Set(k, v)
+		}
+	}
+	return api
 }

@@ -133,9 +133,8 @@ func (q *req) assign() error {
 		}
 		err = q.s.sendJSON(q.r, q.id, apiRequest{Method: http.MethodPost, Path: "/v1/work-items/assign",
 			Body: map[string]any{"assignee_id": aid, "filter": filter, "limit": n}}, &out)
-		var ae *apiError
-		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-			return q.showQueues(http.StatusBadRequest, map[string]any{"Problem": ae.Message})
+		if problem, _ := userMistake(err); problem != "" {
+			return q.showQueues(http.StatusBadRequest, map[string]any{"Problem": problem})
 		}
 		if err != nil {
 			return err
@@ -153,9 +152,8 @@ func (q *req) assign() error {
 	for count < previewCap {
 		var p page[item]
 		err := q.s.getJSON(q.r, q.id, "/v1/work-items", api, &p)
-		var ae *apiError
-		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-			return q.showQueues(http.StatusBadRequest, map[string]any{"Problem": ae.Message})
+		if problem, _ := userMistake(err); problem != "" {
+			return q.showQueues(http.StatusBadRequest, map[string]any{"Problem": problem})
 		}
 		if err != nil {
 			return err

@@ -140,19 +140,10 @@ var workFilters = []string{"practice_id", "payer_id", "category", "deadline_befo
 // myWork lists the user's open items by priority, with filters.
 func (q *req) myWork() error {
 	in := q.r.URL.Query()
-	api := url.Values{"limit": {"100"}}
-	for _, k := range workFilters {
-		if v := strings.TrimSpace(in.Get(k)); v != "" {
-			api.Set(k, v)
-		}
-	}
+	api := listQuery(in, workFilters)
 	var items page[item]
 	err := q.s.getJSON(q.r, q.id, "/v1/my/work-items", api, &items)
-	var problem string
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-		problem, err = ae.Message, nil
-	}
+	problem, err := userMistake(err)
 	if err != nil {
 		return err
 	}

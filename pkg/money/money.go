@@ -35,6 +35,22 @@ func Parse(s string) (Amount, error) { return ParseBytes([]byte(s)) }
 
 // ParseBytes is Parse on a byte slice; it does not allocate.
 func ParseBytes(b []byte) (Amount, error) {
+	v, err := parseFixed(b, 2)
+	if err == errPlaces {
+		err = ErrSyntax
+	}
+	return Amount(v), err
+}
+
+// errPlaces is parseFixed's answer for nonzero digits beyond its places.
+var errPlaces = errors.New("money: too many decimal places")
+
+// parseFixed reads a decimal ("-12.345", ".5", "+100") as an integer in
+// units of 10^-places: trailing zeros beyond places are accepted, other
+// digits beyond them are errPlaces; exponents, blanks and separators are
+// ErrSyntax; magnitudes beyond maxCents units are ErrRange, reported once
+// the syntax is known good. Money and Micros both parse with it.
+func parseFixed(b []byte, places int) (int64, error) {
 	if len(b) == 0 {
 		return 0, ErrSyntax
 	}
@@ -45,24 +61,22 @@ func ParseBytes(b []byte) (Amount, error) {
 	case '+':
 		b = b[1:]
 	}
-	var cents int64
+	var v int64
 	digits, frac := 0, -1
-	over := false // too large; reported once the syntax is known good
+	over, extra := false, false
 	for _, c := range b {
 		switch {
 		case c >= '0' && c <= '9':
 			if frac >= 0 {
 				frac++
-				if frac > 2 {
-					if c != '0' {
-						return 0, ErrSyntax
-					}
+				if frac > places {
+					extra = extra || c != '0'
 					continue
 				}
 			}
 			digits++
-			if over = over || cents > maxCents/10; !over {
-				cents = cents*10 + int64(c-'0')
+			if over = over || v > maxCents/10; !over {
+				v = v*10 + int64(c-'0')
 			}
 		case c == '.' && frac < 0:
 			frac = 0
@@ -70,31 +84,27 @@ func ParseBytes(b []byte) (Amount, error) {
 			return 0, ErrSyntax
 		}
 	}
-	if digits == 0 {
+	switch {
+	case digits == 0:
 		return 0, ErrSyntax
-	}
-	if over {
+	case extra:
+		return 0, errPlaces
+	case over:
 		return 0, ErrRange
 	}
-	switch {
-	case frac <= 0:
-		if cents > maxCents/100 {
+	for frac = max(frac, 0); frac < places; frac++ {
+		if v > maxCents/10 {
 			return 0, ErrRange
 		}
-		cents *= 100
-	case frac == 1:
-		if cents > maxCents/10 {
-			return 0, ErrRange
-		}
-		cents *= 10
+		v *= 10
 	}
-	if cents > maxCents {
+	if v > maxCents {
 		return 0, ErrRange
 	}
 	if neg {
-		cents = -cents
+		v = -v
 	}
-	return Amount(cents), nil
+	return v, nil
 }
 
 // MustParse is Parse for constants in code and tests; it panics on bad input.
@@ -225,54 +235,11 @@ var ErrPrecision = errors.New("money: more than six decimal places")
 // Parse accepts ("-12.345", ".5", "100"); trailing zeros beyond six places
 // are accepted, other extra precision is ErrPrecision.
 func ParseMicros(b []byte) (Micros, error) {
-	if len(b) == 0 {
-		return 0, ErrSyntax
+	v, err := parseFixed(b, 6)
+	if err == errPlaces {
+		err = ErrPrecision
 	}
-	neg := false
-	switch b[0] {
-	case '-':
-		neg, b = true, b[1:]
-	case '+':
-		b = b[1:]
-	}
-	var v int64
-	digits, frac := 0, -1
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			if frac >= 0 {
-				frac++
-				if frac > 6 {
-					if c != '0' {
-						return 0, ErrPrecision
-					}
-					continue
-				}
-			}
-			digits++
-			if v > maxCents/10 {
-				return 0, ErrRange
-			}
-			v = v*10 + int64(c-'0')
-		case c == '.' && frac < 0:
-			frac = 0
-		default:
-			return 0, ErrSyntax
-		}
-	}
-	if digits == 0 {
-		return 0, ErrSyntax
-	}
-	for frac = max(frac, 0); frac < 6; frac++ {
-		if v > maxCents/10 {
-			return 0, ErrRange
-		}
-		v *= 10
-	}
-	if neg {
-		v = -v
-	}
-	return Micros(v), nil
+	return Micros(v), err
 }
 
 // Micros returns the amount in millionths.
