@@ -49,13 +49,13 @@ PY
 fi
 
 echo "== ingest: 835 files -> PostgreSQL + JetStream (embedded servers, 100,000 lines per run)"
-$GO test -run '^$' -bench '^BenchmarkIngest$' -benchtime 3x ./pkg/ingest/ | tee .bench/ingest.txt
+$GO test -run '^$' -bench '^BenchmarkIngest$' -benchtime 3x ./pkg/remitstore/ | tee .bench/ingest.txt
 
 echo "== router: ~100,000 matched lines (LineMatch on MATCHED) -> work items in PostgreSQL (embedded servers)"
 $GO test -run '^$' -bench '^BenchmarkRouter$' -benchtime 1x -timeout 20m ./pkg/routesvc/ | tee .bench/router.txt
 
 echo "== api: 1,000,000 open work items (COPY) -> p50/p99 of my work and queue listings through the HTTP stack (token, user, scope, query, JSON)"
-$GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/api/ | tee .bench/api.txt
+$GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/apisvc/ | tee .bench/api.txt
 
 echo "== matcher: 100,000 generated lines (ingested first, untimed) matched into PostgreSQL and published as LineMatch (embedded servers)"
 MATCH_BENCH_WORKERS=${MATCH_BENCH_WORKERS:-4} $GO test -run '^$' -bench '^BenchmarkMatcher$' -benchtime 1x ./pkg/matchsvc/ | tee .bench/matcher.txt
@@ -68,11 +68,11 @@ $GO test -run '^$' -bench '^BenchmarkCheck$' -benchtime 3x -timeout 20m ./pkg/ru
 
 echo "== end to end: a truth set's 835s -> ingest -> matcher -> router -> work items (1 and 2 sets of workers)"
 for w in 1 2; do
-  PIPELINE_BENCH_WORKERS=$w $GO test -run '^$' -bench '^BenchmarkPipeline$' -benchtime 1x -timeout 30m ./pkg/pipeline/ | tee -a .bench/pipeline.txt
+  PIPELINE_BENCH_WORKERS=$w $GO test -run '^$' -bench '^BenchmarkPipeline$' -benchtime 1x -timeout 30m ./pkg/e2e/ | tee -a .bench/pipeline.txt
 done
 
 echo "== upload memory: one 835 of ~1, 10 and 100 MB POSTed to a real ingest service -> peak RSS growth and bytes allocated per upload"
-$GO test -run '^$' -bench '^BenchmarkUploadMemory$' -benchtime 1x -timeout 20m ./pkg/ingest/ingestsvc/ | tee .bench/upload-memory.txt
+$GO test -run '^$' -bench '^BenchmarkUploadMemory$' -benchtime 1x -timeout 20m ./pkg/ingestsvc/ | tee .bench/upload-memory.txt
 
 echo "== list under load: 200 concurrent clients on a PostgreSQL list endpoint through svc's served handler, without and with the limits (p50/p99, sheds, timeouts)"
 $GO test -run '^$' -bench '^BenchmarkListUnderLoad$' -benchtime 1x -timeout 10m ./pkg/svc/ | tee .bench/list-load.txt

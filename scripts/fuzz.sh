@@ -2,7 +2,7 @@
 # make fuzz: run every Go fuzz target in the module for FUZZTIME each
 # (default 3m). A crasher is written by go test into the package's
 # testdata/fuzz/<Target>/ and fails the run: commit it as a regression test.
-# Among them FuzzUpload (pkg/ingest/ingestsvc): bytes -> POST /v1/remittances
+# Among them FuzzUpload (pkg/ingestsvc): bytes -> POST /v1/remittances
 # and the watched folder against embedded PostgreSQL, seeded from
 # /work/shared/corpus/835 and x12/testdata; every input must be stored or
 # quarantined, never a 5xx or a file left to be retried.

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/remitq/remitq/pkg/devenv/devtest"
-	"github.com/remitq/remitq/pkg/practice"
+	"github.com/remitq/remitq/pkg/practicestore"
 )
 
 // TestAuthorizeWithoutGateIsForAdmins: a service run without the API's
@@ -14,8 +14,8 @@ import (
 func TestAuthorizeWithoutGateIsForAdmins(t *testing.T) {
 	ctx := t.Context()
 	db := devtest.DB(t)
-	p := practice.Practice{Name: "Spine Center", NPI: "1234567893"}
-	if err := practice.Add(ctx, db, &p); err != nil {
+	p := practicestore.Practice{Name: "Spine Center", NPI: "1234567893"}
+	if err := practicestore.Add(ctx, db, &p); err != nil {
 		t.Fatal(err)
 	}
 	a := &Authenticator{DB: db}

@@ -185,7 +185,7 @@ func Deny(w http.ResponseWriter, log *zap.Logger, err error) {
 // without the middleware in front): the caller must authenticate and be an
 // admin. Without the API's gate nothing checks the payees of an upload
 // against the caller's practices, so only callers who see every practice
-// may send files that way; run the service behind api.GateFor for scoped
+// may send files that way; run the service behind apisvc.GateFor for scoped
 // uploads.
 func (a *Authenticator) Authorize(r *http.Request) error {
 	id, err := a.Authenticate(r.Context(), r)

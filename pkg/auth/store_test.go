@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/pkg/devenv/devtest"
-	"github.com/remitq/remitq/pkg/practice"
+	"github.com/remitq/remitq/pkg/practicestore"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -17,8 +17,8 @@ func TestMain(m *testing.M) { devtest.Main(m) }
 func TestUsersKeysMiddleware(t *testing.T) {
 	ctx := t.Context()
 	db := devtest.DB(t)
-	p := practice.Practice{Name: "Spine Center", NPI: "1234567893"}
-	if err := practice.Add(ctx, db, &p); err != nil {
+	p := practicestore.Practice{Name: "Spine Center", NPI: "1234567893"}
+	if err := practicestore.Add(ctx, db, &p); err != nil {
 		t.Fatal(err)
 	}
 	u := &User{Email: " Biller@Example.com ", Name: "B", Role: Biller, Scopes: []Scope{{PracticeID: p.ID, ProviderNPI: "1245319599"}}}

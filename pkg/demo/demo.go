@@ -9,7 +9,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/remitq/remitq/pkg/practice"
+	"github.com/remitq/remitq/pkg/practicestore"
 	"github.com/remitq/remitq/pkg/synth"
 )
 
@@ -21,12 +21,12 @@ type File struct {
 
 // Dataset is what the demo loads.
 type Dataset struct {
-	Practices []practice.Practice
+	Practices []practicestore.Practice
 	Remits    []File
 }
 
 // Practices of the demo, with valid NPIs and tax ids.
-var practices = []practice.Practice{
+var practices = []practicestore.Practice{
 	{Name: "Lumbar Spine & Pain Associates", NPI: "1234567893", TIN: "741234567"},
 	{Name: "Cervical Interventional Pain Center", NPI: "1987654328", TIN: "742345678"},
 	{Name: "Desert Pain Institute", NPI: "1567890128", TIN: "743456789"},
@@ -37,7 +37,7 @@ const unregisteredNPI = "1765432103"
 
 // Build generates the data set; the same seed gives the same bytes.
 func Build(seed uint64) (*Dataset, error) {
-	ds := &Dataset{Practices: append([]practice.Practice(nil), practices...)}
+	ds := &Dataset{Practices: append([]practicestore.Practice(nil), practices...)}
 	for i, p := range practices {
 		for f := 0; f < 2; f++ {
 			var buf bytes.Buffer

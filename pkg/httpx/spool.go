@@ -10,7 +10,7 @@ import (
 // Spool is one received file: its first bytes in memory, the rest in a
 // temporary file that is unlinked as soon as it is made (nothing remains
 // after a crash), so that a large upload costs disk, not memory. It is an
-// io.ReaderAt with a Size, as ingest.Source wants. Close frees it.
+// io.ReaderAt with a Size, as remitstore.Source wants. Close frees it.
 type Spool struct {
 	// Name is the file's name as sent, reduced to its base; it may hold
 	// any bytes.

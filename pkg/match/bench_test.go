@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/synth"
 	"github.com/remitq/remitq/x12"
@@ -18,7 +18,7 @@ func BenchmarkMatch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	billed := append(tr.BilledClaims(false), tr.BilledClaims(true)...)
+	claimsAll := append(tr.BilledClaims(false), tr.BilledClaims(true)...)
 	type job struct {
 		pc              *match.PaidClaim
 		practice, payer string
@@ -34,12 +34,12 @@ func BenchmarkMatch(b *testing.B) {
 			}
 		}
 	}
-	fees := claims.NewFeeSchedule(tr.Fees)
+	fees := billed.NewFeeSchedule(tr.Fees)
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
 		mem := match.NewMemory()
-		mem.AddClaims(billed...)
+		mem.AddClaims(claimsAll...)
 		m := match.New(mem, match.Options{Fees: fees})
 		b.StartTimer()
 		for _, j := range jobs {

@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"slices"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/x12"
 )
@@ -17,13 +17,13 @@ import (
 type Candidates interface {
 	// ClaimsByControl returns the billed claims of practice with CLM01 =
 	// pcn, oldest first.
-	ClaimsByControl(practice, pcn string) ([]*claims.Claim, error)
+	ClaimsByControl(practice, pcn string) ([]*billed.Claim, error)
 	// LineByControl returns the billed claim of practice holding the line
 	// whose REF*6R is lcn, and the line's index in Lines; nil when none.
-	LineByControl(practice, lcn string) (*claims.Claim, int, error)
+	LineByControl(practice, lcn string) (*billed.Claim, int, error)
 	// ClaimsByMember returns the billed claims of practice for the member
 	// id with a line on date, oldest first (for the fuzzy rung).
-	ClaimsByMember(practice, memberID string, date x12.Date) ([]*claims.Claim, error)
+	ClaimsByMember(practice, memberID string, date x12.Date) ([]*billed.Claim, error)
 	// PriorPayments returns the earlier paid claims of payer with CLP07 =
 	// payerControl, in the order they were recorded.
 	PriorPayments(payer, payerControl string) ([]*Prior, error)
@@ -75,22 +75,22 @@ func PriorFrom(r *ClaimResult) *Prior {
 // CLM01, practice + REF*6R and practice + member + date, and the recorded
 // payments by payer + CLP07. It is not safe for concurrent use.
 type Memory struct {
-	byPCN    map[string][]*claims.Claim
+	byPCN    map[string][]*billed.Claim
 	byLCN    map[string]lineAt
-	byMember map[string][]*claims.Claim
+	byMember map[string][]*billed.Claim
 	priors   map[string][]*Prior
 	byRef    map[string]*Prior
 }
 
 type lineAt struct {
-	c *claims.Claim
+	c *billed.Claim
 	i int
 }
 
 // NewMemory returns an empty Memory.
 func NewMemory() *Memory {
-	return &Memory{byPCN: map[string][]*claims.Claim{}, byLCN: map[string]lineAt{},
-		byMember: map[string][]*claims.Claim{}, priors: map[string][]*Prior{}, byRef: map[string]*Prior{}}
+	return &Memory{byPCN: map[string][]*billed.Claim{}, byLCN: map[string]lineAt{},
+		byMember: map[string][]*billed.Claim{}, priors: map[string][]*Prior{}, byRef: map[string]*Prior{}}
 }
 
 func key2(a, b string) string    { return a + "\x00" + b }
@@ -100,10 +100,10 @@ func key3(a, b, c string) string { return a + "\x00" + b + "\x00" + c }
 // nothing; a different claim with the same practice and CLM01 is added
 // beside the one held (replacement claims reuse CLM01), and a line control
 // number already held then points to the newer line.
-func (m *Memory) AddClaims(list ...*claims.Claim) {
+func (m *Memory) AddClaims(list ...*billed.Claim) {
 	for _, c := range list {
 		k := key2(c.Practice, c.PatientControl)
-		if slices.ContainsFunc(m.byPCN[k], func(o *claims.Claim) bool { return o == c || reflect.DeepEqual(o, c) }) {
+		if slices.ContainsFunc(m.byPCN[k], func(o *billed.Claim) bool { return o == c || reflect.DeepEqual(o, c) }) {
 			continue
 		}
 		m.byPCN[k] = append(m.byPCN[k], c)
@@ -123,12 +123,12 @@ func (m *Memory) AddClaims(list ...*claims.Claim) {
 }
 
 // ClaimsByControl implements Candidates.
-func (m *Memory) ClaimsByControl(practice, pcn string) ([]*claims.Claim, error) {
+func (m *Memory) ClaimsByControl(practice, pcn string) ([]*billed.Claim, error) {
 	return m.byPCN[key2(practice, pcn)], nil
 }
 
 // LineByControl implements Candidates.
-func (m *Memory) LineByControl(practice, lcn string) (*claims.Claim, int, error) {
+func (m *Memory) LineByControl(practice, lcn string) (*billed.Claim, int, error) {
 	at, ok := m.byLCN[key2(practice, lcn)]
 	if !ok {
 		return nil, 0, nil
@@ -137,7 +137,7 @@ func (m *Memory) LineByControl(practice, lcn string) (*claims.Claim, int, error)
 }
 
 // ClaimsByMember implements Candidates.
-func (m *Memory) ClaimsByMember(practice, memberID string, date x12.Date) ([]*claims.Claim, error) {
+func (m *Memory) ClaimsByMember(practice, memberID string, date x12.Date) ([]*billed.Claim, error) {
 	return m.byMember[key3(practice, memberID, string(date))], nil
 }
 

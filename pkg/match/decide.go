@@ -3,7 +3,7 @@ package match
 import (
 	"slices"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 )
 
 // Decide records a person's decision on a line, as Confirm does, and
@@ -12,7 +12,7 @@ import (
 // is dropped, and the billed charge and units follow the billed line. paid
 // is nil for a claim-level-only payment, billed nil when only the claim was
 // chosen.
-func Decide(r *LineResult, b Billed, paid *PaidLine, billed *claims.Line) {
+func Decide(r *LineResult, b Billed, paid *PaidLine, bl *billed.Line) {
 	Confirm(r, b)
 	r.Flags = slices.DeleteFunc(r.Flags, func(f Flag) bool {
 		switch f {
@@ -21,11 +21,11 @@ func Decide(r *LineResult, b Billed, paid *PaidLine, billed *claims.Line) {
 		}
 		return false
 	})
-	if billed == nil {
+	if bl == nil {
 		return
 	}
-	r.BilledCharge, r.BilledUnits = billed.Charge, billed.UnitsOrOne()
+	r.BilledCharge, r.BilledUnits = bl.Charge, bl.UnitsOrOne()
 	if paid != nil && !r.HasFlag(FlagReversal) {
-		lineFlags(r, paid, billed)
+		lineFlags(r, paid, bl)
 	}
 }

@@ -3,15 +3,15 @@ package match_test
 import (
 	"fmt"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 )
 
 func Example() {
 	s := match.NewSession(match.Options{})
 	// The claim as billed: a bilateral facet block and its second level.
-	s.AddClaims(&claims.Claim{Practice: "1234567893", PatientControl: "PM-1", MemberID: "M1", TotalCharge: 220000,
-		Lines: []claims.Line{
+	s.AddClaims(&billed.Claim{Practice: "1234567893", PatientControl: "PM-1", MemberID: "M1", TotalCharge: 220000,
+		Lines: []billed.Line{
 			{Number: 1, Procedure: "64493", Modifiers: []string{"50"}, Charge: 165000, Units: 1000, ServiceFrom: "2026-03-02", LineControl: "PM-1-1"},
 			{Number: 2, Procedure: "64494", Charge: 55000, Units: 1000, ServiceFrom: "2026-03-02", LineControl: "PM-1-2"},
 		}})

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/x12"
 )
@@ -23,7 +23,7 @@ type Options struct {
 	// review (default DefaultThreshold; a negative value reviews nothing).
 	Threshold float64
 	// Fees gives the expected allowed amounts; nil: no underpayment check.
-	Fees *claims.FeeSchedule
+	Fees *billed.FeeSchedule
 	// UnderpaidTolerance is the slack of the underpayment check (default
 	// DefaultUnderpaidTolerance; negative: none).
 	UnderpaidTolerance money.Amount
@@ -58,7 +58,7 @@ func New(c Candidates, o Options) *Matcher {
 func (m *Matcher) Match(pc *PaidClaim, practice, payer string) (*ClaimResult, error) {
 	res := newResult(pc, practice, payer)
 	st := &state{m: m, pc: pc, res: res, practice: practice, payer: payer,
-		done: make([]bool, len(res.Lines)), used: map[*claims.Claim][]bool{}}
+		done: make([]bool, len(res.Lines)), used: map[*billed.Claim][]bool{}}
 	if err := st.run(); err != nil {
 		return nil, err
 	}
@@ -92,8 +92,8 @@ type state struct {
 	res               *ClaimResult
 	practice, payer   string
 	done              []bool                   // line result i is settled
-	used              map[*claims.Claim][]bool // billed lines already taken, per billed claim
-	claim             *claims.Claim            // the billed claim the lines belong to
+	used              map[*billed.Claim][]bool // billed lines already taken, per billed claim
+	claim             *billed.Claim            // the billed claim the lines belong to
 	target            *Prior                   // the earlier payment a correction or duplicate nets against
 	lineConf          map[int]float64
 	claimControlDiffs bool
@@ -254,7 +254,7 @@ func (s *state) allDone() bool {
 	return true
 }
 
-func (s *state) usedOf(c *claims.Claim) []bool {
+func (s *state) usedOf(c *billed.Claim) []bool {
 	u := s.used[c]
 	if u == nil {
 		u = make([]bool, len(c.Lines))
@@ -263,7 +263,7 @@ func (s *state) usedOf(c *claims.Claim) []bool {
 	return u
 }
 
-func (s *state) assign(i int, c *claims.Claim, bi int, method Method, conf float64) {
+func (s *state) assign(i int, c *billed.Claim, bi int, method Method, conf float64) {
 	s.usedOf(c)[bi] = true
 	lr := &s.res.Lines[i]
 	l := &c.Lines[bi]
@@ -275,7 +275,7 @@ func (s *state) assign(i int, c *claims.Claim, bi int, method Method, conf float
 // ladder matches the lines not yet settled.
 func (s *state) ladder() error {
 	pc, res := s.pc, s.res
-	var viaLCN []*claims.Claim
+	var viaLCN []*billed.Claim
 	for i, l := range pc.Lines {
 		if s.done[i] || l.LineControl == "" {
 			continue
@@ -308,7 +308,7 @@ func (s *state) ladder() error {
 		return fmt.Errorf("match: claims by control number: %w", err)
 	}
 	claimConf, method := 1.0, ClaimAndProcedure
-	var claim *claims.Claim
+	var claim *billed.Claim
 	switch {
 	case len(list) > 0:
 		claim = s.pickClaim(list, viaLCN)
@@ -350,7 +350,7 @@ func (s *state) ladder() error {
 
 // pickClaim chooses among billed claims sharing a CLM01: one a REF*6R
 // already pointed at, else the best fit of lines and charge, else the newest.
-func (s *state) pickClaim(list []*claims.Claim, viaLCN []*claims.Claim) *claims.Claim {
+func (s *state) pickClaim(list []*billed.Claim, viaLCN []*billed.Claim) *billed.Claim {
 	for _, c := range viaLCN {
 		if slices.Contains(list, c) {
 			return c
@@ -359,7 +359,7 @@ func (s *state) pickClaim(list []*claims.Claim, viaLCN []*claims.Claim) *claims.
 	if len(list) == 1 {
 		return list[0]
 	}
-	var best *claims.Claim
+	var best *billed.Claim
 	bestScore := -1
 	for _, c := range list {
 		sc := 0
@@ -387,7 +387,7 @@ func (s *state) pickClaim(list []*claims.Claim, viaLCN []*claims.Claim) *claims.
 }
 
 // fuzzy scores the practice's claims of the same member and service dates.
-func (s *state) fuzzy() (*claims.Claim, float64, error) {
+func (s *state) fuzzy() (*billed.Claim, float64, error) {
 	pc := s.pc
 	var members []string
 	for _, id := range []string{pc.MemberID, pc.PatientID} {
@@ -404,7 +404,7 @@ func (s *state) fuzzy() (*claims.Claim, float64, error) {
 			dates = append(dates, d)
 		}
 	}
-	var cands []*claims.Claim
+	var cands []*billed.Claim
 	for _, mid := range members {
 		for _, d := range dates {
 			list, err := s.m.c.ClaimsByMember(s.practice, mid, d)
@@ -418,7 +418,7 @@ func (s *state) fuzzy() (*claims.Claim, float64, error) {
 			}
 		}
 	}
-	var best *claims.Claim
+	var best *billed.Claim
 	bestScore, second := -1.0, -1.0
 	for _, c := range cands {
 		sc := fuzzyScore(pc, s.res, c)
@@ -443,7 +443,7 @@ func (s *state) fuzzy() (*claims.Claim, float64, error) {
 // fuzzyScore rates a billed claim found by member id and date: 0.45 for the
 // member, up to 0.2 for the service dates, 0.2 for the procedures and 0.15
 // for the total charge.
-func fuzzyScore(pc *PaidClaim, res *ClaimResult, c *claims.Claim) float64 {
+func fuzzyScore(pc *PaidClaim, res *ClaimResult, c *billed.Claim) float64 {
 	n := len(pc.Lines)
 	sc := 0.45
 	if n == 0 {
@@ -490,7 +490,7 @@ type pair struct {
 // assignLines pairs the unsettled paid lines with the free lines of the
 // billed claim, best score first; equal scores go in line order, which
 // keeps duplicate lines (same code and date) in the order the payer sent.
-func (s *state) assignLines(c *claims.Claim, method Method, claimConf float64) {
+func (s *state) assignLines(c *billed.Claim, method Method, claimConf float64) {
 	pc, res := s.pc, s.res
 	used := s.usedOf(c)
 	var pairs []pair
@@ -586,7 +586,7 @@ func (s *state) assignLines(c *claims.Claim, method Method, claimConf float64) {
 }
 
 // sameBilled reports billed lines no paid line could tell apart.
-func sameBilled(a, b *claims.Line) bool {
+func sameBilled(a, b *billed.Line) bool {
 	return a.Procedure == b.Procedure && a.ServiceFrom == b.ServiceFrom && a.Charge == b.Charge &&
 		a.UnitsOrOne() == b.UnitsOrOne() && slices.Equal(a.Modifiers, b.Modifiers)
 }
@@ -594,7 +594,7 @@ func sameBilled(a, b *claims.Line) bool {
 // pairScore rates a paid line against a billed line: 0.45 for the
 // procedure (required), 0.25 for the date, 0.1 each for modifiers, units and
 // charge.
-func pairScore(l *PaidLine, b *claims.Line, date x12.Date) (float64, bool) {
+func pairScore(l *PaidLine, b *billed.Line, date x12.Date) (float64, bool) {
 	sub, subMods := l.SubmittedProcedure()
 	if b.Procedure != sub {
 		return 0, false
@@ -732,7 +732,7 @@ func (s *state) finish() {
 }
 
 // billedLine finds the billed line a result names, among the claims seen.
-func (s *state) billedLine(b *Billed) *claims.Line {
+func (s *state) billedLine(b *Billed) *billed.Line {
 	for c := range s.used {
 		if c.PatientControl == b.PatientControl && c.ID == b.ClaimID {
 			if l := c.Line(b.LineNumber); l != nil {
@@ -778,7 +778,7 @@ func (s *state) net(lr *LineResult) {
 func (r *ClaimResult) HasFlagged(f Flag) bool { return slices.Contains(r.Flags, f) }
 
 // lineFlags compares a paid line with the billed line it matched.
-func lineFlags(lr *LineResult, l *PaidLine, b *claims.Line) {
+func lineFlags(lr *LineResult, l *PaidLine, b *billed.Line) {
 	if l.Procedure != b.Procedure {
 		lr.addFlag(FlagProcedureChanged)
 	}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/money"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
@@ -17,9 +17,9 @@ const (
 	payer    = "PAYER1"
 )
 
-func billedClaim() *claims.Claim {
-	return &claims.Claim{Practice: practice, PatientControl: "PM-1", PayerID: payer, MemberID: "M1", TotalCharge: 305000,
-		Lines: []claims.Line{
+func billedClaim() *billed.Claim {
+	return &billed.Claim{Practice: practice, PatientControl: "PM-1", PayerID: payer, MemberID: "M1", TotalCharge: 305000,
+		Lines: []billed.Line{
 			{Number: 1, Procedure: "64493", Modifiers: []string{"50"}, Charge: 165000, Units: 1000, ServiceFrom: "2026-03-02", ServiceTo: "2026-03-02", LineControl: "PM-1-1"},
 			{Number: 2, Procedure: "64494", Charge: 55000, Units: 1000, ServiceFrom: "2026-03-02", ServiceTo: "2026-03-02", LineControl: "PM-1-2"},
 			{Number: 3, Procedure: "99214", Modifiers: []string{"25"}, Charge: 21000, Units: 1000, ServiceFrom: "2026-03-02", ServiceTo: "2026-03-02", LineControl: "PM-1-3"},
@@ -145,7 +145,7 @@ func TestMatchLineControlOfAnotherClaim(t *testing.T) {
 }
 
 func TestDuplicateLinesInOrder(t *testing.T) {
-	c := &claims.Claim{Practice: practice, PatientControl: "D-1", TotalCharge: 275000, Lines: []claims.Line{
+	c := &billed.Claim{Practice: practice, PatientControl: "D-1", TotalCharge: 275000, Lines: []billed.Line{
 		{Number: 1, Procedure: "64483", Modifiers: []string{"RT"}, Charge: 145000, Units: 1000, ServiceFrom: "2026-03-02"},
 		{Number: 2, Procedure: "64484", Modifiers: []string{"RT"}, Charge: 65000, Units: 1000, ServiceFrom: "2026-03-02"},
 		{Number: 3, Procedure: "64484", Modifiers: []string{"RT"}, Charge: 130000, Units: 2000, ServiceFrom: "2026-03-02"},
@@ -221,7 +221,7 @@ func TestReversalCorrectionDuplicate(t *testing.T) {
 }
 
 func TestUnderpaid(t *testing.T) {
-	fees := claims.NewFeeSchedule([]claims.Fee{{Payer: payer, Procedure: "64494", Allowed: 20000}})
+	fees := billed.NewFeeSchedule([]billed.Fee{{Payer: payer, Procedure: "64494", Allowed: 20000}})
 	tests := []struct {
 		paid, pr money.Amount
 		tol      money.Amount
@@ -301,7 +301,7 @@ func TestPendingRematch(t *testing.T) {
 	if lr.Billed.LineNumber != 2 || lr.Method != LineControl || !lr.HasFlag(FlagLateClaim) || s.Pending.Len() != 0 {
 		t.Errorf("after the claim: %+v, %d pending", lr, s.Pending.Len())
 	}
-	if keys := RetryKeys([]*claims.Claim{billedClaim()}); len(keys) != 1 || len(keys[0].LineControls) != 4 {
+	if keys := RetryKeys([]*billed.Claim{billedClaim()}); len(keys) != 1 || len(keys[0].LineControls) != 4 {
 		t.Errorf("RetryKeys %+v", keys)
 	}
 }
@@ -336,7 +336,7 @@ func TestMissingRemits(t *testing.T) {
 	res := &ClaimResult{Practice: practice, Payer: payer, Billed: &Billed{PatientControl: "PM-9"}}
 	log.Observe(res, "2026-04-01")
 	log.Observe(res, "2026-03-15")
-	got := log.Missing([]*claims.Claim{a, b, c}, "2026-04-10", map[string]int{"SLOW": 45})
+	got := log.Missing([]*billed.Claim{a, b, c}, "2026-04-10", map[string]int{"SLOW": 45})
 	if len(got) != 1 || got[0].PatientControl != "PM-1" || got[0].DaysOut != 38 {
 		t.Errorf("missing %+v", got)
 	}
@@ -344,7 +344,7 @@ func TestMissingRemits(t *testing.T) {
 		t.Errorf("last remittance %s %v", d, ok)
 	}
 	log.Observe(&ClaimResult{Practice: practice, Payer: payer, Billed: &Billed{PatientControl: "PM-1"}}, "2026-04-02")
-	if got := log.Missing([]*claims.Claim{a}, "2026-04-10", nil); len(got) != 0 {
+	if got := log.Missing([]*billed.Claim{a}, "2026-04-10", nil); len(got) != 0 {
 		t.Errorf("a remitted claim is listed: %+v", got)
 	}
 }
@@ -396,7 +396,7 @@ func TestAddClaimsIdempotent(t *testing.T) {
 }
 
 func TestSecondaryNotUnderpaid(t *testing.T) {
-	fees := claims.NewFeeSchedule([]claims.Fee{{Payer: payer, Procedure: "64494", Allowed: 20000}})
+	fees := billed.NewFeeSchedule([]billed.Fee{{Payer: payer, Procedure: "64494", Allowed: 20000}})
 	mem := NewMemory()
 	mem.AddClaims(billedClaim())
 	l := paidLine("64494", nil, 55000, "PM-1-2")
@@ -410,15 +410,15 @@ func TestSecondaryNotUnderpaid(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
-	billed := &claims.Line{Number: 2, Procedure: "64493", Modifiers: []string{"50"}, Charge: 110000, Units: 2000}
+	bl0 := &billed.Line{Number: 2, Procedure: "64493", Modifiers: []string{"50"}, Charge: 110000, Units: 2000}
 	tests := []struct {
 		name  string
 		paid  *PaidLine
-		bl    *claims.Line
+		bl    *billed.Line
 		flags []Flag
 	}{
-		{"same line", &PaidLine{Procedure: "64493", Modifiers: []string{"50"}, Units: 2000}, billed, nil},
-		{"code, modifier and units changed", &PaidLine{Procedure: "64494", Units: 1000}, billed,
+		{"same line", &PaidLine{Procedure: "64493", Modifiers: []string{"50"}, Units: 2000}, bl0, nil},
+		{"code, modifier and units changed", &PaidLine{Procedure: "64494", Units: 1000}, bl0,
 			[]Flag{FlagProcedureChanged, FlagModifierDropped, FlagUnitsReduced}},
 		{"claim only", &PaidLine{Procedure: "64494"}, nil, nil},
 	}

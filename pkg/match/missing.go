@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -65,10 +65,10 @@ type MissingRemit struct {
 // days before asOf (days by billed payer id; DefaultMissingDays otherwise)
 // that no remit has matched. The billed date is BilledDate, else the first
 // service date.
-func (l *RemitLog) Missing(billed []*claims.Claim, asOf x12.Date, days map[string]int) []MissingRemit {
+func (l *RemitLog) Missing(claims []*billed.Claim, asOf x12.Date, days map[string]int) []MissingRemit {
 	now := asOf.Time()
 	var out []MissingRemit
-	for _, c := range billed {
+	for _, c := range claims {
 		if l.remitted[key2(c.Practice, c.PatientControl)] {
 			continue
 		}

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 )
 
 // Remits that arrive before their claims: the paid claim stays in the
@@ -22,7 +22,7 @@ type RetryKey struct {
 }
 
 // RetryKeys returns one key per billed claim, in order.
-func RetryKeys(list []*claims.Claim) []RetryKey {
+func RetryKeys(list []*billed.Claim) []RetryKey {
 	out := make([]RetryKey, 0, len(list))
 	for _, c := range list {
 		k := RetryKey{Practice: c.Practice, PatientControl: c.PatientControl}

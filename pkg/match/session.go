@@ -1,7 +1,7 @@
 package match
 
 import (
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -24,7 +24,7 @@ func NewSession(o Options) *Session {
 // AddClaims loads billed claims and re-matches the pending paid claims they
 // may settle (remits that arrived before their claims), returning the new
 // results in queue order.
-func (s *Session) AddClaims(list ...*claims.Claim) ([]*ClaimResult, error) {
+func (s *Session) AddClaims(list ...*billed.Claim) ([]*ClaimResult, error) {
 	s.Memory.AddClaims(list...)
 	var out []*ClaimResult
 	for _, e := range s.Pending.Take(RetryKeys(list)) {

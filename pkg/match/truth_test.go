@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/synth"
 	"github.com/remitq/remitq/x12"
@@ -25,7 +25,7 @@ type truthRun struct {
 // then the late claims.
 func runTruth(tb testing.TB, tr *synth.Truth, viaX12 bool) *truthRun {
 	tb.Helper()
-	s := match.NewSession(match.Options{Fees: claims.NewFeeSchedule(tr.Fees)})
+	s := match.NewSession(match.Options{Fees: billed.NewFeeSchedule(tr.Fees)})
 	run := &truthRun{results: map[string]*match.ClaimResult{}, plbs: map[string]*match.PLBResult{}, session: s}
 	keep := func(list []*match.ClaimResult) {
 		for _, r := range list {

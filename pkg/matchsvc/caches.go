@@ -13,9 +13,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/remitq/remitq/pkg/billing"
-	"github.com/remitq/remitq/pkg/claims"
-	"github.com/remitq/remitq/pkg/ingest"
+	"github.com/remitq/remitq/pkg/billed"
+	"github.com/remitq/remitq/pkg/billedstore"
+	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -23,25 +23,25 @@ import (
 // (checked at most every feeCheckEvery).
 type feeCache struct {
 	mu      sync.Mutex
-	s       *claims.FeeSchedule
+	s       *billed.FeeSchedule
 	version string
 	checked time.Time
 }
 
 const feeCheckEvery = 2 * time.Second
 
-func (f *feeCache) get(ctx context.Context, q sqlx.QueryerContext) (*claims.FeeSchedule, error) {
+func (f *feeCache) get(ctx context.Context, q sqlx.QueryerContext) (*billed.FeeSchedule, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.checked.IsZero() && time.Since(f.checked) < feeCheckEvery {
 		return f.s, nil
 	}
-	v, err := billing.FeeVersion(ctx, q)
+	v, err := billedstore.FeeVersion(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("matchsvc: fee schedule version: %w", err)
 	}
 	if v != f.version || f.checked.IsZero() {
-		s, err := billing.FeeSchedule(ctx, q)
+		s, err := billedstore.FeeSchedule(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +203,7 @@ func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[in
 	if err := sqlx.SelectContext(ctx, q, &practices, `SELECT practice_id FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, file); err != nil {
 		return nil, fmt.Errorf("matchsvc: transactions of file %d: %w", file, err)
 	}
-	ref := ingest.FileRef{ID: file}
+	ref := remitstore.FileRef{ID: file}
 	copy(ref.SHA256[:], sha256Of(raw))
 	out := map[int32][]byte{}
 	d := x12.NewRemitReader(bytes.NewReader(raw))
@@ -223,7 +223,7 @@ func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[in
 			if !segs[int32(v.Segment)] || seq < 0 || seq >= len(practices) {
 				continue
 			}
-			m, err := ingest.ClaimMessage(ref, practices[seq], v)
+			m, err := remitstore.ClaimMessage(ref, practices[seq], v)
 			if err != nil {
 				return nil, err
 			}

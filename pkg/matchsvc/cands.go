@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/x12"
 )
@@ -62,28 +62,28 @@ type priorEntry struct {
 // payments of each payer + CLP07 are kept on a timeline ordered by pos;
 // PriorPayments answers with the entries before cur.
 type cands struct {
-	byID     map[int64]*claims.Claim
-	byPCN    map[pkey][]*claims.Claim
+	byID     map[int64]*billed.Claim
+	byPCN    map[pkey][]*billed.Claim
 	byLCN    map[pkey]lineAt
-	byMember map[pkey][]*claims.Claim
+	byMember map[pkey][]*billed.Claim
 	timeline map[pkey][]*priorEntry
 	byRef    map[string]*priorEntry
 	cur      pos
 }
 
 type lineAt struct {
-	c *claims.Claim
+	c *billed.Claim
 	i int
 }
 
 func newCands() *cands {
-	return &cands{byID: map[int64]*claims.Claim{}, byPCN: map[pkey][]*claims.Claim{}, byLCN: map[pkey]lineAt{},
-		byMember: map[pkey][]*claims.Claim{}, timeline: map[pkey][]*priorEntry{}, byRef: map[string]*priorEntry{}}
+	return &cands{byID: map[int64]*billed.Claim{}, byPCN: map[pkey][]*billed.Claim{}, byLCN: map[pkey]lineAt{},
+		byMember: map[pkey][]*billed.Claim{}, timeline: map[pkey][]*priorEntry{}, byRef: map[string]*priorEntry{}}
 }
 
 // canon returns the one pointer the batch uses for a billed claim, so the
 // matcher's identity checks hold across lookups.
-func (c *cands) canon(cl *claims.Claim) *claims.Claim {
+func (c *cands) canon(cl *billed.Claim) *billed.Claim {
 	if have := c.byID[cl.ID]; have != nil {
 		return have
 	}
@@ -99,17 +99,17 @@ func (c *cands) canon(cl *claims.Claim) *claims.Claim {
 	return cl
 }
 
-func addSorted(list []*claims.Claim, cl *claims.Claim) []*claims.Claim {
+func addSorted(list []*billed.Claim, cl *billed.Claim) []*billed.Claim {
 	if slices.Contains(list, cl) {
 		return list
 	}
 	list = append(list, cl)
-	slices.SortFunc(list, func(a, b *claims.Claim) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(list, func(a, b *billed.Claim) int { return cmp.Compare(a.ID, b.ID) })
 	return list
 }
 
 // addClaims indexes loaded billed claims by CLM01 and by member.
-func (c *cands) addClaims(list []*claims.Claim) {
+func (c *cands) addClaims(list []*billed.Claim) {
 	for _, cl := range list {
 		cl = c.canon(cl)
 		k := pkey{cl.Practice, cl.PatientControl}
@@ -122,13 +122,13 @@ func (c *cands) addClaims(list []*claims.Claim) {
 }
 
 // ClaimsByControl implements match.Candidates.
-func (c *cands) ClaimsByControl(practice, pcn string) ([]*claims.Claim, error) {
+func (c *cands) ClaimsByControl(practice, pcn string) ([]*billed.Claim, error) {
 	return c.byPCN[pkey{practice, pcn}], nil
 }
 
 // LineByControl implements match.Candidates. When several stored lines
 // carry the REF*6R (a replacement claim), the newest claim's wins.
-func (c *cands) LineByControl(practice, lcn string) (*claims.Claim, int, error) {
+func (c *cands) LineByControl(practice, lcn string) (*billed.Claim, int, error) {
 	at, ok := c.byLCN[pkey{practice, lcn}]
 	if !ok {
 		return nil, 0, nil
@@ -137,8 +137,8 @@ func (c *cands) LineByControl(practice, lcn string) (*claims.Claim, int, error) 
 }
 
 // ClaimsByMember implements match.Candidates.
-func (c *cands) ClaimsByMember(practice, memberID string, date x12.Date) ([]*claims.Claim, error) {
-	var out []*claims.Claim
+func (c *cands) ClaimsByMember(practice, memberID string, date x12.Date) ([]*billed.Claim, error) {
+	var out []*billed.Claim
 	for _, cl := range c.byMember[pkey{practice, memberID}] {
 		for i := range cl.Lines {
 			if cl.Lines[i].ServiceFrom == date {

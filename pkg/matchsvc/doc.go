@@ -41,7 +41,7 @@
 // A paid claim with a line below the confidence threshold, or unmatched,
 // waits in match_pending with its message. Loading billed claims marks the
 // waiting claims they may settle in the loading transaction
-// (pkg/billing); the retry worker re-matches them (pkg/match Rematch) and a
+// (pkg/billedstore); the retry worker re-matches them (pkg/match Rematch) and a
 // person can confirm or pick the billed line (Decide), which is recorded
 // in match_decisions and audit_log and never overridden by a later retry.
 //

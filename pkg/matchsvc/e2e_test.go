@@ -7,8 +7,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/claims"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/synth"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
@@ -130,8 +130,8 @@ func TestLineMatchEncoding(t *testing.T) {
 		{pos: pos{3, 25}, svcIndex: 2, procedure: "J1040", paid: 400, method: "unmatched", review: true, revision: 2,
 			nets: pos{1, 9}, netPaid: 0},
 	}
-	billed := map[int64]*claims.Claim{7: {ID: 7, PatientControl: "P-1", Lines: []claims.Line{{ID: 70, Number: 1, Procedure: "64483", Charge: 1450}}}}
-	msgs, err := lineMatches(cp, lines, billed, map[int64]string{1: "cd"})
+	claims := map[int64]*billed.Claim{7: {ID: 7, PatientControl: "P-1", Lines: []billed.Line{{ID: 70, Number: 1, Procedure: "64483", Charge: 1450}}}}
+	msgs, err := lineMatches(cp, lines, claims, map[int64]string{1: "cd"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/lib/pq"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/remitq/remitq/pkg/billing"
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
+	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/pgcopy"
@@ -104,7 +104,7 @@ type engine struct {
 type batchOut struct {
 	publish   []*item // message claims: their lines go out now
 	rematched []*item // written to the outbox
-	billed    map[int64]*claims.Claim
+	billed    map[int64]*billed.Claim
 	shas      map[int64]string
 	plbs      int
 }
@@ -195,7 +195,7 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 			keySet[k] = true
 		}
 	}
-	if err := billing.LockPractices(ctx, q, practices, false); err != nil {
+	if err := billedstore.LockPractices(ctx, q, practices, false); err != nil {
 		return nil, err
 	}
 	if err := lockKeys(ctx, q, keySet, nil); err != nil {
@@ -390,7 +390,7 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 }
 
 // lockKeys takes the advisory locks of the keys not in held.
-func lockKeys(ctx context.Context, q billing.DBTX, keys, held map[pkey]bool) error {
+func lockKeys(ctx context.Context, q billedstore.DBTX, keys, held map[pkey]bool) error {
 	var ks []int64
 	for k := range keys {
 		if held == nil || !held[k] {
@@ -400,7 +400,7 @@ func lockKeys(ctx context.Context, q billing.DBTX, keys, held map[pkey]bool) err
 			}
 		}
 	}
-	return billing.LockKeys(ctx, q, ks, true)
+	return billedstore.LockKeys(ctx, q, ks, true)
 }
 
 // laterThanNew returns an item to match s again when s comes after a claim
@@ -640,7 +640,7 @@ func (p *plbItem) setRow(r *match.PLBResult) {
 }
 
 // existingPLBs marks the message PLB pairs already linked (redelivered).
-func (e *engine) existingPLBs(ctx context.Context, q billing.DBTX, plbs []*plbItem) error {
+func (e *engine) existingPLBs(ctx context.Context, q billedstore.DBTX, plbs []*plbItem) error {
 	var files []int64
 	var segs, posns []int32
 	for _, p := range plbs {
@@ -681,7 +681,7 @@ func (e *engine) existingPLBs(ctx context.Context, q billing.DBTX, plbs []*plbIt
 
 // laterPLBs adds the unlinked PLB pairs that name a claim of the batch by
 // its CLP07 and come after it: they are linked again.
-func (e *engine) laterPLBs(ctx context.Context, q billing.DBTX, work []*item, plbs []*plbItem, out *[]*plbItem) error {
+func (e *engine) laterPLBs(ctx context.Context, q billedstore.DBTX, work []*item, plbs []*plbItem, out *[]*plbItem) error {
 	var payers, refs []string
 	first := map[pkey]pos{}
 	for _, it := range work {
@@ -722,7 +722,7 @@ func (r *plbRow) item() *plbItem {
 }
 
 // loadPLBs reads plb_links rows (alias l) selected by where.
-func loadPLBs(ctx context.Context, q billing.DBTX, where string, args ...any) ([]*plbRow, error) {
+func loadPLBs(ctx context.Context, q billedstore.DBTX, where string, args ...any) ([]*plbRow, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT l.file_id, l.segment_index, l.position, l.practice_id, l.payer_code,
 		l.provider_id, coalesce(l.fiscal_period_date::text, ''), l.reason_code, l.kind, l.reference, l.amount, l.method,
 		l.confidence, l.review, coalesce(l.payer_claim_control, ''), coalesce(l.prior_file_id, 0),
@@ -749,20 +749,20 @@ func loadPLBs(ctx context.Context, q billing.DBTX, where string, args ...any) ([
 // prefetch loads every billed claim the batch may look up: by CLM01 (and
 // PLB03-2), by the REF*6R not found that way, and by member for the claims
 // that found neither (the fuzzy rung).
-func (e *engine) prefetch(ctx context.Context, q billing.DBTX, c *cands, work []*item, plbs []*plbItem) error {
-	var keys []billing.Key
+func (e *engine) prefetch(ctx context.Context, q billedstore.DBTX, c *cands, work []*item, plbs []*plbItem) error {
+	var keys []billedstore.Key
 	for _, it := range work {
-		keys = append(keys, billing.Key{PracticeID: it.practiceID, Value: it.pc.PatientControl})
+		keys = append(keys, billedstore.Key{PracticeID: it.practiceID, Value: it.pc.PatientControl})
 	}
 	for _, p := range plbs {
 		if p.existing {
 			continue
 		}
 		for _, k := range p.keys() {
-			keys = append(keys, billing.Key{PracticeID: p.practiceID, Value: k.b})
+			keys = append(keys, billedstore.Key{PracticeID: p.practiceID, Value: k.b})
 		}
 	}
-	list, err := billing.ByControl(ctx, q, keys)
+	list, err := billedstore.ByControl(ctx, q, keys)
 	if err != nil {
 		return err
 	}
@@ -774,11 +774,11 @@ func (e *engine) prefetch(ctx context.Context, q billing.DBTX, c *cands, work []
 				continue
 			}
 			if _, ok := c.byLCN[pkey{it.practice(), l.LineControl}]; !ok {
-				keys = append(keys, billing.Key{PracticeID: it.practiceID, Value: l.LineControl})
+				keys = append(keys, billedstore.Key{PracticeID: it.practiceID, Value: l.LineControl})
 			}
 		}
 	}
-	if list, err = billing.ByLineControl(ctx, q, keys); err != nil {
+	if list, err = billedstore.ByLineControl(ctx, q, keys); err != nil {
 		return err
 	}
 	c.addClaims(list)
@@ -799,11 +799,11 @@ func (e *engine) prefetch(ctx context.Context, q billing.DBTX, c *cands, work []
 		}
 		for _, id := range []string{it.pc.MemberID, it.pc.PatientID} {
 			if id != "" {
-				keys = append(keys, billing.Key{PracticeID: it.practiceID, Value: id})
+				keys = append(keys, billedstore.Key{PracticeID: it.practiceID, Value: id})
 			}
 		}
 	}
-	if list, err = billing.ByMember(ctx, q, keys); err != nil {
+	if list, err = billedstore.ByMember(ctx, q, keys); err != nil {
 		return err
 	}
 	c.addClaims(list)
@@ -927,7 +927,7 @@ func writePLBs(ctx context.Context, tx *pgcopy.Tx, plbs []*plbItem) error {
 }
 
 // writeOutbox queues the changed claims for the relay.
-func writeOutbox(ctx context.Context, q billing.DBTX, items []*item) error {
+func writeOutbox(ctx context.Context, q billedstore.DBTX, items []*item) error {
 	if len(items) == 0 {
 		return nil
 	}

@@ -18,10 +18,10 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
-	"github.com/remitq/remitq/pkg/ingest"
+	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/svc"
 	"github.com/remitq/remitq/pkg/synth"
 	"github.com/remitq/remitq/pkg/wire"
@@ -45,7 +45,7 @@ type world struct {
 	tr      *synth.Truth
 	fileIDs map[string]int64 // truth file name -> stored file id
 	names   map[int64]string
-	store   *billing.Store
+	store   *billedstore.Store
 	// lateOnTime: the late claims were loaded before the remits, so no
 	// line is flagged late_claim.
 	lateOnTime bool
@@ -56,7 +56,7 @@ func newWorld(t testing.TB, o synth.TruthOptions) *world {
 	w := &world{t: t, dbURL: devtest.DatabaseURL(t), natsURL: devtest.NATS(t), fileIDs: map[string]int64{}, names: map[int64]string{}}
 	w.deps = w.connect()
 	w.db = w.deps.DB
-	w.store = &billing.Store{DB: w.db, NC: w.deps.NC}
+	w.store = &billedstore.Store{DB: w.db, NC: w.deps.NC}
 	tr, err := synth.GenerateTruth(o)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func (w *world) connect() *svc.Deps {
 	return deps
 }
 
-func (w *world) loadClaims(late bool) *billing.Result {
+func (w *world) loadClaims(late bool) *billedstore.Result {
 	w.t.Helper()
 	var b bytes.Buffer
 	if err := w.tr.Write837(&b, late); err != nil {
@@ -120,19 +120,19 @@ func (w *world) loadFees() {
 // ingest stores every 835 of the truth set and publishes its messages.
 func (w *world) ingest() {
 	w.t.Helper()
-	in := &ingest.Ingester{DB: w.db}
+	in := &remitstore.Ingester{DB: w.db}
 	for _, f := range w.tr.Files {
 		var b bytes.Buffer
 		if err := f.Write(&b); err != nil {
 			w.t.Fatal(err)
 		}
 		res, err := in.Ingest(context.Background(), f.Name, b.Bytes())
-		if err != nil || res.Status != ingest.StatusIngested {
+		if err != nil || res.Status != remitstore.StatusIngested {
 			w.t.Fatalf("ingest %s: %v %+v", f.Name, err, res)
 		}
 		w.fileIDs[f.Name], w.names[res.FileID] = res.FileID, f.Name
 	}
-	p := &ingest.Publisher{DB: w.db, JS: w.deps.JS}
+	p := &remitstore.Publisher{DB: w.db, JS: w.deps.JS}
 	if _, err := p.Drain(context.Background()); err != nil {
 		w.t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/audit"
-	"github.com/remitq/remitq/pkg/billing"
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
+	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/money"
@@ -178,7 +178,7 @@ func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, o
 	return out, nil
 }
 
-// queryOnly adapts a queryer to billing.DBTX for read-only helpers.
+// queryOnly adapts a queryer to billedstore.DBTX for read-only helpers.
 type queryOnly struct{ sqlx.QueryerContext }
 
 func (queryOnly) ExecContext(context.Context, string, ...any) (sql.Result, error) {
@@ -241,7 +241,7 @@ func (s *Service) missing(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, http.StatusBadRequest, "bad_query", errors.Join(err, err2, err3, err4).Error())
 		return
 	}
-	list, err := billing.Missing(r.Context(), s.deps.DB, billing.MissingFilter{PracticeID: practice,
+	list, err := billedstore.Missing(r.Context(), s.deps.DB, billedstore.MissingFilter{PracticeID: practice,
 		Payer: r.URL.Query().Get("payer"), AsOf: asOf, Limit: int(limit), AfterID: after})
 	if err != nil {
 		s.fail(w, err)
@@ -269,7 +269,7 @@ func (s *Service) payers(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, http.StatusBadRequest, "bad_query", err.Error())
 		return
 	}
-	list, err := billing.Payers(r.Context(), s.deps.DB, 0, asOf)
+	list, err := billedstore.Payers(r.Context(), s.deps.DB, 0, asOf)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -302,9 +302,9 @@ var (
 )
 
 func (s *Service) decide(w http.ResponseWriter, r *http.Request, action string) {
-	user := r.Header.Get(billing.UserHeader)
+	user := r.Header.Get(billedstore.UserHeader)
 	if user == "" {
-		httpx.Error(w, http.StatusUnauthorized, "user_required", "name the person deciding in the "+billing.UserHeader+" header")
+		httpx.Error(w, http.StatusUnauthorized, "user_required", "name the person deciding in the "+billedstore.UserHeader+" header")
 		return
 	}
 	file, err1 := strconv.ParseInt(r.PathValue("file"), 10, 64)
@@ -385,7 +385,7 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 		return nil, ErrNotFound
 	}
 	practice = sc.claim.practiceID
-	if err := billing.LockPractices(ctx, tx, []int64{practice}, false); err != nil {
+	if err := billedstore.LockPractices(ctx, tx, []int64{practice}, false); err != nil {
 		return nil, err
 	}
 	keys := map[pkey]bool{}
@@ -420,7 +420,7 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 		}
 		d.BilledClaimID, d.BilledLineID = old.billedClaimID, old.billedLineID
 	}
-	list, err := billing.ByID(ctx, tx, []int64{d.BilledClaimID})
+	list, err := billedstore.ByID(ctx, tx, []int64{d.BilledClaimID})
 	if err != nil {
 		return nil, err
 	}
@@ -428,9 +428,9 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 		return nil, ErrBadBilled
 	}
 	bc := list[0]
-	var bl *claims.Line
+	var bl *billed.Line
 	if d.BilledLineID != 0 {
-		i := slices.IndexFunc(bc.Lines, func(l claims.Line) bool { return l.ID == d.BilledLineID })
+		i := slices.IndexFunc(bc.Lines, func(l billed.Line) bool { return l.ID == d.BilledLineID })
 		if i < 0 {
 			return nil, ErrBadBilled
 		}
@@ -539,7 +539,7 @@ func nullID(v int64) any {
 // FILE:SEGMENT references, per practice), when a user is named (behind the
 // API's authentication).
 func (s *Service) auditShown(r *http.Request, list []PendingClaim) error {
-	uid, err := strconv.ParseInt(r.Header.Get(billing.UserHeader), 10, 64)
+	uid, err := strconv.ParseInt(r.Header.Get(billedstore.UserHeader), 10, 64)
 	if err != nil || uid <= 0 {
 		return nil
 	}

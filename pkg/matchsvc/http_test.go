@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/synth"
 )
 
@@ -24,7 +24,7 @@ func call(t *testing.T, h http.Handler, method, path, user string, body any, int
 	}
 	req := httptest.NewRequest(method, path, rd)
 	if user != "" {
-		req.Header.Set(billing.UserHeader, user)
+		req.Header.Set(billedstore.UserHeader, user)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -154,7 +154,7 @@ func TestReviewQueueDecisions(t *testing.T) {
 		}
 	}
 	var mv struct {
-		Missing []billing.MissingRemit `json:"missing"`
+		Missing []billedstore.MissingRemit `json:"missing"`
 	}
 	if code := call(t, mux, "GET", "/v1/match/missing?as_of=2027-01-01&limit=1000", "", nil, &mv); code != 200 {
 		t.Errorf("missing: %d", code)
@@ -168,7 +168,7 @@ func TestReviewQueueDecisions(t *testing.T) {
 		t.Errorf("bad as_of: %d %+v", code, errBody)
 	}
 	var pv struct {
-		Payers []billing.PayerStatus `json:"payers"`
+		Payers []billedstore.PayerStatus `json:"payers"`
 	}
 	if code := call(t, mux, "GET", "/v1/match/payers", "", nil, &pv); code != 200 || len(pv.Payers) == 0 {
 		t.Errorf("payers: %d %+v", code, pv)

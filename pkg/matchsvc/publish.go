@@ -8,9 +8,9 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/billed"
+	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/claims"
 	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
@@ -27,7 +27,7 @@ func matchMsgID(src *v1.SourceRef, revision int) (string, error) {
 
 // billedInfo completes the billed claims the lines name (the batch cache,
 // else the database) and the hashes of the files they net against.
-func (e *engine) billedInfo(ctx context.Context, cache map[int64]*claims.Claim, lines [][]lineRow) (map[int64]string, error) {
+func (e *engine) billedInfo(ctx context.Context, cache map[int64]*billed.Claim, lines [][]lineRow) (map[int64]string, error) {
 	var missing []int64
 	files := map[int64]bool{}
 	for _, ls := range lines {
@@ -41,7 +41,7 @@ func (e *engine) billedInfo(ctx context.Context, cache map[int64]*claims.Claim, 
 		}
 	}
 	if len(missing) > 0 {
-		list, err := billing.ByID(ctx, e.db, missing)
+		list, err := billedstore.ByID(ctx, e.db, missing)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +61,7 @@ func (e *engine) billedInfo(ctx context.Context, cache map[int64]*claims.Claim, 
 // inside its ServiceLinePayment: that part is encoded once per claim and
 // joined to each line's own fields, as ingest does (protobuf allows a
 // message's fields in any order).
-func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.Claim, shas map[int64]string) ([]bus.Message, error) {
+func lineMatches(cp *v1.ClaimPayment, lines []lineRow, claims map[int64]*billed.Claim, shas map[int64]string) ([]bus.Message, error) {
 	src0 := cp.GetSource()
 	cpl := cp.GetLines()
 	shared, err := proto.Marshal(&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
@@ -87,7 +87,7 @@ func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.
 		lr := l.result()
 		lm := wire.LineMatch(src, &lr)
 		lm.Revision = int32(l.revision)
-		if c := billed[l.billedClaimID]; c != nil {
+		if c := claims[l.billedClaimID]; c != nil {
 			lm.Billed = wire.BilledLine(c, lineByID(c, l.billedLineID))
 		}
 		if l.nets.file != 0 {
@@ -121,7 +121,7 @@ func lineMatches(cp *v1.ClaimPayment, lines []lineRow, billed map[int64]*claims.
 var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
 
 // lineByID is c's line of id lineID (nil for 0 or a line c lacks).
-func lineByID(c *claims.Claim, lineID int64) *claims.Line {
+func lineByID(c *billed.Claim, lineID int64) *billed.Line {
 	if lineID == 0 {
 		return nil
 	}

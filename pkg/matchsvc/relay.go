@@ -7,8 +7,8 @@ import (
 	"github.com/lib/pq"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/claims"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -56,14 +56,14 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	billed := map[int64]*claims.Claim{}
+	claims := map[int64]*billed.Claim{}
 	var lines [][]lineRow
 	for _, e := range list {
 		if s := st[e.p]; s != nil {
 			lines = append(lines, s.lines)
 		}
 	}
-	shas, err := s.eng.billedInfo(ctx, billed, lines)
+	shas, err := s.eng.billedInfo(ctx, claims, lines)
 	if err != nil {
 		return 0, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 		if err := proto.Unmarshal(e.payload, cp); err != nil {
 			return 0, fmt.Errorf("matchsvc: outbox payload of %s: %w", e.p.ref(), err)
 		}
-		m, err := lineMatches(cp, stc.lines, billed, shas)
+		m, err := lineMatches(cp, stc.lines, claims, shas)
 		if err != nil {
 			return 0, err
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/pgcopy"
@@ -146,7 +146,7 @@ const claimSelect = `SELECT m.file_id, m.segment_index, m.practice_id, m.payer_c
 	FROM match_claims m LEFT JOIN billed_claims b ON b.id = m.billed_claim_id`
 
 // loadStored reads the recorded claims at ps with their lines.
-func loadStored(ctx context.Context, q billing.DBTX, ps []pos) (map[pos]*stored, error) {
+func loadStored(ctx context.Context, q billedstore.DBTX, ps []pos) (map[pos]*stored, error) {
 	out := map[pos]*stored{}
 	if len(ps) == 0 {
 		return out, nil
@@ -221,7 +221,7 @@ func loadStored(ctx context.Context, q billing.DBTX, ps []pos) (map[pos]*stored,
 
 // positionsByKeys returns the recorded claims of the payer + CLP07 keys,
 // matched on their CLP07 or on the CLP07 of the reversal they correct.
-func positionsByKeys(ctx context.Context, q billing.DBTX, keys []pkey) ([]pos, error) {
+func positionsByKeys(ctx context.Context, q billedstore.DBTX, keys []pkey) ([]pos, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}

@@ -16,7 +16,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/money"
@@ -145,7 +145,7 @@ func (s *Service) Name() string { return "matcher" }
 // worker and the outbox relay.
 func (s *Service) Run(ctx context.Context) error {
 	if s.deps.NC != nil {
-		sub, err := s.deps.NC.Subscribe(billing.RetrySubject, func(*nats.Msg) { wake(s.retryC) })
+		sub, err := s.deps.NC.Subscribe(billedstore.RetrySubject, func(*nats.Msg) { wake(s.retryC) })
 		if err == nil {
 			defer sub.Unsubscribe()
 		}

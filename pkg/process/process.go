@@ -14,12 +14,12 @@ package process
 import (
 	"fmt"
 
-	"github.com/remitq/remitq/pkg/api"
+	"github.com/remitq/remitq/pkg/apisvc"
 	"github.com/remitq/remitq/pkg/auth"
-	"github.com/remitq/remitq/pkg/billing"
-	"github.com/remitq/remitq/pkg/console"
-	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
-	"github.com/remitq/remitq/pkg/kpi/kpistore"
+	"github.com/remitq/remitq/pkg/billedstore"
+	"github.com/remitq/remitq/pkg/consolesvc"
+	"github.com/remitq/remitq/pkg/ingestsvc"
+	"github.com/remitq/remitq/pkg/kpistore"
 	"github.com/remitq/remitq/pkg/matchsvc"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/svc"
@@ -35,7 +35,7 @@ type Config struct {
 	// leaves it empty: it must be told its keys.
 	KeyDir string
 	// API configures the API (its Auth is set from Auth).
-	API api.Options
+	API apisvc.Options
 	// Ingest configures the ingest service.
 	Ingest ingestsvc.Options
 	// Match configures the matcher.
@@ -76,7 +76,7 @@ func Matcher(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []svc.Component{matchsvc.New(d, c.Match), billing.NewService(d), gate}, nil
+	return []svc.Component{matchsvc.New(d, c.Match), billedstore.NewService(d), gate}, nil
 }
 
 // Router is the router process: the denial router with its queue
@@ -106,7 +106,7 @@ func AllInOne(d *svc.Deps, c Config) ([]svc.Component, error) {
 		a,
 		con,
 		matchsvc.New(d, c.Match),
-		billing.NewService(d),
+		billedstore.NewService(d),
 		routesvc.New(d, c.Route),
 		kpistore.NewRefresher(d),
 	}, nil
@@ -117,36 +117,36 @@ func (c Config) authenticator(d *svc.Deps) (*auth.Authenticator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token keys: %w", err)
 	}
-	// The console's pages sign in with their own sessions (console.Public).
-	return &auth.Authenticator{DB: d.DB, Verifier: v, Log: d.Log, Public: console.Public}, nil
+	// The console's pages sign in with their own sessions (consolesvc.Public).
+	return &auth.Authenticator{DB: d.DB, Verifier: v, Log: d.Log, Public: consolesvc.Public}, nil
 }
 
 // console is the web console; its in-process API requests carry the
 // signed-in user's identity, checked by the same authenticator.
-func (c Config) console(d *svc.Deps) (*console.Service, error) {
+func (c Config) console(d *svc.Deps) (*consolesvc.Service, error) {
 	a, err := c.authenticator(d)
 	if err != nil {
 		return nil, err
 	}
-	return console.New(d.DB, d.Log, console.Options{Auth: a, TrustProxy: c.API.TrustProxy, OIDC: console.OIDCFromEnv()})
+	return consolesvc.New(d.DB, d.Log, consolesvc.Options{Auth: a, TrustProxy: c.API.TrustProxy, OIDC: consolesvc.OIDCFromEnv()})
 }
 
-func (c Config) api(d *svc.Deps) (*api.Service, error) {
+func (c Config) api(d *svc.Deps) (*apisvc.Service, error) {
 	a, err := c.authenticator(d)
 	if err != nil {
 		return nil, err
 	}
 	opts := c.API
 	opts.Auth = a
-	return api.New(d.DB, d.Log, opts)
+	return apisvc.New(d.DB, d.Log, opts)
 }
 
-func (c Config) gate(d *svc.Deps) (*api.Gate, error) {
+func (c Config) gate(d *svc.Deps) (*apisvc.Gate, error) {
 	a, err := c.authenticator(d)
 	if err != nil {
 		return nil, err
 	}
 	opts := c.API
 	opts.Auth = a
-	return api.NewGate(d.DB, d.Log, opts)
+	return apisvc.NewGate(d.DB, d.Log, opts)
 }

@@ -74,4 +74,16 @@
 // whole dollars at risk × recoverability of the category (percent,
 // DefaultRecoverability) × urgency of the deadline (percent, Urgency) /
 // 10 000; see Priority.
+//
+// # Pain rules
+//
+// RulesSharpener (rules.go) plugs the interventional pain-management rules
+// (pkg/rules) into the router: it turns a denial's codes into the rule that
+// explains it on the patient's history, e.g. CARC 119 on 64635 into "third
+// lumbar RFA session in 12 months (2026-01-10, 2026-06-02 at another
+// practice)", category frequency_limit. The billed lines and the history
+// come through the BilledLookup and rules.History interfaces, which the
+// router service fills from PostgreSQL and the offline command from 837
+// files; ProfileFromRules and PayersFromRules give the router its view of
+// the payer profiles.
 package route

@@ -7,7 +7,6 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 )
@@ -19,9 +18,9 @@ func profiled(t *testing.T) *route.Router {
 	ps := rules.DefaultProfiles()
 	d := rules.MustDay("2026-03-02")
 	return route.New(route.Config{Payers: map[string]route.PayerProfile{
-		"03102": painroute.RouteProfile(ps.Resolve("03102", "", "", d)),
-		"COM":   painroute.RouteProfile(ps.Get("commercial", d)),
-		"MCD":   painroute.RouteProfile(ps.Get("medicaid", d)),
+		"03102": route.ProfileFromRules(ps.Resolve("03102", "", "", d)),
+		"COM":   route.ProfileFromRules(ps.Get("commercial", d)),
+		"MCD":   route.ProfileFromRules(ps.Get("medicaid", d)),
 	}})
 }
 

@@ -4,9 +4,8 @@ import (
 	"crypto/rand"
 	"errors"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
-	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
@@ -22,7 +21,7 @@ type Offline struct {
 	Replay *Replay
 	Router *route.Router
 	// Lines are the billed lines the pain rules read.
-	Lines *painroute.Lines
+	Lines *route.BilledLines
 	// History is every billed line, by patient.
 	History *rules.Index
 	keyer   *rules.Keyer
@@ -51,12 +50,12 @@ func NewOffline(o OfflineOptions) (*Offline, error) {
 	if err != nil {
 		return nil, err
 	}
-	off := &Offline{Replay: NewReplay(o.Match), Lines: painroute.NewLines(), History: rules.NewIndex(0), keyer: k}
+	off := &Offline{Replay: NewReplay(o.Match), Lines: route.NewBilledLines(), History: rules.NewIndex(0), keyer: k}
 	sharing := o.Sharing
 	if sharing == nil {
 		sharing = &rules.Sharing{SameTIN: true}
 	}
-	ps := &painroute.Sharpener{Rules: o.Rules, Lines: off.Lines,
+	ps := &route.RulesSharpener{Rules: o.Rules, Lines: off.Lines,
 		Records: rules.Records{History: off.History, Sharing: sharing}}
 	cfg := o.Route
 	if cfg.Sharpener != nil {
@@ -74,10 +73,10 @@ func NewOffline(o OfflineOptions) (*Offline, error) {
 // stop the load. Decisions for paid claims that waited for these claims are
 // handed to fn.
 func (o *Offline) AddClaims(f *x12.ClaimFile, fn func(*v1.LineMatch, route.Decision) error) error {
-	var list []*claims.Claim
+	var list []*billed.Claim
 	for _, b := range f.Batches {
 		for _, c := range b.Claims {
-			list = append(list, claims.FromX12(c, ""))
+			list = append(list, billed.FromX12(c, ""))
 		}
 	}
 	if err := o.Replay.AddClaims(list, o.decide(fn)); err != nil {
@@ -85,7 +84,7 @@ func (o *Offline) AddClaims(f *x12.ClaimFile, fn func(*v1.LineMatch, route.Decis
 	}
 	// Billed claims and their rules form share order: look the ids up by
 	// practice + CLM01 + LX.
-	ids := map[[2]string]*claims.Claim{}
+	ids := map[[2]string]*billed.Claim{}
 	for _, c := range list {
 		ids[[2]string{c.Practice, c.PatientControl}] = c
 	}

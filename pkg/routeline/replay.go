@@ -11,10 +11,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/claims"
-	"github.com/remitq/remitq/pkg/ingest"
 	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
@@ -25,7 +25,7 @@ import (
 // for them: one per paid line, one per claim-level-only CLP, in file order.
 // It is what the offline `remitq route` command and the router's tests and
 // benchmark feed the router with. The paid lines are encoded exactly as the
-// ingest publishes them (ingest.Messages). Not safe for concurrent use.
+// ingest publishes them (remitstore.Messages). Not safe for concurrent use.
 type Replay struct {
 	// Session is the matcher's in-memory state.
 	Session *match.Session
@@ -33,7 +33,7 @@ type Replay struct {
 	// database id for SourceRef.practice_id; missing keys give 0 (unknown).
 	PracticeIDs map[string]int64
 
-	claims map[int64]*claims.Claim
+	claims map[int64]*billed.Claim
 	paid   map[string]*paidInfo // by match.PaidClaim.Ref
 	nextID int64
 	files  int64
@@ -47,14 +47,14 @@ type paidInfo struct {
 
 // NewReplay returns an empty Replay matching with o.
 func NewReplay(o match.Options) *Replay {
-	return &Replay{Session: match.NewSession(o), claims: map[int64]*claims.Claim{}, paid: map[string]*paidInfo{}}
+	return &Replay{Session: match.NewSession(o), claims: map[int64]*billed.Claim{}, paid: map[string]*paidInfo{}}
 }
 
 // AddClaims loads billed claims. Claims and lines without a database id get
 // one (claim ids count from 1, line ids are claim id × 1000 + LX), so the
 // messages name billed lines as the service does. Paid claims that waited
 // for these claims are matched again and their messages emitted.
-func (r *Replay) AddClaims(list []*claims.Claim, emit func(*v1.LineMatch) error) error {
+func (r *Replay) AddClaims(list []*billed.Claim, emit func(*v1.LineMatch) error) error {
 	for _, c := range list {
 		if c.ID == 0 {
 			r.nextID++
@@ -90,7 +90,7 @@ func (r *Replay) nextFileID() int64 { r.files++; return r.files }
 // for people only; the messages carry the file's SHA-256.
 func (r *Replay) File(name string, raw []byte, emit func(*v1.LineMatch) error) error {
 	sum := sha256.Sum256(raw)
-	ref := ingest.FileRef{ID: r.nextFileID(), SHA256: sum}
+	ref := remitstore.FileRef{ID: r.nextFileID(), SHA256: sum}
 	sha := hex.EncodeToString(sum[:])
 	d := x12.NewRemitReader(bufio.NewReader(bytes.NewReader(raw)))
 	var prev *match.PaidClaim
@@ -108,7 +108,7 @@ func (r *Replay) File(name string, raw []byte, emit func(*v1.LineMatch) error) e
 		case *x12.ClaimPayment:
 			rem := v.Remittance
 			practice := match.Payee(rem)
-			msgs, err := ingest.Messages(ref, r.PracticeIDs[practice], v)
+			msgs, err := remitstore.Messages(ref, r.PracticeIDs[practice], v)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -172,7 +172,7 @@ func (r *Replay) lineMatch(p *paidInfo, slp *v1.ServiceLinePayment, lr *match.Li
 	m.Line = slp
 	if b := lr.Billed; b != nil {
 		bl := &v1.BilledLine{ClaimId: b.ClaimID}
-		var l *claims.Line
+		var l *billed.Line
 		if c := r.claims[b.ClaimID]; c != nil {
 			if b.LineNumber > 0 {
 				l = c.Line(b.LineNumber)

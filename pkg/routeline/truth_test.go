@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
-	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/routeline"
 	"github.com/remitq/remitq/pkg/synth"
@@ -29,7 +28,7 @@ type routed struct {
 // `remitq route` does: every 837 (on-time and late) first, then the 835s.
 func routeTruth(tb testing.TB, tr *synth.Truth) []routed {
 	tb.Helper()
-	off, err := routeline.NewOffline(routeline.OfflineOptions{Match: match.Options{Fees: claims.NewFeeSchedule(tr.Fees)}})
+	off, err := routeline.NewOffline(routeline.OfflineOptions{Match: match.Options{Fees: billed.NewFeeSchedule(tr.Fees)}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestTruthCategories(t *testing.T) {
 			}
 			rulesUsed := map[string]int{}
 			for i := range rs {
-				if r := rs[i].d.Rule; strings.HasPrefix(r, painroute.RulePrefix) {
+				if r := rs[i].d.Rule; strings.HasPrefix(r, route.RulePrefix) {
 					rulesUsed[r]++
 				}
 			}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/routeline"
 	"github.com/remitq/remitq/pkg/rules"
@@ -207,7 +206,7 @@ func (s *Service) withHistory(ctx context.Context, cfg route.Config, set *rules.
 	if err != nil {
 		return cfg, fmt.Errorf("routesvc: patient history: %w", err)
 	}
-	ps := &painroute.Sharpener{Rules: set, Lines: lookup, Records: rulesRecords(hist, s.opts.Sharing)}
+	ps := &route.RulesSharpener{Rules: set, Lines: lookup, Records: rulesRecords(hist, s.opts.Sharing)}
 	if cfg.Sharpener != nil {
 		cfg.Sharpener = route.Chain{ps, cfg.Sharpener}
 	} else {
@@ -220,7 +219,7 @@ func (s *Service) withHistory(ctx context.Context, cfg route.Config, set *rules.
 // rules may be asked about its line: a service line (not claim-level) with
 // a billed line and a denial adjustment (the line's, else the claim's when
 // the line has none) whose CARC the rules map, or which the codes read as
-// "other". It is a superset of the lines painroute.Sharpener answers for.
+// "other". It is a superset of the lines route.RulesSharpener answers for.
 func needsHistory(set *rules.Set, m *v1.LineMatch) bool {
 	if m.GetBilledLineId() == 0 || routeline.ClaimLevel(m) {
 		return false

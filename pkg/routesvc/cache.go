@@ -9,10 +9,9 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
-	"github.com/remitq/remitq/pkg/rules/rulesdb"
+	"github.com/remitq/remitq/pkg/rulesstore"
 )
 
 // cache keeps the small tables every batch reads: payers by code, payer
@@ -73,7 +72,7 @@ func (c *cache) invalidateRules() {
 
 // routeConfig is the router's configuration with the payer profiles, and
 // the pain rules with the same profiles: the shipped and stored payer
-// profiles (rulesdb.LoadProfiles) for the payers mapped to one, else the
+// profiles (rulesstore.LoadProfiles) for the payers mapped to one, else the
 // appeal window of payer_profiles (0004).
 func (s *Service) routeConfig(ctx context.Context) (route.Config, *rules.Set, error) {
 	c := s.cache
@@ -81,7 +80,7 @@ func (s *Service) routeConfig(ctx context.Context) (route.Config, *rules.Set, er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.profiles == nil || time.Since(c.profAt) > c.ttl {
-		ps, err := rulesdb.LoadProfiles(ctx, s.deps.DB)
+		ps, err := rulesstore.LoadProfiles(ctx, s.deps.DB)
 		if err != nil {
 			return cfg, nil, err
 		}
@@ -106,7 +105,7 @@ func (s *Service) routeConfig(ctx context.Context) (route.Config, *rules.Set, er
 		today := rules.DayOf(s.opts.Now().UTC())
 		for code := range ps.Payers() {
 			if p := ps.Resolve(code, "", "", today); p != nil {
-				m[code] = painroute.RouteProfile(p)
+				m[code] = route.ProfileFromRules(p)
 			}
 		}
 		for k, v := range s.opts.Route.Payers {

@@ -13,11 +13,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/claims"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/match"
-	"github.com/remitq/remitq/pkg/practice"
+	"github.com/remitq/remitq/pkg/practicestore"
 	"github.com/remitq/remitq/pkg/routeline"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/svc"
@@ -85,8 +85,8 @@ func loadTruth(t testing.TB, e *env, seed uint64, lines int) *truthSet {
 	}
 	ts := &truthSet{tr: tr, practices: map[string]int64{}, payers: map[string]int64{}}
 	for _, p := range tr.Practices {
-		pr := &practice.Practice{Name: p.Name, NPI: p.NPI, TIN: p.TIN}
-		if err := practice.Add(ctx, e.db, pr); err != nil {
+		pr := &practicestore.Practice{Name: p.Name, NPI: p.NPI, TIN: p.TIN}
+		if err := practicestore.Add(ctx, e.db, pr); err != nil {
 			t.Fatal(err)
 		}
 		ts.practices[p.NPI] = pr.ID
@@ -98,10 +98,10 @@ func loadTruth(t testing.TB, e *env, seed uint64, lines int) *truthSet {
 		}
 		ts.payers[p.ID] = id
 	}
-	rp := routeline.NewReplay(match.Options{Fees: claims.NewFeeSchedule(tr.Fees)})
+	rp := routeline.NewReplay(match.Options{Fees: billed.NewFeeSchedule(tr.Fees)})
 	rp.PracticeIDs = ts.practices
 	collect := func(m *v1.LineMatch) error { ts.msgs = append(ts.msgs, m); return nil }
-	var all []*claims.Claim
+	var all []*billed.Claim
 	for _, late := range []bool{false, true} {
 		list := tr.BilledClaims(late)
 		if err := rp.AddClaims(list, collect); err != nil {
@@ -146,7 +146,7 @@ func loadTruth(t testing.TB, e *env, seed uint64, lines int) *truthSet {
 
 // storeBilled writes billed claims into the 0005 tables with the ids the
 // Replay gave them, so the router's history reads them.
-func storeBilled(t testing.TB, db *sqlx.DB, practices map[string]int64, list []*claims.Claim) {
+func storeBilled(t testing.TB, db *sqlx.DB, practices map[string]int64, list []*billed.Claim) {
 	t.Helper()
 	var cid, cprac, lcount []int64
 	var cpcn, cpayer, cmember, cbirth, crender, ctin, ccharge []string

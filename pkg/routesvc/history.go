@@ -7,9 +7,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/remitq/remitq/pkg/painroute"
+	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
-	"github.com/remitq/remitq/pkg/rules/rulesdb"
+	"github.com/remitq/remitq/pkg/rulesstore"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -19,18 +19,18 @@ import (
 // policy. Practices are keyed by their database id in decimal, as the
 // routed lines are.
 type History interface {
-	Load(ctx context.Context, q sqlx.QueryerContext, billedLineIDs []int64) (painroute.Lookup, rules.History, error)
+	Load(ctx context.Context, q sqlx.QueryerContext, billedLineIDs []int64) (route.BilledLookup, rules.History, error)
 }
 
 // PGHistory reads the billed claims the matcher's loader stores (0005:
 // billed_claims, billed_lines) and what became of each line (line_matches:
 // paid when a remit paid it, denied when remits only denied it), through
-// rulesdb.LoadHistory: a patient is the patient key of the claim (0009),
+// rulesstore.LoadHistory: a patient is the patient key of the claim (0009),
 // and claims stored without a key are read by member ID and birth date.
 // Voided claims and claims a later version replaced are left out.
 //
 // It also reads the sharing policy the administrators declared
-// (rulesdb.LoadPolicy), which takes the place of Options.Sharing for the
+// (rulesstore.LoadPolicy), which takes the place of Options.Sharing for the
 // lines it loads.
 type PGHistory struct{}
 
@@ -42,16 +42,16 @@ WHERE bl.id = ANY($1) AND (bc.patient_key IS NOT NULL OR COALESCE(bc.phi_member_
 `
 
 // Load implements History.
-func (PGHistory) Load(ctx context.Context, q sqlx.QueryerContext, ids []int64) (painroute.Lookup, rules.History, error) {
+func (PGHistory) Load(ctx context.Context, q sqlx.QueryerContext, ids []int64) (route.BilledLookup, rules.History, error) {
 	rows, err := q.QueryContext(ctx, patientsQuery, pq.Array(ids))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
-	var pats []rulesdb.Patient
+	var pats []rulesstore.Patient
 	for rows.Next() {
 		var key []byte
-		var p rulesdb.Patient
+		var p rulesstore.Patient
 		if err := rows.Scan(&key, &p.MemberID, &p.BirthDate); err != nil {
 			return nil, nil, err
 		}
@@ -61,15 +61,15 @@ func (PGHistory) Load(ctx context.Context, q sqlx.QueryerContext, ids []int64) (
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	lookup := painroute.NewLines()
+	lookup := route.NewBilledLines()
 	if len(pats) == 0 {
 		return lookup, nil, nil
 	}
-	hist, err := rulesdb.LoadHistory(ctx, q, pats, rulesdb.HistoryOptions{})
+	hist, err := rulesstore.LoadHistory(ctx, q, pats, rulesstore.HistoryOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
-	policy, err := rulesdb.LoadPolicy(ctx, q)
+	policy, err := rulesstore.LoadPolicy(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("routesvc: %w", err)
 	}
@@ -83,7 +83,7 @@ func (PGHistory) Load(ctx context.Context, q sqlx.QueryerContext, ids []int64) (
 
 // policyHistory is a history with the sharing policy it was read under.
 type policyHistory struct {
-	*rulesdb.History
+	*rulesstore.History
 	sharing *rules.Sharing
 }
 

@@ -9,11 +9,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/remitq/remitq/pkg/painroute"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/rules"
-	"github.com/remitq/remitq/pkg/rules/rulesdb"
+	"github.com/remitq/remitq/pkg/rulesstore"
 )
 
 // countingSharpener counts the calls per billed line and never answers.
@@ -36,7 +35,7 @@ type loadsCounted struct {
 	ids map[int64]bool
 }
 
-func (h *loadsCounted) Load(ctx context.Context, q sqlx.QueryerContext, ids []int64) (painroute.Lookup, rules.History, error) {
+func (h *loadsCounted) Load(ctx context.Context, q sqlx.QueryerContext, ids []int64) (route.BilledLookup, rules.History, error) {
 	h.mu.Lock()
 	for _, id := range ids {
 		h.ids[id] = true
@@ -96,7 +95,7 @@ func TestProfileRouting(t *testing.T) {
 	e := newEnv(t)
 	ts := loadTruth(t, e, 1, 600)
 	payer := ts.tr.Payers[0].ID
-	if err := rulesdb.MapPayer(context.Background(), e.db, payer, "medicare_part_b", "test"); err != nil {
+	if err := rulesstore.MapPayer(context.Background(), e.db, payer, "medicare_part_b", "test"); err != nil {
 		t.Fatal(err)
 	}
 	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})

@@ -17,7 +17,7 @@ import (
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/workage"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 // UserHeader names the caller until the API's authentication wraps these
@@ -65,9 +65,9 @@ type QueueSummary struct {
 	ByProvider []Bucket `json:"by_provider"`
 }
 
-// AgingBuckets are the keys of QueueSummary.Aging, in order (workage.Keys:
+// AgingBuckets are the keys of QueueSummary.Aging, in order (work.Keys:
 // the one aging of every view).
-var AgingBuckets = workage.Keys
+var AgingBuckets = work.Keys
 
 // Queues returns the practice's queues with their open items summed,
 // largest dollars at risk first within each view. Items without a queue
@@ -99,7 +99,7 @@ func Queues(r *http.Request, db sqlx.QueryerContext, practice int64) ([]*QueueSu
 	rows, err = db.QueryContext(ctx, `
 	WITH w AS (
 		SELECT queue_id, category, payer_id, provider_npi, amount_at_risk,
-			`+workage.BucketSQL("work_items", "current_date")+` AS bucket
+			`+work.BucketSQL("work_items", "current_date")+` AS bucket
 		FROM work_items WHERE practice_id = $1 AND queue_id IS NOT NULL
 			AND status NOT IN ('resolved', 'written_off')
 	)

@@ -41,7 +41,7 @@
 // payer profile (appeal, reopening, corrected_claim, new_claim,
 // bill_patient, dispute, write_off), else the queue "default", created when
 // first needed. The deadline, the route and the text come from the payer's
-// profile (rulesdb.LoadProfiles: shipped and stored versions, the payer map)
+// profile (rulesstore.LoadProfiles: shipped and stored versions, the payer map)
 // when the payer is mapped to one; otherwise the deadline is the remit's
 // payment date plus payer_profiles.appeal_window_days (default 90).
 //

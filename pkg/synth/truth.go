@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/x12"
 )
@@ -140,7 +140,7 @@ type Truth struct {
 	// Files are the 835 files in delivery order.
 	Files []*RemitFile `json:"files"`
 	// Fees is the fee schedule the payments follow.
-	Fees []claims.Fee `json:"-"`
+	Fees []billed.Fee `json:"-"`
 	// Lines holds one expected answer per paid line and claim-level-only CLP,
 	// in file order.
 	Lines []TruthLine `json:"-"`
@@ -292,9 +292,9 @@ func GenerateTruth(o TruthOptions) (*Truth, error) {
 		}
 		slices.Sort(codes)
 		for _, c := range codes {
-			t.Fees = append(t.Fees, claims.Fee{Payer: p.ID, Procedure: c, Allowed: p.rate(c, nil), From: "2026-01-01"})
+			t.Fees = append(t.Fees, billed.Fee{Payer: p.ID, Procedure: c, Allowed: p.rate(c, nil), From: "2026-01-01"})
 			if c == "64493" {
-				t.Fees = append(t.Fees, claims.Fee{Payer: p.ID, Procedure: c, Modifier: "50", Allowed: p.rate(c, []string{"50"}), From: "2026-01-01"})
+				t.Fees = append(t.Fees, billed.Fee{Payer: p.ID, Procedure: c, Modifier: "50", Allowed: p.rate(c, []string{"50"}), From: "2026-01-01"})
 			}
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -76,7 +76,7 @@ func TestTruthFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := writeAll(t, tr)
-	billed := 0
+	nBilled := 0
 	for _, name := range []string{"claims.837", "late.837"} {
 		cf, err := x12.ReadClaims(bytes.NewReader(files[name]))
 		if err != nil || len(cf.Errors) > 0 {
@@ -84,15 +84,15 @@ func TestTruthFiles(t *testing.T) {
 		}
 		for _, b := range cf.Batches {
 			for _, c := range b.Claims {
-				billed += len(c.Lines)
+				nBilled += len(c.Lines)
 				if c.TotalCharge != c.LineCharges() {
 					t.Errorf("%s: claim charge differs from its lines", name)
 				}
 			}
 		}
 	}
-	if billed != tr.BilledLines || billed < 4000 {
-		t.Errorf("837 files hold %d lines, truth says %d", billed, tr.BilledLines)
+	if nBilled != tr.BilledLines || nBilled < 4000 {
+		t.Errorf("837 files hold %d lines, truth says %d", nBilled, tr.BilledLines)
 	}
 	perFile := map[string]int{}
 	for _, tl := range tr.Lines {
@@ -132,11 +132,11 @@ func TestTruthFiles(t *testing.T) {
 	if plbs != len(tr.PLBs) || plbs == 0 {
 		t.Errorf("%d PLB pairs in the files, %d in the truth", plbs, len(tr.PLBs))
 	}
-	list, rowErrs, err := claims.ReadAll(bytes.NewReader(files["claims.csv"]))
+	list, rowErrs, err := billed.ReadAll(bytes.NewReader(files["claims.csv"]))
 	if err != nil || len(rowErrs) > 0 || len(list) != len(tr.BilledClaims(false)) {
 		t.Errorf("claims CSV: %d claims, %v %v", len(list), err, rowErrs)
 	}
-	fs, rowErrs, err := claims.ReadFeeSchedule(bytes.NewReader(files["fees.csv"]))
+	fs, rowErrs, err := billed.ReadFeeSchedule(bytes.NewReader(files["fees.csv"]))
 	if err != nil || len(rowErrs) > 0 || fs.Len() != len(tr.Fees) {
 		t.Errorf("fee CSV: %v %v", err, rowErrs)
 	}

@@ -5,18 +5,18 @@ import (
 	"io"
 	"time"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/x12"
 )
 
 // BilledClaims converts the billed claims (the late ones when late is
 // true, the others otherwise) for the matcher's candidates; the practice
 // key is the billing NPI.
-func (t *Truth) BilledClaims(late bool) []*claims.Claim {
-	var out []*claims.Claim
+func (t *Truth) BilledClaims(late bool) []*billed.Claim {
+	var out []*billed.Claim
 	for i, c := range t.Claims {
 		if t.Late[i] == late {
-			bc := claims.FromX12(c, "")
+			bc := billed.FromX12(c, "")
 			bc.BilledDate = x12.Date(t.Options.Start.AddDate(0, 0, 71).Format(time.DateOnly))
 			out = append(out, bc)
 		}
@@ -69,9 +69,9 @@ func (f *RemitFile) Write(w io.Writer) error {
 }
 
 // WriteFees writes the fee schedule as a fee-schedule CSV.
-func (t *Truth) WriteFees(w io.Writer) error { return claims.WriteFeeSchedule(w, t.Fees) }
+func (t *Truth) WriteFees(w io.Writer) error { return billed.WriteFeeSchedule(w, t.Fees) }
 
 // WriteClaimsCSV writes the billed claims (late or not) as a billed-claims CSV.
 func (t *Truth) WriteClaimsCSV(w io.Writer, late bool) error {
-	return claims.WriteCSV(w, t.BilledClaims(late))
+	return billed.WriteCSV(w, t.BilledClaims(late))
 }

@@ -6,7 +6,7 @@
 package wire
 
 import (
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
@@ -70,7 +70,7 @@ func LineMatch(src *v1.SourceRef, r *match.LineResult) *v1.LineMatch {
 // line l when the match names one (nil: the claim only, with the claim's
 // total charge and first service date). A line's prior authorization and
 // place of service override the claim's.
-func BilledLine(c *claims.Claim, l *claims.Line) *v1.BilledLine {
+func BilledLine(c *billed.Claim, l *billed.Line) *v1.BilledLine {
 	b := &v1.BilledLine{ClaimId: c.ID, PatientControlNumber: c.PatientControl, RenderingNpi: c.RenderingNPI,
 		PlaceOfService: c.PlaceOfService, PriorAuthorization: c.PriorAuth,
 		ChargeCents: c.TotalCharge.Cents(), ServiceDate: string(c.ServiceDateFrom())}

@@ -6,7 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/wire"
@@ -71,16 +71,16 @@ func TestLineMatch(t *testing.T) {
 }
 
 func TestBilledLine(t *testing.T) {
-	c := &claims.Claim{ID: 41, PatientControl: "PCN-1", RenderingNPI: "1234567893", PlaceOfService: "11",
+	c := &billed.Claim{ID: 41, PatientControl: "PCN-1", RenderingNPI: "1234567893", PlaceOfService: "11",
 		PriorAuth: "PA-CLAIM", TotalCharge: 90000,
-		Lines: []claims.Line{
+		Lines: []billed.Line{
 			{ID: 410, Number: 1, Procedure: "64483", Modifiers: []string{"RT"}, Units: 2000, Charge: 60000,
 				ServiceFrom: "20260301", PlaceOfService: "22"},
 			{ID: 411, Number: 2, Procedure: "77003", Charge: 30000, ServiceFrom: "20260302", PriorAuth: "PA-LINE"},
 		}}
 	for _, tt := range []struct {
 		name string
-		line *claims.Line
+		line *billed.Line
 		want *v1.BilledLine
 	}{
 		{"claim only", nil, &v1.BilledLine{ClaimId: 41, PatientControlNumber: "PCN-1", RenderingNpi: "1234567893",

@@ -18,7 +18,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/rules"
-	"github.com/remitq/remitq/pkg/rules/rulesdb"
+	"github.com/remitq/remitq/pkg/rulesstore"
 )
 
 // The pain rules' records: prior authorizations and block relief loaded
@@ -43,7 +43,7 @@ func init() {
 type recordsResult struct {
 	File       string `json:"file"`
 	PracticeID int64  `json:"practice_id"`
-	rulesdb.StoreResult
+	rulesstore.StoreResult
 	Problems []string `json:"problems"`
 }
 
@@ -52,7 +52,7 @@ func runRecordsLoad(ctx context.Context, name string, args []string) error {
 	fs.SetOutput(io.Discard)
 	var ef envFlags
 	ef.register(fs, "")
-	var kc rulesdb.KeyConfig
+	var kc rulesstore.KeyConfig
 	kc.Flags(fs)
 	practiceArg := fs.String("practice", "", "the practice the records are for: its id or NPI")
 	if err := fs.Parse(args); err != nil || fs.NArg() == 0 || *practiceArg == "" {
@@ -113,9 +113,9 @@ func loadRecords(ctx context.Context, db *sqlx.DB, name, file string, practice i
 	}
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(raw, []byte("\ufeff")), " \t\r\n")
 	isJSON := len(trimmed) > 0 && (trimmed[0] == '[' || trimmed[0] == '{')
-	src := rulesdb.SourceCSV
+	src := rulesstore.SourceCSV
 	if isJSON {
-		src = rulesdb.SourceJSON
+		src = rulesstore.SourceJSON
 	}
 	var auths []rules.Auth
 	var relief []rules.Relief
@@ -157,9 +157,9 @@ func loadRecords(ctx context.Context, db *sqlx.DB, name, file string, practice i
 	action, entity := "block_relief.load", "block_relief"
 	if name == "auths load" {
 		action, entity = "prior_auth.load", "prior_auths"
-		res.StoreResult, err = rulesdb.StoreAuths(ctx, tx, practice, auths, src, cliActor())
+		res.StoreResult, err = rulesstore.StoreAuths(ctx, tx, practice, auths, src, cliActor())
 	} else {
-		res.StoreResult, err = rulesdb.StoreRelief(ctx, tx, practice, relief, src, cliActor())
+		res.StoreResult, err = rulesstore.StoreRelief(ctx, tx, practice, relief, src, cliActor())
 	}
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (g groupsFlag) String() string { return fmt.Sprint(map[string][]int64(g)) }
 
 func (g groupsFlag) Set(v string) error {
 	name, list, ok := strings.Cut(v, "=")
-	if !ok || !rulesdb.ValidGroupName(name) {
+	if !ok || !rulesstore.ValidGroupName(name) {
 		return errors.New("want NAME=ID,ID...")
 	}
 	for _, s := range splitList(list) {
@@ -218,7 +218,7 @@ func runSharing(ctx context.Context, args []string) error {
 		return err
 	}
 	defer tx.Rollback()
-	p, err := rulesdb.LoadPolicy(ctx, tx)
+	p, err := rulesstore.LoadPolicy(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -238,19 +238,19 @@ func runSharing(ctx context.Context, args []string) error {
 			}
 			*f.dst = b
 		}
-		if err := rulesdb.SetSharing(ctx, tx, c, s, cliActor()); err != nil {
+		if err := rulesstore.SetSharing(ctx, tx, c, s, cliActor()); err != nil {
 			return err
 		}
 		changed["cross_practice"], changed["same_tin"] = c, s
 	}
 	for name, ids := range groups {
-		if err := rulesdb.PutGroup(ctx, tx, name, ids, cliActor()); err != nil {
+		if err := rulesstore.PutGroup(ctx, tx, name, ids, cliActor()); err != nil {
 			return fmt.Errorf("group %s: %w", name, err)
 		}
 		changed["group:"+name] = ids
 	}
 	for _, name := range ungroup {
-		if _, err := rulesdb.DeleteGroup(ctx, tx, name); err != nil {
+		if _, err := rulesstore.DeleteGroup(ctx, tx, name); err != nil {
 			return err
 		}
 		changed["ungroup:"+name] = true
@@ -260,7 +260,7 @@ func runSharing(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if p, err = rulesdb.LoadPolicy(ctx, tx); err != nil {
+	if p, err = rulesstore.LoadPolicy(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

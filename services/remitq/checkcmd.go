@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/pkg/rules"
-	"github.com/remitq/remitq/pkg/rules/rulesdb"
+	"github.com/remitq/remitq/pkg/rulesstore"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -80,7 +80,7 @@ func runCheck(ctx context.Context, args []string) error {
 	db := fs.Bool("db", false, "check against the database: the stored history, auths and relief, and the sharing policy (remitq sharing)")
 	var ef envFlags
 	ef.register(fs, "")
-	var kc rulesdb.KeyConfig
+	var kc rulesstore.KeyConfig
 	kc.Flags(fs)
 	// Flags and file names may come in any order.
 	var files []string
@@ -187,8 +187,8 @@ func runCheck(ctx context.Context, args []string) error {
 }
 
 // checkDB is `remitq check --db`: the claims of file against what the
-// database holds (rulesdb.Checker), under the server's patient-key secret.
-func checkDB(ctx context.Context, ef *envFlags, kc *rulesdb.KeyConfig, set *rules.Set, file string) error {
+// database holds (rulesstore.Checker), under the server's patient-key secret.
+func checkDB(ctx context.Context, ef *envFlags, kc *rulesstore.KeyConfig, set *rules.Set, file string) error {
 	claims, err := read837(file)
 	if err != nil {
 		return err
@@ -202,7 +202,7 @@ func checkDB(ctx context.Context, ef *envFlags, kc *rulesdb.KeyConfig, set *rule
 		return err
 	}
 	defer e.Close()
-	res, err := (&rulesdb.Checker{DB: e.deps.DB, Rules: set, Keyer: k}).CheckX12(ctx, claims, nil)
+	res, err := (&rulesstore.Checker{DB: e.deps.DB, Rules: set, Keyer: k}).CheckX12(ctx, claims, nil)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/remitq/remitq/pkg/billing"
+	"github.com/remitq/remitq/pkg/billedstore"
 )
 
 func init() {
@@ -23,7 +23,7 @@ func init() {
 }
 
 func runClaimsLoad(ctx context.Context, args []string) error {
-	return loadFiles(ctx, "claims load", "/v1/claims", args, func(ctx context.Context, s *billing.Store, name string, raw []byte) (any, int, error) {
+	return loadFiles(ctx, "claims load", "/v1/claims", args, func(ctx context.Context, s *billedstore.Store, name string, raw []byte) (any, int, error) {
 		res, err := s.LoadFile(ctx, name, raw, cliActor())
 		if err != nil {
 			return nil, 0, err
@@ -33,7 +33,7 @@ func runClaimsLoad(ctx context.Context, args []string) error {
 }
 
 func runFeesLoad(ctx context.Context, args []string) error {
-	return loadFiles(ctx, "fees load", "/v1/fee-schedules", args, func(ctx context.Context, s *billing.Store, name string, raw []byte) (any, int, error) {
+	return loadFiles(ctx, "fees load", "/v1/fee-schedules", args, func(ctx context.Context, s *billedstore.Store, name string, raw []byte) (any, int, error) {
 		res, err := s.LoadFees(ctx, name, raw, cliActor())
 		if err != nil {
 			return nil, 0, err
@@ -50,7 +50,7 @@ func cliActor() string {
 	return "cli"
 }
 
-type loader func(ctx context.Context, s *billing.Store, name string, raw []byte) (v any, problems int, err error)
+type loader func(ctx context.Context, s *billedstore.Store, name string, raw []byte) (v any, problems int, err error)
 
 // loadFiles runs load on each file (or posts it to a running remitq with
 // --server) and prints one JSON result per file.
@@ -71,7 +71,7 @@ func loadFiles(ctx context.Context, name, path string, args []string, load loade
 			return err
 		}
 		defer e.Close()
-		s := &billing.Store{DB: e.deps.DB, NC: e.deps.NC, Log: e.log}
+		s := &billedstore.Store{DB: e.deps.DB, NC: e.deps.NC, Log: e.log}
 		send = func(ctx context.Context, name string, raw []byte) (any, int, error) { return load(ctx, s, name, raw) }
 	}
 	enc := json.NewEncoder(os.Stdout)
@@ -113,7 +113,7 @@ func postFile(server, path string) func(context.Context, string, []byte) (any, i
 			return nil, 0, err
 		}
 		req.Header.Set("Content-Type", "application/octet-stream")
-		req.Header.Set(billing.UserHeader, cliActor())
+		req.Header.Set(billedstore.UserHeader, cliActor())
 		resp, err := client.Do(req)
 		if err != nil {
 			return nil, 0, err

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
+	"github.com/remitq/remitq/pkg/ingestsvc"
 	"github.com/remitq/remitq/pkg/process"
 	"github.com/remitq/remitq/pkg/svc"
 )

@@ -13,14 +13,14 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/pkg/auth"
-	"github.com/remitq/remitq/pkg/console"
+	"github.com/remitq/remitq/pkg/consolesvc"
 	"github.com/remitq/remitq/pkg/devenv"
-	"github.com/remitq/remitq/pkg/ingest"
+	"github.com/remitq/remitq/pkg/e2e"
 	"github.com/remitq/remitq/pkg/kpi"
-	"github.com/remitq/remitq/pkg/kpi/kpistore"
+	"github.com/remitq/remitq/pkg/kpistore"
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/pipeline"
-	"github.com/remitq/remitq/pkg/practice"
+	"github.com/remitq/remitq/pkg/practicestore"
+	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/svc"
 	"github.com/remitq/remitq/pkg/synth"
 )
@@ -90,7 +90,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	loader := &pipeline.Loader{DB: e.deps.DB, NC: e.deps.NC, Ingest: app.ingest.Ingest, Actor: "demo"}
+	loader := &e2e.Loader{DB: e.deps.DB, NC: e.deps.NC, Ingest: app.ingest.Ingest, Actor: "demo"}
 	practices, err := loader.Practices(ctx, truth)
 	if err != nil {
 		return err
@@ -117,14 +117,14 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := pipeline.WaitIdle(ctx, e.deps.DB, e.deps.JS, 5*time.Minute); err != nil {
+	if err := e2e.WaitIdle(ctx, e.deps.DB, e.deps.JS, 5*time.Minute); err != nil {
 		return err
 	}
 	late, err := loader.BilledClaims(ctx, truth, true)
 	if err != nil {
 		return err
 	}
-	if err := pipeline.WaitIdle(ctx, e.deps.DB, e.deps.JS, 5*time.Minute); err != nil {
+	if err := e2e.WaitIdle(ctx, e.deps.DB, e.deps.JS, 5*time.Minute); err != nil {
 		return err
 	}
 	if _, err := kpistore.Refresh(ctx, e.deps.DB); err != nil {
@@ -197,7 +197,7 @@ const demoPassword = "remitq-demo-password"
 
 // demoUsers creates a supervisor of every practice and a biller of the
 // first, and prints their tokens, so the API can be tried at once.
-func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []practice.Practice, out io.Writer) error {
+func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []practicestore.Practice, out io.Writer) error {
 	var ac auth.Config
 	ac.FromEnv()
 	key, err := ac.HS256Secret(dataDir)
@@ -218,7 +218,7 @@ func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []pr
 		if err := auth.AddUser(ctx, e.deps.DB, u); err != nil {
 			return err
 		}
-		if err := console.SetPassword(ctx, e.deps.DB, u.ID, demoPassword); err != nil {
+		if err := consolesvc.SetPassword(ctx, e.deps.DB, u.ID, demoPassword); err != nil {
 			return err
 		}
 		tok, err := auth.IssueHS256(key, u.Email, ac.Issuer, 12*time.Hour, time.Now())
@@ -264,7 +264,7 @@ func (s *summary) query(dest any, q string, args ...any) bool {
 	return true
 }
 
-func (s *summary) loaded(practices []practice.Practice, claims, lines, lateClaims int, remits []*ingest.Result) {
+func (s *summary) loaded(practices []practicestore.Practice, claims, lines, lateClaims int, remits []*remitstore.Result) {
 	fmt.Fprintf(s.out, "Practices: %d\n", len(practices))
 	for _, p := range practices {
 		fmt.Fprintf(s.out, "  #%d %-34s NPI %s\n", p.ID, p.Name, p.NPI)
@@ -274,7 +274,7 @@ func (s *summary) loaded(practices []practice.Practice, claims, lines, lateClaim
 	for _, r := range remits {
 		paidLines += r.ServiceLines
 		paid += r.TotalPaid
-		if r.Status == ingest.StatusQuarantined {
+		if r.Status == remitstore.StatusQuarantined {
 			quarantined++
 		}
 	}

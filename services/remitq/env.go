@@ -10,7 +10,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/devenv"
 	"github.com/remitq/remitq/pkg/logging"
-	"github.com/remitq/remitq/pkg/rules/rulesdb"
+	"github.com/remitq/remitq/pkg/rulesstore"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
@@ -92,6 +92,6 @@ func (f *envFlags) open(ctx context.Context, service string) (*env, error) {
 	// embedded servers' data.
 	e.deps.DataDir = f.data
 	data := f.data
-	rulesdb.SetDefaultDataDir(func() string { return data })
+	rulesstore.SetDefaultDataDir(func() string { return data })
 	return e, nil
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/remitq/remitq/pkg/ingest"
-	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
+	"github.com/remitq/remitq/pkg/ingestsvc"
+	"github.com/remitq/remitq/pkg/remitstore"
 )
 
 func init() {
@@ -35,7 +35,7 @@ func runIngest(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	files := fs.Args()
-	var send func(ctx context.Context, name string, raw []byte) (*ingest.Result, error)
+	var send func(ctx context.Context, name string, raw []byte) (*remitstore.Result, error)
 	var finish func(ctx context.Context) error
 	if *server != "" {
 		send = httpSender(*server, *token)
@@ -62,9 +62,9 @@ func runIngest(ctx context.Context, args []string) error {
 	for _, name := range files {
 		raw, err := os.ReadFile(name)
 		if err == nil {
-			var res *ingest.Result
+			var res *remitstore.Result
 			if res, err = send(ctx, filepath.Base(name), raw); err == nil {
-				if res.Status == ingest.StatusQuarantined {
+				if res.Status == remitstore.StatusQuarantined {
 					quarantined++
 				}
 				err = enc.Encode(res)
@@ -93,13 +93,13 @@ func runIngest(ctx context.Context, args []string) error {
 }
 
 // httpSender posts each file to POST /v1/remittances of a running remitq.
-func httpSender(server, token string) func(context.Context, string, []byte) (*ingest.Result, error) {
+func httpSender(server, token string) func(context.Context, string, []byte) (*remitstore.Result, error) {
 	client := &http.Client{Timeout: 5 * time.Minute}
 	base := strings.TrimRight(server, "/")
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
 	}
-	return func(ctx context.Context, name string, raw []byte) (*ingest.Result, error) {
+	return func(ctx context.Context, name string, raw []byte) (*remitstore.Result, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/remittances?filename="+url.QueryEscape(name), bytes.NewReader(raw))
 		if err != nil {
 			return nil, err
@@ -119,7 +119,7 @@ func httpSender(server, token string) func(context.Context, string, []byte) (*in
 		}
 		switch resp.StatusCode {
 		case http.StatusOK, http.StatusCreated, http.StatusUnprocessableEntity:
-			var res ingest.Result
+			var res remitstore.Result
 			if err := json.Unmarshal(body, &res); err != nil {
 				return nil, fmt.Errorf("unreadable answer: %w", err)
 			}

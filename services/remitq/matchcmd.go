@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/remitq/remitq/pkg/claims"
+	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/synth"
 	"github.com/remitq/remitq/x12"
@@ -74,7 +74,7 @@ func matchTo(w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("match", flag.ContinueOnError)
 	var claim837, claimCSV, remits matchListFlag
 	fs.Var(&claim837, "claims", "837P file of billed claims (repeatable)")
-	fs.Var(&claimCSV, "claims-csv", "billed-claims CSV export (repeatable; see pkg/claims for the columns)")
+	fs.Var(&claimCSV, "claims-csv", "billed-claims CSV export (repeatable; see pkg/billed for the columns)")
 	fs.Var(&remits, "remits", "835 file (repeatable; more 835 files may follow as arguments)")
 	fees := fs.String("fees", "", "fee-schedule CSV (payer, procedure, modifier, allowed, effective_from, effective_to) for the underpaid flag")
 	threshold := fs.Float64("threshold", match.DefaultThreshold, "confidence below which a match is flagged manual_review")
@@ -131,13 +131,13 @@ func matchTo(w io.Writer, args []string) error {
 	return nil
 }
 
-func loadFees(name string) (*claims.FeeSchedule, error) {
+func loadFees(name string) (*billed.FeeSchedule, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	s, rowErrs, err := claims.ReadFeeSchedule(bufio.NewReader(f))
+	s, rowErrs, err := billed.ReadFeeSchedule(bufio.NewReader(f))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -145,7 +145,7 @@ func loadFees(name string) (*claims.FeeSchedule, error) {
 	return s, nil
 }
 
-func load837(name string) ([]*claims.Claim, error) {
+func load837(name string) ([]*billed.Claim, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
@@ -158,22 +158,22 @@ func load837(name string) ([]*claims.Claim, error) {
 	if len(cf.Errors) > 0 {
 		fmt.Fprintf(os.Stderr, "remitq match: %s: %d problem(s), first: %v\n", name, len(cf.Errors), cf.Errors[0])
 	}
-	var out []*claims.Claim
+	var out []*billed.Claim
 	for _, b := range cf.Batches {
 		for _, c := range b.Claims {
-			out = append(out, claims.FromX12(c, ""))
+			out = append(out, billed.FromX12(c, ""))
 		}
 	}
 	return out, nil
 }
 
-func loadClaimsCSV(name string) ([]*claims.Claim, error) {
+func loadClaimsCSV(name string) ([]*billed.Claim, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	list, rowErrs, err := claims.ReadAll(bufio.NewReader(f))
+	list, rowErrs, err := billed.ReadAll(bufio.NewReader(f))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -181,7 +181,7 @@ func loadClaimsCSV(name string) ([]*claims.Claim, error) {
 	return list, nil
 }
 
-func reportRows(name string, errs []*claims.RowError) {
+func reportRows(name string, errs []*billed.RowError) {
 	for i, e := range errs {
 		if i == 20 {
 			fmt.Fprintf(os.Stderr, "remitq match: %s: %d more bad row(s)\n", name, len(errs)-i)

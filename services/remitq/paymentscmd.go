@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/pkg/kpi"
-	"github.com/remitq/remitq/pkg/kpi/kpistore"
+	"github.com/remitq/remitq/pkg/kpistore"
 )
 
 func init() {

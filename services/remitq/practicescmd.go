@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/remitq/remitq/pkg/ingest"
-	"github.com/remitq/remitq/pkg/practice"
+	"github.com/remitq/remitq/pkg/practicestore"
+	"github.com/remitq/remitq/pkg/remitstore"
 )
 
 func init() {
@@ -20,7 +20,7 @@ func runPracticesAdd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("practices add", flag.ContinueOnError)
 	var ef envFlags
 	ef.register(fs, "")
-	var p practice.Practice
+	var p practicestore.Practice
 	fs.StringVar(&p.Name, "name", "", "practice name")
 	fs.StringVar(&p.NPI, "npi", "", "organisation NPI the payers send as payee")
 	fs.StringVar(&p.TIN, "tin", "", "federal tax id (9 digits)")
@@ -35,12 +35,12 @@ func runPracticesAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer e.Close()
-	if err := practice.Add(ctx, e.deps.DB, &p); err != nil {
+	if err := practicestore.Add(ctx, e.deps.DB, &p); err != nil {
 		return err
 	}
 	fmt.Printf("practice %d added: %s\n", p.ID, p.Name)
 	// Files that waited for this payee are ingested now.
-	in := &ingest.Ingester{DB: e.deps.DB, Log: e.log}
+	in := &remitstore.Ingester{DB: e.deps.DB, Log: e.log}
 	done, err := in.RetryUnknownPayees(ctx)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func runPracticesAdd(ctx context.Context, args []string) error {
 		fmt.Printf("file %d (%s) was waiting for its practice: ingested, %d service lines\n", r.FileID, r.Filename, r.ServiceLines)
 	}
 	if len(done) > 0 {
-		pub := &ingest.Publisher{DB: e.deps.DB, JS: e.deps.JS, Log: e.log}
+		pub := &remitstore.Publisher{DB: e.deps.DB, JS: e.deps.JS, Log: e.log}
 		if _, err := pub.Drain(ctx); err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func runPracticesList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer e.Close()
-	list, err := practice.List(ctx, e.deps.DB)
+	list, err := practicestore.List(ctx, e.deps.DB)
 	if err != nil {
 		return err
 	}

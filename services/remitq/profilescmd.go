@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/remitq/remitq/pkg/audit"
-	"github.com/remitq/remitq/pkg/rules/rulesdb"
+	"github.com/remitq/remitq/pkg/rulesstore"
 
 	"github.com/remitq/remitq/pkg/rules"
 )
@@ -58,7 +58,7 @@ func runProfilesList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer e.Close()
-	ps, err := rulesdb.ListProfiles(ctx, e.deps.DB, *id)
+	ps, err := rulesstore.ListProfiles(ctx, e.deps.DB, *id)
 	if err != nil {
 		return err
 	}
@@ -99,9 +99,9 @@ func runProfilesPut(ctx context.Context, args []string) error {
 	}
 	defer tx.Rollback()
 	enc := json.NewEncoder(os.Stdout)
-	var out []rulesdb.StoredProfile
+	var out []rulesstore.StoredProfile
 	for _, p := range ps {
-		sp, err := rulesdb.PutProfile(ctx, tx, p, cliActor())
+		sp, err := rulesstore.PutProfile(ctx, tx, p, cliActor())
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func runProfilesDelete(ctx context.Context, args []string) error {
 		return err
 	}
 	defer tx.Rollback()
-	ok, err := rulesdb.DeleteProfileVersion(ctx, tx, *id, *eff)
+	ok, err := rulesstore.DeleteProfileVersion(ctx, tx, *id, *eff)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func runProfilesPayers(ctx context.Context, args []string) error {
 		return err
 	}
 	defer e.Close()
-	m, err := rulesdb.ListPayerMap(ctx, e.deps.DB)
+	m, err := rulesstore.ListPayerMap(ctx, e.deps.DB)
 	if err != nil {
 		return err
 	}
@@ -203,10 +203,10 @@ func profilesMap(ctx context.Context, name string, args []string, n int) error {
 	action := "payer_profile.unmap"
 	if n == 2 {
 		action, detail["profile_id"] = "payer_profile.map", fs.Arg(1)
-		if err := rulesdb.MapPayer(ctx, tx, payer, fs.Arg(1), cliActor()); err != nil {
+		if err := rulesstore.MapPayer(ctx, tx, payer, fs.Arg(1), cliActor()); err != nil {
 			return err
 		}
-	} else if ok, err := rulesdb.UnmapPayer(ctx, tx, payer); err != nil {
+	} else if ok, err := rulesstore.UnmapPayer(ctx, tx, payer); err != nil {
 		return err
 	} else if !ok {
 		return fmt.Errorf("payer %s has no stored mapping", payer)

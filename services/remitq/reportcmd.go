@@ -11,7 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/remitq/remitq/pkg/kpi"
-	"github.com/remitq/remitq/pkg/kpi/kpistore"
+	"github.com/remitq/remitq/pkg/kpistore"
 )
 
 func init() {

@@ -38,12 +38,12 @@ import (
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
-	"github.com/remitq/remitq/pkg/ingest"
-	"github.com/remitq/remitq/pkg/ingest/ingestsvc"
-	"github.com/remitq/remitq/pkg/kpi/kpistore"
+	"github.com/remitq/remitq/pkg/e2e"
+	"github.com/remitq/remitq/pkg/ingestsvc"
+	"github.com/remitq/remitq/pkg/kpistore"
 	"github.com/remitq/remitq/pkg/matchsvc"
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/pipeline"
+	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/store"
 	"github.com/remitq/remitq/pkg/svc"
@@ -137,7 +137,7 @@ func expected(t *testing.T, truth *synth.Truth) (map[string]item, map[string]int
 		t.Fatal(err)
 	}
 	in := ingestsvc.New(deps, ingestsvc.Options{})
-	l := &pipeline.Loader{DB: db, NC: nc, Ingest: in.Ingest}
+	l := &e2e.Loader{DB: db, NC: nc, Ingest: in.Ingest}
 	load(t, l, truth)
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -149,7 +149,7 @@ func expected(t *testing.T, truth *synth.Truth) (map[string]item, map[string]int
 	if _, err := l.Remits(ctx, truth); err != nil {
 		t.Fatal(err)
 	}
-	if err := pipeline.WaitIdle(ctx, db, deps.JS, 5*time.Minute); err != nil {
+	if err := e2e.WaitIdle(ctx, db, deps.JS, 5*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := kpistore.Refresh(ctx, db); err != nil {
@@ -179,7 +179,7 @@ func kpiTotals(t *testing.T, db *sqlx.DB) map[string]int64 {
 	return out
 }
 
-func load(t *testing.T, l *pipeline.Loader, truth *synth.Truth) {
+func load(t *testing.T, l *e2e.Loader, truth *synth.Truth) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := l.Practices(ctx, truth); err != nil {
@@ -287,7 +287,7 @@ func TestClusterSurvivesKills(t *testing.T) {
 	}
 
 	// Data the services need: practices, billed claims, fees, an admin.
-	load(t, &pipeline.Loader{DB: db, NC: nc}, truth)
+	load(t, &e2e.Loader{DB: db, NC: nc}, truth)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	keyB64 := base64.StdEncoding.EncodeToString(key)
@@ -357,7 +357,7 @@ func TestClusterSurvivesKills(t *testing.T) {
 	if len(truth.Files) <= 5 {
 		t.Fatalf("only %d files: the kills did not happen mid-stream", len(truth.Files))
 	}
-	if err := pipeline.WaitIdle(ctx, db, js, 10*time.Minute); err != nil {
+	if err := e2e.WaitIdle(ctx, db, js, 10*time.Minute); err != nil {
 		for _, p := range workers {
 			t.Logf("%s log:\n%s", p.name, tail(p.log.String(), 2000))
 		}
@@ -390,7 +390,7 @@ func TestClusterSurvivesKills(t *testing.T) {
 	}
 	// One message per claim and one per PLB pair, each exactly once in the
 	// replicated stream; no line messages, since no consumer takes them
-	// (ingest.LinesWanted).
+	// (remitstore.LinesWanted).
 	var plbs int
 	if err := db.QueryRow(`SELECT count(*) FROM provider_adjustments`).Scan(&plbs); err != nil {
 		t.Fatal(err)
@@ -454,7 +454,7 @@ func settledKPIs(t *testing.T, db *sqlx.DB, timeout time.Duration) map[string]in
 
 // post sends one file to an ingest worker, trying the others while one is
 // down or NATS is electing leaders; ingest answers once the file is stored.
-func post(t *testing.T, urls []string, i int, token, name string, raw []byte) *ingest.Result {
+func post(t *testing.T, urls []string, i int, token, name string, raw []byte) *remitstore.Result {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for attempt := 0; ; attempt++ {
@@ -463,7 +463,7 @@ func post(t *testing.T, urls []string, i int, token, name string, raw []byte) *i
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
-			var res ingest.Result
+			var res remitstore.Result
 			derr := json.NewDecoder(resp.Body).Decode(&res)
 			resp.Body.Close()
 			if (resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK) && derr == nil {

@@ -1,0 +1,56 @@
+package apisvc
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/jmoiron/sqlx"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/auth"
+)
+
+// Gate is the API's authentication and route guards without its routes or
+// sweeps: a service that runs apart from the API (services/router,
+// services/matcher, services/ingest) adds it as a component so the same
+// checks stand in front of its handlers:
+//
+//	gate, err := apisvc.NewGate(deps.DB, log, apisvc.Options{Auth: authenticator})
+//	err = svc.Run(ctx, deps, addr, routesvc.New(deps, opts), gate)
+type Gate struct{ s *Service }
+
+// NewGate builds a gate; opts.Auth is required.
+func NewGate(db *sqlx.DB, log *zap.Logger, opts Options) (*Gate, error) {
+	s, err := New(db, log, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Gate{s: s}, nil
+}
+
+// Name implements svc.Component.
+func (g *Gate) Name() string { return "auth" }
+
+// Register implements svc.Component: the gate adds no route.
+func (g *Gate) Register(*http.ServeMux) {}
+
+// Run implements svc.Component: the gate only wraps.
+func (g *Gate) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
+
+// WrapHTTP implements svc.HTTPWrapper.
+func (g *Gate) WrapHTTP(next http.Handler) http.Handler { return g.s.WrapHTTP(next) }
+
+// GateFor builds the gate a standalone service puts in front of its
+// routes, with the token keys of ac (flags or environment; no data-folder
+// key: a production service must be told its keys).
+func GateFor(db *sqlx.DB, log *zap.Logger, ac auth.Config) (*Gate, error) {
+	v, err := ac.Verifier("")
+	if err != nil {
+		return nil, fmt.Errorf("api: token keys: %w", err)
+	}
+	return NewGate(db, log, Options{Auth: &auth.Authenticator{DB: db, Verifier: v, Log: log}})
+}

@@ -1,0 +1,164 @@
+package apisvc
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/remitq/remitq/pkg/auth"
+)
+
+// Note is a note on a work item. Body may hold PHI.
+type Note struct {
+	ID         int64     `db:"id" json:"id"`
+	WorkItemID int64     `db:"work_item_id" json:"work_item_id"`
+	AuthorID   int64     `db:"author_id" json:"author_id"`
+	AuthorName string    `db:"author_name" json:"author_name"`
+	Body       string    `db:"body" json:"body"`
+	CreatedAt  time.Time `db:"created_at" json:"created_at"`
+}
+
+// MaxNoteChars bounds a note.
+const MaxNoteChars = 10000
+
+var noteSorts = []sortKey{{name: "created_at", expr: "n.created_at", typ: "timestamptz"}}
+
+// GET /v1/work-items/{id}/notes (PHI, audited)
+func (c *call) getNotes() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	it, err := c.loadItem(id, false, c.s.db)
+	if err != nil {
+		return err
+	}
+	p, err := newPager(c.r.URL.Query(), noteSorts...)
+	if err != nil {
+		return err
+	}
+	var args auth.Args
+	where := "n.work_item_id = " + args.Add(id)
+	if k := p.where("n.id", &args); k != "" {
+		where += " AND " + k
+	}
+	var rows []struct {
+		K string `db:"k"`
+		Note
+	}
+	if err := c.s.db.SelectContext(c.r.Context(), &rows, "SELECT "+p.keyCol()+` AS k, n.id, n.work_item_id, n.author_id,
+		u.name AS author_name, n.body, n.created_at FROM work_item_notes n JOIN users u ON u.id = n.author_id
+		WHERE `+where+p.orderLimit("n.id"), args...); err != nil {
+		return err
+	}
+	n, next := p.next(len(rows), func(i int) (string, int64) { return rows[i].K, rows[i].ID })
+	out := Page[Note]{Items: make([]Note, n), NextCursor: next}
+	for i := range n {
+		out.Items[i] = rows[i].Note
+	}
+	if err := c.audit(c.entry("work_item.notes.read", "work_item", id, it.PracticeID, map[string]any{"count": n})); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, out)
+}
+
+// POST /v1/work-items/{id}/notes {"body": "..."} (PHI, audited)
+func (c *call) postNote() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Body string `json:"body"`
+	}
+	if err := c.decode(&b); err != nil {
+		return err
+	}
+	b.Body = strings.TrimSpace(b.Body)
+	if b.Body == "" || utf8.RuneCountInString(b.Body) > MaxNoteChars {
+		return badRequest("body must hold 1 to %d characters", MaxNoteChars)
+	}
+	ctx := c.r.Context()
+	tx, err := c.s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	it, err := c.loadItem(id, false, tx)
+	if err != nil {
+		return err
+	}
+	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+	}
+	var n Note
+	if err := tx.GetContext(ctx, &n, `INSERT INTO work_item_notes (work_item_id, author_id, body) VALUES ($1, $2, $3)
+		RETURNING id, work_item_id, author_id, body, created_at`, id, c.id.UserID, b.Body); err != nil {
+		return err
+	}
+	n.AuthorName = c.id.Name
+	// A note by the assignee counts as touching the item (no version change:
+	// a note overwrites nothing).
+	if _, err := tx.ExecContext(ctx, `UPDATE work_items SET touched_at = now() WHERE id = $1 AND assignee_id = $2`, id, c.id.UserID); err != nil {
+		return err
+	}
+	if err := c.event(tx, id, "note", "", "", nil, map[string]any{"note_id": n.ID}); err != nil {
+		return err
+	}
+	if err := c.auditTx(tx, c.entry("work_item.note.add", "work_item", id, it.PracticeID, map[string]any{"note_id": n.ID})); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return c.json(http.StatusCreated, n)
+}
+
+// Event is one entry of a work item's history.
+type Event struct {
+	ID         int64     `db:"id" json:"id"`
+	At         time.Time `db:"at" json:"at"`
+	Actor      string    `db:"actor" json:"actor"`
+	Action     string    `db:"action" json:"action"`
+	FromStatus *string   `db:"from_status" json:"from_status"`
+	ToStatus   *string   `db:"to_status" json:"to_status"`
+	Amount     *string   `db:"amount" json:"amount"`
+	Detail     jsonRaw   `db:"detail" json:"detail"`
+}
+
+var eventSorts = []sortKey{{name: "at", expr: "e.at", typ: "timestamptz"}}
+
+// GET /v1/work-items/{id}/events
+func (c *call) getEvents() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	if _, err := c.loadItem(id, false, c.s.db); err != nil {
+		return err
+	}
+	p, err := newPager(c.r.URL.Query(), eventSorts...)
+	if err != nil {
+		return err
+	}
+	var args auth.Args
+	where := "e.work_item_id = " + args.Add(id)
+	if k := p.where("e.id", &args); k != "" {
+		where += " AND " + k
+	}
+	var rows []struct {
+		K string `db:"k"`
+		Event
+	}
+	if err := c.s.db.SelectContext(c.r.Context(), &rows, "SELECT "+p.keyCol()+` AS k, e.id, e.at, e.actor, e.action,
+		e.from_status, e.to_status, e.amount::text, e.detail FROM work_item_events e WHERE `+where+p.orderLimit("e.id"), args...); err != nil {
+		return err
+	}
+	n, next := p.next(len(rows), func(i int) (string, int64) { return rows[i].K, rows[i].ID })
+	out := Page[Event]{Items: make([]Event, n), NextCursor: next}
+	for i := range n {
+		out.Items[i] = rows[i].Event
+	}
+	return c.json(http.StatusOK, out)
+}

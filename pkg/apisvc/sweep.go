@@ -1,0 +1,175 @@
+package apisvc
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// BusinessDaysBefore returns t moved back n business days (Monday to
+// Friday, skipping holidays), keeping its clock time: an item assigned
+// before that instant has been untouched for n business days at t.
+func BusinessDaysBefore(t time.Time, n int, holiday func(time.Time) bool) time.Time {
+	for n > 0 {
+		t = t.AddDate(0, 0, -1)
+		if isBusinessDay(t, holiday) {
+			n--
+		}
+	}
+	return t
+}
+
+func isBusinessDay(t time.Time, holiday func(time.Time) bool) bool {
+	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return false
+	}
+	return holiday == nil || !holiday(t)
+}
+
+// Settings are the work settings (work_settings, business_holidays).
+type Settings struct {
+	AutoReleaseBusinessDays int    `db:"auto_release_business_days" json:"auto_release_business_days"`
+	SLABusinessDays         int    `db:"sla_business_days" json:"sla_business_days"`
+	AppealWarningDays       int    `db:"appeal_warning_days" json:"appeal_warning_days"`
+	Holidays                []Date `db:"-" json:"holidays"`
+}
+
+func (s *Service) settings(ctx context.Context, db queryer) (*Settings, error) {
+	var st Settings
+	if err := db.GetContext(ctx, &st, `SELECT auto_release_business_days, sla_business_days, appeal_warning_days
+		FROM work_settings WHERE id`); err != nil {
+		return nil, fmt.Errorf("api: read work settings: %w", err)
+	}
+	st.Holidays = []Date{}
+	if err := db.SelectContext(ctx, &st.Holidays, `SELECT day FROM business_holidays ORDER BY day`); err != nil {
+		return nil, fmt.Errorf("api: read holidays: %w", err)
+	}
+	return &st, nil
+}
+
+// SweepResult counts what a sweep changed.
+type SweepResult struct {
+	Released  int `json:"released"`  // assigned items returned to their queue
+	Escalated int `json:"escalated"` // items escalated to the supervisors
+	Woken     int `json:"woken"`     // snoozed items whose date came
+}
+
+// Sweep returns to their queue the items assigned and untouched for the
+// configured business days, escalates open items past the SLA or near
+// their appeal deadline, and wakes snoozed items whose date has come (each
+// change is a work-item event by "system"); then it takes the queue-stats
+// snapshot the queue summary reads.
+func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
+	var res SweepResult
+	st, err := s.settings(ctx, s.db)
+	if err != nil {
+		return res, err
+	}
+	hol := map[string]bool{}
+	for _, d := range st.Holidays {
+		hol[d.T.Format(time.DateOnly)] = true
+	}
+	isHoliday := func(t time.Time) bool { return hol[t.Format(time.DateOnly)] }
+	now := s.opts.Now()
+	today := now.UTC().Format(time.DateOnly)
+	steps := []struct {
+		n   *int
+		sql string
+		arg []any
+	}{
+		{&res.Woken, `WITH upd AS (UPDATE work_items SET status = CASE WHEN assignee_id IS NULL THEN 'new' ELSE 'assigned' END,
+			pended_until = NULL, touched_at = CASE WHEN assignee_id IS NULL THEN touched_at ELSE $2::timestamptz END,
+			version = version + 1, updated_at = $2::timestamptz
+			WHERE status = 'pended' AND pended_until <= $1::date RETURNING id, status)
+			INSERT INTO work_item_events (work_item_id, at, actor, action, from_status, to_status)
+			SELECT id, $2::timestamptz, 'system', 'woken', 'pended', status FROM upd`, []any{today, now}},
+		{&res.Released, `WITH upd AS (UPDATE work_items SET status = 'new', assignee_id = NULL, assigned_at = NULL,
+			version = version + 1, updated_at = $2::timestamptz
+			WHERE status = 'assigned' AND coalesce(touched_at, assigned_at) < $1::timestamptz RETURNING id)
+			INSERT INTO work_item_events (work_item_id, at, actor, action, from_status, to_status, detail)
+			SELECT id, $2::timestamptz, 'system', 'released', 'assigned', 'new', jsonb_build_object('business_days', $3::int) FROM upd`,
+			[]any{BusinessDaysBefore(now, st.AutoReleaseBusinessDays, isHoliday), now, st.AutoReleaseBusinessDays}},
+		{&res.Escalated, `WITH upd AS (UPDATE work_items SET escalated_at = $2::timestamptz, updated_at = $2::timestamptz
+			WHERE escalated_at IS NULL AND status NOT IN ('resolved', 'written_off') AND created_at < $1::timestamptz RETURNING id)
+			INSERT INTO work_item_events (work_item_id, at, actor, action, detail)
+			SELECT id, $2::timestamptz, 'system', 'escalated', jsonb_build_object('reason', 'sla', 'business_days', $3::int) FROM upd`,
+			[]any{BusinessDaysBefore(now, st.SLABusinessDays, isHoliday), now, st.SLABusinessDays}},
+		{&res.Escalated, `WITH upd AS (UPDATE work_items SET escalated_at = $2::timestamptz, updated_at = $2::timestamptz
+			WHERE escalated_at IS NULL AND status NOT IN ('resolved', 'written_off', 'appealed', 'resubmitted')
+			AND appeal_deadline <= $1::date RETURNING id)
+			INSERT INTO work_item_events (work_item_id, at, actor, action, detail)
+			SELECT id, $2::timestamptz, 'system', 'escalated', jsonb_build_object('reason', 'appeal_deadline') FROM upd`,
+			[]any{now.UTC().AddDate(0, 0, st.AppealWarningDays).Format(time.DateOnly), now}},
+	}
+	for _, step := range steps {
+		r, err := s.db.ExecContext(ctx, step.sql, step.arg...)
+		if err != nil {
+			return res, fmt.Errorf("api: sweep: %w", err)
+		}
+		n, _ := r.RowsAffected()
+		*step.n += int(n)
+	}
+	if err := s.refreshQueueStats(ctx); err != nil {
+		return res, fmt.Errorf("api: sweep: queue stats: %w", err)
+	}
+	return res, nil
+}
+
+// GET /v1/settings/work
+func (c *call) getSettings() error {
+	st, err := c.s.settings(c.r.Context(), c.s.db)
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, st)
+}
+
+// PUT /v1/settings/work (admins)
+func (c *call) putSettings() error {
+	var b Settings
+	if err := c.decode(&b); err != nil {
+		return err
+	}
+	if b.AutoReleaseBusinessDays < 1 || b.SLABusinessDays < 1 || b.AppealWarningDays < 0 ||
+		b.AutoReleaseBusinessDays > 60 || b.SLABusinessDays > 365 || b.AppealWarningDays > 365 {
+		return badRequest("auto_release_business_days 1..60, sla_business_days 1..365 and appeal_warning_days 0..365 are required")
+	}
+	ctx := c.r.Context()
+	tx, err := c.s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE work_settings SET auto_release_business_days = $1, sla_business_days = $2,
+		appeal_warning_days = $3, updated_at = now() WHERE id`, b.AutoReleaseBusinessDays, b.SLABusinessDays, b.AppealWarningDays); err != nil {
+		return err
+	}
+	days := make([]string, 0, len(b.Holidays))
+	for _, d := range b.Holidays {
+		if d.Valid {
+			days = append(days, d.T.Format(time.DateOnly))
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM business_holidays WHERE NOT (day = ANY($1::date[]))`, pq.Array(days)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO business_holidays (day) SELECT unnest($1::date[]) ON CONFLICT DO NOTHING`, pq.Array(days)); err != nil {
+		return err
+	}
+	if err := c.auditTx(tx, c.entry("settings.update", "work_settings", 0, 0, map[string]any{
+		"auto_release_business_days": b.AutoReleaseBusinessDays, "sla_business_days": b.SLABusinessDays,
+		"appeal_warning_days": b.AppealWarningDays, "holidays": len(days)})); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	st, err := c.s.settings(ctx, c.s.db)
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, st)
+}

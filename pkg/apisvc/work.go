@@ -1,0 +1,632 @@
+package apisvc
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lib/pq"
+
+	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/money"
+)
+
+// WorkItem is a work item as the API shows it. It holds no PHI: the
+// patient control number is the practice's own claim id.
+type WorkItem struct {
+	ID                   int64          `db:"id" json:"id"`
+	PracticeID           int64          `db:"practice_id" json:"practice_id"`
+	ProviderNPI          string         `db:"provider_npi" json:"provider_npi"`
+	PayerID              *int64         `db:"payer_id" json:"payer_id"`
+	QueueID              *int64         `db:"queue_id" json:"queue_id"`
+	Kind                 string         `db:"kind" json:"kind"`
+	Disposition          string         `db:"disposition" json:"disposition"`
+	Category             string         `db:"category" json:"category"`
+	ClaimPaymentID       *int64         `db:"claim_payment_id" json:"claim_payment_id"`
+	ServiceLineID        *int64         `db:"service_line_id" json:"service_line_id"`
+	BilledClaimID        *int64         `db:"billed_claim_id" json:"billed_claim_id"`
+	BilledLineID         *int64         `db:"billed_line_id" json:"billed_line_id"`
+	PatientControlNumber string         `db:"patient_control_number" json:"patient_control_number"`
+	PayerClaimControl    string         `db:"payer_claim_control" json:"payer_claim_control"`
+	ProcedureCode        string         `db:"procedure_code" json:"procedure_code"`
+	Modifiers            pq.StringArray `db:"modifiers" json:"modifiers"`
+	ServiceDate          Date           `db:"service_date" json:"service_date"`
+	CARC                 pq.StringArray `db:"carc" json:"carc"`
+	RARC                 pq.StringArray `db:"rarc" json:"rarc"`
+	Text                 string         `db:"text" json:"text"`
+	Action               string         `db:"action" json:"action"`
+	BilledAmount         money.Amount   `db:"billed_amount" json:"billed_amount"`
+	PaidAmount           money.Amount   `db:"paid_amount" json:"paid_amount"`
+	AmountAtRisk         money.Amount   `db:"amount_at_risk" json:"amount_at_risk"`
+	RecoveredAmount      money.Amount   `db:"recovered_amount" json:"recovered_amount"`
+	RemitDate            Date           `db:"remit_date" json:"remit_date"`
+	AppealDeadline       Date           `db:"appeal_deadline" json:"appeal_deadline"`
+	Overdue              bool           `db:"-" json:"overdue"`  // deadline before today, still to meet (deadlineToMeet)
+	DueSoon              bool           `db:"-" json:"due_soon"` // deadline still to meet, today or within appeal_warning_days
+	Priority             int            `db:"priority" json:"priority"`
+	Status               string         `db:"status" json:"status"`
+	AssigneeID           *int64         `db:"assignee_id" json:"assignee_id"`
+	AssignedAt           *time.Time     `db:"assigned_at" json:"assigned_at"`
+	TouchedAt            *time.Time     `db:"touched_at" json:"touched_at"`
+	PendedUntil          Date           `db:"pended_until" json:"pended_until"`
+	AppealedOn           Date           `db:"appealed_on" json:"appealed_on"`
+	Resolution           string         `db:"resolution" json:"resolution"`
+	EscalatedAt          *time.Time     `db:"escalated_at" json:"escalated_at"`
+	ResolvedAt           *time.Time     `db:"resolved_at" json:"resolved_at"`
+	Version              int            `db:"version" json:"version"`
+	CreatedAt            time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt            time.Time      `db:"updated_at" json:"updated_at"`
+}
+
+const itemCols = `w.id, w.practice_id, w.provider_npi, w.payer_id, w.queue_id, w.kind, w.disposition, w.category,
+	w.claim_payment_id, w.service_line_id, w.billed_claim_id, w.billed_line_id, w.patient_control_number,
+	w.payer_claim_control, w.procedure_code, w.modifiers, w.service_date, w.carc, w.rarc, w.text, w.action,
+	w.billed_amount, w.paid_amount, w.amount_at_risk, w.recovered_amount, w.remit_date, w.appeal_deadline,
+	w.priority, w.status, w.assignee_id, w.assigned_at, w.touched_at, w.pended_until, w.appealed_on, w.resolution,
+	w.escalated_at, w.resolved_at, w.version, w.created_at, w.updated_at`
+
+// openItems is the predicate of the partial work-item indexes.
+const openItems = `w.status NOT IN ('resolved', 'written_off')`
+
+// deadlineOpen: the item's appeal deadline is still to meet (as the sweep's
+// deadline escalation has it): open, neither appealed nor resubmitted.
+const deadlineOpen = `w.status NOT IN ('resolved', 'written_off', 'appealed', 'resubmitted')`
+
+func deadlineToMeet(status string) bool {
+	return !terminal(status) && status != "appealed" && status != "resubmitted"
+}
+
+// warningDays reads the work settings' appeal_warning_days.
+func (s *Service) warningDays(ctx context.Context, db queryer) (int, error) {
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT appeal_warning_days FROM work_settings WHERE id`); err != nil {
+		return 0, fmt.Errorf("api: read appeal_warning_days: %w", err)
+	}
+	return n, nil
+}
+
+// flagDeadlines sets the items' overdue and due_soon as of today.
+func (c *call) flagDeadlines(db queryer, items ...*WorkItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	warn, err := c.s.warningDays(c.r.Context(), db)
+	if err != nil {
+		return err
+	}
+	today := dateOf(c.s.opts.Now().UTC()).T
+	for _, it := range items {
+		it.Overdue, it.DueSoon = false, false
+		if !it.AppealDeadline.Valid || !deadlineToMeet(it.Status) {
+			continue
+		}
+		d := it.AppealDeadline.T
+		it.Overdue = d.Before(today)
+		it.DueSoon = !it.Overdue && !d.After(today.AddDate(0, 0, warn))
+	}
+	return nil
+}
+
+// Statuses of work items (0004).
+var statuses = []string{"new", "assigned", "in_progress", "pended", "appealed", "resubmitted", "written_off", "resolved"}
+
+func terminal(status string) bool { return status == "resolved" || status == "written_off" }
+
+var itemSorts = []sortKey{
+	{name: "priority", expr: "-w.priority", typ: "integer"},
+	{name: "amount_at_risk", expr: "w.amount_at_risk", typ: "numeric"},
+	{name: "appeal_deadline", expr: "coalesce(w.appeal_deadline, 'infinity'::date)", typ: "date"},
+	{name: "created_at", expr: "w.created_at", typ: "timestamptz"},
+	{name: "updated_at", expr: "w.updated_at", typ: "timestamptz"},
+}
+
+// itemFilterKeys are the filters of work-item lists (itemFilters).
+var itemFilterKeys = []string{"practice_id", "queue_id", "payer_id", "assignee_id", "provider_npi", "kind", "category",
+	"procedure_code", "patient_control_number", "status", "open", "unassigned", "escalated", "min_amount", "deadline_before", "deadline"}
+
+// pageKeys are the paging parameters of every list.
+var pageKeys = []string{"cursor", "sort", "limit"}
+
+// checkKeys refuses a parameter (or filter key) that is not allowed,
+// listing the allowed ones: a misspelt filter must never widen a list or a
+// bulk change to everything in scope.
+func checkKeys(q url.Values, what string, allowed ...[]string) error {
+	var all []string
+	for _, a := range allowed {
+		all = append(all, a...)
+	}
+	var bad []string
+	for k := range q {
+		if !contains(all, k) {
+			bad = append(bad, strconv.Quote(k))
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return badRequest("unknown %s %s; allowed: %s", what, strings.Join(bad, ", "), strings.Join(all, ", "))
+	}
+	return nil
+}
+
+// itemFilters turns the query string into predicates on work_items w;
+// today is the day overdue and due_soon are judged on.
+func itemFilters(q url.Values, args *auth.Args, today Date) ([]string, error) {
+	var where []string
+	if v := q.Get("kind"); v != "" && !contains([]string{"denial", "underpayment", "unmatched_remittance"}, v) {
+		return nil, badRequest("kind must be denial, underpayment or unmatched_remittance")
+	}
+	if v := q.Get("category"); v != "" && !carc.Category(v).Valid() {
+		return nil, badRequest("category must be a root-cause category key (authorization, eligibility_coverage, ...)")
+	}
+	if v := q.Get("provider_npi"); v != "" && !npiShape(v) {
+		return nil, badRequest("provider_npi must be 10 digits")
+	}
+	for _, f := range []struct{ param, col string }{{"practice_id", "w.practice_id"}, {"queue_id", "w.queue_id"},
+		{"payer_id", "w.payer_id"}, {"assignee_id", "w.assignee_id"}} {
+		if v := q.Get(f.param); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return nil, badRequest("%s must be a positive integer", f.param)
+			}
+			where = append(where, f.col+" = "+args.Add(n))
+		}
+	}
+	for _, f := range []struct{ param, col string }{{"provider_npi", "w.provider_npi"}, {"kind", "w.kind"},
+		{"category", "w.category"}, {"procedure_code", "w.procedure_code"}, {"patient_control_number", "w.patient_control_number"}} {
+		if v := q.Get(f.param); v != "" {
+			where = append(where, f.col+" = "+args.Add(v))
+		}
+	}
+	if v := q.Get("status"); v != "" {
+		list := strings.Split(v, ",")
+		for _, s := range list {
+			if !contains(statuses, s) {
+				return nil, badRequest("status must be among %s", strings.Join(statuses, ", "))
+			}
+		}
+		where = append(where, "w.status = ANY("+args.Add(pq.Array(list))+"::text[])")
+	} else if q.Get("open") != "false" {
+		where = append(where, openItems)
+	}
+	for _, f := range []struct{ param, yes, no string }{
+		{"unassigned", "w.assignee_id IS NULL", "w.assignee_id IS NOT NULL"},
+		{"escalated", "w.escalated_at IS NOT NULL", "w.escalated_at IS NULL"}} {
+		switch q.Get(f.param) {
+		case "":
+		case "true":
+			where = append(where, f.yes)
+		case "false":
+			where = append(where, f.no)
+		default:
+			return nil, badRequest("%s must be true or false", f.param)
+		}
+	}
+	if v := q.Get("min_amount"); v != "" {
+		a, err := money.Parse(v)
+		if err != nil {
+			return nil, badRequest("min_amount must be an amount such as 100.00")
+		}
+		where = append(where, "w.amount_at_risk >= "+args.Add(a))
+	}
+	if v := q.Get("deadline_before"); v != "" {
+		d, err := parseDate(v)
+		if err != nil {
+			return nil, badRequest("deadline_before must be a date YYYY-MM-DD")
+		}
+		where = append(where, "w.appeal_deadline < "+args.Add(d.Format(time.DateOnly))+"::date")
+	}
+	switch v := q.Get("deadline"); v {
+	case "":
+	case "overdue":
+		where = append(where, deadlineOpen, "w.appeal_deadline < "+args.Add(today.T.Format(time.DateOnly))+"::date")
+	case "due_soon":
+		t := args.Add(today.T.Format(time.DateOnly))
+		where = append(where, deadlineOpen, "w.appeal_deadline >= "+t+"::date",
+			"w.appeal_deadline <= "+t+"::date + (SELECT appeal_warning_days FROM work_settings WHERE id)")
+	default:
+		return nil, badRequest("deadline must be overdue or due_soon")
+	}
+	return where, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type itemRow struct {
+	K string `db:"k"`
+	WorkItem
+}
+
+// listItems answers a page of work items matching where (plus the query
+// string's filters and the caller's scope).
+func (c *call) listItems(where []string, args auth.Args) error {
+	return c.listItemsThen(where, args, nil)
+}
+
+// listItemsThen is listItems; ifEmpty, when set, runs before an empty page
+// is answered and may answer an error instead.
+func (c *call) listItemsThen(where []string, args auth.Args, ifEmpty func() error) error {
+	q := c.r.URL.Query()
+	p, err := newPager(q, itemSorts...)
+	if err != nil {
+		return err
+	}
+	more, err := itemFilters(q, &args, dateOf(c.s.opts.Now().UTC()))
+	if err != nil {
+		return err
+	}
+	where = append(where, more...)
+	where = append(where, c.id.Where("w.practice_id", "w.provider_npi", &args))
+	if k := p.where("w.id", &args); k != "" {
+		where = append(where, k)
+	}
+	query := "SELECT " + p.keyCol() + " AS k, " + itemCols + " FROM work_items w WHERE " + strings.Join(where, " AND ") + p.orderLimit("w.id")
+	var rows []itemRow
+	if err := c.s.db.SelectContext(c.r.Context(), &rows, query, args...); err != nil {
+		return err
+	}
+	if len(rows) == 0 && ifEmpty != nil {
+		if err := ifEmpty(); err != nil {
+			return err
+		}
+	}
+	n, next := p.next(len(rows), func(i int) (string, int64) { return rows[i].K, rows[i].ID })
+	out := Page[WorkItem]{Items: make([]WorkItem, n), NextCursor: next}
+	flag := make([]*WorkItem, n)
+	for i := range n {
+		out.Items[i] = rows[i].WorkItem
+		flag[i] = &out.Items[i]
+	}
+	if err := c.flagDeadlines(c.s.db, flag...); err != nil {
+		return err
+	}
+	if err := c.auditList("work_item.list", "work_item", func(i int) int64 { return rows[i].PracticeID },
+		func(i int) int64 { return rows[i].ID }, n, nil); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, out)
+}
+
+// GET /v1/work-items
+func (c *call) getWorkItems() error { return c.listItems(nil, nil) }
+
+func npiShape(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// GET /v1/my/work-items: the caller's open items by priority; snoozed items
+// only with ?include_pended=true.
+func (c *call) getMyWork() error {
+	var args auth.Args
+	where := []string{"w.assignee_id = " + args.Add(c.id.UserID), openItems}
+	if c.r.URL.Query().Get("include_pended") != "true" {
+		where = append(where, "w.status <> 'pended'")
+	}
+	q := c.r.URL.Query()
+	if q.Get("assignee_id") != "" || q.Get("status") != "" || q.Get("open") != "" {
+		return badRequest("my work takes no assignee_id, status or open filter")
+	}
+	return c.listItems(where, args)
+}
+
+// GET /v1/queues/{id}/work-items: a queue's open items by priority.
+func (c *call) getQueueItems() error {
+	qid, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	if c.r.URL.Query().Get("queue_id") != "" {
+		return badRequest("the queue is in the path")
+	}
+	var args auth.Args
+	// The items are filtered by scope; a queue out of scope (or missing)
+	// answers 404 rather than an empty page, checked only when the page is
+	// empty (one round trip less for the common case).
+	return c.listItemsThen([]string{"w.queue_id = " + args.Add(qid)}, args, func() error {
+		_, err := c.queuePractice(qid)
+		return err
+	})
+}
+
+// queuePractice returns a queue's practice when the caller sees any part of
+// it, else errNotFound.
+func (c *call) queuePractice(qid int64) (int64, error) {
+	var pid int64
+	err := c.s.db.QueryRowxContext(c.r.Context(), `SELECT practice_id FROM queues WHERE id = $1`, qid).Scan(&pid)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !c.seesAnyOf(pid)) {
+		return 0, errNotFound
+	}
+	return pid, err
+}
+
+// seesAnyOf reports whether the caller sees the practice or one of its
+// providers.
+func (c *call) seesAnyOf(practiceID int64) bool {
+	if c.id.All() {
+		return true
+	}
+	for _, s := range c.id.Scopes {
+		if s.PracticeID == practiceID {
+			return true
+		}
+	}
+	return false
+}
+
+// loadItem reads one work item in the caller's scope (FOR UPDATE when
+// lock, inside a transaction); errNotFound otherwise.
+func (c *call) loadItem(id int64, lock bool, tx queryer) (*WorkItem, error) {
+	var args auth.Args
+	query := "SELECT " + itemCols + " FROM work_items w WHERE w.id = " + args.Add(id) + " AND " +
+		c.id.Where("w.practice_id", "w.provider_npi", &args)
+	if lock {
+		query += " FOR UPDATE"
+	}
+	var it WorkItem
+	err := tx.GetContext(c.r.Context(), &it, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.flagDeadlines(tx, &it); err != nil {
+		return nil, err
+	}
+	return &it, nil
+}
+
+func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
+
+// GET /v1/work-items/{id}: the item with its claim view (PHI, audited).
+func (c *call) getWorkItem() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	it, err := c.loadItem(id, false, c.s.db)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		*WorkItem
+		Claim *ClaimView `json:"claim"`
+		// History is the patient's prior procedures in the same spinal
+		// region (12 months, in the caller's scope).
+		History *History `json:"history"`
+	}{WorkItem: it}
+	if it.ClaimPaymentID != nil {
+		if out.Claim, err = c.s.claimView(c.r.Context(), *it.ClaimPaymentID, nil); err != nil && !errors.Is(err, errNotFound) {
+			return err
+		}
+	}
+	if out.Claim != nil {
+		out.Claim.markFocus(it.ServiceLineID)
+	}
+	if out.History, err = c.s.priorProcedures(c.r.Context(), c.id, it); err != nil {
+		return err
+	}
+	if err := c.audit(c.entry("work_item.view", "work_item", it.ID, it.PracticeID, nil)); err != nil {
+		return err
+	}
+	c.w.Header().Set("ETag", etag(it.Version))
+	return c.json(http.StatusOK, out)
+}
+
+// expectedVersion reads If-Match ("3", W/ not accepted) or the body's
+// version; 428 when neither is given.
+func (c *call) expectedVersion(body *int) (int, int, error) {
+	if im := strings.TrimSpace(c.r.Header.Get("If-Match")); im != "" {
+		v, err := strconv.Atoi(strings.Trim(im, `"`))
+		if err != nil {
+			return 0, 0, errf(http.StatusPreconditionFailed, "precondition_failed", `If-Match must be the item's ETag, such as "3"`)
+		}
+		return v, http.StatusPreconditionFailed, nil
+	}
+	if body != nil {
+		return *body, http.StatusConflict, nil
+	}
+	return 0, 0, errf(http.StatusPreconditionRequired, "precondition_required",
+		"send the version you read, as If-Match: \"<version>\" or \"version\" in the body, so no one's change is overwritten")
+}
+
+func staleError(status int) error {
+	return errf(status, "version_conflict", "the item was changed by someone else since you read it; read it again")
+}
+
+// patchBody is a status move.
+type patchBody struct {
+	Status      string  `json:"status"`
+	AppealedOn  *Date   `json:"appealed_on,omitempty"`
+	Resolution  *string `json:"resolution,omitempty"`
+	PendedUntil *Date   `json:"pended_until,omitempty"`
+	Version     *int    `json:"version,omitempty"`
+	// OverrideReason records an appeal dated after the appeal deadline
+	// (refused without it); audited.
+	OverrideReason *string `json:"override_reason,omitempty"`
+}
+
+// maxOverrideReason is the longest override_reason, in characters.
+const maxOverrideReason = 500
+
+// moveTargets are the statuses a person may move an item to.
+var moveTargets = []string{"in_progress", "pended", "appealed", "resubmitted", "written_off", "resolved"}
+
+// PATCH /v1/work-items/{id}: move status, snooze, appeal, write off,
+// resolve; optimistic concurrency by version.
+func (c *call) patchWorkItem() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	var b patchBody
+	if err := c.decode(&b); err != nil {
+		return err
+	}
+	want, staleStatus, err := c.expectedVersion(b.Version)
+	if err != nil {
+		return err
+	}
+	today := dateOf(c.s.opts.Now())
+	if !contains(moveTargets, b.Status) {
+		return badRequest("status must be one of %s", strings.Join(moveTargets, ", "))
+	}
+	switch b.Status {
+	case "pended":
+		if b.PendedUntil == nil || !b.PendedUntil.Valid || !b.PendedUntil.T.After(today.T) {
+			return badRequest("snoozing (pended) needs pended_until, a date after today")
+		}
+	case "appealed":
+		if b.AppealedOn == nil || !b.AppealedOn.Valid || b.AppealedOn.T.After(today.T) {
+			return badRequest("appealed needs appealed_on, the date the appeal was sent (not in the future)")
+		}
+	case "written_off":
+		if b.Resolution == nil || strings.TrimSpace(*b.Resolution) == "" {
+			return badRequest("written_off needs a resolution: the reason for writing it off")
+		}
+	}
+	if b.PendedUntil != nil && b.Status != "pended" {
+		return badRequest("pended_until goes with status pended")
+	}
+	if b.AppealedOn != nil && b.Status != "appealed" {
+		return badRequest("appealed_on goes with status appealed")
+	}
+	if b.Resolution != nil && utf8.RuneCountInString(*b.Resolution) > 2000 {
+		return badRequest("resolution may hold at most 2000 characters")
+	}
+	var override string
+	if b.OverrideReason != nil {
+		if b.Status != "appealed" {
+			return badRequest("override_reason goes with status appealed (an appeal dated after its deadline)")
+		}
+		override = strings.TrimSpace(*b.OverrideReason)
+		if override == "" || utf8.RuneCountInString(override) > maxOverrideReason {
+			return badRequest("override_reason must be 1 to %d characters: why the appeal is filed after its deadline", maxOverrideReason)
+		}
+	}
+	ctx := c.r.Context()
+	tx, err := c.s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	it, err := c.loadItem(id, true, tx)
+	if err != nil {
+		return err
+	}
+	if it.Version != want {
+		return staleError(staleStatus)
+	}
+	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+	}
+	if terminal(it.Status) && !c.id.Can(auth.WorkAssign) {
+		return errf(http.StatusForbidden, "forbidden", "only a supervisor reopens a resolved or written-off item")
+	}
+	// An appeal dated after the appeal deadline is refused unless the body
+	// says why (override_reason).
+	late := b.Status == "appealed" && it.AppealDeadline.Valid && b.AppealedOn.T.After(it.AppealDeadline.T)
+	if late && override == "" {
+		days := int(b.AppealedOn.T.Sub(it.AppealDeadline.T).Hours() / 24)
+		return errf(http.StatusConflict, "deadline_passed",
+			"the appeal deadline was %s; an appeal dated %s is %d days late: send override_reason (why it is filed anyway) to record it",
+			it.AppealDeadline.T.Format(time.DateOnly), b.AppealedOn.T.Format(time.DateOnly), days)
+	}
+	var claim any // a biller who moves an unassigned item takes it
+	if c.id.Role == auth.Biller {
+		claim = c.id.UserID
+	}
+	var pended, appealed any
+	if b.PendedUntil != nil {
+		pended = *b.PendedUntil
+	}
+	if b.AppealedOn != nil {
+		appealed = *b.AppealedOn
+	}
+	var resolution any
+	if b.Resolution != nil {
+		resolution = strings.TrimSpace(*b.Resolution)
+	}
+	var out WorkItem
+	if err := tx.GetContext(ctx, &out, `UPDATE work_items w SET status = $2,
+		appealed_on = coalesce($3::date, appealed_on), resolution = coalesce($4, resolution), pended_until = $5::date,
+		resolved_at = CASE WHEN $2 IN ('resolved', 'written_off') THEN now() END,
+		assignee_id = coalesce(assignee_id, $6::bigint),
+		assigned_at = CASE WHEN assignee_id IS NULL AND $6::bigint IS NOT NULL THEN now() ELSE assigned_at END,
+		touched_at = now(), version = version + 1, updated_at = now()
+		WHERE id = $1 RETURNING `+itemCols, id, b.Status, appealed, resolution, pended, claim); err != nil {
+		return err
+	}
+	var amount any
+	if b.Status == "written_off" {
+		amount = it.AmountAtRisk
+	}
+	detail := map[string]any{}
+	if b.PendedUntil != nil {
+		detail["pended_until"] = b.PendedUntil
+	}
+	if b.AppealedOn != nil {
+		detail["appealed_on"] = b.AppealedOn
+	}
+	auditDetail := map[string]any{"from": it.Status, "to": out.Status, "version": out.Version}
+	if late {
+		for _, d := range []map[string]any{detail, auditDetail} {
+			d["late_appeal"] = true
+			d["appeal_deadline"] = it.AppealDeadline
+			d["override_reason"] = override
+		}
+		auditDetail["appealed_on"] = b.AppealedOn
+	}
+	if err := c.event(tx, id, "status", it.Status, out.Status, amount, detail); err != nil {
+		return err
+	}
+	if err := c.auditTx(tx, c.entry("work_item.update", "work_item", id, it.PracticeID, auditDetail)); err != nil {
+		return err
+	}
+	if err := c.flagDeadlines(tx, &out); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	c.w.Header().Set("ETag", etag(out.Version))
+	return c.json(http.StatusOK, out)
+}
+
+// event appends a work_item_events row.
+func (c *call) event(tx execer, itemID int64, action, from, to string, amount any, detail map[string]any) error {
+	d := "{}"
+	if len(detail) > 0 {
+		b, err := jsonMarshal(detail)
+		if err != nil {
+			return err
+		}
+		d = string(b)
+	}
+	_, err := tx.ExecContext(c.r.Context(), `INSERT INTO work_item_events (work_item_id, actor, action, from_status, to_status, amount, detail)
+		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7)`, itemID, c.id.Actor(), action, from, to, amount, d)
+	return err
+}

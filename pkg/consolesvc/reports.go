@@ -1,0 +1,134 @@
+package consolesvc
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+)
+
+type kpiTarget struct {
+	Text string `json:"text"`
+}
+
+type kpiDef struct {
+	Name           string     `json:"name"`
+	Title          string     `json:"title"`
+	Formula        string     `json:"formula"`
+	Unit           string     `json:"unit"`
+	Target         *kpiTarget `json:"target"`
+	HigherIsBetter bool       `json:"higher_is_better"`
+	Definition     string     `json:"definition"`
+	EdgeCases      []string   `json:"edge_cases"`
+}
+
+type kpiPoint struct {
+	Group       map[string]string `json:"group"`
+	PeriodStart string            `json:"period_start"`
+	Value       *string           `json:"value"`
+	Numerator   string            `json:"numerator"`
+	Denominator string            `json:"denominator"`
+}
+
+// reportFilters are the report query parameters the console passes on.
+var reportFilters = []string{"practice_id", "from", "to", "bucket", "group_by", "period"}
+
+var kpiName = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+
+func reportQuery(in url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range reportFilters {
+		if v := in.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	return out
+}
+
+// reports shows the KPIs, the chosen one with its chart, definition,
+// target, values and downloads.
+func (q *req) reports() error {
+	var defs struct {
+		Reports []kpiDef `json:"reports"`
+	}
+	if err := q.s.getJSON(q.r, q.id, "/v1/reports", nil, &defs); err != nil {
+		return err
+	}
+	in := q.r.URL.Query()
+	name := in.Get("kpi")
+	var cur *kpiDef
+	for i := range defs.Reports {
+		if defs.Reports[i].Name == name || (name == "" && i == 0) {
+			cur = &defs.Reports[i]
+		}
+	}
+	data := map[string]any{"Defs": defs.Reports, "Current": cur, "Filter": in}
+	if cur != nil {
+		rq := reportQuery(in)
+		var rep struct {
+			Points []kpiPoint `json:"points"`
+		}
+		err := q.s.getJSON(q.r, q.id, "/v1/reports/"+cur.Name, rq, &rep)
+		if ae, ok := err.(*apiError); ok && ae.Status == http.StatusBadRequest {
+			data["Problem"], err = ae.Message, nil
+		}
+		if err != nil {
+			return err
+		}
+		data["Points"] = rep.Points
+		data["Query"] = rq.Encode()
+	}
+	labels, err := q.s.labels(q.r.Context(), q.id)
+	if err != nil {
+		return err
+	}
+	data["Labels"] = labels
+	q.render(http.StatusOK, "reports", "Reports", data)
+	return nil
+}
+
+// reportChart passes on the API's SVG chart of a KPI.
+func (q *req) reportChart() error {
+	name := q.r.PathValue("kpi")
+	if !kpiName.MatchString(name) {
+		return &apiError{Status: http.StatusNotFound}
+	}
+	return q.pass(apiRequest{Method: http.MethodGet, Path: "/v1/reports/" + name + ".svg", Query: reportQuery(q.r.URL.Query())})
+}
+
+// reportDownload passes on the API's CSV or XLSX export of a KPI.
+func (q *req) reportDownload() error {
+	name := q.r.PathValue("kpi")
+	if !kpiName.MatchString(name) {
+		return &apiError{Status: http.StatusNotFound}
+	}
+	rq := reportQuery(q.r.URL.Query())
+	switch f := q.r.URL.Query().Get("format"); f {
+	case "csv", "xlsx":
+		rq.Set("format", f)
+	default:
+		rq.Set("format", "csv")
+	}
+	if q.r.URL.Query().Get("detail") == "1" {
+		rq.Set("detail", "1")
+	}
+	return q.pass(apiRequest{Method: http.MethodGet, Path: "/v1/reports/" + name, Query: rq})
+}
+
+// pass answers with the API's answer to req (a file: chart or export).
+func (q *req) pass(req apiRequest) error {
+	rec, err := q.s.do(q.r, q.id, req)
+	if err != nil {
+		return err
+	}
+	if rec.status != http.StatusOK {
+		return (&apiErrorReader{rec}).err()
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition"} {
+		if v := rec.header.Get(h); v != "" {
+			q.w.Header().Set(h, v)
+		}
+	}
+	q.w.WriteHeader(http.StatusOK)
+	_, _ = q.w.Write(rec.body.Bytes())
+	return nil
+}

@@ -1,0 +1,54 @@
+package consolesvc
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/remitq/remitq/pkg/money"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// statusText names the work-item statuses for people.
+var statusText = map[string]string{"new": "New", "assigned": "Assigned", "in_progress": "In progress", "pended": "Snoozed",
+	"appealed": "Appealed", "resubmitted": "Resubmitted", "written_off": "Written off", "resolved": "Resolved"}
+
+var funcs = template.FuncMap{
+	"dollars": func(a money.Amount) string { return a.Dollars() },
+	"pdollars": func(a *money.Amount) string {
+		if a == nil {
+			return "—"
+		}
+		return a.Dollars()
+	},
+	"str": func(s *string) string {
+		if s == nil || *s == "" {
+			return "—"
+		}
+		return *s
+	},
+	"join":   strings.Join,
+	"status": func(s string) string { return orDefault(statusText[s], s) },
+	"words":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+	"i64": func(n *int64) string {
+		if n == nil {
+			return ""
+		}
+		return itoa(*n)
+	},
+	"eq64":   func(a int64, b string) bool { return itoa(a) == b },
+	"peq64":  func(a *int64, b int64) bool { return a != nil && *a == b },
+	"open":   func(s string) bool { return s != "resolved" && s != "written_off" },
+	"list":   func(s ...string) []string { return s },
+	"before": func(d *string, day string) bool { return d != nil && *d < day },
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,280 @@
+// Package ingestsvc is the ingest service as a component of a remitq
+// process: the HTTP endpoints that take 835 files, the folder watcher, the
+// outbox publisher and their metrics. services/ingest runs it alone;
+// services/remitq runs it beside the other services.
+//
+// Endpoints:
+//
+//	POST /v1/remittances        one 835 as the raw body (?filename=...), or
+//	                            multipart/form-data with one or more files
+//	GET  /v1/remittances/{id}   a stored file's status, counts and errors
+//
+// A single file answers 201 when stored, 200 when the same bytes were
+// stored before (nothing changes), 422 when it is quarantined (kept, with
+// its errors), always with the ingest result as JSON. A multipart upload
+// answers 200 with {"files": [result, ...]}.
+package ingestsvc
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/httpx"
+	"github.com/remitq/remitq/pkg/remitstore"
+	"github.com/remitq/remitq/pkg/svc"
+)
+
+// Options configures the service.
+type Options struct {
+	// WatchDir, when set, is a folder whose files are ingested.
+	WatchDir string
+	// WatchInterval is the folder poll interval (default 2 s).
+	WatchInterval time.Duration
+	// MaxFileBytes bounds an uploaded file and a file of the watched
+	// folder (default 256 MiB).
+	MaxFileBytes int64
+	// Upload bounds an upload request further (parts, body deadlines,
+	// spooling); its MaxFileBytes is MaxFileBytes.
+	Upload httpx.UploadLimits
+	// MaxInFlightBytes caps the upload bytes received and not yet answered
+	// across requests (default 1 GiB; -1 for no cap): beyond it an upload
+	// is answered 503 with Retry-After.
+	MaxInFlightBytes int64
+	// Authorize, when set, is asked before every request; an error answers
+	// 401. The API service replaces it with its own authentication.
+	Authorize func(*http.Request) error
+	// NoPublisher leaves the outbox to other processes (tests, or a
+	// deployment that runs publishers apart).
+	NoPublisher bool
+	// CheckpointEvery is passed to the publisher.
+	CheckpointEvery int
+}
+
+// DefaultMaxInFlightBytes is the default of Options.MaxInFlightBytes.
+const DefaultMaxInFlightBytes = 1 << 30
+
+// Service is the ingest component.
+type Service struct {
+	deps      *svc.Deps
+	opts      Options
+	wake      chan struct{}
+	Ingester  *remitstore.Ingester
+	Publisher *remitstore.Publisher
+	metrics   *metrics
+}
+
+type metrics struct {
+	files     *prometheus.CounterVec
+	lines     prometheus.Counter
+	published prometheus.Counter
+	errors    prometheus.Counter
+}
+
+// New builds the service and registers its metrics on deps.Metrics.
+func New(deps *svc.Deps, opts Options) *Service {
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = httpx.DefaultMaxFileBytes
+	}
+	opts.Upload.MaxFileBytes = opts.MaxFileBytes
+	if opts.MaxInFlightBytes == 0 {
+		opts.MaxInFlightBytes = DefaultMaxInFlightBytes
+	}
+	if opts.Upload.Budget == nil {
+		opts.Upload.Budget = httpx.NewBudget(opts.MaxInFlightBytes)
+	}
+	wake := make(chan struct{}, 1)
+	log := deps.Log.With(zap.String("component", "ingest"))
+	m := &metrics{
+		files: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_ingest_files_total",
+			Help: "835 files received, by resulting status (duplicate for a re-sent file)."}, []string{"status"}),
+		lines: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_service_lines_total",
+			Help: "Service lines stored from ingested files."}),
+		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_published_messages_total",
+			Help: "Messages acknowledged by JetStream from the ingest outbox."}),
+		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_file_errors_total",
+			Help: "Errors found in received files (positions and reasons are stored with the file)."}),
+	}
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "remitq_ingest_publish_queue_files",
+		Help: "Stored files whose messages are not all published yet (the publish lag)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := remitstore.Pending(ctx, deps.DB)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	deps.Metrics.MustRegister(m.files, m.lines, m.published, m.errors, pending)
+	s := &Service{deps: deps, opts: opts, wake: wake, metrics: m,
+		Ingester: &remitstore.Ingester{DB: deps.DB, Log: log, Queued: wake}}
+	s.Publisher = &remitstore.Publisher{DB: deps.DB, JS: deps.JS, Log: log, CheckpointEvery: opts.CheckpointEvery,
+		Published: func(n int) { m.published.Add(float64(n)) }}
+	return s
+}
+
+// Name implements svc.Component.
+func (s *Service) Name() string { return "ingest" }
+
+// Ingest stores one file and counts it; the HTTP handler, the watcher and
+// the command line all come through here.
+func (s *Service) Ingest(ctx context.Context, name string, raw []byte) (*remitstore.Result, error) {
+	res, err := s.Ingester.Ingest(ctx, name, raw)
+	if err != nil {
+		return nil, err
+	}
+	s.count(res)
+	return res, nil
+}
+
+// IngestFrom is Ingest from a Source (an upload's spool, an open file).
+func (s *Service) IngestFrom(ctx context.Context, name string, src remitstore.Source) (*remitstore.Result, error) {
+	res, err := s.Ingester.IngestFrom(ctx, name, src)
+	if err != nil {
+		return nil, err
+	}
+	s.count(res)
+	return res, nil
+}
+
+func (s *Service) count(res *remitstore.Result) {
+	status := res.Status
+	if res.Duplicate {
+		status = "duplicate"
+	} else {
+		s.metrics.errors.Add(float64(len(res.Errors)))
+		if res.Status == remitstore.StatusIngested {
+			s.metrics.lines.Add(float64(res.ServiceLines))
+		}
+	}
+	s.metrics.files.WithLabelValues(status).Inc()
+}
+
+// Run runs the publisher and, when configured, the folder watcher.
+func (s *Service) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	n := 0
+	if !s.opts.NoPublisher {
+		n++
+		go func() { errc <- s.Publisher.Run(ctx, s.wake) }()
+	}
+	if s.opts.WatchDir != "" {
+		n++
+		w := &remitstore.Watcher{Dir: s.opts.WatchDir, Ingester: s.Ingester, Interval: s.opts.WatchInterval,
+			MaxFileBytes: s.opts.MaxFileBytes,
+			Log:          s.deps.Log.With(zap.String("component", "watch")),
+			Done:         func(_ string, res *remitstore.Result) { s.count(res) }}
+		go func() { errc <- w.Run(ctx) }()
+	}
+	var first error
+	for ; n > 0; n-- {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Register implements svc.Component.
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.Handle("POST /v1/remittances", s.guard(s.postRemittances))
+	mux.Handle("GET /v1/remittances/{id}", s.guard(s.getRemittance))
+}
+
+func (s *Service) guard(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Authorize != nil {
+			if err := s.opts.Authorize(r); err != nil {
+				httpx.Error(w, http.StatusUnauthorized, "unauthorized", err.Error())
+				return
+			}
+		}
+		h(w, r)
+	})
+}
+
+func (s *Service) postRemittances(w http.ResponseWriter, r *http.Request) {
+	httpx.StreamUploads(w, r, s.opts.Upload, func(f *httpx.Spool) (any, int, error) {
+		res, err := s.IngestFrom(r.Context(), f.Name, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		status := http.StatusCreated
+		switch {
+		case res.Duplicate:
+			status = http.StatusOK
+		case res.Status == remitstore.StatusQuarantined:
+			status = http.StatusUnprocessableEntity
+		}
+		return res, status, nil
+	}, s.fail)
+}
+
+// fail answers a failure to store: 503 with Retry-After only for an
+// outage of the servers (the file should be sent again), else 500. Files
+// that are bad are not failures: they are quarantined (422).
+func (s *Service) fail(w http.ResponseWriter, err error) {
+	var refused *remitstore.Refused
+	if errors.As(err, &refused) {
+		httpx.JSON(w, http.StatusForbidden, map[string]any{
+			"error":  httpx.ErrorDetail{Code: "payee_out_of_scope", Message: refused.Reason},
+			"payees": refused.Payees})
+		return
+	}
+	if remitstore.IsOutage(err) {
+		s.deps.Log.Warn("ingest: servers unavailable", zap.Error(err))
+		w.Header().Set("Retry-After", "5")
+		httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored now; send it again later")
+		return
+	}
+	s.deps.Log.Error("ingest failed", zap.Error(err))
+	httpx.Error(w, http.StatusInternalServerError, "internal", "the file could not be stored")
+}
+
+func (s *Service) getRemittance(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		httpx.Error(w, http.StatusNotFound, "not_found", "no such file")
+		return
+	}
+	// Behind the API's authentication a caller sees only its practices'
+	// part of a file that pays several.
+	var sees func(int64) bool
+	if who := auth.FromContext(r.Context()); who != nil && !who.All() {
+		sees = who.SeesPractice
+	}
+	res, err := remitstore.FileIn(r.Context(), s.deps.DB, id, sees)
+	if errors.Is(err, remitstore.ErrNotFound) {
+		httpx.Error(w, http.StatusNotFound, "not_found", "no such file")
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, res)
+}
+
+// BearerToken returns an Authorize function that accepts requests carrying
+// "Authorization: Bearer <token>".
+func BearerToken(token string) func(*http.Request) error {
+	return func(r *http.Request) error {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !constantTimeEqual(got, token) {
+			return errors.New("a valid bearer token is required")
+		}
+		return nil
+	}
+}
+
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

@@ -1,0 +1,707 @@
+package remitstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/pgcopy"
+	"github.com/remitq/remitq/x12"
+)
+
+// File statuses stored in remittance_files.status.
+const (
+	// StatusIngested: parsed rows stored and queued for publishing.
+	StatusIngested = "ingested"
+	// StatusQuarantined: the file has errors; only the file, its raw bytes
+	// and its errors are stored.
+	StatusQuarantined = "quarantined"
+	// StatusUnknownPayee: the file is sound but a payee is not a registered
+	// practice; it is ingested by RetryUnknownPayees once the practice exists.
+	StatusUnknownPayee = "unknown_payee"
+)
+
+// Problem is an error or warning found in a file: its position and what is
+// wrong, never an element value.
+type Problem struct {
+	Segment int    `json:"segment"`
+	Offset  int64  `json:"offset"`
+	ID      string `json:"id"`
+	Message string `json:"message"`
+}
+
+// Result is what Ingest reports for one file.
+type Result struct {
+	FileID   int64  `json:"file_id"`
+	SHA256   string `json:"sha256"`
+	Filename string `json:"filename"`
+	// FilenameHex is the name as received, in hex, when Filename had to be
+	// made safe (bytes that are not UTF-8, control characters).
+	FilenameHex     string       `json:"filename_hex,omitempty"`
+	Status          string       `json:"status"`
+	Duplicate       bool         `json:"duplicate"` // the same bytes were received before; nothing changed
+	TransactionSets int          `json:"transaction_sets"`
+	Claims          int          `json:"claims"`
+	ServiceLines    int          `json:"service_lines"`
+	TotalPaid       money.Amount `json:"total_paid"`
+	BPRAmount       money.Amount `json:"bpr_amount"`
+	Balanced        bool         `json:"balanced"`
+	Errors          []Problem    `json:"errors"`
+	Warnings        []Problem    `json:"warnings"`
+	// Partial: the counts and totals are those of the caller's practices
+	// only; the file pays others too (FileIn).
+	Partial bool `json:"partial,omitempty"`
+}
+
+// Ingester stores files. It is safe for concurrent use.
+type Ingester struct {
+	DB  *sqlx.DB
+	Log *zap.Logger
+	// Queued, when set, is signalled (without blocking) after a file with
+	// messages to publish commits, to wake a Publisher.
+	Queued chan<- struct{}
+}
+
+// parsed is what the first pass over a file learns.
+type parsed struct {
+	res    Result
+	heads  []*x12.Remittance // per transaction set, without claims
+	claims int
+	lines  int
+}
+
+func problems(errs []*x12.Error) []Problem {
+	out := make([]Problem, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, Problem{Segment: e.Segment, Offset: e.Offset, ID: SafeText(e.ID), Message: SafeText(e.Message())})
+	}
+	return out
+}
+
+// parse reads the file once to validate it and collect its header facts.
+func parse(r io.Reader) *parsed {
+	p := &parsed{}
+	d := x12.NewRemitReader(r)
+	p.res.Balanced = true
+	for {
+		rec, err := d.Next()
+		if err != nil {
+			break
+		}
+		switch v := rec.(type) {
+		case *x12.Remittance:
+			p.heads = append(p.heads, v)
+		case *x12.ClaimPayment:
+			p.claims++
+			p.lines += len(v.Lines)
+		case *x12.RemittanceEnd:
+			t := v.Remittance.Totals
+			p.res.TransactionSets++
+			p.res.Claims += t.Claims
+			p.res.ServiceLines += t.ServiceLines
+			p.res.TotalPaid += t.Paid
+			p.res.BPRAmount += v.Remittance.Payment.Amount
+			if !t.Balanced {
+				p.res.Balanced = false
+			}
+		}
+	}
+	p.res.Errors = problems(d.Errors())
+	p.res.Warnings = problems(d.Warnings())
+	if p.res.TransactionSets == 0 && len(p.res.Errors) == 0 {
+		p.res.Errors = append(p.res.Errors, Problem{Message: "no 835 transaction set in the file"})
+	}
+	if p.res.TransactionSets == 0 {
+		p.res.Balanced = false
+	}
+	return p
+}
+
+// Ingest stores one file held in memory; see IngestFrom.
+func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*Result, error) {
+	return in.IngestFrom(ctx, filename, bytes.NewReader(raw))
+}
+
+// IngestFrom stores one file, reading src as often as it needs without
+// holding a copy of it; see the package documentation. A file that cannot
+// be parsed or stored for a reason in its data (errors, bytes that are not
+// UTF-8 text, a value PostgreSQL refuses) is quarantined with its raw bytes
+// and the reasons, positioned when they can be, and reported in the
+// Result. The error is only for failures of the servers or of reading src,
+// an *OutageError when the database could not be reached: then nothing is
+// stored and the file should be sent again.
+func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source) (*Result, error) {
+	hooks := hooksFrom(ctx)
+	sum, err := hashSource(src)
+	if err != nil {
+		return nil, err
+	}
+	if r, err := in.existing(ctx, sum); err != nil || r != nil {
+		if err == nil && (hooks.Accept != nil || hooks.Again != nil) {
+			// A file sent again changes nothing, but its answer describes
+			// it: the sender must be one who may send it.
+			payees, err := in.accept(ctx, hooks, parse(reader(src)))
+			if err != nil {
+				return nil, outage(err)
+			}
+			if hooks.Again != nil {
+				if err := hooks.Again(ctx, r, payees); err != nil {
+					return nil, outage(err)
+				}
+			}
+		}
+		return r, outage(err)
+	}
+	bad, err := byteProblems(src)
+	if err != nil {
+		return nil, err
+	}
+	p := parse(reader(src))
+	res := &p.res
+	res.Errors = append(append([]Problem{}, bad...), res.Errors...)
+	res.SHA256 = hex.EncodeToString(sum)
+	res.Filename, res.FilenameHex = safeName(filename)
+
+	if !fitsColumn(res.TotalPaid) || !fitsColumn(res.BPRAmount) {
+		res.TotalPaid, res.BPRAmount = 0, 0
+		res.Errors = append(res.Errors, Problem{Message: "the file's total paid or payment amount is over 999,999,999,999.99"})
+	}
+	var practices []int64
+	var payees []Payee
+	if len(res.Errors) > 0 {
+		res.Status = StatusQuarantined
+	} else {
+		if practices, err = in.resolvePractices(ctx, in.DB, p.heads); err != nil {
+			return nil, outage(err)
+		}
+		res.Status = statusFor(practices)
+		payees = payeesOf(p.heads, practices)
+		if hasSkippedRepeats(res.Warnings) {
+			extra, err := in.repeatedPayees(ctx, src, payees)
+			if err != nil {
+				return nil, outage(err)
+			}
+			if len(extra) > 0 {
+				// A skipped copy names another payee: shown to the
+				// uploader's check, and never stored as this file's data.
+				payees = append(payees, extra...)
+				res.Status = StatusQuarantined
+				res.Errors = append(res.Errors, Problem{ID: "ISA", Message: "a repeated interchange, group or transaction set " +
+					"(same control number, skipped) names another payee than the one read: the copy is not the same remittance"})
+			}
+		}
+		dup, err := in.resent(ctx, p.heads)
+		if err != nil {
+			return nil, outage(err)
+		}
+		if dup != nil {
+			res.Status = StatusQuarantined
+			res.Errors = append(res.Errors, *dup)
+		}
+		if hooks.Accept != nil {
+			if err := hooks.Accept(ctx, payees); err != nil {
+				return nil, outage(err)
+			}
+		}
+	}
+	r, err := in.store(ctx, sum, src, p, practices, hooks, payees)
+	if err != nil && !isOutage(err) && res.Status != StatusQuarantined {
+		// PostgreSQL refused something in the data: keep the file in
+		// quarantine with the reason instead.
+		in.log().Warn("file refused by the database: quarantined", zap.String("sha256", res.SHA256), zap.Error(err))
+		res.Status = StatusQuarantined
+		res.Errors = append(res.Errors, storeProblem(err))
+		r, err = in.store(ctx, sum, src, p, nil, hooks, payees)
+	}
+	if err != nil {
+		return nil, outage(err)
+	}
+	return r, nil
+}
+
+// resent reports a likely duplicate transmission: a file already ingested
+// under other bytes (a resend with other whitespace or line breaks escapes
+// the SHA-256 dedupe) whose interchange has the same sender and ISA13 and
+// which carries the same payment trace numbers (TRN02). Posting it would
+// post the same payments twice, so the file is quarantined with the reason
+// and the earlier file named; nil when there is none.
+func (in *Ingester) resent(ctx context.Context, heads []*x12.Remittance) (*Problem, error) {
+	if len(heads) == 0 {
+		return nil, nil
+	}
+	h := heads[0]
+	if h.SenderID == "" || h.ISAControl == "" {
+		return nil, nil
+	}
+	var traces []string
+	for _, r := range heads {
+		if r.Trace.Number != "" {
+			traces = append(traces, r.Trace.Number)
+		}
+	}
+	if len(traces) == 0 {
+		return nil, nil
+	}
+	var prior struct {
+		ID       int64  `db:"id"`
+		Received string `db:"received"`
+	}
+	err := sqlx.GetContext(ctx, in.DB, &prior, `SELECT f.id, to_char(f.received_at, 'YYYY-MM-DD') AS received
+		FROM remittance_files f
+		WHERE f.sender_id = $1 AND f.isa_control = $2 AND f.status <> 'quarantined'
+		  AND EXISTS (SELECT 1 FROM remittance_transactions t WHERE t.file_id = f.id AND t.trace_number = ANY($3))
+		ORDER BY f.id LIMIT 1`, strings.TrimSpace(h.SenderID), h.ISAControl, pq.Array(traces))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Problem{Segment: 1, ID: "ISA", Message: fmt.Sprintf("likely duplicate transmission: file %d (received %s) has the same sender, "+
+		"interchange control number %s and payment trace numbers; it was not posted again", prior.ID, prior.Received, h.ISAControl)}, nil
+}
+
+// store writes the file row (and its parsed rows when p.res.Status is
+// ingested) in one transaction, with what hooks.Stored adds to it.
+func (in *Ingester) store(ctx context.Context, sum []byte, src Source, p *parsed, practices []int64, hooks Hooks, payees []Payee) (*Result, error) {
+	res := &p.res
+	tx, err := pgcopy.Begin(ctx, in.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() // after Commit it is a no-op
+	errJSON, _ := json.Marshal(res.Errors)
+	warnJSON, _ := json.Marshal(res.Warnings)
+	var isaCtl, gsCtl, sender, receiver any
+	if len(p.heads) > 0 {
+		h := p.heads[0]
+		isaCtl, gsCtl, sender, receiver = textOrNull(h.ISAControl), textOrNull(h.GSControl), textOrNull(h.SenderID), textOrNull(h.ReceiverID)
+	}
+	var rawName []byte
+	if res.FilenameHex != "" {
+		rawName, _ = hex.DecodeString(res.FilenameHex)
+	}
+	err = tx.Conn.QueryRowContext(ctx, `
+		INSERT INTO remittance_files (sha256, filename, filename_raw, size, status, raw, errors, warnings,
+			transaction_sets, claims, service_lines, balanced, total_paid, bpr_amount,
+			isa_control, gs_control, sender_id, receiver_id, processed_at)
+		VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
+		ON CONFLICT (sha256) DO NOTHING
+		RETURNING id`,
+		sum, res.Filename, rawName, src.Size(), res.Status, errJSON, warnJSON,
+		res.TransactionSets, res.Claims, res.ServiceLines, res.Balanced, res.TotalPaid, res.BPRAmount,
+		isaCtl, gsCtl, sender, receiver,
+	).Scan(&res.FileID)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Another process stored the same bytes a moment ago.
+		tx.Rollback()
+		r, err := in.existing(ctx, sum)
+		if err == nil && r == nil {
+			err = errors.New("ingest: file vanished after a concurrent insert")
+		}
+		return r, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: store file: %w", err)
+	}
+	if err := storeRaw(ctx, tx, res.FileID, src); err != nil {
+		return nil, err
+	}
+	if res.Status == StatusIngested {
+		if err := storeRows(ctx, tx, res.FileID, src, p, practices); err != nil {
+			return nil, err
+		}
+	}
+	if hooks.Stored != nil {
+		if err := hooks.Stored(ctx, tx.Conn, res, payees); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("ingest: commit: %w", err)
+	}
+	in.stored(res)
+	return res, nil
+}
+
+// fitsColumn reports whether a fits the numeric(14,2) amount columns.
+func fitsColumn(a money.Amount) bool {
+	const maxCents = 99_999_999_999_999
+	return a.Cents() <= maxCents && a.Cents() >= -maxCents
+}
+
+// textOrNull is s for a text column, NULL when s is empty or holds bytes
+// PostgreSQL text cannot (the file is then quarantined for them).
+func textOrNull(s string) any {
+	if s == "" || SafeText(s) != s {
+		return nil
+	}
+	return s
+}
+
+// statusFor is ingested when every transaction set has a practice.
+func statusFor(practices []int64) string {
+	for _, id := range practices {
+		if id == 0 {
+			return StatusUnknownPayee
+		}
+	}
+	return StatusIngested
+}
+
+// storeRows writes the parsed rows of a sound file whose payees are all
+// known, and queues it for publishing, inside tx.
+func storeRows(ctx context.Context, tx *pgcopy.Tx, fileID int64, src Source, p *parsed, practices []int64) error {
+	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET practice_id = $2 WHERE id = $1`, fileID, practices[0]); err != nil {
+		return fmt.Errorf("ingest: set practice: %w", err)
+	}
+	w := &rowWriter{tx: tx, fileID: fileID, practices: practices}
+	if err := w.write(ctx, reader(src), p); err != nil {
+		return fmt.Errorf("ingest: store rows: %w", err)
+	}
+	if _, err := tx.Conn.ExecContext(ctx, `INSERT INTO publish_queue (file_id) VALUES ($1)`, fileID); err != nil {
+		return fmt.Errorf("ingest: queue file: %w", err)
+	}
+	return nil
+}
+
+func (in *Ingester) stored(res *Result) {
+	in.log().Info("file stored", zap.Int64("file_id", res.FileID), zap.String("sha256", res.SHA256),
+		zap.String("status", res.Status), zap.Int("claims", res.Claims), zap.Int("service_lines", res.ServiceLines),
+		zap.Int("errors", len(res.Errors)))
+	if res.Status == StatusIngested && in.Queued != nil {
+		select {
+		case in.Queued <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (in *Ingester) log() *zap.Logger {
+	if in.Log == nil {
+		return zap.NewNop()
+	}
+	return in.Log
+}
+
+// fileRow is the stored summary of a file.
+type fileRow struct {
+	ID       int64         `db:"id"`
+	SHA256   []byte        `db:"sha256"`
+	Filename string        `db:"filename"`
+	RawName  []byte        `db:"filename_raw"`
+	Status   string        `db:"status"`
+	Sets     int           `db:"transaction_sets"`
+	Claims   int           `db:"claims"`
+	Lines    int           `db:"service_lines"`
+	Balanced sql.NullBool  `db:"balanced"`
+	Paid     *money.Amount `db:"total_paid"`
+	BPR      *money.Amount `db:"bpr_amount"`
+	Errors   []byte        `db:"errors"`
+	Warnings []byte        `db:"warnings"`
+}
+
+const fileRowColumns = `id, sha256, filename, filename_raw, status, transaction_sets, claims, service_lines,
+	balanced, total_paid, bpr_amount, errors, warnings`
+
+func (row *fileRow) result() *Result {
+	r := &Result{FileID: row.ID, SHA256: hex.EncodeToString(row.SHA256), Filename: row.Filename, Status: row.Status,
+		TransactionSets: row.Sets, Claims: row.Claims, ServiceLines: row.Lines, Balanced: row.Balanced.Bool}
+	if row.RawName != nil {
+		r.FilenameHex = hex.EncodeToString(row.RawName)
+	}
+	if row.Paid != nil {
+		r.TotalPaid = *row.Paid
+	}
+	if row.BPR != nil {
+		r.BPRAmount = *row.BPR
+	}
+	_ = json.Unmarshal(row.Errors, &r.Errors)
+	_ = json.Unmarshal(row.Warnings, &r.Warnings)
+	return r
+}
+
+// existing returns the stored result for a file with this sha256, or nil.
+func (in *Ingester) existing(ctx context.Context, sum []byte) (*Result, error) {
+	var row fileRow
+	err := in.DB.GetContext(ctx, &row, `SELECT `+fileRowColumns+` FROM remittance_files WHERE sha256 = $1`, sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: look up file: %w", err)
+	}
+	r := row.result()
+	r.Duplicate = true
+	return r, nil
+}
+
+// ErrNotFound reports a file id that is not stored.
+var ErrNotFound = errors.New("ingest: no such file")
+
+// File returns the stored result of file id (Duplicate unset).
+func File(ctx context.Context, db sqlx.QueryerContext, id int64) (*Result, error) {
+	var row fileRow
+	err := sqlx.GetContext(ctx, db, &row, `SELECT `+fileRowColumns+` FROM remittance_files WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, outage(fmt.Errorf("ingest: look up file: %w", err))
+	}
+	return row.result(), nil
+}
+
+// FileIn returns the stored result of file id as a caller who sees only
+// the practices for which sees is true: the counts and totals are those of
+// the file's transaction sets of those practices (Partial set when that is
+// not all of them), and a file with none of them is ErrNotFound, as is a
+// file without transaction sets. sees nil: the whole file (File).
+func FileIn(ctx context.Context, db sqlx.QueryerContext, id int64, sees func(practice int64) bool) (*Result, error) {
+	res, err := File(ctx, db, id)
+	if err != nil || sees == nil {
+		return res, err
+	}
+	var sets []struct {
+		Practice int64        `db:"practice_id"`
+		BPR      money.Amount `db:"bpr"`
+		Claims   int          `db:"claims"`
+		Lines    int          `db:"lines"`
+		Paid     money.Amount `db:"paid"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &sets, `SELECT t.practice_id, coalesce(t.bpr_amount, 0) AS bpr,
+		(SELECT count(*) FROM claim_payments c WHERE c.transaction_id = t.id) AS claims,
+		(SELECT count(*) FROM service_line_payments l JOIN claim_payments c ON c.id = l.claim_payment_id
+			WHERE c.transaction_id = t.id AND l.file_id = t.file_id) AS lines,
+		(SELECT coalesce(sum(c.paid), 0) FROM claim_payments c WHERE c.transaction_id = t.id) AS paid
+		FROM remittance_transactions t WHERE t.file_id = $1 ORDER BY t.seq`, id); err != nil {
+		return nil, fmt.Errorf("ingest: file parts: %w", err)
+	}
+	out := *res
+	out.TransactionSets, out.Claims, out.ServiceLines, out.TotalPaid, out.BPRAmount = 0, 0, 0, 0, 0
+	for _, t := range sets {
+		if !sees(t.Practice) {
+			out.Partial = true
+			continue
+		}
+		out.TransactionSets++
+		out.Claims += t.Claims
+		out.ServiceLines += t.Lines
+		out.TotalPaid += t.Paid
+		out.BPRAmount += t.BPR
+	}
+	if out.TransactionSets == 0 {
+		return nil, ErrNotFound
+	}
+	return &out, nil
+}
+
+// RetryUnknownPayees ingests the files kept as unknown_payee whose payees
+// now all resolve to practices, and returns their results. Call it after
+// adding a practice. Each file is handled in its own transaction holding its
+// row locked, so concurrent calls never ingest a file twice.
+func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
+	var ids []int64
+	if err := in.DB.SelectContext(ctx, &ids, `SELECT id FROM remittance_files WHERE status = $1 ORDER BY id`, StatusUnknownPayee); err != nil {
+		return nil, fmt.Errorf("ingest: list unknown payees: %w", err)
+	}
+	var out []*Result
+	for _, id := range ids {
+		res, err := in.retry(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		if res != nil {
+			out = append(out, res)
+		}
+	}
+	return out, nil
+}
+
+// retry ingests one unknown_payee file if its payees now resolve; nil when
+// they still do not (or another process took it).
+func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
+	tx, err := pgcopy.Begin(ctx, in.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var raw []byte
+	err = tx.Conn.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1 AND status = $2 FOR UPDATE SKIP LOCKED`, id, StatusUnknownPayee)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: lock file %d: %w", id, err)
+	}
+	p := parse(bytes.NewReader(raw))
+	practices, err := in.resolvePractices(ctx, tx.Conn, p.heads)
+	if err != nil {
+		return nil, err
+	}
+	if statusFor(practices) != StatusIngested {
+		return nil, nil
+	}
+	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
+		return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
+	}
+	if err := storeRows(ctx, tx, id, bytes.NewReader(raw), p, practices); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("ingest: commit: %w", err)
+	}
+	res, err := File(ctx, in.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	in.stored(res)
+	return res, nil
+}
+
+// Payee is the payee (N1*PE) of one transaction set of a file and the
+// practice it resolved to. NPI and tax id identify a practice, not a
+// patient.
+type Payee struct {
+	Seq        int    `json:"transaction_set"`
+	Name       string `json:"name,omitempty"`
+	NPI        string `json:"npi,omitempty"`
+	TIN        string `json:"tin,omitempty"`
+	PracticeID int64  `json:"practice_id,omitempty"` // 0: no registered practice
+}
+
+func payeesOf(heads []*x12.Remittance, practices []int64) []Payee {
+	out := make([]Payee, len(heads))
+	for i, h := range heads {
+		out[i] = Payee{Seq: i + 1, Name: h.Payee.Name, NPI: h.Payee.NPI(), TIN: h.Payee.TIN(), PracticeID: practices[i]}
+	}
+	return out
+}
+
+// Hooks let the caller of one Ingest decide whether the file may be stored
+// and record that it was (the API puts the uploader's scope check and audit
+// row here; the watcher and the command line use none).
+type Hooks struct {
+	// Accept is asked once the payees of a sound file are resolved (and for
+	// a file sent again), before anything is written; an error stops the
+	// ingest with nothing stored and is what Ingest returns (a *Refused for
+	// payees the caller may not send).
+	Accept func(ctx context.Context, payees []Payee) error
+	// Stored runs inside the ingest transaction once the file (and its rows)
+	// are written, so what it writes commits with them; an error rolls the
+	// file back. payees is nil for a quarantined file.
+	Stored func(ctx context.Context, tx sqlx.ExecerContext, res *Result, payees []Payee) error
+	// Again runs for a file sent again (nothing is stored) once Accept took
+	// it, to record the attempt.
+	Again func(ctx context.Context, res *Result, payees []Payee) error
+}
+
+type hooksKey struct{}
+
+// WithHooks returns ctx carrying h for the Ingest calls made with it.
+func WithHooks(ctx context.Context, h Hooks) context.Context {
+	return context.WithValue(ctx, hooksKey{}, h)
+}
+
+func hooksFrom(ctx context.Context) Hooks {
+	h, _ := ctx.Value(hooksKey{}).(Hooks)
+	return h
+}
+
+// Refused is the error of an Ingest whose Accept hook refused payees of the
+// file: nothing was stored.
+type Refused struct {
+	Payees []Payee // the payees that could not be accepted
+	Reason string  // for people; no element values beyond the payee ids
+}
+
+func (e *Refused) Error() string { return "ingest: refused: " + e.Reason }
+
+// accept resolves the payees of a parsed file and asks hooks.Accept (when
+// set); it returns the payees.
+func (in *Ingester) accept(ctx context.Context, hooks Hooks, p *parsed) ([]Payee, error) {
+	practices, err := in.resolvePractices(ctx, in.DB, p.heads)
+	if err != nil {
+		return nil, err
+	}
+	payees := payeesOf(p.heads, practices)
+	if hooks.Accept != nil {
+		if err := hooks.Accept(ctx, payees); err != nil {
+			return nil, err
+		}
+	}
+	return payees, nil
+}
+
+// resolvePractices finds the practice of each transaction set's payee (0
+// when unknown).
+func (in *Ingester) resolvePractices(ctx context.Context, q sqlx.QueryerContext, heads []*x12.Remittance) ([]int64, error) {
+	out := make([]int64, len(heads))
+	for i, h := range heads {
+		id, err := LookupPractice(ctx, q, h.Payee.NPI(), h.Payee.TIN())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// LookupPractice returns the practice with this NPI, else the only practice
+// with this tax id, else 0.
+func LookupPractice(ctx context.Context, q sqlx.QueryerContext, npi, tin string) (int64, error) {
+	var id int64
+	if npi != "" {
+		err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM practices WHERE npi = $1`, npi)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("ingest: find practice: %w", err)
+		}
+	}
+	if tin != "" {
+		var ids []int64
+		if err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM practices WHERE tin = $1 LIMIT 2`, tin); err != nil {
+			return 0, fmt.Errorf("ingest: find practice: %w", err)
+		}
+		if len(ids) == 1 {
+			return ids[0], nil
+		}
+	}
+	return 0, nil
+}
+
+// forEachRecord decodes raw and calls fn for each record; it stops at the
+// first error fn returns.
+func forEachRecord(raw []byte, fn func(x12.RemitRecord) error) error {
+	return forEachRecordIn(bytes.NewReader(raw), fn)
+}
+
+// forEachRecordIn is forEachRecord over a reader.
+func forEachRecordIn(r io.Reader, fn func(x12.RemitRecord) error) error {
+	d := x12.NewRemitReader(r)
+	for {
+		rec, err := d.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package remitstore
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/remitq/remitq/pkg/pgcopy"
+)
+
+// rawChunk is how much of a file one COPY row carries to PostgreSQL
+// (sent hex-encoded, so about 3x this is held while it goes).
+const rawChunk = 256 << 10
+
+// storeRaw sets remittance_files.raw of fileID to src's bytes without
+// holding them whole: the file goes to a temporary table in 256 KiB chunks
+// through COPY, and PostgreSQL joins them into the column.
+func storeRaw(ctx context.Context, tx *pgcopy.Tx, fileID int64, src Source) error {
+	if _, err := tx.Conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS ingest_raw_chunks (seq int NOT NULL, chunk bytea NOT NULL) ON COMMIT DELETE ROWS`); err != nil {
+		return fmt.Errorf("ingest: raw chunks table: %w", err)
+	}
+	if _, err := tx.Conn.ExecContext(ctx, `DELETE FROM ingest_raw_chunks`); err != nil {
+		return fmt.Errorf("ingest: raw chunks table: %w", err)
+	}
+	buf := make([]byte, rawChunk)
+	b := pgcopy.NewBuf("ingest_raw_chunks", "seq", "chunk")
+	r := reader(src)
+	for seq := int64(0); ; seq++ {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			b.Reset()
+			b.Int(seq).Bytes(buf[:n]).End()
+			if err := tx.Copy(ctx, b); err != nil {
+				return fmt.Errorf("ingest: store raw: %w", err)
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("ingest: read file: %w", err)
+		}
+	}
+	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files
+		SET raw = COALESCE((SELECT string_agg(chunk, ''::bytea ORDER BY seq) FROM ingest_raw_chunks), ''::bytea)
+		WHERE id = $1`, fileID); err != nil {
+		return fmt.Errorf("ingest: store raw: %w", err)
+	}
+	if _, err := tx.Conn.ExecContext(ctx, `DELETE FROM ingest_raw_chunks`); err != nil {
+		return fmt.Errorf("ingest: raw chunks table: %w", err)
+	}
+	return nil
+}
