@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/remitq/remitq/pkg/money"
-	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -276,69 +275,6 @@ func PLBsFromRemittance(rem *x12.Remittance, refPrefix string) []PLB {
 	for _, a := range rem.Adjustments {
 		out = append(out, PLB{Ref: refPrefix + strconv.Itoa(a.Segment) + ":" + strconv.Itoa(a.Position),
 			ProviderID: a.ProviderID, FiscalPeriod: a.FiscalPeriod, Reason: a.Reason, Reference: a.Reference, Amount: a.Amount})
-	}
-	return out
-}
-
-// FromProto converts the claim and service lines the ingest service
-// publishes (remitq.v1.Claim and its ServiceLines, in file order). ref
-// identifies the paid claim (see PaidClaim.Ref).
-func FromProto(c *v1.Claim, lines []*v1.ServiceLine, ref string) *PaidClaim {
-	pc := &PaidClaim{
-		Ref: ref, PatientControl: x12.MatchKey(c.GetPatientControlNumber()), Status: c.GetStatusCode(),
-		Charge: money.Amount(c.GetChargeCents()), Paid: money.Amount(c.GetPaidCents()),
-		PatientResp: money.Amount(c.GetPatientResponsibilityCents()), FilingIndicator: c.GetClaimFilingIndicator(),
-		PayerControl: c.GetPayerClaimControlNumber(), Frequency: c.GetFrequencyCode(),
-		MemberID: c.GetPatient().GetMemberId(), PatientID: c.GetPatient().GetMemberId(),
-		RenderingNPI: c.GetRenderingProviderNpi(), StatementFrom: x12.Date(c.GetServiceDateFrom()),
-		StatementTo: x12.Date(c.GetServiceDateTo()), Adjustments: protoAdjustments(c.GetAdjustments()),
-	}
-	for _, p := range c.GetCorrectedPayers() {
-		if p.GetEntityCode() == "TT" {
-			pc.Crossover = p.GetName()
-		}
-	}
-	for _, r := range c.GetRemarkCodes() {
-		pc.Remarks = append(pc.Remarks, r.GetCode())
-	}
-	for i, s := range lines {
-		l := &PaidLine{Index: i + 1, Procedure: s.GetProcedure().GetCode(), Modifiers: s.GetProcedure().GetModifiers(),
-			Charge: money.Amount(s.GetChargeCents()), Paid: money.Amount(s.GetPaidCents()),
-			DateFrom: x12.Date(s.GetServiceDateFrom()), DateTo: x12.Date(s.GetServiceDateTo()),
-			LineControl: x12.MatchKey(s.GetLineControlNumber()), Adjustments: protoAdjustments(s.GetAdjustments())}
-		if n := int(s.GetLineNumber()); n > 0 {
-			l.Index = n
-		}
-		if o := s.GetOriginalProcedure(); o != nil {
-			l.HasOriginal, l.OriginalProcedure, l.OriginalModifiers = true, o.GetCode(), o.GetModifiers()
-		}
-		if s.UnitsPaidMilli != nil {
-			l.Units = x12.Quantity(*s.UnitsPaidMilli)
-		}
-		if s.OriginalUnitsMilli != nil {
-			l.OriginalUnits = x12.Quantity(*s.OriginalUnitsMilli)
-		}
-		if s.AllowedCents != nil {
-			l.Allowed, l.HasAllowed = money.Amount(*s.AllowedCents), true
-		}
-		for _, r := range s.GetRemarkCodes() {
-			if r.GetQualifier() == "HE" {
-				l.Remarks = append(l.Remarks, r.GetCode())
-			}
-		}
-		pc.Lines = append(pc.Lines, l)
-	}
-	return pc
-}
-
-func protoAdjustments(in []*v1.Adjustment) []Adjustment {
-	if len(in) == 0 {
-		return nil
-	}
-	out := make([]Adjustment, len(in))
-	for i, a := range in {
-		out[i] = Adjustment{Group: a.GetGroupCode(), Reason: a.GetReasonCode(), Amount: money.Amount(a.GetAmountCents()),
-			Quantity: x12.Quantity(a.GetQuantityMilli())}
 	}
 	return out
 }

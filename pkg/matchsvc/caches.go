@@ -15,7 +15,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/billedstore"
-	"github.com/remitq/remitq/pkg/remitstore"
+	"github.com/remitq/remitq/pkg/wire"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -203,7 +203,7 @@ func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[in
 	if err := sqlx.SelectContext(ctx, q, &practices, `SELECT practice_id FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, file); err != nil {
 		return nil, fmt.Errorf("matchsvc: transactions of file %d: %w", file, err)
 	}
-	ref := remitstore.FileRef{ID: file}
+	ref := wire.FileRef{ID: file}
 	copy(ref.SHA256[:], sha256Of(raw))
 	out := map[int32][]byte{}
 	d := x12.NewRemitReader(bytes.NewReader(raw))
@@ -223,11 +223,11 @@ func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[in
 			if !segs[int32(v.Segment)] || seq < 0 || seq >= len(practices) {
 				continue
 			}
-			m, err := remitstore.ClaimMessage(ref, practices[seq], v)
+			m, err := wire.RemitMessages(ref, practices[seq], v, false)
 			if err != nil {
 				return nil, err
 			}
-			out[int32(v.Segment)] = m.Data
+			out[int32(v.Segment)] = m[0].Data
 		}
 	}
 	return out, nil

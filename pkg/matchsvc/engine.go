@@ -18,6 +18,7 @@ import (
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/pgcopy"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
 )
@@ -138,7 +139,7 @@ func (e *engine) decode(ctx context.Context, it *item) error {
 	for i, l := range cp.GetLines() {
 		lines[i] = l.GetLine()
 	}
-	it.pc = match.FromProto(cp.GetClaim(), lines, it.pos.ref())
+	it.pc = wire.PaidClaim(cp.GetClaim(), lines, it.pos.ref())
 	it.payer = cp.GetPayer().GetPayerIdentifier()
 	it.practiceID = cp.GetSource().GetPracticeId()
 	pay := cp.GetPayment()

@@ -23,6 +23,7 @@ import (
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
 )
@@ -446,7 +447,7 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 		for _, l := range cp.GetLines() {
 			lines = append(lines, l.GetLine())
 		}
-		pc := match.FromProto(cp.GetClaim(), lines, cpos.ref())
+		pc := wire.PaidClaim(cp.GetClaim(), lines, cpos.ref())
 		if i := old.svcIndex - 1; i < len(pc.Lines) {
 			paid = pc.Lines[i]
 		}

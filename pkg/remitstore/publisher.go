@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/wire"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -182,7 +183,7 @@ func (p *Publisher) publishLocked(ctx context.Context, conn *sqlx.Conn, id int64
 	if err != nil {
 		return 0, err
 	}
-	sent, through, perr := p.publishFile(ctx, FileRef{ID: id, SHA256: sha256.Sum256(raw)}, raw, practices, lines, q.Through,
+	sent, through, perr := p.publishFile(ctx, wire.FileRef{ID: id, SHA256: sha256.Sum256(raw)}, raw, practices, lines, q.Through,
 		func(through, n int) error {
 			_, err := conn.ExecContext(ctx, `UPDATE publish_queue SET published_through = $2, messages = messages + $3 WHERE file_id = $1`,
 				id, through, n)
@@ -206,7 +207,7 @@ func (p *Publisher) publishLocked(ctx context.Context, conn *sqlx.Conn, id int64
 // PLB after segment `after` (with the claims' line messages in the
 // transaction sets where lines[set]), calling checkpoint(through, n) once
 // JetStream has acknowledged everything up to segment `through`.
-func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, practices []int64, lines []bool, after int,
+func (p *Publisher) publishFile(ctx context.Context, f wire.FileRef, raw []byte, practices []int64, lines []bool, after int,
 	checkpoint func(through, n int) error) (sent, through int, err error) {
 	every := p.CheckpointEvery
 	if every <= 0 {
@@ -247,7 +248,7 @@ func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, prac
 			if seg = v.Segment; seg <= after {
 				return nil
 			}
-			msgs, err = messages(f, practices[seq], v, lines[seq])
+			msgs, err = wire.RemitMessages(f, practices[seq], v, lines[seq])
 		case *x12.RemittanceEnd:
 			adj := v.Remittance.Adjustments
 			if len(adj) == 0 {
@@ -256,7 +257,7 @@ func (p *Publisher) publishFile(ctx context.Context, f FileRef, raw []byte, prac
 			if seg = adj[len(adj)-1].Segment; seg <= after {
 				return nil
 			}
-			msgs, err = PLBMessages(f, practices[seq], v.Remittance)
+			msgs, err = wire.PLBMessages(f, practices[seq], v.Remittance)
 		}
 		if err != nil {
 			return err

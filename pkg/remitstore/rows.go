@@ -175,37 +175,14 @@ func ServiceDates(c *x12.ClaimPayment) (from, to x12.Date) {
 	return from, to
 }
 
-// patient returns the patient's name ("LAST, FIRST") and member id from
-// NM1*QC, the member id falling back to NM1*IL. Both are PHI.
-func patient(c *x12.ClaimPayment) (name, member string) {
-	if n := c.Name("QC"); n != nil {
-		name, member = n.Last, n.ID
-		if n.First != "" {
-			name += ", " + n.First
-		}
-	}
-	if n := c.Name("IL"); n != nil && member == "" {
-		member = n.ID
-	}
-	return name, member
-}
-
-// renderingNPI is NM1*82 NM109 when NM108 = XX.
-func renderingNPI(c *x12.ClaimPayment) string {
-	if n := c.Name("82"); n != nil && n.IDQualifier == "XX" {
-		return n.ID
-	}
-	return ""
-}
-
 func addClaim(t *pgcopy.Buf, id, fileID, txID, practice int64, v *x12.ClaimPayment) {
 	from, to := ServiceDates(v)
-	name, member := patient(v)
+	name, member := v.PatientIdentity()
 	t.Int(id).Int(fileID).Int(txID).Int(practice).Int(int64(v.Segment)).Text(v.PatientControl).Text(v.Status).
 		Amount(v.Charge).Amount(v.Paid).Amount(v.PatientResp).TextOrNull(v.FilingIndicator).
 		TextOrNull(v.PayerControl).TextOrNull(v.FacilityType).TextOrNull(v.Frequency).TextOrNull(v.DRG).
 		Date(from).Date(to).Date(v.StatementFrom).Date(v.StatementTo).Date(v.ReceivedDate).
-		TextOrNull(renderingNPI(v)).TextOrNull(name).TextOrNull(member).End()
+		TextOrNull(v.RenderingNPI()).TextOrNull(name).TextOrNull(member).End()
 }
 
 func addLine(t *pgcopy.Buf, id, claimID, fileID, practice int64, l *x12.ServicePayment) {

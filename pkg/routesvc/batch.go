@@ -14,8 +14,8 @@ import (
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/routeline"
 	"github.com/remitq/remitq/pkg/rules"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -145,13 +145,13 @@ func (s *Service) prepare(r *route.Router, m *v1.LineMatch, asOf route.Date) (*l
 	if src.GetFileSha256() == "" || src.GetSegmentIndex() <= 0 {
 		return nil, bus.ErrBadSource
 	}
-	d, err := routeline.Decide(r, m, routeline.Options{AsOf: asOf})
+	d, err := wire.Decide(r, m, wire.RouteOptions{AsOf: asOf})
 	if err != nil {
 		return nil, err
 	}
-	l := &line{m: m, d: d, practice: src.GetPracticeId(), claim: routeline.ClaimLevel(m), fileID: src.GetFileId(),
+	l := &line{m: m, d: d, practice: src.GetPracticeId(), claim: wire.ClaimLevel(m), fileID: src.GetFileId(),
 		segment: src.GetSegmentIndex()}
-	remit, _ := routeline.RemitDate(m) // Decide checked it
+	remit, _ := wire.RemitDate(m) // Decide checked it
 	l.order = orderKey(remit, l.fileID, l.segment, revision(m))
 	switch {
 	case l.claim && m.GetBilledClaimId() > 0:
@@ -221,7 +221,7 @@ func (s *Service) withHistory(ctx context.Context, cfg route.Config, set *rules.
 // the line has none) whose CARC the rules map, or which the codes read as
 // "other". It is a superset of the lines route.RulesSharpener answers for.
 func needsHistory(set *rules.Set, m *v1.LineMatch) bool {
-	if m.GetBilledLineId() == 0 || routeline.ClaimLevel(m) {
+	if m.GetBilledLineId() == 0 || wire.ClaimLevel(m) {
 		return false
 	}
 	sl, c := m.GetLine().GetLine(), m.GetLine().GetClaim()

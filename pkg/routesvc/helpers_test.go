@@ -18,7 +18,6 @@ import (
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/practicestore"
-	"github.com/remitq/remitq/pkg/routeline"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/svc"
 	"github.com/remitq/remitq/pkg/synth"
@@ -98,7 +97,7 @@ func loadTruth(t testing.TB, e *env, seed uint64, lines int) *truthSet {
 		}
 		ts.payers[p.ID] = id
 	}
-	rp := routeline.NewReplay(match.Options{Fees: billed.NewFeeSchedule(tr.Fees)})
+	rp := routesvc.NewReplay(match.Options{Fees: billed.NewFeeSchedule(tr.Fees)})
 	rp.PracticeIDs = ts.practices
 	collect := func(m *v1.LineMatch) error { ts.msgs = append(ts.msgs, m); return nil }
 	var all []*billed.Claim

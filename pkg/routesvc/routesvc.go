@@ -60,6 +60,14 @@
 //	POST   /v1/queue-rules                        create a rule
 //	PUT    /v1/queue-rules/{id}                   replace a rule
 //	DELETE /v1/queue-rules/{id}                   delete a rule
+//
+// # Offline
+//
+// Offline and Replay (offline.go, replay.go) run the same decisions without
+// a database or NATS: the pure matcher (pkg/match) over 837P claims in
+// memory and 835 files, with the paid lines encoded as the ingest publishes
+// them, and the router with the pain rules over the 837 claims as history.
+// The `remitq route` command and the truth-set tests use them.
 package routesvc
 
 import (

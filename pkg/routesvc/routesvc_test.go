@@ -16,9 +16,9 @@ import (
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/routeline"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/synth"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -68,11 +68,11 @@ func items(t testing.TB, e *env) map[string]item {
 // lines are stored in these tests: unmatched lines use the source).
 func keyOf(m *v1.LineMatch) string {
 	switch {
-	case routeline.ClaimLevel(m) && m.GetBilledClaimId() > 0:
+	case wire.ClaimLevel(m) && m.GetBilledClaimId() > 0:
 		return "billed_claim:" + strconv.FormatInt(m.GetBilledClaimId(), 10)
-	case !routeline.ClaimLevel(m) && m.GetBilledLineId() > 0:
+	case !wire.ClaimLevel(m) && m.GetBilledLineId() > 0:
 		return "billed_line:" + strconv.FormatInt(m.GetBilledLineId(), 10)
-	case routeline.ClaimLevel(m):
+	case wire.ClaimLevel(m):
 		return "paid_claim:" + m.GetSource().GetFileSha256() + ":" + strconv.Itoa(int(m.GetSource().GetSegmentIndex()))
 	}
 	return "paid_line:" + m.GetSource().GetFileSha256() + ":" + strconv.Itoa(int(m.GetSource().GetSegmentIndex()))
@@ -84,7 +84,7 @@ func workKeys(t testing.TB, ts *truthSet) map[string]bool {
 	r := route.New(route.Config{})
 	out := map[string]bool{}
 	for _, m := range ts.msgs {
-		d, err := routeline.Decide(r, m, routeline.Options{})
+		d, err := wire.Decide(r, m, wire.RouteOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,7 +328,7 @@ func testUnmatchedSettles(t *testing.T, revisionFirst bool) {
 	var denied, paid *v1.LineMatch
 	for i, tl := range ts.truth {
 		m := ts.msgs[i]
-		if m.GetBilledLineId() == 0 || routeline.ClaimLevel(m) {
+		if m.GetBilledLineId() == 0 || wire.ClaimLevel(m) {
 			continue
 		}
 		if denied == nil && tl.Category == "authorization" {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/routeline"
+	"github.com/remitq/remitq/pkg/wire"
 )
 
 // workItem is a work_items row as the router writes it.
@@ -89,7 +89,7 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 			}
 		}
 		if l.d.WorkItem != route.NoWork {
-			payerCodes = append(payerCodes, routeline.Payer(l.m))
+			payerCodes = append(payerCodes, wire.PayerKey(l.m))
 		}
 	}
 	if len(keys) == 0 {
@@ -538,11 +538,11 @@ func (s *Service) apply(l *line, items map[string]*workItem, settled map[string]
 			return events
 		}
 		it = &workItem{key: l.key, practice: l.practice, provider: provider(l), status: "new", routedKey: l.order}
-		if id, ok := payers[routeline.Payer(l.m)]; ok {
+		if id, ok := payers[wire.PayerKey(l.m)]; ok {
 			it.payerID = sql.NullInt64{Int64: id, Valid: true}
 		}
 		it.serviceDate = serviceDate(l)
-		it.remitDate, _ = routeline.RemitDate(l.m)
+		it.remitDate, _ = wire.RemitDate(l.m)
 		facts(it, l)
 		items[l.key] = it
 		events = append(events, &event{item: it, action: "created", to: "new", detail: source(l)})
@@ -713,7 +713,7 @@ func serviceDate(l *line) route.Date {
 
 // resolution is the sentence a resolved item keeps.
 func resolution(l *line, rec money.Amount) string {
-	remit, _ := routeline.RemitDate(l.m)
+	remit, _ := wire.RemitDate(l.m)
 	var what string
 	switch l.d.Disposition {
 	case route.Paid:

@@ -11,7 +11,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/routeline"
+	"github.com/remitq/remitq/pkg/routesvc"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -55,7 +55,7 @@ func routeTo(w io.Writer, args []string) error {
 	if len(remits) == 0 || len(claim837) == 0 || *appealDays <= 0 {
 		return errUsage
 	}
-	opts := routeline.OfflineOptions{Route: route.Config{AppealDays: *appealDays}}
+	opts := routesvc.OfflineOptions{Route: route.Config{AppealDays: *appealDays}}
 	if *fees != "" {
 		s, err := loadFees(*fees)
 		if err != nil {
@@ -63,7 +63,7 @@ func routeTo(w io.Writer, args []string) error {
 		}
 		opts.Match = match.Options{Fees: s}
 	}
-	off, err := routeline.NewOffline(opts)
+	off, err := routesvc.NewOffline(opts)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func routeTo(w io.Writer, args []string) error {
 			return err
 		}
 		if err := off.AddClaims(cf, print); err != nil {
-			if !routeline.IsHistoryError(err) {
+			if !routesvc.IsHistoryError(err) {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "remitq route: %s: %v\n", name, err) // CLM01s only

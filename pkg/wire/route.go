@@ -1,4 +1,4 @@
-package routeline
+package wire
 
 import (
 	"errors"
@@ -10,15 +10,15 @@ import (
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
-// Options shape the conversion.
-type Options struct {
+// RouteOptions shape the conversion of a LineMatch to the router's input.
+type RouteOptions struct {
 	// AsOf is "today" for the urgency of the appeal deadline; the zero Date
 	// uses the remit date (offline runs, reproducible output).
 	AsOf route.Date
 }
 
 // ErrNoLine reports a LineMatch without the paid line it is about.
-var ErrNoLine = errors.New("routeline: LineMatch without a paid line")
+var ErrNoLine = errors.New("wire: LineMatch without a paid line")
 
 // ClaimLevel reports whether m stands for a whole claim paid at claim level
 // only (no SVC loop): it is decided with route.Router.DecideClaim.
@@ -27,9 +27,9 @@ func ClaimLevel(m *v1.LineMatch) bool {
 	return p.GetClaimLevelOnly() || p.GetLine() == nil
 }
 
-// Practice returns the practice key of m: the remitq practice id in
+// PracticeKey returns the practice key of m: the remitq practice id in
 // decimal when the payee resolved to one, else the payee NPI, else its TIN.
-func Practice(m *v1.LineMatch) string {
+func PracticeKey(m *v1.LineMatch) string {
 	if id := m.GetSource().GetPracticeId(); id > 0 {
 		return strconv.FormatInt(id, 10)
 	}
@@ -43,9 +43,9 @@ func Practice(m *v1.LineMatch) string {
 	return p.GetTin()
 }
 
-// Payer returns the payer key of m: the code the ingest stores payers by
+// PayerKey returns the payer key of m: the code the ingest stores payers by
 // (REF*2U, else N1*PR N104; x12.Party.PayerID).
-func Payer(m *v1.LineMatch) string {
+func PayerKey(m *v1.LineMatch) string {
 	p := m.GetLine().GetPayer()
 	if p.GetPayerIdentifier() != "" {
 		return p.GetPayerIdentifier()
@@ -66,25 +66,25 @@ func RemitDate(m *v1.LineMatch) (route.Date, error) {
 
 // Decide routes m: route.Router.DecideClaim for a claim-level-only CLP,
 // route.Router.Decide otherwise.
-func Decide(r *route.Router, m *v1.LineMatch, o Options) (route.Decision, error) {
+func Decide(r *route.Router, m *v1.LineMatch, o RouteOptions) (route.Decision, error) {
 	if ClaimLevel(m) {
-		c, err := ToClaim(m, o)
+		c, err := RouteClaim(m, o)
 		if err != nil {
 			return route.Decision{}, err
 		}
 		return r.DecideClaim(c), nil
 	}
-	l, err := ToLine(m, o)
+	l, err := RouteLine(m, o)
 	if err != nil {
 		return route.Decision{}, err
 	}
 	return r.Decide(l), nil
 }
 
-// ToLine converts a LineMatch for a service line to the router's input.
+// RouteLine converts a LineMatch for a service line to the router's input.
 // Amounts are cents in both; dates must be YYYY-MM-DD. The service date is
 // the line's DTM*472/150, else the claim's statement date.
-func ToLine(m *v1.LineMatch, o Options) (*route.Line, error) {
+func RouteLine(m *v1.LineMatch, o RouteOptions) (*route.Line, error) {
 	p := m.GetLine()
 	sl := p.GetLine()
 	if sl == nil {
@@ -92,14 +92,14 @@ func ToLine(m *v1.LineMatch, o Options) (*route.Line, error) {
 	}
 	c := p.GetClaim()
 	l := &route.Line{
-		PracticeID: Practice(m), PayerID: Payer(m), ClaimID: c.GetPatientControlNumber(),
+		PracticeID: PracticeKey(m), PayerID: PayerKey(m), ClaimID: c.GetPatientControlNumber(),
 		LineIndex: int(sl.GetLineNumber()),
 		Procedure: sl.GetProcedure().GetCode(), Modifiers: sl.GetProcedure().GetModifiers(),
 		Charge: money.Amount(sl.GetChargeCents()), Paid: money.Amount(sl.GetPaidCents()),
-		Adjustments:      adjustments(sl.GetAdjustments()),
-		Remarks:          remarks(sl.GetRemarkCodes()),
-		ClaimAdjustments: adjustments(c.GetAdjustments()),
-		ClaimRemarks:     remarks(c.GetRemarkCodes()),
+		Adjustments:      routeAdjustments(sl.GetAdjustments()),
+		Remarks:          routeRemarks(sl.GetRemarkCodes()),
+		ClaimAdjustments: routeAdjustments(c.GetAdjustments()),
+		ClaimRemarks:     routeRemarks(c.GetRemarkCodes()),
 		ClaimStatus:      c.GetStatusCode(),
 		AsOf:             o.AsOf,
 	}
@@ -128,7 +128,7 @@ func ToLine(m *v1.LineMatch, o Options) (*route.Line, error) {
 	if l.RemitDate, err = RemitDate(m); err != nil {
 		return nil, fmt.Errorf("routeline: remit date: %w", err)
 	}
-	l.Match = matchOf(m)
+	l.Match = routeMatch(m)
 	for _, s := range m.GetSiblings() {
 		if s.GetSvcIndex() == int32(l.LineIndex) {
 			continue
@@ -141,18 +141,18 @@ func ToLine(m *v1.LineMatch, o Options) (*route.Line, error) {
 	return l, nil
 }
 
-// ToClaim converts a LineMatch for a claim-level-only CLP to the router's
+// RouteClaim converts a LineMatch for a claim-level-only CLP to the router's
 // claim input.
-func ToClaim(m *v1.LineMatch, o Options) (*route.Claim, error) {
+func RouteClaim(m *v1.LineMatch, o RouteOptions) (*route.Claim, error) {
 	c := m.GetLine().GetClaim()
 	if c == nil {
 		return nil, ErrNoLine
 	}
 	out := &route.Claim{
-		PracticeID: Practice(m), PayerID: Payer(m), ClaimID: c.GetPatientControlNumber(), Status: c.GetStatusCode(),
+		PracticeID: PracticeKey(m), PayerID: PayerKey(m), ClaimID: c.GetPatientControlNumber(), Status: c.GetStatusCode(),
 		Charge: money.Amount(c.GetChargeCents()), Paid: money.Amount(c.GetPaidCents()),
-		Adjustments: adjustments(c.GetAdjustments()), Remarks: remarks(c.GetRemarkCodes()),
-		AsOf: o.AsOf, Match: matchOf(m),
+		Adjustments: routeAdjustments(c.GetAdjustments()), Remarks: routeRemarks(c.GetRemarkCodes()),
+		AsOf: o.AsOf, Match: routeMatch(m),
 	}
 	var err error
 	ds := c.GetServiceDateFrom()
@@ -168,9 +168,9 @@ func ToClaim(m *v1.LineMatch, o Options) (*route.Claim, error) {
 	return out, nil
 }
 
-// matchOf reads the matcher's facts. The expected payment is the expected
+// routeMatch reads the matcher's facts. The expected payment is the expected
 // allowed amount less the patient's share.
-func matchOf(m *v1.LineMatch) route.Match {
+func routeMatch(m *v1.LineMatch) route.Match {
 	var mt route.Match
 	switch m.GetMethod() {
 	case v1.MatchMethod_MATCH_METHOD_UNSPECIFIED:
@@ -205,7 +205,7 @@ func matchOf(m *v1.LineMatch) route.Match {
 	return mt
 }
 
-func adjustments(in []*v1.Adjustment) []route.Adjustment {
+func routeAdjustments(in []*v1.Adjustment) []route.Adjustment {
 	if len(in) == 0 {
 		return nil
 	}
@@ -217,9 +217,9 @@ func adjustments(in []*v1.Adjustment) []route.Adjustment {
 	return out
 }
 
-// remarks keeps the RARCs (HE, MOA, MIA); NCPDP reject codes (RX) are not
+// routeRemarks keeps the RARCs (HE, MOA, MIA); NCPDP reject codes (RX) are not
 // remark codes the router reads.
-func remarks(in []*v1.RemarkCode) []string {
+func routeRemarks(in []*v1.RemarkCode) []string {
 	if len(in) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package routeline
+package routesvc
 
 import (
 	"bufio"
@@ -14,7 +14,6 @@ import (
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/match"
-	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
@@ -25,7 +24,7 @@ import (
 // for them: one per paid line, one per claim-level-only CLP, in file order.
 // It is what the offline `remitq route` command and the router's tests and
 // benchmark feed the router with. The paid lines are encoded exactly as the
-// ingest publishes them (remitstore.Messages). Not safe for concurrent use.
+// ingest publishes them (wire.RemitMessages). Not safe for concurrent use.
 type Replay struct {
 	// Session is the matcher's in-memory state.
 	Session *match.Session
@@ -90,7 +89,7 @@ func (r *Replay) nextFileID() int64 { r.files++; return r.files }
 // for people only; the messages carry the file's SHA-256.
 func (r *Replay) File(name string, raw []byte, emit func(*v1.LineMatch) error) error {
 	sum := sha256.Sum256(raw)
-	ref := remitstore.FileRef{ID: r.nextFileID(), SHA256: sum}
+	ref := wire.FileRef{ID: r.nextFileID(), SHA256: sum}
 	sha := hex.EncodeToString(sum[:])
 	d := x12.NewRemitReader(bufio.NewReader(bytes.NewReader(raw)))
 	var prev *match.PaidClaim
@@ -108,7 +107,7 @@ func (r *Replay) File(name string, raw []byte, emit func(*v1.LineMatch) error) e
 		case *x12.ClaimPayment:
 			rem := v.Remittance
 			practice := match.Payee(rem)
-			msgs, err := remitstore.Messages(ref, r.PracticeIDs[practice], v)
+			msgs, err := wire.RemitMessages(ref, r.PracticeIDs[practice], v, true)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}

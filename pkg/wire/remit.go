@@ -1,4 +1,4 @@
-package remitstore
+package wire
 
 import (
 	"encoding/hex"
@@ -16,25 +16,12 @@ type FileRef struct {
 	SHA256 [32]byte
 }
 
-// Messages builds the JetStream messages for one claim: one ServiceLinePayment
-// per service line (or one claim-level-only message when the CLP has no SVC)
-// and one ClaimPayment holding the whole claim with its lines. practiceID is 0 for an unknown payee.
-func Messages(f FileRef, practiceID int64, c *x12.ClaimPayment) ([]bus.Message, error) {
-	return messages(f, practiceID, c, true)
-}
-
-// ClaimMessage builds the ClaimPayment message of one claim alone, without
-// the per-line messages (what a publisher sends when nobody consumes them).
-func ClaimMessage(f FileRef, practiceID int64, c *x12.ClaimPayment) (bus.Message, error) {
-	msgs, err := messages(f, practiceID, c, false)
-	if err != nil {
-		return bus.Message{}, err
-	}
-	return msgs[0], nil
-}
-
-// messages builds the claim's messages, the per-line ones only when lines.
-func messages(f FileRef, practiceID int64, c *x12.ClaimPayment, lines bool) ([]bus.Message, error) {
+// RemitMessages builds the JetStream messages for one claim: the
+// ClaimPayment holding the whole claim with its lines, and, when lines, one
+// ServiceLinePayment per service line (or one claim-level-only message when
+// the CLP has no SVC) for subscribers that want lines alone. practiceID is 0
+// for an unknown payee.
+func RemitMessages(f FileRef, practiceID int64, c *x12.ClaimPayment, lines bool) ([]bus.Message, error) {
 	rem := c.Remittance
 	sha := hex.EncodeToString(f.SHA256[:])
 	src := func(seg int) *v1.SourceRef {
@@ -135,12 +122,12 @@ func claimProto(c *x12.ClaimPayment) *v1.Claim {
 			p.RemarkCodes = append(p.RemarkCodes, &v1.RemarkCode{Qualifier: "MIA", Code: r})
 		}
 	}
-	p.RenderingProviderNpi = renderingNPI(c)
+	p.RenderingProviderNpi = c.RenderingNPI()
 	pat := &v1.Patient{}
 	if n := c.Name("QC"); n != nil {
 		pat.PatientLastName, pat.PatientFirstName = n.Last, n.First
 	}
-	_, pat.MemberId = patient(c)
+	_, pat.MemberId = c.PatientIdentity()
 	p.Patient = pat
 	for _, n := range c.Names {
 		if n.Entity == "PR" || n.Entity == "TT" {

@@ -1,4 +1,4 @@
-package routeline_test
+package routesvc_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/routeline"
+	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/synth"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
@@ -28,7 +28,7 @@ type routed struct {
 // `remitq route` does: every 837 (on-time and late) first, then the 835s.
 func routeTruth(tb testing.TB, tr *synth.Truth) []routed {
 	tb.Helper()
-	off, err := routeline.NewOffline(routeline.OfflineOptions{Match: match.Options{Fees: billed.NewFeeSchedule(tr.Fees)}})
+	off, err := routesvc.NewOffline(routesvc.OfflineOptions{Match: match.Options{Fees: billed.NewFeeSchedule(tr.Fees)}})
 	if err != nil {
 		tb.Fatal(err)
 	}

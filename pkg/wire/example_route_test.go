@@ -1,14 +1,14 @@
-package routeline_test
+package wire_test
 
 import (
 	"fmt"
 
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/routeline"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
-func Example() {
+func ExampleDecide() {
 	m := &v1.LineMatch{
 		Source: &v1.SourceRef{FileSha256: "ab12", SegmentIndex: 40, PracticeId: 3},
 		Line: &v1.ServiceLinePayment{
@@ -24,7 +24,7 @@ func Example() {
 		Flags:    []string{"denied"},
 		SvcIndex: 1,
 	}
-	d, err := routeline.Decide(route.New(route.Config{}), m, routeline.Options{})
+	d, err := wire.Decide(route.New(route.Config{}), m, wire.RouteOptions{})
 	if err != nil {
 		panic(err)
 	}

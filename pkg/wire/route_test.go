@@ -1,4 +1,4 @@
-package routeline_test
+package wire_test
 
 import (
 	"slices"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/routeline"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -39,7 +39,7 @@ func lineMatch() *v1.LineMatch {
 }
 
 func TestToLine(t *testing.T) {
-	l, err := routeline.ToLine(lineMatch(), routeline.Options{})
+	l, err := wire.RouteLine(lineMatch(), wire.RouteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestToLineProblems(t *testing.T) {
 	} {
 		m := lineMatch()
 		edit(m)
-		if _, err := routeline.ToLine(m, routeline.Options{}); err == nil {
+		if _, err := wire.RouteLine(m, wire.RouteOptions{}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -101,10 +101,10 @@ func TestDecideClaimLevel(t *testing.T) {
 	m.Line.Claim.StatusCode, m.Line.Claim.ChargeCents = "4", 130000
 	m.Line.Claim.Adjustments = []*v1.Adjustment{{GroupCode: "CO", ReasonCode: "16", AmountCents: 130000}}
 	m.Method, m.Flags = v1.MatchMethod_MATCH_METHOD_CLAIM_ONLY, []string{"claim_level_only", "denied"}
-	if !routeline.ClaimLevel(m) {
+	if !wire.ClaimLevel(m) {
 		t.Fatal("not claim level")
 	}
-	d, err := routeline.Decide(route.New(route.Config{}), m, routeline.Options{})
+	d, err := wire.Decide(route.New(route.Config{}), m, wire.RouteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestDecideClaimLevel(t *testing.T) {
 	}
 	unmatched := proto.Clone(m).(*v1.LineMatch)
 	unmatched.Method = v1.MatchMethod_MATCH_METHOD_UNMATCHED
-	if d, _ := routeline.Decide(route.New(route.Config{}), unmatched, routeline.Options{}); d.WorkItem != route.UnmatchedRemittance {
+	if d, _ := wire.Decide(route.New(route.Config{}), unmatched, wire.RouteOptions{}); d.WorkItem != route.UnmatchedRemittance {
 		t.Errorf("unmatched claim: work %q", d.WorkItem)
 	}
 }

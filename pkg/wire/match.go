@@ -1,8 +1,3 @@
-// Package wire converts remitq's domain values to the protobuf messages
-// that travel on NATS (proto/remitq/v1). It holds the match conversions
-// the matcher service (pkg/matchsvc) and the offline replay
-// (pkg/routeline) both publish: the match-method enum, the LineMatch of a
-// matched line and the billed line it carries.
 package wire
 
 import (

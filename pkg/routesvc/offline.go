@@ -1,4 +1,4 @@
-package routeline
+package routesvc
 
 import (
 	"crypto/rand"
@@ -8,6 +8,7 @@ import (
 	"github.com/remitq/remitq/pkg/match"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
 )
@@ -130,7 +131,7 @@ func (o *Offline) File(name string, raw []byte, fn func(*v1.LineMatch, route.Dec
 
 func (o *Offline) decide(fn func(*v1.LineMatch, route.Decision) error) func(*v1.LineMatch) error {
 	return func(m *v1.LineMatch) error {
-		d, err := Decide(o.Router, m, Options{})
+		d, err := wire.Decide(o.Router, m, wire.RouteOptions{})
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package remitstore_test
+package wire_test
 
 import (
 	"bytes"
@@ -8,7 +8,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/bus"
-	"github.com/remitq/remitq/pkg/remitstore"
+	"github.com/remitq/remitq/pkg/synth"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
 )
@@ -17,9 +18,13 @@ import (
 // to exactly the message built the plain way, and agree with the claim
 // message that carries the same lines.
 func TestMessagesDecodeWhole(t *testing.T) {
-	raw, _ := remits(t, 21, 30)
+	var buf bytes.Buffer
+	if _, err := synth.WriteRemits(&buf, synth.RemitOptions{Seed: 21, Claims: 30, LinesPerClaim: 2, Transactions: 2, PayeeNPI: "1999999984"}); err != nil {
+		t.Fatal(err)
+	}
+	raw := buf.Bytes()
 	d := x12.NewRemitReader(bytes.NewReader(raw))
-	f := remitstore.FileRef{ID: 7, SHA256: [32]byte{1, 2, 3}}
+	f := wire.FileRef{ID: 7, SHA256: [32]byte{1, 2, 3}}
 	claims := 0
 	for {
 		rec, err := d.Next()
@@ -34,7 +39,7 @@ func TestMessagesDecodeWhole(t *testing.T) {
 			continue
 		}
 		claims++
-		msgs, err := remitstore.Messages(f, 42, c)
+		msgs, err := wire.RemitMessages(f, 42, c, true)
 		if err != nil {
 			t.Fatal(err)
 		}
