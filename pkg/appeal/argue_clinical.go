@@ -88,13 +88,12 @@ func (a *arguer) rfa() error {
 	}
 	a.say("Radiofrequency ablation " + l.Procedure + " was performed after two diagnostic medial branch blocks" + at + ": " +
 		blockWords(first) + " and " + blockWords(second) + ", " + itoa(first.Date.DaysUntil(second.Date)) +
-		" days apart. The facet joint policy requires two diagnostic medial branch blocks, each with at least 80 % relief of the index pain, " +
+		" days apart. The facet joint interventions policy requires two diagnostic medial branch blocks, each with at least 80 % relief of the index pain, " +
 		"the second at least 14 days after the first; both conditions are met, as the attached block records and pain diaries show.")
-	lcdID := "LCD L38801 (facet joint interventions) [as read by a compliance checklist]"
-	if c := l.Evidence.LCD; c != nil && c.ID != "" {
-		lcdID = c.ID
+	if c := l.Evidence.LCD; c == nil || c.ID == "" {
+		a.cite(facetPolicy(a.f.Profile.Plan))
+		a.warnf("the RFA criteria are remitq's reading of LCD L38801 (a compliance checklist, not the LCD text): confirm them on the policy of this payer's MAC or plan")
 	}
-	a.cite(lcdID)
 	return a.lcd(false)
 }
 
@@ -232,4 +231,14 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// facetPolicy names the facet policy to cite when the caller named none:
+// the Medicare LCD for Medicare and Medicare Advantage (which follow
+// Medicare coverage rules), the payer's own policy otherwise.
+func facetPolicy(plan string) string {
+	if plan == rules.PlanMedicare || plan == rules.PlanMedicareAdvantage {
+		return "LCD L38801, Facet Joint Interventions for Pain Management"
+	}
+	return "the plan's facet joint interventions policy (criteria as in Medicare LCD L38801)"
 }

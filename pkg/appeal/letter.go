@@ -133,17 +133,24 @@ func (p *Packet) letter() []block {
 	return bs
 }
 
-// Text returns the cover letter as plain text, one paragraph per line.
+// Text returns the cover letter as plain text: header lines together,
+// each paragraph on one line followed by a blank line.
 func (p *Packet) Text() string {
 	var b strings.Builder
+	blank := false
 	for _, bl := range p.letter() {
 		switch bl.kind {
 		case bGap:
-			b.WriteByte('\n')
-		case bHeading:
-			b.WriteString(bl.text + "\n")
+			if !blank {
+				b.WriteByte('\n')
+			}
+			blank = true
+		case bPara, bList:
+			b.WriteString(bl.text + "\n\n")
+			blank = true
 		default:
 			b.WriteString(bl.text + "\n")
+			blank = false
 		}
 	}
 	return b.String()
