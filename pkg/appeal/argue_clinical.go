@@ -92,7 +92,7 @@ func (a *arguer) rfa() error {
 		"the second at least 14 days after the first; both conditions are met, as the attached block records and pain diaries show.")
 	if c := l.Evidence.LCD; c == nil || c.ID == "" {
 		a.cite(facetPolicy(a.f.Profile.Plan))
-		a.warnf("the RFA criteria are remitq's reading of LCD L38801 (a compliance checklist, not the LCD text): confirm them on the policy of this payer's MAC or plan")
+		a.warn = append(a.warn, "the RFA criteria are remitq's reading of LCD L38801 (a compliance checklist, not the LCD text): confirm them on the policy of this payer's MAC or plan")
 	}
 	return a.lcd(false)
 }

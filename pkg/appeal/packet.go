@@ -69,7 +69,7 @@ func build(f Facts, today route.Date, set *rules.Set) (Packet, error) {
 			return Packet{}, err
 		}
 		p.Arguments = append(p.Arguments, a)
-		p.Warnings = append(p.Warnings, w...)
+		p.Warnings = appendNew(p.Warnings, w...)
 	}
 	if dl.Late {
 		w := "the request is " + itoa(-dl.DaysLeft) + " day(s) past the " + lvl.Name + " deadline " + dl.Date.String()

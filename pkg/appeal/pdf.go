@@ -123,7 +123,7 @@ func (r *renderer) letterPages() {
 			r.font("", 10, ink)
 			for _, item := range strings.Split(b.text, "\n") {
 				r.pdf.SetX(margin + 10)
-				r.pdf.MultiCell(bodyW-10, 13, r.tr(strings.Replace(item, "- ", "\x95 ", 1)), "", "L", false)
+				r.pdf.MultiCell(bodyW-10, 13, r.tr(strings.Replace(item, "- ", "\u2022 ", 1)), "", "L", false)
 			}
 			r.pdf.Ln(3)
 		}
@@ -255,7 +255,7 @@ func (r *renderer) checklistPage() {
 		r.font("", 9.5, ink)
 		for _, w := range r.p.Warnings {
 			pdf.SetX(margin + 10)
-			pdf.MultiCell(bodyW-10, 12, r.tr("\x95 "+w), "", "L", false)
+			pdf.MultiCell(bodyW-10, 12, r.tr("\u2022 "+w), "", "L", false)
 		}
 	}
 }
