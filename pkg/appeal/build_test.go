@@ -388,7 +388,7 @@ func TestCMS20027(t *testing.T) {
 		}
 	}
 	if !strings.Contains(got["3. Item or service you wish to appeal"], "64635 radiofrequency ablation") ||
-		!strings.Contains(got["7. I do not agree with the determination because"], "two diagnostic medial branch blocks") {
-		t.Errorf("item %q / disagree %q", got["3. Item or service you wish to appeal"], got["7. I do not agree with the determination because"])
+		!strings.Contains(got["7. I do not agree with the determination; my reasons are"], "two diagnostic medial branch blocks") {
+		t.Errorf("item %q / disagree %q", got["3. Item or service you wish to appeal"], got["7. I do not agree with the determination; my reasons are"])
 	}
 }

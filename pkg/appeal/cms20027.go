@@ -49,7 +49,7 @@ func (c *CMS20027) Fields() []FormField {
 		{"   Claim number (ICN)", c.ClaimNumber},
 		{"   Medicare contractor", c.Contractor},
 		{"6. Reason for late filing (over 120 days)", c.LateReason},
-		{"7. I do not agree with the determination because", c.Disagree},
+		{"7. I do not agree with the determination; my reasons are", c.Disagree},
 		{"8. Evidence attached", join(c.Evidence)},
 		{"9. Requester's name", c.RequesterName},
 		{"   Relationship to the beneficiary", c.RequesterRole},

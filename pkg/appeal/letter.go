@@ -1,6 +1,10 @@
 package appeal
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/remitq/remitq/pkg/route"
+)
 
 // blockKind is how a block of the letter is set.
 type blockKind uint8
@@ -170,7 +174,7 @@ func lineRefs(ls []int) string {
 	return " (lines " + strings.Join(parts, ", ") + ")"
 }
 
-func dateRange(from, through interface{ String() string }, ls []DeniedLine) string {
+func dateRange(from, through route.Date, ls []DeniedLine) string {
 	f, t := from.String(), through.String()
 	if f == "" && len(ls) > 0 {
 		f = firstDate(ls).String()

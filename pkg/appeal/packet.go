@@ -1,6 +1,7 @@
 package appeal
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/remitq/remitq/carc"
@@ -42,6 +43,7 @@ func build(f Facts, today route.Date, set *rules.Set) (Packet, error) {
 	if len(f.Lines) == 0 {
 		return Packet{}, fail(ErrNoDeniedLine, 0, "Facts.Lines is empty")
 	}
+	f.Lines = slices.Clone(f.Lines) // numbered below: the caller's slice stays as it was
 	if err := required(&f); err != nil {
 		return Packet{}, err
 	}

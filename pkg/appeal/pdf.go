@@ -274,9 +274,11 @@ func (r *renderer) formPage() {
 		if v == "" {
 			v = " "
 		}
+		r.font("B", 9, navy)
+		labels := len(pdf.SplitText(r.tr(fl.Label), labelW-8))
 		r.font("", 9, ink)
 		lines := pdf.SplitText(r.tr(v), bodyW-labelW-8)
-		h := float64(max(len(lines), 1))*12 + 6
+		h := float64(max(len(lines), labels, 1))*12 + 6
 		if pdf.GetY()+h > pageH-margin {
 			pdf.AddPage()
 		}
@@ -287,7 +289,7 @@ func (r *renderer) formPage() {
 		}
 		pdf.SetXY(margin+4, y+3)
 		r.font("B", 9, navy)
-		pdf.CellFormat(labelW-4, 12, r.tr(fl.Label), "", 0, "L", false, 0, "")
+		pdf.MultiCell(labelW-8, 12, r.tr(fl.Label), "", "L", false)
 		pdf.SetXY(margin+labelW, y+3)
 		r.font("", 9, ink)
 		pdf.MultiCell(bodyW-labelW-4, 12, r.tr(v), "", "L", false)

@@ -106,4 +106,3 @@ func TestWritePDF(t *testing.T) {
 		})
 	}
 }
-
