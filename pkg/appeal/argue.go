@@ -32,6 +32,7 @@ type arguer struct {
 // appealable reports whether the router's route for a line is an appeal
 // (or the dispute of an underpayment, which payers take as an appeal).
 func appealable(c Cause) (bool, string) {
+	why := ""
 	switch c.Route {
 	case route.RouteAppeal, route.RouteDispute:
 		return true, ""
@@ -39,9 +40,14 @@ func appealable(c Cause) (bool, string) {
 		if c.Appealable {
 			return true, ""
 		}
-		return false, "the router marked the category " + string(c.Category) + " not appealable"
+		why = "the router marked the category " + string(c.Category) + " not appealable"
+	default:
+		why = "the router's route is " + c.Route + ", not an appeal"
 	}
-	return false, "the router's route is " + c.Route + ", not an appeal"
+	if c.Action != "" {
+		why += " (its action: " + c.Action + ")"
+	}
+	return false, why
 }
 
 // argue writes the argument the line's root cause needs.

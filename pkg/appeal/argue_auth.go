@@ -16,8 +16,7 @@ func (a *arguer) auth() error {
 		return fail(ErrMissingFact, l.Number, "the authorization's validity dates")
 	}
 	if l.Date.Time().Before(au.From.Time()) || l.Date.Time().After(au.Through.Time()) {
-		return fail(ErrUnsupported, l.Number, "the date of service is outside the authorization's validity "+
-			au.From.String()+" to "+au.Through.String())
+		return fail(ErrUnsupported, l.Number, "the date of service is outside the authorization's validity dates")
 	}
 	if len(au.Codes) > 0 && !slices.Contains(au.Codes, l.Procedure) {
 		return fail(ErrUnsupported, l.Number, "the authorization does not list "+l.Procedure)

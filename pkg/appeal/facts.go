@@ -97,11 +97,14 @@ type Cause struct {
 	// Appealable.
 	Route      string
 	Appealable bool
+	// Action is the router's recommended action, quoted when Build
+	// refuses a line that is not appealable.
+	Action string
 }
 
 // CauseOf takes a line's root cause from the router's decision.
 func CauseOf(d route.Decision) Cause {
-	return Cause{Category: d.Category, Reason: d.Reason, Rule: d.Rule, Route: d.Route, Appealable: d.Appealable}
+	return Cause{Category: d.Category, Reason: d.Reason, Rule: d.Rule, Route: d.Route, Appealable: d.Appealable, Action: d.Action}
 }
 
 // Evidence is what the practice has on file for one line's argument.

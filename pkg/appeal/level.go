@@ -27,7 +27,10 @@ type Addressee struct {
 	Phone   string
 }
 
-// Deadline is when the request is due and whether it is late.
+// Deadline is when the request is due and whether it is late. The window
+// counts from the date of the event itself (the remittance for an initial
+// determination), not from its presumed receipt five days later (42 CFR
+// 405.942(a)(1)): the earlier, safer date.
 type Deadline struct {
 	Date     route.Date
 	Counted  route.Date // the date the window counts from

@@ -43,6 +43,9 @@ func build(f Facts, today route.Date, set *rules.Set) (Packet, error) {
 	if len(f.Lines) == 0 {
 		return Packet{}, fail(ErrNoDeniedLine, 0, "Facts.Lines is empty")
 	}
+	if today.IsZero() {
+		return Packet{}, fail(ErrMissingFact, 0, "the letter's date (today)")
+	}
 	f.Lines = slices.Clone(f.Lines) // numbered below: the caller's slice stays as it was
 	if err := required(&f); err != nil {
 		return Packet{}, err
