@@ -231,6 +231,18 @@ func TestMedicareLevels(t *testing.T) {
 		p.Deadline.Date.String() != "2027-02-28" {
 		t.Errorf("level 2 = %+v to %q due %s", p.Level, p.Addressee.Name, p.Deadline.Date)
 	}
+	if !hasItem(p.Checklist, "Form CMS-20033") || !hasItem(p.Checklist, "decision of the previous appeal level, dated 2026-09-01") {
+		t.Errorf("level 2 checklist %v", p.Checklist)
+	}
+	if f.Lines[0].Number != 1 || f.Lines[1].Number != 2 {
+		t.Error("Build changed the caller's lines")
+	}
+	unnumbered := facts(t, rules.PlanMedicare, c.lines...)
+	unnumbered.Lines = append([]appeal.DeniedLine(nil), c.lines...)
+	unnumbered.Lines[0].Number, unnumbered.Lines[1].Number = 0, 0
+	if q, err := appeal.Build(unnumbered, today); err != nil || q.Arguments[1].Line != 2 || unnumbered.Lines[1].Number != 0 {
+		t.Errorf("unnumbered lines: %v, caller's line %d", err, unnumbered.Lines[1].Number)
+	}
 	f.LevelsUsed = 2
 	if p, err = appeal.Build(f, today); err != nil || !strings.Contains(p.Addressee.Name, "OMHA") {
 		t.Errorf("level 3: %v %q", err, p.Addressee.Name)

@@ -14,7 +14,7 @@ type Item struct {
 
 // checklist lists the records the packet's arguments rest on, per category
 // and procedure family, each once, in a stable order.
-func checklist(f *Facts, set *rules.Set, form bool) []Item {
+func checklist(f *Facts, set *rules.Set, form bool, lvl Level) []Item {
 	var items []Item
 	add := func(line int, texts ...string) {
 	next:
@@ -36,6 +36,17 @@ func checklist(f *Facts, set *rules.Set, form bool) []Item {
 	}
 	if form {
 		add(0, "Form CMS-20027 (Medicare redetermination request), signed, or this letter with the same elements")
+	}
+	if lvl.Number > 1 {
+		if isMedicare(&f.Profile) {
+			switch lvl.Number {
+			case 2:
+				add(0, "Form CMS-20033 (Medicare reconsideration request), signed")
+			case 3:
+				add(0, "Form OMHA-100 (request for an ALJ hearing), signed")
+			}
+		}
+		add(0, "Copy of the decision of the previous appeal level, dated "+f.PriorDecisionDate.String())
 	}
 	add(0, "Copy of the remittance advice (835/ERA) page showing the denial", "Copy of the claim as billed (CMS-1500 / 837P)")
 	for i := range f.Lines {

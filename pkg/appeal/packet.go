@@ -84,7 +84,7 @@ func build(f Facts, today route.Date, set *rules.Set) (Packet, error) {
 		p.Warnings = append(p.Warnings, w)
 	}
 	form := redetermination(&f.Profile, lvl)
-	p.Checklist = checklist(&p.Facts, set, form)
+	p.Checklist = checklist(&p.Facts, set, form, lvl)
 	if form {
 		p.Form = cms20027(&p, set)
 	}
