@@ -54,7 +54,13 @@ func appealable(c Cause) (bool, string) {
 func argue(f *Facts, l *DeniedLine, set *rules.Set) (Argument, []string, error) {
 	a := &arguer{f: f, l: l, set: set}
 	a.arg = Argument{Line: l.Number, Heading: a.heading()}
-	if len(l.Adjustment) > 0 {
+	switch {
+	case len(l.Adjustment) == 0:
+	case l.Cause.Category == carc.Underpayment && l.Cause.Reason == "":
+		a.say("The remittance of " + f.denialDate().String() + " reduced this line with " + adjustments(l) + ".")
+	case l.Cause.Category == carc.Underpayment:
+		a.say("The remittance of " + f.denialDate().String() + " reduced this line with " + adjustments(l) + ": " + a.meaning() + ".")
+	default:
 		a.say("The remittance of " + f.denialDate().String() + " denied this line with " + adjustments(l) + ": " + a.meaning() + ".")
 	}
 	var err error
@@ -102,8 +108,19 @@ func argue(f *Facts, l *DeniedLine, set *rules.Set) (Argument, []string, error) 
 	return a.arg, a.warn, nil
 }
 
-func (a *arguer) say(p string)       { a.arg.Paragraphs = append(a.arg.Paragraphs, p) }
-func (a *arguer) cite(src ...string) { a.arg.Sources = appendNew(a.arg.Sources, src...) }
+func (a *arguer) say(p string) { a.arg.Paragraphs = append(a.arg.Paragraphs, p) }
+
+// cite adds the public part of each source; an unverified one is left out
+// of the letter with a warning.
+func (a *arguer) cite(src ...string) {
+	for _, s := range src {
+		if c, ok := citable(s); ok {
+			a.arg.Sources = appendNew(a.arg.Sources, lcdFor(a.f.Profile.Plan, c))
+		} else if s != "" {
+			a.warn = appendNew(a.warn, "not cited in the letter, confirm with the payer: "+s)
+		}
+	}
+}
 func (a *arguer) warnf(parts ...string) {
 	a.warn = append(a.warn, "line "+itoa(a.l.Number)+": "+strings.Join(parts, ""))
 }

@@ -36,6 +36,5 @@ func (a *arguer) auth() error {
 		" is within what was authorized, so the line did not lack authorization. The authorization letter is attached; please link authorization " +
 		au.Number + " to the claim and reprocess the line."
 	a.say(p)
-	a.cite("the payer's prior authorization " + au.Number)
 	return nil
 }

@@ -99,10 +99,15 @@ func (a *arguer) bilateral() error {
 	}
 	what := l.Procedure
 	if addOn {
-		what = "add-on code " + l.Procedure
+		what = "Add-on code " + l.Procedure
 	}
 	a.say(what + " was performed on both sides and billed as one line with modifier 50 and 1 unit, the form the fee schedule's bilateral indicator 1 " +
 		"prescribes for this code. The procedure note documents both sides; please pay the line at the bilateral rate.")
-	a.cite(pr.BilateralSource)
+	a.cite("Medicare Physician Fee Schedule bilateral surgery indicator 1 (modifier 50, one unit)")
+	if pr.Plan == rules.PlanCommercial || pr.Plan == rules.PlanMedicaid {
+		a.warn = appendNew(a.warn, "some commercial and Medicaid payers want RT/LT lines or 2 units for a bilateral code: confirm this payer takes "+l.Procedure+"-50 x1")
+	} else if _, ok := citable(pr.BilateralSource); !ok {
+		a.warn = appendNew(a.warn, "the payer's bilateral form is not verified ("+pr.BilateralSource+"): confirm it takes "+l.Procedure+"-50 x1")
+	}
 	return nil
 }

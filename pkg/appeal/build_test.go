@@ -94,7 +94,7 @@ func categories() []category {
 				line(2, "64494", []string{"50"}, "390.00", appealCause(carc.Modifier, "modifier 50 on add-on code 64494 rejected"),
 					appeal.Evidence{}, adj("CO", "4", "390.00")),
 			},
-			text: []string{"add-on code 64494 was performed on both sides and billed as one line with modifier 50 and 1 unit",
+			text: []string{"Add-on code 64494 was performed on both sides and billed as one line with modifier 50 and 1 unit",
 				"Line 2: 64494-50 x1"},
 			checklist: []string{"Procedure (op) note for 64494"},
 		},
@@ -143,11 +143,16 @@ func categories() []category {
 var plans = []struct {
 	plan, level, addressee, deadline string
 	form                             bool
+	limit                            string // how the letter states the window
 }{
-	{rules.PlanMedicare, "redetermination", "Medicare Administrative Contractor JF Noridian (redeterminations)", "2026-11-17", true},
-	{rules.PlanMedicareAdvantage, "reconsideration", "Sunrise Medicare Advantage HMO", "2026-09-23", false},
-	{rules.PlanMedicaid, "provider appeal", "Arizona AHCCCS", "2026-10-18", false},
-	{rules.PlanCommercial, "first-level appeal", "Copperstate Health Plan", "2027-01-16", false},
+	{rules.PlanMedicare, "redetermination", "Medicare Administrative Contractor JF Noridian (redeterminations)", "2026-11-17", true,
+		"within the 120-day limit (42 CFR 405.942(a))."},
+	{rules.PlanMedicareAdvantage, "reconsideration", "Sunrise Medicare Advantage HMO", "2026-09-23", false,
+		"within the 65-day limit (42 CFR 422.582(b))."},
+	// The shipped Medicaid and commercial windows are remitq defaults
+	// marked [UNVERIFIED]: the letter states the days without a citation.
+	{rules.PlanMedicaid, "provider appeal", "Arizona AHCCCS", "2026-10-18", false, "within the 90-day limit."},
+	{rules.PlanCommercial, "first-level appeal", "Copperstate Health Plan", "2027-01-16", false, "within the 180-day limit."},
 }
 
 func TestBuildCategories(t *testing.T) {
@@ -186,6 +191,14 @@ func TestBuildCategories(t *testing.T) {
 					for _, s := range want {
 						if !strings.Contains(text, s) {
 							t.Errorf("letter lacks %q", s)
+						}
+					}
+					if !strings.Contains(text, pl.limit) {
+						t.Errorf("letter lacks %q", pl.limit)
+					}
+					for _, s := range []string{"[UNVERIFIED", "[LCD-CHECKLIST", "[SECOND-HAND", "PAIN_RULES_NOTES", "seed 004", "set per", "remitq"} {
+						if strings.Contains(text, s) {
+							t.Errorf("letter to the payer cites remitq's internal note %q", s)
 						}
 					}
 					for _, s := range c.checklist {

@@ -76,15 +76,19 @@ func (p *Packet) letter() []block {
 	gap()
 	intro := f.Practice.Name + " requests a " + p.Level.Name + " (appeal level " + itoa(p.Level.Number) + ") of the determination of " +
 		f.denialDate().String() + " on the claim above, for " + itoa(len(f.Lines)) + " service line(s) billed at " + p.deniedTotal().String() + "."
+	limit := itoa(p.Level.Days) + "-day limit"
+	if src, ok := citable(p.Level.Source); ok {
+		limit += " (" + rule(src) + ")"
+	}
 	if p.Deadline.Late {
-		intro += " The request is made after the " + itoa(p.Level.Days) + "-day limit (" + p.Level.Source + "), which ended on " + p.Deadline.Date.String() + "."
+		intro += " The request is made after the " + limit + ", which ended on " + p.Deadline.Date.String() + "."
 		if f.LateReason != "" {
 			intro += " We ask that good cause for the late filing be found: " + strings.TrimSuffix(f.LateReason, ".") + "."
 		} else {
 			intro += " We ask that good cause for the late filing be considered."
 		}
 	} else {
-		intro += " It is made within the " + itoa(p.Level.Days) + "-day limit (" + p.Level.Source + ")."
+		intro += " It is made within the " + limit + "."
 	}
 	if p.Form != nil {
 		intro += " The fields of form CMS-20027 (Medicare Redetermination Request) are on the last page."

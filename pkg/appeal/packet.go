@@ -76,6 +76,9 @@ func build(f Facts, today route.Date, set *rules.Set) (Packet, error) {
 		p.Arguments = append(p.Arguments, a)
 		p.Warnings = appendNew(p.Warnings, w...)
 	}
+	if _, ok := citable(lvl.Source); !ok {
+		p.Warnings = append(p.Warnings, "the "+itoa(lvl.Days)+"-day "+lvl.Name+" window is not verified ("+lvl.Source+"): confirm it with the payer or the contract")
+	}
 	if dl.Late {
 		w := "the request is " + itoa(-dl.DaysLeft) + " day(s) past the " + lvl.Name + " deadline " + dl.Date.String()
 		if f.LateReason == "" {

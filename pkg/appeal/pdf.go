@@ -248,16 +248,6 @@ func (r *renderer) checklistPage() {
 		pdf.MultiCell(bodyW-18, 13, r.tr(it.Text+lineRefs(it.Lines)), "", "L", false)
 		pdf.Ln(5)
 	}
-	if len(r.p.Warnings) > 0 {
-		pdf.Ln(8)
-		r.font("B", 10.5, red)
-		r.text("Check before sending", 14)
-		r.font("", 9.5, ink)
-		for _, w := range r.p.Warnings {
-			pdf.SetX(margin + 10)
-			pdf.MultiCell(bodyW-10, 12, r.tr("\u2022 "+w), "", "L", false)
-		}
-	}
 }
 
 // formPage draws the CMS-20027 fields as a two-column table.
