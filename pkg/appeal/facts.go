@@ -127,7 +127,7 @@ type Evidence struct {
 type Auth struct {
 	Number        string
 	From, Through route.Date
-	Units         int // 0: not limited
+	Units         int // units a line may carry; 0: not limited
 	Codes         []string
 }
 
