@@ -113,6 +113,9 @@ func (r *renderer) letterPages() {
 			r.font(style, size, c)
 			r.text(b.text, size+3)
 		case bHeading:
+			if r.pdf.GetY() > pageH-margin-72 { // keep a heading with its first lines
+				r.pdf.AddPage()
+			}
 			r.font("B", 10.5, navy)
 			r.text(b.text, 14)
 		case bPara:
