@@ -64,6 +64,9 @@ func checklist(f *Facts, set *rules.Set, form bool, lvl Level) []Item {
 			if p.Family == rules.FamilyRFA {
 				add(n, "Records of the two diagnostic medial branch blocks (procedure notes with dates and levels)",
 					"Pain diaries or post-block assessments with the percentage of relief after each block")
+				if m := f.Profile.DiagnosticModifier; m != "" {
+					add(n, "Remittances of the diagnostic blocks, billed with modifier "+m+" as diagnostic")
+				}
 			}
 			add(n, "Office notes documenting the LCD criteria (pain duration, failed conservative care, pain/function scale)")
 			if p.Family == rules.FamilyESIInterlaminar || p.Family == rules.FamilyESITransforaminal {

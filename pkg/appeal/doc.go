@@ -14,6 +14,14 @@
 // frequency cap that was in fact exceeded, an NCCI pair with modifier
 // indicator 0).
 //
+// FromRoute turns the router's line and decision into a DeniedLine; the
+// caller adds the diagnoses and the evidence. The letter cites only the
+// public part of a data source: a window or rule that remitq's data marks
+// unverified is stated without a citation and reported in
+// Packet.Warnings, which stay out of the PDF. Text and WritePDF depend only
+// on the packet (the PDF is dated the packet's day), so the same facts give
+// the same bytes.
+//
 // Patient identity (name, date of birth, member id) is held as PHI, whose
 // formatted form is always "[REDACTED]"; it is written only into the
 // letter, the PDF and the CMS-20027 fields, never into an error or a
