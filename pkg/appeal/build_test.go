@@ -417,3 +417,30 @@ func TestCMS20027(t *testing.T) {
 		t.Errorf("item %q / disagree %q", got["3. Item or service you wish to appeal"], got["7. I do not agree with the determination; my reasons are"])
 	}
 }
+
+// TestWarnings: what the biller must check is reported, not written into
+// the letter.
+func TestWarnings(t *testing.T) {
+	rfa := categories()[2].lines[:1]
+	rfa[0].Evidence.Blocks[0].ReliefPercent = 0
+	p, err := appeal.Build(facts(t, rules.PlanCommercial, rfa...), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := strings.Join(p.Warnings, "\n")
+	for _, s := range []string{"180-day first-level appeal window is not verified", "relief after the block of 2026-04-20 is not recorded",
+		"remitq's reading of LCD L38801"} {
+		if !strings.Contains(w, s) {
+			t.Errorf("warnings lack %q:\n%s", s, w)
+		}
+	}
+	if strings.Contains(p.Text(), "not verified") || strings.Contains(p.Text(), "85 % relief") {
+		t.Error("the letter shows a warning or an unrecorded relief")
+	}
+	p, _ = appeal.Build(facts(t, rules.PlanMedicare, categories()[2].lines...), today)
+	for _, w := range p.Warnings {
+		if strings.Contains(w, "window is not verified") {
+			t.Errorf("Medicare's window is cited: %s", w)
+		}
+	}
+}
