@@ -261,7 +261,7 @@ func TestMedicareLevels(t *testing.T) {
 		t.Errorf("level 3: %v %q", err, p.Addressee.Name)
 	}
 	f.LevelsUsed = 1
-	f.PriorDecisionDate = route.Date{}
+	f.PriorDecisionDate = 0
 	if _, err := appeal.Build(f, today); !errors.Is(err, appeal.ErrMissingFact) {
 		t.Errorf("reconsideration without the decision date: %v", err)
 	}

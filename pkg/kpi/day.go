@@ -3,48 +3,26 @@ package kpi
 import (
 	"fmt"
 	"time"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
-// Day is a calendar date as a count of days since 1970-01-01 (UTC). Sums
-// of days (the work-queue aging measures) and day arithmetic are plain
-// integer arithmetic.
-type Day int32
+// Day is the one calendar-date type (pkg/day).
+type Day = day.Day
 
 // DayOf returns the date of t in UTC.
-func DayOf(t time.Time) Day {
-	y, m, d := t.UTC().Date()
-	return Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
-}
+func DayOf(t time.Time) Day { return day.Of(t.UTC()) }
 
 // NewDay returns the day y-m-d.
-func NewDay(y int, m time.Month, d int) Day { return DayOf(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) }
+func NewDay(y int, m time.Month, d int) Day { return day.New(y, m, d) }
 
-// ParseDay reads YYYY-MM-DD.
+// ParseDay reads YYYY-MM-DD; "" is an error here (a report's day is always set).
 func ParseDay(s string) (Day, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
+	d, err := day.Parse(s)
+	if err != nil || d.IsZero() {
 		return 0, fmt.Errorf("kpi: date %q: want YYYY-MM-DD", s)
 	}
-	return DayOf(t), nil
-}
-
-// Time returns midnight UTC of d.
-func (d Day) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
-
-// String prints YYYY-MM-DD.
-func (d Day) String() string { return d.Time().Format(time.DateOnly) }
-
-// MarshalText implements encoding.TextMarshaler (JSON as "YYYY-MM-DD").
-func (d Day) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Day) UnmarshalText(b []byte) error {
-	v, err := ParseDay(string(b))
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
+	return d, nil
 }
 
 // Bucket is the width of a report's periods.
@@ -64,8 +42,7 @@ func (b Bucket) Valid() bool { return b == ByDay || b == ByWeek || b == ByMonth 
 func (b Bucket) Start(d Day) Day {
 	switch b {
 	case ByWeek:
-		// 1970-01-01 was a Thursday: Monday-based weekday is (d+3) mod 7.
-		wd := (int(d)%7 + 7 + 3) % 7
+		wd := (int(d.Weekday()) + 6) % 7 // Monday is 0
 		return d - Day(wd)
 	case ByMonth:
 		t := d.Time()

@@ -562,7 +562,7 @@ func TestDate(t *testing.T) {
 		t.Errorf("JSON date: %v %v", d, err)
 	}
 	b, _ := json.Marshal(struct{ D Date }{})
-	if string(b) != `{"D":""}` {
+	if string(b) != `{"D":null}` { // pkg/day: no date is null
 		t.Errorf("zero date JSON %s", b)
 	}
 }
