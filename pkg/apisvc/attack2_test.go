@@ -1,0 +1,163 @@
+package apisvc
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Attack 2 (regression tests: each defence here held when written).
+
+// withPayeeTwice inserts a second N1*PE loop naming npi into an 835 made
+// by remit835: before the second CLP (mid-file) or right after the first
+// payee (first).
+func withPayeeTwice(t *testing.T, raw []byte, npi string, midFile bool) []byte {
+	t.Helper()
+	seg := []byte("N1*PE*SECOND PAYEE*XX*" + npi + "~")
+	at := -1
+	if midFile {
+		first := bytes.Index(raw, []byte("~CLP*"))
+		if first < 0 {
+			t.Fatal("no CLP")
+		}
+		next := bytes.Index(raw[first+1:], []byte("~CLP*"))
+		if next < 0 {
+			t.Fatal("no second CLP")
+		}
+		at = first + 1 + next + 1
+	} else {
+		i := bytes.Index(raw, []byte("N1*PE*"))
+		at = i + bytes.IndexByte(raw[i:], '~') + 1
+	}
+	return append(append(append([]byte{}, raw[:at]...), seg...), raw[at:]...)
+}
+
+// TestAttack2PayeeReassignedMidFile: an 835 whose transaction names a
+// second payee (N1*PE) of another tenant, before or after its own, sent by
+// a biller of practice 1, stores nothing in practice 2 and is never a 5xx.
+func TestAttack2PayeeReassignedMidFile(t *testing.T) {
+	p := newProc(t)
+	before := p.count(`SELECT count(*) FROM claim_payments WHERE practice_id = $1`, p.p2)
+	beforeTx := p.count(`SELECT count(*) FROM remittance_transactions WHERE practice_id = $1`, p.p2)
+	for i, c := range []struct {
+		name        string
+		first, then string
+		mid         bool
+	}{
+		{"own then other, mid-file", npiP1, npiP2, true},
+		{"own then other, adjacent", npiP1, npiP2, false},
+		{"other then own, mid-file", npiP2, npiP1, true},
+		{"other then own, adjacent", npiP2, npiP1, false},
+	} {
+		raw := withPayeeTwice(t, remit835(t, uint64(7100+i), c.first), c.then, c.mid)
+		r := p.send("bill1", "POST", "/v1/remittances?filename=two-payees.835", raw)
+		if r.code >= 500 {
+			t.Errorf("%s: %d %s", c.name, r.code, r.body)
+		}
+		if r.code < 300 && c.first == npiP2 {
+			t.Errorf("%s: a file paying practice 2 first was accepted from bill1: %d %s", c.name, r.code, r.body)
+		}
+		t.Logf("%s: %d %.300s", c.name, r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments WHERE practice_id = $1`, p.p2); n != before {
+		t.Errorf("%d claim payments stored in practice 2 by bill1", n-before)
+	}
+	if n := p.count(`SELECT count(*) FROM remittance_transactions WHERE practice_id = $1`, p.p2); n != beforeTx {
+		t.Errorf("%d transactions stored in practice 2 by bill1", n-beforeTx)
+	}
+}
+
+// TestAttack2DuplicateKeysInGuardedBodies: a body naming practice_id (or
+// billed_claim_id) twice, or in another letter case, is read the same way
+// by the guard and by the component: the last value wins in both, so the
+// guard never approves a value the component does not use.
+func TestAttack2DuplicateKeysInGuardedBodies(t *testing.T) {
+	p := newProc(t)
+	p.matrixSetup()
+	rulesP2 := p.count(`SELECT count(*) FROM queue_rules WHERE practice_id = $1`, p.p2)
+	for _, body := range []string{
+		fmt.Sprintf(`{"practice_id": %d, "practice_id": %d, "queue_name": "dup-a"}`, p.p1, p.p2),
+		fmt.Sprintf(`{"practice_id": %d, "PRACTICE_ID": %d, "queue_name": "dup-b"}`, p.p1, p.p2),
+		fmt.Sprintf(`{"Practice_Id": %d, "practice_id": %d, "queue_name": "dup-c"}`, p.p1, p.p2),
+		fmt.Sprintf(`{"practice_id": %d, "practice_ıd": %d, "queue_name": "dup-d"}`, p.p1, p.p2),
+		fmt.Sprintf(`{"practice_id": %d, "practice\u005fid": %d, "queue_name": "dup-e"}`, p.p1, p.p2),
+	} {
+		r := p.send("sup1", "POST", "/v1/queue-rules", []byte(body))
+		if r.code >= 500 {
+			t.Errorf("%s: %d %s", body, r.code, r.body)
+		}
+		t.Logf("%s: %d %.200s", body, r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM queue_rules WHERE practice_id = $1`, p.p2); n != rulesP2 {
+		t.Errorf("sup1 created %d rules of practice 2", n-rulesP2)
+	}
+	// The pick: own billed claim first, practice 2's last.
+	lines := p.count(`SELECT count(*) FROM line_matches WHERE billed_claim_id = $1`, p.billedOf[p.p2])
+	body := fmt.Sprintf(`{"billed_claim_id": %d, "billed_claim_id": %d}`, p.billedOf[p.p1], p.billedOf[p.p2])
+	r := p.send("bill1", "POST", fmt.Sprint("/v1/match/lines/", p.fileP1, "/31/pick"), []byte(body))
+	if r.code >= 500 || r.code < 300 {
+		t.Errorf("pick with a duplicate key: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM line_matches WHERE billed_claim_id = $1`, p.billedOf[p.p2]); n != lines {
+		t.Errorf("bill1 linked a line to practice 2's billed claim")
+	}
+}
+
+// TestAttack2OtherUsersKeys: a biller or a supervisor asking for another
+// user's API keys (by user_id, in any spelling) gets 404 and no key.
+func TestAttack2OtherUsersKeys(t *testing.T) {
+	f := newFixture(t)
+	other := f.users["bill2"].ID
+	for _, user := range []string{"bill1", "sup1", "an1", "sup2"} {
+		for _, q := range []string{fmt.Sprint(other), fmt.Sprint("+", other), fmt.Sprint("0", other), fmt.Sprint(other, " "),
+			fmt.Sprint(f.users[user].ID, "&user_id=", other)} {
+			r := f.do(user, "GET", "/v1/api-keys?user_id="+strings.ReplaceAll(q, " ", "%20"), nil)
+			if r.code >= 500 {
+				t.Errorf("%s user_id=%q: %d %s", user, q, r.code, r.body)
+			}
+			if r.code == http.StatusOK && strings.Contains(string(r.body), fmt.Sprintf(`"user_id":%d`, other)) {
+				t.Errorf("%s user_id=%q: another user's keys: %s", user, q, r.body)
+			}
+		}
+		// Revoking them: refused, nothing revoked.
+		r := f.do(user, "DELETE", fmt.Sprint("/v1/api-keys/", f.keys["bill2"]), nil)
+		if user != "bill2" && r.code < 300 {
+			t.Errorf("%s revoked bill2's key: %d", user, r.code)
+		}
+	}
+	var revoked int
+	if err := f.db.QueryRow(`SELECT count(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL`, f.keys["bill2"]).Scan(&revoked); err != nil {
+		t.Fatal(err)
+	}
+	if revoked != 0 {
+		t.Errorf("bill2's key was revoked by another user")
+	}
+}
+
+// TestAttack2PatientPaymentsOtherPractice: a patient-payments CSV sent for
+// practice 1 whose rows name practice 2's NPI is refused whole (4xx), and
+// nothing is stored in either practice.
+func TestAttack2PatientPaymentsOtherPractice(t *testing.T) {
+	f := newFixture(t)
+	csv := "practice_npi,payment_id,account,claim_id,service_date,amount,paid_date,method\n" +
+		"1000000004,PAY-1,ACC-1,PCN-A-0001,2026-09-01,10.00,2026-10-02,card\n" +
+		"1000000012,PAY-2,ACC-2,PCN-C-0003,2026-09-01,10.00,2026-10-02,card\n"
+	r := f.do("bill1", "POST", fmt.Sprint("/v1/patient-payments?practice_id=", f.p1), rawBody(csv))
+	t.Logf("%d %s", r.code, r.body)
+	if r.code < 400 || r.code >= 500 {
+		t.Errorf("mixed practices: %d %s", r.code, r.body)
+	}
+	var n int
+	if err := f.db.QueryRow(`SELECT count(*) FROM patient_payments`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d patient payments stored", n)
+	}
+	// Naming practice 2 outright.
+	if r := f.do("bill1", "POST", fmt.Sprint("/v1/patient-payments?practice_id=", f.p2), rawBody(csv)); r.code != http.StatusNotFound {
+		t.Errorf("practice 2 named by bill1: %d %s", r.code, r.body)
+	}
+}

@@ -1,0 +1,213 @@
+package ingestsvc_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/remitq/remitq/pkg/ingestsvc"
+	"github.com/remitq/remitq/pkg/remitstore"
+	"github.com/remitq/remitq/pkg/svc"
+)
+
+// Attack 2 (regression tests: each defence here held when written).
+
+func countClaims(t *testing.T, deps *svc.Deps) int {
+	t.Helper()
+	var n int
+	if err := deps.DB.Get(&n, `SELECT count(*) FROM claim_payments`); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// postAll posts every body at once and returns the status codes.
+func postAll(t *testing.T, url string, bodies [][]byte) []int {
+	t.Helper()
+	codes := make([]int, len(bodies))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, b := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+// TestAttack2SameFilePostedAtOnce: the same bytes posted eight times at
+// once are stored once (one file, its claims once); every answer is 201 or
+// 200 (the duplicate), none a 5xx.
+func TestAttack2SameFilePostedAtOnce(t *testing.T) {
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	raw := file835(t, 4100, "1234567893")
+	bodies := make([][]byte, 8)
+	for i := range bodies {
+		bodies[i] = raw
+	}
+	codes := postAll(t, srv.URL+"/v1/remittances?filename=same.835", bodies)
+	created := 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+		default:
+			t.Errorf("answers %v: %d is neither 201 nor 200", codes, c)
+		}
+	}
+	if created != 1 {
+		t.Errorf("answers %v: %d created", codes, created)
+	}
+	if n := countFiles(t, deps); n != 1 {
+		t.Errorf("%d files stored", n)
+	}
+	if n := countClaims(t, deps); n != 20 {
+		t.Errorf("%d claim payments stored, want 20", n)
+	}
+}
+
+// isaDelims rewrites a synthetic 835's delimiters: element, component
+// (ISA16), repetition (ISA11) and segment terminator.
+func isaDelims(raw []byte, elem, comp, rep byte, term string) []byte {
+	out := bytes.ReplaceAll(raw, []byte("~"), []byte{0})
+	out = bytes.ReplaceAll(out, []byte(":"), []byte{1})
+	out = bytes.ReplaceAll(out, []byte("*"), []byte{elem})
+	out[82] = rep // ISA11 (after the element separator change)
+	out = bytes.ReplaceAll(out, []byte{1}, []byte{comp})
+	out = bytes.ReplaceAll(out, []byte{0}, []byte(term))
+	return out
+}
+
+// TestAttack2OddDelimiters: an 835 written with other (legal) delimiters
+// is read as the same remittance; one with delimiters that cannot work
+// (the same character twice, a letter, a digit) is quarantined with a 422
+// and a position, never a 5xx.
+func TestAttack2OddDelimiters(t *testing.T) {
+	base := file835(t, 4200, "1234567893")
+	if base[82] != '^' || base[104] != ':' || base[105] != '~' {
+		t.Fatalf("unexpected ISA: %q", base[:106])
+	}
+	good := map[string][]byte{
+		"pipe, gt, newline":      isaDelims(base, '|', '>', '{', "\n"),
+		"tilde-crlf":             isaDelims(base, '*', ':', '^', "~\r\n"),
+		"bang, backslash, quote": isaDelims(base, '!', '\\', '`', "'"),
+		"hash, caret-as-comp":    isaDelims(base, '#', '^', '}', "~"),
+	}
+	bad := map[string][]byte{
+		"element = component":  isaDelims(base, '*', '*', '^', "~"),
+		"element = terminator": isaDelims(base, '~', ':', '^', "~"),
+		"letter element":       isaDelims(base, 'A', ':', '^', "~"),
+		"digit terminator":     isaDelims(base, '*', ':', '^', "7"),
+		"space element":        isaDelims(base, ' ', ':', '^', "~"),
+	}
+	for name, raw := range good {
+		t.Run(name, func(t *testing.T) {
+			_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+			addPractice(t, deps, "1234567893")
+			resp := post(t, srv.URL+"/v1/remittances?filename=odd.835", raw, nil)
+			if resp.StatusCode >= 500 {
+				t.Fatalf("%s", resp.Status)
+			}
+			res := decode[remitstore.Result](t, resp)
+			if resp.StatusCode != http.StatusCreated || res.Claims != 20 || res.Status != remitstore.StatusIngested {
+				t.Errorf("%s: %s claims %d errors %v", resp.Status, res.Status, res.Claims, res.Errors)
+			}
+		})
+	}
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	for name, raw := range bad {
+		resp := post(t, srv.URL+"/v1/remittances?filename=bad-delims.835", raw, nil)
+		if resp.StatusCode >= 500 {
+			t.Errorf("%s: %s", name, resp.Status)
+			continue
+		}
+		res := decode[remitstore.Result](t, resp)
+		if resp.StatusCode != http.StatusUnprocessableEntity || res.Status != remitstore.StatusQuarantined || len(res.Errors) == 0 {
+			t.Errorf("%s: %s %s %v", name, resp.Status, res.Status, res.Errors)
+		}
+	}
+	if n := countClaims(t, deps); n != 0 {
+		t.Errorf("%d claims stored from files with unusable delimiters", n)
+	}
+}
+
+// TestAttack2OneByteChanged: the same file with one byte changed in a
+// claim amount is a different file (stored, or quarantined as unbalanced)
+// and the first one's rows stay as they were; never a 5xx.
+func TestAttack2OneByteChanged(t *testing.T) {
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	raw := file835(t, 4300, "1234567893")
+	resp := post(t, srv.URL+"/v1/remittances?filename=a.835", raw, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first: %s", resp.Status)
+	}
+	first := decode[remitstore.Result](t, resp)
+	var sum1 string
+	if err := deps.DB.Get(&sum1, `SELECT coalesce(sum(paid)::text, '') || '/' || count(*) FROM claim_payments WHERE file_id = $1`, first.FileID); err != nil {
+		t.Fatal(err)
+	}
+	// Every position of the first CLP segment, one byte changed each.
+	at := bytes.Index(raw, []byte("CLP*"))
+	end := at + bytes.IndexByte(raw[at:], '~')
+	for i := at; i <= end; i++ {
+		b := append([]byte{}, raw...)
+		b[i] ^= 0x01
+		resp := post(t, srv.URL+fmt.Sprintf("/v1/remittances?filename=b%d.835", i), b, nil)
+		if resp.StatusCode >= 500 {
+			t.Errorf("byte %d changed: %s", i, resp.Status)
+		}
+		resp.Body.Close()
+	}
+	var sum2 string
+	if err := deps.DB.Get(&sum2, `SELECT coalesce(sum(paid)::text, '') || '/' || count(*) FROM claim_payments WHERE file_id = $1`, first.FileID); err != nil {
+		t.Fatal(err)
+	}
+	if sum1 != sum2 {
+		t.Errorf("the first file's claims changed: %s -> %s", sum1, sum2)
+	}
+}
+
+// TestAttack2ResendOtherBytesAfter: the control of
+// TestAttack2ResendOtherBytesAtOnce: one after the other, a resend under
+// other line breaks is quarantined as a duplicate transmission (422) and
+// posts nothing.
+func TestAttack2ResendOtherBytesAfter(t *testing.T) {
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	raw := file835(t, 4600, "1234567893")
+	resp := post(t, srv.URL+"/v1/remittances?filename=first.835", raw, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first: %s", resp.Status)
+	}
+	resp.Body.Close()
+	for _, b := range [][]byte{bytes.ReplaceAll(raw, []byte("~"), []byte("~\n")), bytes.ReplaceAll(raw, []byte("~"), []byte("~\r\n"))} {
+		resp := post(t, srv.URL+"/v1/remittances?filename=again.835", b, nil)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("resend under other line breaks: %s", resp.Status)
+		}
+		resp.Body.Close()
+	}
+	if n := countClaims(t, deps); n != 20 {
+		t.Errorf("%d claim payments stored", n)
+	}
+}
