@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/remitq/remitq/pkg/kpi"
@@ -110,10 +111,10 @@ func TestAttack2ReportCSVFormulaInjection(t *testing.T) {
 
 // TestAttack2FreeTextOutsidePHIRoutes: notes are PHI (work.phi, audited
 // reads), but the other free text billers type about the patient — a
-// write-off's resolution and a late appeal's override_reason — is served
-// on routes without PHI: the work-item lists (resolution) and the item's
-// events (override_reason), to an analyst, whose role may not read PHI,
-// and no PHI read is audited.
+// write-off's resolution and a late appeal's override_reason — may be
+// served on routes without PHI (the work-item lists, the item's events)
+// to an analyst, whose role may not read PHI, with no PHI read audited.
+// Found: the lists show resolution, the events route override_reason.
 func TestAttack2FreeTextOutsidePHIRoutes(t *testing.T) {
 	f := newFixture(t)
 	const secretA = "Patient Alpha Doe passed away, member M-A-SECRET"
@@ -131,7 +132,9 @@ func TestAttack2FreeTextOutsidePHIRoutes(t *testing.T) {
 	}
 	for _, path := range []string{
 		fmt.Sprint("/v1/work-items?practice_id=", f.p1),
-		fmt.Sprint("/v1/queues/", f.queueP1, "/work-items"),
+		fmt.Sprint("/v1/work-items?practice_id=", f.p1, "&status=written_off"),
+		fmt.Sprint("/v1/work-items?practice_id=", f.p1, "&open=false"),
+		fmt.Sprint("/v1/queues/", f.queueP1, "/work-items?status=written_off"),
 		fmt.Sprint("/v1/work-items/", f.itemA, "/events"),
 		fmt.Sprint("/v1/work-items/", f.itemB, "/events"),
 	} {
@@ -141,5 +144,44 @@ func TestAttack2FreeTextOutsidePHIRoutes(t *testing.T) {
 				t.Errorf("analyst GET %s (%d): free text about the patient: %q", path, r.code, secret)
 			}
 		}
+	}
+}
+
+// TestAttack2UserCreateRace: POST /v1/users refuses an email that exists
+// (409: "change it with PATCH"), so that posting an email again never
+// rewrites a user's role and scopes. The check reads the user, then
+// auth.AddUser upserts by email: two posts of one email at once both pass
+// the check, and the second rewrites the first's role and scopes.
+func TestAttack2UserCreateRace(t *testing.T) {
+	f := newFixture(t)
+	rewritten := 0
+	for round := range 12 {
+		email := fmt.Sprintf("race-%d@x.test", round)
+		bodies := []map[string]any{
+			{"email": email, "role": "analyst", "scopes": []map[string]any{{"practice_id": f.p1}}},
+			{"email": email, "role": "supervisor", "scopes": []map[string]any{{"practice_id": f.p2}}},
+		}
+		codes := make([]int, 2)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				codes[i] = f.do("admin", "POST", "/v1/users", bodies[i]).code
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if codes[0] >= 500 || codes[1] >= 500 {
+			t.Errorf("round %d: %v", round, codes)
+		}
+		if codes[0] == http.StatusCreated && codes[1] == http.StatusCreated {
+			rewritten++
+		}
+	}
+	if rewritten > 0 {
+		t.Errorf("%d of 12 rounds: both posts of one email answered 201 (the second rewrote the first user's role and scopes)", rewritten)
 	}
 }
