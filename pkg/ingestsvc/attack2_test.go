@@ -211,3 +211,52 @@ func TestAttack2ResendOtherBytesAfter(t *testing.T) {
 		t.Errorf("%d claim payments stored", n)
 	}
 }
+
+// TestAttack2ExtremeValuesNo5xx: amounts past every column's precision,
+// impossible dates, a huge element and a huge count of elements in a
+// claim of an otherwise good 835: each is stored or quarantined (201 or
+// 422), never a 5xx, and the service answers the next good file.
+func TestAttack2ExtremeValuesNo5xx(t *testing.T) {
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	// Each case replaces the whole first segment starting with prefix.
+	for i, c := range []struct{ prefix, seg string }{
+		{"CLP*", ""}, // control: unchanged
+		{"DTM*472*", "DTM*472*99991399"},
+		{"DTM*472*", "DTM*472*00000000"},
+		{"DTM*405*", "DTM*405*20260230"},
+		{"AMT*B6*", "AMT*B6*99999999999999999999"},
+		{"CAS*CO*", "CAS*CO*197*-99999999999999999"},
+		{"SVC*", "SVC*HC:" + string(bytes.Repeat([]byte("9"), 4000)) + "*210*0**1"},
+		{"NM1*QC*", "NM1*QC*1*" + string(bytes.Repeat([]byte("X*"), 3000))},
+		{"REF*6R*", "REF*6R*" + string(bytes.Repeat([]byte("é"), 500))},
+		{"LQ*HE*", "LQ*HE*N54:N55:N56^N57"},
+		{"BPR*", "BPR*I*1E9*C*ACH*CCP***********20260302"},
+		{"TRN*", "TRN*1*" + string(bytes.Repeat([]byte("T"), 300)) + "*1741234567"},
+		{"CLP*", "CLP*PCN1-0000001*4*99999999999999999.99*0**12*647894613127*11*1"},
+	} {
+		raw := file835(t, uint64(4700+i), "1234567893")
+		at := bytes.Index(raw, []byte("~"+c.prefix))
+		if at < 0 {
+			t.Fatalf("no segment %q in the file", c.prefix)
+		}
+		at++
+		end := at + bytes.IndexByte(raw[at:], '~')
+		seg := c.seg
+		if seg == "" {
+			seg = string(raw[at:end])
+		}
+		bad := append(append(append([]byte{}, raw[:at]...), seg...), raw[end:]...)
+		resp := post(t, srv.URL+fmt.Sprintf("/v1/remittances?filename=x%d.835", i), bad, nil)
+		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusUnprocessableEntity {
+			b, _ := io.ReadAll(resp.Body)
+			t.Errorf("%.60q: %s %.300s", seg, resp.Status, b)
+		}
+		resp.Body.Close()
+	}
+	resp := post(t, srv.URL+"/v1/remittances?filename=good.835", file835(t, 4799, "1234567893"), nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("a good file after them: %s", resp.Status)
+	}
+	resp.Body.Close()
+}
