@@ -161,3 +161,29 @@ func TestAttack2PatientPaymentsOtherPractice(t *testing.T) {
 		t.Errorf("practice 2 named by bill1: %d %s", r.code, r.body)
 	}
 }
+
+// TestAttack2ClaimsCheckNoLinesOracle: the pre-bill check's scope test is
+// on the rendering providers of a claim's lines. A claim with no lines, of
+// another tenant's billing NPI, must be answered as one of an unregistered
+// NPI (the answer never tells whether another client exists) and never
+// audited as a check of that practice.
+func TestAttack2ClaimsCheckNoLinesOracle(t *testing.T) {
+	f := newFixture(t)
+	pat := person{"Z1", "1970-01-01", "ROE", "ZED"}
+	other := write837(t, f.claim837("NOLINE-1", f.p2, npiC, pat, "2026-09-01", ""))
+	unknown := bytes.ReplaceAll(other, []byte("1000000012"), []byte("1999999999"))
+	ro := f.raw("bill1", "POST", "/v1/claims/check", other)
+	ru := f.raw("bill1", "POST", "/v1/claims/check", unknown)
+	t.Logf("other tenant: %d %.200s; unregistered: %d %.200s", ro.code, ro.body, ru.code, ru.body)
+	if ro.code != ru.code || ro.code == http.StatusOK {
+		t.Errorf("a line-less claim of practice 2: %d; of an unregistered NPI: %d", ro.code, ru.code)
+	}
+	var n int
+	if err := f.db.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'claims.check' AND practice_id = $1 AND user_id = $2`,
+		f.p2, f.users["bill1"].ID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d audit rows of bill1 checking practice 2's claims", n)
+	}
+}
