@@ -2,6 +2,7 @@ package consolesvc_test
 
 import (
 	"html"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -37,7 +38,10 @@ func (s *small2) exec(q string, args ...any) {
 }
 
 // newSmall2 is newSmall (console_test.go), keeping the database.
-func newSmall2(t *testing.T) *small2 {
+func newSmall2(t *testing.T) *small2 { return newSmall2Opts(t, false) }
+
+// newSmall2Opts is newSmall2, behind a proxy when trustProxy.
+func newSmall2Opts(t *testing.T, trustProxy bool) *small2 {
 	t.Helper()
 	db := devtest.DB(t)
 	s := &small{t: t, users: map[auth.Role]*auth.User{}, now: time.Now()}
@@ -60,11 +64,11 @@ func newSmall2(t *testing.T) *small2 {
 		s.users[r] = u
 	}
 	authn := &auth.Authenticator{DB: db, Public: consolesvc.Public}
-	a, err := apisvc.New(db, nil, apisvc.Options{Auth: authn, SweepInterval: -1})
+	a, err := apisvc.New(db, nil, apisvc.Options{Auth: authn, SweepInterval: -1, TrustProxy: trustProxy})
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := consolesvc.New(db, nil, consolesvc.Options{Auth: authn, Now: s.clock})
+	con, err := consolesvc.New(db, nil, consolesvc.Options{Auth: authn, Now: s.clock, TrustProxy: trustProxy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,5 +200,53 @@ func TestAttack2NamesEscaped(t *testing.T) {
 		if !strings.Contains(body, html.EscapeString(xssName)) && !strings.Contains(body, "&lt;script&gt;") {
 			t.Logf("%s %s: the user name is not shown", c.role, c.path)
 		}
+	}
+}
+
+// wrongSignins tries a wrong password for the biller once per entry of
+// xffs, sent as X-Forwarded-For, and returns the answers' status codes.
+func wrongSignins(t *testing.T, s *small2, xffs []string) []int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var codes []int
+	for _, xff := range xffs {
+		req, _ := http.NewRequest("GET", s.url+"/console/signin", nil)
+		req.Header.Set("X-Forwarded-For", xff)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		m := csrfField.FindStringSubmatch(string(b))
+		if m == nil {
+			t.Fatal("no CSRF token")
+		}
+		form := url.Values{"csrf": {m[1]}, "email": {s.users[auth.Biller].Email}, "password": {"wrong password!"}}
+		req, _ = http.NewRequest("POST", s.url+"/console/signin", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", xff)
+		res, err = c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		codes = append(codes, res.StatusCode)
+	}
+	return codes
+}
+
+// TestAttack2ThrottleBehindProxySameAddress: the control of
+// TestAttack2ThrottleBypassBehindProxy: behind a proxy, wrong passwords
+// from one forwarded address are throttled (429 after five).
+func TestAttack2ThrottleBehindProxySameAddress(t *testing.T) {
+	s := newSmall2Opts(t, true)
+	var xffs []string
+	for range 8 {
+		xffs = append(xffs, "203.0.113.9, 198.51.100.7")
+	}
+	if codes := wrongSignins(t, s, xffs); codes[0] != http.StatusUnauthorized || codes[7] != http.StatusTooManyRequests {
+		t.Errorf("8 wrong passwords from one address behind the proxy: %v", codes)
 	}
 }
