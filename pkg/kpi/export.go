@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/remitq/remitq/pkg/export"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -46,7 +47,8 @@ func places(u Unit) int {
 
 // WriteCSV writes the report as CSV: a header row, then one row per point.
 // Numbers are plain decimals (no currency sign, no thousands separator);
-// dates are YYYY-MM-DD; an undefined value (a zero denominator) is empty.
+// dates are YYYY-MM-DD; an undefined value (a zero denominator) is empty;
+// text cells go through export.Cell (no spreadsheet formulas).
 func (rep *Report) WriteCSV(w io.Writer, labels Labels) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(rep.Columns(labels)); err != nil {
@@ -57,9 +59,9 @@ func (rep *Report) WriteCSV(w io.Writer, labels Labels) error {
 		p := &rep.Points[i]
 		rec = rec[:0]
 		for j, g := range rep.GroupBy {
-			rec = append(rec, p.Group[j])
+			rec = append(rec, export.Cell(p.Group[j]))
 			if l := labels[g]; l != nil {
-				rec = append(rec, l[p.Group[j]])
+				rec = append(rec, export.Cell(l[p.Group[j]]))
 			}
 		}
 		rec = append(rec, p.Start.String(), p.End.String(), p.Text(places(rep.Def.Unit)), p.NumText(rep.Def), p.DenText(rep.Def))
@@ -238,7 +240,8 @@ func WriteDetailCSV(w io.Writer, d *Def, rows iter.Seq2[*Row, error]) error {
 		rec[0] = r.Day.String()
 		buf = strconv.AppendInt(buf[:0], r.Practice, 10)
 		rec[1] = string(buf)
-		rec[2], rec[3], rec[4], rec[5], rec[6] = r.Payer, r.Provider, r.CPT, r.Category, r.Code
+		rec[2], rec[3], rec[4] = export.Cell(r.Payer), export.Cell(r.Provider), export.Cell(r.CPT)
+		rec[5], rec[6] = export.Cell(r.Category), export.Cell(r.Code)
 		rec[7], rec[8] = unitText(num, d.NumUnit), unitText(den, d.DenUnit)
 		if err := cw.Write(rec[:9]); err != nil {
 			return fmt.Errorf("kpi: csv: %w", err)

@@ -25,7 +25,7 @@ const module = "github.com/remitq/remitq/"
 
 // pure packages: nouns, no I/O. x12 and carc sit at the top level.
 var pure = []string{"x12", "carc", "pkg/money", "pkg/day", "pkg/billed", "pkg/match", "pkg/route", "pkg/rules",
-	"pkg/kpi", "pkg/kpi/draw", "pkg/work", "pkg/appeal", "pkg/correct"}
+	"pkg/kpi", "pkg/kpi/draw", "pkg/work", "pkg/export", "pkg/appeal", "pkg/correct"}
 
 // runtime packages: what every process is built from.
 var runtime = []string{"pkg/svc", "pkg/bus", "pkg/httpx", "pkg/logging", "pkg/auth", "pkg/audit", "pkg/pgcopy",
