@@ -100,10 +100,11 @@ func (s *Service) store(ctx context.Context, lines []*line) (map[string]int, err
 	if err != nil {
 		return nil, err
 	}
-	var events []*workstore.Event
+	b := &batchState{items: items, settled: settled, payers: payers}
 	for _, l := range lines {
-		events = apply(l, items, settled, payers, events)
+		b.apply(l)
 	}
+	events := b.events
 	created := map[queueKey]int64{}
 	if err := s.write(ctx, tx, items, events, settled, created); err != nil {
 		return nil, err
@@ -365,77 +366,114 @@ func source(l *line) map[string]any {
 	return d
 }
 
+// batchState is what a batch's lines are applied to: the items read (and
+// created), the settlements read (and recorded), the payers by code, and
+// the events so far.
+type batchState struct {
+	items   map[string]*workstore.Item
+	settled map[string]*workstore.Settlement
+	payers  map[string]int64
+	events  []*workstore.Event
+}
+
+func (b *batchState) event(e *workstore.Event) { b.events = append(b.events, e) }
+
+// settle records a settlement under key unless a later one is kept.
+func (b *batchState) settle(key string, l *line, resolution string, detail map[string]any) {
+	if st := b.settled[key]; st == nil || st.RoutedKey < l.order {
+		b.settled[key] = &workstore.Settlement{RoutedKey: l.order, Paid: paidOf(l), Resolution: resolution, Detail: detail, Dirty: true}
+	}
+}
+
 // apply applies one line to the batch's items, in message order.
-func apply(l *line, items map[string]*workstore.Item, settled map[string]*workstore.Settlement, payers map[string]int64, events []*workstore.Event) []*workstore.Event {
-	d := &l.d
-	// A revision that matched a line the matcher first could not: the
-	// unmatched-remittance item of the paid line is settled.
-	if l.paidKey != "" && l.paidKey != l.key {
-		it := items[l.paidKey]
-		switch {
-		case it != nil && work.Open(it.Status) && it.Kind == string(route.UnmatchedRemittance) && l.order > it.RoutedKey:
-			from := it.Status
-			it.Status, it.RoutedKey, it.Dirty, it.Bump, it.ResolvedNow = "resolved", l.order, true, true, true
-			it.Resolution = matchedLater(l)
-			it.AtRisk, it.Priority = 0, 0
-			events = append(events, &workstore.Event{Item: it, Action: "resolved", From: from, To: "resolved", Detail: matchedLaterDetail(l)})
-		case it == nil:
-			// The revision overtook the unmatched line it re-matches (two
-			// batches at once, a redelivery): keep the match, and the
-			// unmatched item opens resolved when that line is routed.
-			if st := settled[l.paidKey]; st == nil || st.RoutedKey < l.order {
-				settled[l.paidKey] = &workstore.Settlement{RoutedKey: l.order, Paid: paidOf(l), Resolution: matchedLater(l),
-					Detail: matchedLaterDetail(l), Dirty: true}
-			}
-		}
-	}
+func (b *batchState) apply(l *line) {
+	b.matchedLater(l)
 	if l.key == "" {
-		return events
+		return
 	}
-	it := items[l.key]
+	if it := b.find(l); it != nil {
+		b.update(it, l)
+	} else {
+		b.create(l)
+	}
+}
+
+// matchedLater settles the unmatched-remittance item of the paid line of a
+// revision that matched a line the matcher first could not.
+func (b *batchState) matchedLater(l *line) {
+	if l.paidKey == "" || l.paidKey == l.key {
+		return
+	}
+	it := b.items[l.paidKey]
+	switch {
+	case it != nil && work.Open(it.Status) && it.Kind == string(route.UnmatchedRemittance) && l.order > it.RoutedKey:
+		from := it.Status
+		it.Status, it.RoutedKey, it.Dirty, it.Bump, it.ResolvedNow = work.Resolved, l.order, true, true, true
+		it.Resolution = matchedLater(l)
+		it.AtRisk, it.Priority = 0, 0
+		b.event(&workstore.Event{Item: it, Action: "resolved", From: from, To: work.Resolved, Detail: matchedLaterDetail(l)})
+	case it == nil:
+		// The revision overtook the unmatched line it re-matches (two
+		// batches at once, a redelivery): keep the match, and the
+		// unmatched item opens resolved when that line is routed.
+		b.settle(l.paidKey, l, matchedLater(l), matchedLaterDetail(l))
+	}
+}
+
+// find returns the line's item, or the item of the same line of an
+// earlier version of its claim (the practice's corrected claim, CLM05-3 =
+// 7: the item follows the line, and l.key becomes its key).
+func (b *batchState) find(l *line) *workstore.Item {
+	if it := b.items[l.key]; it != nil {
+		return it
+	}
 	for _, k := range l.earlier {
-		if it != nil {
-			break
-		}
-		// The practice's corrected claim (CLM05-3 = 7) for a line whose
-		// earlier version has an item: the item follows the line.
-		if it = items[k]; it != nil {
+		if it := b.items[k]; it != nil {
 			l.key = k
+			return it
 		}
 	}
-	if it == nil {
-		if d.WorkItem == route.NoWork {
-			if settles(l) {
-				for _, k := range append([]string{l.key}, l.earlier...) {
-					if st := settled[k]; st == nil || st.RoutedKey < l.order {
-						settled[k] = &workstore.Settlement{RoutedKey: l.order, Paid: paidOf(l), Resolution: resolution(l, 0),
-							Detail: source(l), Dirty: true}
-					}
-				}
+	return nil
+}
+
+// create opens the item of a line that has none and needs work (resolved
+// at once when a newer payment already settled the line); a line that
+// needs none but settles its line records the settlement.
+func (b *batchState) create(l *line) {
+	if l.d.WorkItem == route.NoWork {
+		if settles(l) {
+			for _, k := range append([]string{l.key}, l.earlier...) {
+				b.settle(k, l, resolution(l, 0), source(l))
 			}
-			return events
 		}
-		it = &workstore.Item{Key: l.key, Practice: l.practice, Provider: provider(l), Status: "new", RoutedKey: l.order}
-		if id, ok := payers[wire.PayerKey(l.m)]; ok {
-			it.PayerID = sql.NullInt64{Int64: id, Valid: true}
-		}
-		it.ServiceDate = serviceDate(l)
-		it.RemitDate, _ = wire.RemitDate(l.m)
-		facts(it, l)
-		items[l.key] = it
-		events = append(events, &workstore.Event{Item: it, Action: "created", To: "new", Detail: source(l)})
-		if st := settled[l.key]; st != nil && st.RoutedKey > l.order {
-			// A newer payment already settled the line.
-			rec := max(0, st.Paid-it.Paid)
-			it.Recovered, it.Paid, it.RoutedKey = rec, st.Paid, st.RoutedKey
-			it.Status, it.ResolvedNow, it.AtRisk, it.Priority = "resolved", true, 0, 0
-			it.Resolution = strings.Replace(st.Resolution, "0.00 recovered", rec.String()+" recovered", 1)
-			events = append(events, &workstore.Event{Item: it, Action: "resolved", From: "new", To: "resolved", Amount: &rec, Detail: st.Detail})
-		}
-		return events
+		return
 	}
+	it := &workstore.Item{Key: l.key, Practice: l.practice, Provider: provider(l), Status: work.New, RoutedKey: l.order}
+	if id, ok := b.payers[wire.PayerKey(l.m)]; ok {
+		it.PayerID = sql.NullInt64{Int64: id, Valid: true}
+	}
+	it.ServiceDate = serviceDate(l)
+	it.RemitDate, _ = wire.RemitDate(l.m)
+	facts(it, l)
+	b.items[l.key] = it
+	b.event(&workstore.Event{Item: it, Action: "created", To: work.New, Detail: source(l)})
+	if st := b.settled[l.key]; st != nil && st.RoutedKey > l.order {
+		// A newer payment already settled the line.
+		rec := max(0, st.Paid-it.Paid)
+		it.Recovered, it.Paid, it.RoutedKey = rec, st.Paid, st.RoutedKey
+		it.Status, it.ResolvedNow, it.AtRisk, it.Priority = work.Resolved, true, 0, 0
+		it.Resolution = strings.Replace(st.Resolution, "0.00 recovered", rec.String()+" recovered", 1)
+		b.event(&workstore.Event{Item: it, Action: "resolved", From: work.New, To: work.Resolved, Amount: &rec, Detail: st.Detail})
+	}
+}
+
+// update applies a later remit to an existing item: new facts (reopening a
+// resolved item), or a payment that makes the line whole. A redelivered or
+// older remit changes nothing.
+func (b *batchState) update(it *workstore.Item, l *line) {
+	d := &l.d
 	if l.order <= it.RoutedKey {
-		return events // redelivered, or older than what the item has seen
+		return // redelivered, or older than what the item has seen
 	}
 	it.RoutedKey, it.Dirty = l.order, true
 	switch {
@@ -444,17 +482,17 @@ func apply(l *line, items map[string]*workstore.Item, settled map[string]*workst
 		// not even the appeal clock.
 	case d.WorkItem != route.NoWork:
 		changed := facts(it, l)
-		if !work.Open(it.Status) && it.Status == "resolved" {
+		if it.Status == work.Resolved {
 			from := it.Status
-			it.Status, it.Resolution, it.Bump = "new", "", true
+			it.Status, it.Resolution, it.Bump = work.New, "", true
 			det := source(l)
 			det["changed"] = changed
-			events = append(events, &workstore.Event{Item: it, Action: "reopened", From: from, To: "new", Detail: det})
+			b.event(&workstore.Event{Item: it, Action: "reopened", From: from, To: work.New, Detail: det})
 		} else if len(changed) > 0 {
 			it.Bump = true
 			det := source(l)
 			det["changed"] = changed
-			events = append(events, &workstore.Event{Item: it, Action: "updated", From: it.Status, To: it.Status, Detail: det})
+			b.event(&workstore.Event{Item: it, Action: "updated", From: it.Status, To: it.Status, Detail: det})
 		}
 	case work.Open(it.Status) && (d.Disposition == route.Paid || d.Disposition == route.PatientResponsibility || d.Disposition == route.Contractual):
 		newPaid := paidOf(l)
@@ -462,13 +500,11 @@ func apply(l *line, items map[string]*workstore.Item, settled map[string]*workst
 		from := it.Status
 		it.Recovered += rec
 		it.Paid = newPaid
-		it.Status, it.Bump, it.ResolvedNow = "resolved", true, true
+		it.Status, it.Bump, it.ResolvedNow = work.Resolved, true, true
 		it.Resolution = resolution(l, rec)
 		it.AtRisk, it.Priority = 0, 0
-		det := source(l)
-		events = append(events, &workstore.Event{Item: it, Action: "resolved", From: from, To: "resolved", Amount: &rec, Detail: det})
+		b.event(&workstore.Event{Item: it, Action: "resolved", From: from, To: work.Resolved, Amount: &rec, Detail: source(l)})
 	}
-	return events
 }
 
 // matchedLater is the resolution of an unmatched-remittance item whose paid

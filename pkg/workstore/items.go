@@ -24,20 +24,20 @@ type Item struct {
 	PayerID  sql.NullInt64
 	QueueID  sql.NullInt64
 
-	Kind, Disposition, Category                             string
+	Kind, Disposition, Category                                string
 	ClaimPaymentID, ServiceLineID, BilledClaimID, BilledLineID sql.NullInt64
-	PatientControl, PayerControl                            string
-	Procedure                                               string
-	Modifiers                                               []string
-	ServiceDate                                             route.Date
-	CARC, RARC                                              []string
-	Text, Action, Rule                                      string
-	Billed, Paid, AtRisk                                    money.Amount
-	Recovered                                               money.Amount
-	RemitDate, Deadline                                     route.Date
-	Priority                                                int
-	Status, Resolution                                      string
-	RoutedKey                                               string
+	PatientControl, PayerControl                               string
+	Procedure                                                  string
+	Modifiers                                                  []string
+	ServiceDate                                                route.Date
+	CARC, RARC                                                 []string
+	Text, Action, Rule                                         string
+	Billed, Paid, AtRisk                                       money.Amount
+	Recovered                                                  money.Amount
+	RemitDate, Deadline                                        route.Date
+	Priority                                                   int
+	Status, Resolution                                         string
+	RoutedKey                                                  string
 	// Route is the decision's work route from the payer profile (appeal,
 	// reopening, corrected_claim, ...; "" without a profile): the queue of
 	// a new item no queue rule picks. Not stored.
