@@ -439,26 +439,28 @@ func TestQueueRuleEndpoints(t *testing.T) {
 		{"GET", "/v1/practices/" + p + "/queues", "", "", 200, `"queues":null`},
 		{"GET", "/v1/practices/x/queues", "", "", 400, "bad_practice"},
 	} {
-		var rule int64
-		_ = e.db.QueryRow(`SELECT COALESCE(max(id), 0) FROM queue_rules`).Scan(&rule)
-		path := strings.ReplaceAll(tc.path, "RULE", strconv.FormatInt(rule, 10))
-		if rule == 0 {
-			path = strings.ReplaceAll(tc.path, "RULE", "1")
-		}
-		req, _ := http.NewRequest(tc.method, srv.URL+path, strings.NewReader(tc.body))
-		if tc.user != "" {
-			req.Header.Set(routesvc.UserHeader, tc.user)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		_, _ = buf.ReadFrom(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.status || !strings.Contains(buf.String(), tc.contains) {
-			t.Errorf("%s %s: %d %s, want %d containing %q", tc.method, path, resp.StatusCode, buf.String(), tc.status, tc.contains)
-		}
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			var rule int64
+			_ = e.db.QueryRow(`SELECT COALESCE(max(id), 0) FROM queue_rules`).Scan(&rule)
+			path := strings.ReplaceAll(tc.path, "RULE", strconv.FormatInt(rule, 10))
+			if rule == 0 {
+				path = strings.ReplaceAll(tc.path, "RULE", "1")
+			}
+			req, _ := http.NewRequest(tc.method, srv.URL+path, strings.NewReader(tc.body))
+			if tc.user != "" {
+				req.Header.Set(routesvc.UserHeader, tc.user)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			_, _ = buf.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !strings.Contains(buf.String(), tc.contains) {
+				t.Errorf("%s %s: %d %s, want %d containing %q", tc.method, path, resp.StatusCode, buf.String(), tc.status, tc.contains)
+			}
+		})
 	}
 	var audits int
 	if err := e.db.QueryRow(`SELECT count(*) FROM audit_log WHERE entity = 'queue_rule' AND actor = 'user:7'`).Scan(&audits); err != nil {
