@@ -48,14 +48,18 @@
 // Each line is decided once: the lines whose denial codes the pain rules
 // may explain are known from the codes, their patients' history is read
 // first, and the batch is decided with the pain rules as the first
-// Sharpener.
+// Sharpener. A message that does not decode or has no usable source is
+// refused for good (bus.Permanent, the cause kept for errors.Is/As).
+//
+// New(deps, opts) builds the component; Options.Flags gives every option a
+// flag and an environment variable (ROUTER_BATCH, ROUTER_WORKERS, ...).
 //
 // # Endpoints
 //
 // For supervisors (JSON; the caller is named by the X-Remitq-User header
 // until the API's authentication wraps these handlers):
 //
-//	GET    /v1/practices/{practice}/queues        queues with counts, dollars at risk, aging, and views by category, payer, provider
+//	GET    /v1/practices/{practice}/queues        queues (workstore.QueueSummary, as GET /v1/queues) with views by category, payer, provider
 //	GET    /v1/queue-rules?practice={id}          the rules that apply to a practice (all rules without it)
 //	POST   /v1/queue-rules                        create a rule
 //	PUT    /v1/queue-rules/{id}                   replace a rule
