@@ -51,7 +51,11 @@ func newProc(t *testing.T) *proc {
 		t.Fatal(err)
 	}
 	ing := ingestsvc.New(deps, ingestsvc.Options{NoPublisher: true})
-	h := deps.Handler(f.s, ing, billedstore.NewService(deps), matchsvc.New(deps, matchsvc.Options{}), routesvc.New(deps, routesvc.Options{}))
+	router, err := routesvc.New(deps, routesvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := deps.Handler(f.s, ing, billedstore.NewService(deps), matchsvc.New(deps, matchsvc.Options{}), router)
 	return &proc{fx: f, h: h}
 }
 

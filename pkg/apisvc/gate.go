@@ -17,7 +17,8 @@ import (
 // checks stand in front of its handlers:
 //
 //	gate, err := apisvc.NewGate(deps.DB, log, apisvc.Options{Auth: authenticator})
-//	err = svc.Run(ctx, deps, addr, routesvc.New(deps, opts), gate)
+//	router, err := routesvc.New(deps, opts)
+//	err = svc.Run(ctx, deps, addr, router, gate)
 type Gate struct{ s *Service }
 
 // NewGate builds a gate; opts.Auth is required.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/remitq/remitq/pkg/workstore"
 )
 
 // BusinessDaysBefore returns t moved back n business days (Monday to
@@ -60,13 +61,12 @@ type SweepResult struct {
 // Sweep returns to their queue the items assigned and untouched for the
 // configured business days, escalates open items past the SLA or near
 // their appeal deadline, and wakes snoozed items whose date has come (each
-// change is a work-item event by "system"); then it takes the queue-stats
-// snapshot the queue summary reads.
+// change is a work-item event by "system", workstore.Sweep); then it takes
+// the queue-stats snapshot the queue summary reads.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
-	var res SweepResult
 	st, err := s.settings(ctx, s.db)
 	if err != nil {
-		return res, err
+		return SweepResult{}, err
 	}
 	hol := map[string]bool{}
 	for _, d := range st.Holidays {
@@ -74,43 +74,13 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 	isHoliday := func(t time.Time) bool { return hol[t.Format(time.DateOnly)] }
 	now := s.opts.Now()
-	today := now.UTC().Format(time.DateOnly)
-	steps := []struct {
-		n   *int
-		sql string
-		arg []any
-	}{
-		{&res.Woken, `WITH upd AS (UPDATE work_items SET status = CASE WHEN assignee_id IS NULL THEN 'new' ELSE 'assigned' END,
-			pended_until = NULL, touched_at = CASE WHEN assignee_id IS NULL THEN touched_at ELSE $2::timestamptz END,
-			version = version + 1, updated_at = $2::timestamptz
-			WHERE status = 'pended' AND pended_until <= $1::date RETURNING id, status)
-			INSERT INTO work_item_events (work_item_id, at, actor, action, from_status, to_status)
-			SELECT id, $2::timestamptz, 'system', 'woken', 'pended', status FROM upd`, []any{today, now}},
-		{&res.Released, `WITH upd AS (UPDATE work_items SET status = 'new', assignee_id = NULL, assigned_at = NULL,
-			version = version + 1, updated_at = $2::timestamptz
-			WHERE status = 'assigned' AND coalesce(touched_at, assigned_at) < $1::timestamptz RETURNING id)
-			INSERT INTO work_item_events (work_item_id, at, actor, action, from_status, to_status, detail)
-			SELECT id, $2::timestamptz, 'system', 'released', 'assigned', 'new', jsonb_build_object('business_days', $3::int) FROM upd`,
-			[]any{BusinessDaysBefore(now, st.AutoReleaseBusinessDays, isHoliday), now, st.AutoReleaseBusinessDays}},
-		{&res.Escalated, `WITH upd AS (UPDATE work_items SET escalated_at = $2::timestamptz, updated_at = $2::timestamptz
-			WHERE escalated_at IS NULL AND status NOT IN ('resolved', 'written_off') AND created_at < $1::timestamptz RETURNING id)
-			INSERT INTO work_item_events (work_item_id, at, actor, action, detail)
-			SELECT id, $2::timestamptz, 'system', 'escalated', jsonb_build_object('reason', 'sla', 'business_days', $3::int) FROM upd`,
-			[]any{BusinessDaysBefore(now, st.SLABusinessDays, isHoliday), now, st.SLABusinessDays}},
-		{&res.Escalated, `WITH upd AS (UPDATE work_items SET escalated_at = $2::timestamptz, updated_at = $2::timestamptz
-			WHERE escalated_at IS NULL AND status NOT IN ('resolved', 'written_off', 'appealed', 'resubmitted')
-			AND appeal_deadline <= $1::date RETURNING id)
-			INSERT INTO work_item_events (work_item_id, at, actor, action, detail)
-			SELECT id, $2::timestamptz, 'system', 'escalated', jsonb_build_object('reason', 'appeal_deadline') FROM upd`,
-			[]any{now.UTC().AddDate(0, 0, st.AppealWarningDays).Format(time.DateOnly), now}},
-	}
-	for _, step := range steps {
-		r, err := s.db.ExecContext(ctx, step.sql, step.arg...)
-		if err != nil {
-			return res, fmt.Errorf("api: sweep: %w", err)
-		}
-		n, _ := r.RowsAffected()
-		*step.n += int(n)
+	n, err := workstore.New(s.db).Sweep(ctx, workstore.SweepTimes{Now: now,
+		ReleaseBefore: BusinessDaysBefore(now, st.AutoReleaseBusinessDays, isHoliday), ReleaseDays: st.AutoReleaseBusinessDays,
+		SLABefore: BusinessDaysBefore(now, st.SLABusinessDays, isHoliday), SLADays: st.SLABusinessDays,
+		DeadlineBy: now.UTC().AddDate(0, 0, st.AppealWarningDays)})
+	res := SweepResult{Released: n.Released, Escalated: n.Escalated, Woken: n.Woken}
+	if err != nil {
+		return res, fmt.Errorf("api: %w", err)
 	}
 	if err := s.refreshQueueStats(ctx); err != nil {
 		return res, fmt.Errorf("api: sweep: queue stats: %w", err)

@@ -91,7 +91,11 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	ing := ingestsvc.New(deps, ingestsvc.Options{})
-	comps := []svc.Component{ing, matchsvc.New(deps, matchsvc.Options{}), billedstore.NewService(deps), routesvc.New(deps, routesvc.Options{}), a, con}
+	router, err := routesvc.New(deps, routesvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := []svc.Component{ing, matchsvc.New(deps, matchsvc.Options{}), billedstore.NewService(deps), router, a, con}
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, c := range comps {

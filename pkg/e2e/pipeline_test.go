@@ -88,7 +88,11 @@ func start(t testing.TB, truth *synth.Truth, workers int) *env {
 			d = connect(t, dbURL, natsURL)
 		}
 		run(matchsvc.New(d, matchsvc.Options{}))
-		run(routesvc.New(d, routesvc.Options{}))
+		router, err := routesvc.New(d, routesvc.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(router)
 	}
 	e.stop = func() { cancel(); wg.Wait() }
 	t.Cleanup(e.stop)

@@ -86,7 +86,11 @@ func TestTruthSet(t *testing.T) {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for _, c := range []svc.Component{matchsvc.New(deps, matchsvc.Options{}), routesvc.New(deps, routesvc.Options{})} {
+	router, err := routesvc.New(deps, routesvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []svc.Component{matchsvc.New(deps, matchsvc.Options{}), router} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -86,7 +86,11 @@ func Router(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []svc.Component{routesvc.New(d, c.Route), gate}, nil
+	router, err := routesvc.New(d, c.Route)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{router, gate}, nil
 }
 
 // AllInOne is every service in one process (remitq demo, remitq serve):
@@ -101,13 +105,17 @@ func AllInOne(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	router, err := routesvc.New(d, c.Route)
+	if err != nil {
+		return nil, err
+	}
 	return []svc.Component{
 		ingestsvc.New(d, c.Ingest),
 		a,
 		con,
 		matchsvc.New(d, c.Match),
 		billedstore.NewService(d),
-		routesvc.New(d, c.Route),
+		router,
 		kpistore.NewRefresher(d),
 	}, nil
 }

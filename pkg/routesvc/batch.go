@@ -16,6 +16,7 @@ import (
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/wire"
+	"github.com/remitq/remitq/pkg/workstore"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -65,7 +66,7 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 	for i, b := range bodies {
 		m := &v1.LineMatch{}
 		if err := proto.Unmarshal(b, m); err != nil {
-			errs[i], bad = fmt.Errorf("%w: routesvc: LineMatch does not decode: %v", bus.ErrPermanent, err), true
+			errs[i], bad = bus.Permanent(fmt.Errorf("routesvc: LineMatch does not decode: %w", err)), true
 			continue
 		}
 		msgs[i] = m
@@ -88,7 +89,7 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 				s.metrics.lines.WithLabelValues("unknown_practice").Inc()
 				continue
 			}
-			errs[i], bad = fmt.Errorf("%w: %v", bus.ErrPermanent, err), true
+			errs[i], bad = bus.Permanent(err), true
 			continue
 		}
 		lines = append(lines, l)
@@ -98,7 +99,7 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 	for attempt := 0; ; attempt++ {
 		// Another router created some new items first: read them again
 		// (they are committed by now) and update them instead.
-		if st, err = s.store(ctx, lines); !errors.Is(err, ErrConcurrentCreate) || attempt == 4 {
+		if st, err = s.store(ctx, lines); !errors.Is(err, workstore.ErrConcurrentCreate) || attempt == 4 {
 			break
 		}
 	}
@@ -206,7 +207,7 @@ func (s *Service) withHistory(ctx context.Context, cfg route.Config, set *rules.
 	if err != nil {
 		return cfg, fmt.Errorf("routesvc: patient history: %w", err)
 	}
-	ps := &route.RulesSharpener{Rules: set, Lines: lookup, Records: rulesRecords(hist, s.opts.Sharing)}
+	ps := &route.RulesSharpener{Rules: set, Lines: lookup, Records: workstore.Records(hist, s.opts.Sharing)}
 	if cfg.Sharpener != nil {
 		cfg.Sharpener = route.Chain{ps, cfg.Sharpener}
 	} else {

@@ -62,7 +62,7 @@ func BenchmarkRouter(b *testing.B) {
 		}
 		round = nil
 		runtime.GC()
-		s := routesvc.New(e.otherDeps(b), routesvc.Options{Consumers: consumers, MaxBatch: batch, NoHistory: noHistory})
+		s := newRouter(b, e.otherDeps(b), routesvc.Options{Workers: consumers, MaxBatch: batch, NoHistory: noHistory})
 		c0 := cpuTime()
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)

@@ -49,7 +49,7 @@ func billedViews(t testing.TB, e *env) []billedView {
 func TestItemsNameTheBilledLine(t *testing.T) {
 	e := newEnv(t)
 	ts := loadTruth(t, e, 1, 1500)
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})
 	run(t, s)
 	publish(t, e.deps, ts.msgs, "")
 	drain(t, e.deps.JS)
@@ -107,7 +107,7 @@ func TestBundledLineNamesBilledCode(t *testing.T) {
 	rate := int64(32200)
 	m.ExpectedAllowedCents = &rate
 	m.PatientResponsibilityCents = 0
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow})
 	run(t, s)
 	publish(t, e.deps, []*v1.LineMatch{m}, "")
 	drain(t, e.deps.JS)

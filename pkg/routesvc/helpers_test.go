@@ -262,3 +262,13 @@ func run(t testing.TB, services ...*routesvc.Service) {
 }
 
 var fixedNow = func() time.Time { return time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC) }
+
+// newRouter is routesvc.New, failing the test on an error.
+func newRouter(t testing.TB, deps *svc.Deps, opts routesvc.Options) *routesvc.Service {
+	t.Helper()
+	s, err := routesvc.New(deps, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -112,9 +112,11 @@ func (o *Offline) AddClaims(f *x12.ClaimFile, fn func(*v1.LineMatch, route.Decis
 // patient key could be made); routing goes on without their history.
 type HistoryError struct{ Err error }
 
+// Error implements error.
 func (e *HistoryError) Error() string {
-	return "routeline: claims left out of the history: " + e.Err.Error()
+	return "routesvc: claims left out of the history: " + e.Err.Error()
 }
+// Unwrap returns the keying error.
 func (e *HistoryError) Unwrap() error { return e.Err }
 
 // IsHistoryError reports whether err is only a HistoryError.

@@ -13,6 +13,7 @@ import (
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
+	"github.com/remitq/remitq/pkg/workstore"
 )
 
 // countingSharpener counts the calls per billed line and never answers.
@@ -30,7 +31,7 @@ func (c *countingSharpener) Sharpen(l route.Line, _ route.Decision) (route.Sharp
 
 // loadsCounted is a History that remembers the lines it was asked for.
 type loadsCounted struct {
-	routesvc.PGHistory
+	workstore.History
 	mu  sync.Mutex
 	ids map[int64]bool
 }
@@ -41,7 +42,7 @@ func (h *loadsCounted) Load(ctx context.Context, q sqlx.QueryerContext, ids []in
 		h.ids[id] = true
 	}
 	h.mu.Unlock()
-	return h.PGHistory.Load(ctx, q, ids)
+	return h.History.Load(ctx, q, ids)
 }
 
 // TestDecideOnce (issue 15): a denied line whose codes the pain rules may
@@ -52,7 +53,7 @@ func TestDecideOnce(t *testing.T) {
 	e := newEnv(t)
 	ts := loadTruth(t, e, 2, 400)
 	cs := &countingSharpener{n: map[int64]int{}}
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, Route: route.Config{Sharpener: cs}})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow, Route: route.Config{Sharpener: cs}})
 	h := &loadsCounted{ids: map[int64]bool{}}
 	s.SetHistory(h)
 	bodies := make([][]byte, len(ts.msgs))
@@ -98,7 +99,7 @@ func TestProfileRouting(t *testing.T) {
 	if err := rulesstore.MapPayer(context.Background(), e.db, payer, "medicare_part_b", "test"); err != nil {
 		t.Fatal(err)
 	}
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})
 	run(t, s)
 	publish(t, e.deps, ts.msgs, "")
 	drain(t, e.deps.JS)

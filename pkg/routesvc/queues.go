@@ -17,7 +17,7 @@ import (
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
-	"github.com/remitq/remitq/pkg/work"
+	"github.com/remitq/remitq/pkg/workstore"
 )
 
 // UserHeader names the caller until the API's authentication wraps these
@@ -42,121 +42,13 @@ func user(r *http.Request) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// Bucket is a count and the dollars at risk of a group of open items.
-type Bucket struct {
-	Key          string       `json:"key"`
-	Name         string       `json:"name,omitempty"`
-	Items        int          `json:"items"`
-	AmountAtRisk money.Amount `json:"amount_at_risk"`
-}
-
-// QueueSummary is one queue of a practice with its open items.
-type QueueSummary struct {
-	ID           int64        `json:"id"`
-	Name         string       `json:"name"`
-	Description  string       `json:"description"`
-	OpenItems    int          `json:"open_items"`
-	AmountAtRisk money.Amount `json:"amount_at_risk"`
-	// Aging counts open items by days since their remit (workage): 0-30,
-	// 31-60, 61-90, 90+.
-	Aging      []Bucket `json:"aging"`
-	ByCategory []Bucket `json:"by_category"`
-	ByPayer    []Bucket `json:"by_payer"`
-	ByProvider []Bucket `json:"by_provider"`
-}
-
-// AgingBuckets are the keys of QueueSummary.Aging, in order (work.Keys:
-// the one aging of every view).
-var AgingBuckets = work.Keys
-
-// Queues returns the practice's queues with their open items summed,
-// largest dollars at risk first within each view. Items without a queue
-// (none, unless a queue was deleted) are left out.
-func Queues(r *http.Request, db sqlx.QueryerContext, practice int64) ([]*QueueSummary, error) {
-	ctx := r.Context()
-	var qs []*QueueSummary
-	rows, err := db.QueryContext(ctx, `SELECT id, name, description FROM queues WHERE practice_id = $1 ORDER BY name`, practice)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[int64]*QueueSummary{}
-	for rows.Next() {
-		q := &QueueSummary{Aging: make([]Bucket, len(AgingBuckets)), ByCategory: []Bucket{}, ByPayer: []Bucket{}, ByProvider: []Bucket{}}
-		if err := rows.Scan(&q.ID, &q.Name, &q.Description); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		for i, k := range AgingBuckets {
-			q.Aging[i].Key = k
-		}
-		qs = append(qs, q)
-		byID[q.ID] = q
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = db.QueryContext(ctx, `
-	WITH w AS (
-		SELECT queue_id, category, payer_id, provider_npi, amount_at_risk,
-			`+work.BucketSQL("work_items", "current_date")+` AS bucket
-		FROM work_items WHERE practice_id = $1 AND queue_id IS NOT NULL
-			AND status NOT IN ('resolved', 'written_off')
-	)
-	SELECT w.queue_id, GROUPING(w.category, w.payer_id, w.provider_npi, w.bucket) AS g,
-		COALESCE(w.category, ''), COALESCE(w.payer_id, 0), COALESCE(MIN(p.name), ''), COALESCE(w.provider_npi, ''),
-		COALESCE(w.bucket, 0), count(*), sum(w.amount_at_risk)
-	FROM w LEFT JOIN payers p ON p.id = w.payer_id
-	GROUP BY GROUPING SETS ((w.queue_id), (w.queue_id, w.category), (w.queue_id, w.payer_id),
-		(w.queue_id, w.provider_npi), (w.queue_id, w.bucket))
-	ORDER BY 1, 2, 9 DESC`, practice)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var qid, payer int64
-		var g, bucket, n int
-		var cat, payerName, prov string
-		var amt money.Amount
-		if err := rows.Scan(&qid, &g, &cat, &payer, &payerName, &prov, &bucket, &n, &amt); err != nil {
-			return nil, err
-		}
-		q := byID[qid]
-		if q == nil {
-			continue
-		}
-		b := Bucket{Items: n, AmountAtRisk: amt}
-		// GROUPING bits, most significant first: category, payer, provider, bucket.
-		switch g {
-		case 0b1111:
-			q.OpenItems, q.AmountAtRisk = n, amt
-		case 0b0111:
-			b.Key = cat
-			q.ByCategory = append(q.ByCategory, b)
-		case 0b1011:
-			b.Key, b.Name = strconv.FormatInt(payer, 10), payerName
-			if payer == 0 {
-				b.Key = ""
-			}
-			q.ByPayer = append(q.ByPayer, b)
-		case 0b1101:
-			b.Key = prov
-			q.ByProvider = append(q.ByProvider, b)
-		case 0b1110:
-			q.Aging[bucket].Items, q.Aging[bucket].AmountAtRisk = n, amt
-		}
-	}
-	return qs, rows.Err()
-}
-
 func (s *Service) getQueues(w http.ResponseWriter, r *http.Request) {
 	practice, err := strconv.ParseInt(r.PathValue("practice"), 10, 64)
 	if err != nil || practice <= 0 {
 		httpx.Error(w, http.StatusBadRequest, "bad_practice", "the practice is a positive number")
 		return
 	}
-	qs, err := Queues(r, s.deps.DB, practice)
+	qs, err := s.ws.PracticeQueues(r.Context(), practice, s.opts.Now())
 	if err != nil {
 		s.internal(w, err)
 		return
@@ -182,6 +74,12 @@ type RuleInput struct {
 	Provider   *string       `json:"provider_npi"`
 	Procedure  *string       `json:"procedure_code"`
 	MinAmount  *money.Amount `json:"min_amount"`
+}
+
+// rule is the input as a queue rule (after validate: Position is set).
+func (in *RuleInput) rule(id int64) workstore.QueueRule {
+	return workstore.QueueRule{ID: id, PracticeID: in.PracticeID, Position: *in.Position, QueueName: in.QueueName, Kind: in.Kind,
+		Category: in.Category, PayerID: in.PayerID, Provider: in.Provider, Procedure: in.Procedure, MinAmount: in.MinAmount}
 }
 
 // validate checks the input's values; it never echoes them beyond codes.
@@ -218,21 +116,17 @@ func (in *RuleInput) validate() error {
 }
 
 func (s *Service) listRules(w http.ResponseWriter, r *http.Request) {
-	q := `SELECT id, practice_id, position, queue_name, kind, category, payer_id, provider_npi, procedure_code, min_amount
-		FROM queue_rules`
-	var args []any
+	var practice *int64
 	if p := r.URL.Query().Get("practice"); p != "" {
 		id, err := strconv.ParseInt(p, 10, 64)
 		if err != nil {
 			httpx.Error(w, http.StatusBadRequest, "bad_practice", "practice is a number")
 			return
 		}
-		q += ` WHERE practice_id = $1 OR practice_id IS NULL`
-		args = append(args, id)
+		practice = &id
 	}
-	q += ` ORDER BY practice_id IS NULL, practice_id, position, id`
-	out := []queueRule{}
-	if err := sqlx.SelectContext(r.Context(), s.deps.DB, &out, q, args...); err != nil {
+	out, err := workstore.QueueRules(r.Context(), s.deps.DB, practice)
+	if err != nil {
 		s.internal(w, err)
 		return
 	}
@@ -268,12 +162,10 @@ func (s *Service) createRule(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var rule queueRule
+	var rule workstore.QueueRule
 	err := s.withAudit(r, uid, "queue_rule.create", func(tx *sqlx.Tx) (int64, []*int64, error) {
-		err := tx.QueryRowxContext(r.Context(), `INSERT INTO queue_rules (practice_id, position, queue_name, kind, category,
-			payer_id, provider_npi, procedure_code, min_amount) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			RETURNING id, practice_id, position, queue_name, kind, category, payer_id, provider_npi, procedure_code, min_amount`,
-			in.PracticeID, *in.Position, in.QueueName, in.Kind, in.Category, in.PayerID, in.Provider, in.Procedure, in.MinAmount).StructScan(&rule)
+		var err error
+		rule, err = workstore.CreateRule(r.Context(), tx, in.rule(0))
 		return rule.ID, []*int64{in.PracticeID}, err
 	})
 	if err != nil {
@@ -298,17 +190,12 @@ func (s *Service) updateRule(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var rule queueRule
+	var rule workstore.QueueRule
 	err = s.withAudit(r, uid, "queue_rule.update", func(tx *sqlx.Tx) (int64, []*int64, error) {
 		// The rule's practice before and after: both are touched.
 		var old *int64
-		if err := tx.QueryRowxContext(r.Context(), `SELECT practice_id FROM queue_rules WHERE id = $1 FOR UPDATE`, id).Scan(&old); err != nil {
-			return id, nil, err
-		}
-		err := tx.QueryRowxContext(r.Context(), `UPDATE queue_rules SET practice_id = $2, position = $3, queue_name = $4,
-			kind = $5, category = $6, payer_id = $7, provider_npi = $8, procedure_code = $9, min_amount = $10 WHERE id = $1
-			RETURNING id, practice_id, position, queue_name, kind, category, payer_id, provider_npi, procedure_code, min_amount`,
-			id, in.PracticeID, *in.Position, in.QueueName, in.Kind, in.Category, in.PayerID, in.Provider, in.Procedure, in.MinAmount).StructScan(&rule)
+		var err error
+		rule, old, err = workstore.UpdateRule(r.Context(), tx, in.rule(id))
 		return id, []*int64{old, in.PracticeID}, err
 	})
 	if err != nil {
@@ -330,8 +217,7 @@ func (s *Service) deleteRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.withAudit(r, uid, "queue_rule.delete", func(tx *sqlx.Tx) (int64, []*int64, error) {
-		var old *int64
-		err := tx.QueryRowxContext(r.Context(), `DELETE FROM queue_rules WHERE id = $1 RETURNING practice_id`, id).Scan(&old)
+		old, err := workstore.DeleteRule(r.Context(), tx, id)
 		return id, []*int64{old}, err
 	})
 	if err != nil {

@@ -48,14 +48,18 @@
 // Each line is decided once: the lines whose denial codes the pain rules
 // may explain are known from the codes, their patients' history is read
 // first, and the batch is decided with the pain rules as the first
-// Sharpener.
+// Sharpener. A message that does not decode or has no usable source is
+// refused for good (bus.Permanent, the cause kept for errors.Is/As).
+//
+// New(deps, opts) builds the component; Options.Flags gives every option a
+// flag and an environment variable (ROUTER_BATCH, ROUTER_WORKERS, ...).
 //
 // # Endpoints
 //
 // For supervisors (JSON; the caller is named by the X-Remitq-User header
 // until the API's authentication wraps these handlers):
 //
-//	GET    /v1/practices/{practice}/queues        queues with counts, dollars at risk, aging, and views by category, payer, provider
+//	GET    /v1/practices/{practice}/queues        queues (workstore.QueueSummary, as GET /v1/queues) with views by category, payer, provider
 //	GET    /v1/queue-rules?practice={id}          the rules that apply to a practice (all rules without it)
 //	POST   /v1/queue-rules                        create a rule
 //	PUT    /v1/queue-rules/{id}                   replace a rule
@@ -72,7 +76,12 @@ package routesvc
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -82,18 +91,20 @@ import (
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/svc"
+	"github.com/remitq/remitq/pkg/workstore"
 )
 
-// Options configure the router.
+// Options configure the router. The zero value uses the defaults; Flags
+// sets them from the command line and the environment.
 type Options struct {
 	// MaxBatch is the most messages written in one transaction (default
 	// 1000).
 	MaxBatch int
 	// MaxWait is how long a fetch waits to fill a batch (default 200 ms).
 	MaxWait time.Duration
-	// Consumers is how many batches one process works on at once (default
+	// Workers is how many batches one process works on at once (default
 	// 2: one is written while the next is fetched and decided).
-	Consumers int
+	Workers int
 	// Route is the router's base configuration; the payer profiles are read
 	// from the database and the pain rules are added as its Sharpener.
 	Route route.Config
@@ -105,7 +116,8 @@ type Options struct {
 	// NoHistory turns off reading the patients' history (the pain rules then
 	// see only the denied line).
 	NoHistory bool
-	// Now gives "today" for the deadline's urgency (default time.Now).
+	// Now gives "today" for the deadline's urgency and the queues' aging
+	// (default time.Now).
 	Now func() time.Time
 	// CacheTTL is how long payer profiles, payers and queue rules are kept
 	// (default 30 s; changes made through this component's endpoints apply
@@ -116,10 +128,73 @@ type Options struct {
 	Authorize func(*http.Request) error
 }
 
+// Flags registers the router's flags on fs, each defaulting to an
+// environment variable: --batch (ROUTER_BATCH), --workers (ROUTER_WORKERS;
+// --consumers is its old name), --max-wait (ROUTER_MAX_WAIT), --appeal-days
+// (ROUTER_APPEAL_DAYS), --cache-ttl (ROUTER_CACHE_TTL) and --no-history
+// (ROUTER_NO_HISTORY).
+func (o *Options) Flags(fs *flag.FlagSet) {
+	fs.IntVar(&o.MaxBatch, "batch", envInt("ROUTER_BATCH", 1000), "matched lines per transaction (env ROUTER_BATCH)")
+	fs.IntVar(&o.Workers, "workers", envInt("ROUTER_WORKERS", 2), "batches worked on at once (env ROUTER_WORKERS)")
+	fs.IntVar(&o.Workers, "consumers", envInt("ROUTER_WORKERS", 2), "old name of --workers")
+	fs.DurationVar(&o.MaxWait, "max-wait", envDuration("ROUTER_MAX_WAIT", 200*time.Millisecond),
+		"how long a fetch waits to fill a batch (env ROUTER_MAX_WAIT)")
+	fs.IntVar(&o.Route.AppealDays, "appeal-days", envInt("ROUTER_APPEAL_DAYS", 90),
+		"appeal window when the payer has no profile (env ROUTER_APPEAL_DAYS)")
+	fs.DurationVar(&o.CacheTTL, "cache-ttl", envDuration("ROUTER_CACHE_TTL", 30*time.Second),
+		"how long payer profiles and queue rules are cached (env ROUTER_CACHE_TTL)")
+	fs.BoolVar(&o.NoHistory, "no-history", os.Getenv("ROUTER_NO_HISTORY") == "true",
+		"do not read the patients' history for the pain rules (env ROUTER_NO_HISTORY=true)")
+}
+
+func envInt(k string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(k string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(k)); err == nil {
+		return d
+	}
+	return def
+}
+
+// withDefaults checks the options and fills the unset ones.
+func (o Options) withDefaults() (Options, error) {
+	if o.MaxBatch < 0 || o.Workers < 0 || o.MaxWait < 0 || o.CacheTTL < 0 || o.Route.AppealDays < 0 {
+		return o, errors.New("routesvc: MaxBatch, Workers, MaxWait, CacheTTL and Route.AppealDays are not negative")
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = 1000
+	}
+	if o.MaxWait == 0 {
+		o.MaxWait = 200 * time.Millisecond
+	}
+	if o.Workers == 0 {
+		o.Workers = 2
+	}
+	if o.Rules == nil {
+		o.Rules = rules.Default()
+	}
+	if o.Sharing == nil {
+		o.Sharing = &rules.Sharing{SameTIN: true}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.CacheTTL == 0 {
+		o.CacheTTL = 30 * time.Second
+	}
+	return o, nil
+}
+
 // Service is the router component.
 type Service struct {
 	deps    *svc.Deps
 	opts    Options
+	ws      *workstore.Store
 	log     *zap.Logger
 	metrics *metrics
 	history History
@@ -132,28 +207,12 @@ type metrics struct {
 	batches prometheus.Histogram
 }
 
-// New builds the router and registers its metrics on deps.Metrics.
-func New(deps *svc.Deps, opts Options) *Service {
-	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 1000
-	}
-	if opts.MaxWait <= 0 {
-		opts.MaxWait = 200 * time.Millisecond
-	}
-	if opts.Consumers <= 0 {
-		opts.Consumers = 2
-	}
-	if opts.Rules == nil {
-		opts.Rules = rules.Default()
-	}
-	if opts.Sharing == nil {
-		opts.Sharing = &rules.Sharing{SameTIN: true}
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.CacheTTL <= 0 {
-		opts.CacheTTL = 30 * time.Second
+// New builds the router and registers its metrics on deps.Metrics; it
+// fails on negative options or metrics already registered.
+func New(deps *svc.Deps, opts Options) (*Service, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	m := &metrics{
 		lines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_router_lines_total",
@@ -163,13 +222,17 @@ func New(deps *svc.Deps, opts Options) *Service {
 		batches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "remitq_router_batch_seconds",
 			Help: "Time to decide and store one batch of matched lines.", Buckets: prometheus.ExponentialBuckets(0.002, 2, 12)}),
 	}
-	deps.Metrics.MustRegister(m.lines, m.items, m.batches)
-	s := &Service{deps: deps, opts: opts, log: deps.Log.With(zap.String("component", "router")), metrics: m,
-		cache: newCache(opts.CacheTTL)}
-	if !opts.NoHistory {
-		s.history = &PGHistory{}
+	for _, c := range []prometheus.Collector{m.lines, m.items, m.batches} {
+		if err := deps.Metrics.Register(c); err != nil {
+			return nil, fmt.Errorf("routesvc: metrics: %w", err)
+		}
 	}
-	return s
+	s := &Service{deps: deps, opts: opts, ws: workstore.New(deps.DB), log: deps.Log.With(zap.String("component", "router")),
+		metrics: m, cache: newCache(opts.CacheTTL)}
+	if !opts.NoHistory {
+		s.history = workstore.History{}
+	}
+	return s, nil
 }
 
 // SetHistory replaces where the patients' history comes from (nil: none).
@@ -180,15 +243,15 @@ func (s *Service) Name() string { return "router" }
 
 // Run consumes the MATCHED stream until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	errc := make(chan error, s.opts.Consumers)
-	for range s.opts.Consumers {
+	errc := make(chan error, s.opts.Workers)
+	for range s.opts.Workers {
 		go func() {
 			errc <- bus.ConsumeBatch(ctx, s.deps.JS, bus.StreamMatched, bus.ConsumerRouter, s.HandleBatch,
 				bus.BatchOptions{MaxBatch: s.opts.MaxBatch, MaxWait: s.opts.MaxWait, Logger: s.log})
 		}()
 	}
 	var first error
-	for range s.opts.Consumers {
+	for range s.opts.Workers {
 		if err := <-errc; err != nil && first == nil {
 			first = err
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/synth"
 	"github.com/remitq/remitq/pkg/wire"
+	"github.com/remitq/remitq/pkg/workstore"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -134,7 +135,7 @@ func TestRouterOnTruthSet(t *testing.T) {
 	mustExec(t, e, `INSERT INTO queue_rules (practice_id, position, queue_name, category) VALUES ($1, 10, 'auth team', 'authorization')`, practiceA)
 	mustExec(t, e, `INSERT INTO queue_rules (practice_id, position, queue_name, kind) VALUES (NULL, 10, 'contracts', 'underpayment')`)
 	mustExec(t, e, `INSERT INTO queue_rules (practice_id, position, queue_name, category) VALUES (NULL, 5, 'auth (all)', 'authorization')`)
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 250})
 	run(t, s)
 	publish(t, e.deps, ts.msgs, "")
 	drain(t, e.deps.JS)
@@ -231,7 +232,7 @@ func TestRouterOnTruthSet(t *testing.T) {
 	srv := httptest.NewServer(mux(s))
 	defer srv.Close()
 	var body struct {
-		Queues []routesvc.QueueSummary `json:"queues"`
+		Queues []workstore.QueueSummary `json:"queues"`
 	}
 	getJSON(t, srv.URL+"/v1/practices/"+strconv.FormatInt(practiceA, 10)+"/queues", &body)
 	open := map[string]int{}
@@ -246,9 +247,7 @@ func TestRouterOnTruthSet(t *testing.T) {
 	for _, q := range body.Queues {
 		var aging, cats, payers, provs int
 		var risk money.Amount
-		for _, b := range q.Aging {
-			aging += b.Items
-		}
+		aging = q.Aging.D0to30 + q.Aging.D31to60 + q.Aging.D61to90 + q.Aging.Over90
 		for _, b := range q.ByCategory {
 			cats += b.Items
 			risk += b.AmountAtRisk
@@ -259,10 +258,10 @@ func TestRouterOnTruthSet(t *testing.T) {
 		for _, b := range q.ByProvider {
 			provs += b.Items
 		}
-		if q.OpenItems != open[q.Name] || aging != q.OpenItems || cats != q.OpenItems || payers != q.OpenItems ||
-			provs != q.OpenItems || risk != q.AmountAtRisk {
-			t.Errorf("queue %s: %d open (want %d), aging %d, categories %d, payers %d, providers %d, risk %s vs %s",
-				q.Name, q.OpenItems, open[q.Name], aging, cats, payers, provs, risk, q.AmountAtRisk)
+		if q.Open != open[q.Name] || aging != q.Open || cats != q.Open || payers != q.Open ||
+			provs != q.Open || risk != q.AmountAtRisk || q.PracticeID != practiceA {
+			t.Errorf("queue %s of practice %d: %d open (want %d), aging %d, categories %d, payers %d, providers %d, risk %s vs %s",
+				q.Name, q.PracticeID, q.Open, open[q.Name], aging, cats, payers, provs, risk, q.AmountAtRisk)
 		}
 		if q.Name == "auth team" && (len(q.ByCategory) != 1 || q.ByCategory[0].Key != "authorization") {
 			t.Errorf("auth team queue by category: %+v", q.ByCategory)
@@ -291,7 +290,7 @@ func TestRevisionSettlesUnmatched(t *testing.T) {
 	first.Method, first.Flags = v1.MatchMethod_MATCH_METHOD_UNMATCHED, []string{"manual_review"}
 	second := clone(denied)
 	second.Revision = 1
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow})
 	run(t, s)
 	publish(t, e.deps, []*v1.LineMatch{first}, "")
 	drain(t, e.deps.JS)
@@ -350,7 +349,7 @@ func testUnmatchedSettles(t *testing.T, revisionFirst bool) {
 		second.Revision = 1
 		firsts, seconds = append(firsts, first), append(seconds, second)
 	}
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow})
 	run(t, s)
 	if revisionFirst {
 		publish(t, e.deps, seconds, ":r1")
@@ -393,8 +392,8 @@ func testUnmatchedSettles(t *testing.T, revisionFirst bool) {
 func TestTwoRouters(t *testing.T) {
 	e := newEnv(t)
 	ts := loadTruth(t, e, 3, 1500)
-	a := routesvc.New(e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 100, Consumers: 1})
-	b := routesvc.New(e.otherDeps(t), routesvc.Options{Now: fixedNow, MaxBatch: 100, Consumers: 1})
+	a := newRouter(t, e.deps, routesvc.Options{Now: fixedNow, MaxBatch: 100, Workers: 1})
+	b := newRouter(t, e.otherDeps(t), routesvc.Options{Now: fixedNow, MaxBatch: 100, Workers: 1})
 	run(t, a, b)
 	publish(t, e.deps, ts.msgs, "")
 	drain(t, e.deps.JS)
@@ -417,7 +416,7 @@ func TestQueueRuleEndpoints(t *testing.T) {
 	if err := e.db.QueryRow(`INSERT INTO practices (name, npi) VALUES ('P', '1234567893') RETURNING id`).Scan(&practice); err != nil {
 		t.Fatal(err)
 	}
-	s := routesvc.New(e.deps, routesvc.Options{})
+	s := newRouter(t, e.deps, routesvc.Options{})
 	srv := httptest.NewServer(mux(s))
 	defer srv.Close()
 	p := strconv.FormatInt(practice, 10)
@@ -440,26 +439,28 @@ func TestQueueRuleEndpoints(t *testing.T) {
 		{"GET", "/v1/practices/" + p + "/queues", "", "", 200, `"queues":null`},
 		{"GET", "/v1/practices/x/queues", "", "", 400, "bad_practice"},
 	} {
-		var rule int64
-		_ = e.db.QueryRow(`SELECT COALESCE(max(id), 0) FROM queue_rules`).Scan(&rule)
-		path := strings.ReplaceAll(tc.path, "RULE", strconv.FormatInt(rule, 10))
-		if rule == 0 {
-			path = strings.ReplaceAll(tc.path, "RULE", "1")
-		}
-		req, _ := http.NewRequest(tc.method, srv.URL+path, strings.NewReader(tc.body))
-		if tc.user != "" {
-			req.Header.Set(routesvc.UserHeader, tc.user)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		_, _ = buf.ReadFrom(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.status || !strings.Contains(buf.String(), tc.contains) {
-			t.Errorf("%s %s: %d %s, want %d containing %q", tc.method, path, resp.StatusCode, buf.String(), tc.status, tc.contains)
-		}
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			var rule int64
+			_ = e.db.QueryRow(`SELECT COALESCE(max(id), 0) FROM queue_rules`).Scan(&rule)
+			path := strings.ReplaceAll(tc.path, "RULE", strconv.FormatInt(rule, 10))
+			if rule == 0 {
+				path = strings.ReplaceAll(tc.path, "RULE", "1")
+			}
+			req, _ := http.NewRequest(tc.method, srv.URL+path, strings.NewReader(tc.body))
+			if tc.user != "" {
+				req.Header.Set(routesvc.UserHeader, tc.user)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			_, _ = buf.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !strings.Contains(buf.String(), tc.contains) {
+				t.Errorf("%s %s: %d %s, want %d containing %q", tc.method, path, resp.StatusCode, buf.String(), tc.status, tc.contains)
+			}
+		})
 	}
 	var audits int
 	if err := e.db.QueryRow(`SELECT count(*) FROM audit_log WHERE entity = 'queue_rule' AND actor = 'user:7'`).Scan(&audits); err != nil {
@@ -543,7 +544,7 @@ func TestCorrectedClaimResolvesDenial(t *testing.T) {
 	paid.Flags, paid.ExpectedAllowedCents = nil, nil
 	// The payment is routed before the denial it settles (two batches at
 	// once): the denial's item opens resolved.
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow})
 	for _, m := range []*v1.LineMatch{paid, denied, paid} {
 		b, err := proto.Marshal(m)
 		if err != nil {
@@ -599,7 +600,7 @@ func TestWorkedItemKeepsItsOwner(t *testing.T) {
 	sl.Adjustments = []*v1.Adjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: sl.ChargeCents - sl.PaidCents}}
 	sl.RemarkCodes, paid.Flags, paid.ExpectedAllowedCents = nil, nil, nil
 
-	s := routesvc.New(e.deps, routesvc.Options{Now: fixedNow})
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow})
 	handle := func(m *v1.LineMatch) {
 		t.Helper()
 		b, err := proto.Marshal(m)

@@ -1,4 +1,5 @@
-// Package work is the one definition of a work item's age, used by
+// Package work is the pure model of a work item: which statuses are open
+// (status.go) and its age (workage.go). The age is the one definition used by
 // every view that ages open items (GET /v1/queues and its snapshot, GET
 // /v1/practices/{practice}/queues): the days from the item's remit date
 // (the payer's decision: the day the denial or underpayment was paid) to

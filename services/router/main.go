@@ -4,10 +4,12 @@
 // item per denied, underpaid or unmatched line in PostgreSQL. It also serves
 // the supervisors' queue summaries and queue-rule endpoints.
 //
-//	router --database-url postgres://... --nats-url nats://... [--http :8083] [--batch 1000] [--consumers 2]
+//	router --database-url postgres://... --nats-url nats://... [--http :8083] [--batch 1000] [--workers 2]
 //
 // Every flag also reads an environment variable (DATABASE_URL, NATS_URL,
-// HTTP_ADDR, ...). /healthz, /readyz and /metrics are served on the same
+// HTTP_ADDR, ROUTER_BATCH, ROUTER_WORKERS, ROUTER_MAX_WAIT,
+// ROUTER_APPEAL_DAYS, ROUTER_CACHE_TTL, ROUTER_NO_HISTORY: see
+// routesvc.Options.Flags). /healthz, /readyz and /metrics are served on the same
 // address. SIGINT or SIGTERM stops it gracefully: the batch being written
 // commits, unacknowledged messages are redelivered.
 package main
@@ -23,8 +25,6 @@ func main() {
 	var c process.Config
 	svc.Main("router", svc.Config{HTTPAddr: ":8083"}, func(fs *flag.FlagSet) {
 		c.Auth.Flags(fs)
-		fs.IntVar(&c.Route.MaxBatch, "batch", 1000, "matched lines per transaction")
-		fs.IntVar(&c.Route.Consumers, "consumers", 2, "batches worked on at once")
-		fs.IntVar(&c.Route.Route.AppealDays, "appeal-days", 90, "appeal window when the payer has no profile")
+		c.Route.Flags(fs)
 	}, func(deps *svc.Deps) ([]svc.Component, error) { return process.Router(deps, c) })
 }

@@ -141,7 +141,11 @@ func expected(t *testing.T, truth *synth.Truth) (map[string]item, map[string]int
 	load(t, l, truth)
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for _, c := range []svc.Component{in, matchsvc.New(deps, matchsvc.Options{}), routesvc.New(deps, routesvc.Options{})} {
+	router, err := routesvc.New(deps, routesvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []svc.Component{in, matchsvc.New(deps, matchsvc.Options{}), router} {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = c.Run(runCtx) }()
 	}

@@ -1,0 +1,162 @@
+// Package workstore is the PostgreSQL side of work items (0004 and later):
+// the rows the router writes (work_items, work_item_events,
+// routed_settlements) in one transaction per batch, what it reads to write
+// them (stored paid lines, earlier claim versions, payers, queue rules,
+// queues), the patients' history the pain rules read, and the summaries
+// and sweeps of the work: QueueSummary for GET /v1/queues and GET
+// /v1/practices/{practice}/queues, the queue-stats snapshot, the sweep's
+// status changes. The open-status rule and the aging are pkg/work's.
+//
+// It never imports a service: routesvc (the router) and apisvc (the API)
+// call it.
+package workstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Store reads and writes work items.
+type Store struct{ DB *sqlx.DB }
+
+// New returns the store on db.
+func New(db *sqlx.DB) *Store { return &Store{DB: db} }
+
+// PaidRef names a paid line as the ingest stored it: the file and the
+// segment of its SVC (or of its CLP for a claim-level-only payment).
+type PaidRef struct {
+	File    int64
+	Segment int32
+}
+
+// PaidIDs are the stored rows of a paid line: service_line_payments.id
+// (0 for a claim-level CLP) and claim_payments.id.
+type PaidIDs struct{ ServiceLine, Claim int64 }
+
+// PaidLines finds the stored paid lines (and claims) of refs; a ref with
+// no stored row is absent from the answer.
+func (s *Store) PaidLines(ctx context.Context, refs []PaidRef) (map[PaidRef]PaidIDs, error) {
+	out := map[PaidRef]PaidIDs{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	files, segs := make([]int64, len(refs)), make([]int32, len(refs))
+	for i, r := range refs {
+		files[i], segs[i] = r.File, r.Segment
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT k.f, k.g, s.id, s.claim_payment_id FROM unnest($1::bigint[], $2::int[]) AS k(f, g)
+		JOIN service_line_payments s ON s.file_id = k.f AND s.segment_index = k.g
+		UNION ALL
+		SELECT k.f, k.g, 0, c.id FROM unnest($1::bigint[], $2::int[]) AS k(f, g)
+		JOIN claim_payments c ON c.file_id = k.f AND c.segment_index = k.g`, pq.Array(files), pq.Array(segs))
+	if err != nil {
+		return nil, fmt.Errorf("workstore: paid lines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k PaidRef
+		var ids PaidIDs
+		if err := rows.Scan(&k.File, &k.Segment, &ids.ServiceLine, &ids.Claim); err != nil {
+			return nil, err
+		}
+		out[k] = ids
+	}
+	return out, rows.Err()
+}
+
+// EarlierVersions returns, for each billed line id of lines (billed claims
+// in claims), the ids of the same line (same LX) in the earlier versions of
+// its claim, newest first: a corrected claim (frequency 7) replaces the
+// claim a denial was worked on.
+func (s *Store) EarlierVersions(ctx context.Context, lines, claims []int64) (map[int64][]int64, error) {
+	out := map[int64][]int64{}
+	if len(lines) == 0 {
+		return out, nil
+	}
+	// Most claims are first versions: the partial index on replacements
+	// answers for them without touching the lines.
+	rows, err := s.DB.QueryContext(ctx, `WITH RECURSIVE v(start, claim, line_number, depth) AS (
+			SELECT bl.id, bc.replaces_claim_id, bl.line_number, 1
+			FROM billed_claims bc JOIN billed_lines bl ON bl.billed_claim_id = bc.id
+			WHERE bc.id = ANY($2) AND bc.replaces_claim_id IS NOT NULL AND bl.id = ANY($1)
+		UNION ALL
+			SELECT v.start, bc.replaces_claim_id, v.line_number, v.depth + 1
+			FROM v JOIN billed_claims bc ON bc.id = v.claim
+			WHERE bc.replaces_claim_id IS NOT NULL AND v.depth < 20
+		)
+		SELECT v.start, ol.id FROM v JOIN billed_lines ol ON ol.billed_claim_id = v.claim AND ol.line_number = v.line_number
+		ORDER BY v.start, v.depth`, pq.Array(lines), pq.Array(claims))
+	if err != nil {
+		return nil, fmt.Errorf("workstore: earlier claim versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var start, old int64
+		if err := rows.Scan(&start, &old); err != nil {
+			return nil, err
+		}
+		out[start] = append(out[start], old)
+	}
+	return out, rows.Err()
+}
+
+// Payers resolves payer codes (payer_id_code) to payers.id; unknown codes
+// are absent.
+func (s *Store) Payers(ctx context.Context, codes []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	rows, err := s.DB.QueryContext(ctx, `SELECT payer_id_code, id FROM payers WHERE payer_id_code = ANY($1)`, pq.Array(codes))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var id int64
+		if err := rows.Scan(&code, &id); err != nil {
+			return nil, err
+		}
+		out[code] = id
+	}
+	return out, rows.Err()
+}
+
+// AppealWindows are payer_profiles.appeal_window_days by payer code.
+func (s *Store) AppealWindows(ctx context.Context) (map[string]int, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT p.payer_id_code, pp.appeal_window_days
+		FROM payer_profiles pp JOIN payers p ON p.id = pp.payer_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var code string
+		var days int
+		if err := rows.Scan(&code, &days); err != nil {
+			return nil, err
+		}
+		out[code] = days
+	}
+	return out, rows.Err()
+}
+
+// EnsureQueue creates a practice's queue when missing, in a statement of
+// its own (outside any batch's transaction: batches of two routers
+// creating the queues of two practices in opposite orders deadlocked on
+// the upserted rows; a queue created for a batch that then rolls back is
+// harmless, it stays empty).
+func (s *Store) EnsureQueue(ctx context.Context, practice int64, name string) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO queues (practice_id, name) VALUES ($1, $2)
+		ON CONFLICT (practice_id, name) DO NOTHING`, practice, name)
+	return err
+}
+
+// QueueID is the id of a practice's queue as tx sees it.
+func (tx *Tx) QueueID(ctx context.Context, practice int64, name string) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM queues WHERE practice_id = $1 AND name = $2`, practice, name)
+	return id, err
+}
