@@ -79,6 +79,7 @@ type ClaimReader struct {
 	r        *Reader
 	queue    []claimItem
 	qhead    int
+	errs     []*Error // every *Error pushed, for Errors
 	warnings []*Error
 	warned   map[string]bool
 	done     bool
@@ -209,7 +210,18 @@ func (d *ClaimReader) Next() (*Claim, error) {
 	return it.c, nil
 }
 
-func (d *ClaimReader) push(err error) { d.queue = append(d.queue, claimItem{err: err}) }
+// push queues an error for Next and, when it is an *Error, records it for Errors.
+func (d *ClaimReader) push(err error) {
+	var xe *Error
+	if errors.As(err, &xe) {
+		d.errs = append(d.errs, xe)
+	}
+	d.queue = append(d.queue, claimItem{err: err})
+}
+
+// Errors returns every problem found so far, in file order: the *Error
+// values Next has returned or is about to return.
+func (d *ClaimReader) Errors() []*Error { return d.errs }
 
 func (d *ClaimReader) warn(s *Segment, elem int, detail string) {
 	if d.warned[detail] {
