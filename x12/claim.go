@@ -154,6 +154,7 @@ type OtherSubscriber struct {
 	BenefitsAssignment        string        `json:"benefits_assignment,omitempty"`         // OI03: Y, N, W
 	PatientSignatureSource    string        `json:"patient_signature_source,omitempty"`    // OI04
 	ReleaseOfInformation      string        `json:"release_of_information,omitempty"`      // OI06: I, Y
+	Outpatient                *Outpatient   `json:"outpatient,omitempty"`                  // MOA: the other payer's outpatient adjudication (Medicare secondary)
 	Insured                   *Insured      `json:"insured,omitempty"`                     // 2330A NM1*IL
 	Payer                     *Payer        `json:"payer,omitempty"`                       // 2330B NM1*PR
 	AdjudicationDate          Date          `json:"adjudication_date,omitempty"`           // 2330B DTP*573

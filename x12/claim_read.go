@@ -306,7 +306,7 @@ func (d *ClaimReader) step() {
 					d.push(e)
 				}
 			}
-			if s.rule == nil || s.rule.not837 {
+			if s.rule == nil || s.rule.not837 && !(s.ID() == "MOA" && d.other != nil) {
 				d.push(errAt(s, 0, ErrUnexpected, "segment not part of the 837P; ignored"))
 				break
 			}
@@ -711,7 +711,7 @@ func (d *ClaimReader) clm(s *Segment, f *fieldReader) {
 func (d *ClaimReader) inClaim(s *Segment, f *fieldReader) {
 	switch s.ID() {
 	case "DTP", "REF", "AMT", "NTE", "HI", "NM1", "SBR", "LX", "SV1", "PRV", "N3", "N4", "PER",
-		"CAS", "OI", "SVD", "LIN", "CTP", "DMG", "PAT":
+		"CAS", "OI", "MOA", "SVD", "LIN", "CTP", "DMG", "PAT":
 	default:
 		return // not modelled
 	}
@@ -906,6 +906,19 @@ func (d *ClaimReader) otherSeg(s *Segment, f *fieldReader) bool {
 	case "OI":
 		o.BenefitsAssignment, o.PatientSignatureSource = d.val.trim(s.Element(3)), d.val.trim(s.Element(4))
 		o.ReleaseOfInformation = d.val.trim(s.Element(6))
+	case "MOA":
+		if o.Outpatient != nil {
+			d.push(errAt(s, 0, ErrUnexpected, "MOA occurs once in loop 2320; ignored"))
+			return true
+		}
+		m := &Outpatient{ReimbursementRate: f.optDecimal(1), HCPCSPayable: f.optAmount(2),
+			ESRDPayment: f.optAmount(8), NonpayableProfessional: f.optAmount(9)}
+		for i := 3; i <= 7; i++ {
+			if s.Has(i) {
+				m.Remarks = append(m.Remarks, d.val.trim(s.Element(i)))
+			}
+		}
+		o.Outpatient = m
 	case "NM1":
 		switch ent := d.val.claimCode(s.Element(1)); {
 		case ent == "IL":
