@@ -1,6 +1,9 @@
 package x12
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 // AckReader decodes 999 transaction sets from a stream. Next returns one
 // *Ack per transaction set, complete with its AK2 loops, when the SE closes
@@ -77,6 +80,10 @@ func (d *AckReader) step() {
 	if envErr != nil && d.ack != nil {
 		d.problem(envErr)
 	}
+	if envErr != nil && errors.Is(envErr, ErrSegmentID) {
+		d.problem(envErr) // a segment without a readable identifier: skipped
+		return
+	}
 	if d.skip && s.ID() != "SE" && s.ID() != "ST" {
 		return
 	}
@@ -132,6 +139,12 @@ func (d *AckReader) step() {
 // finish closes the open Ack and hands it to Next.
 func (d *AckReader) finish() {
 	a := d.ack
+	if a.FunctionalID == "" {
+		e := &Error{Segment: a.Segment, Offset: a.Offset, ID: "ST", Err: ErrMissing,
+			Detail: "999 has no AK1 functional group response header"}
+		d.errs = append(d.errs, e)
+		a.Errors = append(a.Errors, e)
+	}
 	if !d.closed {
 		e := &Error{Segment: a.Segment, Offset: a.Offset, ID: "ST", Err: ErrMissing,
 			Detail: "999 has no AK9 functional group response trailer"}
@@ -158,6 +171,9 @@ func (d *AckReader) body(s *Segment, f *fieldReader) {
 		a.GroupControl = f.req(2, "AK102 group control number")
 		a.GroupVersion = f.str(3)
 	case "AK2":
+		if d.set != nil {
+			f.fail(0, ErrMissing, "the AK2 loop before this one is not closed by IK5")
+		}
 		d.set = &AckSet{Segment: s.Index, Offset: s.Offset, SetID: f.reqCode(1, "AK201 transaction set identifier code"),
 			Control: f.req(2, "AK202 transaction set control number"), Implementation: f.str(3)}
 		a.Sets = append(a.Sets, d.set)

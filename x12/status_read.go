@@ -1,6 +1,9 @@
 package x12
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 // StatusReader decodes 277CA transaction sets (005010X214) from a stream.
 // Next returns, in file order, a *StatusReport when a transaction set's
@@ -82,6 +85,10 @@ func (d *StatusReader) step() {
 		return
 	}
 	if d.skip && s.ID() != "SE" && s.ID() != "ST" {
+		return
+	}
+	if envErr != nil && errors.Is(envErr, ErrSegmentID) {
+		d.problem(envErr) // a segment without a readable identifier: skipped
 		return
 	}
 	if envErr != nil && s.ID() != "ST" {
