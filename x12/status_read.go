@@ -32,6 +32,7 @@ type StatusReader struct {
 	ent    *StatusEntity            // the open level (nil when a claim is open)
 	claim  *StatusClaim
 	line   *StatusLine
+	trn    bool // the open claim has its TRN
 }
 
 var _ Problems = (*StatusReader)(nil)
@@ -151,7 +152,7 @@ func (d *StatusReader) endSet() {
 func (d *StatusReader) closeLoop() {
 	switch {
 	case d.claim != nil:
-		if d.claim.PatientControlNumber == "" {
+		if !d.trn {
 			e := &Error{Segment: d.claim.Segment, Offset: d.claim.Offset, ID: "HL", Err: ErrMissing,
 				Detail: "claim level (2000D) without TRN02 patient control number"}
 			d.errs = append(d.errs, e)
@@ -218,6 +219,7 @@ func (d *StatusReader) hl(s *Segment, f *fieldReader) {
 		f.fail(2, ErrUnexpected, "HL level "+level+" must be under a level "+orNone(wantUp))
 	}
 	if level == "PT" {
+		d.trn = false
 		d.claim = &StatusClaim{Segment: s.Index, Offset: s.Offset, Report: d.rep, Provider: up}
 		return
 	}
@@ -282,11 +284,12 @@ func (d *StatusReader) claimSeg(s *Segment, f *fieldReader) {
 		}
 		c.Patient = d.name(f)
 	case "TRN":
-		if l != nil || c.PatientControlNumber != "" {
+		if l != nil || d.trn {
 			f.fail(0, ErrUnexpected, "TRN occurs once in a claim level, before its lines; ignored")
 			return
 		}
 		f.code(1)
+		d.trn = true
 		c.PatientControlNumber = f.req(2, "TRN02 patient control number")
 	case "STC":
 		st := d.stc(s, f)
