@@ -86,7 +86,7 @@ func TestWriteAck(t *testing.T) {
 				if err := os.WriteFile(path, out, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				checkX12check(t, path, "999", "")
+				checkX12check(t, path, "999")
 				checkNodeX12(t, path)
 			}
 		})

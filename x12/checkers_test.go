@@ -20,7 +20,7 @@ const x12checkTool = "/work/shared/tools/x12check.py"
 // it reports a broken file: an exception, a wrong SE01 count, a transaction
 // set type other than st, or (837) a claim whose lines do not add up. It is
 // skipped, with a log line, when python3 or the tool is missing.
-func checkX12check(t *testing.T, path, st, _ string) {
+func checkX12check(t *testing.T, path, st string) {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {

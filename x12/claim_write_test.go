@@ -181,7 +181,7 @@ func checkWritten837(t *testing.T, name string, data []byte) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	checkX12check(t, path, "837", "")
+	checkX12check(t, path, "837")
 	checkNodeX12(t, path)
 }
 

@@ -206,8 +206,7 @@ func (d *StatusReader) hl(s *Segment, f *fieldReader) {
 			f.fail(2, ErrInvalid, "HL02 names no level of this transaction set")
 		}
 	}
-	want := map[string]string{"20": "", "21": "20", "19": "21", "PT": "19"}
-	wantUp, known := want[level]
+	wantUp, known := statusParentLevel[level]
 	switch {
 	case !known:
 		if level != "" {
@@ -229,6 +228,10 @@ func (d *StatusReader) hl(s *Segment, f *fieldReader) {
 	}
 }
 
+// statusParentLevel gives the HL03 level each 277CA level must stand under.
+var statusParentLevel = map[string]string{"20": "", "21": "20", "19": "21", "PT": "19"}
+
+// orNone names a parent level for an error message.
 func orNone(s string) string {
 	if s == "" {
 		return "(none: it is the top level)"

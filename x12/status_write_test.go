@@ -122,7 +122,7 @@ func TestWriteStatus(t *testing.T) {
 				if err := os.WriteFile(path, out, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				checkX12check(t, path, "277", "")
+				checkX12check(t, path, "277")
 				checkNodeX12(t, path)
 			}
 		})
