@@ -206,3 +206,36 @@ func TestReaderContract(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimReaderErrorsList: ClaimReader.Errors lists exactly the *Error
+// values Next returned, in the same order.
+func TestClaimReaderErrorsList(t *testing.T) {
+	data := bytes.Replace(readFile(t, "testdata/837/pain-management.837"), []byte("SV1*HC:77003*250*"), []byte("SV1*HC:77003*25O*"), 1)
+	d := NewClaimReader(bytes.NewReader(data))
+	var fromNext []*Error
+	for {
+		_, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var xe *Error
+		if errors.As(err, &xe) {
+			fromNext = append(fromNext, xe)
+		}
+	}
+	if len(fromNext) == 0 || !slicesEqualErr(fromNext, d.Errors()) {
+		t.Errorf("Next returned %v, Errors lists %v", fromNext, d.Errors())
+	}
+}
+
+func slicesEqualErr(a, b []*Error) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
