@@ -516,11 +516,13 @@ func TestDelimiterCollisions(t *testing.T) {
 		"ISA11 = element separator": "ISA|00|          |00|          |ZZ|PAYERSEND      |ZZ|PROVRECV       |260301|1200|||00501|000000001|0|T|:",
 		"ISA11 = terminator":        strings.Replace(isa835(1), "*^*00501", "*~*00501", 1),
 	} {
-		data := strings.Replace(good, isa835(1), isa, 1)
-		_, err := ReadRemittances(strings.NewReader(data))
-		if !errors.Is(err, ErrDelimiters) {
-			t.Errorf("%s: err %v, want ErrDelimiters", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			data := strings.Replace(good, isa835(1), isa, 1)
+			_, err := ReadRemittances(strings.NewReader(data))
+			if !errors.Is(err, ErrDelimiters) {
+				t.Errorf("err %v, want ErrDelimiters", err)
+			}
+		})
 	}
 }
 
@@ -593,13 +595,15 @@ func hasWarning(ws []*Error, part string) bool {
 func TestTrailingPadding(t *testing.T) {
 	good := file835(body835("80", oneClaim835("C1")...))
 	for name, pad := range map[string]string{"ctrl-z": "\x1a", "nul": strings.Repeat("\x00", 300), "both": "\r\n\x1a\x00\x00"} {
-		f := read835(t, append(bytes.Clone(good), pad...))
-		if len(f.Errors) != 0 || len(f.Remittances) != 1 {
-			t.Errorf("%s: errors:%s", name, listErrs(f.Errors))
-		}
-		if !hasWarning(f.Warnings, "padding") {
-			t.Errorf("%s: no warning:%s", name, listErrs(f.Warnings))
-		}
+		t.Run(name, func(t *testing.T) {
+			f := read835(t, append(bytes.Clone(good), pad...))
+			if len(f.Errors) != 0 || len(f.Remittances) != 1 {
+				t.Errorf("errors:%s", listErrs(f.Errors))
+			}
+			if !hasWarning(f.Warnings, "padding") {
+				t.Errorf("no warning:%s", listErrs(f.Warnings))
+			}
+		})
 	}
 }
 

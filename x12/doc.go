@@ -1,7 +1,9 @@
 // Package x12 reads and writes the X12 transaction sets remitq lives on:
 // the 835 health care claim payment/advice (005010X221A1, and 004010X091A1
-// where the structure is the same) and the 837P professional claim
-// (005010X222A1).
+// where the structure is the same), the 837P professional claim
+// (005010X222A1, corrected and secondary claims included), and the two
+// acknowledgments of a claim batch: the 999 implementation acknowledgment
+// (005010X231A1) and the 277CA claim acknowledgment (005010X214).
 //
 // The layers, from the bottom:
 //
@@ -10,10 +12,15 @@
 //     ISA/GS/ST envelopes and their counts as they pass.
 //   - RemitReader and ClaimReader decode 835 and 837P transaction sets into
 //     typed values, one claim at a time, so memory stays flat however large
-//     the file is.
+//     the file is; AckReader and StatusReader do the same for the 999 and
+//     the 277CA, and ClaimRejection says, from either, which claim
+//     (CLM01, payer claim number, 837 control number) was rejected and why.
+//     All four follow one contract (Problems): problems are *Error values
+//     listed by Errors and attached to the record they belong to.
 //   - Check runs the 835 balancing rules; it reports, never fixes.
-//   - Writer encodes segments, envelopes and both transaction sets back to
-//     X12 with any delimiters.
+//   - Writer encodes segments and envelopes with any delimiters;
+//     WriteRemittance, WriteClaims, WriteAck and WriteStatus write the four
+//     transaction sets so that their readers give back equal values.
 //
 // Both decoders check what the implementation guides say of each segment:
 // where its loop may stand and how often (a payer or payee loop after the

@@ -422,12 +422,14 @@ func TestReaderStreaming(t *testing.T) {
 			{"HalfReader", iotest.HalfReader(bytes.NewReader(data))},
 			{"DataErrReader", iotest.DataErrReader(bytes.NewReader(data))},
 		} {
-			got := tokenize(r.src, 0)
-			if !slices.Equal(got.Segs, whole.Segs) || !slices.Equal(got.Errs, whole.Errs) ||
-				!slices.Equal(got.Warnings, whole.Warnings) || got.Delims != whole.Delims || !sameErr(got.Final, whole.Final) {
-				t.Errorf("%s over %s: %d segments %q %v, whole: %d segments %q %v", name, r.kind,
-					len(got.Segs), got.Errs, got.Final, len(whole.Segs), whole.Errs, whole.Final)
-			}
+			t.Run(name+"/"+r.kind, func(t *testing.T) {
+				got := tokenize(r.src, 0)
+				if !slices.Equal(got.Segs, whole.Segs) || !slices.Equal(got.Errs, whole.Errs) ||
+					!slices.Equal(got.Warnings, whole.Warnings) || got.Delims != whole.Delims || !sameErr(got.Final, whole.Final) {
+					t.Errorf("%d segments %q %v, whole: %d segments %q %v",
+						len(got.Segs), got.Errs, got.Final, len(whole.Segs), whole.Errs, whole.Final)
+				}
+			})
 		}
 	}
 }

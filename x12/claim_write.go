@@ -474,6 +474,17 @@ func (e *claimEncoder) otherSubscriber(o *OtherSubscriber) {
 	if o.BenefitsAssignment != "" || o.PatientSignatureSource != "" || o.ReleaseOfInformation != "" {
 		e.seg("OI", "", "", o.BenefitsAssignment, o.PatientSignatureSource, "", o.ReleaseOfInformation)
 	}
+	if m := o.Outpatient; m != nil {
+		if len(m.Remarks) > 5 {
+			e.fail("more than five MOA remark codes")
+			return
+		}
+		el := make([]string, 9)
+		el[0], el[1] = optDec(m.ReimbursementRate), optAmt(m.HCPCSPayable)
+		copy(el[2:7], m.Remarks)
+		el[7], el[8] = optAmt(m.ESRDPayment), optAmt(m.NonpayableProfessional)
+		e.seg("MOA", el...)
+	}
 	if o.Insured != nil {
 		e.insured(o.Insured)
 	}

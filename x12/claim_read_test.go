@@ -639,9 +639,11 @@ func TestWriteClaimsHierarchy(t *testing.T) {
 		{"no billing provider", f.Batches[0], []*Claim{{Subscriber: c1.Subscriber}}},
 		{"no subscriber", f.Batches[0], []*Claim{{BillingProvider: c1.BillingProvider}}},
 	} {
-		if err := WriteClaims(NewWriter(io.Discard, DefaultDelimiters), tc.batch, tc.claims); err == nil {
-			t.Errorf("%s: no error", tc.name)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if err := WriteClaims(NewWriter(io.Discard, DefaultDelimiters), tc.batch, tc.claims); err == nil {
+				t.Error("no error")
+			}
+		})
 	}
 	bad := *c1
 	bad.PatientControlNumber = "A~B"
