@@ -44,7 +44,7 @@ type Input struct {
 	// (nil for CSV): stored in billed_claim_x12 so a correction can be
 	// generated from it (see Claim837).
 	X12      []*x12.Claim `json:"-"`
-	Problems []Problem `json:"problems,omitempty"`
+	Problems []Problem    `json:"problems,omitempty"`
 	// persons are the patients of Claims (PHI, never stored): what their
 	// patient keys are made of.
 	persons []rules.Person
