@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -40,42 +41,54 @@ func readBack(t testing.TB, raw []byte) []*x12.Claim {
 	return out
 }
 
-// x12check runs the shared checker on raw: envelopes, SE counts and
-// CLM02 = sum(SV102) must hold.
-func x12check(t testing.TB, raw []byte) {
+// x12check runs the shared checker on every file (one process for all:
+// it is slow to start): envelopes, SE counts and CLM02 = sum(SV102) must
+// hold.
+func x12check(t testing.TB, raws ...[]byte) {
 	t.Helper()
 	if _, err := os.Stat(checkerPath); err != nil {
 		t.Fatalf("the shared checker is missing: %v", err)
 	}
-	p := filepath.Join(t.TempDir(), "out.837")
-	if err := os.WriteFile(p, raw, 0o600); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	args := []string{checkerPath}
+	for i, raw := range raws {
+		p := filepath.Join(dir, fmt.Sprintf("out%04d.837", i))
+		if err := os.WriteFile(p, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
 	}
-	out, err := exec.Command("python3", checkerPath, p).Output()
+	out, err := exec.Command("python3", args...).Output()
 	if err != nil {
 		t.Fatalf("x12check: %v", err)
 	}
-	var res struct {
-		Error      string         `json:"error"`
-		ISA        bool           `json:"isa"`
-		NISA       int            `json:"n_isa"`
-		NGS        int            `json:"n_gs"`
-		NST        int            `json:"n_st"`
-		STTypes    map[string]int `json:"st_types"`
-		Versions   []string       `json:"versions"`
-		SEErrors   []string       `json:"se_count_errors"`
-		Claims     int            `json:"claims"`
-		CLMBalance struct {
-			Balanced bool     `json:"balanced"`
-			Fail     []string `json:"fail"`
-		} `json:"clm_balance"`
+	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+	if len(lines) != len(raws) {
+		t.Fatalf("x12check answered %d files of %d", len(lines), len(raws))
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("x12check output %s: %v", out, err)
-	}
-	if res.Error != "" || !res.ISA || res.NISA != 1 || res.NGS != 1 || res.NST != 1 || res.STTypes["837"] != 1 ||
-		len(res.Versions) != 1 || res.Versions[0] != "005010X222A1" || len(res.SEErrors) != 0 || !res.CLMBalance.Balanced || res.Claims == 0 {
-		t.Fatalf("x12check: %s\n%s", out, raw)
+	for i, line := range lines {
+		var res struct {
+			Error      string         `json:"error"`
+			ISA        bool           `json:"isa"`
+			NISA       int            `json:"n_isa"`
+			NGS        int            `json:"n_gs"`
+			NST        int            `json:"n_st"`
+			STTypes    map[string]int `json:"st_types"`
+			Versions   []string       `json:"versions"`
+			SEErrors   []string       `json:"se_count_errors"`
+			Claims     int            `json:"claims"`
+			CLMBalance struct {
+				Balanced bool     `json:"balanced"`
+				Fail     []string `json:"fail"`
+			} `json:"clm_balance"`
+		}
+		if err := json.Unmarshal(line, &res); err != nil {
+			t.Fatalf("x12check output %s: %v", line, err)
+		}
+		if res.Error != "" || !res.ISA || res.NISA != 1 || res.NGS != 1 || res.NST != 1 || res.STTypes["837"] != 1 ||
+			len(res.Versions) != 1 || res.Versions[0] != "005010X222A1" || len(res.SEErrors) != 0 || !res.CLMBalance.Balanced || res.Claims == 0 {
+			t.Fatalf("x12check: %s\n%s", line, raws[i])
+		}
 	}
 }
 

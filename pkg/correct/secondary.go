@@ -29,8 +29,8 @@ var (
 	ErrNoOtherPayer = errors.New("correct: the billed claim names no other payer (2320/2330)")
 	// ErrCrossedOver: the primary payer forwarded the claim itself.
 	ErrCrossedOver = errors.New("correct: the primary payer forwarded the claim to the other payer (crossover)")
-	// ErrNotAdjudicated: the 835 claim is a reversal or a denial of the
-	// whole claim with nothing to carry over.
+	// ErrNotAdjudicated: the 835 claim is a reversal, or adjudicates the
+	// claim without its lines (no 2430 loops to carry over).
 	ErrNotAdjudicated = errors.New("correct: the primary 835 holds no adjudication to carry to the secondary payer")
 )
 
@@ -87,7 +87,7 @@ func Secondary(c *x12.Claim, prim Primary) (*Result, error) {
 	if CrossedOver(cp) {
 		return nil, ErrCrossedOver
 	}
-	if cp.Status == "22" || len(cp.Lines) == 0 && cp.Paid == 0 && len(cp.Adjustments) == 0 {
+	if cp.Status == "22" || len(cp.Lines) == 0 {
 		return nil, ErrNotAdjudicated
 	}
 	out := clone(c)
