@@ -55,7 +55,7 @@ func TestSecondaryOverTheTruthSet(t *testing.T) {
 		c := readBack(t, write(t, 200000+i, c0))[0]
 		sec := tr.Payers[4]
 		c.OtherSubscribers = []*x12.OtherSubscriber{{
-			Coverage: x12.Coverage{Responsibility: "S", Relationship: "18", FilingIndicator: sec.Filing},
+			Coverage:           x12.Coverage{Responsibility: "S", Relationship: "18", FilingIndicator: sec.Filing},
 			BenefitsAssignment: "Y", ReleaseOfInformation: "Y",
 			Insured: &x12.Insured{EntityType: "1", LastName: c.Subscriber.LastName, FirstName: c.Subscriber.FirstName, MemberIDQualifier: "MI", MemberID: "S" + c.Subscriber.MemberID},
 			Payer:   &x12.Payer{Name: sec.Name, IDQualifier: "PI", PayerID: sec.ID},
