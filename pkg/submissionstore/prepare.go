@@ -238,7 +238,7 @@ func BatchOf(group []*Prepared, ctl int, actor string, now time.Time) Batch {
 	b := Batch{PracticeID: p0.Item.PracticeID, PayerID: p0.Item.PayerID, PayerCode: p0.PayerCode, Kind: kind, Actor: actor,
 		Envelope: correct.Envelope{SenderID: p0.Sender, ReceiverID: p0.Receiver, Control: ctl, Date: now.UTC()}}
 	for _, p := range group {
-		b.Claims = append(b.Claims, Claim{WorkItemID: p.Item.ID, BilledClaimID: *p.Item.BilledClaimID, Claim: p.Result.Claim,
+		b.Claims = append(b.Claims, Claim{WorkItemID: p.Item.ID, FromStatus: p.Item.Status, BilledClaimID: *p.Item.BilledClaimID, Claim: p.Result.Claim,
 			Changes: p.Result.Changes})
 	}
 	return b

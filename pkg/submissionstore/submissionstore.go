@@ -90,7 +90,8 @@ func addSender(ctx context.Context, db *sqlx.DB, sender string) (int64, error) {
 
 // Claim is one claim of a batch.
 type Claim struct {
-	WorkItemID    int64 // 0: none
+	WorkItemID    int64  // 0: none
+	FromStatus    string // the item's status before (for its event)
 	BilledClaimID int64
 	Claim         *x12.Claim
 	Changes       []correct.Change
@@ -171,19 +172,17 @@ func Create(ctx context.Context, tx *sqlx.Tx, b Batch) (*Submission, []byte, err
 		if c.WorkItemID == 0 {
 			continue
 		}
-		var from string
-		err = tx.GetContext(ctx, &from, `UPDATE work_items w SET status = 'resubmitted', touched_at = now(), version = version + 1,
-			updated_at = now() FROM work_items old WHERE w.id = $1 AND w.practice_id = $2 AND old.id = w.id RETURNING old.status`,
-			c.WorkItemID, b.PracticeID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, fmt.Errorf("submissions: work item %d is not the practice's", c.WorkItemID)
-		}
+		res, err := tx.ExecContext(ctx, `UPDATE work_items SET status = 'resubmitted', touched_at = now(), version = version + 1,
+			updated_at = now() WHERE id = $1 AND practice_id = $2`, c.WorkItemID, b.PracticeID)
 		if err != nil {
 			return nil, nil, fmt.Errorf("submissions: item status: %w", err)
 		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil, nil, fmt.Errorf("submissions: work item %d is not the practice's", c.WorkItemID)
+		}
 		detail, _ := json.Marshal(map[string]any{"submission_id": s.ID, "kind": b.Kind, "frequency_code": c.Claim.FrequencyCode})
 		if _, err := tx.ExecContext(ctx, `INSERT INTO work_item_events (work_item_id, actor, action, from_status, to_status, detail)
-			VALUES ($1, $2, 'resubmitted', $3, 'resubmitted', $4)`, c.WorkItemID, b.Actor, from, string(detail)); err != nil {
+			VALUES ($1, $2, 'resubmitted', nullif($3, ''), 'resubmitted', $4)`, c.WorkItemID, b.Actor, c.FromStatus, string(detail)); err != nil {
 			return nil, nil, fmt.Errorf("submissions: item event: %w", err)
 		}
 	}
