@@ -151,6 +151,17 @@ func TestCorrectedClaimOverHTTP(t *testing.T) {
 	item3 := f.loopItem(ids["LOOP-3"], "LOOP-3", "modifier")
 	itemMCR := f.loopItem(ids["LOOP-MCR"], "LOOP-MCR", "modifier")
 	itemNoICN := f.loopItem(ids["LOOP-NOICN"], "LOOP-NOICN", "modifier")
+	// A claim loaded from CSV, and an item without a billed claim.
+	csv := "practice,patient_control_number,payer,member_id,service_date,procedure,modifiers,units,charge,line_control_number,frequency_code,billed_date\n" +
+		"1000000004,LOOP-CSV,BP1,M-CSV,2026-09-01,99214,,1,210.00,LOOP-CSV-L1,1,2026-09-02\n"
+	if res, err := (&billedstore.Store{DB: f.db}).LoadFile(context.Background(), "billed.csv", []byte(csv), "test"); err != nil || res.Loaded != 1 {
+		t.Fatalf("csv load: %+v %v", res, err)
+	}
+	csvID := f.id(`SELECT id FROM billed_claims WHERE patient_control_number = 'LOOP-CSV'`)
+	f.paid(csvID, 140, "LOOP-CSV", "1", "ICN-0005")
+	itemCSV := f.loopItem(csvID, "LOOP-CSV", "modifier")
+	itemNone := f.id(`INSERT INTO work_items (dedupe_key, practice_id, provider_npi, payer_id, kind, disposition, category, patient_control_number)
+		VALUES ('loop:none', $1, $2, $3, 'denial', 'denied', 'modifier', 'LOOP-NONE') RETURNING id`, f.p1, npiA, f.payer)
 	path := func(id int64) string { return fmt.Sprintf("/v1/work-items/%d/corrected-claim", id) }
 	stored := func() int { return f.count(`SELECT count(*) FROM submissions`) }
 
@@ -191,7 +202,8 @@ func TestCorrectedClaimOverHTTP(t *testing.T) {
 	for _, tc := range []struct {
 		item int64
 		code string
-	}{{itemNoICN, "payer_claim_unknown"}, {itemMCR, "reopening"}, {f.itemA, "not_correction"}} {
+	}{{itemNoICN, "payer_claim_unknown"}, {itemMCR, "reopening"}, {f.itemA, "not_correction"}, {itemCSV, "csv_source"},
+		{itemNone, "billed_claim_missing"}} {
 		if r := f.do("bill1", "POST", path(tc.item), nil); r.code != http.StatusConflict || !bytes.Contains(r.body, []byte(tc.code)) {
 			t.Fatalf("item %d: %d %s, want 409 %s", tc.item, r.code, r.body, tc.code)
 		}
@@ -202,6 +214,10 @@ func TestCorrectedClaimOverHTTP(t *testing.T) {
 	r.decode(t, &mcr)
 	if r.code != http.StatusOK || !mcr.Reopening || mcr.Claim != nil || !strings.Contains(mcr.Note, "reopening") || len(mcr.Changes) == 0 {
 		t.Fatalf("Medicare preview: %d %s", r.code, r.body)
+	}
+	// A batch with one claim that cannot be built stores none of them.
+	if r := f.do("bill1", "POST", "/v1/submissions", map[string]any{"work_items": []int64{item3, itemNoICN}}); r.code != http.StatusConflict {
+		t.Fatalf("half-buildable batch: %d %s", r.code, r.body)
 	}
 	if n := stored(); n != 0 {
 		t.Fatalf("%d submissions stored by refused requests", n)
