@@ -165,3 +165,73 @@ func (c *call) submit(ids []int64, typ string) ([]*submissionstore.Submission, e
 	}
 	return subs, nil
 }
+
+// Secondary claims: a bill-secondary work item (kind bill_secondary, opened
+// by the sweep for a paid claim whose 837P names another payer and that the
+// primary did not cross over) previews (GET) and creates (POST) the claim
+// to the other payer with the primary's adjudication in 2320/2430.
+
+// GET /v1/work-items/{id}/secondary-claim (PHI, audited).
+func (c *call) getSecondaryClaim() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	it, err := c.loadItem(id, false, c.s.db)
+	if err != nil {
+		return err
+	}
+	sit, err := submissionstore.LoadItem(c.r.Context(), c.s.db, it.ID, false)
+	if err != nil {
+		return asConflict(err)
+	}
+	p, err := c.s.preparer().Prepare(c.r.Context(), c.s.db, sit, submissionstore.TypeSecondary)
+	if err != nil {
+		return asConflict(err)
+	}
+	out := preview(p)
+	out.Type = submissionstore.TypeSecondary
+	if err := c.audit(c.entry("work_item.secondary_claim.view", "work_item", it.ID, it.PracticeID,
+		map[string]any{"changes": len(out.Changes)})); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, out)
+}
+
+// POST /v1/work-items/{id}/secondary-claim: the secondary claim's
+// submission (201); the item moves to resubmitted.
+func (c *call) postSecondaryClaim() error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	subs, err := c.submit([]int64{id}, submissionstore.TypeSecondary)
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusCreated, subs[0])
+}
+
+// POST /v1/submissions/secondary-sweep {"practice_id": N}: opens the
+// bill-secondary items of a practice the caller sees whole (admins: any,
+// or 0 for every practice) and marks crossed-over claims.
+func (c *call) postSecondarySweep() error {
+	var body struct {
+		PracticeID int64 `json:"practice_id"`
+	}
+	if err := c.decode(&body); err != nil {
+		return err
+	}
+	if !c.id.All() && (body.PracticeID <= 0 || !contains64(wholePractices(c.id), body.PracticeID)) {
+		return errNotFound
+	}
+	res, err := submissionstore.SweepSecondary(c.r.Context(), c.s.db, body.PracticeID)
+	if err != nil {
+		return err
+	}
+	if err := c.audit(c.entry("submission.secondary_sweep", "practice", body.PracticeID, body.PracticeID,
+		map[string]any{"checked": res.Checked, "crossed_over": res.CrossedOver, "opened": res.Opened, "skipped": res.Skipped})); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, res)
+}

@@ -78,6 +78,9 @@ func (s *Service) routes() []Route {
 		r("POST", "/v1/submissions", auth.WorkUpdate, true, (*call).postSubmissions),
 		r("GET", "/v1/submissions/{id}", auth.WorkRead, false, (*call).getSubmission),
 		r("GET", "/v1/submissions/{id}/file", auth.WorkPHI, true, (*call).getSubmissionFile),
+		r("GET", "/v1/work-items/{id}/secondary-claim", auth.WorkPHI, true, (*call).getSecondaryClaim),
+		r("POST", "/v1/work-items/{id}/secondary-claim", auth.WorkUpdate, true, (*call).postSecondaryClaim),
+		r("POST", "/v1/submissions/secondary-sweep", auth.WorkAssign, false, (*call).postSecondarySweep),
 	}
 }
 

@@ -43,6 +43,7 @@ type Item struct {
 	PracticeID    int64          `db:"practice_id"`
 	PayerID       *int64         `db:"payer_id"`
 	Status        string         `db:"status"`
+	Kind          string         `db:"kind"`
 	Category      string         `db:"category"`
 	CARC          pq.StringArray `db:"carc"`
 	RARC          pq.StringArray `db:"rarc"`
@@ -53,7 +54,7 @@ type Item struct {
 // LoadItem reads a work item (FOR UPDATE when lock). Callers that serve
 // users scope the id first (the API's loadItem).
 func LoadItem(ctx context.Context, q sqlx.QueryerContext, id int64, lock bool) (*Item, error) {
-	query := `SELECT id, practice_id, payer_id, status, category, carc, rarc, billed_claim_id, billed_line_id FROM work_items WHERE id = $1`
+	query := `SELECT id, practice_id, payer_id, status, kind, category, carc, rarc, billed_claim_id, billed_line_id FROM work_items WHERE id = $1`
 	if lock {
 		query += ` FOR UPDATE`
 	}
@@ -89,12 +90,16 @@ type Preparer struct {
 // missing; nothing is written.
 func (p *Preparer) Prepare(ctx context.Context, q sqlx.QueryerContext, it *Item, typ string) (*Prepared, error) {
 	switch {
-	case typ != TypeReplacement && typ != TypeVoid:
-		return nil, conflict("bad_type", "type is replacement or void")
+	case typ != TypeReplacement && typ != TypeVoid && typ != TypeSecondary:
+		return nil, conflict("bad_type", "type is replacement, void or secondary")
 	case it.Status == "resubmitted":
 		return nil, conflict("already_resubmitted", "a corrected or void claim was already sent for this work item")
 	case it.Status == "resolved" || it.Status == "written_off":
 		return nil, conflict("closed", "the work item is closed")
+	case (typ == TypeSecondary) != (it.Kind == KindBillSecondary):
+		return nil, conflict("wrong_kind", "a secondary claim answers a bill-secondary work item, a corrected or void claim a denial")
+	case typ == TypeSecondary:
+		return p.prepareSecondary(ctx, q, it)
 	case typ == TypeReplacement && !correct.Correctable(it.Category):
 		return nil, conflict("not_correction", "the work item's category ("+it.Category+") is not worked with a corrected claim")
 	case it.BilledClaimID == nil:
@@ -232,11 +237,17 @@ func Group(ps []*Prepared) [][]*Prepared {
 func BatchOf(group []*Prepared, ctl int, actor string, now time.Time) Batch {
 	p0 := group[0]
 	kind := KindCorrected
-	if p0.Type == TypeVoid {
+	switch p0.Type {
+	case TypeVoid:
 		kind = KindVoid
+	case TypeSecondary:
+		kind = KindSecondary
 	}
 	b := Batch{PracticeID: p0.Item.PracticeID, PayerID: p0.Item.PayerID, PayerCode: p0.PayerCode, Kind: kind, Actor: actor,
 		Envelope: correct.Envelope{SenderID: p0.Sender, ReceiverID: p0.Receiver, Control: ctl, Date: now.UTC()}}
+	if p0.Type == TypeSecondary {
+		b.PayerID = nil // the item's payer is the primary
+	}
 	for _, p := range group {
 		b.Claims = append(b.Claims, Claim{WorkItemID: p.Item.ID, FromStatus: p.Item.Status, BilledClaimID: *p.Item.BilledClaimID, Claim: p.Result.Claim,
 			Changes: p.Result.Changes})
