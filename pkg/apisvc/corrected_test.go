@@ -18,27 +18,33 @@ import (
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/correct"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/submissionstore"
 	"github.com/remitq/remitq/x12"
 )
 
 // loopClaim is an 837P claim of practice 1 (billing NPI 1000000004) to
 // payer payerID: an E/M without 25 and a bilateral facet.
 func loopClaim(pcn, payerID, filing string) *x12.Claim {
+	return loopClaimFor(pcn, payerID, filing, "1000000004", npiA)
+}
+
+// loopClaimFor is loopClaim of another billing provider and rendering NPI.
+func loopClaimFor(pcn, payerID, filing, billing, rendering string) *x12.Claim {
 	ln := func(n int, code string, mods []string, charge money.Amount) *x12.ServiceLine {
 		return &x12.ServiceLine{Number: n, Procedure: x12.Procedure{Qualifier: "HC", Code: code, Modifiers: mods}, Charge: charge,
 			UnitBasis: "UN", Units: 1000, DiagnosisPointers: []int{1}, ServiceFrom: "2026-09-01", ServiceTo: "2026-09-01",
 			LineControlNumber: fmt.Sprintf("%s-L%d", pcn, n)}
 	}
 	c := &x12.Claim{
-		BillingProvider: &x12.BillingProvider{Provider: x12.Provider{Name: x12.Name{Entity: "85", Type: "2", Last: "SPINE ONE", IDQualifier: "XX", ID: "1000000004"},
-			NPI: "1000000004", Address: &x12.Address{Lines: []string{"1 MAIN ST"}, City: "AUSTIN", State: "TX", PostalCode: "78701"}, TIN: "741234567"}},
+		BillingProvider: &x12.BillingProvider{Provider: x12.Provider{Name: x12.Name{Entity: "85", Type: "2", Last: "SPINE ONE", IDQualifier: "XX", ID: billing},
+			NPI: billing, Address: &x12.Address{Lines: []string{"1 MAIN ST"}, City: "AUSTIN", State: "TX", PostalCode: "78701"}, TIN: "741234567"}},
 		Subscriber: &x12.Subscriber{Coverage: x12.Coverage{Responsibility: "P", Relationship: "18", FilingIndicator: filing},
 			Insured: x12.Insured{EntityType: "1", LastName: "DOE", FirstName: "ALPHA", MemberIDQualifier: "MI", MemberID: "M-" + pcn, BirthDate: "1960-02-03", Gender: "F"}},
 		Payer:                &x12.Payer{Name: "BIG PAYER", IDQualifier: "PI", PayerID: payerID},
 		PatientControlNumber: pcn, PlaceOfService: "11", FacilityCodeQualifier: "B", FrequencyCode: "1",
 		ProviderSignature: "Y", Assignment: "A", BenefitsAssignment: "Y", ReleaseOfInformation: "Y",
 		Diagnoses: []x12.Diagnosis{{Qualifier: "ABK", Code: "M5416"}, {Qualifier: "ABF", Code: "M47816"}},
-		Rendering: &x12.Provider{Name: x12.Name{Entity: "82", Type: "1", Last: "DOC", First: "A", IDQualifier: "XX", ID: npiA}, NPI: npiA},
+		Rendering: &x12.Provider{Name: x12.Name{Entity: "82", Type: "1", Last: "DOC", First: "A", IDQualifier: "XX", ID: rendering}, NPI: rendering},
 		Lines:     []*x12.ServiceLine{ln(1, "99214", nil, 21000), ln(2, "64493", []string{"50"}, 165000)},
 	}
 	c.TotalCharge = c.LineCharges()
@@ -59,7 +65,7 @@ func (f *fx) loadLoopClaims(claims ...*x12.Claim) map[string]int64 {
 	}
 	out := map[string]int64{}
 	for _, c := range claims {
-		out[c.PatientControlNumber] = f.id(`SELECT id FROM billed_claims WHERE practice_id = $1 AND patient_control_number = $2`, f.p1, c.PatientControlNumber)
+		out[c.PatientControlNumber] = f.id(`SELECT id FROM billed_claims WHERE patient_control_number = $1`, c.PatientControlNumber)
 	}
 	return out
 }
@@ -68,23 +74,35 @@ func (f *fx) loadLoopClaims(claims ...*x12.Claim) map[string]int64 {
 // CLP07 icn) in practice 1's file, matched to the claim.
 func (f *fx) paid(bc int64, seg int, pcn, status, icn string) {
 	f.t.Helper()
-	tx := f.id(`SELECT id FROM remittance_transactions WHERE file_id = $1`, f.fileP1)
+	f.paidIn(f.p1, f.fileP1, npiA, bc, seg, pcn, status, icn)
+}
+
+// paidIn is paid in another practice's file.
+func (f *fx) paidIn(practice, file int64, npi string, bc int64, seg int, pcn, status, icn string) {
+	f.t.Helper()
+	tx := f.id(`SELECT id FROM remittance_transactions WHERE file_id = $1`, file)
 	f.exec(`INSERT INTO claim_payments (file_id, transaction_id, practice_id, segment_index, patient_control_number, status,
 		charge, paid, payer_claim_control, rendering_npi, phi_patient_name, service_date_from)
-		VALUES ($1, $2, $3, $4, $5, $6, 1860, 0, nullif($7, ''), $8, 'DOE^ALPHA', '2026-09-01')`, f.fileP1, tx, f.p1, seg, pcn, status, icn, npiA)
+		VALUES ($1, $2, $3, $4, $5, $6, 1860, 0, nullif($7, ''), $8, 'LOOP^PATIENT', '2026-09-01')`, file, tx, practice, seg, pcn, status, icn, npi)
 	f.exec(`INSERT INTO line_matches (file_id, segment_index, claim_segment, practice_id, svc_index, method, confidence, review,
 		billed_claim_id, billed_charge, charge, paid, allowed, patient_responsibility, net_paid)
-		VALUES ($1, $2, $3, $4, 1, 'line_control_number', 1, false, $5, 210, 210, 0, 0, 0, 0)`, f.fileP1, seg+1, seg, f.p1, bc)
+		VALUES ($1, $2, $3, $4, 1, 'line_control_number', 1, false, $5, 210, 210, 0, 0, 0, 0)`, file, seg+1, seg, practice, bc)
 }
 
 // loopItem is a work item of practice 1 on line 1 of billed claim bc.
 func (f *fx) loopItem(bc int64, pcn, category string) int64 {
 	f.t.Helper()
+	return f.loopItemIn(f.p1, npiA, f.queueP1, bc, pcn, category)
+}
+
+// loopItemIn is loopItem in another practice, provider and queue.
+func (f *fx) loopItemIn(practice int64, npi string, queue, bc int64, pcn, category string) int64 {
+	f.t.Helper()
 	bl := f.id(`SELECT id FROM billed_lines WHERE billed_claim_id = $1 AND line_number = 1`, bc)
 	return f.id(`INSERT INTO work_items (dedupe_key, practice_id, provider_npi, payer_id, queue_id, kind, disposition, category,
 		billed_claim_id, billed_line_id, patient_control_number, procedure_code, carc, rarc, amount_at_risk, priority, appeal_deadline)
 		VALUES ('loop:'||$5, $1, $2, $3, $4, 'denial', 'denied', $6, $7, $8, $5, '99214', '{CO-4}', '{N519}', 210, 100, '2026-12-30')
-		RETURNING id`, f.p1, npiA, f.payer, f.queueP1, pcn, category, bc, bl)
+		RETURNING id`, practice, npi, f.payer, queue, pcn, category, bc, bl)
 }
 
 func (f *fx) count(q string, args ...any) int {
@@ -353,4 +371,70 @@ func TestConcurrentBatchesNeverRepeatControlNumbers(t *testing.T) {
 			t.Fatalf("batch %d: ISA13 is not %d", g, s.InterchangeControl)
 		}
 	}
+}
+
+// loopTarget is what the matrices call the loop's routes at, per fixture
+// and target: items whose claims can be built, a stored submission.
+type loopTarget struct{ get, post, batch, sec, sub int64 }
+
+var (
+	loopTargetsMu sync.Mutex
+	loopTargets   = map[*fx]map[string]*loopTarget{}
+)
+
+// loopTargetOf sets up (once per fixture and target) correctable items of
+// the target's practice and provider, a bill-secondary item and a
+// submission.
+func (f *fx) loopTargetOf(t target) *loopTarget {
+	loopTargetsMu.Lock()
+	defer loopTargetsMu.Unlock()
+	if lt := loopTargets[f][t.name]; lt != nil {
+		return lt
+	}
+	f.t.Helper()
+	billing := f.practiceNPI(t.practice)
+	pcn := func(k string) string { return "MX-" + t.name + "-" + k }
+	claims := []*x12.Claim{}
+	for _, k := range []string{"G", "P", "B", "F"} {
+		claims = append(claims, loopClaimFor(pcn(k), "BP1", "CI", billing, t.npi))
+	}
+	sec := withSecondary(loopClaimFor(pcn("S"), "BP1", "CI", billing, t.npi))
+	ids := f.loadLoopClaims(append(claims, sec)...)
+	items := map[string]int64{}
+	for i, k := range []string{"G", "P", "B", "F"} {
+		f.paidIn(t.practice, t.file, t.npi, ids[pcn(k)], 5000+int(ids[pcn(k)])*10+i, pcn(k), "1", "ICN-"+pcn(k))
+		items[k] = f.loopItemIn(t.practice, t.npi, t.queue, ids[pcn(k)], pcn(k), "modifier")
+	}
+	f.remit835In(t.practice, billing, sec, ids[pcn("S")], "mx-"+t.name, "1", false)
+	ctx := context.Background()
+	if _, err := submissionstore.SweepSecondary(ctx, f.db, t.practice); err != nil {
+		f.t.Fatal(err)
+	}
+	subs, err := (&submissionstore.Preparer{}).Submit(ctx, f.db, []int64{items["F"]}, submissionstore.TypeReplacement, "test", f.now, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	lt := &loopTarget{get: items["G"], post: items["P"], batch: items["B"], sub: subs[0].ID,
+		sec: f.id(`SELECT id FROM work_items WHERE kind = 'bill_secondary' AND billed_claim_id = $1`, ids[pcn("S")])}
+	if loopTargets[f] == nil {
+		loopTargets[f] = map[string]*loopTarget{}
+	}
+	loopTargets[f][t.name] = lt
+	return lt
+}
+
+// addLoopCases adds the loop's routes to the authorization and write
+// matrices (matrix_test.go).
+func (f *fx) addLoopCases(t target, m map[string]request) {
+	lt := f.loopTargetOf(t)
+	item := func(id int64, tail string) string { return fmt.Sprintf("/v1/work-items/%d/%s", id, tail) }
+	m["GET /v1/work-items/{id}/corrected-claim"] = request{method: "GET", path: item(lt.get, "corrected-claim"), scope: scopeRow}
+	m["POST /v1/work-items/{id}/corrected-claim"] = request{method: "POST", path: item(lt.post, "corrected-claim"), body: map[string]any{"type": "replacement"}, scope: scopeRow}
+	m["GET /v1/submissions"] = request{method: "GET", path: "/v1/submissions"}
+	m["POST /v1/submissions"] = request{method: "POST", path: "/v1/submissions", body: map[string]any{"work_items": []int64{lt.batch}}, scope: scopeRow}
+	m["GET /v1/submissions/{id}"] = request{method: "GET", path: fmt.Sprintf("/v1/submissions/%d", lt.sub), scope: scopeFile}
+	m["GET /v1/submissions/{id}/file"] = request{method: "GET", path: fmt.Sprintf("/v1/submissions/%d/file", lt.sub), scope: scopeFile}
+	m["GET /v1/work-items/{id}/secondary-claim"] = request{method: "GET", path: item(lt.sec, "secondary-claim"), scope: scopeRow}
+	m["POST /v1/work-items/{id}/secondary-claim"] = request{method: "POST", path: item(lt.sec, "secondary-claim"), scope: scopeRow}
+	m["POST /v1/submissions/secondary-sweep"] = request{method: "POST", path: "/v1/submissions/secondary-sweep", body: map[string]any{"practice_id": t.practice}, scope: scopeFile}
 }

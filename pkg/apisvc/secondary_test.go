@@ -27,6 +27,12 @@ func withSecondary(c *x12.Claim) *x12.Claim {
 // when tt) as a file of practice 1, matched to billed claim bc.
 func (f *fx) remit835(c *x12.Claim, bc int64, name, status string, tt bool) {
 	f.t.Helper()
+	f.remit835In(f.p1, "1000000004", c, bc, name, status, tt)
+}
+
+// remit835In is remit835 for another practice (payee NPI payee).
+func (f *fx) remit835In(practice int64, payee string, c *x12.Claim, bc int64, name, status string, tt bool) {
+	f.t.Helper()
 	cp := &x12.ClaimPayment{PatientControl: c.PatientControlNumber, Status: status, FilingIndicator: "CI", PayerControl: "ICN-" + name,
 		FacilityType: "11", Frequency: "1", Names: []x12.Name{{Entity: "QC", Type: "1", Last: "DOE", First: "ALPHA", IDQualifier: "MI", ID: "M-1"}}}
 	if tt {
@@ -48,7 +54,7 @@ func (f *fx) remit835(c *x12.Claim, bc int64, name, status string, tt bool) {
 		Payment: x12.Payment{Handling: "I", Amount: cp.Paid, CreditDebit: "C", Method: "NON", Date: "2026-10-01"},
 		Trace:   x12.Trace{Type: "1", Number: "TRC" + name, Originator: "1999999999"},
 		Payer:   x12.Party{Entity: "PR", Name: "BIG PAYER", Refs: []x12.Ref{{Qualifier: "2U", Value: "BP1"}}},
-		Payee:   x12.Party{Entity: "PE", Name: "SPINE ONE", IDQualifier: "XX", ID: "1000000004"}}
+		Payee:   x12.Party{Entity: "PE", Name: "SPINE ONE", IDQualifier: "XX", ID: payee}}
 	var buf bytes.Buffer
 	w := x12.NewWriter(&buf, x12.DefaultDelimiters)
 	if err := w.BeginInterchange(x12.Interchange{SenderID: "BP1", ReceiverID: "SPINEONE", Date: f.now, Control: 5}); err != nil {
@@ -77,16 +83,16 @@ func (f *fx) remit835(c *x12.Claim, bc int64, name, status string, tt bool) {
 	seg := rf.Remittances[0].Claims[0].Segment
 	sum := sha256.Sum256(raw)
 	file := f.id(`INSERT INTO remittance_files (sha256, filename, size, status, practice_id, payer_id, raw, claims, service_lines)
-		VALUES ($1, $2, $3, 'ingested', $4, $5, $6, 1, $7) RETURNING id`, sum[:], name+".835", len(raw), f.p1, f.payer, raw, len(cp.Lines))
+		VALUES ($1, $2, $3, 'ingested', $4, $5, $6, 1, $7) RETURNING id`, sum[:], name+".835", len(raw), practice, f.payer, raw, len(cp.Lines))
 	tx := f.id(`INSERT INTO remittance_transactions (file_id, seq, segment_index, st_control, practice_id, payer_id, payer_name, payment_date)
-		VALUES ($1, 1, 3, '0001', $2, $3, 'Big Payer', '2026-10-01') RETURNING id`, file, f.p1, f.payer)
+		VALUES ($1, 1, 3, '0001', $2, $3, 'Big Payer', '2026-10-01') RETURNING id`, file, practice, f.payer)
 	f.exec(`INSERT INTO claim_payments (file_id, transaction_id, practice_id, segment_index, patient_control_number, status,
 		charge, paid, payer_claim_control, rendering_npi, phi_patient_name, service_date_from)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'DOE^ALPHA', '2026-09-01')`, file, tx, f.p1, seg, c.PatientControlNumber, status,
-		cp.Charge, cp.Paid, cp.PayerControl, npiA)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'LOOP^PATIENT', '2026-09-01')`, file, tx, practice, seg, c.PatientControlNumber, status,
+		cp.Charge, cp.Paid, cp.PayerControl, c.Rendering.NPI)
 	f.exec(`INSERT INTO line_matches (file_id, segment_index, claim_segment, practice_id, svc_index, method, confidence, review,
 		billed_claim_id, billed_charge, charge, paid, allowed, patient_responsibility, net_paid)
-		VALUES ($1, $2, $3, $4, 1, 'line_control_number', 1, false, $5, 210, 210, 0, 0, 0, 0)`, file, seg+1, seg, f.p1, bc)
+		VALUES ($1, $2, $3, $4, 1, 'line_control_number', 1, false, $5, 210, 210, 0, 0, 0, 0)`, file, seg+1, seg, practice, bc)
 }
 
 // Over HTTP: the sweep opens a bill-secondary item for a paid claim with

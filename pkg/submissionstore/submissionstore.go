@@ -213,7 +213,7 @@ const subCols = `s.id, s.practice_id, s.payer_id, s.payer_code, s.kind, s.sender
 // first, at most limit, before id before (0: from the newest).
 func List(ctx context.Context, q sqlx.QueryerContext, practices []int64, limit int, before int64) ([]Submission, error) {
 	query := `SELECT ` + subCols + ` FROM submissions s WHERE ($1::bigint[] IS NULL OR s.practice_id = ANY($1))
-		AND ($2 = 0 OR s.id < $2) ORDER BY s.id DESC LIMIT $3`
+		AND ($2::bigint = 0 OR s.id < $2::bigint) ORDER BY s.id DESC LIMIT $3`
 	var arr any
 	if practices != nil {
 		arr = pq.Array(practices)
