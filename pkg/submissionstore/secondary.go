@@ -82,7 +82,7 @@ func SweepSecondary(ctx context.Context, db *sqlx.DB, practiceID int64) (*SweepR
 			AND EXISTS (SELECT 1 FROM line_matches lm WHERE lm.file_id = cp.file_id AND lm.claim_segment = cp.segment_index
 				AND lm.billed_claim_id = b.id)
 			ORDER BY t.payment_date DESC NULLS LAST, cp.id DESC LIMIT 1) p
-		WHERE ($1 = 0 OR b.practice_id = $1) AND jsonb_array_length(coalesce(x.phi_claim->'other_subscribers', '[]')) > 0
+		WHERE ($1::bigint = 0 OR b.practice_id = $1::bigint) AND jsonb_array_length(coalesce(x.phi_claim->'other_subscribers', '[]')) > 0
 		AND NOT EXISTS (SELECT 1 FROM secondary_claims s WHERE s.billed_claim_id = b.id)
 		ORDER BY b.id`, practiceID); err != nil {
 		return nil, fmt.Errorf("submissions: claims with another payer: %w", err)
