@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register(command{name: "claims correct", usage: "--item N [--void] [--preview] [--out FILE.837]  build the corrected (or void) 837P of a work item's billed claim and store it as a submission; the item moves to resubmitted", run: runClaimsCorrect})
+	register(command{name: "claims correct", usage: "--item N [--void|--secondary] [--preview] [--out FILE.837]  build the corrected, void or secondary 837P of a work item's billed claim and store it as a submission; the item moves to resubmitted", run: runClaimsCorrect})
 }
 
 // runClaimsCorrect is `remitq claims correct --item N`: the CLI side of
@@ -30,14 +30,20 @@ func runClaimsCorrect(ctx context.Context, args []string) error {
 	ef.register(fs, "")
 	item := fs.Int64("item", 0, "the work item's id")
 	void := fs.Bool("void", false, "build a void (frequency 8) instead of a replacement (7)")
+	secondary := fs.Bool("secondary", false, "build the secondary claim of a bill-secondary item (the primary's adjudication in 2320/2430)")
 	preview := fs.Bool("preview", false, "show the changes only; store nothing")
 	out := fs.String("out", "", "write the 837P file here")
 	if err := fs.Parse(args); err != nil || *item <= 0 || fs.NArg() != 0 {
 		return errUsage
 	}
 	typ := submissionstore.TypeReplacement
-	if *void {
+	switch {
+	case *void && *secondary:
+		return errUsage
+	case *void:
 		typ = submissionstore.TypeVoid
+	case *secondary:
+		typ = submissionstore.TypeSecondary
 	}
 	e, err := ef.open(ctx, "remitq")
 	if err != nil {
