@@ -69,6 +69,18 @@ func (s *Service) routes() []Route {
 		r("GET", "/v1/payer-profile-map", auth.WorkRead, false, (*call).getPayerProfileMap),                     // payerprofiles.go
 		r("PUT", "/v1/payer-profile-map/{payer}", auth.UsersManage, false, (*call).putPayerProfileMap),          // payerprofiles.go
 		r("DELETE", "/v1/payer-profile-map/{payer}", auth.UsersManage, false, (*call).deletePayerProfileMap),    // payerprofiles.go
+
+		// Closing the loop (issue 18): corrected, void and secondary claims and
+		// the 837P files they are sent in (corrected.go, submissions.go).
+		r("GET", "/v1/work-items/{id}/corrected-claim", auth.WorkPHI, true, (*call).getCorrectedClaim),
+		r("POST", "/v1/work-items/{id}/corrected-claim", auth.WorkUpdate, true, (*call).postCorrectedClaim),
+		r("GET", "/v1/submissions", auth.WorkRead, false, (*call).getSubmissions),
+		r("POST", "/v1/submissions", auth.WorkUpdate, true, (*call).postSubmissions),
+		r("GET", "/v1/submissions/{id}", auth.WorkRead, false, (*call).getSubmission),
+		r("GET", "/v1/submissions/{id}/file", auth.WorkPHI, true, (*call).getSubmissionFile),
+		r("GET", "/v1/work-items/{id}/secondary-claim", auth.WorkPHI, true, (*call).getSecondaryClaim),
+		r("POST", "/v1/work-items/{id}/secondary-claim", auth.WorkUpdate, true, (*call).postSecondaryClaim),
+		r("POST", "/v1/submissions/secondary-sweep", auth.WorkAssign, false, (*call).postSecondarySweep),
 	}
 }
 

@@ -24,5 +24,11 @@
 // for a key. A claim stored without a key gets it when the same claim is
 // loaded again.
 //
+// A claim loaded from an 837P is also kept as the file sent it (the parsed
+// x12.Claim and its transaction set's header, billed_claim_x12, 0025), so
+// pkg/correct can regenerate it as a corrected, void or secondary claim;
+// Claim837 reads it back (PHI: callers audit). A CSV-loaded claim has no
+// such row and cannot be regenerated (ErrNotRegenerable).
+//
 // Service is the HTTP component: POST /v1/claims and POST /v1/fee-schedules.
 package billedstore

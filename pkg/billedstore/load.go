@@ -403,6 +403,20 @@ func (s *Store) insert(ctx context.Context, tx *pgcopy.Tx, in *Input, idx []int,
 	if err := tx.Copy(ctx, lb); err != nil {
 		return fmt.Errorf("billing: %w", err)
 	}
+	if len(in.X12) == len(in.Claims) {
+		xb := pgcopy.NewBuf("billed_claim_x12", x12Cols...)
+		for n, i := range idx {
+			claim, batch, err := encode837(in.X12[i])
+			if err != nil {
+				return err
+			}
+			xb.Int(claimIDs[n]).Int(practiceOf[i]).Int(int64(in.X12[i].Segment)).Text(claim).Text(batch)
+			xb.End()
+		}
+		if err := tx.Copy(ctx, xb); err != nil {
+			return fmt.Errorf("billing: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -39,8 +39,12 @@ type Input struct {
 	Filename string          `json:"filename,omitempty"`
 	Claims   []*billed.Claim `json:"-"`
 	// Where locates each claim of Claims in the file.
-	Where    []Where   `json:"-"`
-	Problems []Problem `json:"problems,omitempty"`
+	Where []Where `json:"-"`
+	// X12 holds, for an 837P, each claim of Claims as the file sent it
+	// (nil for CSV): stored in billed_claim_x12 so a correction can be
+	// generated from it (see Claim837).
+	X12      []*x12.Claim `json:"-"`
+	Problems []Problem    `json:"problems,omitempty"`
 	// persons are the patients of Claims (PHI, never stored): what their
 	// patient keys are made of.
 	persons []rules.Person
@@ -90,6 +94,7 @@ func parse837(name string, raw []byte) (*Input, error) {
 		for _, c := range b.Claims {
 			in.Claims = append(in.Claims, billed.FromX12(c, ""))
 			in.Where = append(in.Where, Where{Segment: c.Segment})
+			in.X12 = append(in.X12, c)
 			in.persons = append(in.persons, person837(c))
 		}
 	}
