@@ -86,6 +86,7 @@ type Evidence struct {
 
 type evidencePatient struct {
 	BilledClaimID int64          `db:"id"`
+	PCN           string         `db:"patient_control_number"`
 	PracticeID    int64          `db:"practice_id"`
 	TIN           string         `db:"tin"`
 	Key           []byte         `db:"patient_key"`
@@ -110,7 +111,7 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 		return ev, nil
 	}
 	var p evidencePatient
-	err := s.db.GetContext(ctx, &p, `SELECT bc.id, bc.practice_id, coalesce(pr.tin, bc.billing_tin, '') AS tin, bc.patient_key,
+	err := s.db.GetContext(ctx, &p, `SELECT bc.id, bc.patient_control_number, bc.practice_id, coalesce(pr.tin, bc.billing_tin, '') AS tin, bc.patient_key,
 		bc.phi_member_id, to_char(bc.phi_birth_date, 'YYYY-MM-DD') AS birth, bc.payer_code, coalesce(bc.rendering_npi, '') AS rendering_npi,
 		coalesce((SELECT nullif(bl.prior_authorization, '') FROM billed_lines bl WHERE bl.id = $2), bc.prior_authorization, '') AS auth
 		FROM billed_claims bc LEFT JOIN practices pr ON pr.id = bc.practice_id
@@ -166,7 +167,7 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 			if !own {
 				ev.Sharing = "shared"
 			}
-			if own && l.Claim == it.PatientControlNumber {
+			if own && (l.Claim == p.PCN || l.Claim == it.PatientControlNumber) {
 				continue // the item's own claim
 			}
 			e := EvidenceProcedure{Date: l.Date.String(), ProcedureCode: l.Procedure, Modifiers: slices.Clone(l.Modifiers),
