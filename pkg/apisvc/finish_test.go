@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/remitq/remitq/pkg/rulesstore"
@@ -597,4 +598,70 @@ func TestPatientShare(t *testing.T) {
 	if strings.Contains(string(raw), "e+") {
 		t.Errorf("money is not exact: %s", raw)
 	}
+}
+
+// finishTarget is what the issue-17 matrix cases of a target need.
+type finishTarget struct {
+	billedClaim int64
+	line        int64 // the target's paid line (with a patient share)
+}
+
+var finishSetups sync.Map // *fx → map[string]finishTarget
+
+// finishSetup gives each target (once per fixture) a billed claim of its
+// own patient linked to its item, an auth on file that covers it, the
+// providers' names, a payer profile for the fixture's payer, and a patient
+// share on its paid line: every issue-17 route then answers 2xx in scope.
+func (f *fx) finishSetup(t target) finishTarget {
+	f.t.Helper()
+	if m, ok := finishSetups.Load(f); ok {
+		return m.(map[string]finishTarget)[t.name]
+	}
+	m := map[string]finishTarget{}
+	f.exec(`INSERT INTO providers (practice_id, npi, name) VALUES ($1, $3, 'Dana Reyes, MD'), ($1, $4, 'Lee Park, MD'), ($2, $5, 'Kim Cho, MD')
+		ON CONFLICT DO NOTHING`, f.p1, f.p2, npiA, npiB, npiC)
+	if err := rulesstore.MapPayer(context.Background(), f.db, "BP1", "commercial", "test"); err != nil {
+		f.t.Fatal(err)
+	}
+	for i, tg := range f.targets() {
+		key := bytes.Repeat([]byte{byte(0x30 + i)}, 32)
+		bc, lines := f.billedClaim(tg.practice, "MX-BILLED-"+tg.name, tg.npi, "2026-09-01", key, "64483")
+		f.linkItem(tg.item, bc, lines[0])
+		f.exec(`INSERT INTO prior_auths (practice_id, auth_number, patient_key, cpt_codes, valid_from, valid_to, source)
+			VALUES ($1, 'MX-AUTH', $2, '{64483}', '2026-08-01', '2026-10-31', 'csv')`, tg.practice, key)
+		var line int64
+		if err := f.db.QueryRow(`SELECT id FROM service_line_payments WHERE claim_payment_id = $1`, tg.claim).Scan(&line); err != nil {
+			f.t.Fatal(err)
+		}
+		f.exec(`INSERT INTO adjustments (file_id, claim_payment_id, service_line_id, segment_index, position, group_code, reason_code, amount)
+			VALUES ($1, $2, $3, 90 + $4::int, 1, 'PR', '2', 12.50)`, tg.file, tg.claim, line, i)
+		m[tg.name] = finishTarget{billedClaim: bc, line: line}
+	}
+	finishSetups.Store(f, m)
+	return m[t.name]
+}
+
+// finishAppeal is the first appeal recorded on the target's item (a
+// missing id before one is).
+func (f *fx) finishAppeal(t target) int64 {
+	f.t.Helper()
+	var id int64
+	if err := f.db.QueryRow(`SELECT coalesce(min(id), 999999999) FROM work_item_appeals WHERE work_item_id = $1`, t.item).Scan(&id); err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+// finishPendingWriteOff is a write-off of the target's item waiting for
+// approval, asked for by the target's biller (made when none waits).
+func (f *fx) finishPendingWriteOff(t target) int64 {
+	f.t.Helper()
+	f.finishSetup(t)
+	var id int64
+	err := f.db.QueryRow(`SELECT id FROM write_offs WHERE work_item_id = $1 AND status = 'pending_approval'`, t.item).Scan(&id)
+	if err == nil {
+		return id
+	}
+	return f.id(`INSERT INTO write_offs (work_item_id, practice_id, reason_code, amount, status, threshold, requested_by)
+		VALUES ($1, $2, 'other', 1.00, 'pending_approval', 0, $3) RETURNING id`, t.item, t.practice, f.users[t.assignee].ID)
 }
