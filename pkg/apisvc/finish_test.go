@@ -413,9 +413,16 @@ func TestEvidencePriorAndAuth(t *testing.T) {
 	if f.auditCount("work_item.evidence", "bill1") != 1 {
 		t.Error("evidence read not audited")
 	}
-	// The item read shows no patient key either.
-	if r := f.do("bill1", "GET", fmt.Sprint("/v1/work-items/", f.itemA), nil); strings.Contains(strings.ToLower(string(r.body)), "patient_key") {
-		t.Errorf("the item exposes a patient key: %s", r.body)
+	// The item read (an authorization item) carries the same evidence and
+	// no patient key.
+	r = f.do("bill1", "GET", fmt.Sprint("/v1/work-items/", f.itemA), nil)
+	var item struct{ Evidence *Evidence }
+	r.decode(t, &item)
+	if item.Evidence == nil || !item.Evidence.Covered || len(item.Evidence.Prior) != 2 {
+		t.Errorf("the item shows no evidence: %s", r.body)
+	}
+	if strings.Contains(strings.ToLower(string(r.body)), "patient_key") || strings.Contains(string(r.body), "AUTH-P2-SECRET") {
+		t.Errorf("the item exposes a patient key or another practice's auth: %s", r.body)
 	}
 	// Attackers.
 	if r := f.do("bill2", "GET", path, nil); r.code != 404 {

@@ -423,6 +423,10 @@ func (c *call) getWorkItem() error {
 		// lines that settle it: what a claim-level denial (no SVC) is
 		// read against.
 		BilledClaim *BilledClaimView `json:"billed_claim"`
+		// Evidence, for frequency and authorization items: the prior
+		// procedures of the region and the auths on file, as the rules
+		// history and the sharing policy give them (evidence.go).
+		Evidence *Evidence `json:"evidence,omitempty"`
 	}{WorkItem: it}
 	if it.ClaimPaymentID != nil {
 		if out.Claim, err = c.s.claimView(c.r.Context(), *it.ClaimPaymentID, nil); err != nil && !errors.Is(err, errNotFound) {
@@ -441,6 +445,11 @@ func (c *call) getWorkItem() error {
 		}
 		if out.BilledClaim != nil {
 			out.BilledClaim.markFocus(it.BilledLineID)
+		}
+	}
+	if it.Category == string(carc.FrequencyLimit) || it.Category == string(carc.Authorization) {
+		if out.Evidence, err = c.s.evidence(c.r.Context(), it); err != nil {
+			return err
 		}
 	}
 	if err := c.audit(c.entry("work_item.view", "work_item", it.ID, it.PracticeID, nil)); err != nil {
