@@ -207,12 +207,66 @@ func (s *Service) appealFacts(ctx context.Context, it *WorkItem) (appeal.Facts, 
 	for _, k := range order {
 		evidence.Prior = append(evidence.Prior, *sessions[k])
 	}
+	if ev.Family == rules.FamilyRFA {
+		if evidence.Blocks, err = s.blocks(ctx, ev); err != nil {
+			return f, nil, err
+		}
+	}
 	lines, err := s.packetLines(ctx, it, cause, evidence, diagnoses)
 	if err != nil {
 		return f, nil, err
 	}
 	f.Lines = lines
 	return f, ev, nil
+}
+
+// blocks are the diagnostic medial branch blocks (facet-family sessions in
+// the region, within the evidence window) before an RFA, with the relief
+// on file for their dates (block_relief, under the sharing policy).
+func (s *Service) blocks(ctx context.Context, ev *Evidence) ([]appeal.Block, error) {
+	set := rules.Default()
+	byDate := map[string]*appeal.Block{}
+	var order []string
+	for _, l := range ev.prior {
+		pr, ok := set.Procedure(l.Procedure)
+		if !ok || pr.Family != rules.FamilyFacet || l.Status == rules.Denied {
+			continue
+		}
+		k := l.Date.String()
+		b, ok := byDate[k]
+		if !ok {
+			b = &appeal.Block{Date: route.DateOf(l.Date.Time()), Level: l.Level}
+			byDate[k] = b
+			order = append(order, k)
+		}
+		if !slices.Contains(b.Codes, l.Procedure) {
+			b.Codes = append(b.Codes, l.Procedure)
+		}
+	}
+	if len(order) == 0 || ev.key.IsZero() {
+		return nil, nil
+	}
+	relief, err := rulesstore.LoadRelief(ctx, s.db, []rules.PatientKey{ev.key})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range relief {
+		if !ev.share.May(ev.me, ev.tin, strconv.FormatInt(r.PracticeID, 10), r.TIN) {
+			continue
+		}
+		if b, ok := byDate[r.Relief.Date.String()]; ok && r.Relief.Percent > b.ReliefPercent {
+			b.ReliefPercent = r.Relief.Percent
+			if b.Level == "" {
+				b.Level = r.Relief.Level
+			}
+		}
+	}
+	slices.Sort(order)
+	out := make([]appeal.Block, 0, len(order))
+	for _, k := range order {
+		out = append(out, *byDate[k])
+	}
+	return out, nil
 }
 
 // pickAuth is the auth to argue with: one that covers the line, else the

@@ -82,6 +82,10 @@ type Evidence struct {
 	// internal: for the appeal packet.
 	auths []rules.Auth
 	prior []rules.Line
+	key   rules.PatientKey
+	me    string // the item's practice, as rules.Sharing names it
+	tin   string
+	share *rules.Sharing
 }
 
 type evidencePatient struct {
@@ -137,6 +141,7 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 	}
 	sh := policy.Sharing()
 	me := strconv.FormatInt(p.PracticeID, 10)
+	ev.key, ev.me, ev.tin, ev.share = key, me, p.TIN, sh
 	asOf := time.Now().UTC()
 	if it.ServiceDate.Valid {
 		asOf = it.ServiceDate.T

@@ -672,3 +672,35 @@ func (f *fx) finishPendingWriteOff(t target) int64 {
 	return f.id(`INSERT INTO write_offs (work_item_id, practice_id, reason_code, amount, status, threshold, requested_by)
 		VALUES ($1, $2, 'other', 1.00, 'pending_approval', 0, $3) RETURNING id`, t.item, t.practice, f.users[t.assignee].ID)
 }
+
+// TestAppealPacketRFA: an RFA denied for medical necessity is argued from
+// the two diagnostic blocks in the history and their relief on file; a
+// block with too little relief makes the packet refuse (409), naming the
+// reason and no patient.
+func TestAppealPacketRFA(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`INSERT INTO providers (practice_id, npi, name) VALUES ($1, $2, 'Dana Reyes, MD')`, f.p1, npiA)
+	if err := rulesstore.MapPayer(context.Background(), f.db, "BP1", "commercial", "test"); err != nil {
+		t.Fatal(err)
+	}
+	bc, lines := f.billedClaim(f.p1, "PCN-RFA", npiA, "2026-09-01", finishPatientKey, "64635")
+	f.linkItem(f.itemA, bc, lines[0])
+	f.exec(`UPDATE work_items SET procedure_code = '64635', category = 'medical_necessity', carc = '{CO-50}', rarc = '{}' WHERE id = $1`, f.itemA)
+	f.exec(`UPDATE service_line_payments SET procedure_code = '64635' WHERE id = $1`, f.lineA)
+	f.exec(`UPDATE adjustments SET reason_code = '50' WHERE service_line_id = $1`, f.lineA)
+	f.exec(`DELETE FROM remarks WHERE service_line_id = $1`, f.lineA)
+	f.billedClaim(f.p1, "PCN-MBB-1", npiA, "2026-06-01", finishPatientKey, "64493")
+	f.billedClaim(f.p1, "PCN-MBB-2", npiA, "2026-06-22", finishPatientKey, "64493")
+	f.exec(`INSERT INTO block_relief (practice_id, patient_key, block_date, percent, source) VALUES ($1, $2, '2026-06-01', 90, 'csv'),
+		($1, $2, '2026-06-22', 85, 'csv')`, f.p1, finishPatientKey)
+	path := fmt.Sprint("/v1/work-items/", f.itemA, "/appeal?format=text")
+	r := f.do("bill1", "GET", path, nil)
+	if r.code != 200 || !strings.Contains(string(r.body), "two diagnostic medial branch blocks") || !strings.Contains(string(r.body), "21 days apart") {
+		t.Fatalf("RFA letter: %d %s", r.code, r.body)
+	}
+	f.exec(`UPDATE block_relief SET percent = 50 WHERE block_date = '2026-06-22'`)
+	r = f.do("bill1", "GET", path, nil)
+	if r.code != 409 || !strings.Contains(string(r.body), "appeal_unsupported") || strings.Contains(string(r.body), nameA) {
+		t.Errorf("RFA with 50 %% relief: %d %s", r.code, r.body)
+	}
+}
