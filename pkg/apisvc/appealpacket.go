@@ -33,15 +33,15 @@ import (
 
 // PacketView is the JSON answer: the packet without the patient.
 type PacketView struct {
-	WorkItemID int64    `json:"work_item_id"`
-	Subject    string   `json:"subject"`
-	Level      any      `json:"level"`
-	Addressee  any      `json:"addressee"`
-	Deadline   string   `json:"deadline"`
-	DaysLeft   int      `json:"days_left"`
-	Late       bool     `json:"late"`
-	Warnings   []string `json:"warnings"`
-	Checklist  []string `json:"checklist"`
+	WorkItemID int64           `json:"work_item_id"`
+	Subject    string          `json:"subject"`
+	Level      PacketLevel     `json:"level"`
+	Addressee  PacketAddressee `json:"addressee"`
+	Deadline   string          `json:"deadline"`
+	DaysLeft   int             `json:"days_left"`
+	Late       bool            `json:"late"`
+	Warnings   []string        `json:"warnings"`
+	Checklist  []string        `json:"checklist"`
 	Arguments  []struct {
 		Line       int      `json:"line"`
 		Heading    string   `json:"heading"`
@@ -53,6 +53,24 @@ type PacketView struct {
 	ProfileID  string       `json:"payer_profile"`
 	LevelsUsed int          `json:"levels_used"`
 	Evidence   *Evidence    `json:"evidence"`
+}
+
+// PacketLevel is the appeal level the packet requests.
+type PacketLevel struct {
+	Number int    `json:"number"`
+	Name   string `json:"name"`
+	Days   int    `json:"days"`
+	From   string `json:"from"`
+	Source string `json:"source"`
+}
+
+// PacketAddressee is who receives the packet.
+type PacketAddressee struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Fax     string `json:"fax"`
+	Portal  string `json:"portal"`
+	Phone   string `json:"phone"`
 }
 
 // PacketLine is a denied line of the packet (no PHI).
@@ -516,7 +534,7 @@ func (c *call) getAppealPacket() error {
 	}
 	switch {
 	case asJSON:
-		v := PacketView{WorkItemID: it.ID, Subject: p.Subject, Level: p.Level, Addressee: p.Addressee,
+		v := PacketView{WorkItemID: it.ID, Subject: p.Subject, Level: PacketLevel(p.Level), Addressee: PacketAddressee(p.Addressee),
 			Deadline: rdateString(p.Deadline.Date), DaysLeft: p.Deadline.DaysLeft, Late: p.Deadline.Late, Warnings: p.Warnings,
 			Checklist: []string{}, Form: p.Form != nil, ProfileID: p.Facts.Profile.ID, LevelsUsed: p.Facts.LevelsUsed, Evidence: ev}
 		if v.Warnings == nil {

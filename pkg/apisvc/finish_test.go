@@ -469,7 +469,7 @@ func TestAppealPacket(t *testing.T) {
 	r := f.do("bill1", "GET", path, nil, "Accept", "application/json")
 	var p PacketView
 	r.decode(t, &p)
-	if r.code != 200 || p.Level == nil || p.Deadline == "" || len(p.Lines) != 1 || p.Lines[0].Procedure != "64483" {
+	if r.code != 200 || p.Level.Number != 1 || p.Level.Name == "" || p.Deadline == "" || len(p.Lines) != 1 || p.Lines[0].Procedure != "64483" {
 		t.Fatalf("json: %d %s", r.code, r.body)
 	}
 	for _, phi := range []string{nameA, "MEMBER-" + pcnA, "M-FIN-1", "1950-02-03"} {
