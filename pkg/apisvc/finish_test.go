@@ -278,6 +278,26 @@ func TestWriteOffReasonsAdmin(t *testing.T) {
 	if f.auditCount("write_off_reason.add", "admin") != 1 || f.auditCount("write_off_reason.edit", "admin") != 1 {
 		t.Error("reason changes not audited")
 	}
+	// Without a practice threshold, a reason without one (contractual)
+	// needs no approval: the whole balance goes and the item is written off.
+	r = f.do("bill1", "GET", fmt.Sprint("/v1/practices/", f.p1, "/write-off-settings"), nil)
+	if r.code != 200 || !strings.Contains(string(r.body), `"approval_over":null`) {
+		t.Errorf("settings: %d %s", r.code, r.body)
+	}
+	if r := f.do("bill2", "GET", fmt.Sprint("/v1/practices/", f.p1, "/write-off-settings"), nil); r.code != 404 {
+		t.Errorf("another practice's settings: %d", r.code)
+	}
+	r = f.do("bill1", "POST", fmt.Sprint("/v1/work-items/", f.itemA, "/write-offs"),
+		map[string]any{"reason_code": "contractual", "amount": "100.00"}, "If-Match", f.version(f.itemA))
+	var a writeOffAnswer
+	r.decode(t, &a)
+	if r.code != 201 || a.WriteOff.Status != "approved" || a.WriteOff.Threshold != nil || a.WorkItem.Status != "written_off" {
+		t.Errorf("contractual write-off: %d %s", r.code, r.body)
+	}
+	if r := f.do("bill1", "POST", fmt.Sprint("/v1/work-items/", f.itemA, "/write-offs"),
+		map[string]any{"reason_code": "contractual", "amount": "1.00"}, "If-Match", f.version(f.itemA)); r.code != 409 {
+		t.Errorf("write-off of a written-off item: %d", r.code)
+	}
 }
 
 // TestAppealsTracked: a submitted appeal moves the item to appealed and is

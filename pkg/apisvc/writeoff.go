@@ -19,15 +19,11 @@ import (
 // of an item's open balance with a reason from the admin-edited list
 // (write_off_reasons). A write-off above the threshold — the lower of the
 // reason's requires_approval_over and the practice's approval_over
-// (write_off_settings, else defaultApprovalOver) — waits as
+// (write_off_settings), whichever are set — waits as
 // pending_approval until a supervisor of the item's practice, other than
 // the one who asked, approves or rejects it. When approved write-offs reach
 // the open balance the item becomes written_off. Every write is scoped by
 // the item's practice and audited with the amounts (no PHI).
-
-// defaultApprovalOver is the practice threshold when the practice has set
-// none.
-var defaultApprovalOver = money.MustParse("500.00")
 
 // WriteOffReason is a reason a balance may be written off.
 type WriteOffReason struct {
@@ -199,16 +195,16 @@ func (c *call) patchWriteOffReason() error {
 	return c.json(http.StatusOK, out)
 }
 
-// WriteOffSettings is a practice's write-off threshold.
+// WriteOffSettings is a practice's write-off threshold; ApprovalOver nil:
+// the practice set none, and only the reasons' thresholds apply.
 type WriteOffSettings struct {
-	PracticeID   int64        `json:"practice_id"`
-	ApprovalOver money.Amount `json:"approval_over"`
-	Default      bool         `json:"default"` // the practice set none: the service's default applies
+	PracticeID   int64         `json:"practice_id"`
+	ApprovalOver *money.Amount `json:"approval_over"`
 }
 
-// practiceThreshold is the practice's approval_over.
+// practiceThreshold is the practice's approval_over (nil: none set).
 func (c *call) practiceThreshold(db queryer, practice int64) (WriteOffSettings, error) {
-	out := WriteOffSettings{PracticeID: practice, ApprovalOver: defaultApprovalOver, Default: true}
+	out := WriteOffSettings{PracticeID: practice}
 	var a money.Amount
 	err := db.GetContext(c.r.Context(), &a, `SELECT approval_over FROM write_off_settings WHERE practice_id = $1`, practice)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -217,7 +213,7 @@ func (c *call) practiceThreshold(db queryer, practice int64) (WriteOffSettings, 
 	if err != nil {
 		return out, err
 	}
-	out.ApprovalOver, out.Default = a, false
+	out.ApprovalOver = &a
 	return out, nil
 }
 
@@ -266,7 +262,7 @@ func (c *call) putWriteOffSettings() error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	return c.json(http.StatusOK, WriteOffSettings{PracticeID: p, ApprovalOver: *b.ApprovalOver})
+	return c.json(http.StatusOK, WriteOffSettings{PracticeID: p, ApprovalOver: b.ApprovalOver})
 }
 
 // practicePathID reads {practice}: a practice the caller sees whole.
@@ -372,11 +368,11 @@ func (c *call) postWriteOff() error {
 		return err
 	}
 	threshold := set.ApprovalOver
-	if reason.RequiresApprovalOver != nil && *reason.RequiresApprovalOver < threshold {
-		threshold = *reason.RequiresApprovalOver
+	if r := reason.RequiresApprovalOver; r != nil && (threshold == nil || *r < *threshold) {
+		threshold = r
 	}
 	status := "approved"
-	if *b.Amount > threshold {
+	if threshold != nil && *b.Amount > *threshold {
 		status = "pending_approval"
 	}
 	var wo WriteOff
@@ -579,8 +575,9 @@ func (c *call) decideWriteOff(to string) error {
 
 // writeOffByPatch is the check PATCH /v1/work-items/{id} makes before a
 // move to written_off: someone without the supervisor's permission writes
-// off the whole balance that way only up to the practice's threshold (the
-// reason-coded route handles the rest); the move is recorded as an
+// off the whole balance that way only up to the practice's threshold, when
+// the practice set one (the reason-coded route, which also applies the
+// reasons' thresholds, handles the rest); the move is recorded as an
 // approved write-off of reason "other".
 func (c *call) writeOffByPatch(tx queryer, it *WorkItem) error {
 	balance, err := c.openBalance(tx, it)
@@ -594,7 +591,7 @@ func (c *call) writeOffByPatch(tx queryer, it *WorkItem) error {
 	if err != nil {
 		return err
 	}
-	if balance > set.ApprovalOver && !c.id.Can(auth.WorkAssign) {
+	if set.ApprovalOver != nil && balance > *set.ApprovalOver && !c.id.Can(auth.WorkAssign) {
 		return errf(http.StatusConflict, "approval_required",
 			"writing off %s needs a supervisor's approval: POST /v1/work-items/%s/write-offs with a reason_code", balance, strconv.FormatInt(it.ID, 10))
 	}

@@ -29,8 +29,9 @@ INSERT INTO write_off_reasons (code, label, requires_approval_over) VALUES
     ('other',               'Other (explain in the note)',                             0);
 
 -- A practice's threshold: a write-off above it needs approval, whatever the
--- reason. Without a row the service's default applies (apisvc
--- defaultApprovalOver, 500.00).
+-- reason (and a biller's status move to written_off above it is refused:
+-- the reason-coded route asks for approval). Without a row only the
+-- reasons' thresholds apply.
 CREATE TABLE write_off_settings (
     practice_id   bigint        PRIMARY KEY REFERENCES practices (id) ON DELETE CASCADE,
     approval_over numeric(14,2) NOT NULL,
