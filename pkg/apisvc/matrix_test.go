@@ -91,6 +91,25 @@ func (f *fx) matrixCases(t target) map[string]request {
 			body: rawBody("practice_npi,payment_id,account,claim_id,service_date,amount,paid_date,method\n" +
 				f.practiceNPI(t.practice) + ",PP-" + t.name + ",ACCT1,,2026-01-05,25.00,2026-01-15,card\n")},
 
+		// Issue 17 (finish_test.go sets up what they need).
+		"GET /v1/billed-claims/{id}":                      {method: "GET", path: "/v1/billed-claims/" + id(f.finishSetup(t).billedClaim), scope: scopeRow},
+		"GET /v1/work-items/{id}/evidence":                {method: "GET", path: "/v1/work-items/" + id(t.item) + "/evidence", scope: scopeRow},
+		"GET /v1/work-items/{id}/appeal":                  {method: "GET", path: "/v1/work-items/" + id(t.item) + "/appeal", scope: scopeRow},
+		"GET /v1/work-items/{id}/appeals":                 {method: "GET", path: "/v1/work-items/" + id(t.item) + "/appeals", scope: scopeRow},
+		"POST /v1/work-items/{id}/appeals":                {method: "POST", path: "/v1/work-items/" + id(t.item) + "/appeals", body: map[string]any{"level": 1, "submitted_on": "2026-11-10"}, scope: scopeRow},
+		"PATCH /v1/work-items/{id}/appeals/{appeal}":      {method: "PATCH", path: "/v1/work-items/" + id(t.item) + "/appeals/" + id(f.finishAppeal(t)), body: map[string]any{"outcome": "partial", "decided_on": "2026-11-15", "amount_recovered": "10.00"}, scope: scopeRow},
+		"POST /v1/work-items/{id}/write-offs":             {method: "POST", path: "/v1/work-items/" + id(t.item) + "/write-offs", body: map[string]any{"reason_code": "small_balance", "amount": "1.00"}, ifMatch: true, scope: scopeRow},
+		"GET /v1/write-offs":                              {method: "GET", path: "/v1/write-offs?practice_id=" + id(t.practice)},
+		"POST /v1/write-offs/{id}/approve":                {method: "POST", path: "/v1/write-offs/" + id(f.finishPendingWriteOff(t)) + "/approve", body: map[string]any{"note": "ok"}, scope: scopeRow},
+		"POST /v1/write-offs/{id}/reject":                 {method: "POST", path: "/v1/write-offs/" + id(f.finishPendingWriteOff(t)) + "/reject", body: map[string]any{"note": "appeal it"}, scope: scopeRow},
+		"GET /v1/write-off-reasons":                       {method: "GET", path: "/v1/write-off-reasons"},
+		"POST /v1/write-off-reasons":                      {method: "POST", path: "/v1/write-off-reasons", body: map[string]any{"code": "mx_" + strings.ToLower(strings.ReplaceAll(t.name, "-", "_")), "label": "Matrix"}},
+		"PATCH /v1/write-off-reasons/{code}":              {method: "PATCH", path: "/v1/write-off-reasons/other", body: map[string]any{"label": "Other (explain in the note)"}},
+		"GET /v1/practices/{practice}/write-off-settings": {method: "GET", path: "/v1/practices/" + id(t.practice) + "/write-off-settings", scope: scopeFile},
+		"PUT /v1/practices/{practice}/write-off-settings": {method: "PUT", path: "/v1/practices/" + id(t.practice) + "/write-off-settings", body: map[string]any{"approval_over": "500.00"}, scope: scopeFile},
+		"GET /v1/patient-share":                           {method: "GET", path: "/v1/patient-share?practice_id=" + id(t.practice), scope: scopeFile},
+		"POST /v1/patient-share/exported":                 {method: "POST", path: "/v1/patient-share/exported?practice_id=" + id(t.practice), body: map[string]any{"items": []map[string]any{{"claim_payment_id": t.claim, "line_key": f.finishSetup(t).line}}}, scope: scopeFile},
+
 		"POST /v1/claims/check":            {method: "POST", path: "/v1/claims/check", body: map[string]any{"x12": f.check837(t)}, scope: scopeRow},
 		"GET /v1/auths":                    {method: "GET", path: "/v1/auths?patient=" + matrixPatientKey},
 		"POST /v1/auths":                   {method: "POST", path: "/v1/auths?practice_id=" + id(t.practice), body: matrixAuths(t), scope: scopeFile},

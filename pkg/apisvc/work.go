@@ -60,6 +60,8 @@ type WorkItem struct {
 	PendedUntil          Date           `db:"pended_until" json:"pended_until"`
 	AppealedOn           Date           `db:"appealed_on" json:"appealed_on"`
 	Resolution           string         `db:"resolution" json:"resolution"`
+	ResolutionOutcome    string         `db:"resolution_outcome" json:"resolution_outcome"`     // paid_in_full, partial, upheld ('' not recorded)
+	ResolutionRecovered  *money.Amount  `db:"resolution_recovered" json:"resolution_recovered"` // recorded when resolved
 	EscalatedAt          *time.Time     `db:"escalated_at" json:"escalated_at"`
 	ResolvedAt           *time.Time     `db:"resolved_at" json:"resolved_at"`
 	Version              int            `db:"version" json:"version"`
@@ -72,7 +74,7 @@ const itemCols = `w.id, w.practice_id, w.provider_npi, w.payer_id, w.queue_id, w
 	w.payer_claim_control, w.procedure_code, w.modifiers, w.service_date, w.carc, w.rarc, w.text, w.action,
 	w.billed_amount, w.paid_amount, w.amount_at_risk, w.recovered_amount, w.remit_date, w.appeal_deadline,
 	w.priority, w.status, w.assignee_id, w.assigned_at, w.touched_at, w.pended_until, w.appealed_on, w.resolution,
-	w.escalated_at, w.resolved_at, w.version, w.created_at, w.updated_at`
+	w.resolution_outcome, w.resolution_recovered, w.escalated_at, w.resolved_at, w.version, w.created_at, w.updated_at`
 
 // openItems is the predicate of the partial work-item indexes.
 const openItems = `w.status NOT IN ('resolved', 'written_off')`
@@ -417,6 +419,14 @@ func (c *call) getWorkItem() error {
 		// History is the patient's prior procedures in the same spinal
 		// region (12 months, in the caller's scope).
 		History *History `json:"history"`
+		// BilledClaim is the claim as billed, each line beside the paid
+		// lines that settle it: what a claim-level denial (no SVC) is
+		// read against.
+		BilledClaim *BilledClaimView `json:"billed_claim"`
+		// Evidence, for frequency and authorization items: the prior
+		// procedures of the region and the auths on file, as the rules
+		// history and the sharing policy give them (evidence.go).
+		Evidence *Evidence `json:"evidence,omitempty"`
 	}{WorkItem: it}
 	if it.ClaimPaymentID != nil {
 		if out.Claim, err = c.s.claimView(c.r.Context(), *it.ClaimPaymentID, nil); err != nil && !errors.Is(err, errNotFound) {
@@ -428,6 +438,19 @@ func (c *call) getWorkItem() error {
 	}
 	if out.History, err = c.s.priorProcedures(c.r.Context(), c.id, it); err != nil {
 		return err
+	}
+	if it.BilledClaimID != nil {
+		if out.BilledClaim, err = c.s.billedClaimView(c.r.Context(), *it.BilledClaimID, c.id); err != nil && !errors.Is(err, errNotFound) {
+			return err
+		}
+		if out.BilledClaim != nil {
+			out.BilledClaim.markFocus(it.BilledLineID)
+		}
+	}
+	if it.Category == string(carc.FrequencyLimit) || it.Category == string(carc.Authorization) {
+		if out.Evidence, err = c.s.evidence(c.r.Context(), it); err != nil {
+			return err
+		}
 	}
 	if err := c.audit(c.entry("work_item.view", "work_item", it.ID, it.PracticeID, nil)); err != nil {
 		return err
@@ -467,6 +490,36 @@ type patchBody struct {
 	// OverrideReason records an appeal dated after the appeal deadline
 	// (refused without it); audited.
 	OverrideReason *string `json:"override_reason,omitempty"`
+	// Outcome and AmountRecovered go with status resolved: what the work
+	// recovered (paid_in_full, partial, upheld), for the appeal recovery
+	// KPI.
+	Outcome         *string       `json:"outcome,omitempty"`
+	AmountRecovered *money.Amount `json:"amount_recovered,omitempty"`
+}
+
+// outcomes are the resolution outcomes (0020).
+var outcomes = []string{"paid_in_full", "partial", "upheld"}
+
+// checkOutcome validates a resolution's outcome and amount recovered.
+func checkOutcome(outcome *string, amount *money.Amount) error {
+	if outcome == nil {
+		if amount != nil {
+			return badRequest("amount_recovered goes with an outcome (paid_in_full, partial, upheld)")
+		}
+		return nil
+	}
+	if !contains(outcomes, *outcome) {
+		return badRequest("outcome must be one of %s", strings.Join(outcomes, ", "))
+	}
+	switch {
+	case amount != nil && *amount < 0:
+		return badRequest("amount_recovered must not be negative")
+	case *outcome == "upheld" && amount != nil && *amount != 0:
+		return badRequest("an upheld denial recovered nothing: amount_recovered must be 0 or left out")
+	case *outcome != "upheld" && (amount == nil || *amount <= 0):
+		return badRequest("outcome %s needs amount_recovered, the amount the payer paid on it", *outcome)
+	}
+	return nil
 }
 
 // maxOverrideReason is the longest override_reason, in characters.
@@ -507,6 +560,12 @@ func (c *call) patchWorkItem() error {
 		if b.Resolution == nil || strings.TrimSpace(*b.Resolution) == "" {
 			return badRequest("written_off needs a resolution: the reason for writing it off")
 		}
+	}
+	if (b.Outcome != nil || b.AmountRecovered != nil) && b.Status != "resolved" {
+		return badRequest("outcome and amount_recovered go with status resolved")
+	}
+	if err := checkOutcome(b.Outcome, b.AmountRecovered); err != nil {
+		return err
 	}
 	if b.PendedUntil != nil && b.Status != "pended" {
 		return badRequest("pended_until goes with status pended")
@@ -555,6 +614,20 @@ func (c *call) patchWorkItem() error {
 			"the appeal deadline was %s; an appeal dated %s is %d days late: send override_reason (why it is filed anyway) to record it",
 			it.AppealDeadline.T.Format(time.DateOnly), b.AppealedOn.T.Format(time.DateOnly), days)
 	}
+	if b.Status == "written_off" && it.Status != "written_off" {
+		if err := c.writeOffByPatch(tx, it); err != nil {
+			return err
+		}
+	}
+	var outcome, recovered any
+	if b.Outcome != nil {
+		outcome = *b.Outcome
+		a := money.Amount(0)
+		if b.AmountRecovered != nil {
+			a = *b.AmountRecovered
+		}
+		recovered = a
+	}
 	var claim any // a biller who moves an unassigned item takes it
 	if c.id.Role == auth.Biller {
 		claim = c.id.UserID
@@ -576,8 +649,10 @@ func (c *call) patchWorkItem() error {
 		resolved_at = CASE WHEN $2 IN ('resolved', 'written_off') THEN now() END,
 		assignee_id = coalesce(assignee_id, $6::bigint),
 		assigned_at = CASE WHEN assignee_id IS NULL AND $6::bigint IS NOT NULL THEN now() ELSE assigned_at END,
+		resolution_outcome = CASE WHEN $2 = 'resolved' THEN coalesce($7, '') ELSE resolution_outcome END,
+		resolution_recovered = CASE WHEN $2 = 'resolved' THEN $8::numeric ELSE resolution_recovered END,
 		touched_at = now(), version = version + 1, updated_at = now()
-		WHERE id = $1 RETURNING `+itemCols, id, b.Status, appealed, resolution, pended, claim); err != nil {
+		WHERE id = $1 RETURNING `+itemCols, id, b.Status, appealed, resolution, pended, claim, outcome, recovered); err != nil {
 		return err
 	}
 	var amount any
@@ -591,7 +666,14 @@ func (c *call) patchWorkItem() error {
 	if b.AppealedOn != nil {
 		detail["appealed_on"] = b.AppealedOn
 	}
+	if b.Outcome != nil {
+		detail["outcome"], detail["amount_recovered"] = outcome, recovered
+		amount = recovered
+	}
 	auditDetail := map[string]any{"from": it.Status, "to": out.Status, "version": out.Version}
+	if b.Outcome != nil {
+		auditDetail["outcome"], auditDetail["amount_recovered"] = outcome, recovered
+	}
 	if late {
 		for _, d := range []map[string]any{detail, auditDetail} {
 			d["late_appeal"] = true
