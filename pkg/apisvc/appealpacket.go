@@ -110,7 +110,7 @@ type packetClaim struct {
 
 func rdate(d Date) route.Date {
 	if !d.Valid {
-		return route.Date{}
+		return 0
 	}
 	return route.DateOf(d.T)
 }

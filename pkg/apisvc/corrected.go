@@ -20,10 +20,6 @@ import (
 // never paid, a payer that takes reopenings — answers 409 with what is
 // missing, and nothing is stored.
 
-func init() {
-	routeParams["GET /v1/work-items/{id}/corrected-claim"] = [][]string{{"type"}}
-}
-
 // CorrectedClaim is the preview of a corrected or void claim.
 type CorrectedClaim struct {
 	WorkItemID        int64            `json:"work_item_id"`

@@ -121,6 +121,14 @@ var routeParams = map[string][][]string{
 	"GET /v1/api-keys":               {{"user_id"}, pageKeys},
 	"GET /v1/queues":                 {{"practice_id", "fresh"}, pageKeys},
 	"GET /v1/team":                   {{"days", "practice_id"}, pageKeys},
+
+	"GET /v1/write-offs":                      {{"practice_id", "status", "work_item_id"}},
+	"GET /v1/write-off-reasons":               {{"all"}},
+	"GET /v1/patient-share":                   {{"practice_id", "format", "exported", "paid_from", "paid_to"}},
+	"POST /v1/patient-share/exported":         {{"practice_id"}},
+	"GET /v1/work-items/{id}/appeal":          {{"format"}},
+	"GET /v1/work-items/{id}/corrected-claim": {{"type"}},
+	"GET /v1/submissions":                     {{"practice_id", "limit", "before"}},
 }
 
 // claimFilterKeys are the filters of paid-claim lists.

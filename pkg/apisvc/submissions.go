@@ -2,7 +2,6 @@ package apisvc
 
 import (
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -14,54 +13,6 @@ import (
 // secondary claims), per practice and payer. A caller sees the files of the
 // practices it sees whole (a file holds every provider's claims); the file
 // itself is PHI and its download is audited.
-
-func init() {
-	routeParams["GET /v1/submissions"] = [][]string{{"practice_id", "limit", "before"}}
-	Spec = mergeLoopSpec(Spec, loopSpec)
-}
-
-// loopSpec is the OpenAPI fragment of these routes (paths and components,
-// the shape of openapi.json).
-//
-//go:embed openapi_loop.json
-var loopSpec []byte
-
-// mergeLoopSpec adds the fragment's paths and components to the spec,
-// keeping what the spec already has (so a spec that merges fragments
-// itself is not changed twice).
-func mergeLoopSpec(spec, frag []byte) []byte {
-	var s, f map[string]any
-	if json.Unmarshal(spec, &s) != nil || json.Unmarshal(frag, &f) != nil {
-		return spec
-	}
-	merge := func(dst, src map[string]any) {
-		for k, v := range src {
-			if _, ok := dst[k]; !ok {
-				dst[k] = v
-			}
-		}
-	}
-	sub := func(m map[string]any, k string) map[string]any {
-		v, _ := m[k].(map[string]any)
-		if v == nil {
-			v = map[string]any{}
-			m[k] = v
-		}
-		return v
-	}
-	merge(sub(s, "paths"), sub(f, "paths"))
-	fc, sc := sub(f, "components"), sub(s, "components")
-	for k := range fc {
-		if m, ok := fc[k].(map[string]any); ok {
-			merge(sub(sc, k), m)
-		}
-	}
-	out, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return spec
-	}
-	return out
-}
 
 // submissionScope is the practices whose files the caller sees (nil: all).
 func (c *call) submissionScope() []int64 {

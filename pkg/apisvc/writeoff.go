@@ -603,16 +603,3 @@ func (c *call) writeOffByPatch(tx queryer, it *WorkItem) error {
 		VALUES ($1, $2, 'other', $3, 'status moved to written_off', 'approved', $4, $5)`, it.ID, it.PracticeID, balance, set.ApprovalOver, c.id.UserID)
 	return err
 }
-
-// The query parameters of the issue-17 routes (see routeParams).
-func init() {
-	for k, v := range map[string][][]string{
-		"GET /v1/write-offs":              {{"practice_id", "status", "work_item_id"}},
-		"GET /v1/write-off-reasons":       {{"all"}},
-		"GET /v1/patient-share":           {{"practice_id", "format", "exported", "paid_from", "paid_to"}},
-		"POST /v1/patient-share/exported": {{"practice_id"}},
-		"GET /v1/work-items/{id}/appeal":  {{"format"}},
-	} {
-		routeParams[k] = v
-	}
-}
