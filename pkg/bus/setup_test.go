@@ -138,10 +138,10 @@ func TestStreamSurvivesRestart(t *testing.T) {
 	}
 	// The durable consumer survived and delivers everything.
 	seen := make(chan string, 100)
-	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, func(_ context.Context, m jetstream.Msg) error {
+	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, each(func(_ context.Context, m jetstream.Msg) error {
 		seen <- m.Headers().Get(jetstream.MsgIDHeader)
 		return nil
-	}, ConsumeOptions{})
+	}), BatchOptions{MaxBatch: 20})
 	got := map[string]bool{}
 	timeout := time.After(10 * time.Second)
 	for len(got) < 50 {
