@@ -52,6 +52,7 @@ type BatchOptions struct {
 //   - any other error: Nak with the delay the consumer's backoff schedule
 //     gives for this delivery (see [Config.BackOff]); while stopping, Nak
 //     without delay.
+//
 // A batch being handled when ctx is
 // cancelled finishes (its context stays alive) before ConsumeBatch returns.
 // Several processes may consume one durable consumer: JetStream hands each

@@ -157,18 +157,27 @@ func (e *engine) decode(ctx context.Context, it *item) error {
 	return nil
 }
 
-// run matches the claims and PLB pairs of a batch in one transaction:
-// message items (new, or already recorded when redelivered) and, in retry
-// mode, the waiting claims marked for a retry. Recorded claims whose
-// earlier payments arrive only now are matched again in stream order.
+// batch is what one run of the engine handles: message items (new, or
+// already recorded when redelivered) and PLB pairs, or, with retry, the
+// waiting claims marked for a retry.
 //
 // check looks for message claims recorded before (a redelivery) and
-// publishes them as stored; without it a redelivered claim makes the
-// COPY fail on its primary key (ErrRecorded), and the caller runs the
-// batch again with check: redeliveries are rare, and the first try saves a
-// query per batch.
-func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry, check bool) (*batchOut, error) {
-	if err := e.prepare(ctx, items); err != nil {
+// publishes them as stored; without it a redelivered claim makes the COPY
+// fail on its primary key (ErrRecorded), and the caller runs the batch
+// again with check: redeliveries are rare, and the first try saves a query
+// per batch.
+type batch struct {
+	items []*item
+	plbs  []*plbItem
+	retry bool
+	check bool
+}
+
+// run matches the claims and PLB pairs of a batch in one transaction.
+// Recorded claims whose earlier payments arrive only now are matched again
+// in stream order.
+func (e *engine) run(ctx context.Context, b batch) (*batchOut, error) {
+	if err := e.prepare(ctx, b.items); err != nil {
 		return nil, err
 	}
 	fees, err := e.fees.get(ctx, e.db)
@@ -182,6 +191,60 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 	defer tx.Rollback()
 	q := tx.Conn
 
+	keySet, err := lockBatch(ctx, q, b.items, b.plbs)
+	if err != nil {
+		return nil, err
+	}
+	items := b.items
+	if b.retry {
+		if items, err = e.stillMarked(ctx, q, items); err != nil {
+			return nil, err
+		}
+	}
+	work, have, err := e.recorded(ctx, q, items, b.retry || b.check)
+	if err != nil {
+		return nil, err
+	}
+	plbs := b.plbs
+	if b.check {
+		if err := e.existingPLBs(ctx, q, plbs); err != nil {
+			return nil, err
+		}
+	}
+	c := newCands()
+	for _, s := range have {
+		c.record(s.entry())
+	}
+	if work, err = e.laterOnTimelines(ctx, q, c, items, work, keySet); err != nil {
+		return nil, err
+	}
+	if err := e.laterPLBs(ctx, q, work, plbs, &plbs); err != nil {
+		return nil, err
+	}
+	if err := e.prefetch(ctx, q, c, work, plbs); err != nil {
+		return nil, err
+	}
+	m := match.New(c, match.Options{Threshold: e.opts.Threshold, Fees: fees, UnderpaidTolerance: e.opts.UnderpaidTolerance})
+	if err := e.matchInOrder(m, c, work, plbs); err != nil {
+		return nil, err
+	}
+	if err := e.write(ctx, tx, work, plbs, b.retry); err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "23505" && !b.check {
+			return nil, fmt.Errorf("%w: %w", ErrRecorded, err)
+		}
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("matchsvc: commit: %w", err)
+	}
+	return outcome(c, items, work, plbs), nil
+}
+
+// lockBatch takes the practices' advisory locks shared and the exclusive
+// lock of every payer + CLP07 timeline the batch reads; it returns those
+// timelines.
+func lockBatch(ctx context.Context, q billedstore.DBTX, items []*item, plbs []*plbItem) (map[pkey]bool, error) {
 	var practices []int64
 	keySet := map[pkey]bool{}
 	for _, it := range items {
@@ -202,66 +265,70 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 	if err := lockKeys(ctx, q, keySet, nil); err != nil {
 		return nil, err
 	}
+	return keySet, nil
+}
 
-	inBatch := map[pos]*item{}
-	var work []*item
-	if retry {
-		// Only the rows still marked (another matcher may have done them).
-		var ps []pos
-		for _, it := range items {
-			ps = append(ps, it.pos)
-		}
-		pend, err := loadPending(ctx, q, ps, true)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			if pi := pend[it.pos]; pi != nil {
-				it.pending, it.payload, it.rematch = pi, pi.payload, true
-				work = append(work, it)
-			}
-		}
-		items = work
-		work = nil
-		if err := e.fill(ctx, items); err != nil {
-			return nil, err
-		}
-	}
-	for _, it := range items {
-		inBatch[it.pos] = it
-	}
-	// Redelivered claims already recorded are published as stored.
+// stillMarked keeps the retried claims still marked for a retry (another
+// matcher may have done them) and gives them their claims.
+func (e *engine) stillMarked(ctx context.Context, q billedstore.DBTX, items []*item) ([]*item, error) {
 	var ps []pos
 	for _, it := range items {
-		if retry || check {
+		ps = append(ps, it.pos)
+	}
+	pend, err := loadPending(ctx, q, ps, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []*item
+	for _, it := range items {
+		if pi := pend[it.pos]; pi != nil {
+			it.pending, it.payload, it.rematch = pi, pi.payload, true
+			out = append(out, it)
+		}
+	}
+	if err := e.fill(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// recorded reads, when look, the items recorded before (redelivered, or
+// retried) and returns the items to match: a redelivered claim already
+// recorded is not matched again (it is published as stored), a retried one
+// is, after the reversal it was recorded after.
+func (e *engine) recorded(ctx context.Context, q billedstore.DBTX, items []*item, look bool) ([]*item, map[pos]*stored, error) {
+	var ps []pos
+	if look {
+		for _, it := range items {
 			ps = append(ps, it.pos)
 		}
 	}
 	have, err := loadStored(ctx, q, ps)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var work []*item
 	for _, it := range items {
 		if s := have[it.pos]; s != nil {
 			it.prev = s
-			if !retry {
+			if !it.rematch {
 				continue // existing: not matched again
 			}
 			it.pc.AfterReversal = s.claim.afterReversal
 		}
 		work = append(work, it)
 	}
-	if check {
-		if err := e.existingPLBs(ctx, q, plbs); err != nil {
-			return nil, err
-		}
-	}
+	return work, have, nil
+}
 
-	// The timelines of every key the batch reads, and the recorded claims
-	// on them that come after a new claim: they are matched again.
-	c := newCands()
-	for _, s := range have {
-		c.record(s.entry())
+// laterOnTimelines reads the timelines of every key the batch reads into c,
+// and adds to work the recorded claims on them that come after a new claim:
+// they are matched again (their keys are locked, and read in turn, up to
+// four rounds).
+func (e *engine) laterOnTimelines(ctx context.Context, q billedstore.DBTX, c *cands, items, work []*item, keySet map[pkey]bool) ([]*item, error) {
+	inBatch := map[pos]*item{}
+	for _, it := range items {
+		inBatch[it.pos] = it
 	}
 	loaded := map[pkey]bool{}
 	for round := 0; round < 4; round++ {
@@ -316,14 +383,11 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 			return nil, err
 		}
 	}
-	if err := e.laterPLBs(ctx, q, work, plbs, &plbs); err != nil {
-		return nil, err
-	}
+	return work, nil
+}
 
-	if err := e.prefetch(ctx, q, c, work, plbs); err != nil {
-		return nil, err
-	}
-	m := match.New(c, match.Options{Threshold: e.opts.Threshold, Fees: fees, UnderpaidTolerance: e.opts.UnderpaidTolerance})
+// matchInOrder matches the claims and new PLB pairs in stream order.
+func (e *engine) matchInOrder(m *match.Matcher, c *cands, work []*item, plbs []*plbItem) error {
 	type step struct {
 		pos pos
 		pp  int32
@@ -350,27 +414,20 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 		if s.p != nil {
 			r, err := m.MatchPLB(s.p.plb, fmtID(s.p.practiceID), s.p.payer)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			s.p.setRow(r)
 			continue
 		}
 		if err := e.matchItem(m, c, s.it); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
 
-	if err := e.write(ctx, tx, work, plbs, retry); err != nil {
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "23505" && !check {
-			return nil, fmt.Errorf("%w: %w", ErrRecorded, err)
-		}
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("matchsvc: commit: %w", err)
-	}
-
+// outcome is what a committed batch leaves to publish.
+func outcome(c *cands, items, work []*item, plbs []*plbItem) *batchOut {
 	out := &batchOut{billed: c.byID}
 	for _, it := range items {
 		if it.fromMsg {
@@ -387,7 +444,7 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 			out.plbs++
 		}
 	}
-	return out, nil
+	return out
 }
 
 // lockKeys takes the advisory locks of the keys not in held.

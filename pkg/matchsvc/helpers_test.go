@@ -142,7 +142,10 @@ func (w *world) ingest() {
 // ends; it returns the service and a stop function.
 func (w *world) start(o Options) (*Service, func()) {
 	deps := w.connect()
-	s := New(deps, o)
+	s, err := NewService(deps, o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
