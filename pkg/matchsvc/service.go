@@ -18,6 +18,7 @@ import (
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/svc"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
@@ -41,7 +42,7 @@ type Service struct {
 }
 
 type metrics struct {
-	lines   *prometheus.CounterVec
+	Lines   *prometheus.CounterVec
 	batches prometheus.Histogram
 	plbs    prometheus.Counter
 }
@@ -67,11 +68,11 @@ func NewService(deps *svc.Deps, opts Options) (*Service, error) {
 	}
 	opts = opts.withDefaults()
 	s := &Service{deps: deps, opts: opts, log: deps.Log.With(zap.String("component", "matcher")),
-		eng:    &engine{db: deps.DB, opts: opts, files: newFileCache()},
+		eng:    &engine{db: deps.DB, opts: opts, files: matchstore.NewFileCache()},
 		pub:    bus.NewPublisher(deps.JS, bus.PublisherOptions{BatchSize: 2000}),
 		retryC: make(chan struct{}, 1), relayC: make(chan struct{}, 1)}
 	m := &metrics{
-		lines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_match_lines_total",
+		Lines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_match_lines_total",
 			Help: "Paid lines matched (first answers and changed re-matches), by method."}, []string{"method"}),
 		batches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "remitq_match_batch_seconds",
 			Help: "Time to match, record and publish one batch of REMIT messages.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
@@ -102,7 +103,7 @@ func NewService(deps *svc.Deps, opts Options) (*Service, error) {
 		}
 		return float64(info.NumPending) + float64(info.NumAckPending)
 	})
-	deps.Metrics.MustRegister(m.lines, m.batches, m.plbs, lag,
+	deps.Metrics.MustRegister(m.Lines, m.batches, m.plbs, lag,
 		count("remitq_match_review_queue", "Paid claims waiting for a person or for their billed claim.", `SELECT count(*) FROM match_pending`),
 		count("remitq_match_retry_queue", "Waiting paid claims marked for a new match (their billed claims arrived).",
 			`SELECT count(*) FROM match_pending WHERE retry_requested_at IS NOT NULL`),
@@ -241,21 +242,21 @@ func decodeMsgs(msgs []rawMsg) (decs []decoded, used []int) {
 // batchItems builds fresh batch items of the messages at idx (a try of a
 // batch changes its items, so each try builds its own).
 func batchItems(raws []rawMsg, decs []decoded, idx []int) (items []*item, plbs []*plbItem) {
-	seen := map[pos]bool{}
+	seen := map[matchstore.Pos]bool{}
 	for _, i := range idx {
 		switch d := decs[i]; {
 		case d.cp != nil:
 			src := d.cp.GetSource()
-			p := pos{src.GetFileId(), src.GetSegmentIndex()}
+			p := matchstore.Pos{File: src.GetFileId(), Seg: src.GetSegmentIndex()}
 			if !seen[p] {
 				seen[p] = true
-				items = append(items, &item{pos: p, cp: d.cp, payload: raws[i].data, fromMsg: true})
+				items = append(items, &item{Pos: p, cp: d.cp, Payload: raws[i].data, fromMsg: true})
 			}
 		case d.pa != nil:
 			pa := d.pa
 			src := pa.GetSource()
-			plbs = append(plbs, &plbItem{pos: pos{src.GetFileId(), src.GetSegmentIndex()}, position: pa.GetPosition(),
-				practiceID: src.GetPracticeId(), payer: pa.GetPayer().GetPayerIdentifier(), fromMsg: true,
+			plbs = append(plbs, &plbItem{Pos: matchstore.Pos{File: src.GetFileId(), Seg: src.GetSegmentIndex()}, Position: pa.GetPosition(),
+				PracticeID: src.GetPracticeId(), Payer: pa.GetPayer().GetPayerIdentifier(), fromMsg: true,
 				plb: match.PLB{Ref: fmt.Sprintf("%d:%d:%d", src.GetFileId(), src.GetSegmentIndex(), pa.GetPosition()),
 					ProviderID: pa.GetProviderId(), FiscalPeriod: x12.Date(pa.GetFiscalPeriodDate()), Reason: pa.GetReasonCode(),
 					Reference: pa.GetReference(), Amount: money.Amount(pa.GetAmountCents())}})
@@ -340,14 +341,14 @@ func (s *Service) count(out *batchOut) {
 		if it.res == nil {
 			continue
 		}
-		s.matched.Add(int64(len(it.lines)))
-		for _, l := range it.lines {
-			s.metrics.lines.WithLabelValues(l.method).Inc()
+		s.matched.Add(int64(len(it.Lines)))
+		for _, l := range it.Lines {
+			s.metrics.Lines.WithLabelValues(l.Method).Inc()
 		}
 	}
 	for _, it := range out.rematched {
-		for _, l := range it.lines {
-			s.metrics.lines.WithLabelValues(l.method).Inc()
+		for _, l := range it.Lines {
+			s.metrics.Lines.WithLabelValues(l.Method).Inc()
 		}
 	}
 	s.metrics.plbs.Add(float64(out.plbs))
@@ -368,13 +369,13 @@ func (s *Service) RetryOnce(ctx context.Context) (int, error) {
 	for rows.Next() {
 		it := &item{rematch: true}
 		var ctl, after string
-		if err := rows.Scan(&it.pos.file, &it.pos.seg, &it.practiceID, &it.payer, &ctl, &after); err != nil {
+		if err := rows.Scan(&it.Pos.File, &it.Pos.Seg, &it.PracticeID, &it.Payer, &ctl, &after); err != nil {
 			rows.Close()
 			return 0, err
 		}
 		for _, k := range []string{ctl, after} {
 			if k != "" {
-				it.preKeys = append(it.preKeys, pkey{it.payer, k})
+				it.preKeys = append(it.preKeys, matchstore.Key{Payer: it.Payer, Control: k})
 			}
 		}
 		items = append(items, it)
@@ -383,18 +384,18 @@ func (s *Service) RetryOnce(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	prows, err := loadPLBs(ctx, s.deps.DB, `WHERE l.retry_requested_at IS NOT NULL ORDER BY l.retry_requested_at LIMIT $1`, s.opts.MaxBatch)
+	prows, err := matchstore.LoadPLBs(ctx, s.deps.DB, `WHERE l.retry_requested_at IS NOT NULL ORDER BY l.retry_requested_at LIMIT $1`, s.opts.MaxBatch)
 	if err != nil {
 		return 0, err
 	}
 	var plbs []*plbItem
 	for _, r := range prows {
-		plbs = append(plbs, r.item())
+		plbs = append(plbs, plbItemOf(r))
 	}
 	if len(items)+len(plbs) == 0 {
 		return 0, nil
 	}
-	out, err := s.eng.run(ctx, batch{items: items, plbs: plbs, retry: true, check: true})
+	out, err := s.eng.run(ctx, batch{items: items, plbs: plbs, Retry: true, check: true})
 	if err != nil {
 		return 0, err
 	}
