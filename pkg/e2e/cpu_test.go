@@ -17,6 +17,15 @@ const clockTicks = 100
 // read from /proc. The difference of two readings is the CPU the whole
 // stack spent between them, whatever else the machine runs.
 func treeCPUSeconds() (float64, error) {
+	t, err := readTreeCPU()
+	return t.self + t.below, err
+}
+
+// treeCPU is a reading of treeCPUSeconds in two parts: this process (Go:
+// the components, NATS) and the processes below it (PostgreSQL).
+type treeCPU struct{ self, below float64 }
+
+func readTreeCPU() (treeCPU, error) {
 	type stat struct {
 		ppid  int
 		ticks int64
@@ -24,7 +33,7 @@ func treeCPUSeconds() (float64, error) {
 	procs := map[int]stat{}
 	dirs, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
-		return 0, err
+		return treeCPU{}, err
 	}
 	for _, path := range dirs {
 		b, err := os.ReadFile(path)
@@ -50,11 +59,15 @@ func treeCPUSeconds() (float64, error) {
 		procs[pid] = stat{ppid: ppid, ticks: ticks}
 	}
 	self := os.Getpid()
-	var total int64
+	var mine, below int64
 	for pid, s := range procs {
 		for p := pid; p > 1; p = procs[p].ppid {
 			if p == self {
-				total += s.ticks
+				if pid == self {
+					mine += s.ticks
+				} else {
+					below += s.ticks
+				}
 				break
 			}
 			if _, ok := procs[p]; !ok {
@@ -62,5 +75,5 @@ func treeCPUSeconds() (float64, error) {
 			}
 		}
 	}
-	return float64(total) / clockTicks, nil
+	return treeCPU{self: float64(mine) / clockTicks, below: float64(below) / clockTicks}, nil
 }

@@ -132,7 +132,7 @@ func TestLineMatchEncoding(t *testing.T) {
 			Nets: matchstore.Pos{File: 1, Seg: 9}, NetPaid: 0},
 	}
 	claims := map[int64]*billed.Claim{7: {ID: 7, PatientControl: "P-1", Lines: []billed.Line{{ID: 70, Number: 1, Procedure: "64483", Charge: 1450}}}}
-	msgs, err := lineMatches(cp, lines, claims, map[int64]string{1: "cd"})
+	msgs, _, err := lineMatches(nil, nil, cp, lines, claims, map[int64]string{1: "cd"})
 	if err != nil {
 		t.Fatal(err)
 	}

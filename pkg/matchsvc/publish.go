@@ -57,33 +57,37 @@ func (e *engine) billedInfo(ctx context.Context, cache map[int64]*billed.Claim, 
 	return e.files.SHA(ctx, e.db, ids)
 }
 
-// lineMatches builds the LineMatch messages of one paid claim's lines.
-// Each message repeats the paid claim (with payer, payee and payment)
-// inside its ServiceLinePayment: that part is encoded once per claim and
-// joined to each line's own fields, as ingest does (protobuf allows a
-// message's fields in any order).
-func lineMatches(cp *v1.ClaimPayment, lines []matchstore.LineRow, claims map[int64]*billed.Claim, shas map[int64]string) ([]bus.Message, error) {
+// lineMatches builds the LineMatch messages of one paid claim's lines and
+// appends them to out. Each message repeats the paid claim (with payer,
+// payee and payment) inside its ServiceLinePayment: that part is encoded
+// once per claim and joined to each line's own fields, as ingest does
+// (protobuf allows a message's fields in any order). The bodies are
+// encoded one after the other into arena (the batch's buffer, returned
+// grown), so a batch allocates its bodies a few times, not once per line.
+func lineMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []matchstore.LineRow, claims map[int64]*billed.Claim,
+	shas map[int64]string) ([]bus.Message, []byte, error) {
 	src0 := cp.GetSource()
 	cpl := cp.GetLines()
-	shared, err := proto.Marshal(&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
+	mo := proto.MarshalOptions{}
+	shared, err := mo.Marshal(&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
 		Payment: cp.GetPayment()})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]bus.Message, 0, len(lines))
+	var slp []byte
+	var siblings []v1.SiblingLine
 	for _, l := range lines {
 		src := &v1.SourceRef{FileId: src0.GetFileId(), FileSha256: src0.GetFileSha256(), SegmentIndex: l.Pos.Seg,
 			TransactionControlNumber: src0.GetTransactionControlNumber(), PracticeId: src0.GetPracticeId(),
 			Version: src0.GetVersion()}
-		own := &v1.ServiceLinePayment{Source: src}
+		own := v1.ServiceLinePayment{Source: src}
 		if l.SvcIndex == 0 {
 			own.ClaimLevelOnly = true
 		} else if i := l.SvcIndex - 1; i < len(cpl) {
 			own.Line = cpl[i].GetLine()
 		}
-		slp, err := proto.Marshal(own)
-		if err != nil {
-			return nil, err
+		if slp, err = mo.MarshalAppend(slp[:0], &own); err != nil {
+			return nil, nil, err
 		}
 		lr := l.Result()
 		lm := wire.LineMatch(src, &lr)
@@ -95,28 +99,33 @@ func lineMatches(cp *v1.ClaimPayment, lines []matchstore.LineRow, claims map[int
 			lm.NetsAgainst = &v1.SourceRef{FileId: l.Nets.File, FileSha256: shas[l.Nets.File], SegmentIndex: l.Nets.Seg,
 				PracticeId: src0.GetPracticeId()}
 		}
+		siblings = siblings[:0]
 		for _, o := range lines {
 			if o.Pos == l.Pos || o.SvcIndex == 0 {
 				continue
 			}
-			lm.Siblings = append(lm.Siblings, &v1.SiblingLine{SvcIndex: int32(o.SvcIndex), ProcedureCode: o.Procedure,
+			siblings = append(siblings, v1.SiblingLine{SvcIndex: int32(o.SvcIndex), ProcedureCode: o.Procedure,
 				Modifiers: o.Modifiers, ServiceDate: string(o.ServiceDate), PaidCents: o.Paid.Cents()})
 		}
-		data, err := proto.Marshal(lm)
-		if err != nil {
-			return nil, err
+		for i := range siblings {
+			lm.Siblings = append(lm.Siblings, &siblings[i])
+		}
+		start := len(arena)
+		if arena, err = mo.MarshalAppend(arena, lm); err != nil {
+			return nil, nil, err
 		}
 		// Field 2 (line): the line's own part and the claim's shared part.
-		data = protowire.AppendTag(data, 2, protowire.BytesType)
-		data = protowire.AppendVarint(data, uint64(len(slp)+len(shared)))
-		data = append(append(data, slp...), shared...)
+		arena = protowire.AppendTag(arena, 2, protowire.BytesType)
+		arena = protowire.AppendVarint(arena, uint64(len(slp)+len(shared)))
+		arena = append(append(arena, slp...), shared...)
+		data := arena[start:len(arena):len(arena)]
 		id, err := matchMsgID(src, l.Revision)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, bus.RawMessage(bus.MatchLineSubject(src.GetPracticeId()), id, lineMatchType, data))
 	}
-	return out, nil
+	return out, arena, nil
 }
 
 var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
@@ -144,13 +153,16 @@ func (e *engine) messages(ctx context.Context, out *batchOut) ([]bus.Message, er
 	if err != nil {
 		return nil, err
 	}
-	var msgs []bus.Message
+	n := 0
+	for _, ls := range all {
+		n += len(ls)
+	}
+	msgs := make([]bus.Message, 0, n)
+	arena := make([]byte, 0, n*768)
 	for i, it := range out.publish {
-		m, err := lineMatches(it.cp, all[i], out.billed, shas)
-		if err != nil {
+		if msgs, arena, err = lineMatches(msgs, arena, it.cp, all[i], out.billed, shas); err != nil {
 			return nil, fmt.Errorf("matchsvc: paid claim %s: %w", it.Pos.Ref(), err)
 		}
-		msgs = append(msgs, m...)
 	}
 	return msgs, nil
 }

@@ -69,6 +69,7 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var msgs []bus.Message
+	var arena []byte
 	done := map[matchstore.Pos]bool{}
 	for _, e := range list {
 		stc := st[e.p]
@@ -80,11 +81,9 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 		if err := proto.Unmarshal(e.Payload, cp); err != nil {
 			return 0, fmt.Errorf("matchsvc: outbox payload of %s: %w", e.p.Ref(), err)
 		}
-		m, err := lineMatches(cp, stc.Lines, claims, shas)
-		if err != nil {
+		if msgs, arena, err = lineMatches(msgs, arena, cp, stc.Lines, claims, shas); err != nil {
 			return 0, err
 		}
-		msgs = append(msgs, m...)
 	}
 	if _, err := s.pub.PublishAsync(ctx, msgs); err != nil {
 		return 0, err
