@@ -97,6 +97,11 @@ func NewService(deps *svc.Deps, opts Options) (*Service, error) {
 		Ingester: &remitstore.Ingester{DB: deps.DB, Log: log, Queued: wake}}
 	s.Publisher = &remitstore.Publisher{DB: deps.DB, JS: deps.JS, Log: log, CheckpointEvery: opts.CheckpointEvery,
 		Published: func(n int) { m.published.Add(float64(n)) }}
+	if !opts.NoPublisher {
+		// This process publishes what it stores: hand the decoded files over.
+		s.Ingester.Recent = remitstore.NewRecent(4 * remitstore.KeepDecodedBytes)
+		s.Publisher.Recent = s.Ingester.Recent
+	}
 	return s, nil
 }
 
