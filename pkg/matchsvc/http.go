@@ -470,37 +470,8 @@ func (s *Service) Decide(ctx context.Context, at matchstore.Pos, d Decision) (*P
 		review = review || l.Review
 		unmatched = unmatched || l.BilledClaimID == 0 || l.BilledLineID == 0 && l.SvcIndex > 0
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE line_matches SET method = $3, confidence = $4, review = false, flags = $5,
-		billed_claim_id = $6, billed_line_id = $7, billed_line_number = $8, billed_charge = $9, billed_units = $10
-		WHERE file_id = $1 AND segment_index = $2`, at.File, at.Seg, nl.Method, nl.Confidence, pq.Array(nl.Flags),
-		nullID(nl.BilledClaimID), nullID(nl.BilledLineID), nullID(int64(nl.BilledLineNumber)), nl.BilledCharge,
-		nl.BilledUnits.String()); err != nil {
-		return nil, fmt.Errorf("matchsvc: record decision: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE line_matches SET revision = $3 WHERE file_id = $1 AND claim_segment = $2`,
-		cpos.File, cpos.Seg, rev); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE match_claims SET revision = $3, review = $4,
-		billed_claim_id = coalesce(billed_claim_id, $5),
-		flags = array_remove(flags, 'manual_review') || CASE WHEN $4 THEN '{manual_review}'::text[] ELSE '{}' END
-		WHERE file_id = $1 AND segment_index = $2`, cpos.File, cpos.Seg, rev, review, b.ClaimID); err != nil {
-		return nil, err
-	}
-	if review {
-		_, err = tx.ExecContext(ctx, `UPDATE match_pending SET unmatched = $3 WHERE file_id = $1 AND segment_index = $2`,
-			cpos.File, cpos.Seg, unmatched)
-	} else {
-		_, err = tx.ExecContext(ctx, `DELETE FROM match_pending WHERE file_id = $1 AND segment_index = $2`, cpos.File, cpos.Seg)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO match_decisions (file_id, segment_index, practice_id, action,
-		billed_claim_id, billed_line_id, previous_billed_claim_id, previous_billed_line_id, previous_method,
-		previous_confidence, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		at.File, at.Seg, practice, d.Action, nullID(b.ClaimID), nullID(b.LineID), nullID(old.BilledClaimID),
-		nullID(old.BilledLineID), old.Method, old.Confidence, d.User); err != nil {
+	if err := matchstore.RecordDecision(ctx, tx, matchstore.Decision{Line: at, Claim: cpos, Practice: practice, Action: d.Action,
+		New: nl, Old: old, Revision: rev, Review: review, Unmatched: unmatched, BilledClaimID: b.ClaimID, User: d.User}); err != nil {
 		return nil, err
 	}
 	host, _, herr := net.SplitHostPort(d.RemoteAddr)
@@ -518,8 +489,7 @@ func (s *Service) Decide(ctx context.Context, at matchstore.Pos, d Decision) (*P
 			"previous_method": old.Method, "previous_confidence": old.Confidence}}); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO match_outbox (file_id, segment_index, revision, payload)
-		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, cpos.File, cpos.Seg, rev, payload); err != nil {
+	if err := matchstore.QueueRematch(ctx, tx, cpos, rev, payload); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -528,13 +498,6 @@ func (s *Service) Decide(ctx context.Context, at matchstore.Pos, d Decision) (*P
 	wake(s.relayC)
 	out := lineOut(&nl)
 	return &out, nil
-}
-
-func nullID(v int64) any {
-	if v == 0 {
-		return nil
-	}
-	return v
 }
 
 // auditShown records which paid claims a review list showed (their
