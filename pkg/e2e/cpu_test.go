@@ -11,20 +11,15 @@ import (
 // every Linux this runs on).
 const clockTicks = 100
 
-// treeCPUSeconds is the CPU time, user and system, of this process and of
-// every process below it (the embedded PostgreSQL server and its backends;
-// NATS runs inside this process), including the children they have reaped,
-// read from /proc. The difference of two readings is the CPU the whole
-// stack spent between them, whatever else the machine runs.
-func treeCPUSeconds() (float64, error) {
-	t, err := readTreeCPU()
-	return t.self + t.below, err
-}
-
-// treeCPU is a reading of treeCPUSeconds in two parts: this process (Go:
-// the components, NATS) and the processes below it (PostgreSQL).
+// treeCPU is a reading of the CPU of the stack in two parts: this process
+// (Go: the components, NATS) and the processes below it (PostgreSQL).
 type treeCPU struct{ self, below float64 }
 
+// readTreeCPU reads the CPU time, user and system, of this process and of
+// every process below it (the embedded PostgreSQL server and its backends;
+// NATS runs inside this process), including the children they have reaped,
+// from /proc, in two parts. The difference of two readings is the CPU the
+// whole stack spent between them, whatever else the machine runs.
 func readTreeCPU() (treeCPU, error) {
 	type stat struct {
 		ppid  int
