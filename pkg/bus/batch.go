@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -35,12 +34,26 @@ type BatchOptions struct {
 	MaxWait time.Duration
 	// Logger receives delivery problems (never message bodies).
 	Logger *zap.Logger
+	// Middleware wraps the handler, the first outermost; nil means
+	// [BatchLogging] on Logger. [BatchRecoverer] is always innermost, right
+	// around the handler.
+	Middleware []BatchMiddleware
 }
 
 // ConsumeBatch pulls batches from the durable consumer on stream and runs h
-// on each until ctx is cancelled, settling every message as [Consume] does:
-// ack on success, nak with the consumer's backoff on error, dead letter on a
-// permanent error or the last delivery. A batch being handled when ctx is
+// on each until ctx is cancelled, settling every message by its result:
+//   - nil: Ack.
+//   - an error wrapping [ErrPermanent] (a panic, see [BatchRecoverer]), or
+//     any error on the consumer's last allowed delivery (MaxDeliver): a
+//     [remitqv1.DeadLetter] with the error text as reason is published to
+//     dlq.v1.<subject>, then the message is terminated, so it is never
+//     redelivered. If the dead letter cannot be published the message is
+//     Nak'd instead and nothing is lost.
+//   - any other error: Nak with the delay the consumer's backoff schedule
+//     gives for this delivery (see [Config.BackOff]); while stopping, Nak
+//     without delay.
+//
+// A batch being handled when ctx is
 // cancelled finishes (its context stays alive) before ConsumeBatch returns.
 // Several processes may consume one durable consumer: JetStream hands each
 // message to one of them.
@@ -60,6 +73,11 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, stream, consumer 
 	}
 	w := &worker{js: js, log: opts.Logger.With(zap.String("stream", stream), zap.String("consumer", consumer)),
 		policy: policyOf(c.CachedInfo().Config), stream: stream, durable: consumer}
+	mws := opts.Middleware
+	if mws == nil {
+		mws = []BatchMiddleware{BatchLogging(opts.Logger)}
+	}
+	h = ChainBatch(h, append(append([]BatchMiddleware{}, mws...), BatchRecoverer(w.log))...)
 	hctx := context.WithoutCancel(ctx)
 	for ctx.Err() == nil {
 		batch, err := c.Fetch(opts.MaxBatch, jetstream.FetchMaxWait(opts.MaxWait))
@@ -88,7 +106,11 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, stream, consumer 
 		if len(msgs) == 0 {
 			continue
 		}
-		errs := callBatch(hctx, h, msgs)
+		errs, pe := callRecovering(hctx, h, msgs) // a panic in a middleware
+		if pe != nil {
+			w.log.Error("bus: batch middleware panicked", zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
+			errs = BatchError(len(msgs), pe)
+		}
 		for i, m := range msgs {
 			md, mdErr := m.Metadata()
 			if mdErr != nil {
@@ -103,19 +125,4 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, stream, consumer 
 		}
 	}
 	return nil
-}
-
-// callBatch runs h, turning a panic into a permanent error for every
-// message and checking the length of the result.
-func callBatch(ctx context.Context, h BatchHandler, msgs []jetstream.Msg) (errs []error) {
-	defer func() {
-		if r := recover(); r != nil {
-			errs = BatchError(len(msgs), &PanicError{Value: r, Stack: debug.Stack()})
-		}
-	}()
-	errs = h(ctx, msgs)
-	if errs != nil && len(errs) != len(msgs) {
-		return BatchError(len(msgs), fmt.Errorf("bus: batch handler returned %d results for %d messages", len(errs), len(msgs)))
-	}
-	return errs
 }

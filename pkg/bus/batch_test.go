@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,5 +101,61 @@ func TestConsumeBatchPanic(t *testing.T) {
 	eventually(t, 10*time.Second, "three dead letters", func() bool { return len(deadLetters(t, env.js)) == 3 })
 	if got := BatchError(2, errors.New("x")); len(got) != 2 || got[1].Error() != "x" {
 		t.Fatalf("BatchError = %v", got)
+	}
+}
+
+// A panic in a batch of several is handled again message by message: only
+// the message that panics alone is dead-lettered, the others succeed.
+func TestBatchRecovererIsolatesThePanic(t *testing.T) {
+	t.Parallel()
+	env := startJS(t, "")
+	setup(t, env, testConfig())
+	publishLines(t, env, 5)
+	var mu sync.Mutex
+	ok := map[string]int{}
+	h := func(_ context.Context, msgs []jetstream.Msg) []error {
+		for _, m := range msgs {
+			if m.Headers().Get(jetstream.MsgIDHeader) == "ab12:3:clp" {
+				panic("poison")
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range msgs {
+			ok[m.Headers().Get(jetstream.MsgIDHeader)]++
+		}
+		return nil
+	}
+	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, h, BatchOptions{MaxBatch: 5, MaxWait: 200 * time.Millisecond})
+	eventually(t, 10*time.Second, "one dead letter", func() bool { return len(deadLetters(t, env.js)) == 1 })
+	eventually(t, 10*time.Second, "four messages handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(ok) == 4
+	})
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if dl := deadLetters(t, env.js)[0]; dl.GetMsgId() != "ab12:3:clp" || dl.GetReason() != "panic: poison" {
+		t.Errorf("dead letter %s: %q", dl.GetMsgId(), dl.GetReason())
+	}
+	for id, n := range ok {
+		if n != 1 {
+			t.Errorf("%s handled %d times", id, n)
+		}
+	}
+}
+
+// Permanent keeps its cause for errors.Is and errors.As.
+func TestPermanentWrapsItsCause(t *testing.T) {
+	t.Parallel()
+	cause := &PublishError{ID: "x", Err: errors.New("stream full")}
+	err := Permanent(fmt.Errorf("matcher: %w", cause))
+	var pe *PublishError
+	if !errors.Is(err, ErrPermanent) || !errors.As(err, &pe) || pe != cause || !errors.Is(err, cause.Err) {
+		t.Fatalf("Permanent lost its cause: Is permanent %v, As %v", errors.Is(err, ErrPermanent), errors.As(err, &pe))
+	}
+	if err.Error() != "matcher: "+cause.Error() || Permanent(nil) != nil {
+		t.Fatalf("Permanent text %q", err.Error())
 	}
 }

@@ -59,7 +59,7 @@ func TestConsumeRetriesThenSucceeds(t *testing.T) {
 	var deliveries []uint64
 	var mu sync.Mutex
 	start := time.Now()
-	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, func(_ context.Context, m jetstream.Msg) error {
+	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, each(func(_ context.Context, m jetstream.Msg) error {
 		md, _ := m.Metadata()
 		mu.Lock()
 		deliveries = append(deliveries, md.NumDelivered)
@@ -69,7 +69,7 @@ func TestConsumeRetriesThenSucceeds(t *testing.T) {
 		}
 		done.Add(1)
 		return nil
-	}, ConsumeOptions{})
+	}), BatchOptions{})
 
 	eventually(t, 5*time.Second, "the message to succeed", func() bool { return done.Load() == 1 })
 	elapsed := time.Since(start)
@@ -101,7 +101,7 @@ func TestConsumePoisonGoesToDLQ(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		handler   Handler
+		handler   handler
 		wantCalls int32
 		reason    string
 	}{
@@ -118,16 +118,10 @@ func TestConsumePoisonGoesToDLQ(t *testing.T) {
 			reason:    "delivery 4 of 4 failed: matcher rule failed",
 		},
 		{
-			name:      "panic with recoverer",
-			handler:   Chain(func(context.Context, jetstream.Msg) error { panic("index out of range") }, Recoverer()),
+			name:      "panic",
+			handler:   func(context.Context, jetstream.Msg) error { panic("index out of range") },
 			wantCalls: 1,
 			reason:    "panic: index out of range",
-		},
-		{
-			name:      "panic without recoverer",
-			handler:   func(context.Context, jetstream.Msg) error { panic("nil map") },
-			wantCalls: 1,
-			reason:    "panic: nil map",
 		},
 	}
 	for _, tc := range tests {
@@ -138,10 +132,10 @@ func TestConsumePoisonGoesToDLQ(t *testing.T) {
 			msgs := publishLines(t, env, 1)
 
 			var calls atomic.Int32
-			stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, func(ctx context.Context, m jetstream.Msg) error {
+			stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, each(func(ctx context.Context, m jetstream.Msg) error {
 				calls.Add(1)
 				return tc.handler(ctx, m)
-			}, ConsumeOptions{})
+			}), BatchOptions{})
 
 			eventually(t, 5*time.Second, "a dead letter", func() bool { return streamMsgs(t, env.js, StreamDLQ) == 1 })
 			time.Sleep(300 * time.Millisecond) // longer than any backoff: no redelivery may come
@@ -190,8 +184,8 @@ func TestConsumersShareADurable(t *testing.T) {
 	seen := map[string]int{}
 	var byWorker [2]atomic.Int32
 	var total atomic.Int32
-	handler := func(w int) Handler {
-		return func(_ context.Context, m jetstream.Msg) error {
+	handler := func(w int) BatchHandler {
+		return each(func(_ context.Context, m jetstream.Msg) error {
 			time.Sleep(time.Millisecond) // let the other consumer get a share
 			mu.Lock()
 			seen[m.Headers().Get(jetstream.MsgIDHeader)]++
@@ -199,9 +193,9 @@ func TestConsumersShareADurable(t *testing.T) {
 			byWorker[w].Add(1)
 			total.Add(1)
 			return nil
-		}
+		})
 	}
-	opts := ConsumeOptions{Concurrency: 2, MaxMessages: 16}
+	opts := BatchOptions{MaxBatch: 8}
 	stopA := runConsume(t, env.js, StreamRemit, ConsumerMatcher, handler(0), opts)
 	stopB := runConsume(t, env.js, StreamRemit, ConsumerMatcher, handler(1), opts)
 	eventually(t, 15*time.Second, "all messages", func() bool { return total.Load() >= n })
@@ -239,7 +233,7 @@ func TestConsumeStopsGracefully(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() {
-		errc <- Consume(ctx, env.js, StreamRemit, ConsumerMatcher, func(hctx context.Context, _ jetstream.Msg) error {
+		errc <- ConsumeBatch(ctx, env.js, StreamRemit, ConsumerMatcher, each(func(hctx context.Context, _ jetstream.Msg) error {
 			if handled.Add(1) == 1 {
 				close(started)
 				<-release
@@ -248,26 +242,26 @@ func TestConsumeStopsGracefully(t *testing.T) {
 				}
 			}
 			return nil
-		}, ConsumeOptions{MaxMessages: 10})
+		}), BatchOptions{MaxBatch: 1, MaxWait: 50 * time.Millisecond})
 	}()
 	<-started
 	cancel()
 	select {
 	case err := <-errc:
-		t.Fatalf("Consume returned (%v) while a handler was still running", err)
+		t.Fatalf("ConsumeBatch returned (%v) while a handler was still running", err)
 	case <-time.After(200 * time.Millisecond):
 	}
 	close(release)
 	select {
 	case err := <-errc:
 		if err != nil {
-			t.Fatalf("Consume: %v", err)
+			t.Fatalf("ConsumeBatch: %v", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("Consume did not return after the handler finished")
+		t.Fatal("ConsumeBatch did not return after the handler finished")
 	}
 	if v := handlerCtxErr.Load(); v != nil {
-		t.Errorf("handler context cancelled before the drain timeout: %v", v)
+		t.Errorf("handler context cancelled by the stop: %v", v)
 	}
 	if got := handled.Load(); got != 1 {
 		t.Errorf("%d handlers ran, want only the in-flight one", got)
@@ -276,13 +270,13 @@ func TestConsumeStopsGracefully(t *testing.T) {
 	eventually(t, 3*time.Second, "the in-flight message's ack", func() bool {
 		return consumerInfo(t, env.js, StreamRemit, ConsumerMatcher).AckFloor.Stream == 1
 	})
-	// The buffered ones went back at once: a new consumer gets the other 19
-	// well before their AckWait (5 s) would have run out.
+	// The others were never taken: a new consumer gets the other 19 well
+	// before an AckWait (5 s) would have run out.
 	var rest atomic.Int32
-	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, func(context.Context, jetstream.Msg) error {
+	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, each(func(context.Context, jetstream.Msg) error {
 		rest.Add(1)
 		return nil
-	}, ConsumeOptions{})
+	}), BatchOptions{MaxBatch: 10})
 	eventually(t, 3*time.Second, "the 19 returned messages", func() bool { return rest.Load() == 19 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -292,63 +286,13 @@ func TestConsumeStopsGracefully(t *testing.T) {
 	}
 }
 
-func TestConsumeDrainTimeout(t *testing.T) {
-	t.Parallel()
-	env := startJS(t, "")
-	setup(t, env, testConfig())
-	publishLines(t, env, 1)
-
-	started := make(chan struct{})
-	ctx, cancel := context.WithCancel(t.Context())
-	errc := make(chan error, 1)
-	go func() {
-		errc <- Consume(ctx, env.js, StreamRemit, ConsumerMatcher, func(hctx context.Context, _ jetstream.Msg) error {
-			close(started)
-			<-hctx.Done() // a slow handler that honours its context
-			return hctx.Err()
-		}, ConsumeOptions{DrainTimeout: 100 * time.Millisecond})
-	}()
-	<-started
-	cancel()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, ErrDrainTimeout) {
-			t.Fatalf("Consume: %v, want ErrDrainTimeout", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Consume did not return after the drain timeout")
-	}
-	// The handler's error after the stop hands the message back (not to the
-	// DLQ): a new consumer gets it before its AckWait (5 s) runs out.
-	redelivered := make(chan uint64, 1)
-	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, func(_ context.Context, m jetstream.Msg) error {
-		md, _ := m.Metadata()
-		redelivered <- md.NumDelivered
-		return nil
-	}, ConsumeOptions{})
-	select {
-	case n := <-redelivered:
-		if n != 2 {
-			t.Errorf("redelivered as delivery %d, want 2", n)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("message not handed back after the drain timeout")
-	}
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
-	if n := streamMsgs(t, env.js, StreamDLQ); n != 0 {
-		t.Errorf("%d dead letters, want none", n)
-	}
-}
-
 func TestConsumeUnknownConsumer(t *testing.T) {
 	t.Parallel()
 	env := startJS(t, "")
 	setup(t, env, testConfig())
-	err := Consume(t.Context(), env.js, StreamRemit, "nobody", func(context.Context, jetstream.Msg) error { return nil }, ConsumeOptions{})
+	err := ConsumeBatch(t.Context(), env.js, StreamRemit, "nobody", each(func(context.Context, jetstream.Msg) error { return nil }), BatchOptions{})
 	if !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		t.Fatalf("Consume on a missing consumer: %v, want ErrConsumerNotFound", err)
+		t.Fatalf("ConsumeBatch on a missing consumer: %v, want ErrConsumerNotFound", err)
 	}
 }
 
@@ -361,13 +305,13 @@ func TestLoggingNeverLogsBodies(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	log := zap.New(core)
 	var calls atomic.Int32
-	h := Chain(func(context.Context, jetstream.Msg) error {
+	h := each(func(context.Context, jetstream.Msg) error {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
 		return nil
-	}, Logging(log), Recoverer())
-	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, h, ConsumeOptions{Logger: log})
+	})
+	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, h, BatchOptions{Logger: log, MaxBatch: 1})
 	eventually(t, 5*time.Second, "both messages", func() bool { return calls.Load() == 2 })
 	eventually(t, 5*time.Second, "the dead letter", func() bool { return streamMsgs(t, env.js, StreamDLQ) == 1 })
 	if err := stop(); err != nil {
@@ -383,10 +327,11 @@ func TestLoggingNeverLogsBodies(t *testing.T) {
 			}
 		}
 		switch {
-		case e.Message == "bus: message handled" && e.Level == zapcore.ErrorLevel:
-			sawPanic = e.ContextMap()["stack"] != nil && e.ContextMap()["error"] == "panic: boom"
-		case e.Message == "bus: message handled" && e.Level == zapcore.DebugLevel:
-			sawOK = e.ContextMap()["msg_id"] != nil && e.ContextMap()["stream_seq"] != nil
+		case e.Message == "bus: message failed" && e.Level == zapcore.ErrorLevel:
+			sawPanic = e.ContextMap()["stack"] != nil && e.ContextMap()["error"] == "panic: boom" && e.ContextMap()["msg_id"] != nil &&
+				e.ContextMap()["stream_seq"] != nil
+		case e.Message == "bus: batch handled" && e.Level == zapcore.DebugLevel:
+			sawOK = e.ContextMap()["messages"] != nil
 		case e.Message == "bus: message dead-lettered":
 			sawDLQ = e.ContextMap()["reason"] == "panic: boom"
 		}

@@ -32,12 +32,14 @@
 // [Publisher] publishes asynchronously and waits for acks in batches,
 // reporting the first failed message as a [*PublishError].
 //
-// [Consume] runs a [Handler] per message: nil acks, an error Naks with the
-// consumer's backoff, an error wrapping [ErrPermanent] (or a failure on the
-// last allowed delivery) parks the message on the DLQ as a
-// [remitqv1.DeadLetter] with the reason and terminates it. Middleware such
-// as [Recoverer] and [Logging] wraps handlers; nothing here logs a message
-// body, because bodies contain PHI.
+// [ConsumeBatch] runs a [BatchHandler] per fetched batch, with one result
+// per message: nil acks, an error Naks with the consumer's backoff, an
+// error wrapping [ErrPermanent] (or a failure on the last allowed delivery)
+// parks the message on the DLQ as a [remitqv1.DeadLetter] with the reason
+// and terminates it. [BatchMiddleware] such as [BatchRecoverer] (a panic
+// becomes a logged, dead-lettered message instead of a crash) and
+// [BatchLogging] wraps handlers; nothing here logs a message body, because
+// bodies contain PHI.
 //
 // For tests and the all-in-one binary, [StartEmbedded] runs a JetStream
 // server in the process and [ConnectEmbedded] connects to it without a

@@ -61,16 +61,20 @@ func Example() {
 	// Matcher: decode, do the work, return nil to ack.
 	cctx, stop := context.WithTimeout(ctx, 5*time.Second)
 	defer stop()
-	h := func(_ context.Context, m jetstream.Msg) error {
-		var got remitqv1.ClaimPayment
-		if err := proto.Unmarshal(m.Data(), &got); err != nil {
-			return bus.Permanent(fmt.Errorf("decode claim: %w", err))
+	h := func(_ context.Context, msgs []jetstream.Msg) []error {
+		errs := make([]error, len(msgs))
+		for i, m := range msgs {
+			var got remitqv1.ClaimPayment
+			if err := proto.Unmarshal(m.Data(), &got); err != nil {
+				errs[i] = bus.Permanent(fmt.Errorf("decode claim: %w", err))
+				continue
+			}
+			fmt.Printf("%s: %d line(s), paid %d cents\n", m.Subject(), len(got.GetLines()), got.GetClaim().GetPaidCents())
 		}
-		fmt.Printf("%s: %d line(s), paid %d cents\n", m.Subject(), len(got.GetLines()), got.GetClaim().GetPaidCents())
 		stop()
-		return nil
+		return errs
 	}
-	if err := bus.Consume(cctx, js, bus.StreamRemit, bus.ConsumerMatcher, bus.Chain(h, bus.Recoverer()), bus.ConsumeOptions{}); err != nil {
+	if err := bus.ConsumeBatch(cctx, js, bus.StreamRemit, bus.ConsumerMatcher, h, bus.BatchOptions{}); err != nil {
 		panic(err)
 	}
 	// Output:

@@ -166,13 +166,34 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-// runConsume starts Consume in a goroutine; the returned stop cancels it and
-// returns its error.
-func runConsume(t testing.TB, js jetstream.JetStream, stream, consumer string, h Handler, opts ConsumeOptions) (stop func() error) {
+// handler is what the tests write: one message at a time.
+type handler func(ctx context.Context, msg jetstream.Msg) error
+
+// each makes a BatchHandler of a per-message handler (the single-message
+// API the package no longer has).
+func each(h handler) BatchHandler {
+	return func(ctx context.Context, msgs []jetstream.Msg) []error {
+		errs := make([]error, len(msgs))
+		for i, m := range msgs {
+			errs[i] = h(ctx, m)
+		}
+		return errs
+	}
+}
+
+// runConsume starts ConsumeBatch (batches of one unless opts says) in a
+// goroutine; the returned stop cancels it and returns its error.
+func runConsume(t testing.TB, js jetstream.JetStream, stream, consumer string, h BatchHandler, opts BatchOptions) (stop func() error) {
 	t.Helper()
+	if opts.MaxBatch == 0 {
+		opts.MaxBatch = 1
+	}
+	if opts.MaxWait == 0 {
+		opts.MaxWait = 50 * time.Millisecond
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
-	go func() { errc <- Consume(ctx, js, stream, consumer, h, opts) }()
+	go func() { errc <- ConsumeBatch(ctx, js, stream, consumer, h, opts) }()
 	var once bool
 	var result error
 	stop = func() error {
@@ -184,7 +205,7 @@ func runConsume(t testing.TB, js jetstream.JetStream, stream, consumer string, h
 		select {
 		case result = <-errc:
 		case <-time.After(15 * time.Second):
-			result = fmt.Errorf("Consume did not return within 15s of the stop")
+			result = fmt.Errorf("ConsumeBatch did not return within 15s of the stop")
 		}
 		return result
 	}

@@ -34,9 +34,11 @@ func TestSubjectsAndIDs(t *testing.T) {
 		{must(PLBMsgID(src, 3)), "ab12:17:plb3"},
 		{must(MatchMsgID(src)), "ab12:17:match"},
 	} {
-		if tc.got != tc.want {
-			t.Errorf("got %q, want %q", tc.got, tc.want)
-		}
+		t.Run(tc.want, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %q", tc.got)
+			}
+		})
 	}
 	if _, err := LineMsgID(&remitqv1.SourceRef{FileSha256: "ab"}); !errors.Is(err, ErrBadSource) {
 		t.Errorf("segment 0: %v, want ErrBadSource", err)

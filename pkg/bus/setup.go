@@ -36,7 +36,7 @@ type Config struct {
 	//
 	// NATS uses a consumer's BackOff as the ack wait of each delivery, so the
 	// consumer gets max(AckWait, BackOff[i]) there, and the exact schedule is
-	// kept in the consumer's metadata (key [MetaNakBackoff]) for [Consume].
+	// kept in the consumer's metadata (key [MetaNakBackoff]) for [ConsumeBatch].
 	BackOff []time.Duration
 	// MaxDeliver is the number of deliveries (first one included) before a
 	// failing message goes to the DLQ. Default 8.
@@ -50,7 +50,7 @@ type Config struct {
 }
 
 // MetaNakBackoff is the consumer metadata key under which [Setup] stores the
-// Nak delay schedule (comma-separated Go durations) that [Consume] follows.
+// Nak delay schedule (comma-separated Go durations) that [ConsumeBatch] follows.
 const MetaNakBackoff = "remitq.nak_backoff"
 
 // DefaultConfig returns the configuration the zero Config stands for.

@@ -97,10 +97,11 @@ func TestConfigValidate(t *testing.T) {
 		{"max deliver negative", Config{MaxDeliver: -1}, false},
 	}
 	for _, tc := range tests {
-		err := tc.cfg.Validate()
-		if (err == nil) != tc.ok {
-			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.cfg.Validate(); (err == nil) != tc.ok {
+				t.Errorf("Validate() = %v, want ok=%v", err, tc.ok)
+			}
+		})
 	}
 	if got := ConsumerConfig("x", "", Config{MaxDeliver: 1}).BackOff; len(got) != 1 {
 		t.Errorf("MaxDeliver 1: backoff %v, want one entry", got)
@@ -138,10 +139,10 @@ func TestStreamSurvivesRestart(t *testing.T) {
 	}
 	// The durable consumer survived and delivers everything.
 	seen := make(chan string, 100)
-	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, func(_ context.Context, m jetstream.Msg) error {
+	stop := runConsume(t, env.js, StreamRemit, ConsumerMatcher, each(func(_ context.Context, m jetstream.Msg) error {
 		seen <- m.Headers().Get(jetstream.MsgIDHeader)
 		return nil
-	}, ConsumeOptions{})
+	}), BatchOptions{MaxBatch: 20})
 	got := map[string]bool{}
 	timeout := time.After(10 * time.Second)
 	for len(got) < 50 {
@@ -177,11 +178,13 @@ func TestRedeliveryPolicy(t *testing.T) {
 		{"unlimited deliveries", foreign, 1000, 2 * time.Second, false},
 		{"ack wait only", bare, 1, 7 * time.Second, false},
 	} {
-		if got := tc.r.delay(tc.delivered); got != tc.delay {
-			t.Errorf("%s: delay %v, want %v", tc.name, got, tc.delay)
-		}
-		if got := tc.r.last(tc.delivered); got != tc.last {
-			t.Errorf("%s: last %v, want %v", tc.name, got, tc.last)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.r.delay(tc.delivered); got != tc.delay {
+				t.Errorf("delay %v, want %v", got, tc.delay)
+			}
+			if got := tc.r.last(tc.delivered); got != tc.last {
+				t.Errorf("last %v, want %v", got, tc.last)
+			}
+		})
 	}
 }

@@ -11,12 +11,16 @@ import (
 // every Linux this runs on).
 const clockTicks = 100
 
-// treeCPUSeconds is the CPU time, user and system, of this process and of
+// treeCPU is a reading of the CPU of the stack in two parts: this process
+// (Go: the components, NATS) and the processes below it (PostgreSQL).
+type treeCPU struct{ self, below float64 }
+
+// readTreeCPU reads the CPU time, user and system, of this process and of
 // every process below it (the embedded PostgreSQL server and its backends;
 // NATS runs inside this process), including the children they have reaped,
-// read from /proc. The difference of two readings is the CPU the whole
-// stack spent between them, whatever else the machine runs.
-func treeCPUSeconds() (float64, error) {
+// from /proc, in two parts. The difference of two readings is the CPU the
+// whole stack spent between them, whatever else the machine runs.
+func readTreeCPU() (treeCPU, error) {
 	type stat struct {
 		ppid  int
 		ticks int64
@@ -24,7 +28,7 @@ func treeCPUSeconds() (float64, error) {
 	procs := map[int]stat{}
 	dirs, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
-		return 0, err
+		return treeCPU{}, err
 	}
 	for _, path := range dirs {
 		b, err := os.ReadFile(path)
@@ -50,11 +54,15 @@ func treeCPUSeconds() (float64, error) {
 		procs[pid] = stat{ppid: ppid, ticks: ticks}
 	}
 	self := os.Getpid()
-	var total int64
+	var mine, below int64
 	for pid, s := range procs {
 		for p := pid; p > 1; p = procs[p].ppid {
 			if p == self {
-				total += s.ticks
+				if pid == self {
+					mine += s.ticks
+				} else {
+					below += s.ticks
+				}
 				break
 			}
 			if _, ok := procs[p]; !ok {
@@ -62,5 +70,5 @@ func treeCPUSeconds() (float64, error) {
 			}
 		}
 	}
-	return float64(total) / clockTicks, nil
+	return treeCPU{self: float64(mine) / clockTicks, below: float64(below) / clockTicks}, nil
 }

@@ -59,7 +59,11 @@ func start(t testing.TB, truth *synth.Truth, workers int) *env {
 	ctx := context.Background()
 	dbURL, natsURL := devtest.DatabaseURL(t), devtest.NATS(t)
 	deps := connect(t, dbURL, natsURL)
-	e := &env{deps: deps, ingest: ingestsvc.New(deps, ingestsvc.Options{})}
+	in, err := ingestsvc.NewService(deps, ingestsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{deps: deps, ingest: in}
 	e.loader = &e2e.Loader{DB: deps.DB, NC: deps.NC, Ingest: e.ingest.Ingest}
 	if _, err := e.loader.Practices(ctx, truth); err != nil {
 		t.Fatal(err)
@@ -87,7 +91,11 @@ func start(t testing.TB, truth *synth.Truth, workers int) *env {
 		if w > 0 {
 			d = connect(t, dbURL, natsURL)
 		}
-		run(matchsvc.New(d, matchsvc.Options{}))
+		m, err := matchsvc.NewService(d, matchsvc.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(m)
 		router, err := routesvc.New(d, routesvc.Options{})
 		if err != nil {
 			t.Fatal(err)

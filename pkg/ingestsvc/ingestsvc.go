@@ -33,35 +33,6 @@ import (
 	"github.com/remitq/remitq/pkg/svc"
 )
 
-// Options configures the service.
-type Options struct {
-	// WatchDir, when set, is a folder whose files are ingested.
-	WatchDir string
-	// WatchInterval is the folder poll interval (default 2 s).
-	WatchInterval time.Duration
-	// MaxFileBytes bounds an uploaded file and a file of the watched
-	// folder (default 256 MiB).
-	MaxFileBytes int64
-	// Upload bounds an upload request further (parts, body deadlines,
-	// spooling); its MaxFileBytes is MaxFileBytes.
-	Upload httpx.UploadLimits
-	// MaxInFlightBytes caps the upload bytes received and not yet answered
-	// across requests (default 1 GiB; -1 for no cap): beyond it an upload
-	// is answered 503 with Retry-After.
-	MaxInFlightBytes int64
-	// Authorize, when set, is asked before every request; an error answers
-	// 401. The API service replaces it with its own authentication.
-	Authorize func(*http.Request) error
-	// NoPublisher leaves the outbox to other processes (tests, or a
-	// deployment that runs publishers apart).
-	NoPublisher bool
-	// CheckpointEvery is passed to the publisher.
-	CheckpointEvery int
-}
-
-// DefaultMaxInFlightBytes is the default of Options.MaxInFlightBytes.
-const DefaultMaxInFlightBytes = 1 << 30
-
 // Service is the ingest component.
 type Service struct {
 	deps      *svc.Deps
@@ -79,18 +50,26 @@ type metrics struct {
 	errors    prometheus.Counter
 }
 
-// New builds the service and registers its metrics on deps.Metrics.
+// New is NewService for callers that pass options known to be valid; it
+// panics on an error.
+//
+// Deprecated: use NewService. New stays while packages owned elsewhere
+// (apisvc, consolesvc, test/cluster) still call it.
 func New(deps *svc.Deps, opts Options) *Service {
-	if opts.MaxFileBytes <= 0 {
-		opts.MaxFileBytes = httpx.DefaultMaxFileBytes
+	s, err := NewService(deps, opts)
+	if err != nil {
+		panic(err)
 	}
-	opts.Upload.MaxFileBytes = opts.MaxFileBytes
-	if opts.MaxInFlightBytes == 0 {
-		opts.MaxInFlightBytes = DefaultMaxInFlightBytes
+	return s
+}
+
+// NewService builds the service and registers its metrics on
+// deps.Metrics; it refuses impossible options (Options.Validate).
+func NewService(deps *svc.Deps, opts Options) (*Service, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
 	}
-	if opts.Upload.Budget == nil {
-		opts.Upload.Budget = httpx.NewBudget(opts.MaxInFlightBytes)
-	}
+	opts = opts.withDefaults()
 	wake := make(chan struct{}, 1)
 	log := deps.Log.With(zap.String("component", "ingest"))
 	m := &metrics{
@@ -118,7 +97,12 @@ func New(deps *svc.Deps, opts Options) *Service {
 		Ingester: &remitstore.Ingester{DB: deps.DB, Log: log, Queued: wake}}
 	s.Publisher = &remitstore.Publisher{DB: deps.DB, JS: deps.JS, Log: log, CheckpointEvery: opts.CheckpointEvery,
 		Published: func(n int) { m.published.Add(float64(n)) }}
-	return s
+	if !opts.NoPublisher {
+		// This process publishes what it stores: hand the decoded files over.
+		s.Ingester.Recent = remitstore.NewRecent(4 * remitstore.KeepDecodedBytes)
+		s.Publisher.Recent = s.Ingester.Recent
+	}
+	return s, nil
 }
 
 // Name implements svc.Component.
@@ -160,11 +144,13 @@ func (s *Service) count(res *remitstore.Result) {
 
 // Run runs the publisher and, when configured, the folder watcher.
 func (s *Service) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, s.opts.Workers+1)
 	n := 0
 	if !s.opts.NoPublisher {
-		n++
-		go func() { errc <- s.Publisher.Run(ctx, s.wake) }()
+		for range s.opts.Workers {
+			n++
+			go func() { errc <- s.Publisher.Run(ctx, s.wake) }()
+		}
 	}
 	if s.opts.WatchDir != "" {
 		n++

@@ -40,7 +40,10 @@ func newService(t testing.TB, opts ingestsvc.Options) (*ingestsvc.Service, *svc.
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := ingestsvc.New(deps, opts)
+	s, err := ingestsvc.NewService(deps, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	deps.OpsRoutes(mux)
 	s.Register(mux)

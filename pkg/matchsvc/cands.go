@@ -3,57 +3,19 @@ package matchsvc
 import (
 	"cmp"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/x12"
 )
 
-// pos is where a paid claim (CLP) or a PLB stands in the stream of
-// remittances: its file, then its segment. "Earlier payments" are those at
-// a smaller pos, whatever order the matcher processes happened to handle
-// them in.
-type pos struct {
-	file int64
-	seg  int32
-}
-
-func (p pos) cmp(q pos) int {
-	if c := cmp.Compare(p.file, q.file); c != 0 {
-		return c
-	}
-	return cmp.Compare(p.seg, q.seg)
-}
-
-// ref is the PaidClaim.Ref of the claim at p: "<file id>:<segment>".
-func (p pos) ref() string {
-	return strconv.FormatInt(p.file, 10) + ":" + strconv.FormatInt(int64(p.seg), 10)
-}
-
-func parseRef(s string) (pos, bool) {
-	a, b, ok := strings.Cut(s, ":")
-	if !ok {
-		return pos{}, false
-	}
-	f, err1 := strconv.ParseInt(a, 10, 64)
-	g, err2 := strconv.ParseInt(b, 10, 32)
-	if err1 != nil || err2 != nil {
-		return pos{}, false
-	}
-	return pos{f, int32(g)}, true
-}
-
-// pkey is a lookup key: a practice (or payer) and a value.
-type pkey struct{ a, b string }
-
 // priorEntry is a recorded paid claim on the timeline of its payer + CLP07.
 type priorEntry struct {
-	pos      pos
-	prior    *match.Prior
+	Pos      matchstore.Pos
+	Prior    *match.Prior
 	reversal bool
-	nets     string        // a reversal: the Ref it nets against
+	Nets     string        // a reversal: the Ref it nets against
 	lineSegs map[int]int32 // SVC index → SVC segment
 }
 
@@ -63,12 +25,12 @@ type priorEntry struct {
 // PriorPayments answers with the entries before cur.
 type cands struct {
 	byID     map[int64]*billed.Claim
-	byPCN    map[pkey][]*billed.Claim
-	byLCN    map[pkey]lineAt
-	byMember map[pkey][]*billed.Claim
-	timeline map[pkey][]*priorEntry
+	byPCN    map[matchstore.Key][]*billed.Claim
+	byLCN    map[matchstore.Key]lineAt
+	byMember map[matchstore.Key][]*billed.Claim
+	timeline map[matchstore.Key][]*priorEntry
 	byRef    map[string]*priorEntry
-	cur      pos
+	cur      matchstore.Pos
 }
 
 type lineAt struct {
@@ -77,8 +39,8 @@ type lineAt struct {
 }
 
 func newCands() *cands {
-	return &cands{byID: map[int64]*billed.Claim{}, byPCN: map[pkey][]*billed.Claim{}, byLCN: map[pkey]lineAt{},
-		byMember: map[pkey][]*billed.Claim{}, timeline: map[pkey][]*priorEntry{}, byRef: map[string]*priorEntry{}}
+	return &cands{byID: map[int64]*billed.Claim{}, byPCN: map[matchstore.Key][]*billed.Claim{}, byLCN: map[matchstore.Key]lineAt{},
+		byMember: map[matchstore.Key][]*billed.Claim{}, timeline: map[matchstore.Key][]*priorEntry{}, byRef: map[string]*priorEntry{}}
 }
 
 // canon returns the one pointer the batch uses for a billed claim, so the
@@ -90,7 +52,7 @@ func (c *cands) canon(cl *billed.Claim) *billed.Claim {
 	c.byID[cl.ID] = cl
 	for i := range cl.Lines {
 		if l := cl.Lines[i].LineControl; l != "" {
-			k := pkey{cl.Practice, l}
+			k := matchstore.Key{Payer: cl.Practice, Control: l}
 			if have, ok := c.byLCN[k]; !ok || have.c.ID < cl.ID {
 				c.byLCN[k] = lineAt{cl, i}
 			}
@@ -112,10 +74,10 @@ func addSorted(list []*billed.Claim, cl *billed.Claim) []*billed.Claim {
 func (c *cands) addClaims(list []*billed.Claim) {
 	for _, cl := range list {
 		cl = c.canon(cl)
-		k := pkey{cl.Practice, cl.PatientControl}
+		k := matchstore.Key{Payer: cl.Practice, Control: cl.PatientControl}
 		c.byPCN[k] = addSorted(c.byPCN[k], cl)
 		if cl.MemberID != "" {
-			mk := pkey{cl.Practice, cl.MemberID}
+			mk := matchstore.Key{Payer: cl.Practice, Control: cl.MemberID}
 			c.byMember[mk] = addSorted(c.byMember[mk], cl)
 		}
 	}
@@ -123,13 +85,13 @@ func (c *cands) addClaims(list []*billed.Claim) {
 
 // ClaimsByControl implements match.Candidates.
 func (c *cands) ClaimsByControl(practice, pcn string) ([]*billed.Claim, error) {
-	return c.byPCN[pkey{practice, pcn}], nil
+	return c.byPCN[matchstore.Key{Payer: practice, Control: pcn}], nil
 }
 
 // LineByControl implements match.Candidates. When several stored lines
 // carry the REF*6R (a replacement claim), the newest claim's wins.
 func (c *cands) LineByControl(practice, lcn string) (*billed.Claim, int, error) {
-	at, ok := c.byLCN[pkey{practice, lcn}]
+	at, ok := c.byLCN[matchstore.Key{Payer: practice, Control: lcn}]
 	if !ok {
 		return nil, 0, nil
 	}
@@ -139,7 +101,7 @@ func (c *cands) LineByControl(practice, lcn string) (*billed.Claim, int, error) 
 // ClaimsByMember implements match.Candidates.
 func (c *cands) ClaimsByMember(practice, memberID string, date x12.Date) ([]*billed.Claim, error) {
 	var out []*billed.Claim
-	for _, cl := range c.byMember[pkey{practice, memberID}] {
+	for _, cl := range c.byMember[matchstore.Key{Payer: practice, Control: memberID}] {
 		for i := range cl.Lines {
 			if cl.Lines[i].ServiceFrom == date {
 				out = append(out, cl)
@@ -154,13 +116,13 @@ func (c *cands) ClaimsByMember(practice, memberID string, date x12.Date) ([]*bil
 // + CLP07 before cur, in stream order, each marked reversed when a
 // reversal before cur nets against it.
 func (c *cands) PriorPayments(payer, payerControl string) ([]*match.Prior, error) {
-	tl := c.timeline[pkey{payer, payerControl}]
+	tl := c.timeline[matchstore.Key{Payer: payer, Control: payerControl}]
 	var out []*match.Prior
 	for _, e := range tl {
-		if e.pos.cmp(c.cur) >= 0 {
+		if e.Pos.Cmp(c.cur) >= 0 {
 			break
 		}
-		p := *e.prior
+		p := *e.Prior
 		p.Reversed = c.reversedBefore(e, c.cur)
 		out = append(out, &p)
 	}
@@ -168,12 +130,12 @@ func (c *cands) PriorPayments(payer, payerControl string) ([]*match.Prior, error
 }
 
 // reversedBefore reports whether a reversal before cur nets against e.
-func (c *cands) reversedBefore(e *priorEntry, cur pos) bool {
-	for _, r := range c.timeline[pkey{e.prior.Payer, e.prior.PayerControl}] {
-		if r.pos.cmp(cur) >= 0 {
+func (c *cands) reversedBefore(e *priorEntry, cur matchstore.Pos) bool {
+	for _, r := range c.timeline[matchstore.Key{Payer: e.Prior.Payer, Control: e.Prior.PayerControl}] {
+		if r.Pos.Cmp(cur) >= 0 {
 			break
 		}
-		if r.reversal && r.nets == e.prior.Ref {
+		if r.reversal && r.Nets == e.Prior.Ref {
 			return true
 		}
 	}
@@ -182,16 +144,16 @@ func (c *cands) reversedBefore(e *priorEntry, cur pos) bool {
 
 // record puts (or replaces) a claim on its timeline.
 func (c *cands) record(e *priorEntry) {
-	if old := c.byRef[e.prior.Ref]; old != nil {
+	if old := c.byRef[e.Prior.Ref]; old != nil {
 		*old = *e
 		return
 	}
-	c.byRef[e.prior.Ref] = e
-	if e.prior.PayerControl == "" {
+	c.byRef[e.Prior.Ref] = e
+	if e.Prior.PayerControl == "" {
 		return
 	}
-	k := pkey{e.prior.Payer, e.prior.PayerControl}
+	k := matchstore.Key{Payer: e.Prior.Payer, Control: e.Prior.PayerControl}
 	tl := append(c.timeline[k], e)
-	slices.SortFunc(tl, func(a, b *priorEntry) int { return a.pos.cmp(b.pos) })
+	slices.SortFunc(tl, func(a, b *priorEntry) int { return a.Pos.Cmp(b.Pos) })
 	c.timeline[k] = tl
 }

@@ -4,7 +4,9 @@
 // publishes, joins every paid line to its billed line with pkg/match,
 // records the answers in PostgreSQL and publishes one LineMatch per line on
 // match.v1.line.<practice> for the router. services/matcher runs it alone;
-// services/remitq runs it beside the other services.
+// services/remitq runs it beside the other services. Its SQL half (the
+// rows, the timeline and candidate queries, the caches that read
+// PostgreSQL) is pkg/matchstore.
 //
 // # A batch
 //

@@ -9,6 +9,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/synth"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
@@ -61,7 +62,7 @@ func TestTruthSetEndToEnd(t *testing.T) {
 	msgs, n := w.msgAnswers(p, queued)
 	w.requireRight("LineMatch messages", msgs)
 	for k, a := range got {
-		if m := msgs[k]; m.revision != a.revision || m.method != a.method || m.netPaid != a.netPaid || m.billedClaim != a.billedClaim {
+		if m := msgs[k]; m.Revision != a.Revision || m.Method != a.Method || m.NetPaid != a.NetPaid || m.BilledClaim != a.BilledClaim {
 			t.Errorf("%v: message %+v, database %+v", k, m, a)
 			break
 		}
@@ -124,14 +125,14 @@ func TestLineMatchEncoding(t *testing.T) {
 			{SegmentIndex: 25, Line: &v1.ServiceLine{LineNumber: 2, PaidCents: 400}}},
 	}
 	exp := money.Amount(700)
-	lines := []lineRow{
-		{pos: pos{3, 22}, svcIndex: 1, procedure: "64483", paid: 500, method: "line_control", confidence: 1, billedClaimID: 7,
-			billedLineID: 70, allowed: 600, patientResp: 100, expected: &exp, netPaid: 500, flags: []string{"underpaid"}},
-		{pos: pos{3, 25}, svcIndex: 2, procedure: "J1040", paid: 400, method: "unmatched", review: true, revision: 2,
-			nets: pos{1, 9}, netPaid: 0},
+	lines := []matchstore.LineRow{
+		{Pos: matchstore.Pos{File: 3, Seg: 22}, SvcIndex: 1, Procedure: "64483", Paid: 500, Method: "line_control", Confidence: 1, BilledClaimID: 7,
+			BilledLineID: 70, Allowed: 600, PatientResp: 100, Expected: &exp, NetPaid: 500, Flags: []string{"underpaid"}},
+		{Pos: matchstore.Pos{File: 3, Seg: 25}, SvcIndex: 2, Procedure: "J1040", Paid: 400, Method: "unmatched", Review: true, Revision: 2,
+			Nets: matchstore.Pos{File: 1, Seg: 9}, NetPaid: 0},
 	}
 	claims := map[int64]*billed.Claim{7: {ID: 7, PatientControl: "P-1", Lines: []billed.Line{{ID: 70, Number: 1, Procedure: "64483", Charge: 1450}}}}
-	msgs, err := lineMatches(cp, lines, claims, map[int64]string{1: "cd"})
+	msgs, _, err := lineMatches(nil, nil, cp, lines, claims, map[int64]string{1: "cd"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -16,75 +15,74 @@ import (
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/pgcopy"
 	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
-	"github.com/remitq/remitq/x12"
 )
 
 // item is one paid claim (CLP) a batch handles: from a message, or
 // recorded before and matched again.
 type item struct {
-	pos        pos
-	practiceID int64
-	payer      string
+	Pos        matchstore.Pos
+	PracticeID int64
+	Payer      string
 	cp         *v1.ClaimPayment
-	payload    []byte
+	Payload    []byte
 	pc         *match.PaidClaim
-	paymentKey string
+	PaymentKey string
 	fromMsg    bool
-	prev       *stored      // recorded before
-	pending    *pendingInfo // waiting in match_pending before
-	rematch    bool         // recorded before and matched again now
-	changed    bool         // the re-match changed the stored answer
+	prev       *matchstore.Stored  // recorded before
+	pending    *matchstore.Pending // waiting in match_pending before
+	rematch    bool                // recorded before and matched again now
+	changed    bool                // the re-match changed the stored answer
 	res        *match.ClaimResult
-	claim      claimRow
-	lines      []lineRow
-	preKeys    []pkey // the keys of a retried claim before it is decoded
+	Claim      matchstore.ClaimRow
+	Lines      []matchstore.LineRow
+	preKeys    []matchstore.Key // the keys of a retried claim before it is decoded
 }
 
-func (it *item) practice() string { return fmtID(it.practiceID) }
+func (it *item) practice() string { return matchstore.FmtID(it.PracticeID) }
 
 // keys are the payer + CLP07 timelines a claim reads: its own and the
 // reversal's it corrects.
-func (it *item) keys() []pkey {
+func (it *item) keys() []matchstore.Key {
 	if it.pc == nil {
 		return it.preKeys
 	}
-	var out []pkey
+	var out []matchstore.Key
 	if it.pc.PayerControl != "" {
-		out = append(out, pkey{it.payer, it.pc.PayerControl})
+		out = append(out, matchstore.Key{Payer: it.Payer, Control: it.pc.PayerControl})
 	}
 	if a := it.pc.AfterReversal; a != "" && a != it.pc.PayerControl {
-		out = append(out, pkey{it.payer, a})
+		out = append(out, matchstore.Key{Payer: it.Payer, Control: a})
 	}
 	return out
 }
 
 // plbItem is one PLB pair a batch handles.
 type plbItem struct {
-	pos        pos
-	position   int32
-	practiceID int64
-	payer      string
+	Pos        matchstore.Pos
+	Position   int32
+	PracticeID int64
+	Payer      string
 	plb        match.PLB
-	fiscal     string
 	fromMsg    bool
 	existing   bool
 	rematch    bool
-	prevRow    *plbRow
-	row        plbRow
+	prevRow    *matchstore.PLBRow
+	row        matchstore.PLBRow
 }
 
-func (p *plbItem) keys() []pkey {
+func (p *plbItem) keys() []matchstore.Key {
 	ref := strings.TrimSpace(p.plb.Reference)
 	if ref == "" {
 		return nil
 	}
-	out := []pkey{{p.payer, ref}}
+	out := []matchstore.Key{{Payer: p.Payer, Control: ref}}
 	if f := strings.Fields(ref); len(f) > 1 {
-		out = append(out, pkey{p.payer, f[len(f)-1]})
+		out = append(out, matchstore.Key{Payer: p.Payer, Control: f[len(f)-1]})
 	}
 	return out
 }
@@ -97,8 +95,8 @@ var ErrRecorded = errors.New("matchsvc: a message of the batch was recorded befo
 type engine struct {
 	db    *sqlx.DB
 	opts  Options
-	fees  feeCache
-	files *fileCache
+	fees  matchstore.FeeCache
+	files *matchstore.FileCache
 }
 
 // batchOut is what a committed batch leaves to publish.
@@ -106,17 +104,7 @@ type batchOut struct {
 	publish   []*item // message claims: their lines go out now
 	rematched []*item // written to the outbox
 	billed    map[int64]*billed.Claim
-	shas      map[int64]string
 	plbs      int
-}
-
-// keyLock is the advisory lock key of a payer + CLP07 timeline.
-func keyLock(k pkey) int64 {
-	h := fnv.New64a()
-	h.Write([]byte(k.a))
-	h.Write([]byte{0})
-	h.Write([]byte(k.b))
-	return int64(h.Sum64()&^(0xffff<<48)) | int64(0x726d)<<48
 }
 
 // prepare converts message claims (done outside the transaction).
@@ -139,39 +127,48 @@ func (e *engine) decode(ctx context.Context, it *item) error {
 	for i, l := range cp.GetLines() {
 		lines[i] = l.GetLine()
 	}
-	it.pc = wire.PaidClaim(cp.GetClaim(), lines, it.pos.ref())
-	it.payer = cp.GetPayer().GetPayerIdentifier()
-	it.practiceID = cp.GetSource().GetPracticeId()
+	it.pc = wire.PaidClaim(cp.GetClaim(), lines, it.Pos.Ref())
+	it.Payer = cp.GetPayer().GetPayerIdentifier()
+	it.PracticeID = cp.GetSource().GetPracticeId()
 	pay := cp.GetPayment()
-	it.paymentKey = match.PaymentKey(pay.GetTraceNumber(), pay.GetTraceOriginator(), money.Amount(pay.GetAmountCents()))
+	it.PaymentKey = match.PaymentKey(pay.GetTraceNumber(), pay.GetTraceOriginator(), money.Amount(pay.GetAmountCents()))
 	if it.pc.IsReversal() {
 		return nil
 	}
-	revs, err := e.files.reversals(ctx, e.db, it.pos.file)
+	revs, err := e.files.Reversals(ctx, e.db, it.Pos.File)
 	if err != nil {
 		return err
 	}
-	if r, ok := revs[it.pos.seg]; ok && r.pcn == it.pc.PatientControl {
-		it.pc.AfterReversal = r.payerControl
+	if r, ok := revs[it.Pos.Seg]; ok && r.PCN == it.pc.PatientControl {
+		it.pc.AfterReversal = r.PayerControl
 	}
 	return nil
 }
 
-// run matches the claims and PLB pairs of a batch in one transaction:
-// message items (new, or already recorded when redelivered) and, in retry
-// mode, the waiting claims marked for a retry. Recorded claims whose
-// earlier payments arrive only now are matched again in stream order.
+// batch is what one run of the engine handles: message items (new, or
+// already recorded when redelivered) and PLB pairs, or, with retry, the
+// waiting claims marked for a retry.
 //
 // check looks for message claims recorded before (a redelivery) and
-// publishes them as stored; without it a redelivered claim makes the
-// COPY fail on its primary key (ErrRecorded), and the caller runs the
-// batch again with check: redeliveries are rare, and the first try saves a
-// query per batch.
-func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry, check bool) (*batchOut, error) {
-	if err := e.prepare(ctx, items); err != nil {
+// publishes them as stored; without it a redelivered claim makes the COPY
+// fail on its primary key (ErrRecorded), and the caller runs the batch
+// again with check: redeliveries are rare, and the first try saves a query
+// per batch.
+type batch struct {
+	items []*item
+	plbs  []*plbItem
+	Retry bool
+	check bool
+}
+
+// run matches the claims and PLB pairs of a batch in one transaction.
+// Recorded claims whose earlier payments arrive only now are matched again
+// in stream order.
+func (e *engine) run(ctx context.Context, b batch) (*batchOut, error) {
+	if err := e.prepare(ctx, b.items); err != nil {
 		return nil, err
 	}
-	fees, err := e.fees.get(ctx, e.db)
+	fees, err := e.fees.Get(ctx, e.db)
 	if err != nil {
 		return nil, err
 	}
@@ -182,16 +179,70 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 	defer tx.Rollback()
 	q := tx.Conn
 
+	keySet, err := lockBatch(ctx, q, b.items, b.plbs)
+	if err != nil {
+		return nil, err
+	}
+	items := b.items
+	if b.Retry {
+		if items, err = e.stillMarked(ctx, q, items); err != nil {
+			return nil, err
+		}
+	}
+	work, have, err := e.recorded(ctx, q, items, b.Retry || b.check)
+	if err != nil {
+		return nil, err
+	}
+	plbs := b.plbs
+	if b.check {
+		if err := e.existingPLBs(ctx, q, plbs); err != nil {
+			return nil, err
+		}
+	}
+	c := newCands()
+	for _, s := range have {
+		c.record(entryOf(s))
+	}
+	if work, err = e.laterOnTimelines(ctx, q, c, items, work, keySet); err != nil {
+		return nil, err
+	}
+	if err := e.laterPLBs(ctx, q, work, plbs, &plbs); err != nil {
+		return nil, err
+	}
+	if err := e.prefetch(ctx, q, c, work, plbs); err != nil {
+		return nil, err
+	}
+	m := match.New(c, match.Options{Threshold: e.opts.Threshold, Fees: fees, UnderpaidTolerance: e.opts.UnderpaidTolerance})
+	if err := e.matchInOrder(m, c, work, plbs); err != nil {
+		return nil, err
+	}
+	if err := e.write(ctx, tx, work, plbs, b.Retry); err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "23505" && !b.check {
+			return nil, fmt.Errorf("%w: %w", ErrRecorded, err)
+		}
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("matchsvc: commit: %w", err)
+	}
+	return outcome(c, items, work, plbs), nil
+}
+
+// lockBatch takes the practices' advisory locks shared and the exclusive
+// lock of every payer + CLP07 timeline the batch reads; it returns those
+// timelines.
+func lockBatch(ctx context.Context, q billedstore.DBTX, items []*item, plbs []*plbItem) (map[matchstore.Key]bool, error) {
 	var practices []int64
-	keySet := map[pkey]bool{}
+	keySet := map[matchstore.Key]bool{}
 	for _, it := range items {
-		practices = append(practices, it.practiceID)
+		practices = append(practices, it.PracticeID)
 		for _, k := range it.keys() {
 			keySet[k] = true
 		}
 	}
 	for _, p := range plbs {
-		practices = append(practices, p.practiceID)
+		practices = append(practices, p.PracticeID)
 		for _, k := range p.keys() {
 			keySet[k] = true
 		}
@@ -199,73 +250,77 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 	if err := billedstore.LockPractices(ctx, q, practices, false); err != nil {
 		return nil, err
 	}
-	if err := lockKeys(ctx, q, keySet, nil); err != nil {
+	if err := matchstore.LockKeys(ctx, q, keySet, nil); err != nil {
 		return nil, err
 	}
+	return keySet, nil
+}
 
-	inBatch := map[pos]*item{}
-	var work []*item
-	if retry {
-		// Only the rows still marked (another matcher may have done them).
-		var ps []pos
-		for _, it := range items {
-			ps = append(ps, it.pos)
-		}
-		pend, err := loadPending(ctx, q, ps, true)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			if pi := pend[it.pos]; pi != nil {
-				it.pending, it.payload, it.rematch = pi, pi.payload, true
-				work = append(work, it)
-			}
-		}
-		items = work
-		work = nil
-		if err := e.fill(ctx, items); err != nil {
-			return nil, err
-		}
-	}
+// stillMarked keeps the retried claims still marked for a retry (another
+// matcher may have done them) and gives them their claims.
+func (e *engine) stillMarked(ctx context.Context, q billedstore.DBTX, items []*item) ([]*item, error) {
+	var ps []matchstore.Pos
 	for _, it := range items {
-		inBatch[it.pos] = it
+		ps = append(ps, it.Pos)
 	}
-	// Redelivered claims already recorded are published as stored.
-	var ps []pos
-	for _, it := range items {
-		if retry || check {
-			ps = append(ps, it.pos)
-		}
-	}
-	have, err := loadStored(ctx, q, ps)
+	pend, err := matchstore.LoadPending(ctx, q, ps, true)
 	if err != nil {
 		return nil, err
 	}
+	var out []*item
 	for _, it := range items {
-		if s := have[it.pos]; s != nil {
+		if pi := pend[it.Pos]; pi != nil {
+			it.pending, it.Payload, it.rematch = pi, pi.Payload, true
+			out = append(out, it)
+		}
+	}
+	if err := e.fill(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// recorded reads, when look, the items recorded before (redelivered, or
+// retried) and returns the items to match: a redelivered claim already
+// recorded is not matched again (it is published as stored), a retried one
+// is, after the reversal it was recorded after.
+func (e *engine) recorded(ctx context.Context, q billedstore.DBTX, items []*item, look bool) ([]*item, map[matchstore.Pos]*matchstore.Stored, error) {
+	var ps []matchstore.Pos
+	if look {
+		for _, it := range items {
+			ps = append(ps, it.Pos)
+		}
+	}
+	have, err := matchstore.LoadStored(ctx, q, ps)
+	if err != nil {
+		return nil, nil, err
+	}
+	var work []*item
+	for _, it := range items {
+		if s := have[it.Pos]; s != nil {
 			it.prev = s
-			if !retry {
+			if !it.rematch {
 				continue // existing: not matched again
 			}
-			it.pc.AfterReversal = s.claim.afterReversal
+			it.pc.AfterReversal = s.Claim.AfterReversal
 		}
 		work = append(work, it)
 	}
-	if check {
-		if err := e.existingPLBs(ctx, q, plbs); err != nil {
-			return nil, err
-		}
-	}
+	return work, have, nil
+}
 
-	// The timelines of every key the batch reads, and the recorded claims
-	// on them that come after a new claim: they are matched again.
-	c := newCands()
-	for _, s := range have {
-		c.record(s.entry())
+// laterOnTimelines reads the timelines of every key the batch reads into c,
+// and adds to work the recorded claims on them that come after a new claim:
+// they are matched again (their keys are locked, and read in turn, up to
+// four rounds).
+func (e *engine) laterOnTimelines(ctx context.Context, q billedstore.DBTX, c *cands, items, work []*item, keySet map[matchstore.Key]bool) ([]*item, error) {
+	inBatch := map[matchstore.Pos]*item{}
+	for _, it := range items {
+		inBatch[it.Pos] = it
 	}
-	loaded := map[pkey]bool{}
+	loaded := map[matchstore.Key]bool{}
 	for round := 0; round < 4; round++ {
-		var keys []pkey
+		var keys []matchstore.Key
 		for k := range keySet {
 			if !loaded[k] {
 				keys = append(keys, k)
@@ -275,23 +330,23 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 		if len(keys) == 0 {
 			break
 		}
-		found, err := positionsByKeys(ctx, q, keys)
+		found, err := matchstore.PositionsByKeys(ctx, q, keys)
 		if err != nil {
 			return nil, err
 		}
-		var fresh []pos
+		var fresh []matchstore.Pos
 		for _, p := range found {
-			if inBatch[p] == nil && c.byRef[p.ref()] == nil {
+			if inBatch[p] == nil && c.byRef[p.Ref()] == nil {
 				fresh = append(fresh, p)
 			}
 		}
-		st, err := loadStored(ctx, q, fresh)
+		st, err := matchstore.LoadStored(ctx, q, fresh)
 		if err != nil {
 			return nil, err
 		}
 		var again []*item
 		for _, s := range st {
-			c.record(s.entry())
+			c.record(entryOf(s))
 			if it := e.laterThanNew(s, work); it != nil {
 				again = append(again, it)
 			}
@@ -302,9 +357,9 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 		if err := e.fill(ctx, again); err != nil {
 			return nil, err
 		}
-		extra := map[pkey]bool{}
+		extra := map[matchstore.Key]bool{}
 		for _, it := range again {
-			inBatch[it.pos] = it
+			inBatch[it.Pos] = it
 			work = append(work, it)
 			for _, k := range it.keys() {
 				if !keySet[k] {
@@ -312,65 +367,55 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 				}
 			}
 		}
-		if err := lockKeys(ctx, q, extra, keySet); err != nil {
+		if err := matchstore.LockKeys(ctx, q, extra, keySet); err != nil {
 			return nil, err
 		}
 	}
-	if err := e.laterPLBs(ctx, q, work, plbs, &plbs); err != nil {
-		return nil, err
-	}
+	return work, nil
+}
 
-	if err := e.prefetch(ctx, q, c, work, plbs); err != nil {
-		return nil, err
-	}
-	m := match.New(c, match.Options{Threshold: e.opts.Threshold, Fees: fees, UnderpaidTolerance: e.opts.UnderpaidTolerance})
+// matchInOrder matches the claims and new PLB pairs in stream order.
+func (e *engine) matchInOrder(m *match.Matcher, c *cands, work []*item, plbs []*plbItem) error {
 	type step struct {
-		pos pos
+		Pos matchstore.Pos
 		pp  int32
 		it  *item
 		p   *plbItem
 	}
 	var steps []step
 	for _, it := range work {
-		steps = append(steps, step{pos: it.pos, it: it})
+		steps = append(steps, step{Pos: it.Pos, it: it})
 	}
 	for _, p := range plbs {
 		if !p.existing {
-			steps = append(steps, step{pos: p.pos, pp: p.position, p: p})
+			steps = append(steps, step{Pos: p.Pos, pp: p.Position, p: p})
 		}
 	}
 	slices.SortFunc(steps, func(a, b step) int {
-		if x := a.pos.cmp(b.pos); x != 0 {
+		if x := a.Pos.Cmp(b.Pos); x != 0 {
 			return x
 		}
 		return int(a.pp - b.pp)
 	})
 	for _, s := range steps {
-		c.cur = s.pos
+		c.cur = s.Pos
 		if s.p != nil {
-			r, err := m.MatchPLB(s.p.plb, fmtID(s.p.practiceID), s.p.payer)
+			r, err := m.MatchPLB(s.p.plb, matchstore.FmtID(s.p.PracticeID), s.p.Payer)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			s.p.setRow(r)
 			continue
 		}
 		if err := e.matchItem(m, c, s.it); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
 
-	if err := e.write(ctx, tx, work, plbs, retry); err != nil {
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "23505" && !check {
-			return nil, fmt.Errorf("%w: %w", ErrRecorded, err)
-		}
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("matchsvc: commit: %w", err)
-	}
-
+// outcome is what a committed batch leaves to publish.
+func outcome(c *cands, items, work []*item, plbs []*plbItem) *batchOut {
 	out := &batchOut{billed: c.byID}
 	for _, it := range items {
 		if it.fromMsg {
@@ -387,41 +432,27 @@ func (e *engine) run(ctx context.Context, items []*item, plbs []*plbItem, retry,
 			out.plbs++
 		}
 	}
-	return out, nil
-}
-
-// lockKeys takes the advisory locks of the keys not in held.
-func lockKeys(ctx context.Context, q billedstore.DBTX, keys, held map[pkey]bool) error {
-	var ks []int64
-	for k := range keys {
-		if held == nil || !held[k] {
-			ks = append(ks, keyLock(k))
-			if held != nil {
-				held[k] = true
-			}
-		}
-	}
-	return billedstore.LockKeys(ctx, q, ks, true)
+	return out
 }
 
 // laterThanNew returns an item to match s again when s comes after a claim
 // of the batch that shares one of its timelines, else nil.
-func (e *engine) laterThanNew(s *stored, work []*item) *item {
-	sk := []pkey{}
-	if s.claim.payerControl != "" {
-		sk = append(sk, pkey{s.claim.payer, s.claim.payerControl})
+func (e *engine) laterThanNew(s *matchstore.Stored, work []*item) *item {
+	sk := []matchstore.Key{}
+	if s.Claim.PayerControl != "" {
+		sk = append(sk, matchstore.Key{Payer: s.Claim.Payer, Control: s.Claim.PayerControl})
 	}
-	if s.claim.afterReversal != "" {
-		sk = append(sk, pkey{s.claim.payer, s.claim.afterReversal})
+	if s.Claim.AfterReversal != "" {
+		sk = append(sk, matchstore.Key{Payer: s.Claim.Payer, Control: s.Claim.AfterReversal})
 	}
 	for _, n := range work {
-		if n.pos.cmp(s.claim.pos) >= 0 {
+		if n.Pos.Cmp(s.Claim.Pos) >= 0 {
 			continue
 		}
 		for _, k := range n.keys() {
 			if slices.Contains(sk, k) {
-				return &item{pos: s.claim.pos, practiceID: s.claim.practiceID, payer: s.claim.payer, prev: s, rematch: true,
-					paymentKey: s.claim.paymentKey}
+				return &item{Pos: s.Claim.Pos, PracticeID: s.Claim.PracticeID, Payer: s.Claim.Payer, prev: s, rematch: true,
+					PaymentKey: s.Claim.PaymentKey}
 			}
 		}
 	}
@@ -431,53 +462,53 @@ func (e *engine) laterThanNew(s *stored, work []*item) *item {
 // fill gives re-matched items their claim: the waiting payload, else the
 // file read again.
 func (e *engine) fill(ctx context.Context, items []*item) error {
-	var need []pos
+	var need []matchstore.Pos
 	for _, it := range items {
-		if it.payload == nil {
-			need = append(need, it.pos)
+		if it.Payload == nil {
+			need = append(need, it.Pos)
 		}
 	}
-	pend, err := loadPending(ctx, e.db, need, false)
+	pend, err := matchstore.LoadPending(ctx, e.db, need, false)
 	if err != nil {
 		return err
 	}
 	byFile := map[int64]map[int32]bool{}
 	for _, it := range items {
 		if it.pending == nil {
-			it.pending = pend[it.pos]
+			it.pending = pend[it.Pos]
 		}
-		if it.payload == nil && it.pending != nil {
-			it.payload = it.pending.payload
+		if it.Payload == nil && it.pending != nil {
+			it.Payload = it.pending.Payload
 		}
-		if it.payload == nil {
-			if byFile[it.pos.file] == nil {
-				byFile[it.pos.file] = map[int32]bool{}
+		if it.Payload == nil {
+			if byFile[it.Pos.File] == nil {
+				byFile[it.Pos.File] = map[int32]bool{}
 			}
-			byFile[it.pos.file][it.pos.seg] = true
+			byFile[it.Pos.File][it.Pos.Seg] = true
 		}
 	}
 	for file, segs := range byFile {
-		got, err := reparse(ctx, e.db, file, segs)
+		got, err := matchstore.Reparse(ctx, e.db, file, segs)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
-			if it.pos.file == file && it.payload == nil {
-				it.payload = got[it.pos.seg]
+			if it.Pos.File == file && it.Payload == nil {
+				it.Payload = got[it.Pos.Seg]
 			}
 		}
 	}
 	for _, it := range items {
-		if it.payload == nil {
-			return fmt.Errorf("matchsvc: paid claim %s: no stored message and not in its file", it.pos.ref())
+		if it.Payload == nil {
+			return fmt.Errorf("matchsvc: paid claim %s: no stored message and not in its file", it.Pos.Ref())
 		}
 		it.cp = &v1.ClaimPayment{}
-		if err := proto.Unmarshal(it.payload, it.cp); err != nil {
-			return fmt.Errorf("matchsvc: paid claim %s: %w", it.pos.ref(), err)
+		if err := proto.Unmarshal(it.Payload, it.cp); err != nil {
+			return fmt.Errorf("matchsvc: paid claim %s: %w", it.Pos.Ref(), err)
 		}
 		after := ""
 		if it.prev != nil {
-			after = it.prev.claim.afterReversal
+			after = it.prev.Claim.AfterReversal
 		}
 		it.pc = nil
 		if err := e.decode(ctx, it); err != nil {
@@ -495,25 +526,25 @@ func (e *engine) matchItem(m *match.Matcher, c *cands, it *item) error {
 	var res *match.ClaimResult
 	var err error
 	if it.rematch && it.prev != nil {
-		prev := it.prev.result()
-		res, err = m.Rematch(&match.PendingClaim{Claim: it.pc, Practice: it.practice(), Payer: it.payer, Result: prev})
+		prev := it.prev.Result()
+		res, err = m.Rematch(&match.PendingClaim{Claim: it.pc, Practice: it.practice(), Payer: it.Payer, Result: prev})
 		if err == nil {
 			keepDecisions(res, prev)
 		}
 	} else {
-		res, err = m.Match(it.pc, it.practice(), it.payer)
+		res, err = m.Match(it.pc, it.practice(), it.Payer)
 	}
 	if err != nil {
 		return err
 	}
 	it.res = res
 	it.rows(c)
-	e2 := &priorEntry{pos: it.pos, prior: match.PriorFrom(res), reversal: it.pc.IsReversal(), lineSegs: map[int]int32{}}
+	e2 := &priorEntry{Pos: it.Pos, Prior: match.PriorFrom(res), reversal: it.pc.IsReversal(), lineSegs: map[int]int32{}}
 	if e2.reversal && res.NetsAgainst != nil {
-		e2.nets = res.NetsAgainst.Ref
+		e2.Nets = res.NetsAgainst.Ref
 	}
-	for _, l := range it.lines {
-		e2.lineSegs[l.svcIndex] = l.pos.seg
+	for _, l := range it.Lines {
+		e2.lineSegs[l.SvcIndex] = l.Pos.Seg
 	}
 	c.record(e2)
 	return nil
@@ -545,70 +576,70 @@ func (it *item) rows(c *cands) {
 	res := it.res
 	rev := 0
 	if it.prev != nil {
-		rev = it.prev.claim.revision
+		rev = it.prev.Claim.Revision
 	}
-	cr := claimRow{pos: it.pos, practiceID: it.practiceID, payer: it.payer, pcn: it.pc.PatientControl,
-		payerControl: it.pc.PayerControl, afterReversal: it.pc.AfterReversal, status: it.pc.Status, claimKey: res.Key,
-		paymentKey: it.paymentKey, serviceDate: res.ServiceDate, method: string(res.Method), confidence: res.Confidence,
-		flags: flagStrings(res.Flags), charge: res.Charge, paid: res.Paid, patientResp: res.PatientResp,
-		review: res.NeedsReview(), revision: rev}
+	cr := matchstore.ClaimRow{Pos: it.Pos, PracticeID: it.PracticeID, Payer: it.Payer, PCN: it.pc.PatientControl,
+		PayerControl: it.pc.PayerControl, AfterReversal: it.pc.AfterReversal, Status: it.pc.Status, ClaimKey: res.Key,
+		PaymentKey: it.PaymentKey, ServiceDate: res.ServiceDate, Method: string(res.Method), Confidence: res.Confidence,
+		Flags: matchstore.FlagStrings(res.Flags), Charge: res.Charge, Paid: res.Paid, PatientResp: res.PatientResp,
+		Review: res.NeedsReview(), Revision: rev}
 	if res.Billed != nil {
-		cr.billedClaimID, cr.billedPCN = res.Billed.ClaimID, res.Billed.PatientControl
+		cr.BilledClaimID, cr.BilledPCN = res.Billed.ClaimID, res.Billed.PatientControl
 	}
 	if res.NetsAgainst != nil {
-		cr.nets, _ = parseRef(res.NetsAgainst.Ref)
+		cr.Nets, _ = matchstore.ParseRef(res.NetsAgainst.Ref)
 	}
-	lines := make([]lineRow, len(res.Lines))
+	lines := make([]matchstore.LineRow, len(res.Lines))
 	cpl := it.cp.GetLines()
 	for i := range res.Lines {
 		lr := &res.Lines[i]
-		seg := it.pos.seg
+		seg := it.Pos.Seg
 		if len(it.pc.Lines) > 0 && i < len(cpl) {
 			seg = cpl[i].GetSegmentIndex()
 		}
-		l := lineRow{pos: pos{it.pos.file, seg}, claimSeg: it.pos.seg, practiceID: it.practiceID, svcIndex: lr.Index,
-			procedure: lr.Procedure, modifiers: lr.Modifiers, serviceDate: lr.ServiceDate, units: lr.Units,
-			method: string(lr.Method), confidence: lr.Confidence, review: lr.Review, flags: flagStrings(lr.Flags),
-			billedCharge: lr.BilledCharge, billedUnits: lr.BilledUnits, charge: lr.Charge, paid: lr.Paid,
-			allowed: lr.Allowed, patientResp: lr.PatientResp, expected: lr.Expected, netPaid: lr.NetPaid, revision: rev}
+		l := matchstore.LineRow{Pos: matchstore.Pos{File: it.Pos.File, Seg: seg}, ClaimSeg: it.Pos.Seg, PracticeID: it.PracticeID, SvcIndex: lr.Index,
+			Procedure: lr.Procedure, Modifiers: lr.Modifiers, ServiceDate: lr.ServiceDate, Units: lr.Units,
+			Method: string(lr.Method), Confidence: lr.Confidence, Review: lr.Review, Flags: matchstore.FlagStrings(lr.Flags),
+			BilledCharge: lr.BilledCharge, BilledUnits: lr.BilledUnits, Charge: lr.Charge, Paid: lr.Paid,
+			Allowed: lr.Allowed, PatientResp: lr.PatientResp, Expected: lr.Expected, NetPaid: lr.NetPaid, Revision: rev}
 		if b := lr.Billed; b != nil {
-			l.billedClaimID, l.billedLineID, l.billedLineNumber, l.billedPCN = b.ClaimID, b.LineID, b.LineNumber, b.PatientControl
+			l.BilledClaimID, l.BilledLineID, l.BilledLineNumber, l.BilledPCN = b.ClaimID, b.LineID, b.LineNumber, b.PatientControl
 		}
 		if n := lr.NetsAgainst; n != nil {
-			p, _ := parseRef(n.Ref)
-			l.nets = p
+			p, _ := matchstore.ParseRef(n.Ref)
+			l.Nets = p
 			if e := c.byRef[n.Ref]; e != nil && n.LineIndex > 0 {
 				if s, ok := e.lineSegs[n.LineIndex]; ok {
-					l.nets.seg = s
+					l.Nets.Seg = s
 				}
 			}
 		}
 		lines[i] = l
 	}
-	it.changed = it.prev == nil || !sameRows(&it.prev.claim, it.prev.lines, &cr, lines)
+	it.changed = it.prev == nil || !sameRows(&it.prev.Claim, it.prev.Lines, &cr, lines)
 	if it.rematch && it.changed {
-		cr.revision = rev + 1
+		cr.Revision = rev + 1
 		for i := range lines {
-			lines[i].revision = rev + 1
+			lines[i].Revision = rev + 1
 		}
 	}
-	it.claim, it.lines = cr, lines
+	it.Claim, it.Lines = cr, lines
 }
 
 // sameRows reports whether a new answer equals the stored one.
-func sameRows(a *claimRow, al []lineRow, b *claimRow, bl []lineRow) bool {
+func sameRows(a *matchstore.ClaimRow, al []matchstore.LineRow, b *matchstore.ClaimRow, bl []matchstore.LineRow) bool {
 	x, y := *a, *b
-	x.revision, y.revision, x.billedPCN, y.billedPCN = 0, 0, "", ""
-	if x.pos != y.pos || x.method != y.method || x.confidence != y.confidence || !slices.Equal(x.flags, y.flags) ||
-		x.billedClaimID != y.billedClaimID || x.nets != y.nets || x.review != y.review || x.claimKey != y.claimKey ||
-		x.afterReversal != y.afterReversal || len(al) != len(bl) {
+	x.Revision, y.Revision, x.BilledPCN, y.BilledPCN = 0, 0, "", ""
+	if x.Pos != y.Pos || x.Method != y.Method || x.Confidence != y.Confidence || !slices.Equal(x.Flags, y.Flags) ||
+		x.BilledClaimID != y.BilledClaimID || x.Nets != y.Nets || x.Review != y.Review || x.ClaimKey != y.ClaimKey ||
+		x.AfterReversal != y.AfterReversal || len(al) != len(bl) {
 		return false
 	}
 	for i := range al {
 		p, q := al[i], bl[i]
-		if p.pos != q.pos || p.method != q.method || p.confidence != q.confidence || !slices.Equal(p.flags, q.flags) ||
-			p.billedClaimID != q.billedClaimID || p.billedLineID != q.billedLineID || p.review != q.review ||
-			p.nets != q.nets || p.netPaid != q.netPaid || !sameAmount(p.expected, q.expected) {
+		if p.Pos != q.Pos || p.Method != q.Method || p.Confidence != q.Confidence || !slices.Equal(p.Flags, q.Flags) ||
+			p.BilledClaimID != q.BilledClaimID || p.BilledLineID != q.BilledLineID || p.Review != q.Review ||
+			p.Nets != q.Nets || p.NetPaid != q.NetPaid || !sameAmount(p.Expected, q.Expected) {
 			return false
 		}
 	}
@@ -624,18 +655,18 @@ func sameAmount(a, b *money.Amount) bool {
 
 // setRow turns a PLB result into its plb_links row.
 func (p *plbItem) setRow(r *match.PLBResult) {
-	row := plbRow{pos: p.pos, position: p.position, practiceID: p.practiceID, payer: p.payer,
-		providerID: p.plb.ProviderID, fiscalPeriod: p.plb.FiscalPeriod, reason: r.Reason, kind: r.Kind,
-		reference: r.Reference, amount: r.Amount, method: r.Method, confidence: r.Confidence, review: r.Review,
-		payerControl: r.PayerControl}
+	row := matchstore.PLBRow{Pos: p.Pos, Position: p.Position, PracticeID: p.PracticeID, Payer: p.Payer,
+		ProviderID: p.plb.ProviderID, FiscalPeriod: p.plb.FiscalPeriod, Reason: r.Reason, Kind: r.Kind,
+		Reference: r.Reference, Amount: r.Amount, Method: r.Method, Confidence: r.Confidence, Review: r.Review,
+		PayerControl: r.PayerControl}
 	if r.Prior != "" {
-		row.prior, _ = parseRef(r.Prior)
+		row.Prior, _ = matchstore.ParseRef(r.Prior)
 	}
 	if r.Billed != nil {
-		row.billedClaim = r.Billed.ClaimID
+		row.BilledClaim = r.Billed.ClaimID
 	}
 	if p.prevRow != nil {
-		row.revision = p.prevRow.revision + 1
+		row.Revision = p.prevRow.Revision + 1
 	}
 	p.row = row
 }
@@ -646,7 +677,7 @@ func (e *engine) existingPLBs(ctx context.Context, q billedstore.DBTX, plbs []*p
 	var segs, posns []int32
 	for _, p := range plbs {
 		if p.fromMsg {
-			files, segs, posns = append(files, p.pos.file), append(segs, p.pos.seg), append(posns, p.position)
+			files, segs, posns = append(files, p.Pos.File), append(segs, p.Pos.Seg), append(posns, p.Position)
 		}
 	}
 	if len(files) == 0 {
@@ -661,19 +692,19 @@ func (e *engine) existingPLBs(ctx context.Context, q billedstore.DBTX, plbs []*p
 	}
 	defer rows.Close()
 	type pk struct {
-		p   pos
-		pos int32
+		p   matchstore.Pos
+		Pos int32
 	}
 	have := map[pk]bool{}
 	for rows.Next() {
 		var k pk
-		if err := rows.Scan(&k.p.file, &k.p.seg, &k.pos); err != nil {
+		if err := rows.Scan(&k.p.File, &k.p.Seg, &k.Pos); err != nil {
 			return err
 		}
 		have[k] = true
 	}
 	for _, p := range plbs {
-		if have[pk{p.pos, p.position}] && p.fromMsg {
+		if have[pk{p.Pos, p.Position}] && p.fromMsg {
 			p.existing = true
 		}
 	}
@@ -684,67 +715,42 @@ func (e *engine) existingPLBs(ctx context.Context, q billedstore.DBTX, plbs []*p
 // its CLP07 and come after it: they are linked again.
 func (e *engine) laterPLBs(ctx context.Context, q billedstore.DBTX, work []*item, plbs []*plbItem, out *[]*plbItem) error {
 	var payers, refs []string
-	first := map[pkey]pos{}
+	first := map[matchstore.Key]matchstore.Pos{}
 	for _, it := range work {
 		if it.rematch || it.pc.PayerControl == "" {
 			continue
 		}
-		k := pkey{it.payer, it.pc.PayerControl}
-		if p, ok := first[k]; !ok || it.pos.cmp(p) < 0 {
-			first[k] = it.pos
+		k := matchstore.Key{Payer: it.Payer, Control: it.pc.PayerControl}
+		if p, ok := first[k]; !ok || it.Pos.Cmp(p) < 0 {
+			first[k] = it.Pos
 		}
-		payers, refs = append(payers, k.a), append(refs, k.b)
+		payers, refs = append(payers, k.Payer), append(refs, k.Control)
 	}
 	if len(payers) == 0 {
 		return nil
 	}
-	got, err := loadPLBs(ctx, q, `WHERE l.review AND l.payer_code = ANY($1) AND l.reference = ANY($2)
+	got, err := matchstore.LoadPLBs(ctx, q, `WHERE l.review AND l.payer_code = ANY($1) AND l.reference = ANY($2)
 		AND (l.payer_code, l.reference) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
 		pq.Array(payers), pq.Array(refs))
 	if err != nil {
 		return err
 	}
 	for _, r := range got {
-		p, ok := first[pkey{r.payer, r.reference}]
-		if !ok || r.pos.cmp(p) <= 0 || slices.ContainsFunc(plbs, func(x *plbItem) bool { return x.pos == r.pos && x.position == r.position }) {
+		p, ok := first[matchstore.Key{Payer: r.Payer, Control: r.Reference}]
+		if !ok || r.Pos.Cmp(p) <= 0 || slices.ContainsFunc(plbs, func(x *plbItem) bool { return x.Pos == r.Pos && x.Position == r.Position }) {
 			continue
 		}
-		*out = append(*out, r.item())
+		*out = append(*out, plbItemOf(r))
 	}
 	return nil
 }
 
 // item makes a re-link item of a stored PLB row.
-func (r *plbRow) item() *plbItem {
+func plbItemOf(r *matchstore.PLBRow) *plbItem {
 	rc := *r
-	return &plbItem{pos: r.pos, position: r.position, practiceID: r.practiceID, payer: r.payer, rematch: true, prevRow: &rc,
-		plb: match.PLB{Ref: fmt.Sprintf("%d:%d:%d", r.pos.file, r.pos.seg, r.position), ProviderID: r.providerID,
-			FiscalPeriod: r.fiscalPeriod, Reason: r.reason, Reference: r.reference, Amount: r.amount}}
-}
-
-// loadPLBs reads plb_links rows (alias l) selected by where.
-func loadPLBs(ctx context.Context, q billedstore.DBTX, where string, args ...any) ([]*plbRow, error) {
-	rows, err := q.QueryxContext(ctx, `SELECT l.file_id, l.segment_index, l.position, l.practice_id, l.payer_code,
-		l.provider_id, coalesce(l.fiscal_period_date::text, ''), l.reason_code, l.kind, l.reference, l.amount, l.method,
-		l.confidence, l.review, coalesce(l.payer_claim_control, ''), coalesce(l.prior_file_id, 0),
-		coalesce(l.prior_segment, 0), coalesce(l.billed_claim_id, 0), l.revision FROM plb_links l `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("matchsvc: read PLB links: %w", err)
-	}
-	defer rows.Close()
-	var out []*plbRow
-	for rows.Next() {
-		r := &plbRow{}
-		var fp string
-		if err := rows.Scan(&r.pos.file, &r.pos.seg, &r.position, &r.practiceID, &r.payer, &r.providerID, &fp, &r.reason,
-			&r.kind, &r.reference, &r.amount, &r.method, &r.confidence, &r.review, &r.payerControl, &r.prior.file,
-			&r.prior.seg, &r.billedClaim, &r.revision); err != nil {
-			return nil, err
-		}
-		r.fiscalPeriod = x12Date(fp)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return &plbItem{Pos: r.Pos, Position: r.Position, PracticeID: r.PracticeID, Payer: r.Payer, rematch: true, prevRow: &rc,
+		plb: match.PLB{Ref: fmt.Sprintf("%d:%d:%d", r.Pos.File, r.Pos.Seg, r.Position), ProviderID: r.ProviderID,
+			FiscalPeriod: r.FiscalPeriod, Reason: r.Reason, Reference: r.Reference, Amount: r.Amount}}
 }
 
 // prefetch loads every billed claim the batch may look up: by CLM01 (and
@@ -753,14 +759,14 @@ func loadPLBs(ctx context.Context, q billedstore.DBTX, where string, args ...any
 func (e *engine) prefetch(ctx context.Context, q billedstore.DBTX, c *cands, work []*item, plbs []*plbItem) error {
 	var keys []billedstore.Key
 	for _, it := range work {
-		keys = append(keys, billedstore.Key{PracticeID: it.practiceID, Value: it.pc.PatientControl})
+		keys = append(keys, billedstore.Key{PracticeID: it.PracticeID, Value: it.pc.PatientControl})
 	}
 	for _, p := range plbs {
 		if p.existing {
 			continue
 		}
 		for _, k := range p.keys() {
-			keys = append(keys, billedstore.Key{PracticeID: p.practiceID, Value: k.b})
+			keys = append(keys, billedstore.Key{PracticeID: p.PracticeID, Value: k.Control})
 		}
 	}
 	list, err := billedstore.ByControl(ctx, q, keys)
@@ -774,8 +780,8 @@ func (e *engine) prefetch(ctx context.Context, q billedstore.DBTX, c *cands, wor
 			if l.LineControl == "" {
 				continue
 			}
-			if _, ok := c.byLCN[pkey{it.practice(), l.LineControl}]; !ok {
-				keys = append(keys, billedstore.Key{PracticeID: it.practiceID, Value: l.LineControl})
+			if _, ok := c.byLCN[matchstore.Key{Payer: it.practice(), Control: l.LineControl}]; !ok {
+				keys = append(keys, billedstore.Key{PracticeID: it.PracticeID, Value: l.LineControl})
 			}
 		}
 	}
@@ -785,12 +791,12 @@ func (e *engine) prefetch(ctx context.Context, q billedstore.DBTX, c *cands, wor
 	c.addClaims(list)
 	keys = keys[:0]
 	for _, it := range work {
-		if len(c.byPCN[pkey{it.practice(), it.pc.PatientControl}]) > 0 {
+		if len(c.byPCN[matchstore.Key{Payer: it.practice(), Control: it.pc.PatientControl}]) > 0 {
 			continue
 		}
 		viaLCN := false
 		for _, l := range it.pc.Lines {
-			if _, ok := c.byLCN[pkey{it.practice(), l.LineControl}]; ok && l.LineControl != "" {
+			if _, ok := c.byLCN[matchstore.Key{Payer: it.practice(), Control: l.LineControl}]; ok && l.LineControl != "" {
 				viaLCN = true
 				break
 			}
@@ -800,7 +806,7 @@ func (e *engine) prefetch(ctx context.Context, q billedstore.DBTX, c *cands, wor
 		}
 		for _, id := range []string{it.pc.MemberID, it.pc.PatientID} {
 			if id != "" {
-				keys = append(keys, billedstore.Key{PracticeID: it.practiceID, Value: id})
+				keys = append(keys, billedstore.Key{PracticeID: it.PracticeID, Value: id})
 			}
 		}
 	}
@@ -815,46 +821,46 @@ func (e *engine) prefetch(ctx context.Context, q billedstore.DBTX, c *cands, wor
 // delete and COPY, the pending queue, PLB links and the outbox.
 func (e *engine) write(ctx context.Context, tx *pgcopy.Tx, work []*item, plbs []*plbItem, retry bool) error {
 	q := tx.Conn
-	var redo, unpend []pos
-	cb := pgcopy.NewBuf("match_claims", claimCols...)
-	lb := pgcopy.NewBuf("line_matches", lineCols...)
-	pb := pgcopy.NewBuf("match_pending", pendingCols...)
+	var redo, unpend []matchstore.Pos
+	cb := pgcopy.NewBuf("match_claims", matchstore.ClaimCols...)
+	lb := pgcopy.NewBuf("line_matches", matchstore.LineCols...)
+	pb := pgcopy.NewBuf("match_pending", matchstore.PendingCols...)
 	now := time.Now()
 	var ob []*item
 	for _, it := range work {
 		if it.rematch && !it.changed {
 			// Nothing new: only a retry's mark is cleared.
 			if retry {
-				unpend = append(unpend, it.pos)
+				unpend = append(unpend, it.Pos)
 			}
 			continue
 		}
 		if it.rematch {
-			redo = append(redo, it.pos)
+			redo = append(redo, it.Pos)
 			ob = append(ob, it)
 		}
-		it.claim.copyTo(cb)
-		for i := range it.lines {
-			it.lines[i].copyTo(lb)
+		it.Claim.CopyTo(cb)
+		for i := range it.Lines {
+			it.Lines[i].CopyTo(lb)
 		}
 		if it.pending != nil {
-			unpend = append(unpend, it.pos)
+			unpend = append(unpend, it.Pos)
 		}
 		if it.res.NeedsReview() {
-			pr := pendingRow{pos: it.pos, practiceID: it.practiceID, payer: it.payer, pcn: it.pc.PatientControl,
-				payerControl: it.pc.PayerControl, unmatched: it.res.Unmatched(), payload: it.payload, queuedAt: now}
+			pr := matchstore.PendingRow{Pos: it.Pos, PracticeID: it.PracticeID, Payer: it.Payer, PCN: it.pc.PatientControl,
+				PayerControl: it.pc.PayerControl, Unmatched: it.res.Unmatched(), Payload: it.Payload, QueuedAt: now}
 			for _, l := range it.pc.Lines {
-				if l.LineControl != "" && !slices.Contains(pr.lcns, l.LineControl) {
-					pr.lcns = append(pr.lcns, l.LineControl)
+				if l.LineControl != "" && !slices.Contains(pr.LineControls, l.LineControl) {
+					pr.LineControls = append(pr.LineControls, l.LineControl)
 				}
 			}
 			if it.pending != nil {
-				pr.queuedAt, pr.attempts = it.pending.queuedAt, it.pending.attempts+1
+				pr.QueuedAt, pr.Attempts = it.pending.QueuedAt, it.pending.Attempts+1
 			}
-			pr.copyTo(pb)
+			pr.CopyTo(pb)
 		}
 	}
-	files, segs := posArrays(redo)
+	files, segs := matchstore.PosArrays(redo)
 	if len(redo) > 0 {
 		if _, err := q.ExecContext(ctx, `DELETE FROM line_matches l WHERE l.file_id = ANY($1) AND l.claim_segment = ANY($2)
 			AND (l.file_id, l.claim_segment) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`, pq.Array(files), pq.Array(segs)); err != nil {
@@ -866,7 +872,7 @@ func (e *engine) write(ctx context.Context, tx *pgcopy.Tx, work []*item, plbs []
 		}
 	}
 	if len(unpend) > 0 {
-		f2, s2 := posArrays(unpend)
+		f2, s2 := matchstore.PosArrays(unpend)
 		if _, err := q.ExecContext(ctx, `DELETE FROM match_pending p WHERE p.file_id = ANY($1) AND p.segment_index = ANY($2)
 			AND (p.file_id, p.segment_index) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`, pq.Array(f2), pq.Array(s2)); err != nil {
 			return fmt.Errorf("matchsvc: update pending: %w", err)
@@ -874,15 +880,15 @@ func (e *engine) write(ctx context.Context, tx *pgcopy.Tx, work []*item, plbs []
 		// A claim still waiting whose answer did not change keeps its row.
 		for _, it := range work {
 			if it.rematch && !it.changed && retry && it.pending != nil && it.res.NeedsReview() {
-				pr := pendingRow{pos: it.pos, practiceID: it.practiceID, payer: it.payer, pcn: it.pc.PatientControl,
-					payerControl: it.pc.PayerControl, unmatched: it.prev.result().Unmatched(), payload: it.payload,
-					queuedAt: it.pending.queuedAt, attempts: it.pending.attempts + 1}
+				pr := matchstore.PendingRow{Pos: it.Pos, PracticeID: it.PracticeID, Payer: it.Payer, PCN: it.pc.PatientControl,
+					PayerControl: it.pc.PayerControl, Unmatched: it.prev.Result().Unmatched(), Payload: it.Payload,
+					QueuedAt: it.pending.QueuedAt, Attempts: it.pending.Attempts + 1}
 				for _, l := range it.pc.Lines {
-					if l.LineControl != "" && !slices.Contains(pr.lcns, l.LineControl) {
-						pr.lcns = append(pr.lcns, l.LineControl)
+					if l.LineControl != "" && !slices.Contains(pr.LineControls, l.LineControl) {
+						pr.LineControls = append(pr.LineControls, l.LineControl)
 					}
 				}
-				pr.copyTo(pb)
+				pr.CopyTo(pb)
 			}
 		}
 	}
@@ -898,7 +904,7 @@ func (e *engine) write(ctx context.Context, tx *pgcopy.Tx, work []*item, plbs []
 }
 
 func writePLBs(ctx context.Context, tx *pgcopy.Tx, plbs []*plbItem) error {
-	b := pgcopy.NewBuf("plb_links", plbCols...)
+	b := pgcopy.NewBuf("plb_links", matchstore.PLBCols...)
 	var files []int64
 	var segs, posns []int32
 	for _, p := range plbs {
@@ -906,13 +912,13 @@ func writePLBs(ctx context.Context, tx *pgcopy.Tx, plbs []*plbItem) error {
 			continue
 		}
 		if p.rematch {
-			if p.prevRow != nil && p.row.method == p.prevRow.method && p.row.review == p.prevRow.review &&
-				p.row.billedClaim == p.prevRow.billedClaim && p.row.prior == p.prevRow.prior {
-				p.row.revision = p.prevRow.revision // unchanged: the retry mark is cleared below
+			if p.prevRow != nil && p.row.Method == p.prevRow.Method && p.row.Review == p.prevRow.Review &&
+				p.row.BilledClaim == p.prevRow.BilledClaim && p.row.Prior == p.prevRow.Prior {
+				p.row.Revision = p.prevRow.Revision // unchanged: the retry mark is cleared below
 			}
-			files, segs, posns = append(files, p.pos.file), append(segs, p.pos.seg), append(posns, p.position)
+			files, segs, posns = append(files, p.Pos.File), append(segs, p.Pos.Seg), append(posns, p.Position)
 		}
-		p.row.copyTo(b)
+		p.row.CopyTo(b)
 	}
 	if len(files) > 0 {
 		if _, err := tx.Conn.ExecContext(ctx, `DELETE FROM plb_links l WHERE l.file_id = ANY($1) AND l.segment_index = ANY($2)
@@ -937,7 +943,7 @@ func writeOutbox(ctx context.Context, q billedstore.DBTX, items []*item) error {
 	revs := make([]int, len(items))
 	payloads := make([][]byte, len(items))
 	for i, it := range items {
-		files[i], segs[i], revs[i], payloads[i] = it.pos.file, it.pos.seg, it.claim.revision, it.payload
+		files[i], segs[i], revs[i], payloads[i] = it.Pos.File, it.Pos.Seg, it.Claim.Revision, it.Payload
 	}
 	if _, err := q.ExecContext(ctx, `INSERT INTO match_outbox (file_id, segment_index, revision, payload)
 		SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bytea[]) ON CONFLICT DO NOTHING`,
@@ -946,5 +952,3 @@ func writeOutbox(ctx context.Context, q billedstore.DBTX, items []*item) error {
 	}
 	return nil
 }
-
-func x12Date(s string) x12.Date { return x12.Date(s) }

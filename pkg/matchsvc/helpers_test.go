@@ -21,6 +21,7 @@ import (
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/svc"
 	"github.com/remitq/remitq/pkg/synth"
@@ -142,7 +143,10 @@ func (w *world) ingest() {
 // ends; it returns the service and a stop function.
 func (w *world) start(o Options) (*Service, func()) {
 	deps := w.connect()
-	s := New(deps, o)
+	s, err := NewService(deps, o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -193,34 +197,34 @@ func (w *world) settle(timeout time.Duration) {
 // answer is what the pipeline says of one truth line, from the database or
 // from the LineMatch messages.
 type answer struct {
-	billedClaim string
+	BilledClaim string
 	billedLine  int
-	method      string
-	flags       []string
+	Method      string
+	Flags       []string
 	netsFile    string
 	netsClaim   int
-	review      bool
+	Review      bool
 	queued      bool
-	revision    int
-	netPaid     int64
+	Revision    int
+	NetPaid     int64
 }
 
 type lineKey struct {
-	file       string
-	claim, svc int
+	File       string
+	Claim, svc int
 }
 
 // positions maps each stored file's CLP segments to their ordinal in the
 // file, and every SVC segment to its CLP segment.
 type positions struct {
-	ord      map[pos]int   // CLP -> 1-based position in the file
-	claimOf  map[pos]int32 // SVC or CLP -> its CLP segment
+	ord      map[matchstore.Pos]int   // CLP -> 1-based position in the file
+	claimOf  map[matchstore.Pos]int32 // SVC or CLP -> its CLP segment
 	fileName map[int64]string
 }
 
 func (w *world) positions() *positions {
 	w.t.Helper()
-	p := &positions{ord: map[pos]int{}, claimOf: map[pos]int32{}, fileName: w.names}
+	p := &positions{ord: map[matchstore.Pos]int{}, claimOf: map[matchstore.Pos]int32{}, fileName: w.names}
 	rows, err := w.db.Query(`SELECT file_id, segment_index, row_number() OVER (PARTITION BY file_id ORDER BY segment_index)
 		FROM claim_payments`)
 	if err != nil {
@@ -228,49 +232,49 @@ func (w *world) positions() *positions {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k pos
+		var k matchstore.Pos
 		var n int
-		if err := rows.Scan(&k.file, &k.seg, &n); err != nil {
+		if err := rows.Scan(&k.File, &k.Seg, &n); err != nil {
 			w.t.Fatal(err)
 		}
-		p.ord[k], p.claimOf[k] = n, k.seg
+		p.ord[k], p.claimOf[k] = n, k.Seg
 	}
 	lr, err := w.db.Query(`SELECT file_id, segment_index, claim_payment_id FROM service_line_payments`)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	defer lr.Close()
-	claimSeg := map[int64]pos{}
+	claimSeg := map[int64]matchstore.Pos{}
 	cr, err := w.db.Query(`SELECT id, file_id, segment_index FROM claim_payments`)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	for cr.Next() {
 		var id int64
-		var k pos
-		if err := cr.Scan(&id, &k.file, &k.seg); err != nil {
+		var k matchstore.Pos
+		if err := cr.Scan(&id, &k.File, &k.Seg); err != nil {
 			w.t.Fatal(err)
 		}
 		claimSeg[id] = k
 	}
 	cr.Close()
 	for lr.Next() {
-		var k pos
+		var k matchstore.Pos
 		var cid int64
-		if err := lr.Scan(&k.file, &k.seg, &cid); err != nil {
+		if err := lr.Scan(&k.File, &k.Seg, &cid); err != nil {
 			w.t.Fatal(err)
 		}
-		p.claimOf[k] = claimSeg[cid].seg
+		p.claimOf[k] = claimSeg[cid].Seg
 	}
 	return p
 }
 
-func (p *positions) nets(file int64, seg int32) (string, int) {
+func (p *positions) Nets(file int64, seg int32) (string, int) {
 	if file == 0 {
 		return "", 0
 	}
-	cs := p.claimOf[pos{file, seg}]
-	return p.fileName[file], p.ord[pos{file, cs}]
+	cs := p.claimOf[matchstore.Pos{File: file, Seg: seg}]
+	return p.fileName[file], p.ord[matchstore.Pos{File: file, Seg: cs}]
 }
 
 // dbAnswers reads every line_matches row as an answer.
@@ -291,12 +295,12 @@ func (w *world) dbAnswers(p *positions) map[lineKey]answer {
 		var cs, ns int32
 		var svc int
 		var a answer
-		if err := rows.Scan(&f, &cs, &svc, &a.billedClaim, &a.billedLine, &a.method, (*pqStrings)(&a.flags), &nf, &ns,
-			&a.review, &a.queued, &a.revision, &a.netPaid); err != nil {
+		if err := rows.Scan(&f, &cs, &svc, &a.BilledClaim, &a.billedLine, &a.Method, (*pqStrings)(&a.Flags), &nf, &ns,
+			&a.Review, &a.queued, &a.Revision, &a.NetPaid); err != nil {
 			w.t.Fatal(err)
 		}
-		a.netsFile, a.netsClaim = p.nets(nf, ns)
-		k := lineKey{p.fileName[f], p.ord[pos{f, cs}], svc}
+		a.netsFile, a.netsClaim = p.Nets(nf, ns)
+		k := lineKey{p.fileName[f], p.ord[matchstore.Pos{File: f, Seg: cs}], svc}
 		if _, dup := out[k]; dup {
 			w.t.Errorf("%v recorded twice", k)
 		}
@@ -338,14 +342,14 @@ func (w *world) msgAnswers(p *positions, queued map[lineKey]bool) (map[lineKey]a
 				w.t.Fatal(err)
 			}
 			src := lm.GetSource()
-			k := lineKey{p.fileName[src.GetFileId()], p.ord[pos{src.GetFileId(), lm.GetLine().GetClaim().GetClpSegmentIndex()}], int(lm.GetSvcIndex())}
-			a := answer{billedClaim: lm.GetBilled().GetPatientControlNumber(), billedLine: int(lm.GetBilled().GetLineNumber()),
-				method: methodName(lm.GetMethod()), flags: lm.GetFlags(), review: lm.GetNeedsReview(), revision: int(lm.GetRevision()),
-				netPaid: lm.GetNetPaidCents(), queued: queued[k]}
+			k := lineKey{p.fileName[src.GetFileId()], p.ord[matchstore.Pos{File: src.GetFileId(), Seg: lm.GetLine().GetClaim().GetClpSegmentIndex()}], int(lm.GetSvcIndex())}
+			a := answer{BilledClaim: lm.GetBilled().GetPatientControlNumber(), billedLine: int(lm.GetBilled().GetLineNumber()),
+				Method: methodName(lm.GetMethod()), Flags: lm.GetFlags(), Review: lm.GetNeedsReview(), Revision: int(lm.GetRevision()),
+				NetPaid: lm.GetNetPaidCents(), queued: queued[k]}
 			if na := lm.GetNetsAgainst(); na != nil {
-				a.netsFile, a.netsClaim = p.nets(na.GetFileId(), na.GetSegmentIndex())
+				a.netsFile, a.netsClaim = p.Nets(na.GetFileId(), na.GetSegmentIndex())
 			}
-			if old, ok := out[k]; !ok || a.revision > old.revision {
+			if old, ok := out[k]; !ok || a.Revision > old.Revision {
 				out[k] = a
 			}
 		}
@@ -372,7 +376,7 @@ func (w *world) score(got map[lineKey]answer) (wrong []string, lines int) {
 		a, ok := got[k]
 		where := fmt.Sprintf("%s#%d svc %d (%s)", tl.File, tl.Claim, tl.SVC, tl.Scenario)
 		var flags []string
-		for _, f := range a.flags {
+		for _, f := range a.Flags {
 			if slices.Contains(synth.TruthFlags, f) {
 				flags = append(flags, f)
 			}
@@ -387,11 +391,11 @@ func (w *world) score(got map[lineKey]answer) (wrong []string, lines int) {
 		case !ok:
 			bad = append(bad, "no answer")
 		default:
-			if a.billedClaim != tl.BilledClaim || a.billedLine != tl.BilledLine {
-				bad = append(bad, fmt.Sprintf("billed %s/%d, want %s/%d", a.billedClaim, a.billedLine, tl.BilledClaim, tl.BilledLine))
+			if a.BilledClaim != tl.BilledClaim || a.billedLine != tl.BilledLine {
+				bad = append(bad, fmt.Sprintf("billed %s/%d, want %s/%d", a.BilledClaim, a.billedLine, tl.BilledClaim, tl.BilledLine))
 			}
-			if a.method != tl.Method {
-				bad = append(bad, fmt.Sprintf("method %s, want %s", a.method, tl.Method))
+			if a.Method != tl.Method {
+				bad = append(bad, fmt.Sprintf("method %s, want %s", a.Method, tl.Method))
 			}
 			if !slices.Equal(flags, want) {
 				bad = append(bad, fmt.Sprintf("flags %v, want %v", flags, want))
@@ -399,7 +403,7 @@ func (w *world) score(got map[lineKey]answer) (wrong []string, lines int) {
 			if tl.NetsFile != "" && (a.netsFile != tl.NetsFile || a.netsClaim != tl.NetsClaim) {
 				bad = append(bad, fmt.Sprintf("nets %s#%d, want %s#%d", a.netsFile, a.netsClaim, tl.NetsFile, tl.NetsClaim))
 			}
-			if tl.Method == "unmatched" && (!a.review || !a.queued) {
+			if tl.Method == "unmatched" && (!a.Review || !a.queued) {
 				bad = append(bad, "unmatched remit not queued")
 			}
 		}
@@ -420,13 +424,13 @@ func (w *world) checkPLBs(p *positions) {
 		w.t.Fatal(err)
 	}
 	defer rows.Close()
-	type got struct{ method, billed, reason string }
+	type got struct{ Method, billed, Reason string }
 	have := map[[2]any]got{}
 	for rows.Next() {
 		var f int64
 		var n int
 		var g got
-		if err := rows.Scan(&f, &n, &g.method, &g.billed, &g.reason); err != nil {
+		if err := rows.Scan(&f, &n, &g.Method, &g.billed, &g.Reason); err != nil {
 			w.t.Fatal(err)
 		}
 		have[[2]any{p.fileName[f], n}] = g
@@ -436,7 +440,7 @@ func (w *world) checkPLBs(p *positions) {
 	}
 	for _, tp := range w.tr.PLBs {
 		g := have[[2]any{tp.File, tp.Index}]
-		if g.method != tp.Method || g.billed != tp.BilledClaim || g.reason != tp.Reason {
+		if g.Method != tp.Method || g.billed != tp.BilledClaim || g.Reason != tp.Reason {
 			w.t.Errorf("PLB %s#%d: %+v, want %s %s %s", tp.File, tp.Index, g, tp.Method, tp.BilledClaim, tp.Reason)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
@@ -101,12 +102,12 @@ type UnlinkedPLB struct {
 	Amount    money.Amount `json:"amount"`
 }
 
-func lineOut(l *lineRow) PendingLine {
-	return PendingLine{Segment: l.pos.seg, SVCIndex: l.svcIndex, Procedure: l.procedure, Modifiers: nonNil(l.modifiers),
-		ServiceDate: l.serviceDate, Charge: l.charge, Paid: l.paid, Allowed: l.allowed, PatientResp: l.patientResp,
-		Expected: l.expected, Method: l.method, Confidence: l.confidence, Review: l.review, Flags: nonNil(l.flags),
-		BilledClaimID: l.billedClaimID, BilledLineID: l.billedLineID, BilledLineNumber: l.billedLineNumber,
-		BilledControl: l.billedPCN, Revision: l.revision}
+func lineOut(l *matchstore.LineRow) PendingLine {
+	return PendingLine{Segment: l.Pos.Seg, SVCIndex: l.SvcIndex, Procedure: l.Procedure, Modifiers: nonNil(l.Modifiers),
+		ServiceDate: l.ServiceDate, Charge: l.Charge, Paid: l.Paid, Allowed: l.Allowed, PatientResp: l.PatientResp,
+		Expected: l.Expected, Method: l.Method, Confidence: l.Confidence, Review: l.Review, Flags: nonNil(l.Flags),
+		BilledClaimID: l.BilledClaimID, BilledLineID: l.BilledLineID, BilledLineNumber: l.BilledLineNumber,
+		BilledControl: l.BilledPCN, Revision: l.Revision}
 }
 
 func nonNil(s []string) []string {
@@ -135,7 +136,7 @@ func (s *Service) fail(w http.ResponseWriter, err error) {
 
 // ListPending returns the review queue (onlyUnmatched: the claims with an
 // unmatched line), by file and segment after `after`.
-func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, onlyUnmatched bool, after pos, limit int) ([]PendingClaim, error) {
+func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, onlyUnmatched bool, after matchstore.Pos, limit int) ([]PendingClaim, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
@@ -144,13 +145,13 @@ func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, o
 		coalesce(m.status, ''), coalesce(m.flags, '{}')
 		FROM match_pending p LEFT JOIN match_claims m ON m.file_id = p.file_id AND m.segment_index = p.segment_index
 		WHERE ($1::bigint = 0 OR p.practice_id = $1::bigint) AND (NOT $2 OR p.unmatched) AND (p.file_id, p.segment_index) > ($3, $4)
-		ORDER BY p.file_id, p.segment_index LIMIT $5`, practiceID, onlyUnmatched, after.file, after.seg, limit)
+		ORDER BY p.file_id, p.segment_index LIMIT $5`, practiceID, onlyUnmatched, after.File, after.Seg, limit)
 	if err != nil {
 		return nil, fmt.Errorf("matchsvc: review queue: %w", err)
 	}
 	defer rows.Close()
 	out := []PendingClaim{}
-	var ps []pos
+	var ps []matchstore.Pos
 	for rows.Next() {
 		var c PendingClaim
 		if err := rows.Scan(&c.FileID, &c.Segment, &c.PracticeID, &c.Payer, &c.PatientControl, &c.PayerControl, &c.Unmatched,
@@ -159,20 +160,20 @@ func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, o
 		}
 		c.Flags, c.Lines = nonNil(c.Flags), []PendingLine{}
 		out = append(out, c)
-		ps = append(ps, pos{c.FileID, c.Segment})
+		ps = append(ps, matchstore.Pos{File: c.FileID, Seg: c.Segment})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	rows.Close()
-	st, err := loadStored(ctx, queryOnly{q}, ps)
+	st, err := matchstore.LoadStored(ctx, queryOnly{q}, ps)
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
 		if s := st[ps[i]]; s != nil {
-			for j := range s.lines {
-				out[i].Lines = append(out[i].Lines, lineOut(&s.lines[j]))
+			for j := range s.Lines {
+				out[i].Lines = append(out[i].Lines, lineOut(&s.Lines[j]))
 			}
 		}
 	}
@@ -186,11 +187,11 @@ func (queryOnly) ExecContext(context.Context, string, ...any) (sql.Result, error
 	return nil, errors.New("matchsvc: read-only")
 }
 
-func parseAfter(v string) (pos, bool) {
+func parseAfter(v string) (matchstore.Pos, bool) {
 	if v == "" {
-		return pos{}, true
+		return matchstore.Pos{}, true
 	}
-	return parseRef(v)
+	return matchstore.ParseRef(v)
 }
 
 func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatched bool) {
@@ -214,7 +215,7 @@ func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatc
 		httpx.JSON(w, http.StatusOK, map[string]any{"claims": list})
 		return
 	}
-	plbs, err := loadPLBs(r.Context(), queryOnly{s.deps.DB}, `WHERE l.review AND ($1::bigint = 0 OR l.practice_id = $1::bigint)
+	plbs, err := matchstore.LoadPLBs(r.Context(), queryOnly{s.deps.DB}, `WHERE l.review AND ($1::bigint = 0 OR l.practice_id = $1::bigint)
 		ORDER BY l.file_id, l.segment_index, l.position LIMIT 1000`, practice)
 	if err != nil {
 		s.fail(w, err)
@@ -222,8 +223,8 @@ func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatc
 	}
 	out := []UnlinkedPLB{}
 	for _, p := range plbs {
-		out = append(out, UnlinkedPLB{FileID: p.pos.file, Segment: p.pos.seg, Position: p.position, Practice: p.practiceID,
-			Payer: p.payer, Reason: p.reason, Kind: p.kind, Reference: p.reference, Amount: p.amount})
+		out = append(out, UnlinkedPLB{FileID: p.Pos.File, Segment: p.Pos.Seg, Position: p.Position, Practice: p.PracticeID,
+			Payer: p.Payer, Reason: p.Reason, Kind: p.Kind, Reference: p.Reference, Amount: p.Amount})
 	}
 	httpx.JSON(w, http.StatusOK, map[string]any{"claims": list, "plb": out})
 }
@@ -336,7 +337,7 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request, action string) 
 		}
 		d.BilledClaimID, d.BilledLineID = body.BilledClaimID, body.BilledLineID
 	}
-	line, err := s.Decide(r.Context(), pos{file, int32(seg)}, d)
+	line, err := s.Decide(r.Context(), matchstore.Pos{File: file, Seg: int32(seg)}, d)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		httpx.Error(w, http.StatusNotFound, "not_found", err.Error())
@@ -353,7 +354,7 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request, action string) 
 
 // DecideLine records a decision on the paid line at (file, segment); see Decide.
 func (s *Service) DecideLine(ctx context.Context, file int64, segment int32, d Decision) (*PendingLine, error) {
-	return s.Decide(ctx, pos{file, segment}, d)
+	return s.Decide(ctx, matchstore.Pos{File: file, Seg: segment}, d)
 }
 
 // Decide records a person's decision on a paid line of a claim in the
@@ -362,7 +363,7 @@ func (s *Service) DecideLine(ctx context.Context, file int64, segment int32, d D
 // the decision and the match it replaced are kept in match_decisions and
 // audit_log, the claim leaves the queue when no line waits any more, and
 // its lines are published again with the next revision.
-func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine, error) {
+func (s *Service) Decide(ctx context.Context, at matchstore.Pos, d Decision) (*PendingLine, error) {
 	tx, err := s.deps.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -371,13 +372,13 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 	var claimSeg int32
 	var practice int64
 	if err := tx.GetContext(ctx, &claimSeg, `SELECT claim_segment FROM line_matches WHERE file_id = $1 AND segment_index = $2`,
-		at.file, at.seg); errors.Is(err, sql.ErrNoRows) {
+		at.File, at.Seg); errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	} else if err != nil {
 		return nil, err
 	}
-	cpos := pos{at.file, claimSeg}
-	st, err := loadStored(ctx, tx, []pos{cpos})
+	cpos := matchstore.Pos{File: at.File, Seg: claimSeg}
+	st, err := matchstore.LoadStored(ctx, tx, []matchstore.Pos{cpos})
 	if err != nil {
 		return nil, err
 	}
@@ -385,47 +386,47 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 	if sc == nil {
 		return nil, ErrNotFound
 	}
-	practice = sc.claim.practiceID
+	practice = sc.Claim.PracticeID
 	if err := billedstore.LockPractices(ctx, tx, []int64{practice}, false); err != nil {
 		return nil, err
 	}
-	keys := map[pkey]bool{}
-	for _, k := range []string{sc.claim.payerControl, sc.claim.afterReversal} {
+	keys := map[matchstore.Key]bool{}
+	for _, k := range []string{sc.Claim.PayerControl, sc.Claim.AfterReversal} {
 		if k != "" {
-			keys[pkey{sc.claim.payer, k}] = true
+			keys[matchstore.Key{Payer: sc.Claim.Payer, Control: k}] = true
 		}
 	}
-	if err := lockKeys(ctx, tx, keys, nil); err != nil {
+	if err := matchstore.LockKeys(ctx, tx, keys, nil); err != nil {
 		return nil, err
 	}
 	var payload []byte
 	if err := tx.GetContext(ctx, &payload, `SELECT payload FROM match_pending WHERE file_id = $1 AND segment_index = $2 FOR UPDATE`,
-		cpos.file, cpos.seg); errors.Is(err, sql.ErrNoRows) {
+		cpos.File, cpos.Seg); errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotWaiting
 	} else if err != nil {
 		return nil, err
 	}
 	// Read again under the locks.
-	if st, err = loadStored(ctx, tx, []pos{cpos}); err != nil {
+	if st, err = matchstore.LoadStored(ctx, tx, []matchstore.Pos{cpos}); err != nil {
 		return nil, err
 	}
 	sc = st[cpos]
-	li := slices.IndexFunc(sc.lines, func(l lineRow) bool { return l.pos == at })
+	li := slices.IndexFunc(sc.Lines, func(l matchstore.LineRow) bool { return l.Pos == at })
 	if li < 0 {
 		return nil, ErrNotFound
 	}
-	old := sc.lines[li]
+	old := sc.Lines[li]
 	if d.Action == "confirm" {
-		if old.billedClaimID == 0 {
+		if old.BilledClaimID == 0 {
 			return nil, ErrNoProposal
 		}
-		d.BilledClaimID, d.BilledLineID = old.billedClaimID, old.billedLineID
+		d.BilledClaimID, d.BilledLineID = old.BilledClaimID, old.BilledLineID
 	}
 	list, err := billedstore.ByID(ctx, tx, []int64{d.BilledClaimID})
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 || list[0].Practice != fmtID(practice) {
+	if len(list) == 0 || list[0].Practice != matchstore.FmtID(practice) {
 		return nil, ErrBadBilled
 	}
 	bc := list[0]
@@ -442,64 +443,35 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 		return nil, fmt.Errorf("matchsvc: pending payload: %w", err)
 	}
 	var paid *match.PaidLine
-	if old.svcIndex > 0 {
+	if old.SvcIndex > 0 {
 		var lines []*v1.ServiceLine
 		for _, l := range cp.GetLines() {
 			lines = append(lines, l.GetLine())
 		}
-		pc := wire.PaidClaim(cp.GetClaim(), lines, cpos.ref())
-		if i := old.svcIndex - 1; i < len(pc.Lines) {
+		pc := wire.PaidClaim(cp.GetClaim(), lines, cpos.Ref())
+		if i := old.SvcIndex - 1; i < len(pc.Lines) {
 			paid = pc.Lines[i]
 		}
 	}
-	lr := old.result()
+	lr := old.Result()
 	b := match.Billed{ClaimID: bc.ID, PatientControl: bc.PatientControl}
 	if bl != nil {
 		b.LineID, b.LineNumber = bl.ID, bl.Number
 	}
 	match.Decide(&lr, b, paid, bl)
-	rev := sc.claim.revision + 1
+	rev := sc.Claim.Revision + 1
 	nl := old
-	nl.method, nl.confidence, nl.review, nl.flags = string(lr.Method), lr.Confidence, false, flagStrings(lr.Flags)
-	nl.billedClaimID, nl.billedLineID, nl.billedLineNumber, nl.billedPCN = b.ClaimID, b.LineID, b.LineNumber, b.PatientControl
-	nl.billedCharge, nl.billedUnits, nl.revision = lr.BilledCharge, lr.BilledUnits, rev
-	sc.lines[li] = nl
+	nl.Method, nl.Confidence, nl.Review, nl.Flags = string(lr.Method), lr.Confidence, false, matchstore.FlagStrings(lr.Flags)
+	nl.BilledClaimID, nl.BilledLineID, nl.BilledLineNumber, nl.BilledPCN = b.ClaimID, b.LineID, b.LineNumber, b.PatientControl
+	nl.BilledCharge, nl.BilledUnits, nl.Revision = lr.BilledCharge, lr.BilledUnits, rev
+	sc.Lines[li] = nl
 	review, unmatched := false, false
-	for _, l := range sc.lines {
-		review = review || l.review
-		unmatched = unmatched || l.billedClaimID == 0 || l.billedLineID == 0 && l.svcIndex > 0
+	for _, l := range sc.Lines {
+		review = review || l.Review
+		unmatched = unmatched || l.BilledClaimID == 0 || l.BilledLineID == 0 && l.SvcIndex > 0
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE line_matches SET method = $3, confidence = $4, review = false, flags = $5,
-		billed_claim_id = $6, billed_line_id = $7, billed_line_number = $8, billed_charge = $9, billed_units = $10
-		WHERE file_id = $1 AND segment_index = $2`, at.file, at.seg, nl.method, nl.confidence, pq.Array(nl.flags),
-		nullID(nl.billedClaimID), nullID(nl.billedLineID), nullID(int64(nl.billedLineNumber)), nl.billedCharge,
-		nl.billedUnits.String()); err != nil {
-		return nil, fmt.Errorf("matchsvc: record decision: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE line_matches SET revision = $3 WHERE file_id = $1 AND claim_segment = $2`,
-		cpos.file, cpos.seg, rev); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE match_claims SET revision = $3, review = $4,
-		billed_claim_id = coalesce(billed_claim_id, $5),
-		flags = array_remove(flags, 'manual_review') || CASE WHEN $4 THEN '{manual_review}'::text[] ELSE '{}' END
-		WHERE file_id = $1 AND segment_index = $2`, cpos.file, cpos.seg, rev, review, b.ClaimID); err != nil {
-		return nil, err
-	}
-	if review {
-		_, err = tx.ExecContext(ctx, `UPDATE match_pending SET unmatched = $3 WHERE file_id = $1 AND segment_index = $2`,
-			cpos.file, cpos.seg, unmatched)
-	} else {
-		_, err = tx.ExecContext(ctx, `DELETE FROM match_pending WHERE file_id = $1 AND segment_index = $2`, cpos.file, cpos.seg)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO match_decisions (file_id, segment_index, practice_id, action,
-		billed_claim_id, billed_line_id, previous_billed_claim_id, previous_billed_line_id, previous_method,
-		previous_confidence, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		at.file, at.seg, practice, d.Action, nullID(b.ClaimID), nullID(b.LineID), nullID(old.billedClaimID),
-		nullID(old.billedLineID), old.method, old.confidence, d.User); err != nil {
+	if err := matchstore.RecordDecision(ctx, tx, matchstore.Decision{Line: at, Claim: cpos, Practice: practice, Action: d.Action,
+		New: nl, Old: old, Revision: rev, Review: review, Unmatched: unmatched, BilledClaimID: b.ClaimID, User: d.User}); err != nil {
 		return nil, err
 	}
 	host, _, herr := net.SplitHostPort(d.RemoteAddr)
@@ -511,14 +483,13 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 		method = http.MethodPost
 	}
 	if err := audit.Record(ctx, tx, audit.Entry{Actor: d.User, UserID: d.UserID, Action: "match." + d.Action, Entity: "line_match",
-		EntityID: at.ref(), PracticeID: practice, RemoteAddr: host, Method: method, Route: d.Route, RequestID: d.RequestID,
+		EntityID: at.Ref(), PracticeID: practice, RemoteAddr: host, Method: method, Route: d.Route, RequestID: d.RequestID,
 		Detail: map[string]any{"billed_claim_id": b.ClaimID, "billed_line_id": b.LineID, "billed_practice_id": bc.Practice,
-			"previous_billed_claim_id": old.billedClaimID, "previous_billed_line_id": old.billedLineID,
-			"previous_method": old.method, "previous_confidence": old.confidence}}); err != nil {
+			"previous_billed_claim_id": old.BilledClaimID, "previous_billed_line_id": old.BilledLineID,
+			"previous_method": old.Method, "previous_confidence": old.Confidence}}); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO match_outbox (file_id, segment_index, revision, payload)
-		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, cpos.file, cpos.seg, rev, payload); err != nil {
+	if err := matchstore.QueueRematch(ctx, tx, cpos, rev, payload); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -527,13 +498,6 @@ func (s *Service) Decide(ctx context.Context, at pos, d Decision) (*PendingLine,
 	wake(s.relayC)
 	out := lineOut(&nl)
 	return &out, nil
-}
-
-func nullID(v int64) any {
-	if v == 0 {
-		return nil
-	}
-	return v
 }
 
 // auditShown records which paid claims a review list showed (their
@@ -550,7 +514,7 @@ func (s *Service) auditShown(r *http.Request, list []PendingClaim) error {
 		if _, ok := refs[c.PracticeID]; !ok {
 			order = append(order, c.PracticeID)
 		}
-		refs[c.PracticeID] = append(refs[c.PracticeID], pos{c.FileID, c.Segment}.ref())
+		refs[c.PracticeID] = append(refs[c.PracticeID], matchstore.Pos{File: c.FileID, Seg: c.Segment}.Ref())
 	}
 	if len(order) == 0 {
 		order = []int64{0}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/pkg/billedstore"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/synth"
 )
 
@@ -119,12 +120,12 @@ func TestReviewQueueDecisions(t *testing.T) {
 	w.settle(30 * time.Second)
 	p := w.positions()
 	msgs, _ := w.msgAnswers(p, nil)
-	k := lineKey{w.names[c.FileID], p.ord[pos{c.FileID, c.Segment}], l2.SVCIndex}
-	if m := msgs[k]; m.revision != 2 || m.method != "manual" {
+	k := lineKey{w.names[c.FileID], p.ord[matchstore.Pos{File: c.FileID, Seg: c.Segment}], l2.SVCIndex}
+	if m := msgs[k]; m.Revision != 2 || m.Method != "manual" {
 		t.Errorf("last LineMatch of the picked line: %+v, want revision 2, manual", m)
 	}
 	// A retry (as when a billed claim it may belong to is loaded) keeps the decisions.
-	payloads, err := reparse(t.Context(), w.db, c.FileID, map[int32]bool{c.Segment: true})
+	payloads, err := matchstore.Reparse(t.Context(), w.db, c.FileID, map[int32]bool{c.Segment: true})
 	if err != nil || payloads[c.Segment] == nil {
 		t.Fatalf("re-read the paid claim: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
@@ -27,16 +28,16 @@ func matchMsgID(src *v1.SourceRef, revision int) (string, error) {
 
 // billedInfo completes the billed claims the lines name (the batch cache,
 // else the database) and the hashes of the files they net against.
-func (e *engine) billedInfo(ctx context.Context, cache map[int64]*billed.Claim, lines [][]lineRow) (map[int64]string, error) {
+func (e *engine) billedInfo(ctx context.Context, cache map[int64]*billed.Claim, lines [][]matchstore.LineRow) (map[int64]string, error) {
 	var missing []int64
 	files := map[int64]bool{}
 	for _, ls := range lines {
 		for _, l := range ls {
-			if l.billedClaimID != 0 && cache[l.billedClaimID] == nil {
-				missing = append(missing, l.billedClaimID)
+			if l.BilledClaimID != 0 && cache[l.BilledClaimID] == nil {
+				missing = append(missing, l.BilledClaimID)
 			}
-			if l.nets.file != 0 {
-				files[l.nets.file] = true
+			if l.Nets.File != 0 {
+				files[l.Nets.File] = true
 			}
 		}
 	}
@@ -53,69 +54,78 @@ func (e *engine) billedInfo(ctx context.Context, cache map[int64]*billed.Claim, 
 	for f := range files {
 		ids = append(ids, f)
 	}
-	return e.files.sha(ctx, e.db, ids)
+	return e.files.SHA(ctx, e.db, ids)
 }
 
-// lineMatches builds the LineMatch messages of one paid claim's lines.
-// Each message repeats the paid claim (with payer, payee and payment)
-// inside its ServiceLinePayment: that part is encoded once per claim and
-// joined to each line's own fields, as ingest does (protobuf allows a
-// message's fields in any order).
-func lineMatches(cp *v1.ClaimPayment, lines []lineRow, claims map[int64]*billed.Claim, shas map[int64]string) ([]bus.Message, error) {
+// lineMatches builds the LineMatch messages of one paid claim's lines and
+// appends them to out. Each message repeats the paid claim (with payer,
+// payee and payment) inside its ServiceLinePayment: that part is encoded
+// once per claim and joined to each line's own fields, as ingest does
+// (protobuf allows a message's fields in any order). The bodies are
+// encoded one after the other into arena (the batch's buffer, returned
+// grown), so a batch allocates its bodies a few times, not once per line.
+func lineMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []matchstore.LineRow, claims map[int64]*billed.Claim,
+	shas map[int64]string) ([]bus.Message, []byte, error) {
 	src0 := cp.GetSource()
 	cpl := cp.GetLines()
-	shared, err := proto.Marshal(&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
+	mo := proto.MarshalOptions{}
+	shared, err := mo.Marshal(&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
 		Payment: cp.GetPayment()})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]bus.Message, 0, len(lines))
+	var slp []byte
+	var siblings []v1.SiblingLine
 	for _, l := range lines {
-		src := &v1.SourceRef{FileId: src0.GetFileId(), FileSha256: src0.GetFileSha256(), SegmentIndex: l.pos.seg,
+		src := &v1.SourceRef{FileId: src0.GetFileId(), FileSha256: src0.GetFileSha256(), SegmentIndex: l.Pos.Seg,
 			TransactionControlNumber: src0.GetTransactionControlNumber(), PracticeId: src0.GetPracticeId(),
 			Version: src0.GetVersion()}
-		own := &v1.ServiceLinePayment{Source: src}
-		if l.svcIndex == 0 {
+		own := v1.ServiceLinePayment{Source: src}
+		if l.SvcIndex == 0 {
 			own.ClaimLevelOnly = true
-		} else if i := l.svcIndex - 1; i < len(cpl) {
+		} else if i := l.SvcIndex - 1; i < len(cpl) {
 			own.Line = cpl[i].GetLine()
 		}
-		slp, err := proto.Marshal(own)
-		if err != nil {
-			return nil, err
+		if slp, err = mo.MarshalAppend(slp[:0], &own); err != nil {
+			return nil, nil, err
 		}
-		lr := l.result()
+		lr := l.Result()
 		lm := wire.LineMatch(src, &lr)
-		lm.Revision = int32(l.revision)
-		if c := claims[l.billedClaimID]; c != nil {
-			lm.Billed = wire.BilledLine(c, lineByID(c, l.billedLineID))
+		lm.Revision = int32(l.Revision)
+		if c := claims[l.BilledClaimID]; c != nil {
+			lm.Billed = wire.BilledLine(c, lineByID(c, l.BilledLineID))
 		}
-		if l.nets.file != 0 {
-			lm.NetsAgainst = &v1.SourceRef{FileId: l.nets.file, FileSha256: shas[l.nets.file], SegmentIndex: l.nets.seg,
+		if l.Nets.File != 0 {
+			lm.NetsAgainst = &v1.SourceRef{FileId: l.Nets.File, FileSha256: shas[l.Nets.File], SegmentIndex: l.Nets.Seg,
 				PracticeId: src0.GetPracticeId()}
 		}
+		siblings = siblings[:0]
 		for _, o := range lines {
-			if o.pos == l.pos || o.svcIndex == 0 {
+			if o.Pos == l.Pos || o.SvcIndex == 0 {
 				continue
 			}
-			lm.Siblings = append(lm.Siblings, &v1.SiblingLine{SvcIndex: int32(o.svcIndex), ProcedureCode: o.procedure,
-				Modifiers: o.modifiers, ServiceDate: string(o.serviceDate), PaidCents: o.paid.Cents()})
+			siblings = append(siblings, v1.SiblingLine{SvcIndex: int32(o.SvcIndex), ProcedureCode: o.Procedure,
+				Modifiers: o.Modifiers, ServiceDate: string(o.ServiceDate), PaidCents: o.Paid.Cents()})
 		}
-		data, err := proto.Marshal(lm)
-		if err != nil {
-			return nil, err
+		for i := range siblings {
+			lm.Siblings = append(lm.Siblings, &siblings[i])
+		}
+		start := len(arena)
+		if arena, err = mo.MarshalAppend(arena, lm); err != nil {
+			return nil, nil, err
 		}
 		// Field 2 (line): the line's own part and the claim's shared part.
-		data = protowire.AppendTag(data, 2, protowire.BytesType)
-		data = protowire.AppendVarint(data, uint64(len(slp)+len(shared)))
-		data = append(append(data, slp...), shared...)
-		id, err := matchMsgID(src, l.revision)
+		arena = protowire.AppendTag(arena, 2, protowire.BytesType)
+		arena = protowire.AppendVarint(arena, uint64(len(slp)+len(shared)))
+		arena = append(append(arena, slp...), shared...)
+		data := arena[start:len(arena):len(arena)]
+		id, err := matchMsgID(src, l.Revision)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, bus.RawMessage(bus.MatchLineSubject(src.GetPracticeId()), id, lineMatchType, data))
 	}
-	return out, nil
+	return out, arena, nil
 }
 
 var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
@@ -135,7 +145,7 @@ func lineByID(c *billed.Claim, lineID int64) *billed.Line {
 
 // messages builds the LineMatch messages of a committed batch.
 func (e *engine) messages(ctx context.Context, out *batchOut) ([]bus.Message, error) {
-	var all [][]lineRow
+	var all [][]matchstore.LineRow
 	for _, it := range out.publish {
 		all = append(all, it.publishRows())
 	}
@@ -143,22 +153,25 @@ func (e *engine) messages(ctx context.Context, out *batchOut) ([]bus.Message, er
 	if err != nil {
 		return nil, err
 	}
-	var msgs []bus.Message
+	n := 0
+	for _, ls := range all {
+		n += len(ls)
+	}
+	msgs := make([]bus.Message, 0, n)
+	arena := make([]byte, 0, n*768)
 	for i, it := range out.publish {
-		m, err := lineMatches(it.cp, all[i], out.billed, shas)
-		if err != nil {
-			return nil, fmt.Errorf("matchsvc: paid claim %s: %w", it.pos.ref(), err)
+		if msgs, arena, err = lineMatches(msgs, arena, it.cp, all[i], out.billed, shas); err != nil {
+			return nil, fmt.Errorf("matchsvc: paid claim %s: %w", it.Pos.Ref(), err)
 		}
-		msgs = append(msgs, m...)
 	}
 	return msgs, nil
 }
 
 // publishRows are the rows whose LineMatch a message item publishes: the
 // new answer, or the stored one when the claim was recorded before.
-func (it *item) publishRows() []lineRow {
+func (it *item) publishRows() []matchstore.LineRow {
 	if it.res == nil && it.prev != nil {
-		return it.prev.lines
+		return it.prev.Lines
 	}
-	return it.lines
+	return it.Lines
 }

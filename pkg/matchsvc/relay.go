@@ -9,6 +9,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/matchstore"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -30,13 +31,13 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 	}
 	type entry struct {
 		id      int64
-		p       pos
-		payload []byte
+		p       matchstore.Pos
+		Payload []byte
 	}
 	var list []entry
 	for rows.Next() {
 		var e entry
-		if err := rows.Scan(&e.id, &e.p.file, &e.p.seg, &e.payload); err != nil {
+		if err := rows.Scan(&e.id, &e.p.File, &e.p.Seg, &e.Payload); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -46,21 +47,21 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil || len(list) == 0 {
 		return 0, err
 	}
-	var ps []pos
+	var ps []matchstore.Pos
 	var ids []int64
 	for _, e := range list {
 		ps = append(ps, e.p)
 		ids = append(ids, e.id)
 	}
-	st, err := loadStored(ctx, tx, ps)
+	st, err := matchstore.LoadStored(ctx, tx, ps)
 	if err != nil {
 		return 0, err
 	}
 	claims := map[int64]*billed.Claim{}
-	var lines [][]lineRow
+	var lines [][]matchstore.LineRow
 	for _, e := range list {
 		if s := st[e.p]; s != nil {
-			lines = append(lines, s.lines)
+			lines = append(lines, s.Lines)
 		}
 	}
 	shas, err := s.eng.billedInfo(ctx, claims, lines)
@@ -68,7 +69,8 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var msgs []bus.Message
-	done := map[pos]bool{}
+	var arena []byte
+	done := map[matchstore.Pos]bool{}
 	for _, e := range list {
 		stc := st[e.p]
 		if stc == nil || done[e.p] {
@@ -76,14 +78,12 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 		}
 		done[e.p] = true
 		cp := &v1.ClaimPayment{}
-		if err := proto.Unmarshal(e.payload, cp); err != nil {
-			return 0, fmt.Errorf("matchsvc: outbox payload of %s: %w", e.p.ref(), err)
+		if err := proto.Unmarshal(e.Payload, cp); err != nil {
+			return 0, fmt.Errorf("matchsvc: outbox payload of %s: %w", e.p.Ref(), err)
 		}
-		m, err := lineMatches(cp, stc.lines, claims, shas)
-		if err != nil {
+		if msgs, arena, err = lineMatches(msgs, arena, cp, stc.Lines, claims, shas); err != nil {
 			return 0, err
 		}
-		msgs = append(msgs, m...)
 	}
 	if _, err := s.pub.PublishAsync(ctx, msgs); err != nil {
 		return 0, err

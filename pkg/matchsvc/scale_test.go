@@ -86,14 +86,21 @@ func TestAnyOrderNetsLikeFileOrder(t *testing.T) {
 		}
 	}
 	slices.Reverse(raws)
-	s := New(w.connect(), Options{})
+	s, err := NewService(w.connect(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < len(raws); i += 150 {
 		batch := raws[i:min(i+150, len(raws))]
-		_, _, used, errs := decodeMsgs(batch)
+		decs, used := decodeMsgs(batch)
+		var errs []error
+		for _, d := range decs {
+			errs = append(errs, d.err)
+		}
 		if len(used) == 0 || errors.Join(errs...) != nil {
 			t.Fatalf("decode: %d used, %v", len(used), errors.Join(errs...))
 		}
-		if err := s.process(ctx, batch); err != nil {
+		if err := s.process(ctx, batch, decs, used); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -164,7 +171,10 @@ func TestBadMessageDoesNotHoldBackItsBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	raws[2].data = bad
-	s := New(w.connect(), Options{})
+	s, err := NewService(w.connect(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	errs := s.handleRaw(ctx, raws)
 	for i, e := range errs {
 		if (e != nil) != (i == 2) {

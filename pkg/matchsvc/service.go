@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,54 +18,12 @@ import (
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/match"
+	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/svc"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
 )
-
-// Options tune the matcher. The zero value uses the defaults.
-type Options struct {
-	// Threshold and UnderpaidTolerance are pkg/match's (zero: its defaults).
-	Threshold          float64
-	UnderpaidTolerance money.Amount
-	// Workers is how many batches one process handles at once (default 2):
-	// while one batch waits for PostgreSQL or JetStream, another is matched.
-	// Each batch's transaction holds an advisory lock per payer + CLP07 it
-	// reads (about MaxBatch): PostgreSQL's lock table holds
-	// max_locks_per_transaction × max_connections (6,400 by default), so
-	// raise max_locks_per_transaction (e.g. 256) before running many
-	// processes × Workers.
-	Workers int
-	// MaxBatch is the most messages per batch (default 1000); MaxWait how
-	// long a fetch waits to fill one (default 100 ms).
-	MaxBatch int
-	MaxWait  time.Duration
-	// RetryPoll is how often the retry queue and the outbox are looked at
-	// without a wake-up (default 2 s).
-	RetryPoll time.Duration
-	// Consumer is the durable consumer on REMIT (default bus.ConsumerMatcher).
-	Consumer string
-}
-
-func (o Options) withDefaults() Options {
-	if o.Workers <= 0 {
-		o.Workers = 2
-	}
-	if o.MaxBatch <= 0 {
-		o.MaxBatch = 1000
-	}
-	if o.MaxWait <= 0 {
-		o.MaxWait = 100 * time.Millisecond
-	}
-	if o.RetryPoll <= 0 {
-		o.RetryPoll = 2 * time.Second
-	}
-	if o.Consumer == "" {
-		o.Consumer = bus.ConsumerMatcher
-	}
-	return o
-}
 
 // Service is the matcher component: it consumes remit.v1.claim.> and
 // remit.v1.plb.>, matches, records and publishes match.v1.line.<practice>;
@@ -85,20 +42,37 @@ type Service struct {
 }
 
 type metrics struct {
-	lines   *prometheus.CounterVec
+	Lines   *prometheus.CounterVec
 	batches prometheus.Histogram
 	plbs    prometheus.Counter
 }
 
-// New builds the matcher and registers its metrics on deps.Metrics.
+// New is NewService for callers that pass options known to be valid (the
+// zero Options); it panics on an error.
+//
+// Deprecated: use NewService. New stays while packages owned elsewhere
+// (apisvc, consolesvc, kpistore tests, test/cluster) still call it.
 func New(deps *svc.Deps, opts Options) *Service {
+	s, err := NewService(deps, opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewService builds the matcher and registers its metrics on
+// deps.Metrics; it refuses impossible options (Options.Validate).
+func NewService(deps *svc.Deps, opts Options) (*Service, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	opts = opts.withDefaults()
 	s := &Service{deps: deps, opts: opts, log: deps.Log.With(zap.String("component", "matcher")),
-		eng:    &engine{db: deps.DB, opts: opts, files: newFileCache()},
+		eng:    &engine{db: deps.DB, opts: opts, files: matchstore.NewFileCache()},
 		pub:    bus.NewPublisher(deps.JS, bus.PublisherOptions{BatchSize: 2000}),
 		retryC: make(chan struct{}, 1), relayC: make(chan struct{}, 1)}
 	m := &metrics{
-		lines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_match_lines_total",
+		Lines: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_match_lines_total",
 			Help: "Paid lines matched (first answers and changed re-matches), by method."}, []string{"method"}),
 		batches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "remitq_match_batch_seconds",
 			Help: "Time to match, record and publish one batch of REMIT messages.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
@@ -129,13 +103,13 @@ func New(deps *svc.Deps, opts Options) *Service {
 		}
 		return float64(info.NumPending) + float64(info.NumAckPending)
 	})
-	deps.Metrics.MustRegister(m.lines, m.batches, m.plbs, lag,
+	deps.Metrics.MustRegister(m.Lines, m.batches, m.plbs, lag,
 		count("remitq_match_review_queue", "Paid claims waiting for a person or for their billed claim.", `SELECT count(*) FROM match_pending`),
 		count("remitq_match_retry_queue", "Waiting paid claims marked for a new match (their billed claims arrived).",
 			`SELECT count(*) FROM match_pending WHERE retry_requested_at IS NOT NULL`),
 		count("remitq_match_outbox", "Changed matches not yet published again.", `SELECT count(*) FROM match_outbox`))
 	s.metrics = m
-	return s
+	return s, nil
 }
 
 // Name implements svc.Component.
@@ -218,60 +192,85 @@ type rawMsg struct {
 	data         []byte
 }
 
-// decodeMsgs turns REMIT messages into batch items; errs holds a permanent
-// error for each message that does not decode, used lists the messages
-// the batch handles (others are not the matcher's).
-func decodeMsgs(msgs []rawMsg) (items []*item, plbs []*plbItem, used []int, errs []error) {
-	errs = make([]error, len(msgs))
-	seen := map[pos]bool{}
+// decoded is one REMIT message decoded once per batch: a paid claim or a
+// PLB pair (neither: not the matcher's), or the permanent error of a body
+// that does not decode.
+type decoded struct {
+	cp  *v1.ClaimPayment
+	pa  *v1.ProviderAdjustment
+	err error
+}
+
+// decodeMsgs decodes REMIT messages; used lists the messages the batch
+// handles (those that decode and are the matcher's).
+func decodeMsgs(msgs []rawMsg) (decs []decoded, used []int) {
+	decs = make([]decoded, len(msgs))
 	for i, m := range msgs {
+		d := &decs[i]
 		switch {
 		case m.typ == claimType || m.typ == "" && strings.HasPrefix(m.subject, "remit.v1.claim."):
 			cp := &v1.ClaimPayment{}
 			if err := proto.Unmarshal(m.data, cp); err != nil {
-				errs[i] = bus.Permanent(fmt.Errorf("matchsvc: ClaimPayment does not decode: %w", err))
+				d.err = bus.Permanent(fmt.Errorf("matchsvc: ClaimPayment does not decode: %w", err))
 				continue
 			}
-			src := cp.GetSource()
-			if src.GetFileId() <= 0 || src.GetSegmentIndex() <= 0 {
-				errs[i] = bus.Permanent(errors.New("matchsvc: ClaimPayment without file id and segment"))
+			if src := cp.GetSource(); src.GetFileId() <= 0 || src.GetSegmentIndex() <= 0 {
+				d.err = bus.Permanent(errors.New("matchsvc: ClaimPayment without file id and segment"))
 				continue
 			}
-			p := pos{src.GetFileId(), src.GetSegmentIndex()}
-			if !seen[p] {
-				seen[p] = true
-				items = append(items, &item{pos: p, cp: cp, payload: m.data, fromMsg: true})
-			}
+			d.cp = cp
 			used = append(used, i)
 		case m.typ == plbType || m.typ == "" && strings.HasPrefix(m.subject, "remit.v1.plb."):
 			pa := &v1.ProviderAdjustment{}
 			if err := proto.Unmarshal(m.data, pa); err != nil {
-				errs[i] = bus.Permanent(fmt.Errorf("matchsvc: ProviderAdjustment does not decode: %w", err))
+				d.err = bus.Permanent(fmt.Errorf("matchsvc: ProviderAdjustment does not decode: %w", err))
 				continue
 			}
-			src := pa.GetSource()
-			if src.GetFileId() <= 0 || src.GetSegmentIndex() <= 0 {
-				errs[i] = bus.Permanent(errors.New("matchsvc: ProviderAdjustment without file id and segment"))
+			if src := pa.GetSource(); src.GetFileId() <= 0 || src.GetSegmentIndex() <= 0 {
+				d.err = bus.Permanent(errors.New("matchsvc: ProviderAdjustment without file id and segment"))
 				continue
 			}
-			plbs = append(plbs, &plbItem{pos: pos{src.GetFileId(), src.GetSegmentIndex()}, position: pa.GetPosition(),
-				practiceID: src.GetPracticeId(), payer: pa.GetPayer().GetPayerIdentifier(), fromMsg: true,
-				plb: match.PLB{Ref: fmt.Sprintf("%d:%d:%d", src.GetFileId(), src.GetSegmentIndex(), pa.GetPosition()),
-					ProviderID: pa.GetProviderId(), FiscalPeriod: x12.Date(pa.GetFiscalPeriodDate()), Reason: pa.GetReasonCode(),
-					Reference: pa.GetReference(), Amount: money.Amount(pa.GetAmountCents())}})
+			d.pa = pa
 			used = append(used, i)
 		default:
 			// Not the matcher's (a consumer without filter): nothing to do.
 		}
 	}
-	return items, plbs, used, errs
+	return decs, used
+}
+
+// batchItems builds fresh batch items of the messages at idx (a try of a
+// batch changes its items, so each try builds its own).
+func batchItems(raws []rawMsg, decs []decoded, idx []int) (items []*item, plbs []*plbItem) {
+	seen := map[matchstore.Pos]bool{}
+	for _, i := range idx {
+		switch d := decs[i]; {
+		case d.cp != nil:
+			src := d.cp.GetSource()
+			p := matchstore.Pos{File: src.GetFileId(), Seg: src.GetSegmentIndex()}
+			if !seen[p] {
+				seen[p] = true
+				items = append(items, &item{Pos: p, cp: d.cp, Payload: raws[i].data, fromMsg: true})
+			}
+		case d.pa != nil:
+			pa := d.pa
+			src := pa.GetSource()
+			plbs = append(plbs, &plbItem{Pos: matchstore.Pos{File: src.GetFileId(), Seg: src.GetSegmentIndex()}, Position: pa.GetPosition(),
+				PracticeID: src.GetPracticeId(), Payer: pa.GetPayer().GetPayerIdentifier(), fromMsg: true,
+				plb: match.PLB{Ref: fmt.Sprintf("%d:%d:%d", src.GetFileId(), src.GetSegmentIndex(), pa.GetPosition()),
+					ProviderID: pa.GetProviderId(), FiscalPeriod: x12.Date(pa.GetFiscalPeriodDate()), Reason: pa.GetReasonCode(),
+					Reference: pa.GetReference(), Amount: money.Amount(pa.GetAmountCents())}})
+		}
+	}
+	return items, plbs
 }
 
 // handle is the batch handler: decode, match and record in one
 // transaction, publish every LineMatch and wait for JetStream's acks, and
 // only then let the batch be acknowledged. A crash anywhere before the acks
 // redelivers the batch; a redelivered claim is already recorded, so it is
-// published again as stored (same Nats-Msg-Id) and nothing changes.
+// published again as stored (same Nats-Msg-Id) and nothing changes. A
+// panic is bus.BatchRecoverer's (ConsumeBatch puts it around handle).
 func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
 	raws := make([]rawMsg, len(msgs))
 	for i, m := range msgs {
@@ -284,11 +283,15 @@ func (s *Service) handle(ctx context.Context, msgs []jetstream.Msg) []error {
 // at a time, in order, so that one message that cannot be handled (it is
 // redelivered, then dead-lettered) does not hold back the others.
 func (s *Service) handleRaw(ctx context.Context, raws []rawMsg) []error {
-	_, _, used, errs := decodeMsgs(raws)
+	decs, used := decodeMsgs(raws)
+	errs := make([]error, len(raws))
+	for i, d := range decs {
+		errs[i] = d.err
+	}
 	if len(used) == 0 {
 		return errs
 	}
-	err := s.safeProcess(ctx, raws)
+	err := s.process(ctx, raws, decs, used)
 	if err == nil {
 		return errs
 	}
@@ -298,32 +301,22 @@ func (s *Service) handleRaw(ctx context.Context, raws []rawMsg) []error {
 	}
 	s.log.Warn("matcher: batch failed; handling its messages one by one", zap.Error(err), zap.Int("messages", len(used)))
 	for _, i := range used {
-		if errs[i] = s.safeProcess(ctx, raws[i:i+1]); errs[i] != nil {
+		if errs[i] = s.process(ctx, raws, decs, []int{i}); errs[i] != nil {
 			s.log.Warn("matcher: message failed; redelivered", zap.Error(errs[i]), zap.String("subject", raws[i].subject))
 		}
 	}
 	return errs
 }
 
-// safeProcess is process with a panic turned into a permanent error.
-func (s *Service) safeProcess(ctx context.Context, raws []rawMsg) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &bus.PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	return s.process(ctx, raws)
-}
-
-// process matches and records a batch, then publishes its LineMatch
-// messages and waits for their acks.
-func (s *Service) process(ctx context.Context, raws []rawMsg) error {
+// process matches and records the messages at idx, then publishes their
+// LineMatch messages and waits for their acks.
+func (s *Service) process(ctx context.Context, raws []rawMsg, decs []decoded, idx []int) error {
 	start := time.Now()
-	items, plbs, _, _ := decodeMsgs(raws)
-	out, err := s.eng.run(ctx, items, plbs, false, false)
+	items, plbs := batchItems(raws, decs, idx)
+	out, err := s.eng.run(ctx, batch{items: items, plbs: plbs})
 	if errors.Is(err, ErrRecorded) {
-		items, plbs, _, _ = decodeMsgs(raws)
-		out, err = s.eng.run(ctx, items, plbs, false, true)
+		items, plbs = batchItems(raws, decs, idx)
+		out, err = s.eng.run(ctx, batch{items: items, plbs: plbs, check: true})
 	}
 	if err != nil {
 		return err
@@ -348,14 +341,14 @@ func (s *Service) count(out *batchOut) {
 		if it.res == nil {
 			continue
 		}
-		s.matched.Add(int64(len(it.lines)))
-		for _, l := range it.lines {
-			s.metrics.lines.WithLabelValues(l.method).Inc()
+		s.matched.Add(int64(len(it.Lines)))
+		for _, l := range it.Lines {
+			s.metrics.Lines.WithLabelValues(l.Method).Inc()
 		}
 	}
 	for _, it := range out.rematched {
-		for _, l := range it.lines {
-			s.metrics.lines.WithLabelValues(l.method).Inc()
+		for _, l := range it.Lines {
+			s.metrics.Lines.WithLabelValues(l.Method).Inc()
 		}
 	}
 	s.metrics.plbs.Add(float64(out.plbs))
@@ -376,13 +369,13 @@ func (s *Service) RetryOnce(ctx context.Context) (int, error) {
 	for rows.Next() {
 		it := &item{rematch: true}
 		var ctl, after string
-		if err := rows.Scan(&it.pos.file, &it.pos.seg, &it.practiceID, &it.payer, &ctl, &after); err != nil {
+		if err := rows.Scan(&it.Pos.File, &it.Pos.Seg, &it.PracticeID, &it.Payer, &ctl, &after); err != nil {
 			rows.Close()
 			return 0, err
 		}
 		for _, k := range []string{ctl, after} {
 			if k != "" {
-				it.preKeys = append(it.preKeys, pkey{it.payer, k})
+				it.preKeys = append(it.preKeys, matchstore.Key{Payer: it.Payer, Control: k})
 			}
 		}
 		items = append(items, it)
@@ -391,18 +384,18 @@ func (s *Service) RetryOnce(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	prows, err := loadPLBs(ctx, s.deps.DB, `WHERE l.retry_requested_at IS NOT NULL ORDER BY l.retry_requested_at LIMIT $1`, s.opts.MaxBatch)
+	prows, err := matchstore.LoadPLBs(ctx, s.deps.DB, `WHERE l.retry_requested_at IS NOT NULL ORDER BY l.retry_requested_at LIMIT $1`, s.opts.MaxBatch)
 	if err != nil {
 		return 0, err
 	}
 	var plbs []*plbItem
 	for _, r := range prows {
-		plbs = append(plbs, r.item())
+		plbs = append(plbs, plbItemOf(r))
 	}
 	if len(items)+len(plbs) == 0 {
 		return 0, nil
 	}
-	out, err := s.eng.run(ctx, items, plbs, true, true)
+	out, err := s.eng.run(ctx, batch{items: items, plbs: plbs, Retry: true, check: true})
 	if err != nil {
 		return 0, err
 	}

@@ -24,12 +24,14 @@ func TestBufEncodesCopyText(t *testing.T) {
 		{"ints", func(b *pgcopy.Buf) { b.IntArray([]int{1, 12}) }, `{1,12}`},
 	}
 	for _, tc := range tests {
-		b := pgcopy.NewBuf("t", "c")
-		tc.add(b)
-		b.End()
-		if got := b.String(); got != tc.want+"\n" {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want+"\n")
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			b := pgcopy.NewBuf("t", "c")
+			tc.add(b)
+			b.End()
+			if got := b.String(); got != tc.want+"\n" {
+				t.Errorf("%q, want %q", got, tc.want+"\n")
+			}
+		})
 	}
 }
 

@@ -66,7 +66,11 @@ func Ingest(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []svc.Component{ingestsvc.New(d, c.Ingest), gate}, nil
+	in, err := ingestsvc.NewService(d, c.Ingest)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{in, gate}, nil
 }
 
 // Matcher is the matcher process: the matcher, the billed-claims uploads
@@ -76,7 +80,11 @@ func Matcher(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []svc.Component{matchsvc.New(d, c.Match), billedstore.NewService(d), gate}, nil
+	m, err := matchsvc.NewService(d, c.Match)
+	if err != nil {
+		return nil, err
+	}
+	return []svc.Component{m, billedstore.NewService(d), gate}, nil
 }
 
 // Router is the router process: the denial router with its queue
@@ -105,15 +113,23 @@ func AllInOne(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	in, err := ingestsvc.NewService(d, c.Ingest)
+	if err != nil {
+		return nil, err
+	}
+	m, err := matchsvc.NewService(d, c.Match)
+	if err != nil {
+		return nil, err
+	}
 	router, err := routesvc.New(d, c.Route)
 	if err != nil {
 		return nil, err
 	}
 	return []svc.Component{
-		ingestsvc.New(d, c.Ingest),
+		in,
 		a,
 		con,
-		matchsvc.New(d, c.Match),
+		m,
 		billedstore.NewService(d),
 		router,
 		kpistore.NewRefresher(d),

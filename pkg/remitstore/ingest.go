@@ -71,6 +71,9 @@ type Ingester struct {
 	// Queued, when set, is signalled (without blocking) after a file with
 	// messages to publish commits, to wake a Publisher.
 	Queued chan<- struct{}
+	// Recent, when set, receives the decoded records of each stored file
+	// of at most KeepDecodedBytes, for a Publisher sharing it.
+	Recent *Recent
 }
 
 // parsed is what the first pass over a file learns.
@@ -79,6 +82,10 @@ type parsed struct {
 	heads  []*x12.Remittance // per transaction set, without claims
 	claims int
 	lines  int
+	// recs are every record of the file, kept when it is small enough
+	// (KeepDecodedBytes): the rows and the publisher use them instead of
+	// decoding the file again. nil when not kept.
+	recs []x12.RemitRecord
 }
 
 func problems(errs []*x12.Error) []Problem {
@@ -89,8 +96,9 @@ func problems(errs []*x12.Error) []Problem {
 	return out
 }
 
-// parse reads the file once to validate it and collect its header facts.
-func parse(r io.Reader) *parsed {
+// parse reads the file once to validate it and collect its header facts,
+// keeping its records when keep is set.
+func parse(r io.Reader, keep bool) *parsed {
 	p := &parsed{}
 	d := x12.NewRemitReader(r)
 	p.res.Balanced = true
@@ -98,6 +106,9 @@ func parse(r io.Reader) *parsed {
 		rec, err := d.Next()
 		if err != nil {
 			break
+		}
+		if keep {
+			p.recs = append(p.recs, rec)
 		}
 		switch v := rec.(type) {
 		case *x12.Remittance:
@@ -151,7 +162,7 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		if err == nil && (hooks.Accept != nil || hooks.Again != nil) {
 			// A file sent again changes nothing, but its answer describes
 			// it: the sender must be one who may send it.
-			payees, err := in.accept(ctx, hooks, parse(reader(src)))
+			payees, err := in.accept(ctx, hooks, parse(reader(src), false))
 			if err != nil {
 				return nil, outage(err)
 			}
@@ -167,7 +178,7 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 	if err != nil {
 		return nil, err
 	}
-	p := parse(reader(src))
+	p := parse(reader(src), src.Size() <= KeepDecodedBytes)
 	res := &p.res
 	res.Errors = append(append([]Problem{}, bad...), res.Errors...)
 	res.SHA256 = hex.EncodeToString(sum)
@@ -330,6 +341,9 @@ func (in *Ingester) store(ctx context.Context, sum []byte, src Source, p *parsed
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: commit: %w", err)
+	}
+	if res.Status == StatusIngested && p.recs != nil {
+		in.Recent.put(res.FileID, [32]byte(sum), src.Size(), p.recs)
 	}
 	in.stored(res)
 	return res, nil
@@ -545,7 +559,7 @@ func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingest: lock file %d: %w", id, err)
 	}
-	p := parse(bytes.NewReader(raw))
+	p := parse(bytes.NewReader(raw), false)
 	practices, err := in.resolvePractices(ctx, tx.Conn, p.heads)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,10 @@ type Publisher struct {
 	// beside each claim's ClaimPayment (default LinesWanted). The pipeline
 	// itself consumes only claims and PLB pairs (bus.MatcherSubjects).
 	Lines LinePolicy
+	// Recent, when set, holds the decoded records an Ingester of this
+	// process kept of the files it just stored: such a file is published
+	// from them, without reading it back or decoding it again.
+	Recent *Recent
 }
 
 // LinePolicy says when a Publisher sends the per-line messages
@@ -171,9 +175,18 @@ func (p *Publisher) publishLocked(ctx context.Context, conn *sqlx.Conn, id int64
 	if err != nil {
 		return 0, err
 	}
-	var raw []byte
-	if err := conn.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1`, id); err != nil {
-		return 0, err
+	ref := wire.FileRef{ID: id}
+	var walk func(fn func(x12.RemitRecord) error) error
+	if f, ok := p.Recent.take(id); ok {
+		ref.SHA256 = f.sha
+		walk = func(fn func(x12.RemitRecord) error) error { return each(f.recs, fn) }
+	} else {
+		var raw []byte
+		if err := conn.GetContext(ctx, &raw, `SELECT raw FROM remittance_files WHERE id = $1`, id); err != nil {
+			return 0, err
+		}
+		ref.SHA256 = sha256.Sum256(raw)
+		walk = func(fn func(x12.RemitRecord) error) error { return forEachRecord(raw, fn) }
 	}
 	var practices []int64
 	if err := conn.SelectContext(ctx, &practices, `SELECT practice_id FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, id); err != nil {
@@ -183,7 +196,7 @@ func (p *Publisher) publishLocked(ctx context.Context, conn *sqlx.Conn, id int64
 	if err != nil {
 		return 0, err
 	}
-	sent, through, perr := p.publishFile(ctx, wire.FileRef{ID: id, SHA256: sha256.Sum256(raw)}, raw, practices, lines, q.Through,
+	sent, through, perr := p.publishFile(ctx, ref, walk, practices, lines, q.Through,
 		func(through, n int) error {
 			_, err := conn.ExecContext(ctx, `UPDATE publish_queue SET published_through = $2, messages = messages + $3 WHERE file_id = $1`,
 				id, through, n)
@@ -203,11 +216,12 @@ func (p *Publisher) publishLocked(ctx context.Context, conn *sqlx.Conn, id int64
 	return sent, nil
 }
 
-// publishFile re-reads raw and publishes the messages of every claim and
+// publishFile walks the file's records and publishes the messages of every claim and
 // PLB after segment `after` (with the claims' line messages in the
 // transaction sets where lines[set]), calling checkpoint(through, n) once
 // JetStream has acknowledged everything up to segment `through`.
-func (p *Publisher) publishFile(ctx context.Context, f wire.FileRef, raw []byte, practices []int64, lines []bool, after int,
+func (p *Publisher) publishFile(ctx context.Context, f wire.FileRef, walk func(func(x12.RemitRecord) error) error, practices []int64,
+	lines []bool, after int,
 	checkpoint func(through, n int) error) (sent, through int, err error) {
 	every := p.CheckpointEvery
 	if every <= 0 {
@@ -233,7 +247,7 @@ func (p *Publisher) publishFile(ctx context.Context, f wire.FileRef, raw []byte,
 		through, inBatch = lastSeg, 0
 		return nil
 	}
-	err = forEachRecord(raw, func(rec x12.RemitRecord) error {
+	err = walk(func(rec x12.RemitRecord) error {
 		var msgs []bus.Message
 		var seg int
 		var err error

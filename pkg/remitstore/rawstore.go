@@ -12,10 +12,26 @@ import (
 // (sent hex-encoded, so about 3x this is held while it goes).
 const rawChunk = 256 << 10
 
-// storeRaw sets remittance_files.raw of fileID to src's bytes without
-// holding them whole: the file goes to a temporary table in 256 KiB chunks
-// through COPY, and PostgreSQL joins them into the column.
+// rawWhole is the largest file whose raw bytes go to PostgreSQL as one
+// parameter (held whole, hex-encoded: about 3x this while it goes); a
+// larger one goes in chunks.
+const rawWhole = 2 << 20
+
+// storeRaw sets remittance_files.raw of fileID to src's bytes: a file of up
+// to rawWhole in one statement; a larger one without holding it whole: it
+// goes to a temporary table in 256 KiB chunks through COPY, and PostgreSQL
+// joins them into the column.
 func storeRaw(ctx context.Context, tx *pgcopy.Tx, fileID int64, src Source) error {
+	if src.Size() <= rawWhole {
+		raw := make([]byte, src.Size())
+		if _, err := io.ReadFull(reader(src), raw); err != nil {
+			return fmt.Errorf("ingest: read file: %w", err)
+		}
+		if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET raw = $2 WHERE id = $1`, fileID, raw); err != nil {
+			return fmt.Errorf("ingest: store raw: %w", err)
+		}
+		return nil
+	}
 	if _, err := tx.Conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS ingest_raw_chunks (seq int NOT NULL, chunk bytea NOT NULL) ON COMMIT DELETE ROWS`); err != nil {
 		return fmt.Errorf("ingest: raw chunks table: %w", err)
 	}

@@ -80,7 +80,11 @@ func (w *rowWriter) write(ctx context.Context, r io.Reader, p *parsed) error {
 	}
 	seq, ci, li := 0, 0, 0
 	var txID, practice int64
-	err = forEachRecordIn(r, func(rec x12.RemitRecord) error {
+	walk := func(fn func(x12.RemitRecord) error) error { return forEachRecordIn(r, fn) }
+	if p.recs != nil {
+		walk = func(fn func(x12.RemitRecord) error) error { return each(p.recs, fn) }
+	}
+	err = walk(func(rec x12.RemitRecord) error {
 		switch v := rec.(type) {
 		case *x12.Remittance:
 			practice = w.practices[seq]

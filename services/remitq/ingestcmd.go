@@ -45,7 +45,10 @@ func runIngest(ctx context.Context, args []string) error {
 			return err
 		}
 		defer e.Close()
-		s := ingestsvc.New(e.deps, ingestsvc.Options{})
+		s, err := ingestsvc.NewService(e.deps, ingestsvc.Options{})
+		if err != nil {
+			return err
+		}
 		send = s.Ingest
 		finish = func(ctx context.Context) error {
 			_, err := s.Publisher.Drain(ctx)

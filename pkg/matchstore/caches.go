@@ -1,4 +1,4 @@
-package matchsvc
+package matchstore
 
 import (
 	"bytes"
@@ -12,33 +12,32 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/wire"
 	"github.com/remitq/remitq/x12"
 )
 
-// feeCache holds the stored fee schedule, read again when it changes
+// FeeCache holds the stored fee schedule, read again when it changes
 // (checked at most every feeCheckEvery).
-type feeCache struct {
+type FeeCache struct {
 	mu      sync.Mutex
 	s       *billed.FeeSchedule
 	version string
 	checked time.Time
 }
 
-const feeCheckEvery = 2 * time.Second
+const FeeCheckEvery = 2 * time.Second
 
-func (f *feeCache) get(ctx context.Context, q sqlx.QueryerContext) (*billed.FeeSchedule, error) {
+func (f *FeeCache) Get(ctx context.Context, q sqlx.QueryerContext) (*billed.FeeSchedule, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.checked.IsZero() && time.Since(f.checked) < feeCheckEvery {
+	if !f.checked.IsZero() && time.Since(f.checked) < FeeCheckEvery {
 		return f.s, nil
 	}
 	v, err := billedstore.FeeVersion(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("matchsvc: fee schedule version: %w", err)
+		return nil, fmt.Errorf("matchstore: fee schedule version: %w", err)
 	}
 	if v != f.version || f.checked.IsZero() {
 		s, err := billedstore.FeeSchedule(ctx, q)
@@ -55,30 +54,30 @@ func (f *feeCache) get(ctx context.Context, q sqlx.QueryerContext) (*billed.FeeS
 }
 
 // invalidate makes the next get read the schedule again.
-func (f *feeCache) invalidate() {
+func (f *FeeCache) Invalidate() {
 	f.mu.Lock()
 	f.checked = time.Time{}
 	f.mu.Unlock()
 }
 
-// revInfo is a reversal CLP, keyed by the segment of the CLP after it in
+// Reversal is a reversal CLP, keyed by the segment of the CLP after it in
 // its transaction set: that CLP is its correction when it has the same CLP01.
-type revInfo struct{ pcn, payerControl string }
+type Reversal struct{ PCN, PayerControl string }
 
-// fileCache remembers, per stored file, its sha256 and its reversals.
-type fileCache struct {
+// FileCache remembers, per stored file, its sha256 and its reversals.
+type FileCache struct {
 	mu   sync.Mutex
-	revs map[int64]map[int32]revInfo
+	revs map[int64]map[int32]Reversal
 	shas map[int64]string
 }
 
-func newFileCache() *fileCache {
-	return &fileCache{revs: map[int64]map[int32]revInfo{}, shas: map[int64]string{}}
+func NewFileCache() *FileCache {
+	return &FileCache{revs: map[int64]map[int32]Reversal{}, shas: map[int64]string{}}
 }
 
-// reversals returns the reversals of a file by the segment of the claim
+// Reversals returns the reversals of a file by the segment of the claim
 // that follows each; the file's parsed rows never change once stored.
-func (f *fileCache) reversals(ctx context.Context, q sqlx.QueryerContext, file int64) (map[int32]revInfo, error) {
+func (f *FileCache) Reversals(ctx context.Context, q sqlx.QueryerContext, file int64) (map[int32]Reversal, error) {
 	f.mu.Lock()
 	m, ok := f.revs[file]
 	f.mu.Unlock()
@@ -90,14 +89,14 @@ func (f *fileCache) reversals(ctx context.Context, q sqlx.QueryerContext, file i
 			AND n.transaction_id = r.transaction_id AND n.segment_index > r.segment_index), 0)
 		FROM claim_payments r WHERE r.file_id = $1 AND r.status = '22'`, file)
 	if err != nil {
-		return nil, fmt.Errorf("matchsvc: reversals of file %d: %w", file, err)
+		return nil, fmt.Errorf("matchstore: reversals of file %d: %w", file, err)
 	}
 	defer rows.Close()
-	m = map[int32]revInfo{}
+	m = map[int32]Reversal{}
 	for rows.Next() {
-		var r revInfo
+		var r Reversal
 		var next int32
-		if err := rows.Scan(&r.pcn, &r.payerControl, &next); err != nil {
+		if err := rows.Scan(&r.PCN, &r.PayerControl, &next); err != nil {
 			return nil, err
 		}
 		if next > 0 {
@@ -116,8 +115,8 @@ func (f *fileCache) reversals(ctx context.Context, q sqlx.QueryerContext, file i
 	return m, nil
 }
 
-// sha returns the hex sha256 of stored files.
-func (f *fileCache) sha(ctx context.Context, q sqlx.QueryerContext, files []int64) (map[int64]string, error) {
+// SHA returns the hex sha256 of stored files.
+func (f *FileCache) SHA(ctx context.Context, q sqlx.QueryerContext, files []int64) (map[int64]string, error) {
 	out := map[int64]string{}
 	var missing []int64
 	f.mu.Lock()
@@ -134,7 +133,7 @@ func (f *fileCache) sha(ctx context.Context, q sqlx.QueryerContext, files []int6
 	}
 	rows, err := q.QueryxContext(ctx, `SELECT id, sha256 FROM remittance_files WHERE id = ANY($1)`, pq.Array(missing))
 	if err != nil {
-		return nil, fmt.Errorf("matchsvc: file hashes: %w", err)
+		return nil, fmt.Errorf("matchstore: file hashes: %w", err)
 	}
 	defer rows.Close()
 	f.mu.Lock()
@@ -154,22 +153,22 @@ func (f *fileCache) sha(ctx context.Context, q sqlx.QueryerContext, files []int6
 	return out, rows.Err()
 }
 
-// pendingInfo is what match_pending holds of a waiting claim.
-type pendingInfo struct {
-	payload  []byte
-	queuedAt time.Time
-	attempts int
-	retry    bool
+// Pending is what match_pending holds of a waiting claim.
+type Pending struct {
+	Payload  []byte
+	QueuedAt time.Time
+	Attempts int
+	Retry    bool
 }
 
-// loadPending reads the match_pending rows at ps (lockRetry: only those
+// LoadPending reads the match_pending rows at ps (lockRetry: only those
 // marked for a retry, locked, skipping rows another matcher holds).
-func loadPending(ctx context.Context, q sqlx.QueryerContext, ps []pos, lockRetry bool) (map[pos]*pendingInfo, error) {
-	out := map[pos]*pendingInfo{}
+func LoadPending(ctx context.Context, q sqlx.QueryerContext, ps []Pos, lockRetry bool) (map[Pos]*Pending, error) {
+	out := map[Pos]*Pending{}
 	if len(ps) == 0 {
 		return out, nil
 	}
-	files, segs := posArrays(ps)
+	files, segs := PosArrays(ps)
 	query := `SELECT p.file_id, p.segment_index, p.payload, p.queued_at, p.attempts, p.retry_requested_at IS NOT NULL
 		FROM match_pending p WHERE p.file_id = ANY($1) AND p.segment_index = ANY($2)
 		AND (p.file_id, p.segment_index) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`
@@ -178,13 +177,13 @@ func loadPending(ctx context.Context, q sqlx.QueryerContext, ps []pos, lockRetry
 	}
 	rows, err := q.QueryxContext(ctx, query, pq.Array(files), pq.Array(segs))
 	if err != nil {
-		return nil, fmt.Errorf("matchsvc: read pending: %w", err)
+		return nil, fmt.Errorf("matchstore: read pending: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p pos
-		pi := &pendingInfo{}
-		if err := rows.Scan(&p.file, &p.seg, &pi.payload, &pi.queuedAt, &pi.attempts, &pi.retry); err != nil {
+		var p Pos
+		pi := &Pending{}
+		if err := rows.Scan(&p.File, &p.Seg, &pi.Payload, &pi.QueuedAt, &pi.Attempts, &pi.Retry); err != nil {
 			return nil, err
 		}
 		out[p] = pi
@@ -192,19 +191,19 @@ func loadPending(ctx context.Context, q sqlx.QueryerContext, ps []pos, lockRetry
 	return out, rows.Err()
 }
 
-// reparse rebuilds the ClaimPayment messages of the CLPs at segs of a
-// stored file, exactly as ingest published them.
-func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[int32]bool) (map[int32][]byte, error) {
+// Reparse rebuilds the ClaimPayment messages of the CLPs at segs of a
+// Stored file, exactly as ingest published them.
+func Reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[int32]bool) (map[int32][]byte, error) {
 	var raw []byte
 	if err := sqlx.GetContext(ctx, q, &raw, `SELECT raw FROM remittance_files WHERE id = $1`, file); err != nil {
-		return nil, fmt.Errorf("matchsvc: read file %d: %w", file, err)
+		return nil, fmt.Errorf("matchstore: read file %d: %w", file, err)
 	}
 	var practices []int64
 	if err := sqlx.SelectContext(ctx, q, &practices, `SELECT practice_id FROM remittance_transactions WHERE file_id = $1 ORDER BY seq`, file); err != nil {
-		return nil, fmt.Errorf("matchsvc: transactions of file %d: %w", file, err)
+		return nil, fmt.Errorf("matchstore: transactions of file %d: %w", file, err)
 	}
 	ref := wire.FileRef{ID: file}
-	copy(ref.SHA256[:], sha256Of(raw))
+	copy(ref.SHA256[:], SHA256Of(raw))
 	out := map[int32][]byte{}
 	d := x12.NewRemitReader(bytes.NewReader(raw))
 	seq := -1
@@ -214,7 +213,7 @@ func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[in
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("matchsvc: re-read file %d: %w", file, err)
+			return nil, fmt.Errorf("matchstore: re-read file %d: %w", file, err)
 		}
 		switch v := rec.(type) {
 		case *x12.Remittance:
@@ -233,7 +232,7 @@ func reparse(ctx context.Context, q sqlx.QueryerContext, file int64, segs map[in
 	return out, nil
 }
 
-func sha256Of(b []byte) []byte {
+func SHA256Of(b []byte) []byte {
 	s := sha256.Sum256(b)
 	return s[:]
 }
