@@ -38,3 +38,21 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("%d damaged files, want 1", bad)
 	}
 }
+
+// TestAccessPrint: the printed commands name the URL and the key exactly
+// as the CLI reads them.
+func TestAccessPrint(t *testing.T) {
+	var b bytes.Buffer
+	Access{URL: "127.0.0.1:8080", Email: AdminEmail, Password: "pw", APIKey: "rq_secret", DatabaseURL: "postgres://x"}.Print(&b)
+	for _, want := range []string{"REMITQ_URL=http://127.0.0.1:8080 REMITQ_TOKEN=rq_secret remitq practices list",
+		"admin@demo.remitq, password pw", "DATABASE_URL=postgres://x"} {
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("missing %q in:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	Access{URL: "http://h:1", APIKey: "k"}.Print(&b)
+	if bytes.Contains(b.Bytes(), []byte("DATABASE_URL")) {
+		t.Errorf("an external database's URL is printed:\n%s", b.String())
+	}
+}
