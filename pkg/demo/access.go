@@ -55,3 +55,28 @@ func (a Access) Print(w io.Writer) {
 		fmt.Fprintf(w, "The demo's database (while it runs): DATABASE_URL=%s\n", a.DatabaseURL)
 	}
 }
+
+// providerNames are the (invented) names the demo gives its rendering
+// providers.
+var providerNames = []string{"Dr. Ada Synthetic", "Dr. Ben Synthetic", "Dr. Cleo Synthetic", "Dr. Dev Synthetic",
+	"Dr. Eva Synthetic", "Dr. Finn Synthetic", "Dr. Gia Synthetic", "Dr. Hal Synthetic"}
+
+// NameProviders gives every provider registered without a name (the
+// generated data knows NPIs only) an invented one, so the console and the
+// API show providers by name.
+func NameProviders(ctx context.Context, db sqlx.ExtContext) error {
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, db, &ids, `SELECT id FROM providers WHERE name = '' ORDER BY id`); err != nil {
+		return fmt.Errorf("demo: providers: %w", err)
+	}
+	for i, id := range ids {
+		name := providerNames[i%len(providerNames)]
+		if i >= len(providerNames) {
+			name = fmt.Sprintf("%s %d", name, i/len(providerNames)+1)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE providers SET name = $2 WHERE id = $1`, id, name); err != nil {
+			return fmt.Errorf("demo: name provider: %w", err)
+		}
+	}
+	return nil
+}

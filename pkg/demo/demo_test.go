@@ -2,10 +2,14 @@ package demo
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
+	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/x12"
 )
+
+func TestMain(m *testing.M) { devtest.Main(m) }
 
 func TestBuild(t *testing.T) {
 	a, err := Build(1)
@@ -54,5 +58,30 @@ func TestAccessPrint(t *testing.T) {
 	Access{URL: "http://h:1", APIKey: "k"}.Print(&b)
 	if bytes.Contains(b.Bytes(), []byte("DATABASE_URL")) {
 		t.Errorf("an external database's URL is printed:\n%s", b.String())
+	}
+}
+
+// TestNameProviders: providers registered with an NPI only get a name;
+// named ones keep theirs.
+func TestNameProviders(t *testing.T) {
+	db := devtest.DB(t)
+	var p int64
+	if err := db.Get(&p, `INSERT INTO practices (name, npi) VALUES ('P', '1234567893') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"", "Dr Kept", ""} {
+		if _, err := db.Exec(`INSERT INTO providers (practice_id, npi, name) VALUES ($1, $2, $3)`, p, fmt.Sprintf("100000000%d", i), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := NameProviders(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	if err := db.Select(&names, `SELECT name FROM providers ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 3 || names[0] != providerNames[0] || names[1] != "Dr Kept" || names[2] != providerNames[1] {
+		t.Fatalf("names %v", names)
 	}
 }

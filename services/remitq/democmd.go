@@ -96,6 +96,9 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := demo.NameProviders(ctx, e.deps.DB); err != nil {
+		return err
+	}
 	// Every service runs from here on, as in production; the HTTP API only
 	// when the demo keeps serving.
 	addr := ef.cfg.HTTPAddr
