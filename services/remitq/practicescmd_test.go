@@ -106,4 +106,3 @@ func TestOnboardingCommands(t *testing.T) {
 		t.Fatalf("without a URL: %v", err)
 	}
 }
-
