@@ -55,7 +55,7 @@ type request struct {
 // A route missing here fails the test, so no endpoint escapes the matrix.
 func (f *fx) matrixCases(t target) map[string]request {
 	id := func(n int64) string { return fmt.Sprint(n) }
-	return map[string]request{
+	m := map[string]request{
 		"GET /v1/me":                                    {method: "GET", path: "/v1/me"},
 		"GET /v1/users":                                 {method: "GET", path: "/v1/users"},
 		"POST /v1/users":                                {method: "POST", path: "/v1/users", body: map[string]any{"email": "new-" + t.name + "@x.test", "role": "biller", "scopes": []map[string]any{{"practice_id": t.practice}}}},
@@ -107,6 +107,10 @@ func (f *fx) matrixCases(t target) map[string]request {
 		"PUT /v1/payer-profile-map/{payer}":          {method: "PUT", path: "/v1/payer-profile-map/P" + t.name, body: map[string]any{"profile_id": "commercial"}},
 		"DELETE /v1/payer-profile-map/{payer}":       {method: "DELETE", path: "/v1/payer-profile-map/P" + t.name},
 	}
+	for k, v := range f.practiceCases(t) { // practices_test.go
+		m[k] = v
+	}
+	return m
 }
 
 func identityOf(u *auth.User) *auth.Identity { return u.Identity("jwt") }

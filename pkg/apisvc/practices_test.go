@@ -167,3 +167,41 @@ func TestPracticesOnboarding(t *testing.T) {
 		t.Fatalf("onboarding audit rows %d (%v)", n, err)
 	}
 }
+
+// practiceCases are the authorization-matrix cases of the onboarding
+// routes, aimed at t's practice (matrixCases). The provider renamed and
+// the payer enrollment removed are made here, before each call.
+func (f *fx) practiceCases(t target) map[string]request {
+	f.t.Helper()
+	pp := fmt.Sprintf("/v1/practices/%d", t.practice)
+	prov := f.id(`INSERT INTO providers (practice_id, npi, name) VALUES ($1, $2, 'Dr Matrix')
+		ON CONFLICT (practice_id, npi) DO UPDATE SET npi = EXCLUDED.npi RETURNING id`, t.practice, t.npi)
+	f.exec(`INSERT INTO practice_payers (practice_id, payer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, t.practice, f.payer)
+	return map[string]request{
+		"GET /v1/practices":                                   {method: "GET", path: "/v1/practices"},
+		"POST /v1/practices":                                  {method: "POST", path: "/v1/practices", body: map[string]any{"name": "New " + t.name, "npi": matrixNPI(t.name)}},
+		"GET /v1/practices/{practice}":                        {method: "GET", path: pp, scope: scopeQueue},
+		"PATCH /v1/practices/{practice}":                      {method: "PATCH", path: pp, body: map[string]any{"name": "Renamed " + t.name}, scope: scopeQueue},
+		"GET /v1/practices/{practice}/providers":              {method: "GET", path: pp + "/providers", scope: scopeQueue},
+		"POST /v1/practices/{practice}/providers":             {method: "POST", path: pp + "/providers", body: map[string]any{"npi": "1245319599", "name": "Dr " + t.name}, scope: scopeQueue},
+		"PATCH /v1/practices/{practice}/providers/{provider}": {method: "PATCH", path: fmt.Sprintf("%s/providers/%d", pp, prov), body: map[string]any{"name": "Dr " + t.name}, scope: scopeQueue},
+		"GET /v1/practices/{practice}/payers":                 {method: "GET", path: pp + "/payers", scope: scopeQueue},
+		"POST /v1/practices/{practice}/payers":                {method: "POST", path: pp + "/payers", body: map[string]any{"payer_code": "MX-" + t.name, "payer_name": "Matrix Payer"}, scope: scopeQueue},
+		"DELETE /v1/practices/{practice}/payers/{payer}":      {method: "DELETE", path: fmt.Sprintf("%s/payers/%d", pp, f.payer), scope: scopeQueue},
+	}
+}
+
+// matrixNPI is a valid NPI made from s (the same s, the same NPI).
+func matrixNPI(s string) string {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	base := fmt.Sprintf("1%08d", h%100000000)
+	for d := 0; d <= 9; d++ {
+		if npi := fmt.Sprintf("%s%d", base, d); practicestore.ValidNPI(npi) {
+			return npi
+		}
+	}
+	panic("no check digit")
+}
