@@ -236,11 +236,15 @@ func (c *call) getProviders() error {
 			}
 		}
 	}
+	p, err := newPager(c.r.URL.Query(), sortKey{name: "id", expr: "id", typ: "bigint"})
+	if err != nil {
+		return err
+	}
 	list, err := practicestore.Providers(c.r.Context(), c.s.db, id, npis)
 	if err != nil {
 		return err
 	}
-	return c.json(http.StatusOK, Page[practicestore.Provider]{Items: list})
+	return c.json(http.StatusOK, pageOf(p, list, func(pr practicestore.Provider) int64 { return pr.ID }))
 }
 
 // POST /v1/practices/{practice}/providers (admins): add a provider, or
@@ -325,11 +329,15 @@ func (c *call) getPracticePayers() error {
 	if err != nil {
 		return err
 	}
+	p, err := newPager(c.r.URL.Query(), sortKey{name: "id", expr: "id", typ: "bigint"})
+	if err != nil {
+		return err
+	}
 	list, err := practicestore.PracticePayers(c.r.Context(), c.s.db, id)
 	if err != nil {
 		return err
 	}
-	return c.json(http.StatusOK, Page[practicestore.Payer]{Items: list})
+	return c.json(http.StatusOK, pageOf(p, list, func(y practicestore.Payer) int64 { return y.ID }))
 }
 
 // POST /v1/practices/{practice}/payers (admins): enroll the practice with
@@ -394,4 +402,23 @@ func (c *call) deletePracticePayer() error {
 	}
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// pageOf pages a short list read whole, in id order (a practice's
+// providers and payers): the rows after the cursor, at most the limit, and
+// the next cursor.
+func pageOf[T any](p *pager, all []T, idOf func(T) int64) Page[T] {
+	rest := all
+	if p.after != nil {
+		i := 0
+		for i < len(rest) && idOf(rest[i]) <= p.after.ID {
+			i++
+		}
+		rest = rest[i:]
+	}
+	if len(rest) > p.limit+1 {
+		rest = rest[:p.limit+1]
+	}
+	n, next := p.next(len(rest), func(i int) (string, int64) { return strconv.FormatInt(idOf(rest[i]), 10), idOf(rest[i]) })
+	return Page[T]{Items: rest[:n], NextCursor: next}
 }

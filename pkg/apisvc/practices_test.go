@@ -205,3 +205,25 @@ func matrixNPI(s string) string {
 	}
 	panic("no check digit")
 }
+
+// TestProvidersPaged: a practice's providers page with cursor and limit
+// like every list; an unknown parameter is a 400.
+func TestProvidersPaged(t *testing.T) {
+	f := newFixture(t)
+	for _, npi := range []string{npiA, npiB, "1245319599"} {
+		f.exec(`INSERT INTO providers (practice_id, npi, name) VALUES ($1, $2, 'Dr '||$2::text)`, f.p1, npi)
+	}
+	path := fmt.Sprintf("/v1/practices/%d/providers?limit=2", f.p1)
+	var p1, p2 Page[practicestore.Provider]
+	f.do("sup1", "GET", path, nil).decode(t, &p1)
+	if len(p1.Items) != 2 || p1.NextCursor == "" {
+		t.Fatalf("page 1: %+v", p1)
+	}
+	f.do("sup1", "GET", path+"&cursor="+p1.NextCursor, nil).decode(t, &p2)
+	if len(p2.Items) != 1 || p2.NextCursor != "" || p2.Items[0].ID <= p1.Items[1].ID {
+		t.Fatalf("page 2: %+v", p2)
+	}
+	if r := f.do("sup1", "GET", path+"&practise=1", nil); r.code != http.StatusBadRequest {
+		t.Fatalf("unknown parameter: %d %s", r.code, r.body)
+	}
+}

@@ -87,20 +87,22 @@ func (s *Service) routes() []Route {
 // a 400 listing these (a misspelt filter never widens a list). Routes not
 // named here are not checked.
 var routeParams = map[string][][]string{
-	"GET /v1/work-items":             {itemFilterKeys, pageKeys},
-	"GET /v1/my/work-items":          {itemFilterKeys, pageKeys, {"include_pended"}},
-	"GET /v1/queues/{id}/work-items": {itemFilterKeys, pageKeys},
-	"GET /v1/work-items/{id}/notes":  {pageKeys},
-	"GET /v1/work-items/{id}/events": {pageKeys},
-	"GET /v1/files":                  {{"status", "practice_id", "payer_id", "received_from", "received_to", "balanced"}, pageKeys},
-	"GET /v1/files/{id}/claims":      {claimFilterKeys, pageKeys},
-	"GET /v1/claims":                 {claimFilterKeys, {"file_id"}, pageKeys},
-	"GET /v1/audit":                  {{"user_id", "actor", "action", "entity", "entity_id", "practice_id", "from", "to"}, pageKeys},
-	"GET /v1/users":                  {{"role"}, pageKeys},
-	"GET /v1/api-keys":               {{"user_id"}, pageKeys},
-	"GET /v1/queues":                 {{"practice_id", "fresh"}, pageKeys},
-	"GET /v1/team":                   {{"days", "practice_id"}, pageKeys},
-	"GET /v1/practices":              {pageKeys},
+	"GET /v1/work-items":                     {itemFilterKeys, pageKeys},
+	"GET /v1/my/work-items":                  {itemFilterKeys, pageKeys, {"include_pended"}},
+	"GET /v1/queues/{id}/work-items":         {itemFilterKeys, pageKeys},
+	"GET /v1/work-items/{id}/notes":          {pageKeys},
+	"GET /v1/work-items/{id}/events":         {pageKeys},
+	"GET /v1/files":                          {{"status", "practice_id", "payer_id", "received_from", "received_to", "balanced"}, pageKeys},
+	"GET /v1/files/{id}/claims":              {claimFilterKeys, pageKeys},
+	"GET /v1/claims":                         {claimFilterKeys, {"file_id"}, pageKeys},
+	"GET /v1/audit":                          {{"user_id", "actor", "action", "entity", "entity_id", "practice_id", "from", "to"}, pageKeys},
+	"GET /v1/users":                          {{"role"}, pageKeys},
+	"GET /v1/api-keys":                       {{"user_id"}, pageKeys},
+	"GET /v1/queues":                         {{"practice_id", "fresh"}, pageKeys},
+	"GET /v1/team":                           {{"days", "practice_id"}, pageKeys},
+	"GET /v1/practices":                      {pageKeys},
+	"GET /v1/practices/{practice}/providers": {pageKeys},
+	"GET /v1/practices/{practice}/payers":    {pageKeys},
 }
 
 // claimFilterKeys are the filters of paid-claim lists.
