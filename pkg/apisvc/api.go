@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,9 +137,12 @@ func (s *Service) WrapHTTP(next http.Handler) http.Handler {
 			}
 		}
 		if _, pattern := s.guards.Handler(r); pattern == "" && !s.ownRoute(r) {
-			// A route no guard knows: its practice parameter, if any, must
-			// be in scope (such routes should get a guard in foreignRoutes).
-			if !unknownRouteScope(w, r) {
+			// A /v1/ route no scope rule declares is refused, whoever asks
+			// (fail closed): every route of the process has its rule in
+			// ScopeRules. A declared path asked with another method goes on
+			// (the mux answers 405).
+			if strings.HasPrefix(r.URL.Path, "/v1/") && !s.declaredPath(r) {
+				httpx.Error(w, http.StatusNotFound, "not_found", "no such route")
 				return
 			}
 		} else if pattern != "" {
@@ -175,24 +179,20 @@ func (s *Service) ownRoute(r *http.Request) bool {
 	return pattern != ""
 }
 
-// unknownRouteScope checks the practice a request to an unguarded route
-// names (?practice_id= or ?practice=): it must be one the caller sees whole.
-func unknownRouteScope(w http.ResponseWriter, r *http.Request) bool {
-	id := auth.FromContext(r.Context())
-	if id == nil || id.All() {
-		return true
-	}
-	q := r.URL.Query()
-	for _, name := range []string{"practice_id", "practice"} {
-		for _, v := range q[name] {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || !id.SeesPractice(n) {
-				httpx.Error(w, http.StatusNotFound, "not_found", "no such resource, or not in your scope")
-				return false
-			}
+// declaredPath reports whether r's path is a declared route's with some
+// method.
+func (s *Service) declaredPath(r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		rm := r.Clone(r.Context())
+		rm.Method = m
+		if _, p := s.guards.Handler(rm); p != "" {
+			return true
+		}
+		if _, p := s.own.Handler(rm); p != "" {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // guard checks a request to another component's route: it answers a
@@ -312,6 +312,18 @@ func (s *Service) handle(rt Route) http.Handler {
 		if msg := badQueryText(q); msg != "" {
 			httpx.Error(w, http.StatusBadRequest, "bad_query", msg)
 			return
+		}
+		if vs, ok := q["practice"]; ok {
+			// ?practice= is the deprecated name of ?practice_id= (one
+			// release): read as practice_id, with a Deprecation header.
+			if old, both := q["practice_id"]; both && !slices.Equal(old, vs) {
+				httpx.Error(w, http.StatusBadRequest, "bad_query", "practice is the deprecated name of practice_id: give one")
+				return
+			}
+			q["practice_id"] = vs
+			delete(q, "practice")
+			c.r.URL.RawQuery = q.Encode()
+			w.Header().Set("Deprecation", "true")
 		}
 		if allowed, ok := routeParams[rt.Method+" "+rt.Path]; ok {
 			if err := checkKeys(q, "parameter", allowed...); err != nil {

@@ -153,9 +153,25 @@ func (c *call) postAssign() error {
 		return err
 	}
 	defer tx.Rollback()
+	// Items the caller may move but the assignee may not work (another
+	// practice, another provider): counted, so the answer says why they
+	// stayed instead of a bare "assigned": 0.
+	outside := 0
+	if who != nil {
+		oargs := append(auth.Args(nil), args...)
+		ow := append(append([]string(nil), where...), openItems, "NOT ("+who.Where("w.practice_id", "w.provider_npi", &oargs)+")")
+		if err := tx.GetContext(ctx, &outside, `SELECT count(*) FROM (SELECT 1 FROM work_items w WHERE `+strings.Join(ow, " AND ")+
+			` LIMIT `+strconv.Itoa(limit)+`) x`, oargs...); err != nil {
+			return err
+		}
+	}
 	ids, perPractice, err := c.assign(tx, who, where, args, limit)
 	if err != nil {
 		return err
+	}
+	if len(ids) == 0 && outside > 0 {
+		return errf(http.StatusUnprocessableEntity, "assignee_out_of_scope",
+			"assignee %d does not work the practice or provider of the %d matching item(s): none was assigned", *b.AssigneeID, outside)
 	}
 	if err := c.auditAssign(tx, b.AssigneeID, ids, perPractice); err != nil {
 		return err
@@ -166,7 +182,12 @@ func (c *call) postAssign() error {
 	if ids == nil {
 		ids = []int64{}
 	}
-	return c.json(http.StatusOK, map[string]any{"assigned": len(ids), "ids": ids})
+	out := map[string]any{"assigned": len(ids), "ids": ids}
+	if outside > 0 {
+		out["skipped"] = outside
+		out["reason"] = "the assignee does not work the practice or provider of the skipped items"
+	}
+	return c.json(http.StatusOK, out)
 }
 
 func (c *call) auditAssign(tx execer, assignee *int64, ids []int64, perPractice map[int64]int) error {

@@ -27,6 +27,7 @@ type File struct {
 	PracticeID      *int64        `db:"practice_id" json:"practice_id"`
 	PayerID         *int64        `db:"payer_id" json:"payer_id"`
 	PayerName       *string       `db:"payer_name" json:"payer_name"`
+	PayerCode       *string       `db:"payer_code" json:"payer_code"`
 	ISAControl      *string       `db:"isa_control" json:"isa_control"`
 	TransactionSets int           `db:"transaction_sets" json:"transaction_sets"`
 	Claims          int           `db:"claims" json:"claims"`
@@ -44,7 +45,8 @@ type File struct {
 }
 
 const fileCols = `f.id, f.filename, f.size, f.received_at, f.processed_at, f.status, f.practice_id, f.payer_id,
-	(SELECT name FROM payers WHERE id = f.payer_id) AS payer_name, f.isa_control, f.transaction_sets, f.claims,
+	(SELECT name FROM payers WHERE id = f.payer_id) AS payer_name,
+	(SELECT payer_id_code FROM payers WHERE id = f.payer_id) AS payer_code, f.isa_control, f.transaction_sets, f.claims,
 	f.service_lines, f.balanced, f.total_paid, f.bpr_amount, jsonb_array_length(f.errors) AS error_count,
 	jsonb_array_length(f.warnings) AS warning_count, false AS partial`
 
@@ -63,7 +65,8 @@ func (c *call) fileColsFor(args *auth.Args) string {
 	hidden := `EXISTS (SELECT 1 FROM remittance_transactions t WHERE t.file_id = f.id AND NOT (` + txScopeSQL(c.id, "t.practice_id", args) + `))`
 	return `f.id, f.filename, f.size, f.received_at, f.processed_at, f.status,
 	(SELECT min(t.practice_id) FROM remittance_transactions t WHERE t.file_id = f.id AND ` + tx + `) AS practice_id, f.payer_id,
-	(SELECT name FROM payers WHERE id = f.payer_id) AS payer_name, f.isa_control,
+	(SELECT name FROM payers WHERE id = f.payer_id) AS payer_name,
+	(SELECT payer_id_code FROM payers WHERE id = f.payer_id) AS payer_code, f.isa_control,
 	(SELECT count(*) FROM remittance_transactions t WHERE t.file_id = f.id AND ` + tx + `) AS transaction_sets,
 	(SELECT count(*) FROM claim_payments cp WHERE cp.file_id = f.id AND ` + cl + `) AS claims,
 	(SELECT count(*) FROM service_line_payments l WHERE l.file_id = f.id AND ` + ln + `) AS service_lines,
@@ -210,11 +213,14 @@ type FileDetail struct {
 
 // Transaction is one ST..SE payment of a file.
 type Transaction struct {
-	ID            int64         `db:"id" json:"id"`
-	Seq           int           `db:"seq" json:"seq"`
-	PracticeID    int64         `db:"practice_id" json:"practice_id"`
-	PayerName     *string       `db:"payer_name" json:"payer_name"`
-	PayerIDCode   *string       `db:"payer_id_code" json:"payer_id_code"`
+	ID         int64   `db:"id" json:"id"`
+	Seq        int     `db:"seq" json:"seq"`
+	PracticeID int64   `db:"practice_id" json:"practice_id"`
+	PayerID    *int64  `db:"payer_id" json:"payer_id"`
+	PayerName  *string `db:"payer_name" json:"payer_name"`
+	PayerCode  *string `db:"payer_id_code" json:"payer_code"`
+	// PayerIDCode is PayerCode under its old name (deprecated, one release).
+	PayerIDCode   *string       `db:"-" json:"payer_id_code"`
 	BPRAmount     *money.Amount `db:"bpr_amount" json:"bpr_amount"`
 	PaymentMethod *string       `db:"payment_method" json:"payment_method"`
 	TraceNumber   *string       `db:"trace_number" json:"trace_number"`
@@ -243,10 +249,13 @@ func (c *call) getFile() error {
 	}
 	d.Transactions = []Transaction{}
 	var targs auth.Args
-	if err := c.s.db.SelectContext(c.r.Context(), &d.Transactions, `SELECT id, seq, practice_id, payer_name, payer_id_code, bpr_amount,
+	if err := c.s.db.SelectContext(c.r.Context(), &d.Transactions, `SELECT id, seq, practice_id, payer_id, payer_name, payer_id_code, bpr_amount,
 		payment_method, trace_number, payment_date FROM remittance_transactions t WHERE file_id = `+targs.Add(id)+
 		` AND `+txScopeSQL(c.id, "t.practice_id", &targs)+` ORDER BY seq`, targs...); err != nil {
 		return err
+	}
+	for i := range d.Transactions {
+		d.Transactions[i].PayerIDCode = d.Transactions[i].PayerCode
 	}
 	return c.json(http.StatusOK, d)
 }

@@ -2,13 +2,10 @@ package apisvc
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/jmoiron/sqlx"
 	"go.uber.org/zap"
-
-	"github.com/remitq/remitq/pkg/auth"
 )
 
 // Gate is the API's authentication and route guards without its routes or
@@ -44,14 +41,3 @@ func (g *Gate) Run(ctx context.Context) error {
 
 // WrapHTTP implements svc.HTTPWrapper.
 func (g *Gate) WrapHTTP(next http.Handler) http.Handler { return g.s.WrapHTTP(next) }
-
-// GateFor builds the gate a standalone service puts in front of its
-// routes, with the token keys of ac (flags or environment; no data-folder
-// key: a production service must be told its keys).
-func GateFor(db *sqlx.DB, log *zap.Logger, ac auth.Config) (*Gate, error) {
-	v, err := ac.Verifier("")
-	if err != nil {
-		return nil, fmt.Errorf("api: token keys: %w", err)
-	}
-	return NewGate(db, log, Options{Auth: &auth.Authenticator{DB: db, Verifier: v, Log: log}})
-}

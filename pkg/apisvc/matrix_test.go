@@ -127,6 +127,9 @@ func (f *fx) matrixCases(t target) map[string]request {
 		"DELETE /v1/payer-profile-map/{payer}":       {method: "DELETE", path: "/v1/payer-profile-map/P" + t.name},
 	}
 	f.addLoopCases(t, m) // corrected_test.go
+	for k, v := range f.practiceCases(t) { // practices_test.go
+		m[k] = v
+	}
 	return m
 }
 

@@ -70,6 +70,17 @@ func (s *Service) routes() []Route {
 
 		r("GET", "/v1/audit", auth.AuditRead, false, (*call).getAudit),
 
+		r("GET", "/v1/practices", "", false, (*call).getPractices),                                              // practices.go
+		r("POST", "/v1/practices", permOnboard, false, (*call).postPractice),                                    // practices.go
+		r("GET", "/v1/practices/{practice}", "", false, (*call).getPractice),                                    // practices.go
+		r("PATCH", "/v1/practices/{practice}", permOnboard, false, (*call).patchPractice),                       // practices.go
+		r("GET", "/v1/practices/{practice}/providers", "", false, (*call).getProviders),                         // practices.go
+		r("POST", "/v1/practices/{practice}/providers", permOnboard, false, (*call).postProvider),               // practices.go
+		r("PATCH", "/v1/practices/{practice}/providers/{provider}", permOnboard, false, (*call).patchProvider),  // practices.go
+		r("GET", "/v1/practices/{practice}/payers", "", false, (*call).getPracticePayers),                       // practices.go
+		r("POST", "/v1/practices/{practice}/payers", permOnboard, false, (*call).postPracticePayer),             // practices.go
+		r("DELETE", "/v1/practices/{practice}/payers/{payer}", permOnboard, false, (*call).deletePracticePayer), // practices.go
+
 		r("GET", "/v1/reports", auth.TeamRead, false, (*call).getReports),
 		r("GET", "/v1/reports/{kpi}", auth.TeamRead, false, (*call).getReport), // {kpi}.svg: the chart; waterfall(.svg)
 		r("GET", "/v1/practices/{practice}/reports/pack.pdf", auth.TeamRead, false, (*call).getPack),
@@ -129,6 +140,9 @@ var routeParams = map[string][][]string{
 	"GET /v1/work-items/{id}/appeal":          {{"format"}},
 	"GET /v1/work-items/{id}/corrected-claim": {{"type"}},
 	"GET /v1/submissions":                     {{"practice_id", "limit", "before"}},
+	"GET /v1/practices":                       {pageKeys},
+	"GET /v1/practices/{practice}/providers":  {pageKeys},
+	"GET /v1/practices/{practice}/payers":     {pageKeys},
 }
 
 // claimFilterKeys are the filters of paid-claim lists.
@@ -159,11 +173,46 @@ func (s *Service) foreignGuards() *http.ServeMux {
 	return m
 }
 
+// ScopeRule is the one declaration of a route of the process: its pattern,
+// the component that serves it, the permission it takes and the scope rule
+// that applies. The API's own routes come from routes() (the mux
+// registration and the handler's permission check read the same Route;
+// their handlers filter every row by the caller's scopes); the other
+// components' from foreignRoutes() (the guard mux in WrapHTTP reads them).
+// A /v1/ route of the process that no rule declares is refused for every
+// caller (WrapHTTP), and TestEveryRouteHasScopeRule finds the routes the
+// components register and fails on any without a rule.
+type ScopeRule struct {
+	Pattern   string // "METHOD /path"
+	Component string // api, ingest, billing, matcher, router
+	Perm      auth.Permission
+	// Rule says which scope check applies, in words (for documentation
+	// and tests): "handler" for the API's own routes, else the guards.
+	Rule string
+}
+
+// ScopeRules lists every route of the process with its scope rule.
+func (s *Service) ScopeRules() []ScopeRule { return scopeTable(s) }
+
+func scopeTable(s *Service) []ScopeRule {
+	var out []ScopeRule
+	out = append(out, ScopeRule{Pattern: "GET /openapi.json", Component: "api", Rule: "public: the API description"})
+	for _, rt := range s.routes() {
+		out = append(out, ScopeRule{Pattern: rt.Method + " " + rt.Path, Component: "api", Perm: rt.Perm,
+			Rule: "handler: rows filtered by the caller's scopes"})
+	}
+	for _, fr := range s.foreignRoutes() {
+		out = append(out, ScopeRule{Pattern: fr.Pattern, Component: fr.Component, Perm: fr.Perm, Rule: fr.Rule})
+	}
+	return out
+}
+
 // ForeignRoute is a route of another component that the API guards.
 type ForeignRoute struct {
 	Pattern   string          // "METHOD /path"
 	Component string          // ingest, billing, matcher, router
 	Perm      auth.Permission // what the caller's role must hold
+	Rule      string          // the scope rule, in words
 	checks    []guard
 }
 
@@ -171,30 +220,56 @@ type ForeignRoute struct {
 func (s *Service) ForeignRoutes() []ForeignRoute { return s.foreignRoutes() }
 
 func (s *Service) foreignRoutes() []ForeignRoute {
-	fr := func(pattern, component string, perm auth.Permission, checks ...guard) ForeignRoute {
-		return ForeignRoute{Pattern: pattern, Component: component, Perm: perm, checks: checks}
+	fr := func(pattern, component string, perm auth.Permission, rule string, checks ...guard) ForeignRoute {
+		return ForeignRoute{Pattern: pattern, Component: component, Perm: perm, Rule: rule, checks: checks}
 	}
 	return []ForeignRoute{
 		// An upload is checked payee by payee inside the ingest (uploadGuard).
-		fr("POST /v1/remittances", "ingest", auth.RemitUpload, s.uploadGuard("POST /v1/remittances")),
-		fr("GET /v1/remittances/{id}", "ingest", auth.RemitRead, s.fileGuard("id")),
+		fr("POST /v1/remittances", "ingest", auth.RemitUpload, "each payee a practice the caller sees whole (or unknown: kept for the uploader)",
+			s.uploadGuard("POST /v1/remittances")),
+		fr("GET /v1/remittances/{id}", "ingest", auth.RemitRead, "a file the caller sees part of, or uploaded", s.fileGuard("id")),
 		// A billed-claims file names its practices inside: the billing
 		// component checks each claim's practice against the caller's
 		// scope. Fee schedules are per payer, for every practice: admins.
-		fr("POST /v1/claims", "billing", auth.ClaimsLoad),
-		fr("POST /v1/fee-schedules", "billing", auth.LoadAny),
-		fr("GET /v1/match/review", "matcher", auth.MatchReview, practiceParam("practice_id")),
-		fr("GET /v1/match/unmatched", "matcher", auth.MatchReview, practiceParam("practice_id")),
-		fr("POST /v1/match/lines/{file}/{segment}/confirm", "matcher", auth.MatchReview, s.lineGuard(false)),
-		fr("POST /v1/match/lines/{file}/{segment}/pick", "matcher", auth.MatchReview, s.lineGuard(true)),
-		fr("GET /v1/match/missing", "matcher", auth.RemitRead, practiceParam("practice_id")),
-		fr("GET /v1/match/payers", "matcher", auth.AuditRead), // every practice's figures: admins
-		fr("GET /v1/practices/{practice}/queues", "router", auth.WorkRead, practicePath("practice")),
-		fr("GET /v1/queue-rules", "router", auth.WorkRead, practiceParam("practice")),
-		fr("POST /v1/queue-rules", "router", auth.QueueRules, ruleBodyPractice),
-		fr("PUT /v1/queue-rules/{id}", "router", auth.QueueRules, s.ruleGuard, ruleBodyPractice),
-		fr("DELETE /v1/queue-rules/{id}", "router", auth.QueueRules, s.ruleGuard),
+		fr("POST /v1/claims", "billing", auth.ClaimsLoad, "each claim's practice checked by the billing component"),
+		fr("POST /v1/fee-schedules", "billing", auth.LoadAny, "admins (every practice)"),
+		fr("GET /v1/match/review", "matcher", auth.MatchReview, "?practice_id= seen whole", practiceParam("practice_id")),
+		fr("GET /v1/match/unmatched", "matcher", auth.MatchReview, "?practice_id= seen whole", practiceParam("practice_id")),
+		fr("POST /v1/match/lines/{file}/{segment}/confirm", "matcher", auth.MatchReview, "the line's practice seen whole", s.lineGuard(false)),
+		fr("POST /v1/match/lines/{file}/{segment}/pick", "matcher", auth.MatchReview, "the line's and the billed claim's practices seen whole",
+			s.lineGuard(true)),
+		fr("GET /v1/match/missing", "matcher", auth.RemitRead, "?practice_id= seen whole", practiceParam("practice_id")),
+		fr("GET /v1/match/payers", "matcher", auth.AuditRead, "admins (every practice's figures)"),
+		fr("GET /v1/practices/{practice}/queues", "router", auth.WorkRead, "{practice} seen whole", practicePath("practice")),
+		// The router reads ?practice=; practice_id is the name everywhere
+		// else: both are accepted (practice deprecated) and both handed on.
+		fr("GET /v1/queue-rules", "router", auth.WorkRead, "?practice_id= (or deprecated ?practice=) seen whole", practiceAlias, practiceParam("practice")),
+		fr("POST /v1/queue-rules", "router", auth.QueueRules, "the body's practice_id seen whole (null: admins)", ruleBodyPractice),
+		fr("PUT /v1/queue-rules/{id}", "router", auth.QueueRules, "the rule's and the body's practice seen whole", s.ruleGuard, ruleBodyPractice),
+		fr("DELETE /v1/queue-rules/{id}", "router", auth.QueueRules, "the rule's practice seen whole (every practice: admins)", s.ruleGuard),
 	}
+}
+
+// practiceAlias makes ?practice_id= and the deprecated ?practice= one
+// parameter for a route that reads ?practice=: whichever is given is
+// handed on as both (two that differ are a 400).
+func practiceAlias(w http.ResponseWriter, r *http.Request, _ *auth.Identity) bool {
+	q := r.URL.Query()
+	a, b := q.Get("practice_id"), q.Get("practice")
+	switch {
+	case a != "" && b != "" && a != b:
+		httpx.Error(w, http.StatusBadRequest, "bad_query", "practice is the deprecated name of practice_id: give one")
+		return false
+	case a != "":
+		q.Set("practice", a)
+	case b != "":
+		w.Header().Set("Deprecation", "true")
+		q.Set("practice_id", b)
+	default:
+		return true
+	}
+	r.URL.RawQuery = q.Encode()
+	return true
 }
 
 func notFound(w http.ResponseWriter) bool {

@@ -26,7 +26,8 @@ import (
 // caller sees a file when it sees one of those practices whole, and then
 // only the parts of its practices; the raw file, which holds every part,
 // only when it sees all of them. A file without transaction sets
-// (quarantined, or waiting for an unknown payee) is for admins.
+// (quarantined, or waiting for an unknown payee) is for admins and for the
+// user who uploaded it.
 
 // wholePractices are the practices the caller sees whole.
 func wholePractices(id *auth.Identity) []int64 {
@@ -45,8 +46,19 @@ func fileSeenSQL(id *auth.Identity, fileID string, args *auth.Args) string {
 	if id.All() {
 		return "TRUE"
 	}
-	return `EXISTS (SELECT 1 FROM remittance_transactions st WHERE st.file_id = ` + fileID + ` AND st.practice_id = ANY(` +
-		args.Add(pq.Array(wholePractices(id))) + `::bigint[]))`
+	return `(EXISTS (SELECT 1 FROM remittance_transactions st WHERE st.file_id = ` + fileID + ` AND st.practice_id = ANY(` +
+		args.Add(pq.Array(wholePractices(id))) + `::bigint[])) OR ` + uploadedSQL(id, fileID, args) + `)`
+}
+
+// uploadedSQL is the predicate "file f has no transaction sets (it waits
+// for an unknown payee, or is quarantined) and the caller uploaded it":
+// the uploader sees its own file, its status and its errors (the reason of
+// a quarantine), never another user's. The upload's audit row (written in
+// the ingest transaction, see uploadGuard) records who sent it.
+func uploadedSQL(id *auth.Identity, fileID string, args *auth.Args) string {
+	return `(NOT EXISTS (SELECT 1 FROM remittance_transactions st WHERE st.file_id = ` + fileID + `) AND EXISTS (
+		SELECT 1 FROM audit_log ua WHERE ua.entity = 'remittance_file' AND ua.entity_id = (` + fileID + `)::text
+		AND ua.action = 'file.upload' AND ua.user_id = ` + args.Add(id.UserID) + `))`
 }
 
 // fileCoveredSQL is the predicate "the caller sees every part of file f".
@@ -89,11 +101,12 @@ func (s *Service) guardEntry(r *http.Request, id *auth.Identity, pattern, action
 
 // uploadGuard puts the payee check and the audit of POST /v1/remittances
 // into the ingest: every payee must resolve to a practice the uploader sees
-// whole. A payee that is no registered practice is accepted from admins
-// only (it would be ingested into whatever practice is registered with
-// that NPI later, by RetryUnknownPayees): from anyone else it is refused
-// like a payee out of scope, with the same words, so an answer never tells
-// whether another client exists. Refusals are audited (one row per
+// whole, or to no registered practice. A file for an unknown payee is kept
+// (unknown_payee) and ingested into the practice registered with that NPI
+// later (RetryUnknownPayees, run by POST /v1/practices); until then its
+// uploader sees it, its status and its errors (uploadedSQL), and admins
+// see it. A payee of a practice out of the uploader's scope is refused
+// without naming the practice. Refusals are audited (one row per
 // practice concerned, and one without practice for unknown payees), stored
 // files too (one row per practice, in the ingest transaction).
 func (s *Service) uploadGuard(pattern string) guard {
@@ -130,8 +143,8 @@ func (s *Service) uploadGuard(pattern string) guard {
 				var bad []remitstore.Payee
 				var practices []int64
 				for _, p := range payees {
-					if p.PracticeID != 0 && id.SeesPractice(p.PracticeID) {
-						continue
+					if p.PracticeID == 0 || id.SeesPractice(p.PracticeID) {
+						continue // unknown payees are kept for the uploader
 					}
 					if !slices.Contains(practices, p.PracticeID) {
 						practices = append(practices, p.PracticeID)

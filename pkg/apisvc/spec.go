@@ -3,89 +3,95 @@ package apisvc
 import (
 	"embed"
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"net/http"
-	"path"
+	"slices"
+	"strings"
 )
 
-// specBase is openapi.json, the OpenAPI 3 description of the API.
+// specFiles are openapi.json and its fragments, openapi_*.json: each
+// fragment is an OpenAPI document of its own (paths and components) for a
+// group of routes, merged into the served one.
 //
-//go:embed openapi.json
-var specBase []byte
+//go:embed openapi*.json
+var specFiles embed.FS
 
-//go:embed openapi_*.json
-var specFragments embed.FS
+// Spec is the OpenAPI 3 description of the API served at /openapi.json:
+// openapi.json with every openapi_*.json fragment merged in (their paths
+// by method, their components by name; openapi.json wins a clash, which
+// specClashes reports).
+var Spec, specClashes = mergeSpec(specFiles)
 
-// Spec is the OpenAPI 3 description of the API, served at /openapi.json:
-// openapi.json with the fragments openapi_*.json merged in (mergeSpec).
-var Spec = mergeSpec(specBase, specFragments)
-
-// mergeSpec adds to base the paths (operation by operation) and
-// components.schemas of every openapi_*.json fragment: a fragment is an
-// OpenAPI document holding only "paths" and "components". What base
-// already describes wins, so a fragment merged into openapi.json later
-// changes nothing. A fragment that is not JSON panics at start (a test
-// catches it).
-func mergeSpec(base []byte, frags embed.FS) []byte {
-	names, err := frags.ReadDir(".")
-	if err != nil || len(names) == 0 {
-		return base
+func mergeSpec(fsys fs.FS) ([]byte, []string) {
+	var base map[string]any
+	raw, err := fs.ReadFile(fsys, "openapi.json")
+	if err != nil || json.Unmarshal(raw, &base) != nil {
+		panic(fmt.Sprintf("apisvc: openapi.json does not parse: %v", err))
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(base, &doc); err != nil {
-		return base
-	}
-	paths, _ := doc["paths"].(map[string]any)
-	if paths == nil {
-		paths = map[string]any{}
-		doc["paths"] = paths
-	}
-	comps, _ := doc["components"].(map[string]any)
-	if comps == nil {
-		comps = map[string]any{}
-		doc["components"] = comps
-	}
-	schemas, _ := comps["schemas"].(map[string]any)
-	if schemas == nil {
-		schemas = map[string]any{}
-		comps["schemas"] = schemas
-	}
-	for _, n := range names {
-		b, err := frags.ReadFile(path.Join(".", n.Name()))
-		if err != nil {
-			panic("apisvc: " + n.Name() + ": " + err.Error())
+	names, _ := fs.Glob(fsys, "openapi_*.json")
+	slices.Sort(names)
+	var clashes []string
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		var frag map[string]any
+		if err != nil || json.Unmarshal(b, &frag) != nil {
+			clashes = append(clashes, name+": not a JSON object")
+			continue
 		}
-		var frag struct {
-			Paths      map[string]map[string]any `json:"paths"`
-			Components struct {
-				Schemas map[string]any `json:"schemas"`
-			} `json:"components"`
-		}
-		if err := json.Unmarshal(b, &frag); err != nil {
-			panic("apisvc: " + n.Name() + " is not JSON: " + err.Error())
-		}
-		for p, ops := range frag.Paths {
-			have, _ := paths[p].(map[string]any)
-			if have == nil {
-				have = map[string]any{}
-				paths[p] = have
+		clashes = append(clashes, mergeLevel(base, frag, "paths", 2, name)...)
+		if comps, ok := frag["components"].(map[string]any); ok {
+			if _, ok := base["components"].(map[string]any); !ok {
+				base["components"] = map[string]any{}
 			}
-			for m, op := range ops {
-				if _, ok := have[m]; !ok {
-					have[m] = op
-				}
-			}
-		}
-		for k, v := range frag.Components.Schemas {
-			if _, ok := schemas[k]; !ok {
-				schemas[k] = v
-			}
+			clashes = append(clashes, mergeLevel(base["components"].(map[string]any), comps, "", 2, name)...)
 		}
 	}
-	out, err := json.Marshal(doc)
+	out, err := json.MarshalIndent(base, "", " ")
 	if err != nil {
-		return base
+		panic(err)
 	}
-	return out
+	return out, clashes
+}
+
+// mergeLevel adds from[key] into into[key], depth levels deep (paths:
+// path, then method; components: kind, then name). A clash at the last
+// level keeps into's value.
+func mergeLevel(into, from map[string]any, key string, depth int, file string) []string {
+	src, dst := from, into
+	if key != "" {
+		s, ok := from[key].(map[string]any)
+		if !ok {
+			return nil
+		}
+		d, ok := into[key].(map[string]any)
+		if !ok {
+			d = map[string]any{}
+			into[key] = d
+		}
+		src, dst = s, d
+	}
+	var clashes []string
+	for k, v := range src {
+		if depth > 1 {
+			sub, ok := v.(map[string]any)
+			if ok {
+				if _, ok := dst[k].(map[string]any); !ok {
+					dst[k] = map[string]any{}
+				}
+				for _, c := range mergeLevel(dst[k].(map[string]any), sub, "", depth-1, file) {
+					clashes = append(clashes, strings.TrimSpace(k+" "+c))
+				}
+				continue
+			}
+		}
+		if _, ok := dst[k]; ok {
+			clashes = append(clashes, k+" (in "+file+" and openapi.json)")
+			continue
+		}
+		dst[k] = v
+	}
+	return clashes
 }
 
 func serveSpec(w http.ResponseWriter, _ *http.Request) {

@@ -157,12 +157,22 @@ func TestWrapsOtherComponents(t *testing.T) {
 		{"", "GET", "/openapi.json", 200, nil},
 		{"", "GET", "/v1/other/thing", 401, nil},
 		{"", "POST", "/v1/remittances", 401, nil},
-		{"bill1", "GET", "/v1/other/thing", 299, nil},
-		{"bill1", "GET", fmt.Sprint("/v1/other/thing?practice_id=", f.p1), 299, nil},
+		// A route no scope rule declares is refused for everyone (fail
+		// closed), admins included, whatever its parameters.
+		{"bill1", "GET", "/v1/other/thing", 404, nil},
+		{"bill1", "GET", fmt.Sprint("/v1/other/thing?practice_id=", f.p1), 404, nil},
 		{"bill1", "GET", fmt.Sprint("/v1/other/thing?practice=", f.p2), 404, nil},
-		{"billa", "GET", fmt.Sprint("/v1/other/thing?practice_id=", f.p1), 404, nil},
+		{"admin", "GET", "/v1/other/thing", 404, nil},
+		{"admin", "POST", "/v1/other/thing", 404, nil},
+		// A declared route asked with another method: the mux's 405.
+		{"admin", "DELETE", "/v1/match/review", 405, nil},
+		// practice_id and the deprecated practice on the router's rules.
+		{"sup1", "GET", fmt.Sprint("/v1/queue-rules?practice_id=", f.p1), 299, nil},
+		{"sup1", "GET", fmt.Sprint("/v1/queue-rules?practice_id=", f.p2), 404, nil},
+		{"sup1", "GET", fmt.Sprint("/v1/queue-rules?practice=", f.p2), 404, nil},
+		{"sup1", "GET", fmt.Sprint("/v1/queue-rules?practice=", f.p1, "&practice_id=", f.p2), 400, nil},
 		{"", "GET", "/not/registered", 401, nil},
-		{"an1", "POST", "/v1/other/thing", 403, nil},
+		{"an1", "POST", "/v1/other/thing", 403, nil}, // the authenticator refuses an analyst's write first
 		{"an1", "POST", "/v1/remittances", 403, nil},
 		{"bill1", "POST", "/v1/remittances", 299, nil},
 		{"bill1", "GET", fmt.Sprint("/v1/remittances/", f.fileP1), 299, nil},
@@ -185,6 +195,10 @@ func TestWrapsOtherComponents(t *testing.T) {
 	if url != fmt.Sprint("/v1/queue-rules?practice=", f.p2) {
 		t.Errorf("practice filled in: %q", url)
 	}
+	call("sup1", "GET", fmt.Sprint("/v1/queue-rules?practice_id=", f.p1))
+	if url != fmt.Sprint("/v1/queue-rules?practice=", f.p1, "&practice_id=", f.p1) {
+		t.Errorf("practice_id handed on as practice: %q", url)
+	}
 	// The gate does the same for a service run apart.
 	gate, err := NewGate(f.db, nil, f.s.opts)
 	if err != nil {
@@ -202,7 +216,7 @@ func TestWrapsOtherComponents(t *testing.T) {
 	if r := call("bill1", "GET", "/v1/work-items"); r != http.StatusNotFound {
 		t.Errorf("the gate serves the API's routes: %d", r)
 	}
-	call("bill1", "GET", "/v1/other/thing")
+	call("bill1", "GET", fmt.Sprint("/v1/remittances/", f.fileP1))
 	if seen.Get(auth.UserHeader) != fmt.Sprint(f.users["bill1"].ID) || seen.Get(auth.RoleHeader) != "biller" {
 		t.Errorf("X-Remitq-User %q, role %q", seen.Get(auth.UserHeader), seen.Get(auth.RoleHeader))
 	}

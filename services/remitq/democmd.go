@@ -14,6 +14,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/consolesvc"
+	"github.com/remitq/remitq/pkg/demo"
 	"github.com/remitq/remitq/pkg/devenv"
 	"github.com/remitq/remitq/pkg/e2e"
 	"github.com/remitq/remitq/pkg/kpi"
@@ -95,6 +96,9 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := demo.NameProviders(ctx, e.deps.DB); err != nil {
+		return err
+	}
 	// Every service runs from here on, as in production; the HTTP API only
 	// when the demo keeps serving.
 	addr := ef.cfg.HTTPAddr
@@ -146,7 +150,7 @@ func runDemo(ctx context.Context, args []string) error {
 		stop()
 		return <-runErr
 	}
-	if err := demoUsers(ctx, e, ef.data, ef.cfg.HTTPAddr, practices, out); err != nil {
+	if err := demoUsers(ctx, e, ef.data, ef.cfg.HTTPAddr, practices, out, !external); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nServing on http://%s (OpenAPI at /openapi.json). Ctrl-C stops.\n", ef.cfg.HTTPAddr)
@@ -197,7 +201,7 @@ const demoPassword = "remitq-demo-password"
 
 // demoUsers creates a supervisor of every practice and a biller of the
 // first, and prints their tokens, so the API can be tried at once.
-func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []practicestore.Practice, out io.Writer) error {
+func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []practicestore.Practice, out io.Writer, embedded bool) error {
 	var ac auth.Config
 	ac.FromEnv()
 	key, err := ac.HS256Secret(dataDir)
@@ -210,7 +214,7 @@ func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []pr
 	}
 	biller := &auth.User{Email: "biller@demo.remitq", Name: "Demo Biller", Role: auth.Biller,
 		Scopes: []auth.Scope{{PracticeID: practices[0].ID}}}
-	admin := &auth.User{Email: "admin@demo.remitq", Name: "Demo Admin", Role: auth.Admin}
+	admin := &auth.User{Email: demo.AdminEmail, Name: "Demo Admin", Role: auth.Admin}
 	analyst := &auth.User{Email: "analyst@demo.remitq", Name: "Demo Analyst", Role: auth.Analyst, Scopes: sup.Scopes}
 	fmt.Fprintf(out, "\nWeb console: http://%s/console/ (password of every demo user: %s)\n", addr, demoPassword)
 	fmt.Fprintln(out, "Demo users (tokens valid 12 hours):")
@@ -242,6 +246,15 @@ func demoUsers(ctx context.Context, e *env, dataDir, addr string, practices []pr
 	n, _ := res.RowsAffected()
 	fmt.Fprintf(out, "  %d items of %s are assigned to the biller.\n", n, practices[0].Name)
 	fmt.Fprintf(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://%s/v1/my/work-items\n", addr)
+	apiKey, err := demo.AdminKey(ctx, e.deps.DB, admin.ID, 12*time.Hour)
+	if err != nil {
+		return err
+	}
+	acc := demo.Access{URL: addr, Email: admin.Email, Password: demoPassword, APIKey: apiKey}
+	if embedded && e.dev != nil {
+		acc.DatabaseURL = e.dev.DatabaseURL
+	}
+	acc.Print(out)
 	return nil
 }
 
