@@ -50,12 +50,19 @@ func newProc(t *testing.T) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ing := ingestsvc.New(deps, ingestsvc.Options{NoPublisher: true})
+	ing, err := ingestsvc.New(deps, ingestsvc.Options{NoPublisher: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := matchsvc.New(deps, matchsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	router, err := routesvc.New(deps, routesvc.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := deps.Handler(f.s, ing, billedstore.NewService(deps), matchsvc.New(deps, matchsvc.Options{}), router)
+	h := deps.Handler(f.s, ing, billedstore.NewService(deps), m, router)
 	return &proc{fx: f, h: h}
 }
 

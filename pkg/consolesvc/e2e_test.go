@@ -90,12 +90,19 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ing := ingestsvc.New(deps, ingestsvc.Options{})
+	ing, err := ingestsvc.New(deps, ingestsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := matchsvc.New(deps, matchsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	router, err := routesvc.New(deps, routesvc.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	comps := []svc.Component{ing, matchsvc.New(deps, matchsvc.Options{}), billedstore.NewService(deps), router, a, con}
+	comps := []svc.Component{ing, m, billedstore.NewService(deps), router, a, con}
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, c := range comps {

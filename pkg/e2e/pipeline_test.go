@@ -59,7 +59,7 @@ func start(t testing.TB, truth *synth.Truth, workers int) *env {
 	ctx := context.Background()
 	dbURL, natsURL := devtest.DatabaseURL(t), devtest.NATS(t)
 	deps := connect(t, dbURL, natsURL)
-	in, err := ingestsvc.NewService(deps, ingestsvc.Options{})
+	in, err := ingestsvc.New(deps, ingestsvc.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func start(t testing.TB, truth *synth.Truth, workers int) *env {
 		if w > 0 {
 			d = connect(t, dbURL, natsURL)
 		}
-		m, err := matchsvc.NewService(d, matchsvc.Options{})
+		m, err := matchsvc.New(d, matchsvc.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,22 +50,10 @@ type metrics struct {
 	errors    prometheus.Counter
 }
 
-// New is NewService for callers that pass options known to be valid; it
-// panics on an error.
-//
-// Deprecated: use NewService. New stays while packages owned elsewhere
-// (apisvc, consolesvc, test/cluster) still call it.
-func New(deps *svc.Deps, opts Options) *Service {
-	s, err := NewService(deps, opts)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
 
-// NewService builds the service and registers its metrics on
+// New builds the service and registers its metrics on
 // deps.Metrics; it refuses impossible options (Options.Validate).
-func NewService(deps *svc.Deps, opts Options) (*Service, error) {
+func New(deps *svc.Deps, opts Options) (*Service, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}

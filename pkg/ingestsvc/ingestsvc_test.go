@@ -40,7 +40,7 @@ func newService(t testing.TB, opts ingestsvc.Options) (*ingestsvc.Service, *svc.
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := ingestsvc.NewService(deps, opts)
+	s, err := ingestsvc.New(deps, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

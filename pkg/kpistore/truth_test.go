@@ -90,7 +90,11 @@ func TestTruthSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []svc.Component{matchsvc.New(deps, matchsvc.Options{}), router} {
+	m, err := matchsvc.New(deps, matchsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []svc.Component{m, router} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -143,7 +143,7 @@ func (w *world) ingest() {
 // ends; it returns the service and a stop function.
 func (w *world) start(o Options) (*Service, func()) {
 	deps := w.connect()
-	s, err := NewService(deps, o)
+	s, err := New(deps, o)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func TestAnyOrderNetsLikeFileOrder(t *testing.T) {
 		}
 	}
 	slices.Reverse(raws)
-	s, err := NewService(w.connect(), Options{})
+	s, err := New(w.connect(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestBadMessageDoesNotHoldBackItsBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	raws[2].data = bad
-	s, err := NewService(w.connect(), Options{})
+	s, err := New(w.connect(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func Ingest(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := ingestsvc.NewService(d, c.Ingest)
+	in, err := ingestsvc.New(d, c.Ingest)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func Matcher(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := matchsvc.NewService(d, c.Match)
+	m, err := matchsvc.New(d, c.Match)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +113,11 @@ func AllInOne(d *svc.Deps, c Config) ([]svc.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := ingestsvc.NewService(d, c.Ingest)
+	in, err := ingestsvc.New(d, c.Ingest)
 	if err != nil {
 		return nil, err
 	}
-	m, err := matchsvc.NewService(d, c.Match)
+	m, err := matchsvc.New(d, c.Match)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,9 @@
 //	flag.Parse()
 //	deps, err := svc.Connect(ctx, cfg, log)
 //	...
-//	err = svc.Run(ctx, deps, cfg.HTTPAddr, ingestsvc.New(deps, opts))
+//	in, err := ingestsvc.New(deps, opts)
+//	...
+//	err = svc.Run(ctx, deps, cfg.HTTPAddr, in)
 package svc
 
 import (

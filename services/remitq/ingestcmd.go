@@ -45,7 +45,7 @@ func runIngest(ctx context.Context, args []string) error {
 			return err
 		}
 		defer e.Close()
-		s, err := ingestsvc.NewService(e.deps, ingestsvc.Options{})
+		s, err := ingestsvc.New(e.deps, ingestsvc.Options{})
 		if err != nil {
 			return err
 		}

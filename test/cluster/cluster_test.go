@@ -136,7 +136,10 @@ func expected(t *testing.T, truth *synth.Truth) (map[string]item, map[string]int
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := ingestsvc.New(deps, ingestsvc.Options{})
+	in, err := ingestsvc.New(deps, ingestsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	l := &e2e.Loader{DB: db, NC: nc, Ingest: in.Ingest}
 	load(t, l, truth)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -145,7 +148,11 @@ func expected(t *testing.T, truth *synth.Truth) (map[string]item, map[string]int
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []svc.Component{in, matchsvc.New(deps, matchsvc.Options{}), router} {
+	m, err := matchsvc.New(deps, matchsvc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []svc.Component{in, m, router} {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = c.Run(runCtx) }()
 	}
