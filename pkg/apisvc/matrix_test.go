@@ -126,7 +126,7 @@ func (f *fx) matrixCases(t target) map[string]request {
 		"PUT /v1/payer-profile-map/{payer}":          {method: "PUT", path: "/v1/payer-profile-map/P" + t.name, body: map[string]any{"profile_id": "commercial"}},
 		"DELETE /v1/payer-profile-map/{payer}":       {method: "DELETE", path: "/v1/payer-profile-map/P" + t.name},
 	}
-	f.addLoopCases(t, m) // corrected_test.go
+	f.addLoopCases(t, m)                   // corrected_test.go
 	for k, v := range f.practiceCases(t) { // practices_test.go
 		m[k] = v
 	}

@@ -50,7 +50,6 @@ type metrics struct {
 	errors    prometheus.Counter
 }
 
-
 // New builds the service and registers its metrics on
 // deps.Metrics; it refuses impossible options (Options.Validate).
 func New(deps *svc.Deps, opts Options) (*Service, error) {

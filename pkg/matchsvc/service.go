@@ -47,7 +47,6 @@ type metrics struct {
 	plbs    prometheus.Counter
 }
 
-
 // New builds the matcher and registers its metrics on
 // deps.Metrics; it refuses impossible options (Options.Validate).
 func New(deps *svc.Deps, opts Options) (*Service, error) {

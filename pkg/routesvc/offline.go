@@ -116,6 +116,7 @@ type HistoryError struct{ Err error }
 func (e *HistoryError) Error() string {
 	return "routesvc: claims left out of the history: " + e.Err.Error()
 }
+
 // Unwrap returns the keying error.
 func (e *HistoryError) Unwrap() error { return e.Err }
 
