@@ -12,6 +12,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 // Appeals submitted on a work item (issue 17, migration 0020
@@ -130,7 +131,7 @@ func (c *call) postAppeal() error {
 	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
 		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
 	}
-	if terminal(it.Status) {
+	if !work.Open(it.Status) {
 		return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it to appeal", it.Status)
 	}
 	late := b.Level == 1 && it.AppealDeadline.Valid && b.SubmittedOn.T.After(it.AppealDeadline.T)

@@ -10,6 +10,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 // MaxAssign bounds the items one assignment request moves.
@@ -240,7 +241,7 @@ func (c *call) putAssignee() error {
 	if err != nil {
 		return err
 	}
-	if terminal(it.Status) {
+	if !work.Open(it.Status) {
 		return errf(http.StatusConflict, "closed", "the item is %s; reopen it first", it.Status)
 	}
 	if who != nil && !who.Sees(it.PracticeID, it.ProviderNPI) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 // Member is a biller's (or supervisor's) work as a supervisor sees it:
@@ -141,7 +142,7 @@ func (c *call) getTeam() error {
 		count(*) FILTER (WHERE w.status = 'resolved') AS resolved, count(*) FILTER (WHERE w.status = 'written_off') AS written_off,
 		coalesce(sum(w.recovered_amount) FILTER (WHERE w.status = 'resolved'), 0) AS recovered
 		FROM work_items w WHERE w.assignee_id = ANY(`+targs.Add(pq.Array(ids))+`::bigint[]) AND w.resolved_at >= `+targs.Add(from)+
-		` AND w.status IN ('resolved', 'written_off') AND `+c.id.Where("w.practice_id", "w.provider_npi", &targs)+practiceCond(&targs)+
+		` AND `+work.ClosedSQL("w")+` AND `+c.id.Where("w.practice_id", "w.provider_npi", &targs)+practiceCond(&targs)+
 		` GROUP BY 1, 2 ORDER BY 1, 2`, targs...); err != nil {
 		return err
 	}

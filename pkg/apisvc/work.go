@@ -18,6 +18,7 @@ import (
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 // WorkItem is a work item as the API shows it. It holds no PHI: the
@@ -50,7 +51,7 @@ type WorkItem struct {
 	RecoveredAmount      money.Amount   `db:"recovered_amount" json:"recovered_amount"`
 	RemitDate            Date           `db:"remit_date" json:"remit_date"`
 	AppealDeadline       Date           `db:"appeal_deadline" json:"appeal_deadline"`
-	Overdue              bool           `db:"-" json:"overdue"`  // deadline before today, still to meet (deadlineToMeet)
+	Overdue              bool           `db:"-" json:"overdue"`  // deadline before today, still to meet (work.DeadlineOpen)
 	DueSoon              bool           `db:"-" json:"due_soon"` // deadline still to meet, today or within appeal_warning_days
 	Priority             int            `db:"priority" json:"priority"`
 	Status               string         `db:"status" json:"status"`
@@ -76,16 +77,13 @@ const itemCols = `w.id, w.practice_id, w.provider_npi, w.payer_id, w.queue_id, w
 	w.priority, w.status, w.assignee_id, w.assigned_at, w.touched_at, w.pended_until, w.appealed_on, w.resolution,
 	w.resolution_outcome, w.resolution_recovered, w.escalated_at, w.resolved_at, w.version, w.created_at, w.updated_at`
 
-// openItems is the predicate of the partial work-item indexes.
-const openItems = `w.status NOT IN ('resolved', 'written_off')`
+// openItems is pkg/work's open rule on the item row w (the predicate of the
+// partial work-item indexes).
+var openItems = work.OpenSQL("w")
 
-// deadlineOpen: the item's appeal deadline is still to meet (as the sweep's
-// deadline escalation has it): open, neither appealed nor resubmitted.
-const deadlineOpen = `w.status NOT IN ('resolved', 'written_off', 'appealed', 'resubmitted')`
-
-func deadlineToMeet(status string) bool {
-	return !terminal(status) && status != "appealed" && status != "resubmitted"
-}
+// deadlineOpen is pkg/work's rule that the appeal deadline of the item row
+// w is still to meet: open, neither appealed nor resubmitted.
+var deadlineOpen = work.DeadlineOpenSQL("w")
 
 // warningDays reads the work settings' appeal_warning_days.
 func (s *Service) warningDays(ctx context.Context, db queryer) (int, error) {
@@ -108,7 +106,7 @@ func (c *call) flagDeadlines(db queryer, items ...*WorkItem) error {
 	today := dateOf(c.s.opts.Now().UTC()).T
 	for _, it := range items {
 		it.Overdue, it.DueSoon = false, false
-		if !it.AppealDeadline.Valid || !deadlineToMeet(it.Status) {
+		if !it.AppealDeadline.Valid || !work.DeadlineOpen(it.Status) {
 			continue
 		}
 		d := it.AppealDeadline.T
@@ -118,10 +116,8 @@ func (c *call) flagDeadlines(db queryer, items ...*WorkItem) error {
 	return nil
 }
 
-// Statuses of work items (0004).
-var statuses = []string{"new", "assigned", "in_progress", "pended", "appealed", "resubmitted", "written_off", "resolved"}
-
-func terminal(status string) bool { return status == "resolved" || status == "written_off" }
+// statuses of work items (pkg/work).
+var statuses = work.Statuses
 
 var itemSorts = []sortKey{
 	{name: "priority", expr: "-w.priority", typ: "integer"},
@@ -602,7 +598,7 @@ func (c *call) patchWorkItem() error {
 	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
 		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
 	}
-	if terminal(it.Status) && !c.id.Can(auth.WorkAssign) {
+	if !work.Open(it.Status) && !c.id.Can(auth.WorkAssign) {
 		return errf(http.StatusForbidden, "forbidden", "only a supervisor reopens a resolved or written-off item")
 	}
 	// An appeal dated after the appeal deadline is refused unless the body
@@ -646,7 +642,7 @@ func (c *call) patchWorkItem() error {
 	var out WorkItem
 	if err := tx.GetContext(ctx, &out, `UPDATE work_items w SET status = $2,
 		appealed_on = coalesce($3::date, appealed_on), resolution = coalesce($4, resolution), pended_until = $5::date,
-		resolved_at = CASE WHEN $2 IN ('resolved', 'written_off') THEN now() END,
+		resolved_at = CASE WHEN $2 IN `+work.ClosedList()+` THEN now() END,
 		assignee_id = coalesce(assignee_id, $6::bigint),
 		assigned_at = CASE WHEN assignee_id IS NULL AND $6::bigint IS NOT NULL THEN now() ELSE assigned_at END,
 		resolution_outcome = CASE WHEN $2 = 'resolved' THEN coalesce($7, '') ELSE resolution_outcome END,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 // Write-offs (issue 17, migration 0020). A biller writes off part or all
@@ -341,7 +342,7 @@ func (c *call) postWriteOff() error {
 	if it.Version != want {
 		return staleError(staleStatus)
 	}
-	if terminal(it.Status) {
+	if !work.Open(it.Status) {
 		return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it before writing anything off", it.Status)
 	}
 	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
@@ -408,7 +409,7 @@ func (c *call) afterWriteOff(tx queryer, it *WorkItem, wo *WriteOff, action stri
 		return nil, err
 	}
 	to := it.Status
-	if approved >= it.AmountAtRisk && !terminal(it.Status) {
+	if approved >= it.AmountAtRisk && !!work.Open(it.Status) {
 		to = "written_off"
 	}
 	var claim any
@@ -555,7 +556,7 @@ func (c *call) decideWriteOff(to string) error {
 		if balance < 0 {
 			return errf(http.StatusConflict, "over_balance", "the open balance of the item is now below the write-off; reject it")
 		}
-		if terminal(it.Status) && it.Status != "written_off" {
+		if !work.Open(it.Status) && it.Status != "written_off" {
 			return errf(http.StatusConflict, "item_closed", "the item is %s; reject the write-off", it.Status)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/remitq/remitq/pkg/work"
 )
 
 // PartitionsAhead is how many months past the current one EnsurePartitions
@@ -100,7 +102,7 @@ func Retain(ctx context.Context, db *sqlx.DB, before time.Time, archive func(*Ar
 	if dryRun {
 		rep.Files, rep.Partitions = len(ids), drop
 		err := db.GetContext(ctx, &rep.WorkItems, `SELECT count(*) FROM work_items
-			WHERE status IN ('resolved', 'written_off') AND updated_at < $1`, before)
+			WHERE `+work.ClosedSQL("")+` AND updated_at < $1`, before)
 		return rep, err
 	}
 	for _, id := range ids {
@@ -119,7 +121,7 @@ func Retain(ctx context.Context, db *sqlx.DB, before time.Time, archive func(*Ar
 		}
 		rep.Files++
 	}
-	res, err := db.ExecContext(ctx, `DELETE FROM work_items WHERE status IN ('resolved', 'written_off') AND updated_at < $1`, before)
+	res, err := db.ExecContext(ctx, `DELETE FROM work_items WHERE `+work.ClosedSQL("")+` AND updated_at < $1`, before)
 	if err != nil {
 		return rep, fmt.Errorf("store: retention: work items: %w", err)
 	}

@@ -41,6 +41,13 @@ func DeadlineOpen(status string) bool { return Open(status) && !slices.Contains(
 // of the partial work-item indexes (0004): keep its text.
 func OpenSQL(table string) string { return col(table) + " NOT IN " + list(closed) }
 
+// ClosedSQL is the opposite of OpenSQL: the item is resolved or written off.
+func ClosedSQL(table string) string { return col(table) + " IN " + ClosedList() }
+
+// ClosedList is the closed statuses as an SQL list, "('resolved', 'written_off')",
+// for predicates on something other than a status column.
+func ClosedList() string { return list(closed) }
+
 // DeadlineOpenSQL is DeadlineOpen as an SQL predicate (see OpenSQL).
 func DeadlineOpenSQL(table string) string {
 	return col(table) + " NOT IN " + list(append(append([]string{}, closed...), awaiting...))

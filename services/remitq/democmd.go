@@ -24,6 +24,7 @@ import (
 	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/svc"
 	"github.com/remitq/remitq/pkg/synth"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 func init() {
@@ -325,7 +326,7 @@ func (s *summary) queues() {
 		Risk     money.Amount `db:"risk"`
 	}
 	if !s.query(&cats, `SELECT CASE WHEN kind = 'unmatched_remittance' THEN '(unmatched remittance)' ELSE category END AS category,
-		count(*) AS n, sum(amount_at_risk) AS risk FROM work_items WHERE status NOT IN ('resolved', 'written_off')
+		count(*) AS n, sum(amount_at_risk) AS risk FROM work_items WHERE `+work.OpenSQL("")+`
 		GROUP BY 1 ORDER BY risk DESC, n DESC`) {
 		return
 	}
@@ -356,7 +357,7 @@ func (s *summary) queues() {
 		Risk     money.Amount `db:"amount_at_risk"`
 	}
 	if !s.query(&top, `SELECT w.id, p.name AS practice, w.text, w.amount_at_risk FROM work_items w
-		JOIN practices p ON p.id = w.practice_id WHERE w.status NOT IN ('resolved', 'written_off')
+		JOIN practices p ON p.id = w.practice_id WHERE `+work.OpenSQL("w")+`
 		ORDER BY w.priority DESC, w.id LIMIT 5`) {
 		return
 	}
