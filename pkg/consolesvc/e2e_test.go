@@ -240,7 +240,7 @@ type tab struct {
 func (s *site) newTab(t *testing.T, root context.Context) *tab {
 	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+	tctx, tcancel := context.WithTimeout(ctx, 2*time.Minute) // the machine is shared: a subtest's steps take long under load
 	t.Cleanup(tcancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)

@@ -29,6 +29,20 @@ var funcs = template.FuncMap{
 		}
 		return *s
 	},
+	// sval is a string that may be absent, "" when it is.
+	"sval": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	// pid reads a practice id from a form value (0 when it is none).
+	"pid": pid,
+	// rows hands a table of items, the labels and the names of the users to
+	// a shared row template.
+	"rows": func(items []item, l *labels, who map[int64]string) map[string]any {
+		return map[string]any{"Items": items, "Labels": l, "Who": who}
+	},
 	"join":   strings.Join,
 	"status": func(s string) string { return orDefault(statusText[s], s) },
 	"words":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
