@@ -119,7 +119,7 @@ func ruleForm(r queueRule) url.Values {
 		f.Set("payer_id", itoa(*r.PayerID))
 	}
 	if r.MinAmount != nil {
-		f.Set("min_amount", r.MinAmount.Dollars())
+		f.Set("min_amount", r.MinAmount.String())
 	}
 	return f
 }

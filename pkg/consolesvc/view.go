@@ -43,6 +43,16 @@ var funcs = template.FuncMap{
 	"rows": func(items []item, l *labels, who map[int64]string) map[string]any {
 		return map[string]any{"Items": items, "Labels": l, "Who": who}
 	},
+	// nameOf names a user id from a map of names.
+	"nameOf": func(who map[int64]string, id *int64) string {
+		if id == nil {
+			return ""
+		}
+		if n, ok := who[*id]; ok {
+			return n
+		}
+		return "user #" + itoa(*id)
+	},
 	"join":   strings.Join,
 	"status": func(s string) string { return orDefault(statusText[s], s) },
 	"words":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
