@@ -318,8 +318,8 @@ func consolePages(t *testing.T, s *site, root context.Context) {
 		b.shot("28-reviewer-match-confirmed")
 		// The same confirmation again (a stale page): the matcher's reason.
 		b.forge("/console/match", [][2]string{{"file", fmt.Sprint(l.File)}, {"segment", fmt.Sprint(l.Segment)}, {"action", "confirm"}})
-		b.do(chromedp.WaitVisible(chromedp.ID("match-problem")))
-		if got := b.text("#match-problem"); !strings.HasPrefix(got, "Not recorded:") {
+		b.do(chromedp.WaitVisible(chromedp.CSS("p.problem")))
+		if got := b.text("p.problem"); !strings.HasPrefix(got, "Not recorded:") {
 			t.Fatalf("a second confirmation: %q", got)
 		}
 	})

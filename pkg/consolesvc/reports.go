@@ -1,6 +1,7 @@
 package consolesvc
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -79,7 +80,28 @@ func (q *req) reports() error {
 			return err
 		}
 		data["Points"] = rep.Points
-		data["Query"] = rq.Encode()
+		// The chart's and the downloads' addresses carry the filter: built
+		// here whole (template.URL), since html/template escapes a value
+		// put after "?" as one query value ("from%3D…%26to%3D…"), and the
+		// API then drew the chart of its default period, not the filter's.
+		base := "/console/reports/" + url.PathEscape(cur.Name)
+		withQ := func(path string, extra url.Values) template.URL {
+			v := url.Values{}
+			for k, vs := range rq {
+				v[k] = vs
+			}
+			for k, vs := range extra {
+				v[k] = vs
+			}
+			if len(v) == 0 {
+				return template.URL(path)
+			}
+			return template.URL(path + "?" + v.Encode())
+		}
+		data["ChartURL"] = withQ(base+"/chart.svg", nil)
+		data["CSVURL"] = withQ(base+"/download", url.Values{"format": {"csv"}})
+		data["XLSXURL"] = withQ(base+"/download", url.Values{"format": {"xlsx"}})
+		data["DetailURL"] = withQ(base+"/download", url.Values{"format": {"csv"}, "detail": {"1"}})
 		data["Period"] = q.reportPeriod(in)
 	}
 	labels, err := q.s.labels(q.r.Context(), q.id)

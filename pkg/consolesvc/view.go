@@ -15,7 +15,13 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 var statusText = map[string]string{"new": "New", "assigned": "Assigned", "in_progress": "In progress", "pended": "Snoozed",
 	"appealed": "Appealed", "resubmitted": "Resubmitted", "written_off": "Written off", "resolved": "Resolved"}
 
+// claimStatusText names the CLP02 claim statuses for people.
+var claimStatusText = map[string]string{"1": "Paid as primary", "2": "Paid as secondary", "3": "Paid as tertiary", "4": "Denied",
+	"19": "Paid as primary, forwarded", "20": "Paid as secondary, forwarded", "21": "Paid as tertiary, forwarded",
+	"22": "Reversal", "23": "Not our claim, forwarded", "25": "Predetermination"}
+
 var funcs = template.FuncMap{
+	"claimStatus": func(s string) string { return orDefault(claimStatusText[s], "status "+s) },
 	"dollars": func(a money.Amount) string { return a.Dollars() },
 	"pdollars": func(a *money.Amount) string {
 		if a == nil {
