@@ -316,11 +316,16 @@ func consolePages(t *testing.T, s *site, root context.Context) {
 			t.Fatal("the confirmed line still offers Confirm")
 		}
 		b.shot("28-reviewer-match-confirmed")
-		// The same confirmation again (a stale page): the matcher's reason.
-		b.forge("/console/match", [][2]string{{"file", fmt.Sprint(l.File)}, {"segment", fmt.Sprint(l.Segment)}, {"action", "confirm"}})
+		// A pick of a billed claim that does not exist: the matcher's
+		// reason on the page, nothing recorded.
+		b.forge("/console/match", [][2]string{{"file", fmt.Sprint(l.File)}, {"segment", fmt.Sprint(l.Segment)}, {"action", "pick"},
+			{"billed_claim_id", "999999999"}, {"billed_line_id", "999999999"}})
 		b.do(chromedp.WaitVisible(chromedp.CSS("p.problem")))
 		if got := b.text("p.problem"); !strings.HasPrefix(got, "Not recorded:") {
-			t.Fatalf("a second confirmation: %q", got)
+			t.Fatalf("a pick of no billed claim: %q", got)
+		}
+		if n := s.count(`SELECT count(*) FROM match_decisions`); n != before+1 {
+			t.Fatalf("%d decisions after the refused pick, want 1", n-before)
 		}
 	})
 
