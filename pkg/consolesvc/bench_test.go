@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,6 +208,7 @@ func copyBenchItems(ctx context.Context, db *sqlx.DB, n int, queues [][]int64, b
 func measurePage(b *testing.B, e *consoleBench, next func() (cookie, path string)) {
 	var lat []time.Duration
 	var weight int
+	cpu0 := cpuTime()
 	for b.Loop() {
 		cookie, path := next()
 		req := httptest.NewRequest("GET", path, nil)
@@ -220,7 +222,20 @@ func measurePage(b *testing.B, e *consoleBench, next func() (cookie, path string
 		}
 		weight = max(weight, rec.Body.Len())
 	}
+	// The process's CPU time per page (the console, the API, the driver;
+	// PostgreSQL's own time is not in it): what the load of the machine
+	// does not stretch, unlike the wall-clock percentiles.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(len(lat)), "cpu-ms/page")
 	report(b, lat, weight+e.static)
+}
+
+// cpuTime is the user and system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // report reports the latency percentiles and, when given, the weight.
@@ -250,6 +265,7 @@ func BenchmarkConsole(b *testing.B) {
 	// (session, labels, template) under the same load.
 	b.Run("api-my-work", func(b *testing.B) {
 		var lat []time.Duration
+		cpu0 := cpuTime()
 		for b.Loop() {
 			req := httptest.NewRequest("GET", "/v1/my/work-items?limit=100", nil)
 			req.Header.Set("Authorization", "Bearer "+e.keys[rng.IntN(len(e.keys))])
@@ -261,6 +277,7 @@ func BenchmarkConsole(b *testing.B) {
 				b.Fatalf("%d %.300s", rec.Code, rec.Body)
 			}
 		}
+		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(len(lat)), "cpu-ms/page")
 		report(b, lat, 0)
 	})
 	b.Run("my-work", func(b *testing.B) {
