@@ -296,6 +296,9 @@ func BenchmarkConsole(b *testing.B) {
 			}
 		})
 	})
+	b.Run("team", func(b *testing.B) {
+		measurePage(b, e, func() (string, string) { return e.sups[rng.IntN(len(e.sups))], "/console/team" })
+	})
 	b.Run("escalations", func(b *testing.B) {
 		measurePage(b, e, func() (string, string) { return e.sups[rng.IntN(len(e.sups))], "/console/escalations" })
 	})

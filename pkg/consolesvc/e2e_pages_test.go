@@ -184,6 +184,12 @@ func consolePages(t *testing.T, s *site, root context.Context) {
 			t.Fatalf("the first overdue row: %q", got)
 		}
 		b.shot("23-supervisor-escalations")
+		// The team's workload, a page of its own since the queues page
+		// stopped waiting for it.
+		b.accessible("/console/team")
+		if got := b.text("#team tbody"); !strings.Contains(got, "Bea Biller") || !strings.Contains(got, "Ben Biller") {
+			t.Fatalf("the team page: %q", got)
+		}
 	})
 
 	t.Run("ItemShowsOverdueAndHidesAppeal", func(t *testing.T) {

@@ -52,6 +52,7 @@ func (s *Service) pages() []pageDef {
 		{pattern: "GET /console/rules", h: (*req).rules},
 		{pattern: "POST /console/rules", h: (*req).saveRule},
 		{pattern: "GET /console/escalations", h: (*req).escalations},
+		{pattern: "GET /console/team", h: (*req).team},
 		{pattern: "GET /console/reports/pack.pdf", h: (*req).reportPack},
 		{pattern: "GET /console/admin/keys", h: (*req).keys},
 		{pattern: "POST /console/admin/keys", h: (*req).keyAct},
@@ -240,6 +241,7 @@ func (q *req) navFor() []nav {
 	}
 	add(auth.WorkAssign, "/console/queues", "Queues")
 	add(auth.WorkAssign, "/console/escalations", "Escalations")
+	add(auth.TeamRead, "/console/team", "Team")
 	add(auth.QueueRules, "/console/rules", "Routing rules")
 	add(auth.TeamRead, "/console/reports", "Reports")
 	add(auth.RemitRead, "/console/remittances", "Remittances")
@@ -381,7 +383,7 @@ func (q *req) signout() error {
 // parseTemplates reads every page template with the layout.
 func parseTemplates() (map[string]*template.Template, error) {
 	names := []string{"message", "continue", "signin", "work", "item", "queues", "reports", "users", "audit", "remittances",
-		"rules", "escalations", "match", "file", "claim", "keys", "sharing", "profiles"}
+		"rules", "escalations", "match", "file", "claim", "keys", "sharing", "profiles", "team"}
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		t, err := template.New(n).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+n+".html")

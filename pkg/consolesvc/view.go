@@ -22,7 +22,7 @@ var claimStatusText = map[string]string{"1": "Paid as primary", "2": "Paid as se
 
 var funcs = template.FuncMap{
 	"claimStatus": func(s string) string { return orDefault(claimStatusText[s], "status "+s) },
-	"dollars": func(a money.Amount) string { return a.Dollars() },
+	"dollars":     func(a money.Amount) string { return a.Dollars() },
 	"pdollars": func(a *money.Amount) string {
 		if a == nil {
 			return "—"
