@@ -57,6 +57,9 @@ $GO test -run '^$' -bench '^BenchmarkRouter$' -benchtime 1x -timeout 20m ./pkg/r
 echo "== api: 1,000,000 open work items (COPY) -> p50/p99 of my work and queue listings through the HTTP stack (token, user, scope, query, JSON)"
 $GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/apisvc/ | tee .bench/api.txt
 
+echo "== console: 1,000,000 open work items (COPY) -> server time p50/p99 and weight of the my-work, queues, item and escalations pages (session, in-process API, template)"
+$GO test -run '^$' -bench '^BenchmarkConsole$' -benchtime 300x -timeout 40m ./pkg/consolesvc/ | tee .bench/console.txt
+
 echo "== matcher: 100,000 generated lines (ingested first, untimed) matched into PostgreSQL and published as LineMatch (embedded servers)"
 MATCH_BENCH_WORKERS=${MATCH_BENCH_WORKERS:-4} $GO test -run '^$' -bench '^BenchmarkMatcher$' -benchtime 1x ./pkg/matchsvc/ | tee .bench/matcher.txt
 

@@ -44,6 +44,20 @@ func TestAttackBadInputNo5xx(t *testing.T) {
 		"/console/items/0x10",
 		"/console/items/-1",
 		"/console/items/99999999999999999999",
+		"/console/rules?practice=abc",
+		"/console/rules?practice=99999999999999999999&edit=x",
+		"/console/escalations?practice_id=abc",
+		"/console/match?practice_id=abc&after=zz",
+		"/console/match?after=1:x",
+		"/console/remittances/0x1",
+		"/console/remittances/99999999999",
+		"/console/claims/abc",
+		"/console/claims/99999999",
+		"/console/reports/pack.pdf?practice_id=abc",
+		"/console/reports/pack.pdf?practice_id=1&month=13-2026",
+		"/console/admin/keys?user_id=abc",
+		"/console/admin/sharing",
+		"/console/admin/payer-profiles?id=%00",
 	} {
 		res, body := s.get(sup, path)
 		if res.StatusCode >= 500 {
@@ -57,7 +71,7 @@ func TestAttackBadInputNo5xx(t *testing.T) {
 		t.Fatal("no CSRF token on /console/work")
 	}
 	for _, path := range []string{"/console/items/%00/note", "/console/items/%00/act", "/console/items/1%3F/note",
-		"/console/items/1%2Fassignee/act"} {
+		"/console/items/1%2Fassignee/act", "/console/rules", "/console/match", "/console/admin/keys"} {
 		form := url.Values{"csrf": {m[1]}, "body": {"x"}, "version": {"1"}, "action": {"start"}}
 		res, err := sup.PostForm(s.url+path, form)
 		if err != nil {
@@ -67,6 +81,33 @@ func TestAttackBadInputNo5xx(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode >= 500 {
 			t.Errorf("POST %s: %d %.200s", path, res.StatusCode, strings.TrimSpace(string(b)))
+		}
+	}
+	// The new forms with bad fields.
+	for _, c := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/console/rules", url.Values{"action": {"delete"}, "id": {"%00"}}},
+		{"/console/rules", url.Values{"action": {"delete"}, "id": {"99999999999"}}},
+		{"/console/rules", url.Values{"action": {"save"}, "id": {"-1"}, "queue_name": {"x"}}},
+		{"/console/rules", url.Values{"action": {"save"}, "practice_id": {"1"}, "position": {"x"}, "min_amount": {"1e9"}, "payer_id": {"-3"}, "queue_name": {"x"}}},
+		{"/console/rules", url.Values{"action": {"save"}, "practice_id": {"99999999999"}, "queue_name": {strings.Repeat("q", 500)}, "kind": {"nonsense"}}},
+		{"/console/match", url.Values{"action": {"confirm"}, "file": {"abc"}, "segment": {"1"}}},
+		{"/console/match", url.Values{"action": {"confirm"}, "file": {"99999999999"}, "segment": {"99999999999"}}},
+		{"/console/match", url.Values{"action": {"pick"}, "file": {"1"}, "segment": {"3"}, "billed_claim_id": {"x"}}},
+		{"/console/admin/keys", url.Values{"action": {"revoke"}, "id": {"-1"}}},
+		{"/console/admin/keys", url.Values{"action": {"create"}, "name": {"k"}, "ttl_days": {"99999"}}},
+	} {
+		c.form.Set("csrf", m[1])
+		res, err := sup.PostForm(s.url+c.path, c.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Errorf("POST %s %v: %d %.200s", c.path, c.form, res.StatusCode, strings.TrimSpace(string(b)))
 		}
 	}
 }
@@ -217,7 +258,8 @@ func TestAttackEveryFormNeedsCSRF(t *testing.T) {
 		t.Fatal("no CSRF token")
 	}
 	own := m[1]
-	forms := []string{"/console/signout", "/console/items/1/act", "/console/items/1/note", "/console/assign", "/console/admin/users", "/console/remittances"}
+	forms := []string{"/console/signout", "/console/items/1/act", "/console/items/1/note", "/console/assign", "/console/admin/users", "/console/remittances",
+		"/console/rules", "/console/match", "/console/admin/keys", "/console/admin/sharing"}
 	for _, path := range forms {
 		for _, c := range []struct {
 			name, tok, origin string

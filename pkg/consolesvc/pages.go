@@ -45,6 +45,20 @@ func (s *Service) pages() []pageDef {
 		{pattern: "GET /console/admin/audit", h: (*req).auditLog},
 		{pattern: "GET /console/remittances", h: (*req).remittances},
 		{pattern: "POST /console/remittances", h: (*req).upload},
+		{pattern: "GET /console/remittances/{id}", h: (*req).remittance},
+		{pattern: "GET /console/claims/{id}", h: (*req).claim},
+		{pattern: "GET /console/match", h: (*req).matchReview},
+		{pattern: "POST /console/match", h: (*req).matchDecide},
+		{pattern: "GET /console/rules", h: (*req).rules},
+		{pattern: "POST /console/rules", h: (*req).saveRule},
+		{pattern: "GET /console/escalations", h: (*req).escalations},
+		{pattern: "GET /console/team", h: (*req).team},
+		{pattern: "GET /console/reports/pack.pdf", h: (*req).reportPack},
+		{pattern: "GET /console/admin/keys", h: (*req).keys},
+		{pattern: "POST /console/admin/keys", h: (*req).keyAct},
+		{pattern: "GET /console/admin/sharing", h: (*req).sharing},
+		{pattern: "POST /console/admin/sharing", h: (*req).putSharing},
+		{pattern: "GET /console/admin/payer-profiles", h: (*req).payerProfiles},
 	}
 }
 
@@ -226,9 +240,16 @@ func (q *req) navFor() []nav {
 		add(auth.WorkUpdate, "/console/work", "My work")
 	}
 	add(auth.WorkAssign, "/console/queues", "Queues")
+	add(auth.WorkAssign, "/console/escalations", "Escalations")
+	add(auth.TeamRead, "/console/team", "Team")
+	add(auth.QueueRules, "/console/rules", "Routing rules")
 	add(auth.TeamRead, "/console/reports", "Reports")
 	add(auth.RemitRead, "/console/remittances", "Remittances")
+	add(auth.MatchReview, "/console/match", "Match review")
 	add(auth.UsersManage, "/console/admin/users", "Users")
+	add(auth.UsersManage, "/console/admin/keys", "API keys")
+	add(auth.UsersManage, "/console/admin/sharing", "Sharing")
+	add(auth.UsersManage, "/console/admin/payer-profiles", "Payer profiles")
 	add(auth.AuditRead, "/console/admin/audit", "Audit log")
 	return out
 }
@@ -257,17 +278,24 @@ func (q *req) render(status int, name, title string, data any) {
 
 // flashes are the confirmations a redirect after a form may show.
 var flashes = map[string]string{
-	"note":        "Note added.",
-	"start":       "Marked in progress.",
-	"snooze":      "Snoozed.",
-	"appeal":      "Marked appealed.",
-	"writeoff":    "Written off.",
-	"resolve":     "Resolved.",
-	"user":        "User saved.",
-	"upload":      "File received.",
-	"duplicate":   "This file was received before; nothing new.",
-	"quarantined": "File received but quarantined: the reasons are in the list.",
-	"signedout":   "You are signed out.",
+	"note":            "Note added.",
+	"start":           "Marked in progress.",
+	"snooze":          "Snoozed.",
+	"appeal":          "Marked appealed.",
+	"writeoff":        "Written off.",
+	"resolve":         "Resolved.",
+	"user":            "User saved.",
+	"upload":          "File received.",
+	"duplicate":       "This file was received before; nothing new.",
+	"quarantined":     "File received but quarantined: the reasons are in the list.",
+	"signedout":       "You are signed out.",
+	"rule-added":      "Rule added.",
+	"rule-saved":      "Rule saved.",
+	"rule-deleted":    "Rule deleted.",
+	"match-confirmed": "Match confirmed.",
+	"match-picked":    "Billed line picked.",
+	"key-revoked":     "Key revoked.",
+	"sharing":         "Sharing saved.",
 }
 
 func flashText(code string) string { return flashes[code] }
@@ -354,7 +382,8 @@ func (q *req) signout() error {
 
 // parseTemplates reads every page template with the layout.
 func parseTemplates() (map[string]*template.Template, error) {
-	names := []string{"message", "continue", "signin", "work", "item", "queues", "reports", "users", "audit", "remittances"}
+	names := []string{"message", "continue", "signin", "work", "item", "queues", "reports", "users", "audit", "remittances",
+		"rules", "escalations", "match", "file", "claim", "keys", "sharing", "profiles", "team"}
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		t, err := template.New(n).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+n+".html")

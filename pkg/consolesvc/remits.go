@@ -106,3 +106,99 @@ func (q *req) upload() error {
 	}
 	return q.redirect("/console/remittances?done=" + done)
 }
+
+// fileDetail is a remittance file with its transactions (payments).
+type fileDetail struct {
+	fileRow
+	Transactions []struct {
+		ID            int64         `json:"id"`
+		Seq           int           `json:"seq"`
+		PracticeID    int64         `json:"practice_id"`
+		PayerName     *string       `json:"payer_name"`
+		BPRAmount     *money.Amount `json:"bpr_amount"`
+		PaymentMethod *string       `json:"payment_method"`
+		TraceNumber   *string       `json:"trace_number"`
+		PaymentDate   *string       `json:"payment_date"`
+	} `json:"transactions"`
+}
+
+type claimRow struct {
+	ID                   int64        `json:"id"`
+	PracticeID           int64        `json:"practice_id"`
+	PatientControlNumber string       `json:"patient_control_number"`
+	PayerClaimControl    *string      `json:"payer_claim_control"`
+	Status               string       `json:"status"`
+	Charge               money.Amount `json:"charge"`
+	Paid                 money.Amount `json:"paid"`
+	ServiceDateFrom      *string      `json:"service_date_from"`
+	PatientName          *string      `json:"patient_name"`
+}
+
+// fileID is the {id} of a file or claim page in canonical decimal form.
+func fileID(r *http.Request) (string, bool) { return itemID(r) }
+
+// remittance shows one file: its payments and its paid claims (PHI, read
+// through the API, which audits it), 100 claims a page.
+func (q *req) remittance() error {
+	id, ok := fileID(q.r)
+	if !ok {
+		return &apiError{Status: http.StatusNotFound}
+	}
+	var f fileDetail
+	if err := q.s.getJSON(q.r, q.id, "/v1/files/"+id, nil, &f); err != nil {
+		return err
+	}
+	api := url.Values{"limit": {"100"}}
+	if c := q.r.URL.Query().Get("cursor"); c != "" {
+		api.Set("cursor", c)
+	}
+	var claims page[claimRow]
+	err := q.s.getJSON(q.r, q.id, "/v1/files/"+id+"/claims", api, &claims)
+	problem, err := userMistake(err)
+	if err != nil {
+		return err
+	}
+	labels, err := q.s.labels(q.r.Context(), q.id)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if claims.NextCursor != "" {
+		next = "/console/remittances/" + id + "?" + url.Values{"cursor": {claims.NextCursor}}.Encode()
+	}
+	q.render(http.StatusOK, "file", "File #"+id, map[string]any{"File": f, "Claims": claims.Items, "Next": next,
+		"Labels": labels, "Problem": problem})
+	return nil
+}
+
+// paidClaim is a paid claim as GET /v1/claims/{id} answers it.
+type paidClaim struct {
+	claimView
+	FileID               int64   `json:"file_id"`
+	PracticeID           int64   `json:"practice_id"`
+	PatientControlNumber string  `json:"patient_control_number"`
+	PayerClaimControl    *string `json:"payer_claim_control"`
+	ServiceDateFrom      *string `json:"service_date_from"`
+	ServiceDateTo        *string `json:"service_date_to"`
+	RenderingNPI         *string `json:"rendering_npi"`
+	TraceNumber          *string `json:"trace_number"`
+}
+
+// claim shows one paid claim, line by line, with the codes in plain
+// language and the billed line each paid line matched.
+func (q *req) claim() error {
+	id, ok := fileID(q.r)
+	if !ok {
+		return &apiError{Status: http.StatusNotFound}
+	}
+	var c paidClaim
+	if err := q.s.getJSON(q.r, q.id, "/v1/claims/"+id, nil, &c); err != nil {
+		return err
+	}
+	labels, err := q.s.labels(q.r.Context(), q.id)
+	if err != nil {
+		return err
+	}
+	q.render(http.StatusOK, "claim", "Claim "+c.PatientControlNumber, map[string]any{"Claim": c, "Labels": labels})
+	return nil
+}

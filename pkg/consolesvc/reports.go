@@ -1,9 +1,14 @@
 package consolesvc
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/remitq/remitq/pkg/kpi"
 )
 
 type kpiTarget struct {
@@ -75,15 +80,91 @@ func (q *req) reports() error {
 			return err
 		}
 		data["Points"] = rep.Points
-		data["Query"] = rq.Encode()
+		// The chart's and the downloads' addresses carry the filter: built
+		// here whole (template.URL), since html/template escapes a value
+		// put after "?" as one query value ("from%3D…%26to%3D…"), and the
+		// API then drew the chart of its default period, not the filter's.
+		base := "/console/reports/" + url.PathEscape(cur.Name)
+		withQ := func(path string, extra url.Values) template.URL {
+			v := url.Values{}
+			for k, vs := range rq {
+				v[k] = vs
+			}
+			for k, vs := range extra {
+				v[k] = vs
+			}
+			if len(v) == 0 {
+				return template.URL(path)
+			}
+			return template.URL(path + "?" + v.Encode())
+		}
+		data["ChartURL"] = withQ(base+"/chart.svg", nil)
+		data["CSVURL"] = withQ(base+"/download", url.Values{"format": {"csv"}})
+		data["XLSXURL"] = withQ(base+"/download", url.Values{"format": {"xlsx"}})
+		data["DetailURL"] = withQ(base+"/download", url.Values{"format": {"csv"}, "detail": {"1"}})
+		data["Period"] = q.reportPeriod(in)
 	}
 	labels, err := q.s.labels(q.r.Context(), q.id)
 	if err != nil {
 		return err
 	}
 	data["Labels"] = labels
+	// The monthly pack: of the practice chosen, else of the user's only
+	// (or first) practice; for the month of the To date, else the last
+	// full month.
+	pack := url.Values{}
+	if p := in.Get("practice_id"); p != "" {
+		pack.Set("practice_id", p)
+	} else if len(labels.Practices) > 0 {
+		pack.Set("practice_id", itoa(labels.Practices[0].ID))
+	}
+	if to, err := time.Parse(time.DateOnly, in.Get("to")); err == nil {
+		pack.Set("month", to.Format("2006-01"))
+	}
+	if pack.Get("practice_id") != "" {
+		data["Pack"] = "/console/reports/pack.pdf?" + pack.Encode()
+		data["PackMonth"] = pack.Get("month")
+		data["PackPractice"] = labels.Practice(pid(pack.Get("practice_id")))
+	}
 	q.render(http.StatusOK, "reports", "Reports", data)
 	return nil
+}
+
+// reportPeriod names the period the filter asks for, as the API's chart
+// title does (kpi.RangeText) and with the API's defaults (to: today; from:
+// the first day of the twelfth month back): the chart's period is the
+// filter's, not the first and last days that hold data.
+func (q *req) reportPeriod(in url.Values) string {
+	to := kpi.DayOf(q.s.opts.Now())
+	if d, err := kpi.ParseDay(in.Get("to")); err == nil {
+		to = d
+	}
+	t := to.Time()
+	from := kpi.DayOf(time.Date(t.Year()-1, t.Month()+1, 1, 0, 0, 0, 0, time.UTC))
+	if d, err := kpi.ParseDay(in.Get("from")); err == nil {
+		from = d
+	}
+	return kpi.RangeText(from, to)
+}
+
+func pid(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+// reportPack passes on the API's one-page monthly KPI pack (PDF) of a
+// practice.
+func (q *req) reportPack() error {
+	in := q.r.URL.Query()
+	p := in.Get("practice_id")
+	if n := pid(p); n <= 0 || itoa(n) != p {
+		return &apiError{Status: http.StatusNotFound}
+	}
+	rq := url.Values{}
+	if m := in.Get("month"); m != "" {
+		rq.Set("month", m)
+	}
+	return q.pass(apiRequest{Method: http.MethodGet, Path: "/v1/practices/" + p + "/reports/pack.pdf", Query: rq})
 }
 
 // reportChart passes on the API's SVG chart of a KPI.

@@ -15,8 +15,14 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 var statusText = map[string]string{"new": "New", "assigned": "Assigned", "in_progress": "In progress", "pended": "Snoozed",
 	"appealed": "Appealed", "resubmitted": "Resubmitted", "written_off": "Written off", "resolved": "Resolved"}
 
+// claimStatusText names the CLP02 claim statuses for people.
+var claimStatusText = map[string]string{"1": "Paid as primary", "2": "Paid as secondary", "3": "Paid as tertiary", "4": "Denied",
+	"19": "Paid as primary, forwarded", "20": "Paid as secondary, forwarded", "21": "Paid as tertiary, forwarded",
+	"22": "Reversal", "23": "Not our claim, forwarded", "25": "Predetermination"}
+
 var funcs = template.FuncMap{
-	"dollars": func(a money.Amount) string { return a.Dollars() },
+	"claimStatus": func(s string) string { return orDefault(claimStatusText[s], "status "+s) },
+	"dollars":     func(a money.Amount) string { return a.Dollars() },
 	"pdollars": func(a *money.Amount) string {
 		if a == nil {
 			return "—"
@@ -28,6 +34,30 @@ var funcs = template.FuncMap{
 			return "—"
 		}
 		return *s
+	},
+	// sval is a string that may be absent, "" when it is.
+	"sval": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	// pid reads a practice id from a form value (0 when it is none).
+	"pid": pid,
+	// rows hands a table of items, the labels and the names of the users to
+	// a shared row template.
+	"rows": func(items []item, l *labels, who map[int64]string) map[string]any {
+		return map[string]any{"Items": items, "Labels": l, "Who": who}
+	},
+	// nameOf names a user id from a map of names.
+	"nameOf": func(who map[int64]string, id *int64) string {
+		if id == nil {
+			return ""
+		}
+		if n, ok := who[*id]; ok {
+			return n
+		}
+		return "user #" + itoa(*id)
 	},
 	"join":   strings.Join,
 	"status": func(s string) string { return orDefault(statusText[s], s) },

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,9 @@ type item struct {
 	PracticeID           int64        `json:"practice_id"`
 	ProviderNPI          string       `json:"provider_npi"`
 	PayerID              *int64       `json:"payer_id"`
+	QueueID              *int64       `json:"queue_id"`
 	Kind                 string       `json:"kind"`
+	Disposition          string       `json:"disposition"`
 	Category             string       `json:"category"`
 	PatientControlNumber string       `json:"patient_control_number"`
 	ProcedureCode        string       `json:"procedure_code"`
@@ -33,6 +36,9 @@ type item struct {
 	PaidAmount           money.Amount `json:"paid_amount"`
 	AmountAtRisk         money.Amount `json:"amount_at_risk"`
 	AppealDeadline       *string      `json:"appeal_deadline"`
+	Overdue              bool         `json:"overdue"`
+	DueSoon              bool         `json:"due_soon"`
+	EscalatedAt          *time.Time   `json:"escalated_at"`
 	Priority             int          `json:"priority"`
 	Status               string       `json:"status"`
 	AssigneeID           *int64       `json:"assignee_id"`
@@ -189,11 +195,47 @@ func (q *req) showItem(status int, problem string, form url.Values) error {
 	if form == nil {
 		form = url.Values{}
 	}
+	appeal, why := appealRoute(&it.item)
 	q.render(status, "item", "Item #"+id, map[string]any{"Item": it, "Notes": notes.Items, "Events": events.Items,
 		"Labels": labels, "Problem": problem, "Form": form, "Today": now.Format(time.DateOnly),
 		"Tomorrow": now.AddDate(0, 0, 1).Format(time.DateOnly), "WriteOffReasons": writeOffReasons,
-		"Deadline": deadlineFlag(it.AppealDeadline, now)})
+		"Appeal": appeal, "NoAppeal": why})
 	return nil
+}
+
+// deadlineVerb reads the router's "; <what> by YYYY-MM-DD" in an item's
+// text: what the deadline is for (pkg/route's deadlineVerb: "appeal",
+// "appeal (Redetermination)", "dispute", "request the reopening", "send
+// the corrected claim", "submit the new claim", "resubmit", "act").
+var deadlineVerb = regexp.MustCompile(`; ([a-z][^;]*?) by \d{4}-\d{2}-\d{2}`)
+
+// appealRoute says whether the item's route lets the biller appeal, and
+// why not. The item JSON holds no route field: the router writes its
+// route into the item's text (what the deadline is for) and its action.
+// An unmatched remittance is linked first; an item whose action is a
+// write-off or a correction, or whose deadline is for something other
+// than an appeal or a dispute (a payer profile with no appeal rights for
+// it: reopening, corrected or new claim, bill the patient), offers no
+// appeal.
+func appealRoute(it *item) (bool, string) {
+	if it.Kind == "unmatched_remittance" {
+		return false, "This remittance is not matched to a billed claim yet: link it first; there is nothing to appeal."
+	}
+	act := strings.ToLower(it.Action)
+	switch {
+	case strings.HasPrefix(act, "write off"), strings.HasPrefix(act, "write it off"):
+		return false, "The recommended action is a write-off, not an appeal."
+	case strings.HasPrefix(act, "correct"), strings.HasPrefix(act, "send a corrected claim"), strings.HasPrefix(act, "resubmit"):
+		return false, "The recommended action is a corrected claim, not an appeal."
+	}
+	if m := deadlineVerb.FindStringSubmatch(it.Text); m != nil {
+		v := m[1]
+		if strings.HasPrefix(v, "appeal") || strings.HasPrefix(v, "dispute") {
+			return true, ""
+		}
+		return false, "This payer's route for the item is to " + v + " by the deadline, not an appeal."
+	}
+	return true, ""
 }
 
 // writeOffReasons are the reason codes a write-off is recorded with.
@@ -224,6 +266,15 @@ func (q *req) itemAct() error {
 	case "snooze":
 		body["status"], body["pended_until"] = "pended", q.r.PostFormValue("pended_until")
 	case "appeal":
+		// The page offers no appeal where the item's route has none; a
+		// form posted anyway is refused the same way.
+		var it item
+		if err := q.s.getJSON(q.r, q.id, "/v1/work-items/"+id, nil, &it); err != nil {
+			return err
+		}
+		if ok, why := appealRoute(&it); !ok {
+			return q.showItem(http.StatusConflict, why+" Nothing was changed.", q.r.PostForm)
+		}
 		body["status"], body["appealed_on"] = "appealed", q.r.PostFormValue("appealed_on")
 		// After the deadline the API refuses the appeal unless the biller
 		// says why (audited); the refusal names the deadline.
@@ -295,25 +346,6 @@ func (q *req) itemNote() error {
 		return err
 	}
 	return q.redirect("/console/items/" + id + "?done=note")
-}
-
-// deadlineFlag says whether an appeal deadline is overdue or due soon.
-func deadlineFlag(d *string, now time.Time) string {
-	if d == nil {
-		return ""
-	}
-	t, err := time.Parse(time.DateOnly, *d)
-	if err != nil {
-		return ""
-	}
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	switch days := int(t.Sub(today).Hours() / 24); {
-	case days < 0:
-		return "overdue"
-	case days <= 14:
-		return "due-soon"
-	}
-	return ""
 }
 
 // itemID is the {id} of an item page in canonical decimal form: anything
