@@ -69,6 +69,12 @@ func (s *Service) routes() []Route {
 		r("GET", "/v1/payer-profile-map", auth.WorkRead, false, (*call).getPayerProfileMap),                     // payerprofiles.go
 		r("PUT", "/v1/payer-profile-map/{payer}", auth.UsersManage, false, (*call).putPayerProfileMap),          // payerprofiles.go
 		r("DELETE", "/v1/payer-profile-map/{payer}", auth.UsersManage, false, (*call).deletePayerProfileMap),    // payerprofiles.go
+
+		// 999 and 277CA acknowledgments: uploads scoped by the practices of
+		// the claims they name, the files and their claim verdicts (acks.go).
+		r("POST", "/v1/acknowledgments", auth.RemitUpload, true, (*call).postAcknowledgments),
+		r("GET", "/v1/acknowledgments", auth.RemitRead, false, (*call).getAcknowledgments),
+		r("GET", "/v1/acknowledgments/{id}", auth.RemitPHI, true, (*call).getAcknowledgment),
 	}
 }
 
