@@ -422,3 +422,20 @@ func TestCleanClaimRate(t *testing.T) {
 		t.Fatalf("practice without acknowledgments: %+v (unavailable %q)", rep.Points, rep.Def.Unavailable)
 	}
 }
+
+// TestOutage: when PostgreSQL cannot be reached the ingest answers an
+// *OutageError (send again later), never a quarantine or a refusal.
+func TestOutage(t *testing.T) {
+	db, err := sqlx.Open("postgres", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = Ingest(context.Background(), db, status277(t, 1, claimStatus{"PCN-X", "A7", "562", "85"}), Options{})
+	if !IsOutage(err) {
+		t.Fatalf("err %v, want an outage", err)
+	}
+	if strings.Contains(err.Error(), "PCN-X") {
+		t.Errorf("the error quotes a claim: %v", err)
+	}
+}

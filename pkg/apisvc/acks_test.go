@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/remitq/remitq/x12"
 )
 
@@ -288,5 +290,21 @@ func TestAcknowledgmentsScope(t *testing.T) {
 	r.decode(t, &er)
 	if r.code != http.StatusCreated || er.Rejected != 2 || er.Unmatched != 1 || len(er.WorkItems) != 1 {
 		t.Fatalf("external 999: %d %s", r.code, r.body)
+	}
+}
+
+// TestAcknowledgmentsOutage: with the database unreachable an upload is
+// 503 with Retry-After (send it again), never a 4xx or a 500.
+func TestAcknowledgmentsOutage(t *testing.T) {
+	f := newFixture(t)
+	down, err := sqlx.Open("postgres", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	f.s.db = down // the API's own handle; authentication keeps the fixture's
+	r := f.do("bill1", "POST", "/v1/acknowledgments?filename=x.277", rawBody(test277(f.t, 1, map[string]string{pcnA: "A7:562"})))
+	if r.code != http.StatusServiceUnavailable || r.hdr.Get("Retry-After") == "" || strings.Contains(string(r.body), pcnA) {
+		t.Fatalf("outage: %d %q %s", r.code, r.hdr.Get("Retry-After"), r.body)
 	}
 }
