@@ -122,7 +122,7 @@ func ack999(t testing.TB, n int, pcns ...string) []byte {
 			Elements: []*x12.AckElementError{{Position: 9, Reference: "67", Code: "7"}}})
 	}
 	a := &x12.Ack{Control: "0001", FunctionalID: "HC", GroupControl: "101", GroupVersion: x12.DefaultClaimImplementation,
-		Sets: []*x12.AckSet{{SetID: "837", Control: "0042", Status: "R", SyntaxErrors: []string{"5"}, Segments: segs}},
+		Sets:        []*x12.AckSet{{SetID: "837", Control: "0042", Status: "R", SyntaxErrors: []string{"5"}, Segments: segs}},
 		GroupStatus: "R", SetsIncluded: 1, SetsReceived: 1}
 	return envelope(t, "FA", "005010X231A1", n, func(w *x12.Writer) error { return x12.WriteAck(w, a) })
 }
