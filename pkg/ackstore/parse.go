@@ -20,6 +20,12 @@
 // carc.StatusCode) and a recommended fix; a later 277CA accepting the claim
 // (A1/A2) resolves it, and so does an 835 paying it (a trigger of 0028 on
 // match_claims).
+//
+// A 999 set is rejected as x12.AckSet.Accepted reads IK501: R, M, W or X;
+// E ("accepted, but errors were noted") goes on to the payer and opens no
+// item. A 999 names the claims of a rejected set only by CTX*CLM01: a set
+// rejected without one is kept as one unlinked verdict (the set's claims
+// are found through a submissions table, which does not exist yet).
 package ackstore
 
 import (

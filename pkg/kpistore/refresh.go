@@ -1,6 +1,8 @@
 // Package kpistore keeps the KPI summary tables of migration 0008 and reads
 // them for reports: Refresh folds the source rows noted in kpi_dirty (paid
-// claims, work items, billed claims, patient payments) into kpi_facts and
+// claims, work items, billed claims, patient payments, and billed claims
+// acknowledged by a 999 or a 277CA for the clean-claim rate, migration
+// 0028) into kpi_facts and
 // kpi_daily (the contributions are pkg/kpi's; a paid claim is recomputed
 // with the other adjudications of its billed claim, so a first adjudication
 // that arrives late still counts first), Rows and Detail read them for a
