@@ -105,11 +105,6 @@ func (f *fx) loopItemIn(practice int64, npi string, queue, bc int64, pcn, catego
 		RETURNING id`, practice, npi, f.payer, queue, pcn, category, bc, bl)
 }
 
-func (f *fx) count(q string, args ...any) int {
-	f.t.Helper()
-	return int(f.id(q, args...))
-}
-
 // checkFile reads a generated file back (zero errors) and runs the shared
 // checker on it; it returns the claims.
 func checkFile(t *testing.T, raw []byte) []*x12.Claim {

@@ -233,3 +233,13 @@ func (f *fx) version(item int64) string {
 	}
 	return fmt.Sprintf(`"%d"`, v)
 }
+
+// count runs a query answering one number.
+func (f *fx) count(q string, args ...any) int {
+	f.t.Helper()
+	var n int
+	if err := f.db.QueryRow(q, args...).Scan(&n); err != nil {
+		f.t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}

@@ -125,6 +125,12 @@ func (f *fx) matrixCases(t target) map[string]request {
 		"GET /v1/payer-profile-map":                  {method: "GET", path: "/v1/payer-profile-map"},
 		"PUT /v1/payer-profile-map/{payer}":          {method: "PUT", path: "/v1/payer-profile-map/P" + t.name, body: map[string]any{"profile_id": "commercial"}},
 		"DELETE /v1/payer-profile-map/{payer}":       {method: "DELETE", path: "/v1/payer-profile-map/P" + t.name},
+
+		// acks_test.go: an upload naming no billed claim (its scoping is
+		// TestAcknowledgmentsScope's), and a file of the target's practice.
+		"POST /v1/acknowledgments":     {method: "POST", path: "/v1/acknowledgments?filename=matrix.277", body: f.matrixAckBody(t)},
+		"GET /v1/acknowledgments":      {method: "GET", path: "/v1/acknowledgments"},
+		"GET /v1/acknowledgments/{id}": {method: "GET", path: "/v1/acknowledgments/" + id(f.matrixAck(t)), scope: scopeFile},
 	}
 	f.addLoopCases(t, m)                   // corrected_test.go
 	for k, v := range f.practiceCases(t) { // practices_test.go

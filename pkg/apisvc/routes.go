@@ -112,6 +112,12 @@ func (s *Service) routes() []Route {
 		r("GET", "/v1/work-items/{id}/secondary-claim", auth.WorkPHI, true, (*call).getSecondaryClaim),
 		r("POST", "/v1/work-items/{id}/secondary-claim", auth.WorkUpdate, true, (*call).postSecondaryClaim),
 		r("POST", "/v1/submissions/secondary-sweep", auth.WorkAssign, false, (*call).postSecondarySweep),
+
+		// 999 and 277CA acknowledgments: uploads scoped by the practices of
+		// the claims they name, the files and their claim verdicts (acks.go).
+		r("POST", "/v1/acknowledgments", auth.RemitUpload, true, (*call).postAcknowledgments),
+		r("GET", "/v1/acknowledgments", auth.RemitRead, false, (*call).getAcknowledgments),
+		r("GET", "/v1/acknowledgments/{id}", auth.RemitPHI, true, (*call).getAcknowledgment),
 	}
 }
 

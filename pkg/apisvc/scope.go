@@ -369,3 +369,14 @@ func (c *call) auditList(action, entity string, practiceOf func(i int) int64, id
 	}
 	return tx.Commit()
 }
+
+// ackSeenSQL is the predicate "the caller sees acknowledgment file f"
+// (acks.go): it names claims of a practice the caller sees whole, or the
+// caller uploaded it.
+func (c *call) ackSeenSQL(f string, args *auth.Args) string {
+	if c.id.All() {
+		return "TRUE"
+	}
+	return "(" + f + ".practice_ids && " + args.Add(pq.Array(wholePractices(c.id))) + "::bigint[] OR " + f +
+		".uploaded_by = " + args.Add(c.id.UserID) + ")"
+}

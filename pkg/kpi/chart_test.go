@@ -189,7 +189,7 @@ func TestCharts(t *testing.T) {
 		sc := rep.Chart(ChartOptions{Labels: labels})
 		want := []string{rep.Def.Title + " · January – December 2026"}
 		switch {
-		case def.Unavailable != "":
+		case rep.Def.Unavailable != "":
 			want = append(want, "Not available")
 		case def.Chart == BarChart:
 			want = append(want, rep.Def.Title+" ("+unitName(def.Unit)+"), January – December 2026")
@@ -199,7 +199,7 @@ func TestCharts(t *testing.T) {
 				want = append(want, " (synthetic)")
 			}
 		}
-		if rep.Def.Target != nil && def.Unavailable == "" {
+		if rep.Def.Target != nil && rep.Def.Unavailable == "" {
 			want = append(want, "target "+rep.Def.Target.Text)
 		}
 		checkScene(t, chartCase{name: def.Name, scene: sc, want: want})

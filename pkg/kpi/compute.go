@@ -167,11 +167,32 @@ func Compute(r Request, rows []Row) (*Report, error) {
 	default:
 		rep.Points = r.additive(rows)
 	}
+	if len(r.Def.Needs) > 0 && !r.hasMeasures(rows, r.Def.Needs) {
+		d := *r.Def
+		d.Unavailable = r.Def.NeedsText
+		rep.Def, rep.Points = &d, nil
+		return rep, nil
+	}
 	if r.Def.needsPatient() && !r.hasPatientPayments(rows) {
 		rep.Def = r.Def.payerOnly()
 	}
 	rep.order()
 	return rep, nil
+}
+
+// hasMeasures reports whether any row of the request's period has one of
+// the measures.
+func (r *Request) hasMeasures(rows []Row, ms []Measure) bool {
+	for i := range rows {
+		if row := &rows[i]; row.Day >= r.From && row.Day <= r.To && row.Code == "" {
+			for _, m := range ms {
+				if row.M[m] != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // hasPatientPayments reports whether any patient payment record is among

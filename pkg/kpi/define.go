@@ -105,6 +105,11 @@ type Def struct {
 	// Unavailable says why remitq cannot compute the KPI yet (the data it
 	// needs is not received); its reports have no points. "" when it can.
 	Unavailable string `json:"unavailable,omitempty"`
+	// Needs, when set, are measures a report must have rows of in its
+	// period and scope; without any the report is unavailable with
+	// NeedsText (the clean-claim rate without acknowledgments).
+	Needs     []Measure `json:"-"`
+	NeedsText string    `json:"-"`
 	// Variant names a restricted reading of the KPI that a report fell
 	// back to ("payer_only": no patient payments in scope); "" normally.
 	Variant string `json:"variant,omitempty"`
@@ -244,13 +249,18 @@ var defs = []*Def{
 		HigherIsBetter: true,
 		Formula:        "claims that pass the pre-bill edits and are accepted by the clearinghouse and payer (999/277CA) without a manual touch ÷ claims submitted × 100",
 		Target:         &Target{Text: "≥ 95 %", Low: 95, High: 95},
-		Definition: "HFMA MAP Key CL-1. It is measured before adjudication, from the clearinghouse and payer acknowledgements " +
-			"(999, 277CA) and the pre-bill edit log; remitq receives 835 remittances and 837P claims only, so it does not " +
-			"compute this KPI rather than serve a post-adjudication figure under its name. The first-pass resolution " +
-			"rate is the post-adjudication KPI remitq does compute.",
-		EdgeCases:   []string{"A claim rejected by the clearinghouse and resubmitted is not clean; a claim touched by a person before acceptance is not clean."},
-		Unavailable: "needs 999/277CA acknowledgements and the pre-bill edit log, which remitq does not receive",
-		Dims:        claimDims, NumLabel: "clean claims", NumUnit: Count, DenLabel: "claims submitted", DenUnit: Count,
+		Definition: "HFMA MAP Key CL-1, measured before adjudication from the clearinghouse and payer acknowledgements: " +
+			"of the billed claims (originals, by CLM01 in their practice) a 999 or a 277CA named, those a 277CA accepted " +
+			"into adjudication (A1/A2) that no 999 and no 277CA ever rejected, counted on the day of the claim's first " +
+			"acknowledgement. The pre-bill edit log is not received, so a claim a person fixed before it was sent counts " +
+			"as clean. The first-pass resolution rate is the post-adjudication KPI, a separate one.",
+		EdgeCases: []string{"A claim rejected by the clearinghouse or the payer and resubmitted is not clean, even once accepted.",
+			"A claim named only by a 999 that accepted its transaction set is not counted: a 999 accepting a set names no claim.",
+			"A claim whose acknowledgement names no billed claim (CLM01 unknown) counts nowhere."},
+		Needs:     []Measure{ClaimsAcknowledged},
+		NeedsText: "needs 999/277CA acknowledgements, and none were received for this scope and period",
+		Dims:      claimDims, NumLabel: "clean claims", NumUnit: Count, DenLabel: "claims submitted", DenUnit: Count,
+		Num: []Term{{ClaimsClean, 1}}, Den: []Term{{ClaimsAcknowledged, 1}},
 	},
 	{
 		Name: "first_pass_resolution_rate", Title: "First-pass resolution rate", Unit: Percent, Kind: Ratio, Scale: 100, Chart: LineChart,

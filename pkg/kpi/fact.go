@@ -502,3 +502,41 @@ func (b *BilledClaim) Contributions() []Contribution {
 	m[BilledCharges], m[BilledClaims] = b.Charge.Cents(), 1
 	return []Contribution{{Basis: RemitBasis, Day: billed, Dims: d, M: m}, {Basis: ServiceBasis, Day: svc, Dims: d, M: m}}
 }
+
+// AckedClaim is a billed claim as the clean-claim rate sees it: what the
+// 999 and 277CA acknowledgments said of it (pkg/ackstore), by CLM01 in its
+// practice.
+type AckedClaim struct {
+	Practice int64
+	Payer    string
+	Provider string
+	First    Day // the day of its first acknowledgment; 0: none
+	Service  Day // the date of service; 0: First
+	// Accepted: a 277CA accepted it into adjudication (A1/A2); Rejected: a
+	// 999 or a 277CA rejected it, at any time (a rejected claim
+	// resubmitted and accepted is not clean).
+	Accepted, Rejected bool
+}
+
+// Clean reports whether the claim was accepted with no rejection.
+func (a *AckedClaim) Clean() bool { return a.Accepted && !a.Rejected }
+
+// Contributions returns the claim's part of the clean-claim rate: one
+// claim submitted, and one clean claim when it is clean, on the day of its
+// first acknowledgment (remit basis) or its date of service.
+func (a *AckedClaim) Contributions() []Contribution {
+	if a.First == 0 {
+		return nil
+	}
+	svc := a.Service
+	if svc == 0 {
+		svc = a.First
+	}
+	d := Dims{Practice: a.Practice, Payer: a.Payer, Provider: a.Provider}
+	var m Measures
+	m[ClaimsAcknowledged] = 1
+	if a.Clean() {
+		m[ClaimsClean] = 1
+	}
+	return []Contribution{{Basis: RemitBasis, Day: a.First, Dims: d, M: m}, {Basis: ServiceBasis, Day: svc, Dims: d, M: m}}
+}

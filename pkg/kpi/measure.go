@@ -127,6 +127,13 @@ const (
 	// UnderpaidReversed: the shortfall of underpaid lines that reversals
 	// took back, positive (cents); UnderpaidAmount is already net of it.
 	UnderpaidReversed
+	// ClaimsAcknowledged: billed claims (originals, by CLM01 in their
+	// practice) a 999 or a 277CA named, on the day of their first
+	// acknowledgment: the clean-claim rate's claims submitted.
+	ClaimsAcknowledged
+	// ClaimsClean: of those, claims a 277CA accepted (A1/A2) that no 999
+	// and no 277CA ever rejected: the clean-claim rate's clean claims.
+	ClaimsClean
 
 	// NumMeasures is the number of measures.
 	NumMeasures
@@ -178,6 +185,7 @@ var measureNames = [NumMeasures]string{
 	"claims_denied", "lines_first", "lines_first_denied", "charge_first", "denial_first", "payments_primary",
 	"patient_paid", "patient_pay_rows", "ar_written_off", "ar_patient_moved", "ar_patient_secondary",
 	"appeals_decided", "appeals_won", "appeal_expected", "appeal_recovered_decided", "underpaid_reversed",
+	"claims_acknowledged", "claims_clean",
 }
 
 // String is the measure's snake_case name.

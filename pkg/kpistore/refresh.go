@@ -1,6 +1,8 @@
 // Package kpistore keeps the KPI summary tables of migration 0008 and reads
 // them for reports: Refresh folds the source rows noted in kpi_dirty (paid
-// claims, work items, billed claims, patient payments) into kpi_facts and
+// claims, work items, billed claims, patient payments, and billed claims
+// acknowledged by a 999 or a 277CA for the clean-claim rate, migration
+// 0028) into kpi_facts and
 // kpi_daily (the contributions are pkg/kpi's; a paid claim is recomputed
 // with the other adjudications of its billed claim, so a first adjudication
 // that arrives late still counts first), Rows and Detail read them for a
@@ -31,6 +33,7 @@ const lockKey = 0x6b7069 // "kpi"
 type Stats struct {
 	Claims, Items, Billed int // source rows recomputed
 	Payments              int // patient payments recomputed
+	Acked                 int // acknowledged billed claims recomputed (clean-claim rate)
 	Rows                  int // summary rows changed
 }
 
@@ -49,6 +52,7 @@ func Refresh(ctx context.Context, db *sqlx.DB) (Stats, error) {
 		total.Items += s.Items
 		total.Billed += s.Billed
 		total.Payments += s.Payments
+		total.Acked += s.Acked
 		total.Rows += s.Rows
 		if err != nil || n < BatchSize {
 			return total, err
@@ -63,7 +67,8 @@ func Rebuild(ctx context.Context, db *sqlx.DB) (Stats, error) {
 		SELECT 'C', file_id, segment_index FROM match_claims
 		UNION ALL SELECT 'W', id, 0 FROM work_items
 		UNION ALL SELECT 'B', id, 0 FROM billed_claims
-		UNION ALL SELECT 'P', id, 0 FROM patient_payments`); err != nil {
+		UNION ALL SELECT 'P', id, 0 FROM patient_payments
+		UNION ALL SELECT DISTINCT 'A', billed_claim_id, 0 FROM ack_claims WHERE billed_claim_id IS NOT NULL`); err != nil {
 		return Stats{}, fmt.Errorf("kpistore: rebuild: %w", err)
 	}
 	return Refresh(ctx, db)
@@ -126,7 +131,7 @@ func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
 	}
 	var claimsF []int64
 	var claimsS []int32
-	var items, billed, payments []int64
+	var items, billed, payments, acked []int64
 	for _, k := range keys {
 		switch k.source {
 		case "C":
@@ -137,6 +142,8 @@ func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
 			billed = append(billed, k.k1)
 		case "P":
 			payments = append(payments, k.k1)
+		case "A":
+			acked = append(acked, k.k1)
 		}
 	}
 	fresh := map[srcKey][]kpi.Contribution{}
@@ -172,7 +179,14 @@ func refreshBatch(ctx context.Context, db *sqlx.DB) (Stats, int, error) {
 	for k, p := range pps {
 		fresh[k] = p.Contributions()
 	}
-	st.Claims, st.Items, st.Billed, st.Payments = len(pcs), len(wis), len(bcs), len(pps)
+	acs, err := loadAcked(ctx, q, acked)
+	if err != nil {
+		return st, 0, err
+	}
+	for k, a := range acs {
+		fresh[k] = a.Contributions()
+	}
+	st.Claims, st.Items, st.Billed, st.Payments, st.Acked = len(pcs), len(wis), len(bcs), len(pps), len(acs)
 
 	// delta = new − old per summary row.
 	delta := map[sumKey]*kpi.Measures{}
@@ -627,6 +641,41 @@ func loadPayments(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*k
 		}
 		p.Paid, p.Service = day(string(paid)), day(string(svc))
 		out[srcKey{"P", id, 0}] = p
+	}
+	return out, rows.Err()
+}
+
+// loadAcked reads what the acknowledgments (ack_claims, migration 0028)
+// said of each billed claim: the day of the first, whether a 277CA
+// accepted it (A1/A2) and whether any rejected it. A claim with no
+// acknowledgment left contributes nothing.
+func loadAcked(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.AckedClaim, error) {
+	out := map[srcKey]*kpi.AckedClaim{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for _, id := range ids {
+		out[srcKey{"A", id, 0}] = &kpi.AckedClaim{}
+	}
+	rows, err := q.QueryxContext(ctx, `SELECT a.billed_claim_id, b.practice_id, b.payer_code, coalesce(b.rendering_npi, ''),
+		min(a.acknowledged_on)::text, coalesce(b.service_date_from::text, ''),
+		bool_or(a.accepted AND a.source = '277CA' AND a.category IN ('A1', 'A2')), bool_or(NOT a.accepted)
+		FROM ack_claims a JOIN billed_claims b ON b.id = a.billed_claim_id AND b.practice_id = a.practice_id
+		WHERE a.billed_claim_id = ANY($1)
+		GROUP BY a.billed_claim_id, b.practice_id, b.payer_code, b.rendering_npi, b.service_date_from`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: acknowledged claims: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var first, svc string
+		a := &kpi.AckedClaim{}
+		if err := rows.Scan(&id, &a.Practice, &a.Payer, &a.Provider, &first, &svc, &a.Accepted, &a.Rejected); err != nil {
+			return nil, fmt.Errorf("kpistore: acknowledged claims: %w", err)
+		}
+		a.First, a.Service = day(first), day(svc)
+		out[srcKey{"A", id, 0}] = a
 	}
 	return out, rows.Err()
 }

@@ -333,11 +333,11 @@ func TestHandComputed(t *testing.T) {
 			t.Errorf("%s: %d / %d = %s, want %d / %d = %s", tc.kpi, p.Num, p.Den, p.Text(placesOf(def)), tc.num, tc.den, tc.text)
 		}
 	}
-	// The clean-claim rate needs 999/277CA acknowledgements: served with
-	// its definition and why it has no value, never a stand-in figure.
-	cc, _ := kpi.Lookup("clean_claim_rate")
-	if ps := value(t, h.db, "clean_claim_rate"); len(ps) != 0 || cc.Unavailable == "" {
-		t.Errorf("clean_claim_rate: %+v (unavailable %q)", ps, cc.Unavailable)
+	// The clean-claim rate needs 999/277CA acknowledgements: without any
+	// it is served with its definition and why it has no value, never a
+	// stand-in figure.
+	if rep := report(t, h.db, "clean_claim_rate", Scope{}); len(rep.Points) != 0 || !strings.Contains(rep.Def.Unavailable, "999/277CA") {
+		t.Errorf("clean_claim_rate: %+v (unavailable %q)", rep.Points, rep.Def.Unavailable)
 	}
 	// Patient payments are on file: the net collection rate is the full
 	// one, with its target.
