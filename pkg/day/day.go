@@ -69,6 +69,15 @@ func Parse(s string) (Day, error) {
 	return Of(t), nil
 }
 
+// ParseSet is Parse for a date that must be there: "" is an error too
+// (ErrFormat).
+func ParseSet(s string) (Day, error) {
+	if s == "" {
+		return 0, fmt.Errorf("%w: the date is missing", ErrFormat)
+	}
+	return Parse(s)
+}
+
 // Must is Parse for constants in tests and examples; it panics on a bad
 // date.
 func Must(s string) Day {

@@ -65,6 +65,12 @@ func TestParseForms(t *testing.T) {
 			t.Errorf("Parse(%q) err = %v", bad, err)
 		}
 	}
+	if _, err := day.ParseSet(""); !errors.Is(err, day.ErrFormat) {
+		t.Errorf(`ParseSet("") err = %v`, err)
+	}
+	if d, err := day.ParseSet("20260302"); err != nil || d != day.Must("2026-03-02") {
+		t.Errorf("ParseSet = %v %v", d, err)
+	}
 	var d day.Day
 	if err := json.Unmarshal([]byte(`20260302`), &d); err == nil {
 		t.Error("a JSON number was accepted as a date")

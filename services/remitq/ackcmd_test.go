@@ -10,8 +10,6 @@ import (
 	"github.com/remitq/remitq/pkg/store"
 )
 
-func TestMain(m *testing.M) { devtest.Main(m) }
-
 // TestAcksIngestCommand: `remitq acks ingest` stores the public 999 and
 // 277CA examples, links and opens the rejection items, audits each file
 // as "cli", and exits non-zero for a quarantined file (kept).

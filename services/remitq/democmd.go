@@ -118,6 +118,10 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := loader.Fees(ctx, truth); err != nil {
 		return err
 	}
+	auths, err := loader.Auths(ctx)
+	if err != nil {
+		return err
+	}
 	remits, err := loader.Remits(ctx, truth)
 	if err != nil {
 		return err
@@ -138,6 +142,7 @@ func runDemo(ctx context.Context, args []string) error {
 
 	s := &summary{ctx: ctx, deps: e.deps, out: out}
 	s.loaded(practices, billed.Claims, billed.Lines, late.Claims, remits)
+	fmt.Fprintf(out, "  %d prior authorizations on file (one in five lapsed before its date of service)\n", auths)
 	s.matched()
 	s.queues()
 	s.kpis()

@@ -15,8 +15,6 @@ import (
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 )
 
-func TestMain(m *testing.M) { devtest.Main(m) }
-
 // TestOnboardingCommands runs the practices, providers and payers
 // commands against a running API (httptest, real PostgreSQL): an admin's
 // token registers and edits; a biller's token lists only its practice and
