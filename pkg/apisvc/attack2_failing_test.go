@@ -3,45 +3,14 @@
 package apisvc
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 )
 
 // Attack 2: weaknesses found (these tests fail; run with -tags attackfail).
-
-// TestAttack2UploadRenamesSharedPayer: payers are one table for every
-// tenant, and an ingested 835 overwrites the name of the payer whose code
-// (REF*2U) it names. A biller of practice 1, sending an ordinary 835 for
-// its own practice, renames the payer every other practice sees in its
-// lists, reports and exports: a write outside the caller's scope.
-func TestAttack2UploadRenamesSharedPayer(t *testing.T) {
-	p := newProc(t)
-	raw := remit835(t, 7200, npiP1)
-	raw = bytes.Replace(raw, []byte("N1*PR*SYNTHETIC HEALTH PLAN"), []byte(`N1*PR*=HYPERLINK("http://evil.example/","Big Payer")`), 1)
-	raw = bytes.Replace(raw, []byte("REF*2U*SYN01"), []byte("REF*2U*BP1"), 1)
-	r := p.send("bill1", "POST", "/v1/remittances?filename=rename.835", raw)
-	if r.code >= 500 {
-		t.Fatalf("upload: %d %s", r.code, r.body)
-	}
-	t.Logf("upload: %d %.200s", r.code, r.body)
-	var name string
-	if err := p.db.Get(&name, `SELECT name FROM payers WHERE payer_id_code = 'BP1'`); err != nil {
-		t.Fatal(err)
-	}
-	if name != "Big Payer" {
-		t.Errorf("bill1 (practice 1) renamed the payer practice 2 sees to %q", name)
-	}
-	// Practice 2's supervisor sees the new name.
-	r = p.send("sup2", "GET", "/v1/work-items?practice_id="+strconv.FormatInt(p.p2, 10), nil)
-	if strings.Contains(string(r.body), "HYPERLINK") {
-		t.Errorf("practice 2's work list shows the name bill1 chose: %.300s", r.body)
-	}
-}
 
 // TestAttack2FreeTextOutsidePHIRoutes: notes are PHI (work.phi, audited
 // reads), but the other free text billers type about the patient — a
