@@ -48,32 +48,3 @@ func TestAttack2FreeTextOutsidePHIRoutes(t *testing.T) {
 		}
 	}
 }
-
-// TestAttack2ResendCheckCrossesTenants: the duplicate-transmission check
-// (same sender, ISA13 and TRN02 as a stored file) looks at every
-// practice's files. A biller of practice 1 who sends a file for its own
-// practice with the sender, interchange number and trace numbers that
-// practice 2's next remittance will carry (sequential, guessable) gets
-// practice 2's real remittance quarantined as a "duplicate": its payments
-// are never posted. The other way round, the refusal names another
-// tenant's file id and receipt date.
-func TestAttack2ResendCheckCrossesTenants(t *testing.T) {
-	p := newProc(t)
-	// Practice 1's biller goes first, with practice 2's numbers.
-	r := p.send("bill1", "POST", "/v1/remittances?filename=squat.835", remit835(t, 7300, npiP1))
-	if r.code != http.StatusCreated {
-		t.Fatalf("bill1's own file: %d %s", r.code, r.body)
-	}
-	var squat struct {
-		FileID int64 `json:"file_id"`
-	}
-	r.decode(t, &squat)
-	// Practice 2's real remittance.
-	r = p.send("bill2", "POST", "/v1/remittances?filename=real.835", remit835(t, 7300, npiP2))
-	if r.code != http.StatusCreated {
-		t.Errorf("practice 2's remittance after bill1's file with its numbers: %d %.300s", r.code, r.body)
-	}
-	if strings.Contains(string(r.body), fmt.Sprintf("file %d ", squat.FileID)) {
-		t.Errorf("bill2's answer names practice 1's file %d", squat.FileID)
-	}
-}
