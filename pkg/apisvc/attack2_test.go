@@ -324,3 +324,85 @@ func TestAttack2FreeTextOutsidePHIRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestAttack2PlantedFileHeld: a biller's file for a payee NPI no practice
+// has yet is kept for its uploader, but when an admin registers a
+// practice with that NPI it is not ingested into it on its own (a biller
+// could plant payments in a future client): it is listed in files_held; a
+// biller cannot release it, the admin can (audited), once. An admin's own
+// file for an unknown payee is ingested at registration as before.
+func TestAttack2PlantedFileHeld(t *testing.T) {
+	p := newProc(t)
+	const planted, adminNPI = "1245319599", "1093817462"
+	upload := func(user, npi string, seed uint64) int64 {
+		t.Helper()
+		r := p.send(user, "POST", "/v1/remittances?filename=future.835", remit835(t, seed, npi))
+		if r.code != http.StatusCreated {
+			t.Fatalf("%s's upload: %d %s", user, r.code, r.body)
+		}
+		var f struct {
+			FileID int64  `json:"file_id"`
+			Status string `json:"status"`
+		}
+		r.decode(t, &f)
+		if f.Status != "unknown_payee" {
+			t.Fatalf("%s's upload: %s", user, r.body)
+		}
+		return f.FileID
+	}
+	held := upload("bill1", planted, 7400)
+	mine := upload("admin", adminNPI, 7401)
+	claims := p.count(`SELECT count(*) FROM claim_payments`)
+	r := p.send("admin", "POST", "/v1/practices", []byte(`{"name": "Future Client", "npi": "`+planted+`"}`))
+	if r.code != http.StatusCreated {
+		t.Fatalf("register: %d %s", r.code, r.body)
+	}
+	var out struct {
+		ID            int64   `json:"id"`
+		FilesIngested []int64 `json:"files_ingested"`
+		FilesHeld     []int64 `json:"files_held"`
+	}
+	r.decode(t, &out)
+	if len(out.FilesIngested) != 0 || len(out.FilesHeld) != 1 || out.FilesHeld[0] != held {
+		t.Errorf("register with bill1's file %d waiting: %s", held, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n != claims {
+		t.Errorf("bill1's planted file posted %d claim payments into the new practice", n-claims)
+	}
+	for _, u := range []string{"bill1", "sup1"} {
+		if r := p.send(u, "POST", fmt.Sprintf("/v1/files/%d/release", held), nil); r.code != http.StatusForbidden && r.code != http.StatusNotFound {
+			t.Errorf("%s releases the held file: %d %s", u, r.code, r.body)
+		}
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n != claims {
+		t.Errorf("a non-admin's release posted %d claim payments", n-claims)
+	}
+	r = p.send("admin", "POST", fmt.Sprintf("/v1/files/%d/release", held), nil)
+	if r.code != http.StatusOK || !strings.Contains(string(r.body), `"ingested"`) {
+		t.Fatalf("admin release: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n == claims {
+		t.Error("the released file posted nothing")
+	}
+	if n := p.count(fmt.Sprintf(`SELECT count(*) FROM audit_log WHERE action = 'file.release' AND entity_id = '%d' AND practice_id = %d
+		AND detail->>'released' = 'true'`, held, out.ID)); n != 1 {
+		t.Errorf("%d audit rows of the release", n)
+	}
+	after := p.count(`SELECT count(*) FROM claim_payments`)
+	if r := p.send("admin", "POST", fmt.Sprintf("/v1/files/%d/release", held), nil); r.code != http.StatusOK || !strings.Contains(string(r.body), `"released":false`) {
+		t.Errorf("release again: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n != after {
+		t.Errorf("a second release posted %d claim payments", n-after)
+	}
+	// A file whose payee is still unknown cannot be released.
+	waiting := upload("bill1", "1093817470", 7402)
+	if r := p.send("admin", "POST", fmt.Sprintf("/v1/files/%d/release", waiting), nil); r.code != http.StatusConflict {
+		t.Errorf("release of a file whose payee is unknown: %d %s", r.code, r.body)
+	}
+	// The admin's own file is ingested at its practice's registration.
+	r = p.send("admin", "POST", "/v1/practices", []byte(`{"name": "Admin Client", "npi": "`+adminNPI+`"}`))
+	if r.code != http.StatusCreated || !strings.Contains(string(r.body), fmt.Sprintf(`"files_ingested":[%d]`, mine)) {
+		t.Errorf("register the admin's payee: %d %s", r.code, r.body)
+	}
+}

@@ -552,7 +552,8 @@ func FileIn(ctx context.Context, db sqlx.QueryerContext, id int64, sees func(pra
 // row locked, so concurrent calls never ingest a file twice.
 func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
 	var ids []int64
-	if err := in.DB.SelectContext(ctx, &ids, `SELECT id FROM remittance_files WHERE status = $1 ORDER BY id`, StatusUnknownPayee); err != nil {
+	if err := in.DB.SelectContext(ctx, &ids, `SELECT f.id FROM remittance_files f WHERE f.status = $1 AND NOT `+heldSQL+` ORDER BY f.id`,
+		StatusUnknownPayee); err != nil {
 		return nil, fmt.Errorf("ingest: list unknown payees: %w", err)
 	}
 	var out []*Result
@@ -566,6 +567,53 @@ func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
 		}
 	}
 	return out, nil
+}
+
+// heldSQL is the predicate "file f was uploaded through the API by a user
+// who is not an admin" (the upload's audit row names the uploader). Such a
+// file, kept for an unknown payee, is never ingested on its own when a
+// practice with that payee is registered: a biller could otherwise plant
+// payments in a future client. An admin releases it (Release).
+const heldSQL = `EXISTS (SELECT 1 FROM audit_log ua JOIN users uu ON uu.id = ua.user_id
+	WHERE ua.entity = 'remittance_file' AND ua.entity_id = f.id::text AND ua.action = 'file.upload' AND uu.role <> 'admin')`
+
+// HeldUnknownPayees lists the held unknown_payee files (heldSQL) whose
+// payees all resolve now: they wait for an admin's Release.
+func (in *Ingester) HeldUnknownPayees(ctx context.Context) ([]int64, error) {
+	var files []struct {
+		ID  int64  `db:"id"`
+		Raw []byte `db:"raw"`
+	}
+	if err := in.DB.SelectContext(ctx, &files, `SELECT f.id, f.raw FROM remittance_files f WHERE f.status = $1 AND `+heldSQL+` ORDER BY f.id`,
+		StatusUnknownPayee); err != nil {
+		return nil, fmt.Errorf("ingest: list held files: %w", err)
+	}
+	out := []int64{}
+	for _, f := range files {
+		p := parse(bytes.NewReader(f.Raw), false)
+		practices, err := in.resolvePractices(ctx, in.DB, p.heads)
+		if err != nil {
+			return nil, err
+		}
+		if statusFor(practices) == StatusIngested {
+			out = append(out, f.ID)
+		}
+	}
+	return out, nil
+}
+
+// ErrStillUnknown is Release's error for a file that is not waiting for a
+// payee, or whose payees do not all resolve yet.
+var ErrStillUnknown = errors.New("ingest: the file does not wait for a payee, or its payees are still unknown")
+
+// Release ingests one unknown_payee file whoever uploaded it (an admin's
+// decision), if its payees now resolve; ErrStillUnknown otherwise.
+func (in *Ingester) Release(ctx context.Context, id int64) (*Result, error) {
+	res, err := in.retry(ctx, id)
+	if err == nil && res == nil {
+		return nil, ErrStillUnknown
+	}
+	return res, err
 }
 
 // retry ingests one unknown_payee file if its payees now resolve; nil when
