@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,8 +38,11 @@ type Options struct {
 	// wake-up run (default 1 minute; negative: never, for tests).
 	SweepInterval time.Duration
 	// TrustProxy takes the client address from X-Forwarded-For (set it
-	// only behind a proxy that sets that header).
+	// only behind a proxy that appends to that header): the ProxyHops-th
+	// entry from the right, never one the client wrote.
 	TrustProxy bool
+	// ProxyHops is the number of trusted proxies in front (default 1).
+	ProxyHops int
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 	// Rules is the pain rule set of the pre-bill check; nil: rules.Default().
@@ -368,22 +370,16 @@ func requestID(r *http.Request) string {
 	return hex.EncodeToString(b[:])
 }
 
-// remoteAddr is the client address: the connection's, or the first
-// X-Forwarded-For hop when the proxy is trusted.
+// remoteAddr is the client address: the connection's, or the
+// X-Forwarded-For entry the trusted proxy added (httpx.ClientAddr).
 func (c *call) remoteAddr() string { return c.s.remoteAddr(c.r) }
 
 func (s *Service) remoteAddr(r *http.Request) string {
+	hops := 0
 	if s.opts.TrustProxy {
-		if xf := r.Header.Get("X-Forwarded-For"); xf != "" {
-			first, _, _ := strings.Cut(xf, ",")
-			return strings.TrimSpace(first)
-		}
+		hops = max(s.opts.ProxyHops, 1)
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return httpx.ClientAddr(r, hops)
 }
 
 // entry is an audit entry of this request.
@@ -456,5 +452,5 @@ func badQueryText(q url.Values) string {
 }
 
 // RemoteAddr is the client address of r as the audit records it (the
-// first X-Forwarded-For hop when the service trusts a proxy).
+// entry the trusted proxy added to X-Forwarded-For when there is one).
 func (s *Service) RemoteAddr(r *http.Request) string { return s.remoteAddr(r) }

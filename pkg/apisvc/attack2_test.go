@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -185,5 +187,222 @@ func TestAttack2ClaimsCheckNoLinesOracle(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("%d audit rows of bill1 checking practice 2's claims", n)
+	}
+}
+
+// TestAttack2UploadRenamesSharedPayer: payers are one table for every
+// tenant, and an ingested 835 overwrites the name of the payer whose code
+// (REF*2U) it names. A biller of practice 1, sending an ordinary 835 for
+// its own practice, renames the payer every other practice sees in its
+// lists, reports and exports: a write outside the caller's scope.
+func TestAttack2UploadRenamesSharedPayer(t *testing.T) {
+	p := newProc(t)
+	raw := remit835(t, 7200, npiP1)
+	raw = bytes.Replace(raw, []byte("N1*PR*SYNTHETIC HEALTH PLAN"), []byte(`N1*PR*=HYPERLINK("http://evil.example/","Big Payer")`), 1)
+	raw = bytes.Replace(raw, []byte("REF*2U*SYN01"), []byte("REF*2U*BP1"), 1)
+	r := p.send("bill1", "POST", "/v1/remittances?filename=rename.835", raw)
+	if r.code >= 500 {
+		t.Fatalf("upload: %d %s", r.code, r.body)
+	}
+	t.Logf("upload: %d %.200s", r.code, r.body)
+	var name string
+	if err := p.db.Get(&name, `SELECT name FROM payers WHERE payer_id_code = 'BP1'`); err != nil {
+		t.Fatal(err)
+	}
+	if name != "Big Payer" {
+		t.Errorf("bill1 (practice 1) renamed the payer practice 2 sees to %q", name)
+	}
+	// Practice 2's supervisor sees the new name.
+	r = p.send("sup2", "GET", "/v1/work-items?practice_id="+strconv.FormatInt(p.p2, 10), nil)
+	if strings.Contains(string(r.body), "HYPERLINK") {
+		t.Errorf("practice 2's work list shows the name bill1 chose: %.300s", r.body)
+	}
+}
+
+// TestAttack2UserCreateRace: POST /v1/users refuses an email that exists
+// (409: "change it with PATCH"), so that posting an email again never
+// rewrites a user's role and scopes. The check reads the user, then
+// auth.AddUser upserts by email: two posts of one email at once both pass
+// the check, and the second rewrites the first's role and scopes.
+func TestAttack2UserCreateRace(t *testing.T) {
+	f := newFixture(t)
+	rewritten := 0
+	for round := range 12 {
+		email := fmt.Sprintf("race-%d@x.test", round)
+		bodies := []map[string]any{
+			{"email": email, "role": "analyst", "scopes": []map[string]any{{"practice_id": f.p1}}},
+			{"email": email, "role": "supervisor", "scopes": []map[string]any{{"practice_id": f.p2}}},
+		}
+		codes := make([]int, 2)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				codes[i] = f.do("admin", "POST", "/v1/users", bodies[i]).code
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if codes[0] >= 500 || codes[1] >= 500 {
+			t.Errorf("round %d: %v", round, codes)
+		}
+		if codes[0] == http.StatusCreated && codes[1] == http.StatusCreated {
+			rewritten++
+		}
+	}
+	if rewritten > 0 {
+		t.Errorf("%d of 12 rounds: both posts of one email answered 201 (the second rewrote the first user's role and scopes)", rewritten)
+	}
+}
+
+// TestAttack2ResendCheckCrossesTenants: the duplicate-transmission check
+// (same sender, ISA13 and TRN02 as a stored file) looks at every
+// practice's files. A biller of practice 1 who sends a file for its own
+// practice with the sender, interchange number and trace numbers that
+// practice 2's next remittance will carry (sequential, guessable) gets
+// practice 2's real remittance quarantined as a "duplicate": its payments
+// are never posted. The other way round, the refusal names another
+// tenant's file id and receipt date.
+func TestAttack2ResendCheckCrossesTenants(t *testing.T) {
+	p := newProc(t)
+	// Practice 1's biller goes first, with practice 2's numbers.
+	r := p.send("bill1", "POST", "/v1/remittances?filename=squat.835", remit835(t, 7300, npiP1))
+	if r.code != http.StatusCreated {
+		t.Fatalf("bill1's own file: %d %s", r.code, r.body)
+	}
+	var squat struct {
+		FileID int64 `json:"file_id"`
+	}
+	r.decode(t, &squat)
+	// Practice 2's real remittance.
+	r = p.send("bill2", "POST", "/v1/remittances?filename=real.835", remit835(t, 7300, npiP2))
+	if r.code != http.StatusCreated {
+		t.Errorf("practice 2's remittance after bill1's file with its numbers: %d %.300s", r.code, r.body)
+	}
+	if strings.Contains(string(r.body), fmt.Sprintf("file %d ", squat.FileID)) {
+		t.Errorf("bill2's answer names practice 1's file %d", squat.FileID)
+	}
+}
+
+// TestAttack2FreeTextOutsidePHIRoutes: notes are PHI (work.phi, audited
+// reads), but the other free text billers type about the patient — a
+// write-off's resolution and a late appeal's override_reason — may be
+// served on routes without PHI (the work-item lists, the item's events)
+// to an analyst, whose role may not read PHI, with no PHI read audited.
+// Found: the lists show resolution, the events route override_reason.
+func TestAttack2FreeTextOutsidePHIRoutes(t *testing.T) {
+	f := newFixture(t)
+	const secretA = "Patient Alpha Doe passed away, member M-A-SECRET"
+	const secretB = "Pt Bravo Doe was in hospital, DOB 1950-01-02"
+	r := f.do("bill1", "PATCH", fmt.Sprint("/v1/work-items/", f.itemA), map[string]any{"status": "written_off", "resolution": secretA},
+		"If-Match", f.version(f.itemA))
+	if r.code != http.StatusOK {
+		t.Fatalf("write-off: %d %s", r.code, r.body)
+	}
+	f.exec(`UPDATE work_items SET appeal_deadline = '2026-11-01' WHERE id = $1`, f.itemB)
+	r = f.do("bill1", "PATCH", fmt.Sprint("/v1/work-items/", f.itemB), map[string]any{"status": "appealed", "appealed_on": "2026-11-10",
+		"override_reason": secretB}, "If-Match", f.version(f.itemB))
+	if r.code != http.StatusOK {
+		t.Fatalf("late appeal: %d %s", r.code, r.body)
+	}
+	for _, path := range []string{
+		fmt.Sprint("/v1/work-items?practice_id=", f.p1),
+		fmt.Sprint("/v1/work-items?practice_id=", f.p1, "&status=written_off"),
+		fmt.Sprint("/v1/work-items?practice_id=", f.p1, "&open=false"),
+		fmt.Sprint("/v1/queues/", f.queueP1, "/work-items?status=written_off"),
+		fmt.Sprint("/v1/work-items/", f.itemA, "/events"),
+		fmt.Sprint("/v1/work-items/", f.itemB, "/events"),
+	} {
+		r := f.do("an1", "GET", path, nil)
+		for _, secret := range []string{secretA, secretB} {
+			if strings.Contains(string(r.body), secret) {
+				t.Errorf("analyst GET %s (%d): free text about the patient: %q", path, r.code, secret)
+			}
+		}
+	}
+}
+
+// TestAttack2PlantedFileHeld: a biller's file for a payee NPI no practice
+// has yet is kept for its uploader, but when an admin registers a
+// practice with that NPI it is not ingested into it on its own (a biller
+// could plant payments in a future client): it is listed in files_held; a
+// biller cannot release it, the admin can (audited), once. An admin's own
+// file for an unknown payee is ingested at registration as before.
+func TestAttack2PlantedFileHeld(t *testing.T) {
+	p := newProc(t)
+	const planted, adminNPI = "1245319599", "1093817462"
+	upload := func(user, npi string, seed uint64) int64 {
+		t.Helper()
+		r := p.send(user, "POST", "/v1/remittances?filename=future.835", remit835(t, seed, npi))
+		if r.code != http.StatusCreated {
+			t.Fatalf("%s's upload: %d %s", user, r.code, r.body)
+		}
+		var f struct {
+			FileID int64  `json:"file_id"`
+			Status string `json:"status"`
+		}
+		r.decode(t, &f)
+		if f.Status != "unknown_payee" {
+			t.Fatalf("%s's upload: %s", user, r.body)
+		}
+		return f.FileID
+	}
+	held := upload("bill1", planted, 7400)
+	mine := upload("admin", adminNPI, 7401)
+	claims := p.count(`SELECT count(*) FROM claim_payments`)
+	r := p.send("admin", "POST", "/v1/practices", []byte(`{"name": "Future Client", "npi": "`+planted+`"}`))
+	if r.code != http.StatusCreated {
+		t.Fatalf("register: %d %s", r.code, r.body)
+	}
+	var out struct {
+		ID            int64   `json:"id"`
+		FilesIngested []int64 `json:"files_ingested"`
+		FilesHeld     []int64 `json:"files_held"`
+	}
+	r.decode(t, &out)
+	if len(out.FilesIngested) != 0 || len(out.FilesHeld) != 1 || out.FilesHeld[0] != held {
+		t.Errorf("register with bill1's file %d waiting: %s", held, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n != claims {
+		t.Errorf("bill1's planted file posted %d claim payments into the new practice", n-claims)
+	}
+	for _, u := range []string{"bill1", "sup1"} {
+		if r := p.send(u, "POST", fmt.Sprintf("/v1/files/%d/release", held), nil); r.code != http.StatusForbidden && r.code != http.StatusNotFound {
+			t.Errorf("%s releases the held file: %d %s", u, r.code, r.body)
+		}
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n != claims {
+		t.Errorf("a non-admin's release posted %d claim payments", n-claims)
+	}
+	r = p.send("admin", "POST", fmt.Sprintf("/v1/files/%d/release", held), nil)
+	if r.code != http.StatusOK || !strings.Contains(string(r.body), `"ingested"`) {
+		t.Fatalf("admin release: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n == claims {
+		t.Error("the released file posted nothing")
+	}
+	if n := p.count(fmt.Sprintf(`SELECT count(*) FROM audit_log WHERE action = 'file.release' AND entity_id = '%d' AND practice_id = %d
+		AND detail->>'released' = 'true'`, held, out.ID)); n != 1 {
+		t.Errorf("%d audit rows of the release", n)
+	}
+	after := p.count(`SELECT count(*) FROM claim_payments`)
+	if r := p.send("admin", "POST", fmt.Sprintf("/v1/files/%d/release", held), nil); r.code != http.StatusOK || !strings.Contains(string(r.body), `"released":false`) {
+		t.Errorf("release again: %d %s", r.code, r.body)
+	}
+	if n := p.count(`SELECT count(*) FROM claim_payments`); n != after {
+		t.Errorf("a second release posted %d claim payments", n-after)
+	}
+	// A file whose payee is still unknown cannot be released.
+	waiting := upload("bill1", "1093817470", 7402)
+	if r := p.send("admin", "POST", fmt.Sprintf("/v1/files/%d/release", waiting), nil); r.code != http.StatusConflict {
+		t.Errorf("release of a file whose payee is unknown: %d %s", r.code, r.body)
+	}
+	// The admin's own file is ingested at its practice's registration.
+	r = p.send("admin", "POST", "/v1/practices", []byte(`{"name": "Admin Client", "npi": "`+adminNPI+`"}`))
+	if r.code != http.StatusCreated || !strings.Contains(string(r.body), fmt.Sprintf(`"files_ingested":[%d]`, mine)) {
+		t.Errorf("register the admin's payee: %d %s", r.code, r.body)
 	}
 }

@@ -11,8 +11,10 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/remitstore"
 )
 
 // File is a received 835 file (no PHI: counts, status, and errors that
@@ -302,4 +304,53 @@ func (c *call) getFileRaw() error {
 	c.w.WriteHeader(http.StatusOK)
 	_, _ = c.w.Write(raw)
 	return nil
+}
+
+// POST /v1/files/{id}/release (admins): ingest one file kept for an
+// unknown payee that resolves now, whoever uploaded it (files_held of
+// POST /v1/practices). Audited.
+func (c *call) postFileRelease() error {
+	if !c.id.All() {
+		return errForbidden
+	}
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	ctx := c.r.Context()
+	f, err := remitstore.File(ctx, c.s.db, id)
+	if errors.Is(err, remitstore.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	res, released := f, false
+	if f.Status != remitstore.StatusIngested { // else released already (or never held): nothing twice
+		in := &remitstore.Ingester{DB: c.s.db, Log: c.s.log}
+		res, err = in.Release(ctx, id)
+		if errors.Is(err, remitstore.ErrStillUnknown) {
+			return errf(http.StatusConflict, "not_held", "file %d does not wait for a payee, or its payees are still unknown", id)
+		}
+		if err != nil {
+			return err
+		}
+		released = true
+	}
+	var practices []int64
+	if err := c.s.db.SelectContext(ctx, &practices, `SELECT DISTINCT practice_id FROM remittance_transactions WHERE file_id = $1 ORDER BY 1`, id); err != nil {
+		return err
+	}
+	if len(practices) == 0 {
+		practices = []int64{0}
+	}
+	var entries []audit.Entry
+	for _, p := range practices {
+		entries = append(entries, c.entry("file.release", "remittance_file", id, p, map[string]any{"status": res.Status, "practice_ids": practices,
+			"released": released}))
+	}
+	if err := c.audit(entries...); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, map[string]any{"file_id": res.FileID, "status": res.Status, "released": released})
 }

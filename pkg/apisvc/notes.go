@@ -1,6 +1,8 @@
 package apisvc
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -135,7 +137,8 @@ func (c *call) getEvents() error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.loadItem(id, false, c.s.db); err != nil {
+	it, err := c.loadItem(id, false, c.s.db)
+	if err != nil {
 		return err
 	}
 	p, err := newPager(c.r.URL.Query(), eventSorts...)
@@ -157,8 +160,50 @@ func (c *call) getEvents() error {
 	}
 	n, next := p.next(len(rows), func(i int) (string, int64) { return rows[i].K, rows[i].ID })
 	out := Page[Event]{Items: make([]Event, n), NextCursor: next}
+	phi := c.id.Can(auth.WorkPHI)
+	shown := 0
 	for i := range n {
 		out.Items[i] = rows[i].Event
+		d, k, err := freeTextOut(out.Items[i].Detail, phi)
+		if err != nil {
+			return err
+		}
+		out.Items[i].Detail, shown = d, shown+k
+	}
+	if shown > 0 {
+		// Free text about the patient was read: a PHI read, as notes.
+		if err := c.audit(c.entry("work_item.events.read", "work_item", id, it.PracticeID, map[string]any{"free_text": shown})); err != nil {
+			return err
+		}
 	}
 	return c.json(http.StatusOK, out)
+}
+
+// eventFreeText are the keys of an event's detail that hold free text
+// about the patient (PHI, like notes).
+var eventFreeText = []string{"override_reason", "resolution"}
+
+// freeTextOut drops the free text of an event's detail for a caller
+// without work.phi; with it, the detail is unchanged and shown counts the
+// texts it holds (to audit them).
+func freeTextOut(detail jsonRaw, phi bool) (jsonRaw, int, error) {
+	if len(detail) == 0 || !bytes.Contains(detail, []byte(`"`)) {
+		return detail, 0, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(detail, &m); err != nil {
+		return detail, 0, nil // not an object: no keys to hold text
+	}
+	found := 0
+	for _, k := range eventFreeText {
+		if _, ok := m[k]; ok {
+			found++
+			delete(m, k)
+		}
+	}
+	if found == 0 || phi {
+		return detail, found, nil
+	}
+	b, err := json.Marshal(m)
+	return b, 0, err
 }

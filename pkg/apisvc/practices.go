@@ -153,9 +153,14 @@ func (c *call) postPractice() error {
 	out := struct {
 		practicestore.Practice
 		FilesIngested []int64 `json:"files_ingested"`
-	}{Practice: pr, FilesIngested: []int64{}}
+		FilesHeld     []int64 `json:"files_held"`
+	}{Practice: pr, FilesIngested: []int64{}, FilesHeld: []int64{}}
 	// The files kept for an unknown payee that is this practice: their
-	// rows are written now, and the outbox publisher sends them on.
+	// rows are written now, and the outbox publisher sends them on. Only
+	// those an admin (or the watch folder) sent: a biller's file for a
+	// payee no practice had is held (files_held) until an admin releases
+	// it (POST /v1/files/{id}/release), or a biller could plant payments
+	// in a client not yet registered.
 	in := &remitstore.Ingester{DB: c.s.db, Log: c.s.log}
 	done, err := in.RetryUnknownPayees(c.r.Context())
 	if err != nil {
@@ -165,6 +170,11 @@ func (c *call) postPractice() error {
 	}
 	for _, r := range done {
 		out.FilesIngested = append(out.FilesIngested, r.FileID)
+	}
+	if held, err := in.HeldUnknownPayees(c.r.Context()); err != nil {
+		c.s.log.Warn("listing held unknown-payee files failed", zap.String("request_id", c.reqID), zap.Error(err))
+	} else {
+		out.FilesHeld = held
 	}
 	return c.json(http.StatusCreated, out)
 }

@@ -188,6 +188,8 @@ func (f *fx) practiceCases(t target) map[string]request {
 		"GET /v1/practices/{practice}/payers":                 {method: "GET", path: pp + "/payers", scope: scopeQueue},
 		"POST /v1/practices/{practice}/payers":                {method: "POST", path: pp + "/payers", body: map[string]any{"payer_code": "MX-" + t.name, "payer_name": "Matrix Payer"}, scope: scopeQueue},
 		"DELETE /v1/practices/{practice}/payers/{payer}":      {method: "DELETE", path: fmt.Sprintf("%s/payers/%d", pp, f.payer), scope: scopeQueue},
+		// Admins only; t's file is ingested: an admin's release changes nothing.
+		"POST /v1/files/{id}/release": {method: "POST", path: fmt.Sprintf("/v1/files/%d/release", t.file), scope: scopeFile},
 	}
 }
 

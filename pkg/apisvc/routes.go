@@ -65,6 +65,7 @@ func (s *Service) routes() []Route {
 		r("GET", "/v1/files/{id}", auth.RemitRead, false, (*call).getFile),
 		r("GET", "/v1/files/{id}/claims", auth.RemitPHI, true, (*call).getFileClaims),
 		r("GET", "/v1/files/{id}/raw", auth.RemitRaw, true, (*call).getFileRaw),
+		r("POST", "/v1/files/{id}/release", permOnboard, false, (*call).postFileRelease),
 		r("GET", "/v1/claims", auth.RemitPHI, true, (*call).getClaims),
 		r("GET", "/v1/claims/{id}", auth.RemitPHI, true, (*call).getClaim),
 

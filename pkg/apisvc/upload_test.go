@@ -12,8 +12,9 @@ import (
 // quarantined; the uploader sees each (list, detail, the ingest's status)
 // with its status and quarantine reason; another biller of the same
 // practice, a biller of another practice and a supervisor do not; admins
-// see all. Once an admin registers the payee's practice the file is
-// ingested into it and leaves the uploader's view.
+// see all. Once an admin registers the payee's practice the biller's file
+// is held (files_held), and once the admin releases it, it is ingested
+// into the practice and leaves the uploader's view.
 func TestUploaderSeesOwnFile(t *testing.T) {
 	p := newProc(t)
 	const unknownNPI = "1245319599"
@@ -96,11 +97,14 @@ func TestUploaderSeesOwnFile(t *testing.T) {
 	if l := listed("admin", ""); !l[unknown] || !l[quarantined] {
 		t.Errorf("admin list: %v", l)
 	}
-	// The admin registers the payee: the file is ingested into the new
-	// practice, which the uploader does not see.
+	// The admin registers the payee: the biller's file is held, then
+	// released into the new practice, which the uploader does not see.
 	r := p.send("admin", "POST", "/v1/practices", []byte(`{"name": "Late Client", "npi": "`+unknownNPI+`"}`))
-	if r.code != http.StatusCreated || !bytes.Contains(r.body, []byte(fmt.Sprintf("[%d]", unknown))) {
+	if r.code != http.StatusCreated || !bytes.Contains(r.body, []byte(fmt.Sprintf(`"files_held":[%d]`, unknown))) {
 		t.Fatalf("register the payee: %d %s", r.code, r.body)
+	}
+	if r := p.send("admin", "POST", fmt.Sprintf("/v1/files/%d/release", unknown), nil); r.code != http.StatusOK {
+		t.Fatalf("release: %d %s", r.code, r.body)
 	}
 	if r := p.send("bill1", "GET", fmt.Sprintf("/v1/files/%d", unknown), nil); r.code != http.StatusNotFound {
 		t.Errorf("the ingested file of another practice: %d", r.code)

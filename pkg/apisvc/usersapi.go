@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/remitq/remitq/pkg/auth"
 )
 
@@ -44,22 +45,11 @@ func (c *call) postUser() error {
 	}
 	// An existing user (enabled or not) is changed with PATCH, never by
 	// posting its email again: that would rewrite its role and scopes, or
-	// bring a disabled account back.
-	if old, err := auth.UserByEmail(c.r.Context(), c.s.db, b.Email); err == nil {
-		return errf(http.StatusConflict, "user_exists", "user %d has this email; change it with PATCH /v1/users/%d", old.ID, old.ID)
-	} else if !errors.Is(err, auth.ErrNotFound) {
+	// bring a disabled account back. The user is inserted, never upserted:
+	// of two posts of one email at once, the second meets the unique
+	// index and answers 409.
+	if err := c.insertUser(u, b.Disabled != nil && *b.Disabled); err != nil {
 		return err
-	}
-	if err := auth.AddUser(c.r.Context(), c.s.db, u); err != nil {
-		if errors.Is(err, c.r.Context().Err()) {
-			return err
-		}
-		return badRequest("%s", strings.TrimPrefix(err.Error(), "auth: "))
-	}
-	if b.Disabled != nil && *b.Disabled {
-		if _, err := c.s.db.ExecContext(c.r.Context(), `UPDATE users SET disabled = true WHERE id = $1`, u.ID); err != nil {
-			return err
-		}
 	}
 	if err := c.audit(c.userEntries("user.save", u.ID, map[string]any{"role": u.Role, "scopes": len(u.Scopes)}, u.Scopes)...); err != nil {
 		return err
@@ -69,6 +59,49 @@ func (c *call) postUser() error {
 		return err
 	}
 	return c.json(http.StatusCreated, out)
+}
+
+// insertUser adds u (its checks are auth.AddUser's) in one transaction;
+// an email that exists is a 409 naming the user.
+func (c *call) insertUser(u *auth.User, disabled bool) error {
+	ctx := c.r.Context()
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	switch {
+	case u.Email == "" || !strings.Contains(u.Email, "@"):
+		return badRequest("a user needs an email address")
+	case !u.Role.Valid():
+		return badRequest("role %q: want admin, supervisor, biller or analyst", u.Role)
+	case u.Role != auth.Admin && len(u.Scopes) == 0:
+		return badRequest("a user other than an admin needs at least one practice scope")
+	}
+	tx, err := c.s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, disabled) VALUES ($1, $2, $3, $4) RETURNING id`,
+		u.Email, u.Name, string(u.Role), disabled).Scan(&u.ID)
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		tx.Rollback()
+		if old, err := auth.UserByEmail(ctx, c.s.db, u.Email); err == nil {
+			return errf(http.StatusConflict, "user_exists", "user %d has this email; change it with PATCH /v1/users/%d", old.ID, old.ID)
+		}
+		return errf(http.StatusConflict, "user_exists", "a user has this email; change it with PATCH")
+	}
+	if err != nil {
+		return err
+	}
+	for _, s := range u.Scopes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_scopes (user_id, practice_id, provider_npi) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, u.ID, s.PracticeID, s.ProviderNPI); err != nil {
+			if errors.As(err, &pe) && pe.Code == "23503" {
+				return badRequest("practice %d does not exist", s.PracticeID)
+			}
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // PATCH /v1/users/{id} (admins): name, role, scopes, disabled.

@@ -60,14 +60,17 @@ type WorkItem struct {
 	TouchedAt            *time.Time     `db:"touched_at" json:"touched_at"`
 	PendedUntil          Date           `db:"pended_until" json:"pended_until"`
 	AppealedOn           Date           `db:"appealed_on" json:"appealed_on"`
-	Resolution           string         `db:"resolution" json:"resolution"`
-	ResolutionOutcome    string         `db:"resolution_outcome" json:"resolution_outcome"`     // paid_in_full, partial, upheld ('' not recorded)
-	ResolutionRecovered  *money.Amount  `db:"resolution_recovered" json:"resolution_recovered"` // recorded when resolved
-	EscalatedAt          *time.Time     `db:"escalated_at" json:"escalated_at"`
-	ResolvedAt           *time.Time     `db:"resolved_at" json:"resolved_at"`
-	Version              int            `db:"version" json:"version"`
-	CreatedAt            time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt            time.Time      `db:"updated_at" json:"updated_at"`
+	// Resolution is free text about the patient (a write-off's reason):
+	// PHI like a note. Lists never show it; an item's own answers show it
+	// to a caller with work.phi only (withoutFreeText).
+	Resolution          string        `db:"resolution" json:"resolution"`
+	ResolutionOutcome   string        `db:"resolution_outcome" json:"resolution_outcome"`     // paid_in_full, partial, upheld ('' not recorded)
+	ResolutionRecovered *money.Amount `db:"resolution_recovered" json:"resolution_recovered"` // recorded when resolved
+	EscalatedAt         *time.Time    `db:"escalated_at" json:"escalated_at"`
+	ResolvedAt          *time.Time    `db:"resolved_at" json:"resolved_at"`
+	Version             int           `db:"version" json:"version"`
+	CreatedAt           time.Time     `db:"created_at" json:"created_at"`
+	UpdatedAt           time.Time     `db:"updated_at" json:"updated_at"`
 }
 
 const itemCols = `w.id, w.practice_id, w.provider_npi, w.payer_id, w.queue_id, w.kind, w.disposition, w.category,
@@ -288,6 +291,7 @@ func (c *call) listItemsThen(where []string, args auth.Args, ifEmpty func() erro
 	flag := make([]*WorkItem, n)
 	for i := range n {
 		out.Items[i] = rows[i].WorkItem
+		out.Items[i].Resolution = "" // PHI: on the item's PHI route only
 		flag[i] = &out.Items[i]
 	}
 	if err := c.flagDeadlines(c.s.db, flag...); err != nil {
@@ -398,6 +402,16 @@ func (c *call) loadItem(id int64, lock bool, tx queryer) (*WorkItem, error) {
 }
 
 func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
+
+// withoutFreeText blanks the item's free text about the patient
+// (resolution) for a caller without work.phi: the answers of writes, on
+// routes that are not PHI reads.
+func (c *call) withoutFreeText(it *WorkItem) *WorkItem {
+	if it != nil && !c.id.Can(auth.WorkPHI) {
+		it.Resolution = ""
+	}
+	return it
+}
 
 // GET /v1/work-items/{id}: the item with its claim view (PHI, audited).
 func (c *call) getWorkItem() error {
@@ -691,7 +705,7 @@ func (c *call) patchWorkItem() error {
 		return err
 	}
 	c.w.Header().Set("ETag", etag(out.Version))
-	return c.json(http.StatusOK, out)
+	return c.json(http.StatusOK, c.withoutFreeText(&out))
 }
 
 // event appends a work_item_events row.

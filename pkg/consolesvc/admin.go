@@ -88,19 +88,7 @@ func (q *req) addUser() error {
 }
 
 // remoteAddr is the browser's address as the API's audit rows name it.
-func (q *req) remoteAddr() string {
-	if q.s.opts.TrustProxy {
-		if xf := q.r.Header.Get("X-Forwarded-For"); xf != "" {
-			first, _, _ := strings.Cut(xf, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	host := q.r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = strings.Trim(host[:i], "[]")
-	}
-	return host
-}
+func (q *req) remoteAddr() string { return q.s.api.RemoteAddr(q.r) }
 
 type auditRow struct {
 	ID         int64     `json:"id"`

@@ -38,6 +38,8 @@ type Options struct {
 	// TrustProxy takes client addresses from X-Forwarded-For, as the API's
 	// option of the same name.
 	TrustProxy bool
+	// ProxyHops is the number of trusted proxies in front (default 1).
+	ProxyHops int
 	// IdleTimeout ends a session not used for this long (default 30 min).
 	IdleTimeout time.Duration
 	// MaxAge ends every session this long after sign-in (default 12 h).
@@ -99,7 +101,7 @@ func New(db *sqlx.DB, log *zap.Logger, opts Options) (*Service, error) {
 	}
 	// A private instance of the API's handlers (no sweeps: the API
 	// component runs those) whose WrapHTTP is the chain of every request.
-	a, err := apisvc.New(db, log, apisvc.Options{Auth: opts.Auth, SweepInterval: -1, TrustProxy: opts.TrustProxy, Now: opts.Now})
+	a, err := apisvc.New(db, log, apisvc.Options{Auth: opts.Auth, SweepInterval: -1, TrustProxy: opts.TrustProxy, ProxyHops: opts.ProxyHops, Now: opts.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -345,15 +345,15 @@ func (q *req) signin() error {
 		return nil
 	}
 	email := q.r.PostFormValue("email")
-	key := strings.ToLower(strings.TrimSpace(email)) + "|" + q.s.api.RemoteAddr(q.r)
-	if wait := q.s.fails.blocked(key, q.s.opts.Now()); wait > 0 {
+	who, addr := strings.ToLower(strings.TrimSpace(email)), q.s.api.RemoteAddr(q.r)
+	if wait := q.s.fails.blocked(who, addr, q.s.opts.Now()); wait > 0 {
 		q.w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		q.s.log.Warn("console sign-in throttled")
 		return q.showSignin(http.StatusTooManyRequests, "Too many wrong passwords for this email from here; wait a few minutes and try again.")
 	}
 	u, err := checkPassword(q.r.Context(), q.s.db, email, q.r.PostFormValue("password"))
 	if errors.Is(err, ErrBadLogin) {
-		q.s.fails.fail(key, q.s.opts.Now())
+		q.s.fails.fail(who, addr, q.s.opts.Now())
 		q.s.log.Info("console sign-in refused")
 		return q.showSignin(http.StatusUnauthorized, "The email or password is wrong.")
 	}

@@ -260,3 +260,106 @@ func TestAttack2ExtremeValuesNo5xx(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestAttack2ResendNewISA13: the same remittance (same payer, same
+// payment trace TRN02, same claims) sent again in an interchange with
+// another control number (one byte of ISA13 and IEA02 changed, as a
+// clearinghouse does when it re-sends) passes the duplicate-transmission
+// check, which requires the same ISA13, and every payment is posted twice.
+func TestAttack2ResendNewISA13(t *testing.T) {
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	raw := file835(t, 4500, "1234567893")
+	resp := post(t, srv.URL+"/v1/remittances?filename=first.835", raw, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first: %s", resp.Status)
+	}
+	resp.Body.Close()
+	again := newISA13(t, raw, 777)
+	resp = post(t, srv.URL+"/v1/remittances?filename=resent.835", again, nil)
+	if resp.StatusCode >= 500 {
+		t.Fatalf("resent: %s", resp.Status)
+	}
+	resp.Body.Close()
+	if n := countClaims(t, deps); n != 20 {
+		t.Errorf("resent with a new ISA13: %s, %d claim payments stored for one remittance of 20 claims", resp.Status, n)
+	}
+}
+
+// newISA13 is raw with another interchange control number (ISA13 and
+// IEA02) and nothing else changed: the synthetic trace numbers (TRN02)
+// embed the ISA13, so a plain replace-all would change them too.
+func newISA13(t *testing.T, raw []byte, ctl int) []byte {
+	t.Helper()
+	old := string(raw[90:99])
+	again := bytes.Clone(raw)
+	copy(again[90:99], fmt.Sprintf("%09d", ctl))
+	iea := []byte("IEA*1*" + old)
+	if !bytes.Contains(again, iea) || bytes.Equal(again, raw) {
+		t.Fatalf("ISA13 %q not found", old)
+	}
+	return bytes.Replace(again, iea, []byte(fmt.Sprintf("IEA*1*%09d", ctl)), 1)
+}
+
+// TestAttack2ReusedTraceOtherPayment: the duplicate-transmission check is
+// keyed on payer, payee, trace number (TRN02), amount and payment date,
+// not on the interchange: a payer that reuses a trace number for another
+// payment (another date) is paid again, and a reversal-and-repayment under
+// a new trace number is ingested too; the same payment in a new
+// interchange is not.
+func TestAttack2ReusedTraceOtherPayment(t *testing.T) {
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	raw := file835(t, 4600, "1234567893")
+	send := func(name string, body []byte, want int) {
+		t.Helper()
+		resp := post(t, srv.URL+"/v1/remittances?filename="+name, body, nil)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %s, want %d", name, resp.Status, want)
+		}
+	}
+	send("first.835", raw, http.StatusCreated)
+	send("same-payment-new-isa.835", newISA13(t, raw, 901), http.StatusUnprocessableEntity)
+	// The same trace number, paid on another day (BPR16 and DTM*405).
+	otherDay := bytes.ReplaceAll(newISA13(t, raw, 902), []byte("20260302~"), []byte("20260309~"))
+	if bytes.Equal(otherDay, newISA13(t, raw, 902)) {
+		t.Fatal("payment date not found")
+	}
+	send("reused-trace-other-day.835", otherDay, http.StatusCreated)
+	// A new trace number for the same claims (a repayment).
+	trn := string(raw[90:99])
+	repay := bytes.Replace(newISA13(t, raw, 903), []byte("*EFT"+trn), []byte("*EFTR"+trn), 1)
+	send("new-trace.835", repay, http.StatusCreated)
+	if n := countClaims(t, deps); n != 60 {
+		t.Errorf("%d claim payments, want 60 (three payments of 20 claims)", n)
+	}
+}
+
+// TestAttack2ResendOtherBytesAtOnce: a resend under other bytes (line
+// breaks after each segment) is caught by the duplicate-transmission check
+// (same sender, ISA13 and TRN02) when it comes after the first file; the
+// same two files posted at once both pass the check (it reads committed
+// files only, outside any lock) and the payments are posted twice.
+func TestAttack2ResendOtherBytesAtOnce(t *testing.T) {
+	_, deps, srv := newService(t, ingestsvc.Options{NoPublisher: true})
+	addPractice(t, deps, "1234567893")
+	for round := range 6 {
+		raw := file835(t, uint64(4400+round), "1234567893")
+		before := countClaims(t, deps)
+		bodies := [][]byte{raw, bytes.ReplaceAll(raw, []byte("~"), []byte("~\n")), bytes.ReplaceAll(raw, []byte("~"), []byte("~\r\n"))}
+		codes := postAll(t, srv.URL+fmt.Sprintf("/v1/remittances?filename=r%d.835", round), bodies)
+		created := 0
+		for _, c := range codes {
+			if c == http.StatusCreated {
+				created++
+			}
+			if c >= 500 {
+				t.Errorf("round %d: %v", round, codes)
+			}
+		}
+		if n := countClaims(t, deps) - before; n != 20 || created != 1 {
+			t.Errorf("round %d: answers %v, %d claim payments stored for one remittance of 20 claims", round, codes, n)
+		}
+	}
+}

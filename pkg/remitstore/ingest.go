@@ -9,10 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/money"
@@ -212,14 +211,6 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 					"(same control number, skipped) names another payee than the one read: the copy is not the same remittance"})
 			}
 		}
-		dup, err := in.resent(ctx, p.heads)
-		if err != nil {
-			return nil, outage(err)
-		}
-		if dup != nil {
-			res.Status = StatusQuarantined
-			res.Errors = append(res.Errors, *dup)
-		}
 		if hooks.Accept != nil {
 			if err := hooks.Accept(ctx, payees); err != nil {
 				return nil, outage(err)
@@ -241,46 +232,70 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 	return r, nil
 }
 
-// resent reports a likely duplicate transmission: a file already ingested
-// under other bytes (a resend with other whitespace or line breaks escapes
-// the SHA-256 dedupe) whose interchange has the same sender and ISA13 and
-// which carries the same payment trace numbers (TRN02). Posting it would
-// post the same payments twice, so the file is quarantined with the reason
-// and the earlier file named; nil when there is none.
-func (in *Ingester) resent(ctx context.Context, heads []*x12.Remittance) (*Problem, error) {
-	if len(heads) == 0 {
+// resent reports a likely duplicate transmission: a payment already
+// ingested under other bytes (a resend with other whitespace or line
+// breaks escapes the SHA-256 dedupe, a clearinghouse's resend has a new
+// ISA13) for the same practice, from the same payer (TRN03 and payer id),
+// with the same payment trace number (TRN02), amount (BPR02) and date
+// (BPR16). Posting it would post the same payments twice, so the file is
+// quarantined with the reason and the earlier file named (a file of the
+// same practice). A payer that pays again under a reused trace number pays
+// another amount or on another date (a reversal and repayment carries a
+// new TRN02): that file is ingested. The interchange control number
+// (ISA13) is no part of the key.
+//
+// It runs in the store transaction after taking a transaction-scoped
+// advisory lock on each payment's key, so that two copies stored at once
+// are serialized: the second sees the first once it committed.
+func (in *Ingester) resent(ctx context.Context, tx *pgcopy.Tx, heads []*x12.Remittance, practices []int64) (*Problem, error) {
+	type key struct {
+		practice           int64
+		trn03, code, trace string
+		amount             money.Amount
+		date               string
+	}
+	var keys []key
+	for i, r := range heads {
+		if r.Trace.Number == "" || i >= len(practices) || practices[i] == 0 {
+			continue
+		}
+		keys = append(keys, key{practices[i], r.Trace.Originator, r.Payer.PayerID(), r.Trace.Number, r.Payment.Amount, string(r.Payment.Date)})
+	}
+	if len(keys) == 0 {
 		return nil, nil
 	}
-	h := heads[0]
-	if h.SenderID == "" || h.ISAControl == "" {
-		return nil, nil
+	locks := make([]string, len(keys))
+	for i, k := range keys {
+		locks[i] = fmt.Sprintf("remit-payment|%d|%q|%q|%q|%d|%s", k.practice, k.trn03, k.code, k.trace, k.amount.Cents(), k.date)
 	}
-	var traces []string
-	for _, r := range heads {
-		if r.Trace.Number != "" {
-			traces = append(traces, r.Trace.Number)
+	slices.Sort(locks)
+	for _, l := range slices.Compact(locks) {
+		if _, err := tx.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, l); err != nil {
+			return nil, err
 		}
 	}
-	if len(traces) == 0 {
-		return nil, nil
+	for _, k := range keys {
+		var prior struct {
+			ID       int64  `db:"id"`
+			Received string `db:"received"`
+		}
+		err := tx.Conn.GetContext(ctx, &prior, `SELECT f.id, to_char(f.received_at, 'YYYY-MM-DD') AS received
+			FROM remittance_transactions t JOIN remittance_files f ON f.id = t.file_id
+			WHERE t.practice_id = $1 AND t.trace_number = $2
+			  AND t.payer_trn03 IS NOT DISTINCT FROM $3 AND t.payer_id_code IS NOT DISTINCT FROM $4
+			  AND t.bpr_amount = $5 AND t.payment_date IS NOT DISTINCT FROM $6::date
+			  AND f.status <> 'quarantined'
+			ORDER BY f.id LIMIT 1`, k.practice, k.trace, nullStr(k.trn03), nullStr(k.code), k.amount, nullDate(x12.Date(k.date)))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Problem{Segment: 1, ID: "ISA", Message: fmt.Sprintf("likely duplicate transmission: file %d (received %s) has the same payer, "+
+			"payee, payment trace number, amount and date; it was not posted again", prior.ID, prior.Received)}, nil
 	}
-	var prior struct {
-		ID       int64  `db:"id"`
-		Received string `db:"received"`
-	}
-	err := sqlx.GetContext(ctx, in.DB, &prior, `SELECT f.id, to_char(f.received_at, 'YYYY-MM-DD') AS received
-		FROM remittance_files f
-		WHERE f.sender_id = $1 AND f.isa_control = $2 AND f.status <> 'quarantined'
-		  AND EXISTS (SELECT 1 FROM remittance_transactions t WHERE t.file_id = f.id AND t.trace_number = ANY($3))
-		ORDER BY f.id LIMIT 1`, strings.TrimSpace(h.SenderID), h.ISAControl, pq.Array(traces))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &Problem{Segment: 1, ID: "ISA", Message: fmt.Sprintf("likely duplicate transmission: file %d (received %s) has the same sender, "+
-		"interchange control number %s and payment trace numbers; it was not posted again", prior.ID, prior.Received, h.ISAControl)}, nil
+	return nil, nil
 }
 
 // store writes the file row (and its parsed rows when p.res.Status is
@@ -292,6 +307,16 @@ func (in *Ingester) store(ctx context.Context, sum []byte, src Source, p *parsed
 		return nil, err
 	}
 	defer tx.Rollback() // after Commit it is a no-op
+	if res.Status == StatusIngested {
+		dup, err := in.resent(ctx, tx, p.heads, practices)
+		if err != nil {
+			return nil, err
+		}
+		if dup != nil {
+			res.Status = StatusQuarantined
+			res.Errors = append(res.Errors, *dup)
+		}
+	}
 	errJSON, _ := json.Marshal(res.Errors)
 	warnJSON, _ := json.Marshal(res.Warnings)
 	var isaCtl, gsCtl, sender, receiver any
@@ -527,7 +552,8 @@ func FileIn(ctx context.Context, db sqlx.QueryerContext, id int64, sees func(pra
 // row locked, so concurrent calls never ingest a file twice.
 func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
 	var ids []int64
-	if err := in.DB.SelectContext(ctx, &ids, `SELECT id FROM remittance_files WHERE status = $1 ORDER BY id`, StatusUnknownPayee); err != nil {
+	if err := in.DB.SelectContext(ctx, &ids, `SELECT f.id FROM remittance_files f WHERE f.status = $1 AND NOT `+heldSQL+` ORDER BY f.id`,
+		StatusUnknownPayee); err != nil {
 		return nil, fmt.Errorf("ingest: list unknown payees: %w", err)
 	}
 	var out []*Result
@@ -541,6 +567,53 @@ func (in *Ingester) RetryUnknownPayees(ctx context.Context) ([]*Result, error) {
 		}
 	}
 	return out, nil
+}
+
+// heldSQL is the predicate "file f was uploaded through the API by a user
+// who is not an admin" (the upload's audit row names the uploader). Such a
+// file, kept for an unknown payee, is never ingested on its own when a
+// practice with that payee is registered: a biller could otherwise plant
+// payments in a future client. An admin releases it (Release).
+const heldSQL = `EXISTS (SELECT 1 FROM audit_log ua JOIN users uu ON uu.id = ua.user_id
+	WHERE ua.entity = 'remittance_file' AND ua.entity_id = f.id::text AND ua.action = 'file.upload' AND uu.role <> 'admin')`
+
+// HeldUnknownPayees lists the held unknown_payee files (heldSQL) whose
+// payees all resolve now: they wait for an admin's Release.
+func (in *Ingester) HeldUnknownPayees(ctx context.Context) ([]int64, error) {
+	var files []struct {
+		ID  int64  `db:"id"`
+		Raw []byte `db:"raw"`
+	}
+	if err := in.DB.SelectContext(ctx, &files, `SELECT f.id, f.raw FROM remittance_files f WHERE f.status = $1 AND `+heldSQL+` ORDER BY f.id`,
+		StatusUnknownPayee); err != nil {
+		return nil, fmt.Errorf("ingest: list held files: %w", err)
+	}
+	out := []int64{}
+	for _, f := range files {
+		p := parse(bytes.NewReader(f.Raw), false)
+		practices, err := in.resolvePractices(ctx, in.DB, p.heads)
+		if err != nil {
+			return nil, err
+		}
+		if statusFor(practices) == StatusIngested {
+			out = append(out, f.ID)
+		}
+	}
+	return out, nil
+}
+
+// ErrStillUnknown is Release's error for a file that is not waiting for a
+// payee, or whose payees do not all resolve yet.
+var ErrStillUnknown = errors.New("ingest: the file does not wait for a payee, or its payees are still unknown")
+
+// Release ingests one unknown_payee file whoever uploaded it (an admin's
+// decision), if its payees now resolve; ErrStillUnknown otherwise.
+func (in *Ingester) Release(ctx context.Context, id int64) (*Result, error) {
+	res, err := in.retry(ctx, id)
+	if err == nil && res == nil {
+		return nil, ErrStillUnknown
+	}
+	return res, err
 }
 
 // retry ingests one unknown_payee file if its payees now resolve; nil when
@@ -567,11 +640,24 @@ func (in *Ingester) retry(ctx context.Context, id int64) (*Result, error) {
 	if statusFor(practices) != StatusIngested {
 		return nil, nil
 	}
-	if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
-		return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
-	}
-	if err := storeRows(ctx, tx, id, bytes.NewReader(raw), p, practices); err != nil {
+	dup, err := in.resent(ctx, tx, p.heads, practices)
+	if err != nil {
 		return nil, err
+	}
+	if dup != nil {
+		// Its payments were posted by another file meanwhile.
+		d, _ := json.Marshal([]Problem{*dup})
+		if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET status = $2, errors = COALESCE(errors, '[]'::jsonb) || $3::jsonb,
+			processed_at = now() WHERE id = $1`, id, StatusQuarantined, string(d)); err != nil {
+			return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
+		}
+	} else {
+		if _, err := tx.Conn.ExecContext(ctx, `UPDATE remittance_files SET status = $2, processed_at = now() WHERE id = $1`, id, StatusIngested); err != nil {
+			return nil, fmt.Errorf("ingest: update file %d: %w", id, err)
+		}
+		if err := storeRows(ctx, tx, id, bytes.NewReader(raw), p, practices); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: commit: %w", err)
