@@ -102,10 +102,12 @@ func (s *Service) guardEntry(r *http.Request, id *auth.Identity, pattern, action
 // uploadGuard puts the payee check and the audit of POST /v1/remittances
 // into the ingest: every payee must resolve to a practice the uploader sees
 // whole, or to no registered practice. A file for an unknown payee is kept
-// (unknown_payee) and ingested into the practice registered with that NPI
-// later (RetryUnknownPayees, run by POST /v1/practices); until then its
-// uploader sees it, its status and its errors (uploadedSQL), and admins
-// see it. A payee of a practice out of the uploader's scope is refused
+// (unknown_payee); when a practice with that NPI is registered later
+// (POST /v1/practices) an admin's file is ingested into it and a
+// non-admin's is held until an admin releases it (POST
+// /v1/files/{id}/release), so no one plants payments in a future client.
+// Until then its uploader sees it, its status and its errors
+// (uploadedSQL), and admins see it. A payee of a practice out of the uploader's scope is refused
 // without naming the practice. Refusals are audited (one row per
 // practice concerned, and one without practice for unknown payees), stored
 // files too (one row per practice, in the ingest transaction).
