@@ -114,15 +114,19 @@ const (
 	// ARPatientSecondary: secondary payer payments on billed claims, which
 	// pay the patient's share (cents).
 	ARPatientSecondary
-	// AppealsDecided: appealed items decided: something recovered, or the
-	// item closed (resolved or written off).
+	// AppealsDecided: appealed items decided: with tracked appeals a level
+	// won or (none pending) upheld; else something recovered, or the item
+	// closed (resolved or written off). See WorkItem.AppealState.
 	AppealsDecided
-	// AppealsWon: decided appeals that recovered money.
+	// AppealsWon: decided appeals won: a tracked level paid in full or in
+	// part; else something recovered.
 	AppealsWon
 	// AppealExpected: dollars expected on decided appeals: the fee-schedule
 	// allowed amount of the line, its charge when none is known (cents).
 	AppealExpected
-	// AppealRecoveredDecided: what later remits paid on decided appeals (cents).
+	// AppealRecoveredDecided: what decided appeals recovered: the amounts
+	// recorded on won tracked levels, else what later remits paid; 0 for a
+	// lost one (cents).
 	AppealRecoveredDecided
 	// UnderpaidReversed: the shortfall of underpaid lines that reversals
 	// took back, positive (cents); UnderpaidAmount is already net of it.
