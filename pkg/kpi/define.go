@@ -336,6 +336,19 @@ var defs = []*Def{
 		Num: []Term{{AppealsWon, 1}}, Den: []Term{{AppealsDecided, 1}},
 	},
 	{
+		Name: "appeal_overturn_rate_first_level", Title: "Appeal overturn rate (first level)", Unit: Percent, Kind: Ratio, Scale: 100,
+		Chart: LineChart, HigherIsBetter: true,
+		Formula: "first-level appeals won ÷ first-level appeals decided × 100",
+		Definition: "Tracked appeals only (work_item_appeals): work items whose level-1 appeal was decided, dated as in " +
+			"appeal_overturn_rate (the day of their first appeal not withdrawn). Won: level 1 decided paid_in_full or " +
+			"partial; lost: upheld. A pending or withdrawn level 1 counts in neither, whatever later levels did; items " +
+			"without tracked appeals have no level and count in neither.",
+		EdgeCases: []string{"A level-1 appeal upheld and won at level 2 is lost here and won in appeal_overturn_rate.",
+			"A period's figure changes as its pending appeals are decided.", "With period=service the items are dated by their line's service date."},
+		Dims: lineDims, NumLabel: "first-level appeals won", NumUnit: Count, DenLabel: "first-level appeals decided", DenUnit: Count,
+		Num: []Term{{AppealsFirstWon, 1}}, Den: []Term{{AppealsFirstDecided, 1}},
+	},
+	{
 		Name: "appeal_recovery_rate", Title: "Appeal recovery rate", Unit: Percent, Kind: Ratio, Scale: 100, Chart: LineChart,
 		HigherIsBetter: true,
 		Formula:        "dollars recovered on decided appeals ÷ dollars expected on them × 100",

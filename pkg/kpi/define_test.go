@@ -174,17 +174,17 @@ func TestTrackedAppealState(t *testing.T) {
 		{"upheld then won at level 2, nothing recorded: the remits", base(4000, 0,
 			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealUpheld, Decided: oct(9), Amount: 5000},
 			Appeal{Level: 2, Submitted: oct(10), Outcome: AppealPaidInFull, Decided: oct(20), Amount: 5000}),
-			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Won: true, Recovered: 4000, Tracked: true}},
+			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Won: true, Recovered: 4000, Tracked: true, FirstDecided: true}},
 		{"partial with a recorded amount", base(4000, 0,
 			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealPartial, Decided: oct(9), Amount: 5000, Recovered: 1500}),
-			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Won: true, Recovered: 1500, Tracked: true}},
+			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Won: true, Recovered: 1500, Tracked: true, FirstDecided: true, FirstWon: true}},
 		{"upheld, a remit paid something: lost", base(700, 0,
 			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealUpheld, Decided: oct(9), Amount: 5000}),
-			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Tracked: true}},
+			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Tracked: true, FirstDecided: true}},
 		{"upheld then pending at level 2", base(0, 0,
 			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealUpheld, Decided: oct(9), Amount: 5000},
 			Appeal{Level: 2, Submitted: oct(10), Outcome: AppealPending, Amount: 5000}),
-			AppealState{Appealed: oct(5), Amount: 5000, Tracked: true}},
+			AppealState{Appealed: oct(5), Amount: 5000, Tracked: true, FirstDecided: true}},
 		{"withdrawn level 1, upheld level 2: dated by level 2", base(0, 0,
 			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealWithdrawn, Decided: oct(6), Amount: 5000},
 			Appeal{Level: 2, Submitted: oct(12), Outcome: AppealUpheld, Decided: oct(20), Amount: 4500}),
@@ -214,6 +214,11 @@ func TestTrackedAppealState(t *testing.T) {
 	}
 	if got := numDen(t, oneMonth(t, "appeal_recovery_rate", cs)); got != [2]int64{5500, 15000} {
 		t.Errorf("recovery %v, want 55 / 150", got)
+	}
+	// Level 1: upheld (won later), partial, upheld, upheld (pending later);
+	// the all-withdrawn item has no level-1 decision: 1 ÷ 4.
+	if got := numDen(t, oneMonth(t, "appeal_overturn_rate_first_level", cs)); got != [2]int64{1, 4} {
+		t.Errorf("first-level overturn %v, want 1 / 4", got)
 	}
 }
 

@@ -431,6 +431,9 @@ type AppealState struct {
 	Recovered money.Amount
 	// Tracked: the state comes from tracked appeals.
 	Tracked bool
+	// FirstDecided, FirstWon: the tracked level-1 appeal was decided
+	// (paid in full, partial or upheld), and won.
+	FirstDecided, FirstWon bool
 }
 
 // AppealState returns the item's appeal. With tracked appeals that were not
@@ -459,6 +462,9 @@ func (w *WorkItem) AppealState() AppealState {
 		}
 		if first == nil || a.Submitted < first.Submitted || (a.Submitted == first.Submitted && a.Level < first.Level) {
 			first = a
+		}
+		if a.Level == 1 && (a.Won() || a.Outcome == AppealUpheld) {
+			s.FirstDecided, s.FirstWon = true, a.Won()
 		}
 		switch {
 		case a.Won():
@@ -537,6 +543,12 @@ func (w *WorkItem) Contributions() []Contribution {
 			p[AppealsDecided], p[AppealExpected], p[AppealRecoveredDecided] = 1, exp.Cents(), st.Recovered.Cents()
 			if st.Won {
 				p[AppealsWon] = 1
+			}
+		}
+		if st.FirstDecided {
+			p[AppealsFirstDecided] = 1
+			if st.FirstWon {
+				p[AppealsFirstWon] = 1
 			}
 		}
 		a.put(RemitBasis, st.Appealed, d, &p)

@@ -138,6 +138,11 @@ const (
 	// ClaimsClean: of those, claims a 277CA accepted (A1/A2) that no 999
 	// and no 277CA ever rejected: the clean-claim rate's clean claims.
 	ClaimsClean
+	// AppealsFirstDecided: items whose tracked level-1 appeal was decided
+	// (paid in full, partial or upheld; not pending, not withdrawn).
+	AppealsFirstDecided
+	// AppealsFirstWon: those decided paid in full or partial.
+	AppealsFirstWon
 
 	// NumMeasures is the number of measures.
 	NumMeasures
@@ -189,7 +194,7 @@ var measureNames = [NumMeasures]string{
 	"claims_denied", "lines_first", "lines_first_denied", "charge_first", "denial_first", "payments_primary",
 	"patient_paid", "patient_pay_rows", "ar_written_off", "ar_patient_moved", "ar_patient_secondary",
 	"appeals_decided", "appeals_won", "appeal_expected", "appeal_recovered_decided", "underpaid_reversed",
-	"claims_acknowledged", "claims_clean",
+	"claims_acknowledged", "claims_clean", "appeals_first_decided", "appeals_first_won",
 }
 
 // String is the measure's snake_case name.

@@ -97,7 +97,11 @@ func TestTrackedAppealsHandComputed(t *testing.T) {
 	check("tracked", map[string]map[string]string{
 		"appeal_overturn_rate": {p1: "2/3=66.67", p2: "3/4=75.00"},
 		"appeal_recovery_rate": {p1: "45000/73000=61.64", p2: "89000/145000=61.38"},
-	}, map[string]string{"appeal_overturn_rate": "5/7=71.43", "appeal_recovery_rate": "134000/218000=61.47"})
+		// Level 1: T1 won, T2 upheld, T3 partial, T4 upheld (T5 pending, T6 withdrawn): 2 ÷ 4;
+		// practice 1 tracks no appeal: no point.
+		"appeal_overturn_rate_first_level": {p2: "2/4=50.00"},
+	}, map[string]string{"appeal_overturn_rate": "5/7=71.43", "appeal_recovery_rate": "134000/218000=61.47",
+		"appeal_overturn_rate_first_level": "2/4=50.00"})
 
 	dirty := func(w int64) {
 		t.Helper()
@@ -116,9 +120,11 @@ func TestTrackedAppealsHandComputed(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("T5 decided", map[string]map[string]string{
-		"appeal_overturn_rate": {p1: "2/3=66.67", p2: "4/5=80.00"},
-		"appeal_recovery_rate": {p1: "45000/73000=61.64", p2: "124000/180000=68.89"},
-	}, map[string]string{"appeal_overturn_rate": "6/8=75.00", "appeal_recovery_rate": "169000/253000=66.80"})
+		"appeal_overturn_rate":             {p1: "2/3=66.67", p2: "4/5=80.00"},
+		"appeal_recovery_rate":             {p1: "45000/73000=61.64", p2: "124000/180000=68.89"},
+		"appeal_overturn_rate_first_level": {p2: "3/5=60.00"},
+	}, map[string]string{"appeal_overturn_rate": "6/8=75.00", "appeal_recovery_rate": "169000/253000=66.80",
+		"appeal_overturn_rate_first_level": "3/5=60.00"})
 
 	// T2's level-2 appeal is removed: its upheld level 1 makes it lost:
 	// practice 2 3/5 = 60.00 %, 1000 ÷ 1800 = 55.56 %; together 5/8 =
@@ -131,7 +137,10 @@ func TestTrackedAppealsHandComputed(t *testing.T) {
 	check("T2 level 2 removed", map[string]map[string]string{
 		"appeal_overturn_rate": {p1: "2/3=66.67", p2: "3/5=60.00"},
 		"appeal_recovery_rate": {p1: "45000/73000=61.64", p2: "100000/180000=55.56"},
-	}, map[string]string{"appeal_overturn_rate": "5/8=62.50", "appeal_recovery_rate": "145000/253000=57.31"})
+		// T2's level 1 stays upheld: the first-level rate does not move.
+		"appeal_overturn_rate_first_level": {p2: "3/5=60.00"},
+	}, map[string]string{"appeal_overturn_rate": "5/8=62.50", "appeal_recovery_rate": "145000/253000=57.31",
+		"appeal_overturn_rate_first_level": "3/5=60.00"})
 
 	// A new level on T4 (level 2, pending) makes it pending again:
 	// practice 2 3/4 = 75.00 %, 1000 ÷ 1550 = 64.52 %.
@@ -142,7 +151,9 @@ func TestTrackedAppealsHandComputed(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("T4 level 2 pending", map[string]map[string]string{
-		"appeal_overturn_rate": {p1: "2/3=66.67", p2: "3/4=75.00"},
-		"appeal_recovery_rate": {p1: "45000/73000=61.64", p2: "100000/155000=64.52"},
-	}, map[string]string{"appeal_overturn_rate": "5/7=71.43", "appeal_recovery_rate": "145000/228000=63.60"})
+		"appeal_overturn_rate":             {p1: "2/3=66.67", p2: "3/4=75.00"},
+		"appeal_recovery_rate":             {p1: "45000/73000=61.64", p2: "100000/155000=64.52"},
+		"appeal_overturn_rate_first_level": {p2: "3/5=60.00"},
+	}, map[string]string{"appeal_overturn_rate": "5/7=71.43", "appeal_recovery_rate": "145000/228000=63.60",
+		"appeal_overturn_rate_first_level": "3/5=60.00"})
 }
