@@ -39,6 +39,13 @@ func chartRows() []Row {
 		if i%2 == 0 {
 			w.Closed, w.Recovered = w.Appealed+20, 12000
 		}
+		if i%3 == 1 { // tracked appeals on a third of them: level 1 won or upheld
+			out := AppealUpheld
+			if i%2 == 0 {
+				out = AppealPaidInFull
+			}
+			w.Appeals = []Appeal{{Level: 1, Submitted: w.Appealed, Outcome: out, Decided: w.Appealed + 15, Amount: 20000}}
+		}
 		cs = append(cs, w.Contributions()...)
 	}
 	for i := 0; i < 40; i++ {

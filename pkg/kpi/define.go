@@ -320,23 +320,48 @@ var defs = []*Def{
 		Name: "appeal_overturn_rate", Title: "Appeal overturn rate", Unit: Percent, Kind: Ratio, Scale: 100, Chart: LineChart,
 		HigherIsBetter: true,
 		Formula:        "appeals won ÷ appeals decided × 100",
-		Definition: "Appealed work items (moved to status appealed), dated by the day the appeal was sent. An appeal is " +
-			"decided when a later remit paid something on the item (won) or the item was closed (resolved or written " +
-			"off) with nothing recovered (lost). Pending appeals count in neither.",
-		EdgeCases: []string{"An item appealed twice counts once, with its first appeal.", "A partial recovery is a won appeal; its dollars show in appeal_recovery_rate.",
+		Definition: "Appealed work items, dated by the day of their first appeal. When the item's appeals are tracked " +
+			"(work_item_appeals, one per level) they decide: won when a level was decided paid_in_full or partial, " +
+			"else pending while a level is pending, else lost when a level was upheld; withdrawn appeals are left out " +
+			"(an item whose appeals were all withdrawn counts in neither). The item is dated by its first level " +
+			"submitted (submitted_on). Without tracked appeals the item's appeal is inferred: appealed when moved to " +
+			"status appealed, dated that day; decided when a later remit paid something on the item (won) or the item " +
+			"was closed (resolved or written off) with nothing recovered (lost). Pending appeals count in neither.",
+		EdgeCases: []string{"An item appealed twice (or at several levels) counts once, dated by its first appeal; " +
+			"a win at any level makes it won, even after an upheld first level.",
+			"A partial recovery is a won appeal; its dollars show in appeal_recovery_rate.",
+			"Tracked appeals override the inference for their item: an upheld appeal is lost even if a later remit paid something.",
 			"A period's figure changes as its pending appeals are decided.", "With period=service the items are dated by their line's service date."},
 		Dims: lineDims, NumLabel: "appeals won", NumUnit: Count, DenLabel: "appeals decided", DenUnit: Count,
 		Num: []Term{{AppealsWon, 1}}, Den: []Term{{AppealsDecided, 1}},
 	},
 	{
+		Name: "appeal_overturn_rate_first_level", Title: "Appeal overturn rate (first level)", Unit: Percent, Kind: Ratio, Scale: 100,
+		Chart: LineChart, HigherIsBetter: true,
+		Formula: "first-level appeals won ÷ first-level appeals decided × 100",
+		Definition: "Tracked appeals only (work_item_appeals): work items whose level-1 appeal was decided, dated as in " +
+			"appeal_overturn_rate (the day of their first appeal not withdrawn). Won: level 1 decided paid_in_full or " +
+			"partial; lost: upheld. A pending or withdrawn level 1 counts in neither, whatever later levels did; items " +
+			"without tracked appeals have no level and count in neither.",
+		EdgeCases: []string{"A level-1 appeal upheld and won at level 2 is lost here and won in appeal_overturn_rate.",
+			"A period's figure changes as its pending appeals are decided.", "With period=service the items are dated by their line's service date."},
+		Dims: lineDims, NumLabel: "first-level appeals won", NumUnit: Count, DenLabel: "first-level appeals decided", DenUnit: Count,
+		Num: []Term{{AppealsFirstWon, 1}}, Den: []Term{{AppealsFirstDecided, 1}},
+	},
+	{
 		Name: "appeal_recovery_rate", Title: "Appeal recovery rate", Unit: Percent, Kind: Ratio, Scale: 100, Chart: LineChart,
 		HigherIsBetter: true,
 		Formula:        "dollars recovered on decided appeals ÷ dollars expected on them × 100",
-		Definition: "Decided appeals as in appeal_overturn_rate. Dollars recovered are what later remits paid on the item " +
-			"(work_items.recovered_amount); dollars expected are the line's allowed amount from the fee schedule or " +
+		Definition: "Decided appeals as in appeal_overturn_rate. Dollars recovered on a won appeal are the amounts " +
+			"recorded on its won levels (work_item_appeals.amount_recovered) when the item's appeals are tracked and " +
+			"any was recorded (above zero), else what later remits paid on the item (work_items.recovered_amount); a " +
+			"lost appeal recovers nothing. Dollars expected are the line's allowed amount from the fee schedule or " +
 			"contract (the matcher's expected_allowed), the billed charge only when none is known, else the amount at " +
-			"risk when appealed. Pending appeals count in neither.",
-		EdgeCases: []string{"An item appealed twice counts once, with its first appeal.",
+			"risk when appealed (the first tracked level's amount_appealed, or the amount at risk when moved to " +
+			"appealed). Pending appeals count in neither.",
+		EdgeCases: []string{"An item appealed twice (or at several levels) counts once, dated by its first appeal; " +
+			"the recorded recoveries of all its won levels add up.",
+			"A won tracked appeal with no amount recorded counts what later remits paid on the item.",
 			"Recovered dollars are payer payments: a won appeal whose allowed amount partly went to the patient's deductible reads below 100 %.",
 			"With period=service the items are dated by their line's service date."},
 		Dims: lineDims, NumLabel: "recovered", NumUnit: Dollars, DenLabel: "expected", DenUnit: Dollars,

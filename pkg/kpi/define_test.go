@@ -156,6 +156,72 @@ func TestAppealRates(t *testing.T) {
 	}
 }
 
+// TestTrackedAppealState: tracked appeals decide the item's appeal over the
+// inference: a win at any level, pending while a level is pending, lost on
+// an upheld level, withdrawn levels left out; recorded recoveries, else the
+// remits' payments.
+func TestTrackedAppealState(t *testing.T) {
+	oct := func(d int) Day { return NewDay(2026, 10, d) }
+	base := func(recovered money.Amount, closed Day, as ...Appeal) *WorkItem {
+		return &WorkItem{Practice: 1, Kind: "denial", Created: oct(1), Closed: closed, Appealed: oct(2), AppealedAmount: 9900,
+			Recovered: recovered, Appeals: as}
+	}
+	tests := []struct {
+		name string
+		w    *WorkItem
+		want AppealState
+	}{
+		{"upheld then won at level 2, nothing recorded: the remits", base(4000, 0,
+			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealUpheld, Decided: oct(9), Amount: 5000},
+			Appeal{Level: 2, Submitted: oct(10), Outcome: AppealPaidInFull, Decided: oct(20), Amount: 5000}),
+			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Won: true, Recovered: 4000, Tracked: true, FirstDecided: true}},
+		{"partial with a recorded amount", base(4000, 0,
+			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealPartial, Decided: oct(9), Amount: 5000, Recovered: 1500}),
+			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Won: true, Recovered: 1500, Tracked: true, FirstDecided: true, FirstWon: true}},
+		{"upheld, a remit paid something: lost", base(700, 0,
+			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealUpheld, Decided: oct(9), Amount: 5000}),
+			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Tracked: true, FirstDecided: true}},
+		{"upheld then pending at level 2", base(0, 0,
+			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealUpheld, Decided: oct(9), Amount: 5000},
+			Appeal{Level: 2, Submitted: oct(10), Outcome: AppealPending, Amount: 5000}),
+			AppealState{Appealed: oct(5), Amount: 5000, Tracked: true, FirstDecided: true}},
+		{"withdrawn level 1, upheld level 2: dated by level 2", base(0, 0,
+			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealWithdrawn, Decided: oct(6), Amount: 5000},
+			Appeal{Level: 2, Submitted: oct(12), Outcome: AppealUpheld, Decided: oct(20), Amount: 4500}),
+			AppealState{Appealed: oct(12), Amount: 4500, Decided: true, Tracked: true}},
+		{"all withdrawn, item closed: neither", base(0, oct(25),
+			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealWithdrawn, Decided: oct(6), Amount: 5000}),
+			AppealState{Appealed: oct(5), Amount: 5000, Tracked: true}},
+		{"no tracked appeal: closed with nothing recovered is lost", base(0, oct(25)),
+			AppealState{Appealed: oct(2), Amount: 9900, Decided: true}},
+		{"no tracked appeal: recovered is won", base(300, 0),
+			AppealState{Appealed: oct(2), Amount: 9900, Decided: true, Won: true, Recovered: 300}},
+	}
+	for _, tc := range tests {
+		if got := tc.w.AppealState(); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	// Through the KPIs: won (level 2, remits 40), partial (15 recorded),
+	// lost (upheld), pending, all withdrawn: 2 ÷ 3; 40 + 15 ÷ 50 + 50 + 50.
+	var cs []Contribution
+	for _, tc := range tests[:4] {
+		cs = append(cs, tc.w.Contributions()...)
+	}
+	cs = append(cs, tests[5].w.Contributions()...)
+	if got := numDen(t, oneMonth(t, "appeal_overturn_rate", cs)); got != [2]int64{2, 3} {
+		t.Errorf("overturn %v, want 2 / 3", got)
+	}
+	if got := numDen(t, oneMonth(t, "appeal_recovery_rate", cs)); got != [2]int64{5500, 15000} {
+		t.Errorf("recovery %v, want 55 / 150", got)
+	}
+	// Level 1: upheld (won later), partial, upheld, upheld (pending later);
+	// the all-withdrawn item has no level-1 decision: 1 ÷ 4.
+	if got := numDen(t, oneMonth(t, "appeal_overturn_rate_first_level", cs)); got != [2]int64{1, 4} {
+		t.Errorf("first-level overturn %v, want 1 / 4", got)
+	}
+}
+
 // TestUnderpaymentParts: a reversal's take-back is a part of its own.
 func TestUnderpaymentParts(t *testing.T) {
 	exp := money.Amount(10000)

@@ -388,12 +388,121 @@ type WorkItem struct {
 	AppealedAmount money.Amount
 	Recovered      money.Amount
 	Expected       money.Amount
+	// Appeals are the appeals tracked on the item (work_item_appeals, one
+	// per level). When any is there they decide the item's appeal instead
+	// of the inference from status moves and later remits (see Appeal).
+	Appeals []Appeal
 }
 
-// AppealDecided reports whether an appealed item's appeal is decided:
-// something was recovered, or the item was closed. A pending appeal counts
-// neither as won nor as lost.
-func (w *WorkItem) AppealDecided() bool { return w.Appealed != 0 && (w.Recovered > 0 || w.Closed != 0) }
+// Appeal outcomes of a tracked appeal (work_item_appeals.outcome).
+const (
+	AppealPending    = "pending"
+	AppealPaidInFull = "paid_in_full"
+	AppealPartial    = "partial"
+	AppealUpheld     = "upheld"
+	AppealWithdrawn  = "withdrawn"
+)
+
+// Appeal is one tracked appeal of a work item, at one level.
+type Appeal struct {
+	Level     int
+	Submitted Day
+	Outcome   string // pending, paid_in_full, partial, upheld, withdrawn
+	Decided   Day    // 0 while pending
+	Amount    money.Amount
+	// Recovered is the amount recovered the biller recorded on the appeal
+	// (0: none recorded).
+	Recovered money.Amount
+}
+
+// Won reports whether the appeal was decided for the practice (paid in full
+// or in part).
+func (a Appeal) Won() bool { return a.Outcome == AppealPaidInFull || a.Outcome == AppealPartial }
+
+// AppealState is an item's appeal as the KPIs see it.
+type AppealState struct {
+	Appealed Day          // the day of the first appeal (0: not appealed)
+	Amount   money.Amount // the amount at risk then
+	Decided  bool
+	Won      bool
+	// Recovered is what the item's appeal recovered: for tracked appeals
+	// the amounts recorded on the won levels, else (none recorded, or no
+	// tracked appeal) what later remits paid on the item; 0 for a lost one.
+	Recovered money.Amount
+	// Tracked: the state comes from tracked appeals.
+	Tracked bool
+	// FirstDecided, FirstWon: the tracked level-1 appeal was decided
+	// (paid in full, partial or upheld), and won.
+	FirstDecided, FirstWon bool
+}
+
+// AppealState returns the item's appeal. With tracked appeals that were not
+// all withdrawn: dated by the first level submitted (not withdrawn), its
+// amount appealed the amount at risk; won when any level was paid in full
+// or in part, else pending while any level is pending, else lost when a
+// level was upheld. Without any: the inference of AppealDecided. An item
+// whose tracked appeals were all withdrawn counts as appealed (on its first
+// appeal) and in neither won nor lost.
+func (w *WorkItem) AppealState() AppealState {
+	if len(w.Appeals) == 0 {
+		s := AppealState{Appealed: w.Appealed, Amount: w.AppealedAmount, Recovered: w.Recovered}
+		if w.Appealed != 0 && (w.Recovered > 0 || w.Closed != 0) {
+			s.Decided, s.Won = true, w.Recovered > 0
+		}
+		return s
+	}
+	s := AppealState{Tracked: true}
+	var first *Appeal
+	var pending, upheld bool
+	var recorded money.Amount
+	for i := range w.Appeals {
+		a := &w.Appeals[i]
+		if a.Outcome == AppealWithdrawn {
+			continue
+		}
+		if first == nil || a.Submitted < first.Submitted || (a.Submitted == first.Submitted && a.Level < first.Level) {
+			first = a
+		}
+		if a.Level == 1 && (a.Won() || a.Outcome == AppealUpheld) {
+			s.FirstDecided, s.FirstWon = true, a.Won()
+		}
+		switch {
+		case a.Won():
+			s.Won = true
+			recorded += a.Recovered
+		case a.Outcome == AppealUpheld:
+			upheld = true
+		default:
+			pending = true
+		}
+	}
+	if first == nil { // all withdrawn
+		for i := range w.Appeals {
+			if a := &w.Appeals[i]; first == nil || a.Submitted < first.Submitted {
+				first = a
+			}
+		}
+		s.Appealed, s.Amount = first.Submitted, first.Amount
+		return s
+	}
+	s.Appealed, s.Amount = first.Submitted, first.Amount
+	switch {
+	case s.Won:
+		s.Decided, s.Recovered = true, recorded
+		if recorded <= 0 {
+			s.Recovered = w.Recovered
+		}
+	case pending:
+	case upheld:
+		s.Decided = true
+	}
+	return s
+}
+
+// AppealDecided reports whether an appealed item's appeal is decided (see
+// AppealState): without tracked appeals, something was recovered or the
+// item was closed. A pending appeal counts neither as won nor as lost.
+func (w *WorkItem) AppealDecided() bool { s := w.AppealState(); return s.Appealed != 0 && s.Decided }
 
 // Contributions returns what the item adds: created on its creation day,
 // closed on its closing day (with, for a denial, the balance that leaves
@@ -423,20 +532,26 @@ func (w *WorkItem) Contributions() []Contribution {
 		a.put(RemitBasis, w.Closed, d, &c)
 		a.put(ServiceBasis, svc, d, &c)
 	}
-	if w.Appealed != 0 {
+	if st := w.AppealState(); st.Appealed != 0 {
 		var p Measures
-		p[Appeals], p[AppealedAmount], p[AppealRecovered] = 1, w.AppealedAmount.Cents(), w.Recovered.Cents()
-		if w.AppealDecided() {
+		p[Appeals], p[AppealedAmount], p[AppealRecovered] = 1, st.Amount.Cents(), w.Recovered.Cents()
+		if st.Decided {
 			exp := w.Expected
 			if exp <= 0 {
-				exp = w.AppealedAmount
+				exp = st.Amount
 			}
-			p[AppealsDecided], p[AppealExpected], p[AppealRecoveredDecided] = 1, exp.Cents(), w.Recovered.Cents()
-			if w.Recovered > 0 {
+			p[AppealsDecided], p[AppealExpected], p[AppealRecoveredDecided] = 1, exp.Cents(), st.Recovered.Cents()
+			if st.Won {
 				p[AppealsWon] = 1
 			}
 		}
-		a.put(RemitBasis, w.Appealed, d, &p)
+		if st.FirstDecided {
+			p[AppealsFirstDecided] = 1
+			if st.FirstWon {
+				p[AppealsFirstWon] = 1
+			}
+		}
+		a.put(RemitBasis, st.Appealed, d, &p)
 		a.put(ServiceBasis, svc, d, &p)
 	}
 	return a.out

@@ -114,15 +114,19 @@ const (
 	// ARPatientSecondary: secondary payer payments on billed claims, which
 	// pay the patient's share (cents).
 	ARPatientSecondary
-	// AppealsDecided: appealed items decided: something recovered, or the
-	// item closed (resolved or written off).
+	// AppealsDecided: appealed items decided: with tracked appeals a level
+	// won or (none pending) upheld; else something recovered, or the item
+	// closed (resolved or written off). See WorkItem.AppealState.
 	AppealsDecided
-	// AppealsWon: decided appeals that recovered money.
+	// AppealsWon: decided appeals won: a tracked level paid in full or in
+	// part; else something recovered.
 	AppealsWon
 	// AppealExpected: dollars expected on decided appeals: the fee-schedule
 	// allowed amount of the line, its charge when none is known (cents).
 	AppealExpected
-	// AppealRecoveredDecided: what later remits paid on decided appeals (cents).
+	// AppealRecoveredDecided: what decided appeals recovered: the amounts
+	// recorded on won tracked levels, else what later remits paid; 0 for a
+	// lost one (cents).
 	AppealRecoveredDecided
 	// UnderpaidReversed: the shortfall of underpaid lines that reversals
 	// took back, positive (cents); UnderpaidAmount is already net of it.
@@ -134,6 +138,11 @@ const (
 	// ClaimsClean: of those, claims a 277CA accepted (A1/A2) that no 999
 	// and no 277CA ever rejected: the clean-claim rate's clean claims.
 	ClaimsClean
+	// AppealsFirstDecided: items whose tracked level-1 appeal was decided
+	// (paid in full, partial or upheld; not pending, not withdrawn).
+	AppealsFirstDecided
+	// AppealsFirstWon: those decided paid in full or partial.
+	AppealsFirstWon
 
 	// NumMeasures is the number of measures.
 	NumMeasures
@@ -185,7 +194,7 @@ var measureNames = [NumMeasures]string{
 	"claims_denied", "lines_first", "lines_first_denied", "charge_first", "denial_first", "payments_primary",
 	"patient_paid", "patient_pay_rows", "ar_written_off", "ar_patient_moved", "ar_patient_secondary",
 	"appeals_decided", "appeals_won", "appeal_expected", "appeal_recovered_decided", "underpaid_reversed",
-	"claims_acknowledged", "claims_clean",
+	"claims_acknowledged", "claims_clean", "appeals_first_decided", "appeals_first_won",
 }
 
 // String is the measure's snake_case name.

@@ -575,7 +575,31 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 		w.Origin = day(string(origin))
 		out[srcKey{"W", id, 0}] = w
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("kpistore: work items: %w", err)
+	}
+	rows.Close()
+	// The appeals tracked on them (0020): when an item has any, they decide
+	// its appeal (kpi.WorkItem.AppealState).
+	arows, err := q.QueryxContext(ctx, `SELECT work_item_id, level, submitted_on::text, outcome, coalesce(decided_on::text, ''),
+		amount_appealed, amount_recovered FROM work_item_appeals WHERE work_item_id = ANY($1) ORDER BY work_item_id, level`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("kpistore: work item appeals: %w", err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var id int64
+		var submitted, decided string
+		var a kpi.Appeal
+		if err := arows.Scan(&id, &a.Level, &submitted, &a.Outcome, &decided, &a.Amount, &a.Recovered); err != nil {
+			return nil, fmt.Errorf("kpistore: work item appeals: %w", err)
+		}
+		a.Submitted, a.Decided = day(submitted), day(decided)
+		if w := out[srcKey{"W", id, 0}]; w != nil && w.Created != 0 {
+			w.Appeals = append(w.Appeals, a)
+		}
+	}
+	return out, arows.Err()
 }
 
 // emptyBilled contributes nothing (a billed claim that is gone).
