@@ -312,7 +312,10 @@ func (tx *Tx) InsertItems(ctx context.Context, items []*Item) error {
 	return nil
 }
 
-// UpdateItems writes changed items back (version + 1 when Bump).
+// UpdateItems writes changed items back (version + 1 when Bump). The ids
+// are also matched with = ANY so that the rows are found by the primary
+// key: joined with the unnest alone the planner hashed the batch against a
+// scan of the whole table.
 func (tx *Tx) UpdateItems(ctx context.Context, items []*Item) error {
 	if len(items) == 0 {
 		return nil
@@ -335,7 +338,7 @@ func (tx *Tx) UpdateItems(ctx context.Context, items []*Item) error {
 		$26::text[], $27::boolean[])
 		AS u(id, kind, disp, cat, cp, slp, bc, bl, ctl, proc, mods, carc, rarc, text, action, rule, billed, paid, risk, rec,
 		     dl, prio, status, res, resolved_now, routed, bump)
-	WHERE w.id = u.id`,
+	WHERE w.id = ANY($1) AND w.id = u.id`,
 		pq.Array(c.ids), pq.Array(c.kinds), pq.Array(c.disps), pq.Array(c.cats), pq.Array(c.cps), pq.Array(c.slps),
 		pq.Array(c.bcs), pq.Array(c.bls), pq.Array(c.ctls), pq.Array(c.procs), pq.Array(c.mods), pq.Array(c.carcs),
 		pq.Array(c.rarcs), pq.Array(c.texts), pq.Array(c.actions), pq.Array(c.rules), pq.Array(c.billed), pq.Array(c.paid),
