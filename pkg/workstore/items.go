@@ -112,9 +112,15 @@ func (tx *Tx) LockKeys(ctx context.Context, keys []string) error {
 	return nil
 }
 
-// LoadItems reads and locks the items with the given keys.
+// LoadItems reads and locks the items with the given keys. Each key is one
+// probe of the dedupe_key index (with dedupe_key = ANY the planner chose a
+// scan of the whole table once a batch had a few hundred keys); rows are
+// locked in the order of keys, which the router sorts, so that two routers
+// lock in the same order.
 func (tx *Tx) LoadItems(ctx context.Context, keys []string) (map[string]*Item, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+itemColumns+` FROM work_items WHERE dedupe_key = ANY($1) ORDER BY id FOR UPDATE`,
+	rows, err := tx.QueryContext(ctx, `SELECT w.* FROM unnest($1::text[]) AS k(key)
+		CROSS JOIN LATERAL (SELECT `+itemColumns+` FROM work_items WHERE dedupe_key = k.key LIMIT 1 FOR UPDATE) AS w
+		ORDER BY w.id`,
 		pq.Array(keys))
 	if err != nil {
 		return nil, fmt.Errorf("read work items: %w", err)
