@@ -164,7 +164,7 @@ func (s *Service) paidKeys(ctx context.Context, lines []*line) error {
 			continue
 		}
 		need = append(need, l)
-		refs = append(refs, workstore.PaidRef{File: l.fileID, Segment: l.segment})
+		refs = append(refs, workstore.PaidRef{File: l.fileID, Segment: l.segment, Claim: l.claim})
 	}
 	if len(need) == 0 {
 		return nil
@@ -174,7 +174,7 @@ func (s *Service) paidKeys(ctx context.Context, lines []*line) error {
 		return err
 	}
 	for _, l := range need {
-		ids, ok := stored[workstore.PaidRef{File: l.fileID, Segment: l.segment}]
+		ids, ok := stored[workstore.PaidRef{File: l.fileID, Segment: l.segment, Claim: l.claim}]
 		l.slpID, l.cpID = ids.ServiceLine, ids.Claim
 		var paid string
 		switch {

@@ -112,9 +112,15 @@ func (tx *Tx) LockKeys(ctx context.Context, keys []string) error {
 	return nil
 }
 
-// LoadItems reads and locks the items with the given keys.
+// LoadItems reads and locks the items with the given keys. Each key is one
+// probe of the dedupe_key index (with dedupe_key = ANY the planner chose a
+// scan of the whole table once a batch had a few hundred keys); rows are
+// locked in the order of keys, which the router sorts, so that two routers
+// lock in the same order.
 func (tx *Tx) LoadItems(ctx context.Context, keys []string) (map[string]*Item, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+itemColumns+` FROM work_items WHERE dedupe_key = ANY($1) ORDER BY id FOR UPDATE`,
+	rows, err := tx.QueryContext(ctx, `SELECT w.* FROM unnest($1::text[]) AS k(key)
+		CROSS JOIN LATERAL (SELECT `+itemColumns+` FROM work_items WHERE dedupe_key = k.key LIMIT 1 FOR UPDATE) AS w
+		ORDER BY w.id`,
 		pq.Array(keys))
 	if err != nil {
 		return nil, fmt.Errorf("read work items: %w", err)
@@ -312,7 +318,10 @@ func (tx *Tx) InsertItems(ctx context.Context, items []*Item) error {
 	return nil
 }
 
-// UpdateItems writes changed items back (version + 1 when Bump).
+// UpdateItems writes changed items back (version + 1 when Bump). The ids
+// are also matched with = ANY so that the rows are found by the primary
+// key: joined with the unnest alone the planner hashed the batch against a
+// scan of the whole table.
 func (tx *Tx) UpdateItems(ctx context.Context, items []*Item) error {
 	if len(items) == 0 {
 		return nil
@@ -335,7 +344,7 @@ func (tx *Tx) UpdateItems(ctx context.Context, items []*Item) error {
 		$26::text[], $27::boolean[])
 		AS u(id, kind, disp, cat, cp, slp, bc, bl, ctl, proc, mods, carc, rarc, text, action, rule, billed, paid, risk, rec,
 		     dl, prio, status, res, resolved_now, routed, bump)
-	WHERE w.id = u.id`,
+	WHERE w.id = ANY($1) AND w.id = u.id`,
 		pq.Array(c.ids), pq.Array(c.kinds), pq.Array(c.disps), pq.Array(c.cats), pq.Array(c.cps), pq.Array(c.slps),
 		pq.Array(c.bcs), pq.Array(c.bls), pq.Array(c.ctls), pq.Array(c.procs), pq.Array(c.mods), pq.Array(c.carcs),
 		pq.Array(c.rarcs), pq.Array(c.texts), pq.Array(c.actions), pq.Array(c.rules), pq.Array(c.billed), pq.Array(c.paid),

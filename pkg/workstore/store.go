@@ -26,10 +26,13 @@ type Store struct{ DB *sqlx.DB }
 func New(db *sqlx.DB) *Store { return &Store{DB: db} }
 
 // PaidRef names a paid line as the ingest stored it: the file and the
-// segment of its SVC (or of its CLP for a claim-level-only payment).
+// segment of its SVC (or of its CLP for a claim-level-only payment, Claim).
 type PaidRef struct {
 	File    int64
 	Segment int32
+	// Claim: a claim-level-only payment, stored in claim_payments alone
+	// (its segment is the CLP's); otherwise the SVC of a service line.
+	Claim bool
 }
 
 // PaidIDs are the stored rows of a paid line: service_line_payments.id
@@ -38,20 +41,29 @@ type PaidIDs struct{ ServiceLine, Claim int64 }
 
 // PaidLines finds the stored paid lines (and claims) of refs; a ref with
 // no stored row is absent from the answer.
+//
+// Each ref is one index probe (LATERAL … LIMIT 1 keeps the planner from
+// hashing the batch against a scan of every partition of
+// service_line_payments, which it did once the table grew), into the one
+// claim_payments only for claim-level refs (an SVC segment is never a CLP).
 func (s *Store) PaidLines(ctx context.Context, refs []PaidRef) (map[PaidRef]PaidIDs, error) {
-	out := map[PaidRef]PaidIDs{}
+	out := make(map[PaidRef]PaidIDs, len(refs))
 	if len(refs) == 0 {
 		return out, nil
 	}
-	files, segs := make([]int64, len(refs)), make([]int32, len(refs))
+	files, segs, claims := make([]int64, len(refs)), make([]int32, len(refs)), make([]bool, len(refs))
 	for i, r := range refs {
-		files[i], segs[i] = r.File, r.Segment
+		files[i], segs[i], claims[i] = r.File, r.Segment, r.Claim
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT k.f, k.g, s.id, s.claim_payment_id FROM unnest($1::bigint[], $2::int[]) AS k(f, g)
-		JOIN service_line_payments s ON s.file_id = k.f AND s.segment_index = k.g
+	rows, err := s.DB.QueryContext(ctx, `SELECT k.f, k.g, k.c, p.sl, p.cp FROM unnest($1::bigint[], $2::int[], $3::boolean[]) AS k(f, g, c)
+		CROSS JOIN LATERAL (
+			SELECT s.id AS sl, s.claim_payment_id AS cp FROM service_line_payments s
+			WHERE s.file_id = k.f AND s.segment_index = k.g LIMIT 1) AS p
 		UNION ALL
-		SELECT k.f, k.g, 0, c.id FROM unnest($1::bigint[], $2::int[]) AS k(f, g)
-		JOIN claim_payments c ON c.file_id = k.f AND c.segment_index = k.g`, pq.Array(files), pq.Array(segs))
+		SELECT k.f, k.g, k.c, 0, p.cp FROM unnest($1::bigint[], $2::int[], $3::boolean[]) AS k(f, g, c)
+		CROSS JOIN LATERAL (
+			SELECT c.id AS cp FROM claim_payments c WHERE k.c AND c.file_id = k.f AND c.segment_index = k.g LIMIT 1) AS p`,
+		pq.Array(files), pq.Array(segs), pq.Array(claims))
 	if err != nil {
 		return nil, fmt.Errorf("workstore: paid lines: %w", err)
 	}
@@ -59,7 +71,7 @@ func (s *Store) PaidLines(ctx context.Context, refs []PaidRef) (map[PaidRef]Paid
 	for rows.Next() {
 		var k PaidRef
 		var ids PaidIDs
-		if err := rows.Scan(&k.File, &k.Segment, &ids.ServiceLine, &ids.Claim); err != nil {
+		if err := rows.Scan(&k.File, &k.Segment, &k.Claim, &ids.ServiceLine, &ids.Claim); err != nil {
 			return nil, err
 		}
 		out[k] = ids
