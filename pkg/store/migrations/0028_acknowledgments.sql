@@ -63,7 +63,7 @@ CREATE INDEX ack_claims_practice_idx ON ack_claims (practice_id, acknowledged_on
 -- A rejected claim opens a work item of the new kind 'rejection'.
 ALTER TABLE work_items DROP CONSTRAINT work_items_kind_check;
 ALTER TABLE work_items ADD CONSTRAINT work_items_kind_check
-    CHECK (kind IN ('denial', 'underpayment', 'unmatched_remittance', 'rejection'));
+    CHECK (kind IN ('denial', 'underpayment', 'unmatched_remittance', 'bill_secondary', 'rejection'));
 
 -- KPI dirty marks: 'A' an acknowledged billed claim (k1 billed_claims.id),
 -- for the clean-claim rate.
