@@ -17,6 +17,7 @@ import (
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/store"
 	"github.com/remitq/remitq/pkg/workstore"
 )
 
@@ -88,18 +89,18 @@ type billedRef struct {
 }
 
 // Ingest stores one 999 or 277CA file; see the package documentation. The
-// error is a *RefusedError, an *OutageError, or nil with the Result.
+// error is a *RefusedError, a *store.OutageError, or nil with the Result.
 func Ingest(ctx context.Context, db *sqlx.DB, raw []byte, o Options) (*Result, error) {
 	sum := sha256.Sum256(raw)
 	p := parse(raw)
 	links, refused, ambiguous, err := resolve(ctx, db, p.verdicts, o.Sees)
 	if err != nil {
-		return nil, outage(err)
+		return nil, store.Outage(err)
 	}
 	if len(refused) > 0 {
 		if o.Refused != nil {
 			if err := o.Refused(ctx, refused); err != nil {
-				return nil, outage(err)
+				return nil, store.Outage(err)
 			}
 		}
 		return nil, &RefusedError{Claims: len(p.verdicts)}
@@ -108,7 +109,7 @@ func Ingest(ctx context.Context, db *sqlx.DB, raw []byte, o Options) (*Result, e
 		if err == nil && o.Again != nil {
 			err = o.Again(ctx, r)
 		}
-		return r, outage(err)
+		return r, store.Outage(err)
 	}
 	res := &Result{SHA256: hex.EncodeToString(sum[:]), Filename: remitstore.SafeText(o.Filename), Kind: p.kind,
 		Errors: p.errors, Warnings: p.warnings, PracticeIDs: []int64{}, WorkItems: []int64{}}
@@ -119,22 +120,22 @@ func Ingest(ctx context.Context, db *sqlx.DB, raw []byte, o Options) (*Result, e
 		res.Warnings = append(res.Warnings, Problem{Message: strconv.Itoa(ambiguous) +
 			" claims match billed claims of several of your practices by CLM01 and are kept unlinked"})
 	}
-	err = store(ctx, db, raw, p, links, res, o)
-	if err != nil && !isOutage(err) && !errors.Is(err, errAgain) {
+	err = storeFile(ctx, db, raw, p, links, res, o)
+	if err != nil && !store.Transient(err) && !errors.Is(err, errAgain) {
 		// The data was refused by PostgreSQL: keep the file, quarantined.
 		res.Errors = append(res.Errors, storeProblem(err))
 		res.Claims, res.Rejected, res.Unmatched, res.PracticeIDs, res.WorkItems = 0, 0, 0, []int64{}, []int64{}
-		err = store(ctx, db, raw, p, nil, res, o)
+		err = storeFile(ctx, db, raw, p, nil, res, o)
 	}
 	if errors.Is(err, errAgain) { // the same bytes were stored meanwhile
 		r, err := existing(ctx, db, sum[:])
 		if err == nil && r != nil && o.Again != nil {
 			err = o.Again(ctx, r)
 		}
-		return r, outage(err)
+		return r, store.Outage(err)
 	}
 	if err != nil {
-		return nil, outage(err)
+		return nil, store.Outage(err)
 	}
 	return res, nil
 }
@@ -228,9 +229,9 @@ func existing(ctx context.Context, db *sqlx.DB, sum []byte) (*Result, error) {
 	return r, nil
 }
 
-// store writes the file (and, unless it is quarantined or links is nil,
+// storeFile writes the file (and, unless it is quarantined or links is nil,
 // its claims and work items) in one transaction.
-func store(ctx context.Context, db *sqlx.DB, raw []byte, p *parsed, links map[string]*billedRef, res *Result, o Options) error {
+func storeFile(ctx context.Context, db *sqlx.DB, raw []byte, p *parsed, links map[string]*billedRef, res *Result, o Options) error {
 	if len(res.Errors) > 0 {
 		res.Status = StatusQuarantined
 	} else {

@@ -15,6 +15,7 @@ import (
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpistore"
+	"github.com/remitq/remitq/pkg/store"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -432,7 +433,7 @@ func TestOutage(t *testing.T) {
 	}
 	defer db.Close()
 	_, err = Ingest(context.Background(), db, status277(t, 1, claimStatus{"PCN-X", "A7", "562", "85"}), Options{})
-	if !IsOutage(err) {
+	if !store.IsOutage(err) {
 		t.Fatalf("err %v, want an outage", err)
 	}
 	if strings.Contains(err.Error(), "PCN-X") {

@@ -7,7 +7,7 @@
 // (same sha256) change nothing; a file with errors is quarantined with its
 // errors (segment, byte offset, reason) and no claim rows; a value
 // PostgreSQL refuses quarantines the file too; only a failure of the
-// servers is an error (*OutageError), and then nothing is stored.
+// servers is an error (*store.OutageError), and then nothing is stored.
 //
 // Each claim verdict of a file (a 277CA claim accepted or rejected, a claim
 // a 999 rejects by CTX*CLM01) is linked to the billed claim with its CLM01

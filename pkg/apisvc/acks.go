@@ -17,6 +17,7 @@ import (
 	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/httpx"
+	"github.com/remitq/remitq/pkg/store"
 )
 
 // Acknowledgments: 999 and 277CA files (pkg/ackstore).
@@ -98,7 +99,7 @@ func (c *call) ackFail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &refused):
 		httpx.Error(w, http.StatusForbidden, "claims_out_of_scope", refused.Error())
-	case ackstore.IsOutage(err):
+	case store.IsOutage(err):
 		c.s.log.Warn("acknowledgments: servers unavailable", zap.String("request_id", c.reqID), zap.Error(err))
 		w.Header().Set("Retry-After", "5")
 		httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored now; send it again later")

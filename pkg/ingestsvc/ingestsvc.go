@@ -30,6 +30,7 @@ import (
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/remitstore"
+	"github.com/remitq/remitq/pkg/store"
 	"github.com/remitq/remitq/pkg/svc"
 )
 
@@ -202,7 +203,7 @@ func (s *Service) fail(w http.ResponseWriter, err error) {
 			"payees": refused.Payees})
 		return
 	}
-	if remitstore.IsOutage(err) {
+	if store.IsOutage(err) {
 		s.deps.Log.Warn("ingest: servers unavailable", zap.Error(err))
 		w.Header().Set("Retry-After", "5")
 		httpx.Error(w, http.StatusServiceUnavailable, "store_unavailable", "the file could not be stored now; send it again later")

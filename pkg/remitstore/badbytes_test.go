@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/remitq/remitq/pkg/remitstore"
+	"github.com/remitq/remitq/pkg/store"
 )
 
 // Bad bytes in an element (NUL, a byte that is not UTF-8) or in the file
@@ -89,7 +90,7 @@ func TestDatabaseDownIsAnOutage(t *testing.T) {
 	defer db.Close()
 	raw, _ := remits(t, 23, 2)
 	_, err = (&remitstore.Ingester{DB: db}).Ingest(t.Context(), "a.835", raw)
-	if err == nil || !remitstore.IsOutage(err) {
+	if err == nil || !store.IsOutage(err) {
 		t.Fatalf("Ingest with the database down = %v, want an outage", err)
 	}
 }

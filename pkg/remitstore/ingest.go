@@ -16,6 +16,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/pgcopy"
+	"github.com/remitq/remitq/pkg/store"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -149,7 +150,7 @@ func (in *Ingester) Ingest(ctx context.Context, filename string, raw []byte) (*R
 // UTF-8 text, a value PostgreSQL refuses) is quarantined with its raw bytes
 // and the reasons, positioned when they can be, and reported in the
 // Result. The error is only for failures of the servers or of reading src,
-// an *OutageError when the database could not be reached: then nothing is
+// a *store.OutageError when the database could not be reached: then nothing is
 // stored and the file should be sent again.
 func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source) (*Result, error) {
 	hooks := hooksFrom(ctx)
@@ -163,15 +164,15 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 			// it: the sender must be one who may send it.
 			payees, err := in.accept(ctx, hooks, parse(reader(src), false))
 			if err != nil {
-				return nil, outage(err)
+				return nil, store.Outage(err)
 			}
 			if hooks.Again != nil {
 				if err := hooks.Again(ctx, r, payees); err != nil {
-					return nil, outage(err)
+					return nil, store.Outage(err)
 				}
 			}
 		}
-		return r, outage(err)
+		return r, store.Outage(err)
 	}
 	bad, err := byteProblems(src)
 	if err != nil {
@@ -193,14 +194,14 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		res.Status = StatusQuarantined
 	} else {
 		if practices, err = in.resolvePractices(ctx, in.DB, p.heads); err != nil {
-			return nil, outage(err)
+			return nil, store.Outage(err)
 		}
 		res.Status = statusFor(practices)
 		payees = payeesOf(p.heads, practices)
 		if hasSkippedRepeats(res.Warnings) {
 			extra, err := in.repeatedPayees(ctx, src, payees)
 			if err != nil {
-				return nil, outage(err)
+				return nil, store.Outage(err)
 			}
 			if len(extra) > 0 {
 				// A skipped copy names another payee: shown to the
@@ -213,12 +214,12 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		}
 		if hooks.Accept != nil {
 			if err := hooks.Accept(ctx, payees); err != nil {
-				return nil, outage(err)
+				return nil, store.Outage(err)
 			}
 		}
 	}
 	r, err := in.store(ctx, sum, src, p, practices, hooks, payees)
-	if err != nil && !isOutage(err) && res.Status != StatusQuarantined {
+	if err != nil && !store.Transient(err) && res.Status != StatusQuarantined {
 		// PostgreSQL refused something in the data: keep the file in
 		// quarantine with the reason instead.
 		in.log().Warn("file refused by the database: quarantined", zap.String("sha256", res.SHA256), zap.Error(err))
@@ -227,7 +228,7 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		r, err = in.store(ctx, sum, src, p, nil, hooks, payees)
 	}
 	if err != nil {
-		return nil, outage(err)
+		return nil, store.Outage(err)
 	}
 	return r, nil
 }
@@ -497,7 +498,7 @@ func File(ctx context.Context, db sqlx.QueryerContext, id int64) (*Result, error
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, outage(fmt.Errorf("ingest: look up file: %w", err))
+		return nil, store.Outage(fmt.Errorf("ingest: look up file: %w", err))
 	}
 	return row.result(), nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/remitq/remitq/pkg/store"
 )
 
 // Watcher ingests the files dropped into a folder (an SFTP landing folder, a
@@ -225,7 +227,7 @@ func (w *Watcher) failed(name string, err error) error {
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultWatchMaxAttempts
 	}
-	if IsOutage(err) || f.attempts < maxAttempts {
+	if store.IsOutage(err) || f.attempts < maxAttempts {
 		return err
 	}
 	delete(w.fails, name)
