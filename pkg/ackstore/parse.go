@@ -1,5 +1,5 @@
 // Package ackstore stores 999 implementation acknowledgments and 277CA
-// claim acknowledgments (migration 0028) and turns their rejections into
+// claim acknowledgments (migration 0025) and turns their rejections into
 // work items.
 //
 // Ingest takes a file's raw bytes and keeps them whatever happens, with the
@@ -18,7 +18,7 @@
 // "rejection" per billed claim (dedupe key rejection:<billed claim id>),
 // with the status category and codes in plain language (carc.StatusCategory,
 // carc.StatusCode) and a recommended fix; a later 277CA accepting the claim
-// (A1/A2) resolves it, and so does an 835 paying it (a trigger of 0028 on
+// (A1/A2) resolves it, and so does an 835 paying it (a trigger of 0025 on
 // match_claims).
 //
 // A 999 set is rejected as x12.AckSet.Accepted reads IK501: R, M, W or X;

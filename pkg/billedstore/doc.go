@@ -25,7 +25,7 @@
 // loaded again.
 //
 // A claim loaded from an 837P is also kept as the file sent it (the parsed
-// x12.Claim and its transaction set's header, billed_claim_x12, 0025), so
+// x12.Claim and its transaction set's header, billed_claim_x12, 0023), so
 // pkg/correct can regenerate it as a corrected, void or secondary claim;
 // Claim837 reads it back (PHI: callers audit). A CSV-loaded claim has no
 // such row and cannot be regenerated (ErrNotRegenerable).

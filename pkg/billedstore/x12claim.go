@@ -12,7 +12,7 @@ import (
 	"github.com/remitq/remitq/x12"
 )
 
-// x12Cols are the columns of billed_claim_x12 (0025): the claim as its
+// x12Cols are the columns of billed_claim_x12 (0023): the claim as its
 // 837P sent it.
 var x12Cols = []string{"billed_claim_id", "practice_id", "segment", "phi_claim", "batch"}
 
@@ -40,7 +40,7 @@ var (
 	// ErrNoBilledClaim: no billed claim of that id in that practice.
 	ErrNoBilledClaim = errors.New("billing: no such billed claim in the practice")
 	// ErrNotRegenerable: the billed claim came from a CSV export (or from an
-	// 837P loaded before 0025), so remitq does not hold the claim as it was
+	// 837P loaded before 0023), so remitq does not hold the claim as it was
 	// sent and cannot generate a corrected one.
 	ErrNotRegenerable = errors.New("billing: the billed claim was not loaded from an 837P, so it cannot be regenerated")
 )

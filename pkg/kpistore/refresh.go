@@ -2,7 +2,7 @@
 // them for reports: Refresh folds the source rows noted in kpi_dirty (paid
 // claims, work items, billed claims, patient payments, and billed claims
 // acknowledged by a 999 or a 277CA for the clean-claim rate, migration
-// 0028) into kpi_facts and
+// 0025) into kpi_facts and
 // kpi_daily (the contributions are pkg/kpi's; a paid claim is recomputed
 // with the other adjudications of its billed claim, so a first adjudication
 // that arrives late still counts first), Rows and Detail read them for a
@@ -669,7 +669,7 @@ func loadPayments(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*k
 	return out, rows.Err()
 }
 
-// loadAcked reads what the acknowledgments (ack_claims, migration 0028)
+// loadAcked reads what the acknowledgments (ack_claims, migration 0025)
 // said of each billed claim: the day of the first, whether a 277CA
 // accepted it (A1/A2) and whether any rejected it. A claim with no
 // acknowledgment left contributes nothing.

@@ -15,7 +15,7 @@ import (
 	"github.com/remitq/remitq/x12"
 )
 
-// Secondary work items (0026).
+// Secondary work items (0024).
 const (
 	KindBillSecondary     = "bill_secondary"
 	CategorySecondary     = "coordination_of_benefits"

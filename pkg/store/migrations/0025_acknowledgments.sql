@@ -1,4 +1,4 @@
--- 0028: 999 and 277CA acknowledgments of submitted claims (pkg/ackstore).
+-- 0025: 999 and 277CA acknowledgments of submitted claims (pkg/ackstore).
 --
 -- ack_files keeps every file received, its raw bytes whatever happens,
 -- idempotent by sha256 like remittance_files; a file with errors is

@@ -1,4 +1,4 @@
--- 0026: secondary claims (issue 18). A paid claim whose billed 837P names
+-- 0024: secondary claims (issue 18). A paid claim whose billed 837P names
 -- another payer (2320/2330) is either crossed over by the primary payer
 -- (CLP02 19/20/21, NM1*TT, MA18/N89: nothing to do) or gets a "bill
 -- secondary" work item: kind bill_secondary, category

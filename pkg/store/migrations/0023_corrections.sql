@@ -1,4 +1,4 @@
--- 0025: what closing the loop needs (issue 18): the billed 837P claim as the
+-- 0023: what closing the loop needs (issue 18): the billed 837P claim as the
 -- file sent it, and the corrected, void and secondary claims remitq builds
 -- from it, batched into files per practice and payer.
 

@@ -1,4 +1,4 @@
--- 0032: the appeal KPIs read the appeals tracked in work_item_appeals
+-- 0026: the appeal KPIs read the appeals tracked in work_item_appeals
 -- (0020): a change to an item's appeals (a level submitted, decided,
 -- withdrawn, its amounts corrected, or removed) marks the work item dirty
 -- ('W', k1 work_items.id, as kpi_mark_items in 0008), so the refresher
