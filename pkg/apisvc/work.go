@@ -160,7 +160,7 @@ func checkKeys(q url.Values, what string, allowed ...[]string) error {
 func itemFilters(q url.Values, args *auth.Args, today Date) ([]string, error) {
 	var where []string
 	if v := q.Get("kind"); v != "" && !work.ValidKind(v) {
-		return nil, badRequest("kind must be " + work.KindsText())
+		return nil, badRequest("kind must be %s", work.KindsText())
 	}
 	if v := q.Get("category"); v != "" && !carc.Category(v).Valid() {
 		return nil, badRequest("category must be a root-cause category key (authorization, eligibility_coverage, ...)")
