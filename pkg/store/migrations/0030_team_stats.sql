@@ -17,3 +17,17 @@ CREATE UNLOGGED TABLE work_assignee_stats (
     computed_at  timestamptz   NOT NULL,
     PRIMARY KEY (assignee_id, practice_id, provider_npi)
 );
+
+-- The escalations page's lists (GET /v1/work-items?deadline=overdue,
+-- ?deadline=due_soon, ?escalated=true, sort=appeal_deadline): every caller
+-- but an admin is scoped to its practices (w.practice_id = ANY(...)), and
+-- the lists are ordered by (coalesce(appeal_deadline, 'infinity'), id).
+-- work_items_deadline_idx (appeal_deadline, 0004) gives neither the
+-- practice nor that order, so each list read every open item of the
+-- deadline range and sorted it. These lead with the practice, in the
+-- lists' key order, over the rows each list keeps (work.DeadlineOpenSQL;
+-- work.OpenSQL and escalated).
+CREATE INDEX work_items_deadline_open_order_idx ON work_items (practice_id, (coalesce(appeal_deadline, 'infinity'::date)), id)
+    WHERE status NOT IN ('resolved', 'written_off', 'appealed', 'resubmitted');
+CREATE INDEX work_items_escalated_order_idx ON work_items (practice_id, (coalesce(appeal_deadline, 'infinity'::date)), id)
+    WHERE escalated_at IS NOT NULL AND status NOT IN ('resolved', 'written_off');
