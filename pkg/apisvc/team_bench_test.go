@@ -182,7 +182,7 @@ func seriesItems(ctx context.Context, db *sqlx.DB, n int, pids []int64, queues, 
 		CASE WHEN assigned THEN (ARRAY['assigned', 'in_progress', 'appealed', 'pended'])[1 + (i / 7) % 4] ELSE 'new' END,
 		CASE WHEN assigned THEN ($3::bigint[])[p * $5 + ((i / 11) % $5) + 1] END,
 		CASE WHEN assigned THEN now() - (i % 72) * interval '1 hour' END, CASE WHEN assigned THEN now() - (i % 72) * interval '1 hour' END,
-		CASE WHEN i % 20 = 0 THEN now() - (i % 48) * interval '1 hour' END,
+		CASE WHEN (i / 10) % 20 = 0 THEN now() - (i % 48) * interval '1 hour' END,
 		now() - (i % 2880) * interval '1 hour'
 	FROM (SELECT i, (i % $6) AS p, random() < 0.7 AS assigned, round((random() * 5000)::numeric, 2) AS risk,
 		current_date + ((random() * 150)::int - 30) AS deadline FROM generate_series(1, $7::int) AS i) g`,
