@@ -57,6 +57,9 @@ $GO test -run '^$' -bench '^BenchmarkRouter$' -benchtime 1x -timeout 20m ./pkg/r
 echo "== api: 1,000,000 open work items (COPY) -> p50/p99 of my work and queue listings through the HTTP stack (token, user, scope, query, JSON)"
 $GO test -run '^$' -bench '^BenchmarkAPI$' -benchtime 1000x -timeout 40m ./pkg/apisvc/ | tee .bench/api.txt
 
+echo "== team and escalations: 1,000,000 open work items (INSERT … SELECT generate_series) -> GET /v1/team live (?fresh=true) and from the sweep's snapshot; the overdue, due-soon and escalated lists with and without migration 0030's indexes (plans logged)"
+$GO test -run '^$' -bench '^BenchmarkTeam$' -benchtime 100x -timeout 40m -v ./pkg/apisvc/ | tee .bench/team.txt
+
 echo "== console: 1,000,000 open work items (COPY) -> server time p50/p99 and weight of the my-work, queues, item and escalations pages (session, in-process API, template)"
 $GO test -run '^$' -bench '^BenchmarkConsole$' -benchtime 300x -timeout 40m ./pkg/consolesvc/ | tee .bench/console.txt
 

@@ -138,7 +138,7 @@ var routeParams = map[string][][]string{
 	"GET /v1/users":                  {{"role"}, pageKeys},
 	"GET /v1/api-keys":               {{"user_id"}, pageKeys},
 	"GET /v1/queues":                 {{"practice_id", "fresh"}, pageKeys},
-	"GET /v1/team":                   {{"days", "practice_id"}, pageKeys},
+	"GET /v1/team":                   {{"days", "practice_id", "fresh"}, pageKeys},
 
 	"GET /v1/write-offs":                      {{"practice_id", "status", "work_item_id"}},
 	"GET /v1/write-off-reasons":               {{"all"}},

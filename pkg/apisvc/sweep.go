@@ -8,6 +8,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/submissionstore"
 	"github.com/remitq/remitq/pkg/workstore"
 )
 
@@ -57,13 +58,21 @@ type SweepResult struct {
 	Released  int `json:"released"`  // assigned items returned to their queue
 	Escalated int `json:"escalated"` // items escalated to the supervisors
 	Woken     int `json:"woken"`     // snoozed items whose date came
+	// The secondary-claims sweep (submissionstore.SweepSecondary) of every
+	// practice: claims decided, crossed over, bill-secondary items opened.
+	SecondaryChecked     int `json:"secondary_checked"`
+	SecondaryCrossedOver int `json:"secondary_crossed_over"`
+	SecondaryOpened      int `json:"secondary_opened"`
 }
 
 // Sweep returns to their queue the items assigned and untouched for the
 // configured business days, escalates open items past the SLA or near
 // their appeal deadline, and wakes snoozed items whose date has come (each
 // change is a work-item event by "system", workstore.Sweep); then it takes
-// the queue-stats snapshot the queue summary reads.
+// the secondary-claims sweep of each practice (the matched 835s the
+// router has seen since: each billed claim is decided once, so running it
+// every time is idempotent) and the snapshots the queue summary and the
+// team read.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	st, err := s.settings(ctx, s.db)
 	if err != nil {
@@ -83,10 +92,34 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("api: %w", err)
 	}
+	if err := s.sweepSecondary(ctx, &res); err != nil {
+		return res, fmt.Errorf("api: sweep: %w", err)
+	}
 	if err := s.refreshQueueStats(ctx); err != nil {
 		return res, fmt.Errorf("api: sweep: queue stats: %w", err)
 	}
 	return res, nil
+}
+
+// sweepSecondary runs the secondary-claims sweep practice by practice (one
+// practice's failure stops the sweep; the next sweep takes it up again).
+func (s *Service) sweepSecondary(ctx context.Context, res *SweepResult) error {
+	var practices []int64
+	if err := s.db.SelectContext(ctx, &practices, `SELECT id FROM practices ORDER BY id`); err != nil {
+		return fmt.Errorf("practices: %w", err)
+	}
+	for _, p := range practices {
+		r, err := submissionstore.SweepSecondary(ctx, s.db, p)
+		if r != nil {
+			res.SecondaryChecked += r.Checked
+			res.SecondaryCrossedOver += r.CrossedOver
+			res.SecondaryOpened += r.Opened
+		}
+		if err != nil {
+			return fmt.Errorf("secondary claims of practice %d: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // GET /v1/settings/work

@@ -11,6 +11,7 @@ import (
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/work"
+	"github.com/remitq/remitq/pkg/workstore"
 )
 
 // Member is a biller's (or supervisor's) work as a supervisor sees it:
@@ -24,6 +25,9 @@ type Member struct {
 	Escalated    int          `json:"escalated"`
 	AmountAtRisk money.Amount `json:"amount_at_risk"`
 	Aging        Aging        `json:"aging"`
+	// AsOf is when open, escalated, amount_at_risk and aging were counted:
+	// the sweep's snapshot, or now with ?fresh=true.
+	AsOf time.Time `json:"as_of"`
 	// Over the period: items resolved or written off, per day on average
 	// (calendar days), and the dollars recovered on the items resolved.
 	Resolved       int          `json:"resolved"`
@@ -42,8 +46,10 @@ type Day struct {
 
 var memberSorts = []sortKey{{name: "id", expr: "u.id", typ: "bigint"}}
 
-// GET /v1/team?days=30&practice_id=: each biller's open work, throughput
-// and aging.
+// GET /v1/team?days=30&practice_id=&fresh=: each biller's open work,
+// throughput and aging. The open work is the sweep's snapshot (as_of)
+// unless fresh=true; the throughput is always counted live (closed items,
+// an index range per person).
 func (c *call) getTeam() error {
 	q := c.r.URL.Query()
 	p, err := newPager(q, memberSorts...)
@@ -103,8 +109,6 @@ func (c *call) getTeam() error {
 		return c.json(http.StatusOK, out)
 	}
 	now := c.s.opts.Now()
-	var oargs auth.Args
-	nowP := oargs.Add(now)
 	// The figures of a practice filter are that practice's work only.
 	practiceCond := func(args *auth.Args) string {
 		if practice == 0 {
@@ -112,22 +116,24 @@ func (c *call) getTeam() error {
 		}
 		return " AND w.practice_id = " + args.Add(practice)
 	}
-	var open []struct {
-		AssigneeID int64        `db:"assignee_id"`
-		Open       int          `db:"open"`
-		Escalated  int          `db:"escalated"`
-		AtRisk     money.Amount `db:"at_risk"`
-		Aging
+	// The workload: from the sweep's snapshot (workstore.RefreshSnapshot,
+	// as of its time) unless ?fresh=true or no recent snapshot; counted
+	// live from the items otherwise.
+	st, scope := workstore.New(c.s.db), workstore.Scope(c.id.Where)
+	asOf, snap := c.s.statsAsOf(ctx)
+	if !snap || q.Get("fresh") == "true" {
+		asOf, snap = now, false
 	}
-	if err := c.s.db.SelectContext(ctx, &open, `SELECT w.assignee_id, count(*) AS open,
-		count(*) FILTER (WHERE w.escalated_at IS NOT NULL) AS escalated, coalesce(sum(w.amount_at_risk), 0) AS at_risk, `+
-		agingCols(nowP)+` FROM work_items w WHERE w.assignee_id = ANY(`+oargs.Add(pq.Array(ids))+`::bigint[]) AND `+openItems+
-		` AND `+c.id.Where("w.practice_id", "w.provider_npi", &oargs)+practiceCond(&oargs)+` GROUP BY w.assignee_id`, oargs...); err != nil {
+	open, err := st.AssigneeCounts(ctx, ids, practice, asOf, scope, snap)
+	if err != nil {
 		return err
+	}
+	for i := range out.Items {
+		out.Items[i].AsOf = asOf
 	}
 	for _, o := range open {
 		m := by[o.AssigneeID]
-		m.Open, m.Escalated, m.AmountAtRisk, m.Aging = o.Open, o.Escalated, o.AtRisk, o.Aging
+		m.Open, m.Escalated, m.AmountAtRisk, m.Aging = o.Open, o.Escalated, o.AmountAtRisk, o.Aging
 	}
 	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -days+1)
 	var targs auth.Args

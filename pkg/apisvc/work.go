@@ -162,8 +162,8 @@ func checkKeys(q url.Values, what string, allowed ...[]string) error {
 // today is the day overdue and due_soon are judged on.
 func itemFilters(q url.Values, args *auth.Args, today Date) ([]string, error) {
 	var where []string
-	if v := q.Get("kind"); v != "" && !contains([]string{"denial", "underpayment", "unmatched_remittance"}, v) {
-		return nil, badRequest("kind must be denial, underpayment or unmatched_remittance")
+	if v := q.Get("kind"); v != "" && !work.ValidKind(v) {
+		return nil, badRequest("kind must be %s", work.KindsText())
 	}
 	if v := q.Get("category"); v != "" && !carc.Category(v).Valid() {
 		return nil, badRequest("category must be a root-cause category key (authorization, eligibility_coverage, ...)")

@@ -33,11 +33,11 @@ import (
 // {"error": {"code", "message"}}. Nothing returned holds PHI: paid claims
 // are named by their file id and CLP segment and by CLM01.
 //
-//	GET  /v1/match/review       paid claims waiting for a person or for their billed claim (?practice_id=&limit=&after=FILE:SEG)
+//	GET  /v1/match/review       paid claims waiting for a person or for their billed claim (?practice_id=&limit=&after=FILE:SEG; next_cursor is the next page's after, "" at the end)
 //	GET  /v1/match/unmatched    the same, only claims with an unmatched line, and unlinked PLB pairs
 //	POST /v1/match/lines/{file}/{segment}/confirm   accept the proposed billed line (X-Remitq-User names who)
 //	POST /v1/match/lines/{file}/{segment}/pick      {"billed_claim_id": N, "billed_line_id": M}: another billed claim/line
-//	GET  /v1/match/missing      billed claims without a remit past their payer's window (?practice_id=&payer=&as_of=&limit=&after=)
+//	GET  /v1/match/missing      billed claims without a remit past their payer's window (?practice_id=&payer=&as_of=&limit=&after=; next_cursor likewise)
 //	GET  /v1/match/payers       payers with their last remittance and missing remits (?as_of=)
 func (s *Service) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/match/review", func(w http.ResponseWriter, r *http.Request) { s.listPending(w, r, false) })
@@ -137,9 +137,19 @@ func (s *Service) fail(w http.ResponseWriter, err error) {
 // ListPending returns the review queue (onlyUnmatched: the claims with an
 // unmatched line), by file and segment after `after`.
 func ListPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, onlyUnmatched bool, after matchstore.Pos, limit int) ([]PendingClaim, error) {
+	return listPending(ctx, q, practiceID, onlyUnmatched, after, pendingLimit(limit))
+}
+
+// pendingLimit is the page size of the review queue: 1..1000, default 100.
+func pendingLimit(limit int) int {
 	if limit <= 0 || limit > 1000 {
-		limit = 100
+		return 100
 	}
+	return limit
+}
+
+// listPending is ListPending of exactly limit claims.
+func listPending(ctx context.Context, q sqlx.QueryerContext, practiceID int64, onlyUnmatched bool, after matchstore.Pos, limit int) ([]PendingClaim, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT p.file_id, p.segment_index, p.practice_id, p.payer_code, p.patient_control_number,
 		coalesce(p.payer_claim_control, ''), p.unmatched, p.queued_at, p.retry_requested_at IS NOT NULL, p.attempts,
 		coalesce(m.status, ''), coalesce(m.flags, '{}')
@@ -202,17 +212,25 @@ func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatc
 		httpx.Error(w, http.StatusBadRequest, "bad_query", "practice_id and limit are integers; after is FILE:SEGMENT")
 		return
 	}
-	list, err := ListPending(r.Context(), s.deps.DB, practice, onlyUnmatched, after, int(limit))
+	// One claim more than the page tells whether another page follows:
+	// next_cursor is the last claim's FILE:SEGMENT, for after=; "" at the end.
+	lim := pendingLimit(int(limit))
+	list, err := listPending(r.Context(), s.deps.DB, practice, onlyUnmatched, after, lim+1)
 	if err != nil {
 		s.fail(w, err)
 		return
+	}
+	next := ""
+	if len(list) > lim {
+		list = list[:lim]
+		next = matchstore.Pos{File: list[lim-1].FileID, Seg: list[lim-1].Segment}.Ref()
 	}
 	if err := s.auditShown(r, list); err != nil {
 		s.fail(w, err)
 		return
 	}
 	if !onlyUnmatched {
-		httpx.JSON(w, http.StatusOK, map[string]any{"claims": list})
+		httpx.JSON(w, http.StatusOK, map[string]any{"claims": list, "next_cursor": next})
 		return
 	}
 	plbs, err := matchstore.LoadPLBs(r.Context(), queryOnly{s.deps.DB}, `WHERE l.review AND ($1::bigint = 0 OR l.practice_id = $1::bigint)
@@ -226,7 +244,7 @@ func (s *Service) listPending(w http.ResponseWriter, r *http.Request, onlyUnmatc
 		out = append(out, UnlinkedPLB{FileID: p.Pos.File, Segment: p.Pos.Seg, Position: p.Position, Practice: p.PracticeID,
 			Payer: p.Payer, Reason: p.Reason, Kind: p.Kind, Reference: p.Reference, Amount: p.Amount})
 	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"claims": list, "plb": out})
+	httpx.JSON(w, http.StatusOK, map[string]any{"claims": list, "plb": out, "next_cursor": next})
 }
 
 func (s *Service) missing(w http.ResponseWriter, r *http.Request) {
@@ -243,13 +261,25 @@ func (s *Service) missing(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, http.StatusBadRequest, "bad_query", errors.Join(err, err2, err3, err4).Error())
 		return
 	}
+	// billedstore.Missing's page: 500 unless asked. One more row tells
+	// whether another page follows: next_cursor is the last billed claim's
+	// id, for after=; "" at the end.
+	lim := int(limit)
+	if lim <= 0 {
+		lim = 500
+	}
 	list, err := billedstore.Missing(r.Context(), s.deps.DB, billedstore.MissingFilter{PracticeID: practice,
-		Payer: r.URL.Query().Get("payer"), AsOf: asOf, Limit: int(limit), AfterID: after})
+		Payer: r.URL.Query().Get("payer"), AsOf: asOf, Limit: lim + 1, AfterID: after})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"missing": list})
+	next := ""
+	if len(list) > lim {
+		list = list[:lim]
+		next = strconv.FormatInt(list[lim-1].BilledClaimID, 10)
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"missing": list, "next_cursor": next})
 }
 
 func asOfParam(r *http.Request) (time.Time, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -59,6 +60,7 @@ func TestReviewQueueDecisions(t *testing.T) {
 	if code := call(t, mux, "GET", "/v1/match/review?limit=1000", "", nil, &q); code != 200 || len(q.Claims) == 0 {
 		t.Fatalf("review queue: %d, %d claims", code, len(q.Claims))
 	}
+	checkPaging(t, mux, "/v1/match/review?practice_id=0", "claims", claimKey)
 	// A claim with two lines, each proposed a billed line.
 	var c *PendingClaim
 	for i := range q.Claims {
@@ -165,6 +167,16 @@ func TestReviewQueueDecisions(t *testing.T) {
 			t.Errorf("listed as missing: %+v (%d remits)", m, n)
 		}
 	}
+	// Five billed claims no remit answers (copies under new claim ids,
+	// billed in 2020), so the missing list has pages.
+	if _, err := w.db.Exec(`INSERT INTO billed_claims (practice_id, source, patient_control_number, frequency_code, payer_code,
+		phi_member_id, phi_birth_date, total_charge, line_count, content_sha256, billed_date)
+		SELECT practice_id, source, 'MISSING' || id, '1', payer_code, phi_member_id, phi_birth_date, total_charge,
+			line_count, '\x02'::bytea || content_sha256, '2020-01-02' FROM billed_claims ORDER BY id LIMIT 5`); err != nil {
+		t.Fatal(err)
+	}
+	checkPaging(t, mux, "/v1/match/missing?as_of=2027-01-01", "missing", missingKey)
+	checkPaging(t, mux, "/v1/match/unmatched?practice_id=0", "claims", claimKey)
 	if code := call(t, mux, "GET", "/v1/match/missing?as_of=tomorrow", "", nil, &errBody); code != 400 || errBody.Error.Code != "bad_query" {
 		t.Errorf("bad as_of: %d %+v", code, errBody)
 	}
@@ -177,6 +189,78 @@ func TestReviewQueueDecisions(t *testing.T) {
 	for _, p := range pv.Payers {
 		if p.LastRemittanceAt == nil {
 			t.Errorf("payer %s has no last remittance date after its remits", p.Code)
+		}
+	}
+}
+
+// pageAll follows next_cursor from path (which has a limit=) to the end
+// and returns the keys of every row in order, failing if a page is over
+// the limit, a cursor does not move or the last page has a cursor.
+func pageAll(t *testing.T, h http.Handler, path, list string, limit int, key func(json.RawMessage) string) []string {
+	t.Helper()
+	var keys []string
+	after := ""
+	for pages := 0; ; pages++ {
+		if pages > 10000 {
+			t.Fatalf("%s: no end after %d pages", path, pages)
+		}
+		var body map[string]json.RawMessage
+		u := path + "&limit=" + strconv.Itoa(limit)
+		if after != "" {
+			u += "&after=" + after
+		}
+		if code := call(t, h, "GET", u, "", nil, &body); code != 200 {
+			t.Fatalf("%s: %d", u, code)
+		}
+		var rows []json.RawMessage
+		var next string
+		if err := json.Unmarshal(body[list], &rows); err != nil {
+			t.Fatalf("%s: %s: %v", u, list, err)
+		}
+		if err := json.Unmarshal(body["next_cursor"], &next); err != nil {
+			t.Fatalf("%s: next_cursor: %v (%s)", u, err, body["next_cursor"])
+		}
+		if len(rows) > limit {
+			t.Fatalf("%s: %d rows", u, len(rows))
+		}
+		for _, r := range rows {
+			keys = append(keys, key(r))
+		}
+		if next == "" {
+			return keys
+		}
+		if next == after || len(rows) != limit || next != keys[len(keys)-1] {
+			t.Fatalf("%s: next_cursor %q after %d rows (last %q)", u, next, len(rows), keys[len(keys)-1])
+		}
+		after = next
+	}
+}
+
+func claimKey(r json.RawMessage) string {
+	var c PendingClaim
+	_ = json.Unmarshal(r, &c)
+	return matchstore.Pos{File: c.FileID, Seg: c.Segment}.Ref()
+}
+
+func missingKey(r json.RawMessage) string {
+	var m billedstore.MissingRemit
+	_ = json.Unmarshal(r, &m)
+	return strconv.FormatInt(m.BilledClaimID, 10)
+}
+
+// checkPaging pages through path by 2 (an odd total ends on a short page,
+// an even one on an empty one at most) and by the whole list, and wants
+// the same rows in the same order as one page of 1000.
+func checkPaging(t *testing.T, h http.Handler, path, list string, key func(json.RawMessage) string) {
+	t.Helper()
+	all := pageAll(t, h, path, list, 1000, key)
+	if len(all) < 3 {
+		t.Fatalf("%s: %d rows, too few to page", path, len(all))
+	}
+	for _, by := range []int{2, len(all)} {
+		got := pageAll(t, h, path, list, by, key)
+		if !slices.Equal(got, all) {
+			t.Errorf("%s by %d: %d rows %v, want %d %v", path, by, len(got), got, len(all), all)
 		}
 	}
 }

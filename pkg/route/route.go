@@ -235,6 +235,9 @@ func (r *Router) decide(l *Line) Decision {
 		atRisk = short
 	case PatientResponsibility:
 		r.explainOther(&d, adjs, remarks, t.bigPatient)
+		if a := PatientShareAction(adjs); a != "" {
+			d.Action = a
+		}
 	case Contractual:
 		r.explainOther(&d, adjs, remarks, t.bigContractual)
 	case Reversed:
@@ -242,6 +245,9 @@ func (r *Router) decide(l *Line) Decision {
 		d.Action = "Post the reversal together with the corrected claim that follows and check the net"
 	default:
 		d.Action = "No action"
+		if a := PatientShareAction(adjs); a != "" {
+			d.Action = a
+		}
 	}
 
 	if d.Disposition == Denied || d.Disposition == PartiallyDenied || d.Disposition == UnderpaidLine {
@@ -485,4 +491,31 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// shareNames are the patient-share reasons (PR-1, PR-2, PR-3) that the
+// practice's statement run bills (GET /v1/patient-share, migration 0021).
+var shareNames = map[string]string{"1": "deductible", "2": "coinsurance", "3": "copay"}
+
+// PatientShareAction is the action of a line with a PR-1, PR-2 or PR-3
+// patient share: nothing to work with the payer, the share goes to the
+// practice's statement run. "" when the line has none.
+func PatientShareAction(adjs []Adjustment) string {
+	var sum money.Amount
+	var names []string
+	for _, a := range adjs {
+		n, ok := shareNames[a.Reason]
+		if a.Group != "PR" || !ok || a.Amount <= 0 {
+			continue
+		}
+		sum += a.Amount
+		if n += " PR-" + a.Reason; !contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "No payer follow-up: the patient's share of " + sum.String() + " (" + strings.Join(names, ", ") +
+		") goes to the practice's statement run (GET /v1/patient-share)"
 }

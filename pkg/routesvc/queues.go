@@ -16,7 +16,7 @@ import (
 	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/work"
 	"github.com/remitq/remitq/pkg/workstore"
 )
 
@@ -90,10 +90,8 @@ func (in *RuleInput) validate() error {
 		errs = append(errs, "queue_name is required (at most 100 characters)")
 	}
 	if in.Kind != nil {
-		switch route.WorkKind(*in.Kind) {
-		case route.DenialWork, route.UnderpaymentWork, route.UnmatchedRemittance:
-		default:
-			errs = append(errs, "kind is denial, underpayment or unmatched_remittance")
+		if !work.ValidKind(*in.Kind) {
+			errs = append(errs, "kind is "+work.KindsText())
 		}
 	}
 	if in.Category != nil && !carc.Category(*in.Category).Valid() {

@@ -430,6 +430,7 @@ func TestQueueRuleEndpoints(t *testing.T) {
 		{"POST", "/v1/queue-rules", "7", `{"queue_name": ""}`, 422, "queue_name"},
 		{"POST", "/v1/queue-rules", "7", `{"queue_name": "x", "color": "red"}`, 400, "bad_json"},
 		{"POST", "/v1/queue-rules", "7", `{"queue_name": "x", "practice_id": 999999}`, 422, "does not exist"},
+		{"POST", "/v1/queue-rules", "7", `{"queue_name": "x", "kind": "refund"}`, 422, "kind is denial, underpayment, unmatched_remittance, bill_secondary or rejection"},
 		{"POST", "/v1/queue-rules", "7", `{"practice_id": ` + p + `, "queue_name": "auth team", "category": "authorization", "min_amount": "100.00"}`, 201, `"queue_name":"auth team"`},
 		{"GET", "/v1/queue-rules?practice=" + p, "", "", 200, `"min_amount":"100.00"`},
 		{"PUT", "/v1/queue-rules/RULE", "7", `{"practice_id": ` + p + `, "queue_name": "auth", "position": 5, "category": "authorization"}`, 200, `"position":5`},
@@ -438,6 +439,9 @@ func TestQueueRuleEndpoints(t *testing.T) {
 		{"DELETE", "/v1/queue-rules/RULE", "7", "", 404, "not_found"},
 		{"GET", "/v1/practices/" + p + "/queues", "", "", 200, `"queues":null`},
 		{"GET", "/v1/practices/x/queues", "", "", 400, "bad_practice"},
+		// Every kind of work.Kinds, bill_secondary (0026) and rejection among them.
+		{"POST", "/v1/queue-rules", "7", `{"practice_id": ` + p + `, "queue_name": "secondaries", "kind": "bill_secondary"}`, 201, `"kind":"bill_secondary"`},
+		{"POST", "/v1/queue-rules", "7", `{"practice_id": ` + p + `, "queue_name": "rejections", "kind": "rejection"}`, 201, `"kind":"rejection"`},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			var rule int64
@@ -466,8 +470,8 @@ func TestQueueRuleEndpoints(t *testing.T) {
 	if err := e.db.QueryRow(`SELECT count(*) FROM audit_log WHERE entity = 'queue_rule' AND actor = 'user:7'`).Scan(&audits); err != nil {
 		t.Fatal(err)
 	}
-	if audits != 3 {
-		t.Errorf("%d audit rows for 3 changes", audits)
+	if audits != 5 {
+		t.Errorf("%d audit rows for 5 changes", audits)
 	}
 }
 

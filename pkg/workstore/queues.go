@@ -158,7 +158,8 @@ func (s *Store) SnapshotAt(ctx context.Context) (time.Time, error) {
 // 0x0007).
 const snapshotLockKey int64 = 0x72656d6974710007
 
-// RefreshSnapshot rebuilds the queue-stats snapshot as of now in one
+// RefreshSnapshot rebuilds the queue-stats snapshot and the team's
+// (work_assignee_stats, AssigneeCounts) as of now in one
 // transaction (readers see the old one until it commits); it reports false
 // when another instance was refreshing it and this one skipped.
 func (s *Store) RefreshSnapshot(ctx context.Context, now time.Time) (bool, error) {
@@ -181,7 +182,59 @@ func (s *Store) RefreshSnapshot(ctx context.Context, now time.Time) (bool, error
 		FROM work_items w WHERE `+work.OpenSQL("w")+` AND w.queue_id IS NOT NULL GROUP BY 1, 2, 3`, now); err != nil {
 		return false, err
 	}
+	// The team's counts (AssigneeCounts), in the same snapshot.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM work_assignee_stats`); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO work_assignee_stats (assignee_id, practice_id, provider_npi, open, escalated,
+		at_risk, d0_30, d31_60, d61_90, d91, computed_at)
+		SELECT w.assignee_id, w.practice_id, w.provider_npi, count(*), count(*) FILTER (WHERE w.escalated_at IS NOT NULL),
+		coalesce(sum(w.amount_at_risk), 0), `+AgingColumns("$1")+`, $1
+		FROM work_items w WHERE `+work.OpenSQL("w")+` AND w.assignee_id IS NOT NULL GROUP BY 1, 2, 3`, now); err != nil {
+		return false, err
+	}
 	return true, tx.Commit()
+}
+
+// AssigneeCount is one person's open work (work.Open items assigned to
+// them): GET /v1/team's workload.
+type AssigneeCount struct {
+	AssigneeID   int64        `db:"assignee_id"`
+	Open         int          `db:"open"`
+	Escalated    int          `db:"escalated"`
+	AmountAtRisk money.Amount `db:"at_risk"`
+	Aging
+}
+
+// AssigneeCounts counts the open items assigned to ids, in scope and of
+// practice (0: every practice), as of asOf: live from work_items, or from
+// the sweep's snapshot (RefreshSnapshot; asOf is then SnapshotAt's time).
+func (s *Store) AssigneeCounts(ctx context.Context, ids []int64, practice int64, asOf time.Time, scope Scope, snapshot bool) ([]AssigneeCount, error) {
+	var args auth.Args
+	uids := args.Add(pq.Array(ids))
+	var q string
+	if snapshot {
+		q = `SELECT s.assignee_id, sum(s.open) AS open, sum(s.escalated) AS escalated, sum(s.at_risk) AS at_risk,
+		sum(s.d0_30) AS d0_30, sum(s.d31_60) AS d31_60, sum(s.d61_90) AS d61_90, sum(s.d91) AS d91
+		FROM work_assignee_stats s WHERE s.assignee_id = ANY(` + uids + `::bigint[]) AND ` + scope.where("s.practice_id", "s.provider_npi", &args)
+		if practice != 0 {
+			q += ` AND s.practice_id = ` + args.Add(practice)
+		}
+	} else {
+		now := args.Add(asOf)
+		q = `SELECT w.assignee_id, count(*) AS open, count(*) FILTER (WHERE w.escalated_at IS NOT NULL) AS escalated,
+		coalesce(sum(w.amount_at_risk), 0) AS at_risk, ` + AgingColumns(now) + `
+		FROM work_items w WHERE w.assignee_id = ANY(` + uids + `::bigint[]) AND ` + work.OpenSQL("w") + ` AND ` +
+			scope.where("w.practice_id", "w.provider_npi", &args)
+		if practice != 0 {
+			q += ` AND w.practice_id = ` + args.Add(practice)
+		}
+	}
+	var rows []AssigneeCount
+	if err := s.DB.SelectContext(ctx, &rows, q+` GROUP BY 1`, args...); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // PracticeQueues returns every queue of a practice, by name, with its open
