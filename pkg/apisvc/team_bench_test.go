@@ -33,7 +33,7 @@ var escalationLists = []struct{ name, query string }{
 // console benchmark's shape: 10 practices × 5 queues, 20 billers and a
 // supervisor each, 70 % assigned; 5 % escalated), a supervisor's
 // GET /v1/team live (?fresh=true, the old path) and from the sweep's
-// snapshot, and the escalations page's three lists with migration 0030's
+// snapshot, and the escalations page's three lists with migration 0027's
 // indexes and then without them (dropped in the benchmark's own database);
 // each list's plan (EXPLAIN ANALYZE of the handler's query, built by the
 // same helpers) is logged with and without.
@@ -130,7 +130,7 @@ func BenchmarkTeam(b *testing.B) {
 	if _, err := db.Exec(`ANALYZE work_items`); err != nil {
 		b.Fatal(err)
 	}
-	lists("-without-0030")
+	lists("-without-0027")
 }
 
 // explainList logs EXPLAIN (ANALYZE, BUFFERS) of GET /v1/work-items?query

@@ -1,4 +1,4 @@
--- 0030: the team's snapshot. GET /v1/team counted every open item of the
+-- 0027: the team's snapshot. GET /v1/team counted every open item of the
 -- practice's people on each request (1.4 s p50 at 1,000,000 open items);
 -- like work_queue_stats (0007) the sweep now keeps the counts per
 -- assignee, practice and provider (so a provider scope still narrows
