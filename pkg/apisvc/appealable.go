@@ -38,6 +38,9 @@ func itemRoute(it *WorkItem) ItemRoute {
 	if strings.HasPrefix(act, "write off") || strings.HasPrefix(act, "write it off") {
 		return ItemRoute{Route: route.RouteWriteOff}
 	}
+	if strings.HasPrefix(act, "correct") || strings.HasPrefix(act, "send a corrected claim") || strings.HasPrefix(act, "resubmit") {
+		return ItemRoute{Route: route.RouteCorrectedClaim}
+	}
 	if m := routeVerb.FindStringSubmatch(it.Text); m != nil {
 		v := m[1]
 		switch {
@@ -59,9 +62,6 @@ func itemRoute(it *WorkItem) ItemRoute {
 			}
 			return ItemRoute{Route: route.RouteWriteOff}
 		}
-	}
-	if strings.HasPrefix(act, "correct") || strings.HasPrefix(act, "send a corrected claim") || strings.HasPrefix(act, "resubmit") {
-		return ItemRoute{Route: route.RouteCorrectedClaim}
 	}
 	if c := itemCause(it, ""); c.Appealable {
 		return ItemRoute{Appealable: true, Route: route.RouteAppeal}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/remitq/remitq/pkg/apisvc"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -74,6 +75,14 @@ var funcs = template.FuncMap{
 	"open":   func(s string) bool { return s != "resolved" && s != "written_off" },
 	"list":   func(s ...string) []string { return s },
 	"before": func(d *string, day string) bool { return d != nil && *d < day },
+	"inc": func(n int) int { return n + 1 },
+	// day is an API date ("—" when absent).
+	"day": func(d apisvc.Date) string {
+		if !d.Valid {
+			return "—"
+		}
+		return d.T.Format(time.DateOnly)
+	},
 }
 
 func orDefault(s, def string) string {
