@@ -377,8 +377,8 @@ func (q *req) patientShare() error {
 	if p := strings.TrimSpace(in.Get("practice_id")); p != "" {
 		var out struct {
 			Items     []apisvc.PatientShare `json:"items"`
-			Total     money.Amount             `json:"total"`
-			Truncated bool                     `json:"truncated"`
+			Total     money.Amount          `json:"total"`
+			Truncated bool                  `json:"truncated"`
 		}
 		err := q.s.getJSON(q.r, q.id, "/v1/patient-share", url.Values{"practice_id": {p}, "exported": {"false"}}, &out)
 		problem, err := userMistake(err)

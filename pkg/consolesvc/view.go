@@ -75,7 +75,7 @@ var funcs = template.FuncMap{
 	"open":   func(s string) bool { return s != "resolved" && s != "written_off" },
 	"list":   func(s ...string) []string { return s },
 	"before": func(d *string, day string) bool { return d != nil && *d < day },
-	"inc": func(n int) int { return n + 1 },
+	"inc":    func(n int) int { return n + 1 },
 	// day is an API date ("—" when absent).
 	"day": func(d apisvc.Date) string {
 		if !d.Valid {

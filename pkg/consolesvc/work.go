@@ -116,7 +116,7 @@ type itemDetail struct {
 	} `json:"billed_claim"`
 	Evidence *apisvc.Evidence `json:"evidence"`
 	Claim    *claimView       `json:"claim"`
-	History *struct {
+	History  *struct {
 		Region     string `json:"region"`
 		Procedures []struct {
 			PatientControlNumber string   `json:"patient_control_number"`
