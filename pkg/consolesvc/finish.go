@@ -56,6 +56,14 @@ func (q *req) finishData(id string) (*finishData, error) {
 	return &d, nil
 }
 
+// parseAmount reads an amount a person typed or the page filled in
+// ("$1,250.00", "25", "25.00").
+func parseAmount(s string) (money.Amount, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "$")
+	return money.Parse(strings.ReplaceAll(s, ",", ""))
+}
+
 // version reads the form's item version.
 func (q *req) version() (int, bool) {
 	v, err := strconv.Atoi(q.r.PostFormValue("version"))
@@ -73,7 +81,7 @@ func (q *req) itemWriteOff() error {
 	if !ok {
 		return q.showItem(http.StatusBadRequest, "The form lost the item's version; reload the item.", q.r.PostForm)
 	}
-	amt, err := money.Parse(strings.TrimSpace(q.r.PostFormValue("amount")))
+	amt, err := parseAmount(strings.TrimSpace(q.r.PostFormValue("amount")))
 	if err != nil {
 		return q.showItem(http.StatusBadRequest, "The amount must be dollars and cents, such as 25.00.", q.r.PostForm)
 	}
@@ -109,7 +117,7 @@ func (q *req) itemAppeal() error {
 	}
 	body := map[string]any{"level": level, "submitted_on": q.r.PostFormValue("submitted_on"), "reference": q.r.PostFormValue("reference")}
 	if t := strings.TrimSpace(q.r.PostFormValue("amount_appealed")); t != "" {
-		a, err := money.Parse(t)
+		a, err := parseAmount(t)
 		if err != nil {
 			return q.showItem(http.StatusBadRequest, "The amount appealed must be dollars and cents, such as 200.00.", q.r.PostForm)
 		}
@@ -140,7 +148,7 @@ func (q *req) itemAppealOutcome() error {
 	}
 	body := map[string]any{"outcome": q.r.PostFormValue("outcome"), "decided_on": q.r.PostFormValue("decided_on")}
 	if t := strings.TrimSpace(q.r.PostFormValue("amount_recovered")); t != "" {
-		a, err := money.Parse(t)
+		a, err := parseAmount(t)
 		if err != nil {
 			return q.showItem(http.StatusBadRequest, "The amount recovered must be dollars and cents, such as 200.00.", q.r.PostForm)
 		}

@@ -148,7 +148,7 @@ func (q *req) practiceAct() error {
 		}
 		r, done = apiRequest{Method: http.MethodDelete, Path: base + "/payers/" + itoa(py)}, "payer-removed"
 	case "threshold":
-		a, err := money.Parse(f("approval_over"))
+		a, err := parseAmount(f("approval_over"))
 		if err != nil || a < 0 {
 			return q.showPractice(http.StatusBadRequest, "The threshold must be dollars and cents, such as 500.00.")
 		}
@@ -185,7 +185,7 @@ func (q *req) saveReason() error {
 	f := func(k string) string { return strings.TrimSpace(q.r.PostFormValue(k)) }
 	body := map[string]any{"label": f("label"), "active": q.r.PostFormValue("active") == "on"}
 	if t := f("requires_approval_over"); t != "" {
-		a, err := money.Parse(t)
+		a, err := parseAmount(t)
 		if err != nil {
 			return q.showReasons(http.StatusBadRequest, "The approval amount must be dollars and cents, or empty.")
 		}

@@ -271,7 +271,7 @@ func (q *req) itemAct() error {
 		if o := q.r.PostFormValue("outcome"); o != "" {
 			body["outcome"] = o
 			if t := strings.TrimSpace(q.r.PostFormValue("amount_recovered")); t != "" {
-				a, err := money.Parse(t)
+				a, err := parseAmount(t)
 				if err != nil {
 					return q.showItem(http.StatusBadRequest, "The amount recovered must be dollars and cents, such as 200.00.", q.r.PostForm)
 				}
