@@ -76,6 +76,15 @@ var funcs = template.FuncMap{
 	"list":   func(s ...string) []string { return s },
 	"before": func(d *string, day string) bool { return d != nil && *d < day },
 	"inc":    func(n int) int { return n + 1 },
+	// amt is an amount as a form field holds it ("1250.00").
+	"amt": func(a money.Amount) string { return a.String() },
+	// pamt is an amount that may be absent as a form field holds it.
+	"pamt": func(a *money.Amount) string {
+		if a == nil {
+			return ""
+		}
+		return a.String()
+	},
 	// day is an API date ("—" when absent).
 	"day": func(d apisvc.Date) string {
 		if !d.Valid {
