@@ -178,8 +178,9 @@ func consoleFinish(t *testing.T, s *site, root context.Context) {
 	t.Run("BillerAppealPacketAndRecord", func(t *testing.T) {
 		var cands []string
 		if err := s.db.Select(&cands, `SELECT id::text FROM work_items WHERE practice_id = $1 AND status IN ('new', 'assigned', 'in_progress')
-			AND kind = 'denial' AND text ~ '; (appeal|dispute)[^;]* by \d{4}-\d{2}-\d{2}'
-			AND action !~* '^(write off|correct|send a corrected|resubmit)' ORDER BY id LIMIT 40`, p1.ID); err != nil {
+			AND kind IN ('denial', 'underpayment') AND (kind = 'underpayment' OR text ~ '; (appeal|dispute)[^;]* by \d{4}-\d{2}-\d{2}')
+			AND action !~* '^(write off|correct|send a corrected|resubmit)'
+			ORDER BY category IN ('authorization', 'frequency_limit', 'modifier', 'underpayment') DESC, id LIMIT 300`, p1.ID); err != nil {
 			t.Fatal(err)
 		}
 		// The generated practices name no rendering providers; the letter
