@@ -259,8 +259,8 @@ func consoleFinish(t *testing.T, s *site, root context.Context) {
 		b.shot("44-biller-appeal-recorded")
 		b.do(chromedp.SetValue(chromedp.ID(fmt.Sprintf("outcome-%d", aid)), "partial"),
 			chromedp.SendKeys(chromedp.ID(fmt.Sprintf("recovered-%d", aid)), "1.00"),
-			submit(fmt.Sprintf("#outcome-save-%d", aid)), chromedp.WaitVisible(chromedp.CSS(".flash")))
-		if got := b.text(".flash"); got != "Appeal outcome recorded." {
+			submit(fmt.Sprintf("#outcome-save-%d", aid)), chromedp.WaitReady(chromedp.CSS("main h1")))
+		if got := b.text("main"); !strings.Contains(got, "Appeal outcome recorded.") {
 			t.Fatalf("after the outcome: %q", got)
 		}
 		if n := s.count(`SELECT count(*) FROM work_item_appeals WHERE id = $1 AND outcome = 'partial' AND amount_recovered = 1`, aid); n != 1 {
@@ -301,8 +301,8 @@ func consoleFinish(t *testing.T, s *site, root context.Context) {
 			t.Fatal("the preview lists no changes")
 		}
 		b.shot("45-biller-corrected-preview")
-		b.do(submit("#create-corrected"), chromedp.WaitVisible(chromedp.CSS(".flash")))
-		if got := b.text(".flash"); !strings.HasPrefix(got, "Claim created") {
+		b.do(submit("#create-corrected"), chromedp.WaitReady(chromedp.CSS("main h1")))
+		if got := b.text("main"); !strings.Contains(got, "Claim created") {
 			t.Fatalf("after creating the claim: %q", got)
 		}
 		var sub int64
