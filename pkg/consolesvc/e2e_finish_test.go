@@ -280,6 +280,12 @@ func consoleFinish(t *testing.T, s *site, root context.Context) {
 		}
 		id := ""
 		for _, c := range cands {
+			// The item's route, as the API computes it, is a correction,
+			// and the API previews its corrected claim.
+			_, detail := s.apiGet("sup", "/v1/work-items/"+c)
+			if !strings.Contains(detail, `"route":"corrected_claim"`) && !strings.Contains(detail, `"route":"resubmit"`) {
+				continue
+			}
 			if code, _ := s.apiGet("sup", "/v1/work-items/"+c+"/corrected-claim"); code == http.StatusOK {
 				id = c
 				break
@@ -295,7 +301,13 @@ func consoleFinish(t *testing.T, s *site, root context.Context) {
 		if n := eval[int](b, `document.querySelectorAll("#act-appeal").length`); n != 0 {
 			t.Fatal("a correction item offers an appeal")
 		}
-		b.do(submit("#corrected-link"), chromedp.WaitVisible(chromedp.ID("changes")))
+		if n := eval[int](b, `document.querySelectorAll("#corrected-link").length`); n != 1 {
+			t.Fatalf("a correction item links no corrected claim (%s)", b.text("main .cause"))
+		}
+		b.do(submit("#corrected-link"), chromedp.WaitReady(chromedp.CSS("main h1")))
+		if n := eval[int](b, `document.querySelectorAll("#changes").length`); n != 1 {
+			t.Fatalf("the preview: %q", b.text("main"))
+		}
 		b.accessible("/console/items/" + id + "/corrected")
 		if rows := eval[int](b, `document.querySelectorAll("#changes tbody tr").length`); rows == 0 {
 			t.Fatal("the preview lists no changes")
