@@ -436,8 +436,9 @@ func (c *call) getWorkItem() error {
 		// Evidence, for frequency and authorization items: the prior
 		// procedures of the region and the auths on file, as the rules
 		// history and the sharing policy give them (evidence.go).
-		Evidence *Evidence `json:"evidence,omitempty"`
-	}{WorkItem: it}
+		Evidence  *Evidence `json:"evidence,omitempty"`
+		ItemRoute           // appealable, route (appealable.go)
+	}{WorkItem: it, ItemRoute: itemRoute(it)}
 	if it.ClaimPaymentID != nil {
 		if out.Claim, err = c.s.claimView(c.r.Context(), *it.ClaimPaymentID, nil); err != nil && !errors.Is(err, errNotFound) {
 			return err

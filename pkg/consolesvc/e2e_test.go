@@ -484,7 +484,7 @@ func TestConsoleInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.open("/console/items/" + next)
-		b.do(chromedp.SetValue(chromedp.ID("reason"), "SMALL_BALANCE"),
+		b.do(chromedp.SetValue(chromedp.ID("reason"), "contractual"),
 			chromedp.SendKeys(chromedp.ID("wo-text"), "below threshold"),
 			submit("#act-writeoff"), chromedp.WaitVisible(chromedp.CSS(".flash")))
 		if got := b.text(".flash"); got != "Written off." {
@@ -494,7 +494,7 @@ func TestConsoleInChromium(t *testing.T) {
 		if err := s.db.Get(&res, `SELECT status || ' ' || resolution FROM work_items WHERE id = $1`, next); err != nil {
 			t.Fatal(err)
 		}
-		if res != "written_off SMALL_BALANCE: below threshold" {
+		if res != "written_off written off: contractual" {
 			t.Fatalf("written-off item: %q", res)
 		}
 		b.shot("05-biller-item-written-off")
@@ -710,6 +710,7 @@ func TestConsoleInChromium(t *testing.T) {
 	})
 
 	consolePages(t, s, root)
+	consoleFinish(t, s, root)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -59,6 +59,27 @@ func (s *Service) pages() []pageDef {
 		{pattern: "GET /console/admin/sharing", h: (*req).sharing},
 		{pattern: "POST /console/admin/sharing", h: (*req).putSharing},
 		{pattern: "GET /console/admin/payer-profiles", h: (*req).payerProfiles},
+		{pattern: "POST /console/items/{id}/write-off", h: (*req).itemWriteOff},
+		{pattern: "POST /console/items/{id}/appeals", h: (*req).itemAppeal},
+		{pattern: "POST /console/items/{id}/appeals/{appeal}", h: (*req).itemAppealOutcome},
+		{pattern: "GET /console/items/{id}/appeal.pdf", h: (*req).appealPDF},
+		{pattern: "GET /console/items/{id}/appeal.txt", h: (*req).appealText},
+		{pattern: "GET /console/items/{id}/corrected", h: (*req).corrected},
+		{pattern: "POST /console/items/{id}/corrected", h: (*req).createCorrected},
+		{pattern: "GET /console/submissions", h: (*req).submissions},
+		{pattern: "GET /console/submissions/{id}/file", h: (*req).submissionFile},
+		{pattern: "GET /console/billed-claims/{id}", h: (*req).billedClaim},
+		{pattern: "GET /console/approvals", h: (*req).approvals},
+		{pattern: "POST /console/approvals/{id}", h: (*req).decideWriteOff},
+		{pattern: "GET /console/patient-share", h: (*req).patientShare},
+		{pattern: "GET /console/patient-share/csv", h: (*req).patientShareCSV},
+		{pattern: "POST /console/patient-share/exported", h: (*req).patientShareExported},
+		{pattern: "GET /console/admin/practices", h: (*req).practices},
+		{pattern: "POST /console/admin/practices", h: (*req).addPractice},
+		{pattern: "GET /console/admin/practices/{practice}", h: (*req).practicePage},
+		{pattern: "POST /console/admin/practices/{practice}", h: (*req).practiceAct},
+		{pattern: "GET /console/admin/write-off-reasons", h: (*req).writeOffReasonsPage},
+		{pattern: "POST /console/admin/write-off-reasons", h: (*req).saveReason},
 	}
 }
 
@@ -246,7 +267,14 @@ func (q *req) navFor() []nav {
 	add(auth.TeamRead, "/console/reports", "Reports")
 	add(auth.RemitRead, "/console/remittances", "Remittances")
 	add(auth.MatchReview, "/console/match", "Match review")
+	add(auth.WorkAssign, "/console/approvals", "Approvals")
+	if q.id.Role != auth.Analyst {
+		add(auth.WorkUpdate, "/console/submissions", "Submissions")
+		add(auth.WorkPHI, "/console/patient-share", "Patient share")
+	}
 	add(auth.UsersManage, "/console/admin/users", "Users")
+	add(auth.UsersManage, "/console/admin/practices", "Practices")
+	add(auth.UsersManage, "/console/admin/write-off-reasons", "Write-off reasons")
 	add(auth.UsersManage, "/console/admin/keys", "API keys")
 	add(auth.UsersManage, "/console/admin/sharing", "Sharing")
 	add(auth.UsersManage, "/console/admin/payer-profiles", "Payer profiles")
@@ -278,24 +306,37 @@ func (q *req) render(status int, name, title string, data any) {
 
 // flashes are the confirmations a redirect after a form may show.
 var flashes = map[string]string{
-	"note":            "Note added.",
-	"start":           "Marked in progress.",
-	"snooze":          "Snoozed.",
-	"appeal":          "Marked appealed.",
-	"writeoff":        "Written off.",
-	"resolve":         "Resolved.",
-	"user":            "User saved.",
-	"upload":          "File received.",
-	"duplicate":       "This file was received before; nothing new.",
-	"quarantined":     "File received but quarantined: the reasons are in the list.",
-	"signedout":       "You are signed out.",
-	"rule-added":      "Rule added.",
-	"rule-saved":      "Rule saved.",
-	"rule-deleted":    "Rule deleted.",
-	"match-confirmed": "Match confirmed.",
-	"match-picked":    "Billed line picked.",
-	"key-revoked":     "Key revoked.",
-	"sharing":         "Sharing saved.",
+	"note":             "Note added.",
+	"start":            "Marked in progress.",
+	"snooze":           "Snoozed.",
+	"appeal":           "Marked appealed.",
+	"writeoff":         "Written off.",
+	"resolve":          "Resolved.",
+	"user":             "User saved.",
+	"upload":           "File received.",
+	"duplicate":        "This file was received before; nothing new.",
+	"quarantined":      "File received but quarantined: the reasons are in the list.",
+	"signedout":        "You are signed out.",
+	"rule-added":       "Rule added.",
+	"rule-saved":       "Rule saved.",
+	"rule-deleted":     "Rule deleted.",
+	"match-confirmed":  "Match confirmed.",
+	"match-picked":     "Billed line picked.",
+	"key-revoked":      "Key revoked.",
+	"sharing":          "Sharing saved.",
+	"writeoff-pending": "Write-off sent for a supervisor's approval (above the threshold); the item stays open until it is approved.",
+	"appeal-outcome":   "Appeal outcome recorded.",
+	"writeoff-approve": "Write-off approved.",
+	"writeoff-reject":  "Write-off rejected.",
+	"submitted":        "Claim created: its submission is listed below.",
+	"exported":         "Rows marked exported.",
+	"practice-added":   "Practice added.",
+	"practice-saved":   "Practice saved.",
+	"provider-saved":   "Provider saved.",
+	"payer-added":      "Payer enrolled.",
+	"payer-removed":    "Payer enrollment ended.",
+	"threshold-saved":  "Approval threshold saved.",
+	"reason-saved":     "Reason saved.",
 }
 
 func flashText(code string) string { return flashes[code] }
@@ -383,7 +424,8 @@ func (q *req) signout() error {
 // parseTemplates reads every page template with the layout.
 func parseTemplates() (map[string]*template.Template, error) {
 	names := []string{"message", "continue", "signin", "work", "item", "queues", "reports", "users", "audit", "remittances",
-		"rules", "escalations", "match", "file", "claim", "keys", "sharing", "profiles", "team"}
+		"rules", "escalations", "match", "file", "claim", "keys", "sharing", "profiles", "team",
+		"corrected", "submissions", "billedclaim", "approvals", "patientshare", "practices", "practice", "reasons"}
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		t, err := template.New(n).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+n+".html")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/remitq/remitq/pkg/apisvc"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -74,6 +75,23 @@ var funcs = template.FuncMap{
 	"open":   func(s string) bool { return s != "resolved" && s != "written_off" },
 	"list":   func(s ...string) []string { return s },
 	"before": func(d *string, day string) bool { return d != nil && *d < day },
+	"inc":    func(n int) int { return n + 1 },
+	// amt is an amount as a form field holds it ("1250.00").
+	"amt": func(a money.Amount) string { return a.String() },
+	// pamt is an amount that may be absent as a form field holds it.
+	"pamt": func(a *money.Amount) string {
+		if a == nil {
+			return ""
+		}
+		return a.String()
+	},
+	// day is an API date ("—" when absent).
+	"day": func(d apisvc.Date) string {
+		if !d.Valid {
+			return "—"
+		}
+		return d.T.Format(time.DateOnly)
+	},
 }
 
 func orDefault(s, def string) string {

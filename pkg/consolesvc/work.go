@@ -5,12 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/apisvc"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -110,8 +110,13 @@ type claimView struct {
 
 type itemDetail struct {
 	item
-	Claim   *claimView `json:"claim"`
-	History *struct {
+	itemRouteView
+	BilledClaim *struct {
+		ID int64 `json:"id"`
+	} `json:"billed_claim"`
+	Evidence *apisvc.Evidence `json:"evidence"`
+	Claim    *claimView       `json:"claim"`
+	History  *struct {
 		Region     string `json:"region"`
 		Procedures []struct {
 			PatientControlNumber string   `json:"patient_control_number"`
@@ -195,57 +200,36 @@ func (q *req) showItem(status int, problem string, form url.Values) error {
 	if form == nil {
 		form = url.Values{}
 	}
-	appeal, why := appealRoute(&it.item)
+	fin, err := q.finishData(id)
+	if err != nil {
+		return err
+	}
 	q.render(status, "item", "Item #"+id, map[string]any{"Item": it, "Notes": notes.Items, "Events": events.Items,
 		"Labels": labels, "Problem": problem, "Form": form, "Today": now.Format(time.DateOnly),
-		"Tomorrow": now.AddDate(0, 0, 1).Format(time.DateOnly), "WriteOffReasons": writeOffReasons,
-		"Appeal": appeal, "NoAppeal": why})
+		"Tomorrow": now.AddDate(0, 0, 1).Format(time.DateOnly), "Finish": fin,
+		"Appeal": it.Appealable, "NoAppeal": noAppealWhy(&it), "Correctable": correctable(it.Route)})
 	return nil
 }
 
-// deadlineVerb reads the router's "; <what> by YYYY-MM-DD" in an item's
-// text: what the deadline is for (pkg/route's deadlineVerb: "appeal",
-// "appeal (Redetermination)", "dispute", "request the reopening", "send
-// the corrected claim", "submit the new claim", "resubmit", "act").
-var deadlineVerb = regexp.MustCompile(`; ([a-z][^;]*?) by \d{4}-\d{2}-\d{2}`)
-
-// appealRoute says whether the item's route lets the biller appeal, and
-// why not. The item JSON holds no route field: the router writes its
-// route into the item's text (what the deadline is for) and its action.
-// An unmatched remittance is linked first; an item whose action is a
-// write-off or a correction, or whose deadline is for something other
-// than an appeal or a dispute (a payer profile with no appeal rights for
-// it: reopening, corrected or new claim, bill the patient), offers no
-// appeal.
-func appealRoute(it *item) (bool, string) {
-	if it.Kind == "unmatched_remittance" {
-		return false, "This remittance is not matched to a billed claim yet: link it first; there is nothing to appeal."
+// noAppealWhy says why an item the API marks not appealable offers no
+// appeal, from the route the API computed (apisvc appealable.go).
+func noAppealWhy(it *itemDetail) string {
+	switch it.Route {
+	case "", "appeal", "dispute":
+		return ""
+	case "link":
+		return "This remittance is not matched to a billed claim yet: link it first; there is nothing to appeal."
+	case "write_off":
+		return "The recommended route is a write-off, not an appeal."
+	case "corrected_claim", "resubmit":
+		return "The recommended route is a corrected claim, not an appeal."
 	}
-	act := strings.ToLower(it.Action)
-	switch {
-	case strings.HasPrefix(act, "write off"), strings.HasPrefix(act, "write it off"):
-		return false, "The recommended action is a write-off, not an appeal."
-	case strings.HasPrefix(act, "correct"), strings.HasPrefix(act, "send a corrected claim"), strings.HasPrefix(act, "resubmit"):
-		return false, "The recommended action is a corrected claim, not an appeal."
-	}
-	if m := deadlineVerb.FindStringSubmatch(it.Text); m != nil {
-		v := m[1]
-		if strings.HasPrefix(v, "appeal") || strings.HasPrefix(v, "dispute") {
-			return true, ""
-		}
-		return false, "This payer's route for the item is to " + v + " by the deadline, not an appeal."
-	}
-	return true, ""
+	return "This payer's route for the item is " + strings.ReplaceAll(it.Route, "_", " ") + ", not an appeal."
 }
 
-// writeOffReasons are the reason codes a write-off is recorded with.
-var writeOffReasons = []struct{ Code, Text string }{
-	{"SMALL_BALANCE", "Small balance below the follow-up threshold"},
-	{"TIMELY_FILING", "Timely filing limit passed"},
-	{"NON_COVERED", "Non-covered service, not billable to the patient"},
-	{"CONTRACTUAL", "Contractual adjustment (payer contract)"},
-	{"APPEAL_EXHAUSTED", "Appeals exhausted"},
-	{"PROVIDER_ERROR", "Provider or billing error, not recoverable"},
+// correctable: the item's route is a corrected (or new) claim.
+func correctable(route string) bool {
+	return route == "corrected_claim" || route == "resubmit" || route == "new_claim" || route == "reopening"
 }
 
 // itemAct moves an item: start, snooze, appeal, write-off, resolve.
@@ -268,37 +252,31 @@ func (q *req) itemAct() error {
 	case "appeal":
 		// The page offers no appeal where the item's route has none; a
 		// form posted anyway is refused the same way.
-		var it item
+		var it itemDetail
 		if err := q.s.getJSON(q.r, q.id, "/v1/work-items/"+id, nil, &it); err != nil {
 			return err
 		}
-		if ok, why := appealRoute(&it); !ok {
-			return q.showItem(http.StatusConflict, why+" Nothing was changed.", q.r.PostForm)
+		if !it.Appealable {
+			return q.showItem(http.StatusConflict, noAppealWhy(&it)+" Nothing was changed.", q.r.PostForm)
 		}
 		body["status"], body["appealed_on"] = "appealed", q.r.PostFormValue("appealed_on")
-		// After the deadline the API refuses the appeal unless the biller
-		// says why (audited); the refusal names the deadline.
 		if t := strings.TrimSpace(q.r.PostFormValue("override_reason")); t != "" {
 			body["override_reason"] = t
 		}
-	case "writeoff":
-		code := q.r.PostFormValue("reason")
-		known := false
-		for _, r := range writeOffReasons {
-			known = known || r.Code == code
-		}
-		if !known {
-			return q.showItem(http.StatusBadRequest, "Choose a reason code for the write-off.", q.r.PostForm)
-		}
-		res := code
-		if t := strings.TrimSpace(q.r.PostFormValue("resolution")); t != "" {
-			res += ": " + t
-		}
-		body["status"], body["resolution"] = "written_off", res
 	case "resolve":
 		body["status"] = "resolved"
 		if t := strings.TrimSpace(q.r.PostFormValue("resolution")); t != "" {
 			body["resolution"] = t
+		}
+		if o := q.r.PostFormValue("outcome"); o != "" {
+			body["outcome"] = o
+			if t := strings.TrimSpace(q.r.PostFormValue("amount_recovered")); t != "" {
+				a, err := parseAmount(t)
+				if err != nil {
+					return q.showItem(http.StatusBadRequest, "The amount recovered must be dollars and cents, such as 200.00.", q.r.PostForm)
+				}
+				body["amount_recovered"] = a
+			}
 		}
 	default:
 		return q.showItem(http.StatusBadRequest, "Unknown action.", q.r.PostForm)
@@ -325,7 +303,8 @@ func (q *req) refusal(err error) func() error {
 		return func() error {
 			return q.showItem(http.StatusConflict, "conflict", q.r.PostForm)
 		}
-	case ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden || ae.Status == http.StatusConflict:
+	case ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden || ae.Status == http.StatusConflict ||
+		ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusPreconditionRequired:
 		return func() error { return q.showItem(ae.Status, ae.Message, q.r.PostForm) }
 	}
 	return nil
