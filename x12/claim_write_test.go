@@ -21,11 +21,11 @@ func closingBatch() *ClaimBatch {
 // closingClaim is a two-line pain-management claim in the form ClaimReader
 // returns it (every DTP also in Dates, D8 ranges with To = From).
 func closingClaim(pcn, freq string) *Claim {
-	day := Date("2026-02-20")
+	dy := Date("2026-02-20")
 	line := func(n int, code string, mods []string, charge string, lcn string) *ServiceLine {
 		return &ServiceLine{Number: n, Procedure: Procedure{Qualifier: "HC", Code: code, Modifiers: mods},
 			Charge: amt837(charge), UnitBasis: "UN", Units: 1000, DiagnosisPointers: []int{1},
-			ServiceFrom: day, ServiceTo: day, Dates: []ClaimDate{{Qualifier: "472", From: day, To: day}},
+			ServiceFrom: dy, ServiceTo: dy, Dates: []ClaimDate{{Qualifier: "472", From: dy, To: dy}},
 			LineControlNumber: lcn}
 	}
 	return &Claim{

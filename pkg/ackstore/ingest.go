@@ -14,9 +14,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/remitstore"
-	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/store"
 	"github.com/remitq/remitq/pkg/workstore"
 )
@@ -445,7 +445,7 @@ func newItem(key string, b *billedRef, v *Verdict) *workstore.Item {
 		Disposition: ItemDisposition, Category: ItemCategory, BilledClaimID: sql.NullInt64{Int64: b.ID, Valid: true},
 		PatientControl: v.PatientControlNumber, PayerControl: v.PayerClaimNumber, Text: StatusText(v), Action: Fix(v),
 		Rule: "ack:" + v.Source, Billed: b.Charge, AtRisk: b.Charge, Status: "new", Priority: priority(b.Charge)}
-	if d, err := route.ParseDate(b.Service); err == nil {
+	if d, err := day.Parse(b.Service); err == nil {
 		it.ServiceDate = d
 	}
 	return it

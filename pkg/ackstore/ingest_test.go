@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpistore"
@@ -407,7 +408,7 @@ func TestCleanClaimRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	def, _ := kpi.Lookup("clean_claim_rate")
-	req := kpi.Request{Def: def, GroupBy: []kpi.Dim{}, Bucket: kpi.ByMonth, From: kpi.NewDay(2026, 10, 1), To: kpi.NewDay(2026, 10, 31)}
+	req := kpi.Request{Def: def, GroupBy: []kpi.Dim{}, Bucket: kpi.ByMonth, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}
 	rep, err := kpistore.Report(context.Background(), h.db, req, kpistore.Scope{Practices: []int64{h.p1}})
 	if err != nil {
 		t.Fatal(err)

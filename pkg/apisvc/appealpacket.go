@@ -15,6 +15,7 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/appeal"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -108,14 +109,14 @@ type packetClaim struct {
 	PayerName   sql.NullString `db:"payer_name"`
 }
 
-func rdate(d Date) route.Date {
+func rdate(d Date) day.Day {
 	if !d.Valid {
 		return 0
 	}
-	return route.DateOf(d.T)
+	return day.Of(d.T)
 }
 
-func rdateString(d route.Date) string {
+func rdateString(d day.Day) string {
 	if d.IsZero() {
 		return ""
 	}
@@ -178,11 +179,11 @@ func (s *Service) appealFacts(ctx context.Context, it *WorkItem) (appeal.Facts, 
 	if err != nil {
 		return f, nil, err
 	}
-	day := rules.Day(0)
+	dy := day.Day(0)
 	if it.ServiceDate.Valid {
-		day, _ = rules.ParseDay(it.ServiceDate.T.Format(time.DateOnly))
+		dy, _ = day.ParseSet(it.ServiceDate.T.Format(time.DateOnly))
 	}
-	prof := profiles.Resolve(f.Payer.ID, pc.Filing.String, "", day)
+	prof := profiles.Resolve(f.Payer.ID, pc.Filing.String, "", dy)
 	if prof == nil {
 		return f, nil, errNoProfile
 	}
@@ -204,7 +205,7 @@ func (s *Service) appealFacts(ctx context.Context, it *WorkItem) (appeal.Facts, 
 	cause := itemCause(it, pf.Rule)
 	evidence := appeal.Evidence{}
 	if a := pickAuth(ev); a != nil {
-		evidence.Auth = &appeal.Auth{Number: a.Number, From: route.DateOf(a.From.Time()), Through: route.DateOf(a.To.Time()),
+		evidence.Auth = &appeal.Auth{Number: a.Number, From: day.Of(a.From.Time()), Through: day.Of(a.To.Time()),
 			Units: a.Units, Codes: slices.Clone(a.Codes)}
 	}
 	sessions := map[string]*appeal.Procedure{}
@@ -213,7 +214,7 @@ func (s *Service) appealFacts(ctx context.Context, it *WorkItem) (appeal.Facts, 
 		k := l.Date.String()
 		p, ok := sessions[k]
 		if !ok {
-			p = &appeal.Procedure{Date: route.DateOf(l.Date.Time()), Level: l.Level}
+			p = &appeal.Procedure{Date: day.Of(l.Date.Time()), Level: l.Level}
 			sessions[k] = p
 			order = append(order, k)
 		}
@@ -253,7 +254,7 @@ func (s *Service) blocks(ctx context.Context, ev *Evidence) ([]appeal.Block, err
 		k := l.Date.String()
 		b, ok := byDate[k]
 		if !ok {
-			b = &appeal.Block{Date: route.DateOf(l.Date.Time()), Level: l.Level}
+			b = &appeal.Block{Date: day.Of(l.Date.Time()), Level: l.Level}
 			byDate[k] = b
 			order = append(order, k)
 		}
@@ -498,7 +499,7 @@ func (c *call) getAppealPacket() error {
 	facts, ev, err := c.s.appealFacts(ctx, it)
 	var p appeal.Packet
 	if err == nil {
-		p, err = appeal.Build(facts, route.DateOf(c.s.opts.Now().UTC()))
+		p, err = appeal.Build(facts, day.Of(c.s.opts.Now().UTC()))
 	}
 	detail := map[string]any{"format": format}
 	if asJSON {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
 )
@@ -149,8 +150,8 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 	from, to := asOf.AddDate(-1, 0, 0), asOf
 	ev.WindowFrom, ev.WindowTo = from.Format(time.DateOnly), to.Format(time.DateOnly)
 	if ev.Region != "" {
-		fd, _ := rules.ParseDay(ev.WindowFrom)
-		td, _ := rules.ParseDay(ev.WindowTo)
+		fd, _ := day.ParseSet(ev.WindowFrom)
+		td, _ := day.ParseSet(ev.WindowTo)
 		h, err := rulesstore.LoadHistory(ctx, s.db, []rulesstore.Patient{{Key: key, MemberID: p.Member.String, BirthDate: p.Birth.String}},
 			rulesstore.HistoryOptions{From: fd, To: td})
 		if err != nil {
@@ -207,7 +208,7 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 	if err != nil {
 		return nil, err
 	}
-	day, _ := rules.ParseDay(asOf.Format(time.DateOnly))
+	dy, _ := day.ParseSet(asOf.Format(time.DateOnly))
 	for _, st := range stored {
 		if !sh.May(me, p.TIN, strconv.FormatInt(st.PracticeID, 10), st.TIN) {
 			continue
@@ -224,7 +225,7 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 		if !slices.Contains(a.Codes, it.ProcedureCode) {
 			ea.Gaps = append(ea.Gaps, "does not list "+it.ProcedureCode)
 		}
-		if it.ServiceDate.Valid && (day < a.From || day > a.To) {
+		if it.ServiceDate.Valid && (dy < a.From || dy > a.To) {
 			ea.Gaps = append(ea.Gaps, "not valid on the service date")
 		}
 		if a.Payer != "" && p.Payer != "" && a.Payer != p.Payer {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
 )
@@ -58,7 +59,7 @@ func (c *call) putPayerProfile() error {
 		return badRequest("%v", err)
 	}
 	if p.Effective != "" {
-		if d, err := rules.ParseDay(p.Effective); err == nil && d.Time().Year() < 1 {
+		if d, err := day.ParseSet(p.Effective); err == nil && d.Time().Year() < 1 {
 			return badRequest("effective is a date YYYY-MM-DD of a year 1 to 9999")
 		}
 	}
@@ -87,7 +88,7 @@ func (c *call) putPayerProfile() error {
 // existed.
 func (c *call) deletePayerProfile() error {
 	id, eff := c.r.PathValue("id"), c.r.PathValue("effective")
-	if d, err := rules.ParseDay(eff); err == nil && d.Time().Year() < 1 {
+	if d, err := day.ParseSet(eff); err == nil && d.Time().Year() < 1 {
 		return badRequest("effective is a date YYYY-MM-DD of a year 1 to 9999")
 	}
 	ctx := c.r.Context()
@@ -98,7 +99,7 @@ func (c *call) deletePayerProfile() error {
 	defer tx.Rollback()
 	found, err := rulesstore.DeleteProfileVersion(ctx, tx, id, eff)
 	if err != nil {
-		if _, perr := rules.ParseDay(eff); perr != nil {
+		if _, perr := day.ParseSet(eff); perr != nil {
 			return badRequest("effective is a date YYYY-MM-DD")
 		}
 		return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpistore"
 )
@@ -24,8 +25,8 @@ func (c *call) getReports() error {
 // reportPoint is one value of a JSON report.
 type reportPoint struct {
 	Group       map[string]string `json:"group"`
-	PeriodStart kpi.Day           `json:"period_start"`
-	PeriodEnd   kpi.Day           `json:"period_end"`
+	PeriodStart day.Day           `json:"period_start"`
+	PeriodEnd   day.Day           `json:"period_end"`
 	Value       *string           `json:"value"` // decimal text in the KPI's unit; null when undefined
 	Numerator   string            `json:"numerator"`
 	Denominator string            `json:"denominator"`
@@ -143,19 +144,19 @@ func (c *call) reportRequest(def *kpi.Def) (kpi.Request, string, bool, error) {
 			}
 		}
 	}
-	today := kpi.DayOf(c.s.opts.Now())
+	today := day.Of(c.s.opts.Now())
 	req.To = today
 	if v := q.Get("to"); v != "" {
-		d, err := kpi.ParseDay(v)
+		d, err := day.ParseSet(v)
 		if _, yerr := parseDate(v); err != nil || yerr != nil {
 			return req, "", false, badRequest("to must be a date YYYY-MM-DD")
 		}
 		req.To = d
 	}
 	t := req.To.Time()
-	req.From = kpi.DayOf(time.Date(t.Year()-1, t.Month()+1, 1, 0, 0, 0, 0, time.UTC))
+	req.From = day.Of(time.Date(t.Year()-1, t.Month()+1, 1, 0, 0, 0, 0, time.UTC))
 	if v := q.Get("from"); v != "" {
-		d, err := kpi.ParseDay(v)
+		d, err := day.ParseSet(v)
 		if _, yerr := parseDate(v); err != nil || yerr != nil {
 			return req, "", false, badRequest("from must be a date YYYY-MM-DD")
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/billedstore"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
@@ -359,8 +360,8 @@ type AuthView struct {
 	Payer      string    `json:"payer_id"`
 	Codes      []string  `json:"cpt_codes"`
 	NPI        string    `json:"provider_npi"`
-	ValidFrom  rules.Day `json:"valid_from"`
-	ValidTo    rules.Day `json:"valid_to"`
+	ValidFrom  day.Day   `json:"valid_from"`
+	ValidTo    day.Day   `json:"valid_to"`
 	Units      int       `json:"units"`
 	Source     string    `json:"source"`
 	LoadedAt   time.Time `json:"loaded_at"`

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/pkg/billedstore"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
 	"github.com/remitq/remitq/pkg/synth"
@@ -242,7 +243,7 @@ func TestAuthsAndRelief(t *testing.T) {
 		return out.Auths
 	}
 	if a := list("bill2", "patient="+k.String()); len(a) != 1 || a[0].Number != "A-1" || a[0].Units != 2 || a[0].PatientKey != k.String() ||
-		a[0].ValidTo != rules.MustDay("2026-06-30") || a[0].Source != rulesstore.SourceJSON || len(a[0].Codes) != 2 {
+		a[0].ValidTo != day.Must("2026-06-30") || a[0].Source != rulesstore.SourceJSON || len(a[0].Codes) != 2 {
 		t.Errorf("bill2: %+v", a)
 	}
 	if a := list("admin", "number=a-1"); len(a) != 1 {

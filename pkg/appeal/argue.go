@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -218,7 +219,7 @@ func sumReason(adjs []route.Adjustment, carcCode string) money.Amount {
 	return t
 }
 
-func (f *Facts) denialDate() route.Date {
+func (f *Facts) denialDate() day.Day {
 	if !f.DenialDate.IsZero() {
 		return f.DenialDate
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/appeal"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 )
@@ -22,7 +23,7 @@ type category struct {
 }
 
 func categories() []category {
-	auth := &appeal.Auth{Number: "PA-7781234", From: route.NewDate(2026, 6, 15), Through: route.NewDate(2026, 9, 15), Units: 2,
+	auth := &appeal.Auth{Number: "PA-7781234", From: day.New(2026, 6, 15), Through: day.New(2026, 9, 15), Units: 2,
 		Codes: []string{"64483", "64484"}}
 	return []category{
 		{
@@ -61,13 +62,13 @@ func categories() []category {
 			lines: []appeal.DeniedLine{
 				line(1, "64635", nil, "1450.00", appeal.Cause{Category: carc.MedicalNecessity, Rule: "rules/rfa_prerequisite", Route: route.RouteAppeal},
 					appeal.Evidence{Blocks: []appeal.Block{
-						{Date: route.NewDate(2026, 4, 20), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 85},
-						{Date: route.NewDate(2026, 4, 1), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 90},
+						{Date: day.New(2026, 4, 20), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 85},
+						{Date: day.New(2026, 4, 1), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 90},
 					}}, adj("CO", "50", "1450.00")),
 				line(2, "64636", nil, "620.00", appeal.Cause{Category: carc.MedicalNecessity, Route: route.RouteAppeal},
 					appeal.Evidence{Blocks: []appeal.Block{
-						{Date: route.NewDate(2026, 4, 1), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 90},
-						{Date: route.NewDate(2026, 4, 20), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 85},
+						{Date: day.New(2026, 4, 1), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 90},
+						{Date: day.New(2026, 4, 20), Codes: []string{"64493", "64494"}, Level: "L4-L5", ReliefPercent: 85},
 					}}, adj("CO", "50", "620.00")),
 			},
 			text: []string{"Radiofrequency ablation 64635 was performed after two diagnostic medial branch blocks at L4-L5",
@@ -103,8 +104,8 @@ func categories() []category {
 			lines: []appeal.DeniedLine{func() appeal.DeniedLine {
 				l := line(1, "64635", nil, "1450.00", appealCause(carc.FrequencyLimit, "RFA session cap reached"),
 					appeal.Evidence{Prior: []appeal.Procedure{
-						{Date: route.NewDate(2026, 1, 10), Codes: []string{"64635", "64636"}, Level: "L3-L4"},
-						{Date: route.NewDate(2025, 5, 20), Codes: []string{"64635"}},
+						{Date: day.New(2026, 1, 10), Codes: []string{"64635", "64636"}, Level: "L3-L4"},
+						{Date: day.New(2025, 5, 20), Codes: []string{"64635"}},
 					}}, adj("CO", "119", "1450.00"))
 				l.Remarks = []string{"N640"}
 				return l
@@ -235,7 +236,7 @@ func hasItem(items []appeal.Item, sub string) bool {
 func TestMedicareLevels(t *testing.T) {
 	c := categories()[0]
 	f := facts(t, rules.PlanMedicare, c.lines...)
-	f.LevelsUsed, f.PriorDecisionDate = 1, route.NewDate(2026, 9, 1)
+	f.LevelsUsed, f.PriorDecisionDate = 1, day.New(2026, 9, 1)
 	p, err := appeal.Build(f, today)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +272,7 @@ func TestMedicareLevels(t *testing.T) {
 func TestLate(t *testing.T) {
 	c := categories()[0]
 	f := facts(t, rules.PlanMedicareAdvantage, c.lines...)
-	late := route.NewDate(2026, 10, 1)
+	late := day.New(2026, 10, 1)
 	p, err := appeal.Build(f, late)
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +293,7 @@ func TestLate(t *testing.T) {
 // TestBuildErrors: the packets Build must refuse, with the sentinel and no PHI.
 func TestBuildErrors(t *testing.T) {
 	auth := appealCause(carc.Authorization, "")
-	good := appeal.Evidence{Auth: &appeal.Auth{Number: "PA-1", From: route.NewDate(2026, 6, 1), Through: route.NewDate(2026, 6, 30), Codes: []string{"64483"}}}
+	good := appeal.Evidence{Auth: &appeal.Auth{Number: "PA-1", From: day.New(2026, 6, 1), Through: day.New(2026, 6, 30), Codes: []string{"64483"}}}
 	cases := []struct {
 		name string
 		plan string
@@ -319,19 +320,19 @@ func TestBuildErrors(t *testing.T) {
 		{"auth expired before the service", rules.PlanCommercial, func(f *appeal.Facts) { f.Lines[0].Evidence = good }, appeal.ErrUnsupported, 1},
 		{"RFA with one block", rules.PlanMedicare, func(f *appeal.Facts) {
 			f.Lines[0] = line(1, "64635", nil, "1450", appealCause(carc.MedicalNecessity, ""),
-				appeal.Evidence{Blocks: []appeal.Block{{Date: route.NewDate(2026, 4, 1), ReliefPercent: 90}}})
+				appeal.Evidence{Blocks: []appeal.Block{{Date: day.New(2026, 4, 1), ReliefPercent: 90}}})
 		}, appeal.ErrMissingFact, 1},
 		{"RFA blocks 10 days apart", rules.PlanMedicare, func(f *appeal.Facts) {
 			f.Lines[0] = line(1, "64635", nil, "1450", appealCause(carc.MedicalNecessity, ""),
-				appeal.Evidence{Blocks: []appeal.Block{{Date: route.NewDate(2026, 4, 1), ReliefPercent: 90}, {Date: route.NewDate(2026, 4, 11), ReliefPercent: 90}}})
+				appeal.Evidence{Blocks: []appeal.Block{{Date: day.New(2026, 4, 1), ReliefPercent: 90}, {Date: day.New(2026, 4, 11), ReliefPercent: 90}}})
 		}, appeal.ErrUnsupported, 1},
 		{"RFA block with 60 % relief", rules.PlanCommercial, func(f *appeal.Facts) {
 			f.Lines[0] = line(1, "64635", nil, "1450", appealCause(carc.MedicalNecessity, ""),
-				appeal.Evidence{Blocks: []appeal.Block{{Date: route.NewDate(2026, 4, 1), ReliefPercent: 90}, {Date: route.NewDate(2026, 4, 20), ReliefPercent: 60}}})
+				appeal.Evidence{Blocks: []appeal.Block{{Date: day.New(2026, 4, 1), ReliefPercent: 90}, {Date: day.New(2026, 4, 20), ReliefPercent: 60}}})
 		}, appeal.ErrUnsupported, 1},
 		{"third RFA session in 12 months", rules.PlanMedicare, func(f *appeal.Facts) {
 			f.Lines[0] = line(1, "64635", nil, "1450", appealCause(carc.FrequencyLimit, ""),
-				appeal.Evidence{Prior: []appeal.Procedure{{Date: route.NewDate(2026, 1, 10)}, {Date: route.NewDate(2025, 9, 2)}}})
+				appeal.Evidence{Prior: []appeal.Procedure{{Date: day.New(2026, 1, 10)}, {Date: day.New(2025, 9, 2)}}})
 		}, appeal.ErrUnsupported, 1},
 		{"NCCI indicator 0", rules.PlanCommercial, func(f *appeal.Facts) {
 			f.Lines[0] = line(1, "20552", []string{"59"}, "180", appealCause(carc.CodingBundling, ""),
@@ -356,7 +357,7 @@ func TestBuildErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := facts(t, c.plan, line(1, "64483", nil, "950", auth, appeal.Evidence{Auth: &appeal.Auth{Number: "PA-9",
-				From: route.NewDate(2026, 6, 1), Through: route.NewDate(2026, 12, 31)}}, adj("CO", "197", "950")))
+				From: day.New(2026, 6, 1), Through: day.New(2026, 12, 31)}}, adj("CO", "197", "950")))
 			c.edit(&f)
 			_, err := appeal.Build(f, today)
 			if !errors.Is(err, c.want) {

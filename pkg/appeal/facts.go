@@ -2,6 +2,7 @@ package appeal
 
 import (
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -27,10 +28,10 @@ type Facts struct {
 	LevelsUsed int
 	// DenialDate is the date of the initial determination (the remittance
 	// that denied the lines); zero: Claim.RemitDate.
-	DenialDate route.Date
+	DenialDate day.Day
 	// PriorDecisionDate is the date of the last appeal decision, needed
 	// when the next level counts from it (Medicare reconsideration).
-	PriorDecisionDate route.Date
+	PriorDecisionDate day.Day
 	// LateReason is the good cause for a late request, when there is one.
 	LateReason string
 }
@@ -62,10 +63,10 @@ type Payer struct {
 type Claim struct {
 	PatientControlNumber    string // CLM01 / CLP01
 	PayerClaimControlNumber string // CLP07 (Medicare: the ICN)
-	From, Through           route.Date
+	From, Through           day.Day
 	Billed                  money.Amount
 	Paid                    money.Amount
-	RemitDate               route.Date
+	RemitDate               day.Day
 	CheckOrEFT              string // TRN02: the check or EFT trace number
 }
 
@@ -73,7 +74,7 @@ type Claim struct {
 // and the evidence for its argument.
 type DeniedLine struct {
 	Number     int // the line's number on the claim (LX), for the table
-	Date       route.Date
+	Date       day.Day
 	Procedure  string // CPT/HCPCS
 	Modifiers  []string
 	Units      int // whole units; 0 reads as 1
@@ -126,21 +127,21 @@ type Evidence struct {
 // Auth is an authorization on file.
 type Auth struct {
 	Number        string
-	From, Through route.Date
+	From, Through day.Day
 	Units         int // units a line may carry; 0: not limited
 	Codes         []string
 }
 
 // Procedure is one earlier procedure session.
 type Procedure struct {
-	Date  route.Date
+	Date  day.Day
 	Codes []string
 	Level string // "L4-L5", when known
 }
 
 // Block is one diagnostic medial branch block with its relief.
 type Block struct {
-	Date          route.Date
+	Date          day.Day
 	Codes         []string
 	Level         string
 	ReliefPercent int // relief of the index pain after the block; 0: not recorded

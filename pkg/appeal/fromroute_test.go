@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/remitq/remitq/pkg/appeal"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -26,7 +27,7 @@ func TestFromRoute(t *testing.T) {
 	if auth.Cause.Category != "authorization" || auth.Billed != money.MustParse("950") || auth.Units != 1 || auth.Number != 1 {
 		t.Fatalf("FromRoute = %+v", auth)
 	}
-	auth.Evidence.Auth = &appeal.Auth{Number: "PA-55", From: route.NewDate(2026, 6, 1), Through: route.NewDate(2026, 7, 31), Codes: []string{"64483"}}
+	auth.Evidence.Auth = &appeal.Auth{Number: "PA-55", From: day.New(2026, 6, 1), Through: day.New(2026, 7, 31), Codes: []string{"64483"}}
 	p, err := appeal.Build(facts(t, rules.PlanCommercial, auth), today)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/appeal"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -12,9 +13,9 @@ import (
 
 // Dates of the fixtures: service, remittance and the letter's day.
 var (
-	dos   = route.NewDate(2026, 7, 1)
-	remit = route.NewDate(2026, 7, 20)
-	today = route.NewDate(2026, 8, 3)
+	dos   = day.New(2026, 7, 1)
+	remit = day.New(2026, 7, 20)
+	today = day.New(2026, 8, 3)
 )
 
 // Patient identity of the fixtures: tests assert it is on the letter and
@@ -30,7 +31,7 @@ const (
 func profile(t testing.TB, plan string) rules.Profile {
 	t.Helper()
 	ps := rules.DefaultProfiles()
-	d := rules.MustDay("2026-07-01")
+	d := day.Must("2026-07-01")
 	var p *rules.Profile
 	if plan == rules.PlanMedicare {
 		p = ps.Resolve("03102", "", "", d)

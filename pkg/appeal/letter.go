@@ -3,7 +3,7 @@ package appeal
 import (
 	"strings"
 
-	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // blockKind is how a block of the letter is set.
@@ -178,7 +178,7 @@ func lineRefs(ls []int) string {
 	return " (lines " + strings.Join(parts, ", ") + ")"
 }
 
-func dateRange(from, through route.Date, ls []DeniedLine) string {
+func dateRange(from, through day.Day, ls []DeniedLine) string {
 	f, t := from.String(), through.String()
 	if f == "" && len(ls) > 0 {
 		f = firstDate(ls).String()

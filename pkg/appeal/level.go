@@ -3,7 +3,7 @@ package appeal
 import (
 	"strings"
 
-	"github.com/remitq/remitq/pkg/route"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 )
 
@@ -32,9 +32,9 @@ type Addressee struct {
 // determination), not from its presumed receipt five days later (42 CFR
 // 405.942(a)(1)): the earlier, safer date.
 type Deadline struct {
-	Date     route.Date
-	Counted  route.Date // the date the window counts from
-	DaysLeft int        // negative when late
+	Date     day.Day
+	Counted  day.Day // the date the window counts from
+	DaysLeft int     // negative when late
 	Late     bool
 }
 
@@ -89,8 +89,8 @@ func addressee(f *Facts, l Level) Addressee {
 }
 
 // deadline counts the level's window from its event.
-func deadline(f *Facts, l Level, today route.Date) (Deadline, error) {
-	var from route.Date
+func deadline(f *Facts, l Level, today day.Day) (Deadline, error) {
+	var from day.Day
 	switch l.From {
 	case "prior_decision":
 		from = f.PriorDecisionDate
@@ -116,8 +116,8 @@ func deadline(f *Facts, l Level, today route.Date) (Deadline, error) {
 	return d, nil
 }
 
-func firstDate(ls []DeniedLine) route.Date {
-	var d route.Date
+func firstDate(ls []DeniedLine) day.Day {
+	var d day.Day
 	for _, l := range ls {
 		if !l.Date.IsZero() && (d.IsZero() || l.Date.Time().Before(d.Time())) {
 			d = l.Date

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 )
 
@@ -15,7 +15,7 @@ import (
 // redetermination, the CMS-20027 fields. Text and WritePDF render it.
 type Packet struct {
 	Facts     Facts
-	Today     route.Date // the letter's date
+	Today     day.Day // the letter's date
 	Level     Level
 	Addressee Addressee
 	Deadline  Deadline
@@ -35,11 +35,11 @@ type Packet struct {
 // ErrNoDeniedLine, ErrNotAppealable, ErrNoLevelLeft, ErrMissingFact or
 // ErrUnsupported) when it cannot write an honest packet; the error names
 // the line and what is missing, never the patient.
-func Build(f Facts, today route.Date) (Packet, error) {
+func Build(f Facts, today day.Day) (Packet, error) {
 	return build(f, today, rules.Default())
 }
 
-func build(f Facts, today route.Date, set *rules.Set) (Packet, error) {
+func build(f Facts, today day.Day, set *rules.Set) (Packet, error) {
 	if len(f.Lines) == 0 {
 		return Packet{}, fail(ErrNoDeniedLine, 0, "Facts.Lines is empty")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 )
 
@@ -447,8 +448,8 @@ func consolePages(t *testing.T, s *site, root context.Context) {
 	})
 }
 
-func mustDay(t *testing.T, s string) kpi.Day {
-	d, err := kpi.ParseDay(s)
+func mustDay(t *testing.T, s string) day.Day {
+	d, err := day.ParseSet(s)
 	if err != nil {
 		t.Fatal(err)
 	}

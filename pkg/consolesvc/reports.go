@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 )
 
@@ -135,13 +136,13 @@ func (q *req) reports() error {
 // the first day of the twelfth month back): the chart's period is the
 // filter's, not the first and last days that hold data.
 func (q *req) reportPeriod(in url.Values) string {
-	to := kpi.DayOf(q.s.opts.Now())
-	if d, err := kpi.ParseDay(in.Get("to")); err == nil {
+	to := day.Of(q.s.opts.Now())
+	if d, err := day.ParseSet(in.Get("to")); err == nil {
 		to = d
 	}
 	t := to.Time()
-	from := kpi.DayOf(time.Date(t.Year()-1, t.Month()+1, 1, 0, 0, 0, 0, time.UTC))
-	if d, err := kpi.ParseDay(in.Get("from")); err == nil {
+	from := day.Of(time.Date(t.Year()-1, t.Month()+1, 1, 0, 0, 0, 0, time.UTC))
+	if d, err := day.ParseSet(in.Get("from")); err == nil {
 		from = d
 	}
 	return kpi.RangeText(from, to)

@@ -74,7 +74,7 @@ var funcs = template.FuncMap{
 	"peq64":  func(a *int64, b int64) bool { return a != nil && *a == b },
 	"open":   func(s string) bool { return s != "resolved" && s != "written_off" },
 	"list":   func(s ...string) []string { return s },
-	"before": func(d *string, day string) bool { return d != nil && *d < day },
+	"before": func(d *string, dy string) bool { return d != nil && *d < dy },
 	"inc":    func(n int) int { return n + 1 },
 	// amt is an amount as a form field holds it ("1250.00").
 	"amt": func(a money.Amount) string { return a.String() },

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/remitq/remitq/pkg/correct"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/synth"
@@ -16,7 +17,7 @@ import (
 func profile(t testing.TB, id string) *rules.Profile {
 	t.Helper()
 	ps := rules.DefaultProfiles()
-	d, _ := rules.ParseDay("2026-06-01")
+	d, _ := day.ParseSet("2026-06-01")
 	p := ps.Get(id, d)
 	if p == nil {
 		t.Fatalf("no profile %s", id)
@@ -121,7 +122,7 @@ func TestFixOverTheTruthSet(t *testing.T) {
 		filing[p.ID] = p.Filing
 	}
 	ps := rules.DefaultProfiles()
-	day, _ := rules.ParseDay("2026-03-01")
+	dy, _ := day.ParseSet("2026-03-01")
 	counts := map[string]int{}
 	ctl := 0
 	var files [][]byte
@@ -133,7 +134,7 @@ func TestFixOverTheTruthSet(t *testing.T) {
 		if c == nil {
 			t.Fatalf("truth line names claim %s that is not billed", tl.BilledClaim)
 		}
-		p := ps.Resolve(tl.Payer, filing[tl.Payer], "", day)
+		p := ps.Resolve(tl.Payer, filing[tl.Payer], "", dy)
 		before := bare(t, c)
 		res, err := correct.Fix(c, correct.Denial{Category: tl.Category, CARC: tl.Adjustments, RARC: tl.Remarks,
 			Line: tl.BilledLine, PayerControl: tl.PayerControl, Revision: 1}, p)

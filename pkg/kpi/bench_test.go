@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -14,11 +15,11 @@ import (
 func benchClaims(n int) []PaidClaim {
 	cpts := []string{"64483", "64484", "62323", "64493", "64494", "64635", "64636", "20552", "20553", "99214", "99213", "J1040"}
 	payers := []string{"SYNMCR", "SYNBCB", "SYNAET", "SYNUHC"}
-	start := NewDay(2026, 1, 1)
+	start := day.New(2026, 1, 1)
 	out := make([]PaidClaim, 0, n/2)
 	for i := 0; i < n; i += 2 {
 		c := PaidClaim{Practice: int64(1 + i%3), Payer: payers[i%4], Provider: "17000000" + strconv.Itoa(10+i%7),
-			Status: "1", RemitDate: start + Day(i%365), ServiceDate: start + Day(i%365) - 20, Billed: true, BilledFrequency: "1"}
+			Status: "1", RemitDate: start + day.Day(i%365), ServiceDate: start + day.Day(i%365) - 20, Billed: true, BilledFrequency: "1"}
 		for j := 0; j < 2; j++ {
 			l := PaidLine{SVC: j + 1, Procedure: cpts[(i+j)%len(cpts)], Charge: 100000, Paid: 40000, PatientResp: 10000,
 				Method:      "line_control",
@@ -39,7 +40,7 @@ func benchClaims(n int) []PaidClaim {
 // store does.
 func summarize(claims []PaidClaim, b Basis) ([]Row, []Row) {
 	sum := map[struct {
-		d Day
+		d day.Day
 		Dims
 	}]*Measures{}
 	var detail []Row
@@ -50,7 +51,7 @@ func summarize(claims []PaidClaim, b Basis) ([]Row, []Row) {
 			}
 			detail = append(detail, Row{Day: c.Day, Dims: c.Dims, M: c.M})
 			k := struct {
-				d Day
+				d day.Day
 				Dims
 			}{c.Day, c.Dims}
 			m := sum[k]
@@ -90,7 +91,7 @@ func BenchmarkExport(b *testing.B) {
 	_ = money.Amount(0)
 	for b.Loop() {
 		rep, err := Compute(Request{Def: def, GroupBy: []Dim{DimPractice, DimPayer, DimCPT}, Bucket: ByDay,
-			From: NewDay(2025, 12, 1), To: NewDay(2026, 12, 31)}, rows)
+			From: day.New(2025, 12, 1), To: day.New(2026, 12, 31)}, rows)
 		if err != nil {
 			b.Fatal(err)
 		}

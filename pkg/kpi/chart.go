@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi/draw"
 	"github.com/remitq/remitq/pkg/money"
 )
@@ -76,8 +77,8 @@ func (rep *Report) Chart(o ChartOptions) *draw.Scene {
 	return rep.lineChart(o, periods)
 }
 
-func (rep *Report) periods() []Day {
-	var out []Day
+func (rep *Report) periods() []day.Day {
+	var out []day.Day
 	for s := rep.Bucket.Start(rep.From); s <= rep.To; s = rep.Bucket.Next(s) {
 		out = append(out, s)
 	}
@@ -99,7 +100,7 @@ func (rep *Report) frame(o ChartOptions) *draw.Scene {
 
 // RangeText prints a date range for people: "October 2026",
 // "January – December 2026", "Oct 5 – Nov 3, 2026".
-func RangeText(from, to Day) string {
+func RangeText(from, to day.Day) string {
 	f, t := from.Time(), to.Time()
 	monthStart := f.Day() == 1
 	monthEnd := t.AddDate(0, 0, 1).Day() == 1
@@ -329,7 +330,7 @@ func AmountText(v int64, u Unit) string {
 
 // labelEvery is how many periods apart the x labels go so that they do
 // not overlap in width pixels.
-func labelEvery(periods []Day, b Bucket, width float64) int {
+func labelEvery(periods []day.Day, b Bucket, width float64) int {
 	if len(periods) < 2 {
 		return 1
 	}
@@ -338,7 +339,7 @@ func labelEvery(periods []Day, b Bucket, width float64) int {
 	return max(1, int(math.Ceil(lw/slot)))
 }
 
-func periodLabel(d Day, b Bucket) string {
+func periodLabel(d day.Day, b Bucket) string {
 	t := d.Time()
 	switch b {
 	case ByMonth:
@@ -480,11 +481,11 @@ func (rep *Report) barChart(o ChartOptions) *draw.Scene {
 }
 
 // lineChart draws the report over time, one line per group.
-func (rep *Report) lineChart(o ChartOptions, periods []Day) *draw.Scene {
+func (rep *Report) lineChart(o ChartOptions, periods []day.Day) *draw.Scene {
 	d := rep.Def
 	s := rep.frame(o)
 	W, H := float64(o.Width), float64(o.Height)
-	idx := map[Day]int{}
+	idx := map[day.Day]int{}
 	for i, p := range periods {
 		idx[p] = i
 	}
@@ -613,11 +614,11 @@ func (rep *Report) lineChart(o ChartOptions, periods []Day) *draw.Scene {
 // stackedChart draws one bar per period stacked from the KPI's parts:
 // positive parts above zero, negative ones (reversals) below, and the net
 // as a marker with its value.
-func (rep *Report) stackedChart(o ChartOptions, periods []Day) *draw.Scene {
+func (rep *Report) stackedChart(o ChartOptions, periods []day.Day) *draw.Scene {
 	d := rep.Def
 	s := rep.frame(o)
 	W, H := float64(o.Width), float64(o.Height)
-	byStart := map[Day]*Point{}
+	byStart := map[day.Day]*Point{}
 	for i := range rep.Points {
 		byStart[rep.Bucket.Start(rep.Points[i].Start)] = &rep.Points[i]
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi/draw"
 	"github.com/remitq/remitq/pkg/money"
 )
@@ -22,10 +23,10 @@ func chartRows() []Row {
 	claims := benchClaims(4000)
 	exp := money.Amount(30000)
 	claims = append(claims,
-		PaidClaim{Practice: 1, Payer: "SYNMCR", Status: "1", RemitDate: NewDay(2026, 3, 10), Billed: true, Lines: []PaidLine{{SVC: 1,
+		PaidClaim{Practice: 1, Payer: "SYNMCR", Status: "1", RemitDate: day.New(2026, 3, 10), Billed: true, Lines: []PaidLine{{SVC: 1,
 			Procedure: "64493", Charge: 50000, Paid: 20000, Expected: &exp, Flags: []string{"underpaid"}, Method: "line_control",
 			Adjustments: []Adjustment{{"CO", "45", 30000}}}}},
-		PaidClaim{Practice: 1, Payer: "SYNMCR", Status: "22", OrigStatus: "1", RemitDate: NewDay(2026, 5, 12), Billed: true,
+		PaidClaim{Practice: 1, Payer: "SYNMCR", Status: "22", OrigStatus: "1", RemitDate: day.New(2026, 5, 12), Billed: true,
 			Lines: []PaidLine{{SVC: 1, Procedure: "64493", Charge: -50000, Paid: -20000, Method: "reversal", ReversesUnderpaid: true,
 				ReversedShortfall: 10000, Adjustments: []Adjustment{{"CO", "45", -30000}}}}})
 	var cs []Contribution
@@ -34,7 +35,7 @@ func chartRows() []Row {
 	}
 	for i := 0; i < 60; i++ {
 		w := &WorkItem{Practice: int64(1 + i%3), Payer: "SYNBCB", Kind: "denial", Category: []string{"authorization", "medical_necessity", "coding_bundling"}[i%3],
-			CPT: "64483", Created: NewDay(2026, 1, 5) + Day(i*5), Origin: NewDay(2026, 1, 2) + Day(i*5), Appealed: NewDay(2026, 1, 12) + Day(i*5),
+			CPT: "64483", Created: day.New(2026, 1, 5) + day.Day(i*5), Origin: day.New(2026, 1, 2) + day.Day(i*5), Appealed: day.New(2026, 1, 12) + day.Day(i*5),
 			AppealedAmount: 20000, Expected: 15000}
 		if i%2 == 0 {
 			w.Closed, w.Recovered = w.Appealed+20, 12000
@@ -49,7 +50,7 @@ func chartRows() []Row {
 		cs = append(cs, w.Contributions()...)
 	}
 	for i := 0; i < 40; i++ {
-		p := &PatientPayment{Practice: int64(1 + i%3), Payer: "SYNAET", Paid: NewDay(2026, 1, 3) + Day(i*9), Amount: money.Amount(2500 + 100*i)}
+		p := &PatientPayment{Practice: int64(1 + i%3), Payer: "SYNAET", Paid: day.New(2026, 1, 3) + day.Day(i*9), Amount: money.Amount(2500 + 100*i)}
 		cs = append(cs, p.Contributions()...)
 	}
 	// Every paid claim was billed 20 days before its remit.
@@ -180,7 +181,7 @@ func checkScene(t *testing.T, c chartCase) {
 func TestCharts(t *testing.T) {
 	rows := chartRows()
 	labels := Labels{DimPayer: {"SYNMCR": "Medicare (synthetic)", "SYNBCB": "Blue Cross (synthetic)", "SYNAET": "Aetna (synthetic)", "SYNUHC": "United (synthetic)"}}
-	year := Request{Bucket: ByMonth, From: NewDay(2026, 1, 1), To: NewDay(2026, 12, 31)}
+	year := Request{Bucket: ByMonth, From: day.New(2026, 1, 1), To: day.New(2026, 12, 31)}
 	for _, def := range Defs() {
 		r := year
 		r.Def = def
@@ -212,7 +213,7 @@ func TestCharts(t *testing.T) {
 		checkScene(t, chartCase{name: def.Name, scene: sc, want: want})
 	}
 	// Categories for one month: bars, with readable names and values.
-	oct := Request{Bucket: ByMonth, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)}
+	oct := Request{Bucket: ByMonth, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}
 	for _, tc := range []struct {
 		kpi  string
 		dims []Dim
@@ -234,11 +235,11 @@ func TestCharts(t *testing.T) {
 	}
 	// The underpayment reversal in May shows below zero, money as money.
 	def, _ := Lookup("underpayment_dollars")
-	rep, _ := Compute(Request{Def: def, Bucket: ByMonth, From: NewDay(2026, 1, 1), To: NewDay(2026, 12, 31)}, rows)
+	rep, _ := Compute(Request{Def: def, Bucket: ByMonth, From: day.New(2026, 1, 1), To: day.New(2026, 12, 31)}, rows)
 	checkScene(t, chartCase{name: "underpayment_dollars-stacked", scene: rep.Chart(ChartOptions{}),
 		want: []string{"-$100.00", "Taken back by reversals", "New underpayments", "-$50"}})
 	// The waterfall from charges to payments.
-	wf := WaterfallRows(rows, NewDay(2026, 10, 1), NewDay(2026, 10, 31))
+	wf := WaterfallRows(rows, day.New(2026, 10, 1), day.New(2026, 10, 31))
 	checkScene(t, chartCase{name: "waterfall", scene: wf.Chart(ChartOptions{}),
 		want: []string{"From charges to payments · October 2026", "Charges", "Contractual", "-$", "Collected", "Patient"}})
 	if got := wf.Steps[len(wf.Steps)-1].Amount; got <= 0 {
@@ -271,7 +272,7 @@ func TestMoneyText(t *testing.T) {
 // renders it to SVG and to PNG.
 func BenchmarkChart(b *testing.B) {
 	def, _ := Lookup("denial_rate")
-	rep, err := Compute(Request{Def: def, GroupBy: []Dim{DimPayer}, Bucket: ByMonth, From: NewDay(2026, 1, 1), To: NewDay(2026, 12, 31)}, chartRows())
+	rep, err := Compute(Request{Def: def, GroupBy: []Dim{DimPayer}, Bucket: ByMonth, From: day.New(2026, 1, 1), To: day.New(2026, 12, 31)}, chartRows())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,12 +7,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
 // Row is one row of the daily summary (the basis is the request's).
 type Row struct {
-	Day Day
+	Day day.Day
 	Dims
 	M Measures
 }
@@ -23,9 +24,9 @@ type Request struct {
 	GroupBy []Dim
 	Basis   Basis
 	Bucket  Bucket
-	From    Day // first day, inclusive
-	To      Day // last day, inclusive
-	Top     int // for code KPIs: groups kept, largest first (0: the KPI's default; <0: all)
+	From    day.Day // first day, inclusive
+	To      day.Day // last day, inclusive
+	Top     int     // for code KPIs: groups kept, largest first (0: the KPI's default; <0: all)
 }
 
 // ErrRequest reports a request the KPI cannot answer.
@@ -83,8 +84,8 @@ func (r *Request) Cumulative() bool { return r.Def.Kind == ARDays || r.Def.Kind 
 // Point is one value of a report: one group in one period.
 type Point struct {
 	Group []string // values of Request.GroupBy, in order
-	Start Day      // the period's first day
-	End   Day      // its last day (clipped to the request's To)
+	Start day.Day  // the period's first day
+	End   day.Day  // its last day (clipped to the request's To)
 	// Num and Den are the numerator and denominator in their units (cents
 	// for dollars).
 	Num, Den int64
@@ -148,7 +149,7 @@ type Report struct {
 
 type groupKey struct {
 	vals  [6]string
-	start Day
+	start day.Day
 }
 
 // Compute builds the report from summary rows (rows of other days and of
@@ -233,7 +234,7 @@ func sumTerms(ts []Term, m *Measures) int64 {
 	return s
 }
 
-func (r *Request) point(vals [6]string, start Day) Point {
+func (r *Request) point(vals [6]string, start day.Day) Point {
 	end := r.Bucket.Next(start) - 1
 	if end > r.To {
 		end = r.To
@@ -282,8 +283,8 @@ func (r *Request) additive(rows []Row) []Point {
 
 // cumulative computes balance KPIs from daily series per group.
 func (r *Request) cumulative(rows []Row) []Point {
-	type day struct{ a, b, c, d int64 }
-	series := map[[6]string]map[Day]*day{}
+	type dayTotals struct{ a, b, c, d int64 }
+	series := map[[6]string]map[day.Day]*dayTotals{}
 	for i := range rows {
 		row := &rows[i]
 		if row.Day > r.To || row.Code != "" {
@@ -292,12 +293,12 @@ func (r *Request) cumulative(rows []Row) []Point {
 		k := r.key(&row.Dims)
 		s := series[k]
 		if s == nil {
-			s = map[Day]*day{}
+			s = map[day.Day]*dayTotals{}
 			series[k] = s
 		}
 		v := s[row.Day]
 		if v == nil {
-			v = &day{}
+			v = &dayTotals{}
 			s[row.Day] = v
 		}
 		if r.Def.Kind == ARDays {
@@ -314,7 +315,7 @@ func (r *Request) cumulative(rows []Row) []Point {
 	}
 	var out []Point
 	for k, s := range series {
-		days := make([]Day, 0, len(s))
+		days := make([]day.Day, 0, len(s))
 		for d := range s {
 			days = append(days, d)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -21,7 +22,7 @@ func oneMonth(t *testing.T, name string, cs []Contribution) *Report {
 			rows = append(rows, Row{Day: c.Day, Dims: c.Dims, M: c.M})
 		}
 	}
-	rep, err := Compute(Request{Def: def, GroupBy: []Dim{}, Bucket: ByMonth, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)}, rows)
+	rep, err := Compute(Request{Def: def, GroupBy: []Dim{}, Bucket: ByMonth, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,15 +49,15 @@ func numDen(t *testing.T, rep *Report) [2]int64 {
 // after an appeal, counts once, as denied; a partial denial counts as a
 // denied claim and by its denied dollars.
 func TestInitialDenialRate(t *testing.T) {
-	denied := &PaidClaim{Practice: 1, Payer: "P", Status: "4", RemitDate: NewDay(2026, 10, 2), Billed: true, BilledFrequency: "1",
+	denied := &PaidClaim{Practice: 1, Payer: "P", Status: "4", RemitDate: day.New(2026, 10, 2), Billed: true, BilledFrequency: "1",
 		Lines: []PaidLine{{SVC: 1, Procedure: "64483", Charge: 40000, Method: "line_control", Adjustments: []Adjustment{{"CO", "50", 40000}}}}}
-	again := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: NewDay(2026, 10, 20), Billed: true, BilledFrequency: "1",
+	again := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: day.New(2026, 10, 20), Billed: true, BilledFrequency: "1",
 		Readjudication: true,
 		Lines:          []PaidLine{{SVC: 1, Procedure: "64483", Charge: 40000, Paid: 30000, Method: "line_control", Adjustments: []Adjustment{{"CO", "45", 10000}}}}}
-	partial := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: NewDay(2026, 10, 3), Billed: true, BilledFrequency: "1",
+	partial := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: day.New(2026, 10, 3), Billed: true, BilledFrequency: "1",
 		Lines: []PaidLine{{SVC: 1, Procedure: "64493", Charge: 30000, Paid: 10000, Method: "line_control", Adjustments: []Adjustment{{"CO", "151", 20000}}},
 			{SVC: 2, Procedure: "99214", Charge: 10000, Paid: 8000, Method: "line_control", Adjustments: []Adjustment{{"CO", "45", 2000}}}}}
-	replacement := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: NewDay(2026, 10, 4), Billed: true, BilledFrequency: "7",
+	replacement := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: day.New(2026, 10, 4), Billed: true, BilledFrequency: "7",
 		Lines: []PaidLine{{SVC: 1, Procedure: "20552", Charge: 10000, Paid: 10000, Method: "line_control"}}}
 	cs := contributions(denied, again, partial, replacement)
 	// Claims: denied and partial are first adjudications, both denied.
@@ -84,7 +85,7 @@ func TestInitialDenialRate(t *testing.T) {
 }
 
 func TestCleanClaimRateUnavailable(t *testing.T) {
-	rep := oneMonth(t, "clean_claim_rate", contributions(&PaidClaim{Practice: 1, Status: "1", RemitDate: NewDay(2026, 10, 2),
+	rep := oneMonth(t, "clean_claim_rate", contributions(&PaidClaim{Practice: 1, Status: "1", RemitDate: day.New(2026, 10, 2),
 		Lines: []PaidLine{{SVC: 1, Charge: 100, Paid: 100, Method: "line_control"}}}))
 	if len(rep.Points) != 0 || !strings.Contains(rep.Def.Unavailable, "277CA") {
 		t.Errorf("clean_claim_rate: %+v, unavailable %q", rep.Points, rep.Def.Unavailable)
@@ -94,19 +95,19 @@ func TestCleanClaimRateUnavailable(t *testing.T) {
 // TestNetCollectionPatientPayments: patient payments count; without any
 // the report is payer-only and shows no target.
 func TestNetCollectionPatientPayments(t *testing.T) {
-	claim := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: NewDay(2026, 10, 2), Billed: true,
+	claim := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: day.New(2026, 10, 2), Billed: true,
 		Lines: []PaidLine{{SVC: 1, Charge: 10000, Paid: 6000, Method: "line_control", Adjustments: []Adjustment{{"CO", "45", 2000}, {"PR", "2", 2000}}}}}
 	rep := oneMonth(t, "net_collection_rate", contributions(claim))
 	if rep.Def.Variant != "payer_only" || rep.Def.Target != nil || numDen(t, rep) != [2]int64{6000, 8000} {
 		t.Errorf("payer only: %q %+v %+v", rep.Def.Title, rep.Def.Target, rep.Points)
 	}
-	pay := &PatientPayment{Practice: 1, Payer: "P", Paid: NewDay(2026, 10, 9), Amount: 2000}
+	pay := &PatientPayment{Practice: 1, Payer: "P", Paid: day.New(2026, 10, 9), Amount: 2000}
 	rep = oneMonth(t, "net_collection_rate", contributions(claim, pay))
 	if rep.Def.Variant != "" || rep.Def.Target == nil || numDen(t, rep) != [2]int64{8000, 8000} || rep.Points[0].Text(2) != "100.00" {
 		t.Errorf("with patient payments: %q %+v", rep.Def.Title, rep.Points)
 	}
 	// A refund is negative.
-	refund := &PatientPayment{Practice: 1, Paid: NewDay(2026, 10, 10), Amount: -500}
+	refund := &PatientPayment{Practice: 1, Paid: day.New(2026, 10, 10), Amount: -500}
 	if got := numDen(t, oneMonth(t, "net_collection_rate", contributions(claim, pay, refund))); got != [2]int64{7500, 8000} {
 		t.Errorf("with a refund: %v", got)
 	}
@@ -115,21 +116,21 @@ func TestNetCollectionPatientPayments(t *testing.T) {
 // TestWrittenOffLeavesAR: a denial written off takes its balance out of
 // payer A/R on the closing day; an underpayment item does not.
 func TestWrittenOffLeavesAR(t *testing.T) {
-	billed := &BilledClaim{Practice: 1, Payer: "P", Frequency: "1", Charge: 90000, Billed: NewDay(2026, 9, 1)}
-	denied := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: NewDay(2026, 10, 2), Billed: true, BilledFrequency: "1",
+	billed := &BilledClaim{Practice: 1, Payer: "P", Frequency: "1", Charge: 90000, Billed: day.New(2026, 9, 1)}
+	denied := &PaidClaim{Practice: 1, Payer: "P", Status: "1", RemitDate: day.New(2026, 10, 2), Billed: true, BilledFrequency: "1",
 		Lines: []PaidLine{{SVC: 1, Charge: 90000, Method: "line_control", Adjustments: []Adjustment{{"CO", "197", 90000}}}}}
 	open := contributions(billed, denied)
 	// 900 open × 90 ÷ 900 = 90 days.
 	if got := numDen(t, oneMonth(t, "days_in_ar_payer", open)); got != [2]int64{90000, 90000} {
 		t.Errorf("before the write-off: %v", got)
 	}
-	wo := &WorkItem{Practice: 1, Payer: "P", Kind: "denial", Created: NewDay(2026, 10, 2), Closed: NewDay(2026, 10, 15), Balance: 90000}
-	under := &WorkItem{Practice: 1, Payer: "P", Kind: "underpayment", Created: NewDay(2026, 10, 2), Closed: NewDay(2026, 10, 15), Balance: 5000}
+	wo := &WorkItem{Practice: 1, Payer: "P", Kind: "denial", Created: day.New(2026, 10, 2), Closed: day.New(2026, 10, 15), Balance: 90000}
+	under := &WorkItem{Practice: 1, Payer: "P", Kind: "underpayment", Created: day.New(2026, 10, 2), Closed: day.New(2026, 10, 15), Balance: 5000}
 	if got := numDen(t, oneMonth(t, "days_in_ar_payer", append(open, contributions(wo, under)...))); got != [2]int64{0, 90000} {
 		t.Errorf("after the write-off: %v", got)
 	}
 	// Resolved by a later payment (nothing left at risk): nothing more leaves.
-	paid := &WorkItem{Practice: 1, Payer: "P", Kind: "denial", Created: NewDay(2026, 10, 2), Closed: NewDay(2026, 10, 15)}
+	paid := &WorkItem{Practice: 1, Payer: "P", Kind: "denial", Created: day.New(2026, 10, 2), Closed: day.New(2026, 10, 15)}
 	if got := numDen(t, oneMonth(t, "days_in_ar_payer", append(open, contributions(paid)...))); got != [2]int64{90000, 90000} {
 		t.Errorf("resolved with nothing at risk: %v", got)
 	}
@@ -138,11 +139,11 @@ func TestWrittenOffLeavesAR(t *testing.T) {
 // TestAppealRates: recovery over the dollars expected, pending appeals in
 // neither rate.
 func TestAppealRates(t *testing.T) {
-	won := &WorkItem{Practice: 1, Kind: "denial", Created: NewDay(2026, 10, 1), Appealed: NewDay(2026, 10, 5), Closed: NewDay(2026, 10, 25),
+	won := &WorkItem{Practice: 1, Kind: "denial", Created: day.New(2026, 10, 1), Appealed: day.New(2026, 10, 5), Closed: day.New(2026, 10, 25),
 		AppealedAmount: 100000, Expected: 21000, Recovered: 21000} // billed $1,000, allowed $210, won in full
-	lost := &WorkItem{Practice: 1, Kind: "denial", Created: NewDay(2026, 10, 1), Appealed: NewDay(2026, 10, 6), Closed: NewDay(2026, 10, 26),
+	lost := &WorkItem{Practice: 1, Kind: "denial", Created: day.New(2026, 10, 1), Appealed: day.New(2026, 10, 6), Closed: day.New(2026, 10, 26),
 		AppealedAmount: 5000, Balance: 5000}
-	pending := &WorkItem{Practice: 1, Kind: "denial", Created: NewDay(2026, 10, 1), Appealed: NewDay(2026, 10, 7), AppealedAmount: 7000, Expected: 7000}
+	pending := &WorkItem{Practice: 1, Kind: "denial", Created: day.New(2026, 10, 1), Appealed: day.New(2026, 10, 7), AppealedAmount: 7000, Expected: 7000}
 	cs := contributions(won, lost, pending)
 	if got := numDen(t, oneMonth(t, "appeal_overturn_rate", cs)); got != [2]int64{1, 2} {
 		t.Errorf("overturn %v, want 1 / 2", got)
@@ -161,8 +162,8 @@ func TestAppealRates(t *testing.T) {
 // an upheld level, withdrawn levels left out; recorded recoveries, else the
 // remits' payments.
 func TestTrackedAppealState(t *testing.T) {
-	oct := func(d int) Day { return NewDay(2026, 10, d) }
-	base := func(recovered money.Amount, closed Day, as ...Appeal) *WorkItem {
+	oct := func(d int) day.Day { return day.New(2026, 10, d) }
+	base := func(recovered money.Amount, closed day.Day, as ...Appeal) *WorkItem {
 		return &WorkItem{Practice: 1, Kind: "denial", Created: oct(1), Closed: closed, Appealed: oct(2), AppealedAmount: 9900,
 			Recovered: recovered, Appeals: as}
 	}
@@ -225,9 +226,9 @@ func TestTrackedAppealState(t *testing.T) {
 // TestUnderpaymentParts: a reversal's take-back is a part of its own.
 func TestUnderpaymentParts(t *testing.T) {
 	exp := money.Amount(10000)
-	orig := &PaidClaim{Practice: 1, Status: "1", RemitDate: NewDay(2026, 10, 2), Lines: []PaidLine{{SVC: 1, Charge: 12000, Paid: 7000,
+	orig := &PaidClaim{Practice: 1, Status: "1", RemitDate: day.New(2026, 10, 2), Lines: []PaidLine{{SVC: 1, Charge: 12000, Paid: 7000,
 		Expected: &exp, Flags: []string{"underpaid"}, Method: "line_control", Adjustments: []Adjustment{{"CO", "45", 5000}}}}}
-	rev := &PaidClaim{Practice: 1, Status: "22", OrigStatus: "1", RemitDate: NewDay(2026, 10, 20), Lines: []PaidLine{{SVC: 1, Charge: -12000,
+	rev := &PaidClaim{Practice: 1, Status: "22", OrigStatus: "1", RemitDate: day.New(2026, 10, 20), Lines: []PaidLine{{SVC: 1, Charge: -12000,
 		Paid: -7000, Method: "reversal", ReversesUnderpaid: true, ReversedShortfall: 3000, Adjustments: []Adjustment{{"CO", "45", -5000}}}}}
 	rep := oneMonth(t, "underpayment_dollars", contributions(orig, rev))
 	if len(rep.Points) != 1 || rep.Points[0].Num != 0 || len(rep.Points[0].Parts) != 2 ||
@@ -237,7 +238,7 @@ func TestUnderpaymentParts(t *testing.T) {
 }
 
 func TestWorkAgingFromRemitDate(t *testing.T) {
-	w := &WorkItem{Practice: 1, Kind: "denial", Created: NewDay(2026, 10, 30), Origin: NewDay(2026, 10, 1)}
+	w := &WorkItem{Practice: 1, Kind: "denial", Created: day.New(2026, 10, 30), Origin: day.New(2026, 10, 1)}
 	rep := oneMonth(t, "work_aging", contributions(w))
 	if got := numDen(t, rep); got != [2]int64{30, 1} {
 		t.Errorf("aging %v, want 30 days from the remit date", got)
@@ -259,12 +260,12 @@ func TestParsePayments(t *testing.T) {
 	head := "practice_npi,payment_id,account,claim_id,service_date,amount,paid_date,method\n"
 	good := head + "1234567893,P1,A-1,CLM1,2026-09-14,15.5,2026-10-22,Card\n" +
 		"1234567893,P2,A-1,,,-5,10/26/2026,other\n"
-	recs, err := ParsePayments(strings.NewReader("\ufeff"+good), PaymentOptions{Today: NewDay(2026, 11, 1)})
+	recs, err := ParsePayments(strings.NewReader("\ufeff"+good), PaymentOptions{Today: day.New(2026, 11, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2 || recs[0].Amount != 1550 || recs[0].Method != "card" || recs[0].ServiceDate != NewDay(2026, 9, 14) ||
-		recs[1].Amount != -500 || recs[1].Paid != NewDay(2026, 10, 26) || recs[1].Line != 3 {
+	if len(recs) != 2 || recs[0].Amount != 1550 || recs[0].Method != "card" || recs[0].ServiceDate != day.New(2026, 9, 14) ||
+		recs[1].Amount != -500 || recs[1].Paid != day.New(2026, 10, 26) || recs[1].Line != 3 {
 		t.Errorf("%+v", recs)
 	}
 	secret := "SMITH-JOHN-1961"
@@ -286,7 +287,7 @@ func TestParsePayments(t *testing.T) {
 			[]string{"line 2", "line 3, amount", "line 4, amount", "line 5, paid_date", "line 7, payment_id"}},
 		{"empty", head, []string{"line 2"}},
 	} {
-		_, err := ParsePayments(strings.NewReader(tc.csv), PaymentOptions{Today: NewDay(2026, 11, 1)})
+		_, err := ParsePayments(strings.NewReader(tc.csv), PaymentOptions{Today: day.New(2026, 11, 1)})
 		if err == nil {
 			t.Errorf("%s: accepted", tc.name)
 			continue

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 )
 
 func Example() {
-	claim := kpi.PaidClaim{Practice: 1, Payer: "PAY1", Status: "1", RemitDate: kpi.NewDay(2026, 10, 5), Lines: []kpi.PaidLine{
+	claim := kpi.PaidClaim{Practice: 1, Payer: "PAY1", Status: "1", RemitDate: day.New(2026, 10, 5), Lines: []kpi.PaidLine{
 		{SVC: 1, Procedure: "99214", Charge: 10000, Paid: 6000, PatientResp: 2000, Method: "line_control",
 			Adjustments: []kpi.Adjustment{{Group: "CO", Reason: "45", Amount: 2000}, {Group: "PR", Reason: "2", Amount: 2000}}},
 		{SVC: 2, Procedure: "64483", Charge: 20000, Method: "line_control",
@@ -21,7 +22,7 @@ func Example() {
 		}
 	}
 	def, _ := kpi.Lookup("denial_rate_lines")
-	rep, err := kpi.Compute(kpi.Request{Def: def, Bucket: kpi.ByMonth, From: kpi.NewDay(2026, 10, 1), To: kpi.NewDay(2026, 10, 31)}, rows)
+	rep, err := kpi.Compute(kpi.Request{Def: def, Bucket: kpi.ByMonth, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}, rows)
 	if err != nil {
 		panic(err)
 	}

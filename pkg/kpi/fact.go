@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -34,7 +35,7 @@ type Dims struct {
 // Contribution is what one source row adds to one summary row.
 type Contribution struct {
 	Basis Basis
-	Day   Day
+	Day   day.Day
 	Dims
 	M Measures
 }
@@ -51,7 +52,7 @@ type Adjustment struct {
 type PaidLine struct {
 	SVC         int
 	Procedure   string
-	ServiceDate Day // 0: the claim's
+	ServiceDate day.Day // 0: the claim's
 	Charge      money.Amount
 	Paid        money.Amount
 	PatientResp money.Amount
@@ -82,9 +83,9 @@ type PaidClaim struct {
 	// ("" unknown: taken as primary).
 	OrigStatus  string
 	Flags       []string // the matcher's claim flags
-	RemitDate   Day
-	ServiceDate Day  // 0: the remit date
-	Billed      bool // matched to a billed claim
+	RemitDate   day.Day
+	ServiceDate day.Day // 0: the remit date
+	Billed      bool    // matched to a billed claim
 	// BilledFrequency is CLM05-3 of that billed claim (1 original, 7
 	// replacement, 8 void); "" when unmatched.
 	BilledFrequency string
@@ -330,7 +331,7 @@ func (c *PaidClaim) Contributions() []Contribution {
 
 // accumulator merges contributions with the same basis, day and dims.
 type accumulator struct {
-	remit, service Day
+	remit, service day.Day
 	out            []Contribution
 }
 
@@ -344,7 +345,7 @@ func newAccumulator(c *PaidClaim) *accumulator {
 
 // add adds m under the remit date and under service date svc (0: the
 // claim's).
-func (a *accumulator) add(svc Day, d Dims, m *Measures) {
+func (a *accumulator) add(svc day.Day, d Dims, m *Measures) {
 	if svc == 0 {
 		svc = a.service
 	}
@@ -352,14 +353,14 @@ func (a *accumulator) add(svc Day, d Dims, m *Measures) {
 	a.put(ServiceBasis, svc, d, m)
 }
 
-func (a *accumulator) put(b Basis, day Day, d Dims, m *Measures) {
+func (a *accumulator) put(b Basis, dy day.Day, d Dims, m *Measures) {
 	for i := range a.out {
-		if o := &a.out[i]; o.Basis == b && o.Day == day && o.Dims == d {
+		if o := &a.out[i]; o.Basis == b && o.Day == dy && o.Dims == d {
 			o.M.Add(m)
 			return
 		}
 	}
-	a.out = append(a.out, Contribution{Basis: b, Day: day, Dims: d, M: *m})
+	a.out = append(a.out, Contribution{Basis: b, Day: dy, Dims: d, M: *m})
 }
 
 // WorkItem is a work item as the KPIs see it.
@@ -371,20 +372,20 @@ type WorkItem struct {
 	Category string
 	// Kind is the item's kind: denial, underpayment or unmatched_remittance.
 	Kind    string
-	Created Day
+	Created day.Day
 	// Origin is the day its age counts from: the remit date of the remit
 	// that opened it (0: the creation day).
-	Origin Day
-	Closed Day // resolved or written off; 0 while open
+	Origin day.Day
+	Closed day.Day // resolved or written off; 0 while open
 	// Balance is the amount still at risk (for a closed item: what it was
 	// closed with, unpaid).
 	Balance money.Amount
-	Service Day // 0: the creation day
+	Service day.Day // 0: the creation day
 	// Appealed is the day the appeal was sent (0: never appealed);
 	// AppealedAmount the amount at risk then, Recovered what later remits
 	// paid, Expected what the line should pay (the fee-schedule allowed
 	// amount, else its charge; 0: AppealedAmount).
-	Appealed       Day
+	Appealed       day.Day
 	AppealedAmount money.Amount
 	Recovered      money.Amount
 	Expected       money.Amount
@@ -406,9 +407,9 @@ const (
 // Appeal is one tracked appeal of a work item, at one level.
 type Appeal struct {
 	Level     int
-	Submitted Day
-	Outcome   string // pending, paid_in_full, partial, upheld, withdrawn
-	Decided   Day    // 0 while pending
+	Submitted day.Day
+	Outcome   string  // pending, paid_in_full, partial, upheld, withdrawn
+	Decided   day.Day // 0 while pending
 	Amount    money.Amount
 	// Recovered is the amount recovered the biller recorded on the appeal
 	// (0: none recorded).
@@ -421,7 +422,7 @@ func (a Appeal) Won() bool { return a.Outcome == AppealPaidInFull || a.Outcome =
 
 // AppealState is an item's appeal as the KPIs see it.
 type AppealState struct {
-	Appealed Day          // the day of the first appeal (0: not appealed)
+	Appealed day.Day      // the day of the first appeal (0: not appealed)
 	Amount   money.Amount // the amount at risk then
 	Decided  bool
 	Won      bool
@@ -564,8 +565,8 @@ type PatientPayment struct {
 	// Payer and Provider are the billed claim's when the payment names a
 	// known claim; "" otherwise.
 	Payer, Provider string
-	Paid            Day // the payment date
-	Service         Day // the date of service; 0: the payment date
+	Paid            day.Day // the payment date
+	Service         day.Day // the date of service; 0: the payment date
 	Amount          money.Amount
 }
 
@@ -592,8 +593,8 @@ type BilledClaim struct {
 	Provider  string
 	Frequency string // CLM05-3
 	Charge    money.Amount
-	Billed    Day // the billed date; 0: the service date
-	Service   Day
+	Billed    day.Day // the billed date; 0: the service date
+	Service   day.Day
 }
 
 // Contributions returns what the claim adds to billed charges: originals
@@ -625,8 +626,8 @@ type AckedClaim struct {
 	Practice int64
 	Payer    string
 	Provider string
-	First    Day // the day of its first acknowledgment; 0: none
-	Service  Day // the date of service; 0: First
+	First    day.Day // the day of its first acknowledgment; 0: none
+	Service  day.Day // the date of service; 0: First
 	// Accepted: a 277CA accepted it into adjudication (A1/A2); Rejected: a
 	// 999 or a 277CA rejected it, at any time (a rejected claim
 	// resubmitted and accepted is not clean).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -16,12 +17,12 @@ import (
 // N54); claim 2 (2026-10-20) is CLP02 4 denying 62323 (charge 400, CO-50).
 func small() []PaidClaim {
 	return []PaidClaim{
-		{Practice: 1, Payer: "PAY1", Status: "1", RemitDate: NewDay(2026, 10, 5), Billed: true, Lines: []PaidLine{
+		{Practice: 1, Payer: "PAY1", Status: "1", RemitDate: day.New(2026, 10, 5), Billed: true, Lines: []PaidLine{
 			{SVC: 1, Procedure: "99214", Charge: 10000, Paid: 6000, PatientResp: 2000, Method: "line_control",
 				Adjustments: []Adjustment{{"CO", "45", 2000}, {"PR", "2", 2000}}},
 			{SVC: 2, Procedure: "64483", Charge: 20000, Method: "line_control",
 				Adjustments: []Adjustment{{"CO", "197", 20000}}, Remarks: []string{"N54"}}}},
-		{Practice: 1, Payer: "PAY1", Status: "4", RemitDate: NewDay(2026, 10, 20), Billed: true, Lines: []PaidLine{
+		{Practice: 1, Payer: "PAY1", Status: "4", RemitDate: day.New(2026, 10, 20), Billed: true, Lines: []PaidLine{
 			{SVC: 1, Procedure: "62323", Charge: 40000, Method: "line_control", Adjustments: []Adjustment{{"CO", "50", 40000}}}}},
 	}
 }
@@ -67,7 +68,7 @@ func TestComputeByDayAndMonth(t *testing.T) {
 	def, _ := Lookup("denial_rate_lines")
 	rows := rowsOf(small(), RemitBasis)
 	// By month: 2 denied of 3 lines.
-	rep, err := Compute(Request{Def: def, Bucket: ByMonth, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)}, rows)
+	rep, err := Compute(Request{Def: def, Bucket: ByMonth, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,19 +76,19 @@ func TestComputeByDayAndMonth(t *testing.T) {
 		t.Fatalf("month: %+v", rep.Points)
 	}
 	// By day: 10-05 1 of 2 = 50 %, 10-20 1 of 1 = 100 %.
-	rep, _ = Compute(Request{Def: def, Bucket: ByDay, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)}, rows)
+	rep, _ = Compute(Request{Def: def, Bucket: ByDay, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}, rows)
 	if len(rep.Points) != 2 || rep.Points[0].Text(2) != "50.00" || rep.Points[1].Text(2) != "100.00" ||
-		rep.Points[1].Start != NewDay(2026, 10, 20) {
+		rep.Points[1].Start != day.New(2026, 10, 20) {
 		t.Fatalf("days: %+v", rep.Points)
 	}
 	// By week (ISO, Monday): 2026-10-05 is a Monday, 10-20 a Tuesday in the week of 10-19.
-	rep, _ = Compute(Request{Def: def, Bucket: ByWeek, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)}, rows)
-	if len(rep.Points) != 2 || rep.Points[0].Start != NewDay(2026, 10, 5) || rep.Points[1].Start != NewDay(2026, 10, 19) ||
-		rep.Points[1].End != NewDay(2026, 10, 25) {
+	rep, _ = Compute(Request{Def: def, Bucket: ByWeek, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}, rows)
+	if len(rep.Points) != 2 || rep.Points[0].Start != day.New(2026, 10, 5) || rep.Points[1].Start != day.New(2026, 10, 19) ||
+		rep.Points[1].End != day.New(2026, 10, 25) {
 		t.Fatalf("weeks: %+v", rep.Points)
 	}
 	// Grouped by CPT.
-	rep, _ = Compute(Request{Def: def, GroupBy: []Dim{DimCPT}, Bucket: ByMonth, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)}, rows)
+	rep, _ = Compute(Request{Def: def, GroupBy: []Dim{DimCPT}, Bucket: ByMonth, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)}, rows)
 	got := map[string]string{}
 	for _, p := range rep.Points {
 		got[p.Group[0]] = p.Text(0)
@@ -104,7 +105,7 @@ func TestComputeByDayAndMonth(t *testing.T) {
 
 func TestExports(t *testing.T) {
 	def, _ := Lookup("denial_rate_dollars")
-	rep, err := Compute(Request{Def: def, GroupBy: []Dim{DimPayer}, Bucket: ByDay, From: NewDay(2026, 10, 1), To: NewDay(2026, 10, 31)},
+	rep, err := Compute(Request{Def: def, GroupBy: []Dim{DimPayer}, Bucket: ByDay, From: day.New(2026, 10, 1), To: day.New(2026, 10, 31)},
 		rowsOf(small(), RemitBasis))
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi/draw"
 )
 
@@ -18,7 +19,7 @@ var PackKPIs = []string{"denial_rate", "denial_rate_dollars", "first_pass_resolu
 // rate over the trailing twelve months.
 type Pack struct {
 	Practice  string    // the practice's name, as the client knows it
-	Month     Day       // the month's first day
+	Month     day.Day   // the month's first day
 	Generated time.Time // when the pack was made
 	// Month and Prior are the PackKPIs reports for the month and the month
 	// before, ungrouped, one bucket each (same order; nil entries allowed).
@@ -37,7 +38,7 @@ func (p *Pack) Page() *draw.Scene {
 	s := draw.New(pageW, pageH, p.Practice+" KPI pack")
 	month := p.Month.Time()
 	s.Text(28, 34, p.Practice+" · Monthly revenue-cycle KPIs · "+month.Format("January 2006"), draw.TextStyle{Size: 17, Bold: true, Color: ink})
-	last := DayOf(month.AddDate(0, 1, -1))
+	last := day.Of(month.AddDate(0, 1, -1))
 	s.Text(28, 50, "Remits dated "+RangeText(p.Month, last)+" · generated "+p.Generated.UTC().Format("Jan 2, 2006")+
 		" · definitions, edge cases and targets: remitq GET /v1/reports", draw.TextStyle{Size: 8.5, Color: muted})
 	p.table(s, 28, 66)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -41,11 +42,11 @@ type PaymentRecord struct {
 	Line        int // 1-based line of the CSV (the header is line 1)
 	PracticeNPI string
 	PaymentID   string
-	Account     string // PHI
-	ClaimID     string // "" on account
-	ServiceDate Day    // 0 unknown
+	Account     string  // PHI
+	ClaimID     string  // "" on account
+	ServiceDate day.Day // 0 unknown
 	Amount      money.Amount
-	Paid        Day
+	Paid        day.Day
 	Method      string
 }
 
@@ -76,7 +77,7 @@ var (
 // PaymentOptions tune ParsePayments.
 type PaymentOptions struct {
 	// Today bounds the dates: none may be after it (zero: no bound).
-	Today Day
+	Today day.Day
 }
 
 // ParsePayments reads a patient-payments CSV strictly: every row must be
@@ -254,10 +255,10 @@ func parsePaymentAmount(s string) (money.Amount, error) {
 }
 
 // paymentDay reads YYYY-MM-DD or MM/DD/YYYY, from the year 2000 on.
-func paymentDay(s string) (Day, bool) {
+func paymentDay(s string) (day.Day, bool) {
 	for _, layout := range []string{time.DateOnly, "01/02/2006"} {
 		if t, err := time.Parse(layout, s); err == nil && t.Year() >= 2000 {
-			return DayOf(t), true
+			return day.Of(t), true
 		}
 	}
 	return 0, false

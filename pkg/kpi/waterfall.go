@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi/draw"
 	"github.com/remitq/remitq/pkg/money"
 )
@@ -24,7 +25,7 @@ type Step struct {
 // Reversals are netted in each figure (a reversed payment lowers charges
 // and payments alike), on the reversal's remit date.
 type Waterfall struct {
-	From, To Day
+	From, To day.Day
 	Steps    []Step
 	// PatientKnown: patient payments were imported for the scope and
 	// period (otherwise the patient step is 0 because nothing is known).
@@ -33,7 +34,7 @@ type Waterfall struct {
 
 // NewWaterfall builds the waterfall from the summed measures of the remit
 // basis over From to To (code rows excluded).
-func NewWaterfall(m *Measures, from, to Day) *Waterfall {
+func NewWaterfall(m *Measures, from, to day.Day) *Waterfall {
 	charges := m[ChargeAdjudicated]
 	contractual, denied, patient := m[Contractual], m[DenialAmount], m[PatientResp]
 	primary := m[PaymentsPrimary]
@@ -57,7 +58,7 @@ func NewWaterfall(m *Measures, from, to Day) *Waterfall {
 
 // WaterfallRows sums the rows of the remit basis from From to To into a
 // waterfall (rows of other days and code rows are ignored).
-func WaterfallRows(rows []Row, from, to Day) *Waterfall {
+func WaterfallRows(rows []Row, from, to day.Day) *Waterfall {
 	var m Measures
 	for i := range rows {
 		if r := &rows[i]; r.Day >= from && r.Day <= to && r.Code == "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/money"
 )
@@ -51,7 +52,7 @@ func ImportPayments(ctx context.Context, db *sqlx.DB, data []byte, o ImportOptio
 	if o.Now != nil {
 		now = o.Now
 	}
-	recs, err := kpi.ParsePayments(bytes.NewReader(data), kpi.PaymentOptions{Today: kpi.DayOf(now())})
+	recs, err := kpi.ParsePayments(bytes.NewReader(data), kpi.PaymentOptions{Today: day.Of(now())})
 	if err != nil {
 		return nil, err
 	}

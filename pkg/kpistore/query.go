@@ -10,6 +10,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 )
 
@@ -60,7 +61,7 @@ func Rows(ctx context.Context, db sqlx.QueryerContext, r *kpi.Request, s Scope) 
 		if err := rows.Scan(&d, &row.Practice, &row.Payer, &row.Provider, &row.CPT, &row.Category, &row.Code, &m); err != nil {
 			return nil, fmt.Errorf("kpistore: report rows: %w", err)
 		}
-		if row.Day, err = kpi.ParseDay(d); err != nil {
+		if row.Day, err = day.ParseSet(d); err != nil {
 			return nil, err
 		}
 		row.M = kpi.MeasuresOf(m)
@@ -110,7 +111,7 @@ func Detail(ctx context.Context, db sqlx.QueryerContext, r *kpi.Request, s Scope
 				yield(nil, fmt.Errorf("kpistore: detail: %w", err))
 				return
 			}
-			if row.Day, err = kpi.ParseDay(d); err != nil {
+			if row.Day, err = day.ParseSet(d); err != nil {
 				yield(nil, err)
 				return
 			}
@@ -159,7 +160,7 @@ func Labels(ctx context.Context, db sqlx.QueryerContext, rep *kpi.Report) (kpi.L
 
 // Waterfall sums the remit-basis summary of From to To within scope into
 // the charges-to-payments waterfall.
-func Waterfall(ctx context.Context, db sqlx.QueryerContext, from, to kpi.Day, s Scope) (*kpi.Waterfall, error) {
+func Waterfall(ctx context.Context, db sqlx.QueryerContext, from, to day.Day, s Scope) (*kpi.Waterfall, error) {
 	var args auth.Args
 	q := `SELECT coalesce(kpi_sum(m), '{}') FROM kpi_daily WHERE basis = 'remit' AND code = '' AND day BETWEEN ` +
 		args.Add(from.String()) + ` AND ` + args.Add(to.String()) + ` AND ` + s.where(&args)
@@ -175,15 +176,15 @@ func Waterfall(ctx context.Context, db sqlx.QueryerContext, from, to kpi.Day, s 
 // holds month (see kpi.Pack), within scope s (nil identity: an operator).
 func MonthlyPack(ctx context.Context, db sqlx.QueryerContext, practiceID int64, month time.Time, now time.Time, s Scope) (*kpi.Pack, error) {
 	s.Practices = []int64{practiceID}
-	first := kpi.DayOf(time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC))
-	last := kpi.DayOf(first.Time().AddDate(0, 1, -1))
-	prevFirst := kpi.DayOf(first.Time().AddDate(0, -1, 0))
+	first := day.Of(time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC))
+	last := day.Of(first.Time().AddDate(0, 1, -1))
+	prevFirst := day.Of(first.Time().AddDate(0, -1, 0))
 	p := &kpi.Pack{Month: first, Generated: now}
 	if err := sqlx.GetContext(ctx, db, &p.Practice, `SELECT name FROM practices WHERE id = $1`, practiceID); err != nil {
 		return nil, fmt.Errorf("kpistore: pack: practice %d: %w", practiceID, err)
 	}
 	p.Labels = kpi.Labels{kpi.DimPractice: {fmt.Sprint(practiceID): p.Practice}}
-	one := func(name string, from, to kpi.Day, b kpi.Bucket, group []kpi.Dim) (*kpi.Report, error) {
+	one := func(name string, from, to day.Day, b kpi.Bucket, group []kpi.Dim) (*kpi.Report, error) {
 		def, ok := kpi.Lookup(name)
 		if !ok {
 			return nil, fmt.Errorf("kpistore: pack: no KPI %s", name)
@@ -205,7 +206,7 @@ func MonthlyPack(ctx context.Context, db sqlx.QueryerContext, practiceID int64, 
 	if p.Categories, err = one("denials_by_category", first, last, kpi.ByMonth, nil); err != nil {
 		return nil, err
 	}
-	yearStart := kpi.DayOf(first.Time().AddDate(0, -11, 0))
+	yearStart := day.Of(first.Time().AddDate(0, -11, 0))
 	if p.Trend, err = one("denial_rate", yearStart, last, kpi.ByMonth, []kpi.Dim{}); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/pgcopy"
@@ -82,7 +83,7 @@ type srcKey struct {
 
 type sumKey struct {
 	basis kpi.Basis
-	day   kpi.Day
+	day   day.Day
 	kpi.Dims
 }
 
@@ -320,13 +321,13 @@ func loadFacts(ctx context.Context, q *sqlx.Conn, keys []srcKey) ([]kpi.Contribu
 	var out []kpi.Contribution
 	for rows.Next() {
 		var c kpi.Contribution
-		var basis, day string
+		var basis, dy string
 		var m pq.Int64Array
-		if err := rows.Scan(&basis, &day, &c.Practice, &c.Payer, &c.Provider, &c.CPT, &c.Category, &c.Code, &m); err != nil {
+		if err := rows.Scan(&basis, &dy, &c.Practice, &c.Payer, &c.Provider, &c.CPT, &c.Category, &c.Code, &m); err != nil {
 			return nil, fmt.Errorf("kpistore: old facts: %w", err)
 		}
 		c.Basis = kpi.Basis(basis)
-		if c.Day, err = kpi.ParseDay(day); err != nil {
+		if c.Day, err = day.ParseSet(dy); err != nil {
 			return nil, err
 		}
 		c.M = kpi.MeasuresOf(m)
@@ -335,11 +336,11 @@ func loadFacts(ctx context.Context, q *sqlx.Conn, keys []srcKey) ([]kpi.Contribu
 	return out, rows.Err()
 }
 
-func day(s string) kpi.Day {
+func dayOrZero(s string) day.Day {
 	if s == "" {
 		return 0
 	}
-	d, err := kpi.ParseDay(s)
+	d, err := day.ParseSet(s)
 	if err != nil {
 		return 0
 	}
@@ -393,7 +394,7 @@ func loadPaid(ctx context.Context, q *sqlx.Conn, files []int64, segs []int32) (m
 			rows.Close()
 			return nil, fmt.Errorf("kpistore: paid claims: %w", err)
 		}
-		c.RemitDate, c.ServiceDate = day(string(remit)), day(string(svc))
+		c.RemitDate, c.ServiceDate = dayOrZero(string(remit)), dayOrZero(string(svc))
 		out[srcKey{"C", f, s}] = c
 		byCP[cpID] = c
 		weight[c] = lineCount
@@ -438,7 +439,7 @@ func loadPaid(ctx context.Context, q *sqlx.Conn, files []int64, segs []int32) (m
 		if c == nil {
 			continue
 		}
-		l.ServiceDate = day(sd)
+		l.ServiceDate = dayOrZero(sd)
 		if origUnder {
 			l.ReversesUnderpaid = true
 			if origExp != nil {
@@ -571,8 +572,8 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 			&w.AppealedAmount, &w.Recovered, &w.Kind, &origin, &w.Balance, &w.Expected); err != nil {
 			return nil, fmt.Errorf("kpistore: work items: %w", err)
 		}
-		w.Created, w.Closed, w.Service, w.Appealed = day(string(created)), day(string(closed)), day(string(svc)), day(string(appealed))
-		w.Origin = day(string(origin))
+		w.Created, w.Closed, w.Service, w.Appealed = dayOrZero(string(created)), dayOrZero(string(closed)), dayOrZero(string(svc)), dayOrZero(string(appealed))
+		w.Origin = dayOrZero(string(origin))
 		out[srcKey{"W", id, 0}] = w
 	}
 	if err := rows.Err(); err != nil {
@@ -594,7 +595,7 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 		if err := arows.Scan(&id, &a.Level, &submitted, &a.Outcome, &decided, &a.Amount, &a.Recovered); err != nil {
 			return nil, fmt.Errorf("kpistore: work item appeals: %w", err)
 		}
-		a.Submitted, a.Decided = day(submitted), day(decided)
+		a.Submitted, a.Decided = dayOrZero(submitted), dayOrZero(decided)
 		if w := out[srcKey{"W", id, 0}]; w != nil && w.Created != 0 {
 			w.Appeals = append(w.Appeals, a)
 		}
@@ -629,7 +630,7 @@ func loadBilled(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi
 		if err := rows.Scan(&id, &b.Practice, &b.Payer, &b.Provider, &b.Frequency, &b.Charge, &billed, &svc); err != nil {
 			return nil, fmt.Errorf("kpistore: billed claims: %w", err)
 		}
-		b.Billed, b.Service = day(string(billed)), day(string(svc))
+		b.Billed, b.Service = dayOrZero(string(billed)), dayOrZero(string(svc))
 		out[srcKey{"B", id, 0}] = b
 	}
 	return out, rows.Err()
@@ -663,7 +664,7 @@ func loadPayments(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*k
 		if err := rows.Scan(&id, &p.Practice, &p.Payer, &p.Provider, &paid, &svc, &p.Amount); err != nil {
 			return nil, fmt.Errorf("kpistore: patient payments: %w", err)
 		}
-		p.Paid, p.Service = day(string(paid)), day(string(svc))
+		p.Paid, p.Service = dayOrZero(string(paid)), dayOrZero(string(svc))
 		out[srcKey{"P", id, 0}] = p
 	}
 	return out, rows.Err()
@@ -698,7 +699,7 @@ func loadAcked(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 		if err := rows.Scan(&id, &a.Practice, &a.Payer, &a.Provider, &first, &svc, &a.Accepted, &a.Rejected); err != nil {
 			return nil, fmt.Errorf("kpistore: acknowledged claims: %w", err)
 		}
-		a.First, a.Service = day(first), day(svc)
+		a.First, a.Service = dayOrZero(first), dayOrZero(svc)
 		out[srcKey{"A", id, 0}] = a
 	}
 	return out, rows.Err()

@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/kpi"
 )
@@ -253,7 +254,7 @@ const handPayments = "payment_id,practice_npi,account,claim_id,service_date,amou
 	"PM-2,1234567893,ACCT-77,BB,,30,10/25/2026,check\n" +
 	"PM-3,1234567893,ACCT-78,,,-5.00,2026-10-26,other\n"
 
-func october() (kpi.Day, kpi.Day) { return kpi.NewDay(2026, 10, 1), kpi.NewDay(2026, 10, 31) }
+func october() (day.Day, day.Day) { return day.New(2026, 10, 1), day.New(2026, 10, 31) }
 
 // value computes a KPI for October 2026, one bucket, no grouping.
 func value(t *testing.T, db *sqlx.DB, name string, group ...kpi.Dim) []kpi.Point {

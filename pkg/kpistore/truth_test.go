@@ -17,6 +17,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/matchsvc"
@@ -231,7 +232,7 @@ func TestTruthSet(t *testing.T) {
 	total := func(name string, group ...kpi.Dim) (map[string][2]int64, *kpi.Report) {
 		def, _ := kpi.Lookup(name)
 		rep, err := Report(ctx, db, kpi.Request{Def: def, GroupBy: append([]kpi.Dim{}, group...), Bucket: kpi.ByMonth,
-			From: kpi.NewDay(2026, 1, 1), To: kpi.NewDay(2026, 12, 31)}, Scope{})
+			From: day.New(2026, 1, 1), To: day.New(2026, 12, 31)}, Scope{})
 		if err != nil {
 			t.Fatal(err)
 		}

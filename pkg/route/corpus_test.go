@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/x12"
@@ -24,8 +25,8 @@ type decided struct {
 	d    route.Decision
 }
 
-func date(t testing.TB, d x12.Date) route.Date {
-	v, err := route.ParseDate(string(d))
+func date(t testing.TB, d x12.Date) day.Day {
+	v, err := day.Parse(string(d))
 	if err != nil {
 		t.Fatalf("date %q: %v", d, err)
 	}

@@ -2,6 +2,7 @@ package route
 
 import (
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -60,7 +61,7 @@ type Decision struct {
 	Action   string        `json:"action"`
 	// AmountAtRisk is the money the work item can recover; see the package doc.
 	AmountAtRisk   money.Amount `json:"amount_at_risk"`
-	AppealDeadline Date         `json:"appeal_deadline"`
+	AppealDeadline day.Day      `json:"appeal_deadline"`
 	Priority       int          `json:"priority"`
 
 	WorkItem   WorkKind `json:"work_item,omitempty"`
@@ -84,7 +85,7 @@ type Decision struct {
 	Route string `json:"route,omitempty"`
 	// TimelyFiling is the end of the payer's filing limit (date of service
 	// + the profile's days), shown beside the appeal deadline.
-	TimelyFiling Date `json:"timely_filing,omitzero"`
+	TimelyFiling day.Day `json:"timely_filing,omitzero"`
 	// DeadlineSource says where the deadline comes from ("42 CFR 405.942(a)").
 	DeadlineSource string `json:"deadline_source,omitempty"`
 

@@ -3,13 +3,14 @@ package route_test
 import (
 	"fmt"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 )
 
 func Example() {
 	r := route.New(route.Config{})
-	remit := route.NewDate(2026, 3, 2)
+	remit := day.New(2026, 3, 2)
 	d := r.Decide(&route.Line{
 		ClaimID: "PAIN26002", LineIndex: 1,
 		Procedure: "64635", ServiceDate: remit,

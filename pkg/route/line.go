@@ -3,6 +3,7 @@ package route
 import (
 	"strings"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -132,7 +133,7 @@ type Line struct {
 
 	Procedure   string   // SVC01-2 as adjudicated
 	Modifiers   []string // SVC01-3..6
-	ServiceDate Date     // DTM*472, else the claim's statement date
+	ServiceDate day.Day  // DTM*472, else the claim's statement date
 	Charge      money.Amount
 	Paid        money.Amount
 	Allowed     money.Amount // AMT*B6
@@ -149,9 +150,9 @@ type Line struct {
 	ClaimAdjustments []Adjustment
 	ClaimRemarks     []string
 
-	ClaimStatus string // CLP02: 1-3, 19-21 processed, 4 denied, 22 reversal, 23 not our claim
-	RemitDate   Date   // payment/production date of the 835: the appeal clock starts here
-	AsOf        Date   // "today" for the deadline's urgency; zero: RemitDate
+	ClaimStatus string  // CLP02: 1-3, 19-21 processed, 4 denied, 22 reversal, 23 not our claim
+	RemitDate   day.Day // payment/production date of the 835: the appeal clock starts here
+	AsOf        day.Day // "today" for the deadline's urgency; zero: RemitDate
 
 	Match Match
 
@@ -171,9 +172,9 @@ type Claim struct {
 	Paid        money.Amount
 	Adjustments []Adjustment // claim-level CAS
 	Remarks     []string     // MOA/MIA remark codes
-	ServiceDate Date         // statement from-date
-	RemitDate   Date
-	AsOf        Date
+	ServiceDate day.Day      // statement from-date
+	RemitDate   day.Day
+	AsOf        day.Day
 	Match       Match
 }
 

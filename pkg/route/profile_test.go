@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -16,7 +17,7 @@ import (
 func profiled(t *testing.T) *route.Router {
 	t.Helper()
 	ps := rules.DefaultProfiles()
-	d := rules.MustDay("2026-03-02")
+	d := day.Must("2026-03-02")
 	return route.New(route.Config{Payers: map[string]route.PayerProfile{
 		"03102": route.ProfileFromRules(ps.Resolve("03102", "", "", d)),
 		"COM":   route.ProfileFromRules(ps.Get("commercial", d)),
@@ -38,8 +39,8 @@ type pcase struct {
 }
 
 func (c pcase) line(t *testing.T) *route.Line {
-	day := route.NewDate(2026, time.March, 2)
-	remit := route.NewDate(2026, time.April, 1)
+	dy := day.New(2026, time.March, 2)
+	remit := day.New(2026, time.April, 1)
 	var adjs []route.Adjustment
 	for _, a := range strings.Fields(c.cas) {
 		g, rest, _ := strings.Cut(a, "-")
@@ -50,7 +51,7 @@ func (c pcase) line(t *testing.T) *route.Line {
 	if paid == "" {
 		paid = "0"
 	}
-	return &route.Line{ClaimID: "C1", LineIndex: 1, PayerID: c.payer, Procedure: c.proc, Modifiers: c.mods, ServiceDate: day,
+	return &route.Line{ClaimID: "C1", LineIndex: 1, PayerID: c.payer, Procedure: c.proc, Modifiers: c.mods, ServiceDate: dy,
 		Charge: money.MustParse("650"), Paid: money.MustParse(paid), Adjustments: adjs, Remarks: c.rarcs, ClaimStatus: "1",
 		RemitDate: remit, Match: route.Match{Status: route.Matched}, Siblings: c.siblings}
 }

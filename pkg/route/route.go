@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/rules"
 )
@@ -313,7 +314,7 @@ func billedLimit(l *Line) money.Amount {
 // unprocessable claim, CARC 16 + MA130, has no appeal rights), a dispute
 // of an underpayment within the appeal window. Without a profile: the
 // remit date plus the appeal window (default 90 days).
-func (r *Router) deadline(l *Line, d *Decision, base Date) {
+func (r *Router) deadline(l *Line, d *Decision, base day.Day) {
 	days := r.AppealDays(l.PayerID)
 	d.AppealDeadline = base.AddDays(days)
 	p, ok := r.cfg.Payers[l.PayerID]

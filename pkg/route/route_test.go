@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
-var remitDay = NewDate(2026, 3, 2)
+var remitDay = day.New(2026, 3, 2)
 
 // adjs parses "CO-45:437.60 PR-1:100" into adjustments.
 func adjs(t testing.TB, s string) []Adjustment {
@@ -401,23 +402,23 @@ func TestDeadlineAndPriority(t *testing.T) {
 	r := New(Config{AppealDays: 120, Payers: map[string]PayerProfile{"SHP01": {Name: "Summit", AppealDays: 60}}})
 	l := named(t, "CO-197 N54").line(t) // CO-197 N54, 2400.00, authorization 35 %
 	d := r.Decide(l)
-	if d.AppealDeadline != NewDate(2026, 5, 1) {
+	if d.AppealDeadline != day.New(2026, 5, 1) {
 		t.Errorf("payer window 60: deadline %s", d.AppealDeadline)
 	}
 	if d.Priority != 2400*35*130/10000 { // 60 days left: urgency 130
 		t.Errorf("priority %d", d.Priority)
 	}
 	l.PayerID = "OTHER"
-	if d := r.Decide(l); d.AppealDeadline != NewDate(2026, 6, 30) {
+	if d := r.Decide(l); d.AppealDeadline != day.New(2026, 6, 30) {
 		t.Errorf("default window 120: deadline %s", d.AppealDeadline)
 	}
 	// Near the deadline the same item ranks higher; after it, lower.
 	l.PayerID = "SHP01"
-	l.AsOf = NewDate(2026, 4, 28)
+	l.AsOf = day.New(2026, 4, 28)
 	if d := r.Decide(l); d.Priority != 2400*35*300/10000 {
 		t.Errorf("3 days left: priority %d", d.Priority)
 	}
-	l.AsOf = NewDate(2026, 5, 2)
+	l.AsOf = day.New(2026, 5, 2)
 	if d := r.Decide(l); d.Priority != 2400*35*25/10000 {
 		t.Errorf("past deadline: priority %d", d.Priority)
 	}
@@ -547,25 +548,25 @@ func TestParseFlags(t *testing.T) {
 
 func TestDate(t *testing.T) {
 	for _, s := range []string{"2026-03-02", "20260302"} {
-		d, err := ParseDate(s)
+		d, err := day.Parse(s)
 		if err != nil || d != remitDay {
 			t.Errorf("ParseDate(%q) = %v, %v", s, d, err)
 		}
 	}
-	if _, err := ParseDate("2026-02-30"); err == nil {
+	if _, err := day.Parse("2026-02-30"); err == nil {
 		t.Error("ParseDate accepted Feb 30")
 	}
-	if d, err := ParseDate(""); err != nil || !d.IsZero() || d.String() != "" || !d.AddDays(9).IsZero() {
+	if d, err := day.Parse(""); err != nil || !d.IsZero() || d.String() != "" || !d.AddDays(9).IsZero() {
 		t.Errorf("empty date: %v %v", d, err)
 	}
 	if got := remitDay.AddDays(90); got.String() != "2026-05-31" || remitDay.DaysUntil(got) != 90 || got.DaysUntil(remitDay) != -90 {
 		t.Errorf("AddDays/DaysUntil: %s", got)
 	}
-	var d Date
+	var d day.Day
 	if err := json.Unmarshal([]byte(`"2026-05-31"`), &d); err != nil || d != remitDay.AddDays(90) {
 		t.Errorf("JSON date: %v %v", d, err)
 	}
-	b, _ := json.Marshal(struct{ D Date }{})
+	b, _ := json.Marshal(struct{ D day.Day }{})
 	if string(b) != `{"D":null}` { // pkg/day: no date is null
 		t.Errorf("zero date JSON %s", b)
 	}

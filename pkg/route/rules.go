@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 )
 
@@ -89,7 +90,7 @@ func ProfileFromRules(p *rules.Profile) PayerProfile {
 // PayersFromRules maps each payer ID to its route profile on date asOf: the
 // payer's mapping in ps, else none (the payer is left out). Payer IDs of
 // the 835 (N1*PR N104, REF*2U) and the 837 (NM1*PR NM109) are the keys.
-func PayersFromRules(ps *rules.Profiles, payerIDs []string, asOf rules.Day) map[string]PayerProfile {
+func PayersFromRules(ps *rules.Profiles, payerIDs []string, asOf day.Day) map[string]PayerProfile {
 	out := map[string]PayerProfile{}
 	if ps == nil {
 		return out

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/remitq/remitq/carc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
@@ -14,7 +15,7 @@ var patient = rules.PatientKey{1, 2, 3}
 
 func billed(claim string, n int, practice, tin, code, date string) rules.Line {
 	return rules.Line{Claim: claim, Number: n, Patient: patient, Practice: practice, TIN: tin, Payer: "PAY",
-		Date: rules.MustDay(date), Procedure: code, Units: 1000, POS: "11", Auth: "A1", Rendering: "1111111111"}
+		Date: day.Must(date), Procedure: code, Units: 1000, POS: "11", Auth: "A1", Rendering: "1111111111"}
 }
 
 // fixture: the patient's third lumbar RFA in 12 months, one of the earlier
@@ -30,9 +31,9 @@ func fixture() (*route.BilledLines, *rules.Index) {
 
 func denial(code, carcCode string, rarcs ...string) *route.Line {
 	return &route.Line{PracticeID: "P1", PayerID: "PAY", ClaimID: "C3", LineIndex: 1, Procedure: code,
-		ServiceDate: route.NewDate(2026, 7, 1), Charge: money.MustParse("2400"),
+		ServiceDate: day.New(2026, 7, 1), Charge: money.MustParse("2400"),
 		Adjustments: []route.Adjustment{{Group: "CO", Reason: carcCode, Amount: money.MustParse("2400")}},
-		Remarks:     rarcs, ClaimStatus: "1", RemitDate: route.NewDate(2026, 7, 20),
+		Remarks:     rarcs, ClaimStatus: "1", RemitDate: day.New(2026, 7, 20),
 		Match: route.Match{Status: route.Matched, BilledClaim: "C3", BilledLine: 1}}
 }
 

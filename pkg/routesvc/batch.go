@@ -13,6 +13,7 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/wire"
@@ -61,7 +62,7 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 	if err != nil {
 		return bus.BatchError(len(bodies), err)
 	}
-	asOf := route.DateOf(s.opts.Now().UTC())
+	asOf := day.Of(s.opts.Now().UTC())
 	msgs := make([]*v1.LineMatch, len(bodies))
 	for i, b := range bodies {
 		m := &v1.LineMatch{}
@@ -135,7 +136,7 @@ func (s *Service) failAll(errs []error, idx []int, err error) []error {
 }
 
 // prepare converts and decides one message.
-func (s *Service) prepare(r *route.Router, m *v1.LineMatch, asOf route.Date) (*line, error) {
+func (s *Service) prepare(r *route.Router, m *v1.LineMatch, asOf day.Day) (*line, error) {
 	src := m.GetSource()
 	if src == nil {
 		src = m.GetLine().GetSource()
@@ -165,7 +166,7 @@ func (s *Service) prepare(r *route.Router, m *v1.LineMatch, asOf route.Date) (*l
 
 // orderKey is work_items.routed_key: remits sort by payment date, then by
 // stored file, segment and the matcher's revision of the line.
-func orderKey(remit route.Date, file int64, seg int32, rev int32) string {
+func orderKey(remit day.Day, file int64, seg int32, rev int32) string {
 	b := make([]byte, 0, 48)
 	b = remit.AppendText(b)
 	b = append(b, '|')

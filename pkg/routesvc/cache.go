@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
@@ -67,7 +68,7 @@ func (s *Service) routeConfig(ctx context.Context) (route.Config, *rules.Set, er
 		for code, days := range windows {
 			m[code] = route.PayerProfile{AppealDays: days}
 		}
-		today := rules.DayOf(s.opts.Now().UTC())
+		today := day.Of(s.opts.Now().UTC())
 		for code := range ps.Payers() {
 			if p := ps.Resolve(code, "", "", today); p != nil {
 				m[code] = route.ProfileFromRules(p)

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/routesvc"
 	"github.com/remitq/remitq/pkg/rules"
@@ -116,7 +117,7 @@ func TestProfileRouting(t *testing.T) {
 	}
 	routes := map[string]int{}
 	for k, it := range items(t, e) {
-		rd, _ := route.ParseDate(it.Remit)
+		rd, _ := day.Parse(it.Remit)
 		if it.Payer != payer {
 			if it.Queue == "appeal" || it.Queue == "reopening" || strings.Contains(text[k], "[profile ") {
 				t.Errorf("item %s of unmapped payer %s: queue %q, text %q", k, it.Payer, it.Queue, text[k])

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
@@ -158,7 +159,7 @@ func TestRouterOnTruthSet(t *testing.T) {
 		if it.Payer == "SYNAET" {
 			days = 60
 		}
-		if rd, _ := route.ParseDate(it.Remit); rd.AddDays(days).String() != it.Deadline {
+		if rd, _ := day.Parse(it.Remit); rd.AddDays(days).String() != it.Deadline {
 			t.Errorf("item %s: remit %s, deadline %s, want %d days", k, it.Remit, it.Deadline, days)
 		}
 		wantQueue := "default"

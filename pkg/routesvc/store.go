@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/wire"
@@ -548,7 +549,7 @@ func paidOf(l *line) money.Amount {
 	return money.Amount(l.m.GetLine().GetLine().GetPaidCents())
 }
 
-func serviceDate(l *line) route.Date {
+func serviceDate(l *line) day.Day {
 	s := l.m.GetLine().GetLine().GetServiceDateFrom()
 	if s == "" {
 		s = l.m.GetLine().GetClaim().GetServiceDateFrom()
@@ -556,7 +557,7 @@ func serviceDate(l *line) route.Date {
 	if s == "" {
 		s = l.m.GetBilled().GetServiceDate()
 	}
-	d, _ := route.ParseDate(s)
+	d, _ := day.Parse(s)
 	return d
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 func TestPatientKey(t *testing.T) {
@@ -64,32 +66,32 @@ func TestPatientKey(t *testing.T) {
 
 func TestDay(t *testing.T) {
 	for _, s := range []string{"2026-06-02", "20260602"} {
-		d, err := ParseDay(s)
+		d, err := day.ParseSet(s)
 		if err != nil || d.String() != "2026-06-02" {
 			t.Errorf("ParseDay(%q) = %v, %v", s, d, err)
 		}
 	}
 	for _, s := range []string{"", "2026-02-30", "06/02/2026", "2026602"} {
-		if _, err := ParseDay(s); !errors.Is(err, ErrDate) {
+		if _, err := day.ParseSet(s); !errors.Is(err, day.ErrFormat) {
 			t.Errorf("ParseDay(%q) error %v", s, err)
 		}
 	}
-	var d Day
+	var d day.Day
 	if err := d.UnmarshalText([]byte("2024-02-29")); err != nil || d.String() != "2024-02-29" {
 		t.Errorf("UnmarshalText: %v %v", d, err)
 	}
-	dos := MustDay("2026-06-02")
+	dos := day.Must("2026-06-02")
 	for _, tc := range []struct {
 		prior string
 		in    bool
 	}{
 		{"2026-06-02", true}, {"2025-06-02", true}, {"2025-06-01", false}, {"2026-06-03", false},
 	} {
-		if inWindow(MustDay(tc.prior), dos, 365) != tc.in {
+		if inWindow(day.Must(tc.prior), dos, 365) != tc.in {
 			t.Errorf("inWindow(%s, %s) = %v", tc.prior, dos, !tc.in)
 		}
 	}
-	if inWindow(MustDay("2027-03-01"), MustDay("2028-03-01"), 365) {
+	if inWindow(day.Must("2027-03-01"), day.Must("2028-03-01"), 365) {
 		t.Error("2027-03-01 is 366 days before 2028-03-01")
 	}
 }
@@ -167,7 +169,7 @@ func TestReadAuths(t *testing.T) {
 	pk, _ := k.Key(Person{MemberID: "W1", BirthDate: "1961-04-09", LastName: "smithson", FirstName: "ann"})
 	a := b.byNumber["A-1"]
 	if len(a) != 1 || a[0].Patient != pk || a[0].Units != 2 || strings.Join(a[0].Codes, ",") != "64483,64484" ||
-		a[0].From != MustDay("2026-05-01") || a[0].To != MustDay("2026-07-31") {
+		a[0].From != day.Must("2026-05-01") || a[0].To != day.Must("2026-07-31") {
 		t.Errorf("A-1 = %+v", a)
 	}
 	if a := b.byNumber["A-7"]; len(a) != 1 || strings.Join(a[0].Codes, ",") != "64635,64636" {
@@ -200,13 +202,13 @@ func TestReadRelief(t *testing.T) {
 	for i := range pk {
 		pk[i] = 1
 	}
-	if p, ok := b.find(pk, MustDay("2026-04-01"), "L4-L5"); !ok || p != 85 {
+	if p, ok := b.find(pk, day.Must("2026-04-01"), "L4-L5"); !ok || p != 85 {
 		t.Errorf("L4-L5 relief = %d %v", p, ok)
 	}
-	if _, ok := b.find(pk, MustDay("2026-04-01"), "L3-L4"); ok {
+	if _, ok := b.find(pk, day.Must("2026-04-01"), "L3-L4"); ok {
 		t.Error("relief at another level found")
 	}
-	if p, ok := b.find(pk, MustDay("2026-04-20"), "L3-L4"); !ok || p != 79 {
+	if p, ok := b.find(pk, day.Must("2026-04-20"), "L3-L4"); !ok || p != 79 {
 		t.Errorf("level-less relief = %d %v", p, ok)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -63,9 +64,9 @@ func newWorkload(tb testing.TB, histLines, checkLines int) *workload {
 	for _, s := range sessionsMix {
 		total += s.weight
 	}
-	start := MustDay("2025-01-01")
+	start := day.Must("2025-01-01")
 	mods := map[string][]string{}
-	session := func(claim string, p PatientKey, pr int, d Day, auth string) []Line {
+	session := func(claim string, p PatientKey, pr int, d day.Day, auth string) []Line {
 		w := rng.IntN(total)
 		i := 0
 		for ; w >= sessionsMix[i].weight; i++ {
@@ -95,7 +96,7 @@ func newWorkload(tb testing.TB, histLines, checkLines int) *workload {
 	w.sharing.Declare("P0", "P19")
 	for n := 0; n < histLines; {
 		p := rng.IntN(patients)
-		ls := session("H"+strconv.Itoa(n), keys[p], p%20, start+Day(rng.IntN(700)), "")
+		ls := session("H"+strconv.Itoa(n), keys[p], p%20, start+day.Day(rng.IntN(700)), "")
 		w.history.Add(ls...)
 		n += len(ls)
 	}
@@ -103,7 +104,7 @@ func newWorkload(tb testing.TB, histLines, checkLines int) *workload {
 		p := rng.IntN(patients)
 		id := "C" + strconv.Itoa(len(w.claims))
 		auth := "A" + id
-		d := start + Day(600+rng.IntN(120))
+		d := start + day.Day(600+rng.IntN(120))
 		ls := session(id, keys[p], p%20, d, auth)
 		for i := range ls {
 			ls[i].Status = Billed

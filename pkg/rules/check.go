@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // Check returns every risk on the lines of claim c, one Finding per risk,
@@ -176,7 +178,7 @@ func (p *pctx) loadPrior() {
 	type key struct {
 		practice, claim string
 		number          int
-		date            Day
+		date            day.Day
 		proc            string
 	}
 	var seen map[key]bool
@@ -220,8 +222,8 @@ func sameLine(a, b *Line) bool {
 	return a.Number == b.Number && a.Date == b.Date && a.Claim == b.Claim && a.Practice == b.Practice && a.Procedure == b.Procedure
 }
 
-func (p *pctx) curDates() []Day {
-	var ds []Day
+func (p *pctx) curDates() []day.Day {
+	var ds []day.Day
 	for _, l := range p.cur {
 		if !slices.Contains(ds, l.Date) {
 			ds = append(ds, l.Date)
@@ -298,7 +300,7 @@ func (f *pending) cover(anchor []*Line, rules ...string) {
 
 // sameDay returns the lines of the practice on date d: this claim's and
 // the practice's other claims'.
-func (p *pctx) sameDay(d Day) []*Line {
+func (p *pctx) sameDay(d day.Day) []*Line {
 	var out []*Line
 	for _, l := range p.pool {
 		if l.Date == d && l.Practice == p.practice {

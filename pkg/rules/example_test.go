@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 )
 
@@ -17,7 +18,7 @@ func Example() {
 
 	line := func(practice, claim string, n int, code, date string) rules.Line {
 		return rules.Line{Claim: claim, Number: n, Patient: patient, Practice: practice, TIN: "111111111",
-			Payer: "PAYER1", Date: rules.MustDay(date), Procedure: code, Units: 1000, POS: "11", Auth: "AUTH-9"}
+			Payer: "PAYER1", Date: day.Must(date), Procedure: code, Units: 1000, POS: "11", Auth: "AUTH-9"}
 	}
 	history := rules.NewIndex(2)
 	history.Add(line("1234567893", "H-1", 1, "64635", "2026-01-10"), line("1987654321", "B-7", 1, "64635", "2026-06-02"))

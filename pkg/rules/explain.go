@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // Explain finds the root cause of a denial for the router: the rule that
@@ -158,7 +160,7 @@ type Usage struct {
 
 // UsageSession is one session in a Usage.
 type UsageSession struct {
-	Date          Day      `json:"date"`
+	Date          day.Day  `json:"date"`
 	OtherPractice bool     `json:"other_practice,omitempty"`
 	Status        Status   `json:"status"` // paid if a line was paid, denied if all were, else billed
 	Codes         []string `json:"codes"`
@@ -171,7 +173,7 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // rec.Sharing), the sessions billed, paid and denied per capped family and
 // region in the rolling window of each cap ending on asOf, for a payer's
 // caps. Groups without sessions are left out.
-func (s *Set) Usage(patient PatientKey, practice, tin, payer string, asOf Day, rec *Records) []Usage {
+func (s *Set) Usage(patient PatientKey, practice, tin, payer string, asOf day.Day, rec *Records) []Usage {
 	if rec == nil || rec.History == nil {
 		return nil
 	}

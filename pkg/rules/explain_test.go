@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 func TestExplain(t *testing.T) {
@@ -114,7 +116,7 @@ func TestUsage(t *testing.T) {
 		ln(1, "64483", "2025-05-01"),                       // out of the window
 		ln(1, "64483", "2025-08-01"),
 	)
-	us := Default().Usage(patA, "P1", "T1", "PAY", MustDay("2026-06-02"), &Records{History: x, Sharing: &Sharing{SameTIN: true}})
+	us := Default().Usage(patA, "P1", "T1", "PAY", day.Must("2026-06-02"), &Records{History: x, Sharing: &Sharing{SameTIN: true}})
 	var sum []string
 	for _, u := range us {
 		var ss []string

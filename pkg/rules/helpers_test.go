@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -18,7 +19,7 @@ var (
 // quiet unless a test is about them).
 func ln(n int, code, date string, mods ...string) Line {
 	return Line{Claim: "C1", Number: n, Patient: patA, Practice: "P1", TIN: "T1", Rendering: "1111111111",
-		Payer: "PAY", Date: MustDay(date), Procedure: code, Modifiers: mods, Units: 1000, POS: "11", Auth: "AUTH1"}
+		Payer: "PAY", Date: day.Must(date), Procedure: code, Modifiers: mods, Units: 1000, POS: "11", Auth: "AUTH1"}
 }
 
 // at returns l moved to another claim and practice.

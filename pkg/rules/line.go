@@ -3,6 +3,7 @@ package rules
 import (
 	"slices"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -41,7 +42,7 @@ type Line struct {
 	Filing    string       // claim filing indicator (SBR09: MB Medicare Part B, MC Medicaid, CI commercial, ...)
 	State     string       // state of the service (2310C N4, else the billing provider's)
 	Taxonomy  string       // billing provider taxonomy (PRV*BI): an ASC's own claim is 261QA1903X
-	Date      Day          // date of service
+	Date      day.Day      // date of service
 	Procedure string       // CPT/HCPCS code
 	Modifiers []string     // SV101-3..6
 	Units     x12.Quantity // thousandths: 1 unit = 1000
@@ -100,7 +101,7 @@ type Finding struct {
 	Claim     string    `json:"clm01"`
 	Line      int       `json:"line"`
 	Procedure string    `json:"procedure"`
-	Date      Day       `json:"date"`
+	Date      day.Day   `json:"date"`
 	Rule      string    `json:"rule"`     // snake_case rule key (rules.csv)
 	Category  string    `json:"category"` // root-cause category key (DESIGN.md)
 	Severity  Severity  `json:"severity"`

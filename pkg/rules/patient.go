@@ -8,6 +8,8 @@ import (
 	"hash"
 	"strings"
 	"unicode"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // PatientKey identifies a patient across practices without holding who the
@@ -78,7 +80,7 @@ var ErrPerson = errors.New("patient needs a member ID, a birth date and a last n
 func (k *Keyer) Key(p Person) (PatientKey, error) {
 	var key PatientKey
 	member, last := normID(p.MemberID), normName(p.LastName)
-	dob, err := ParseDay(p.BirthDate)
+	dob, err := day.ParseSet(p.BirthDate)
 	if member == "" || last == "" || p.BirthDate == "" || err != nil {
 		return key, ErrPerson
 	}

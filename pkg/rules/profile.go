@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // Plan types of a payer profile.
@@ -73,7 +75,7 @@ type PriorAuthRule struct {
 	Note     string   `json:"note,omitempty"`
 	Source   string   `json:"source"`
 
-	from, to Day
+	from, to day.Day
 	codes    map[string]bool
 }
 
@@ -128,7 +130,7 @@ type Profile struct {
 	Contact Contact  `json:"contact"`
 	Sources []string `json:"sources,omitempty"`
 
-	effective Day
+	effective day.Day
 }
 
 // Label names the profile version in findings: "medicare_part_b (JF) 2026-01-01".
@@ -152,7 +154,7 @@ func (p *Profile) FirstAppeal() (AppealLevel, bool) {
 }
 
 // EffectiveDay returns the day the version takes effect.
-func (p *Profile) EffectiveDay() Day { return p.effective }
+func (p *Profile) EffectiveDay() day.Day { return p.effective }
 
 // MAC is one Medicare administrative contractor jurisdiction.
 type MAC struct {
@@ -218,7 +220,7 @@ func (p *Profile) prepare() error {
 		return bad("plan %q (want medicare, medicare_advantage, medicaid or commercial)", p.Plan)
 	}
 	var err error
-	if p.effective, err = ParseDay(p.Effective); err != nil {
+	if p.effective, err = day.ParseSet(p.Effective); err != nil {
 		return bad("effective: %v", err)
 	}
 	if p.TimelyFiling.Days <= 0 {
@@ -254,12 +256,12 @@ func (p *Profile) prepare() error {
 		}
 		r.from, r.to = 0, 1<<30
 		if r.From != "" {
-			if r.from, err = ParseDay(r.From); err != nil {
+			if r.from, err = day.ParseSet(r.From); err != nil {
 				return bad("prior_auth %s from: %v", r.Program, err)
 			}
 		}
 		if r.To != "" {
-			if r.to, err = ParseDay(r.To); err != nil {
+			if r.to, err = day.ParseSet(r.To); err != nil {
 				return bad("prior_auth %s to: %v", r.Program, err)
 			}
 		}
@@ -436,7 +438,7 @@ func (ps *Profiles) Versions(id string) []Profile {
 
 // Get returns the version of profile id in effect on date d (the oldest
 // version for a date before all of them).
-func (ps *Profiles) Get(id string, d Day) *Profile {
+func (ps *Profiles) Get(id string, d day.Day) *Profile {
 	vs := ps.versions[id]
 	if len(vs) == 0 {
 		return nil
@@ -478,7 +480,7 @@ func (ps *Profiles) Payers() map[string]string {
 // state and date of service; nil when none applies. A Medicare profile is
 // the copy of the MAC of the payer ID (a MAC contract number), else of the
 // state.
-func (ps *Profiles) Resolve(payer, filing, state string, d Day) *Profile {
+func (ps *Profiles) Resolve(payer, filing, state string, d day.Day) *Profile {
 	if ps == nil {
 		return nil
 	}

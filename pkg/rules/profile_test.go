@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // under returns l billed to a payer of the given claim filing indicator
@@ -21,7 +23,7 @@ func ascF(l Line) Line { l.POS, l.Taxonomy = "24", "261QA1903X"; return l }
 func TestShippedProfiles(t *testing.T) {
 	ps := DefaultProfiles()
 	for _, id := range []string{"medicare_part_b", "medicare_advantage", "medicaid", "commercial"} {
-		p := ps.Get(id, MustDay("2026-06-01"))
+		p := ps.Get(id, day.Must("2026-06-01"))
 		if p == nil {
 			t.Fatalf("no shipped profile %s", id)
 		}
@@ -40,13 +42,13 @@ func TestShippedProfiles(t *testing.T) {
 			t.Errorf("no MAC for %s", st)
 		}
 	}
-	if p := ps.Resolve("X", "MB", "AZ", MustDay("2026-06-01")); p == nil || !strings.HasPrefix(p.MAC, "JF") {
+	if p := ps.Resolve("X", "MB", "AZ", day.Must("2026-06-01")); p == nil || !strings.HasPrefix(p.MAC, "JF") {
 		t.Errorf("Medicare in AZ: %+v, want the JF profile", p)
 	}
-	if p := ps.Resolve("X", "", "AZ", MustDay("2026-06-01")); p != nil {
+	if p := ps.Resolve("X", "", "AZ", day.Must("2026-06-01")); p != nil {
 		t.Errorf("an unmapped payer without a filing indicator got %s", p.ID)
 	}
-	med := ps.Get("medicare_part_b", MustDay("2026-06-01"))
+	med := ps.Get("medicare_part_b", day.Must("2026-06-01"))
 	if a, _ := med.FirstAppeal(); a.Days != 120 || med.TimelyFiling.Days != 365 || med.Correction != CorrectionReopening {
 		t.Errorf("Medicare: appeal %d days, timely filing %d, correction %s; want 120, 365, reopening", a.Days, med.TimelyFiling.Days, med.Correction)
 	}
@@ -60,10 +62,10 @@ func TestProfileVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ps.Resolve("60054", "", "CA", MustDay("2026-08-31")).TimelyFiling.Days; got != 90 {
+	if got := ps.Resolve("60054", "", "CA", day.Must("2026-08-31")).TimelyFiling.Days; got != 90 {
 		t.Errorf("before the new version: %d days, want 90", got)
 	}
-	if got := ps.Resolve("60054", "", "CA", MustDay("2026-09-01")).TimelyFiling.Days; got != 120 {
+	if got := ps.Resolve("60054", "", "CA", day.Must("2026-09-01")).TimelyFiling.Days; got != 120 {
 		t.Errorf("from the new version: %d days, want 120", got)
 	}
 	if _, err := ParseProfile([]byte(`{"id":"x","plan":"medicare","effective":"2026-01-01","timely_filing":{"days":0},"correction":"reopening"}`)); err == nil {
@@ -145,7 +147,7 @@ func TestIssue16(t *testing.T) {
 		{name: "repeat RFA eight months after the last, 70 % relief on record",
 			lines:   []Line{withLevel(mcr(ln(1, "64635", "2026-12-10")), "L4-L5")},
 			history: append(kxBlocks(mcr), withLevel(mcr(ln(1, "64635", "2026-04-30")), "L4-L5")),
-			rec:     Records{Relief: NewReliefBook(Relief{Patient: patA, Date: MustDay("2026-04-30"), Percent: 70})}},
+			rec:     Records{Relief: NewReliefBook(Relief{Patient: patA, Date: day.Must("2026-04-30"), Percent: 70})}},
 		{name: "RFA at L5-S1 a month after one at L3-L4 is another site",
 			lines:   []Line{withLevel(mcr(ln(1, "64635", dos)), "L5-S1")},
 			history: append(kxBlocks(mcr), withLevel(mcr(ln(1, "64635", "2026-05-01")), "L3-L4"), withLevel(mcr(ln(1, "64493", "2026-04-02", "KX")), "L5-S1"), withLevel(mcr(ln(1, "64493", "2026-04-21", "KX")), "L5-S1"))},

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // RowError is a problem in one row of a records CSV (auths, relief). Row
@@ -240,7 +242,7 @@ func (c *recordCSV) patient() (PatientKey, bool) {
 	return k, true
 }
 
-func (c *recordCSV) day(col string, required bool) (Day, bool) {
+func (c *recordCSV) day(col string, required bool) (day.Day, bool) {
 	s := c.get(col)
 	if s == "" {
 		if required {
@@ -249,7 +251,7 @@ func (c *recordCSV) day(col string, required bool) (Day, bool) {
 		}
 		return 0, true
 	}
-	d, err := ParseDay(s)
+	d, err := day.ParseSet(s)
 	if err != nil {
 		c.fail(col, fmt.Errorf("%w: %w", ErrBadValue, err))
 		return 0, false
@@ -271,7 +273,7 @@ type Auth struct {
 	Patient  PatientKey
 	Codes    []string // CPT/HCPCS codes authorized
 	NPI      string   // rendering provider NPI authorized, "" = any
-	From, To Day      // valid from and to, inclusive
+	From, To day.Day  // valid from and to, inclusive
 	Units    int      // units authorized across the codes, 0 = not limited
 }
 
@@ -385,9 +387,9 @@ func (c *recordCSV) auths() (*AuthBook, error) {
 // or CSV).
 type Relief struct {
 	Patient PatientKey
-	Date    Day    // date of the block
-	Level   string // spinal level ("L4-L5"), "" = any
-	Percent int    // relief of the index pain, 0-100
+	Date    day.Day // date of the block
+	Level   string  // spinal level ("L4-L5"), "" = any
+	Percent int     // relief of the index pain, 0-100
 }
 
 // ReliefBook holds relief records by patient.
@@ -420,7 +422,7 @@ func (b *ReliefBook) All() []Relief { return slices.Clone(b.list) }
 
 // find returns the lowest relief recorded for the patient's block on date
 // at level (records or blocks without a level match any level).
-func (b *ReliefBook) find(p PatientKey, date Day, level string) (int, bool) {
+func (b *ReliefBook) find(p PatientKey, date day.Day, level string) (int, bool) {
 	if b == nil {
 		return 0, false
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // The JSON readers take the CSV columns as fields, numbers and arrays
@@ -37,7 +39,7 @@ func TestReadAuthsJSON(t *testing.T) {
 	}
 	all := b.All()
 	if len(all) != 1 || all[0].Number != "A-1" || all[0].Patient != pk || all[0].Units != 2 ||
-		strings.Join(all[0].Codes, ",") != "64483,64484" || all[0].NPI != "1111111111" || all[0].To != MustDay("2026-07-31") {
+		strings.Join(all[0].Codes, ",") != "64483,64484" || all[0].NPI != "1111111111" || all[0].To != day.Must("2026-07-31") {
 		t.Errorf("auths %+v", all)
 	}
 	all[0].Codes[0] = "X"
@@ -76,7 +78,7 @@ func TestReadReliefJSON(t *testing.T) {
 		t.Fatalf("errors %v", err)
 	}
 	all := b.All()
-	if b.Len() != 2 || all[0].Level != "L4-L5" || all[0].Percent != 85 || all[1].Percent != 79 || all[1].Date != MustDay("2026-04-20") {
+	if b.Len() != 2 || all[0].Level != "L4-L5" || all[0].Percent != 85 || all[1].Percent != 79 || all[1].Date != day.Must("2026-04-20") {
 		t.Errorf("relief %+v", all)
 	}
 }

@@ -4,27 +4,29 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // dayRules checks the lines of one date of service together.
-func (p *pctx) dayRules(d Day) {
-	day := p.sameDay(d)
-	p.ncciPairs(day)
-	p.mue(day)
-	p.addons(day)
-	p.imaging(day)
-	p.facetTriggerPoint(day)
-	p.triggerPointUnits(day)
-	p.emWithout25(day)
+func (p *pctx) dayRules(d day.Day) {
+	dy := p.sameDay(d)
+	p.ncciPairs(dy)
+	p.mue(dy)
+	p.addons(dy)
+	p.imaging(dy)
+	p.facetTriggerPoint(dy)
+	p.triggerPointUnits(dy)
+	p.emWithout25(dy)
 	p.udt(d)
 }
 
-func (p *pctx) ncciPairs(day []*Line) {
+func (p *pctx) ncciPairs(dy []*Line) {
 	if !p.enabled(RuleNCCIPair) {
 		return
 	}
-	for i, a := range day {
-		for _, b := range day[i+1:] {
+	for i, a := range dy {
+		for _, b := range dy[i+1:] {
 			if !p.isCur(a) && !p.isCur(b) {
 				continue
 			}
@@ -58,12 +60,12 @@ func (p *pctx) ncciPairs(day []*Line) {
 	}
 }
 
-func (p *pctx) mue(day []*Line) {
+func (p *pctx) mue(dy []*Line) {
 	if !p.enabled(RuleMUE) {
 		return
 	}
 	var done []string
-	for _, l := range day {
+	for _, l := range dy {
 		if !p.isCur(l) || slices.Contains(done, l.Procedure) {
 			continue
 		}
@@ -83,7 +85,7 @@ func (p *pctx) mue(day []*Line) {
 		done = append(done, l.Procedure)
 		var same []*Line
 		var total, left, right, none int64
-		for _, o := range day {
+		for _, o := range dy {
 			if o.Procedure != l.Procedure {
 				continue
 			}
@@ -127,11 +129,11 @@ func (p *pctx) mue(day []*Line) {
 	}
 }
 
-func (p *pctx) addons(day []*Line) {
+func (p *pctx) addons(dy []*Line) {
 	if !p.enabled(RuleAddonWithoutPrimary) {
 		return
 	}
-	for _, l := range day {
+	for _, l := range dy {
 		pr := p.proc(l)
 		if !p.isCur(l) || pr == nil || !pr.AddOn {
 			continue
@@ -140,7 +142,7 @@ func (p *pctx) addons(day []*Line) {
 		if a == nil || a.typ != 1 || len(a.primaries) == 0 {
 			continue
 		}
-		if slices.ContainsFunc(day, func(o *Line) bool { return o != l && slices.Contains(a.primaries, o.Procedure) }) {
+		if slices.ContainsFunc(dy, func(o *Line) bool { return o != l && slices.Contains(a.primaries, o.Procedure) }) {
 			continue
 		}
 		list := a.primaries
@@ -157,11 +159,11 @@ func (p *pctx) addons(day []*Line) {
 // imagingCodes are the guidance codes the imaging rule looks at.
 var imagingCodes = []string{"77003", "77012", "76942", "77002"}
 
-func (p *pctx) imaging(day []*Line) {
+func (p *pctx) imaging(dy []*Line) {
 	if !p.enabled(RuleImagingBundled) {
 		return
 	}
-	for _, img := range day {
+	for _, img := range dy {
 		if !p.isCur(img) || !slices.Contains(imagingCodes, img.Procedure) {
 			continue
 		}
@@ -171,7 +173,7 @@ func (p *pctx) imaging(day []*Line) {
 		var with []*Line
 		legit := false
 		aoc := p.s.d.aoc[img.Procedure]
-		for _, o := range day {
+		for _, o := range dy {
 			pr := p.proc(o)
 			if o == img || pr == nil {
 				continue
@@ -212,12 +214,12 @@ func (p *pctx) imaging(day []*Line) {
 	}
 }
 
-func (p *pctx) facetTriggerPoint(day []*Line) {
+func (p *pctx) facetTriggerPoint(dy []*Line) {
 	if !p.enabled(RuleFacetTriggerPoint) {
 		return
 	}
 	var facets, tps []*Line
-	for _, l := range day {
+	for _, l := range dy {
 		if pr := p.proc(l); pr != nil {
 			switch pr.Family {
 			case FamilyFacet:
@@ -246,13 +248,13 @@ func (p *pctx) facetTriggerPoint(day []*Line) {
 		codes(facets), codes(tps), on.Date), all...).cover(tps, RuleNCCIPair)
 }
 
-func (p *pctx) triggerPointUnits(day []*Line) {
+func (p *pctx) triggerPointUnits(dy []*Line) {
 	if !p.enabled(RuleTriggerPointUnits) {
 		return
 	}
 	var tps []*Line
 	var total int64
-	for _, l := range day {
+	for _, l := range dy {
 		if pr := p.proc(l); pr != nil && pr.Family == FamilyTriggerPoint {
 			tps = append(tps, l)
 			total += units(l)
@@ -270,12 +272,12 @@ func (p *pctx) triggerPointUnits(day []*Line) {
 		fmtUnits(total), on.Date, codes(tps)), tps...).cover(tps, RuleNCCIPair, RuleMUE)
 }
 
-func (p *pctx) emWithout25(day []*Line) {
+func (p *pctx) emWithout25(dy []*Line) {
 	if !p.enabled(RuleEMWithout25) {
 		return
 	}
 	var procs []*Line
-	for _, l := range day {
+	for _, l := range dy {
 		if pr := p.proc(l); pr != nil && pr.Family != FamilyEM && (pr.Global == "000" || pr.Global == "010" || pr.Global == "090") {
 			procs = append(procs, l)
 		}
@@ -283,7 +285,7 @@ func (p *pctx) emWithout25(day []*Line) {
 	if len(procs) == 0 {
 		return
 	}
-	for _, e := range day {
+	for _, e := range dy {
 		pr := p.proc(e)
 		if pr == nil || pr.Family != FamilyEM || e.hasAny(p.cf.emMods) {
 			continue
@@ -308,7 +310,7 @@ func (p *pctx) emWithout25(day []*Line) {
 }
 
 // udt checks drug tests on date d across every visible practice.
-func (p *pctx) udt(d Day) {
+func (p *pctx) udt(d day.Day) {
 	if !p.enabled(RuleUDTDuplicate) {
 		return
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // session is the lines of one family group billed by one practice on one date.
 type session struct {
-	date     Day
+	date     day.Day
 	practice string
 	lines    []*Line
 }
@@ -222,7 +224,7 @@ func (p *pctx) rfaSession(region string, s *session, rfas []*session) {
 			inWindow(l.Date, s.date, p.cf.rfaLook) && sameLevel(level, l.Level)
 	})
 	// Merge blocks of one date at two practices: a date is one block.
-	var good []Day
+	var good []day.Day
 	var notes []string
 	for _, b := range blocks {
 		if len(good) > 0 && good[len(good)-1] == b.date {
@@ -236,7 +238,7 @@ func (p *pctx) rfaSession(region string, s *session, rfas []*session) {
 	}
 	// Greedy chain: each block at least the gap after the one before.
 	chain := 0
-	var last Day
+	var last day.Day
 	for _, d := range good {
 		if chain == 0 || int(d-last) >= p.cf.rfaGap {
 			chain++

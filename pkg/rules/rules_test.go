@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/remitq/remitq/pkg/day"
 )
 
 // ruleCase is one claim checked against a history: want lists every
@@ -166,15 +168,15 @@ func TestRFAPrerequisite(t *testing.T) {
 			lines: []Line{rfa}, history: []Line{ln(1, "64493", "2026-04-01"), ln(1, "64493", "2026-04-20")}},
 		{name: "relief under 80 % disqualifies a block",
 			lines: []Line{rfa}, history: []Line{mbb("2026-04-01"), mbb("2026-04-20")},
-			rec:  Records{Relief: NewReliefBook(Relief{Patient: patA, Date: MustDay("2026-04-20"), Percent: 60})},
+			rec:  Records{Relief: NewReliefBook(Relief{Patient: patA, Date: day.Must("2026-04-20"), Percent: 60})},
 			want: []string{"rfa_prerequisite@1"}, msg: "the block of 2026-04-20 gave 60 % relief, under 80 %"},
 		{name: "relief of 80 % and more qualifies",
 			lines: []Line{rfa}, history: []Line{mbb("2026-04-01"), mbb("2026-04-20")},
-			rec: Records{Relief: NewReliefBook(Relief{Patient: patA, Date: MustDay("2026-04-01"), Percent: 80},
-				Relief{Patient: patA, Date: MustDay("2026-04-20"), Percent: 90})}},
+			rec: Records{Relief: NewReliefBook(Relief{Patient: patA, Date: day.Must("2026-04-01"), Percent: 80},
+				Relief{Patient: patA, Date: day.Must("2026-04-20"), Percent: 90})}},
 		{name: "relief of another patient does not count",
 			lines: []Line{rfa}, history: []Line{mbb("2026-04-01"), mbb("2026-04-20")},
-			rec: Records{Relief: NewReliefBook(Relief{Patient: patB, Date: MustDay("2026-04-20"), Percent: 10})}},
+			rec: Records{Relief: NewReliefBook(Relief{Patient: patB, Date: day.Must("2026-04-20"), Percent: 10})}},
 		{name: "blocks at another level",
 			lines:   []Line{withLevel(rfa, "L4-L5")},
 			history: []Line{withLevel(mbb("2026-04-01"), "L3-L4"), withLevel(mbb("2026-04-20"), "L3-L4")},
@@ -206,9 +208,9 @@ func TestSCSWithoutTrial(t *testing.T) {
 		{name: "permanent after a trial without a documented outcome", lines: perm, history: []Line{ln(1, "63650", "2026-05-10")},
 			want: []string{"scs_trial_outcome@2"}, msg: "no documented trial outcome"},
 		{name: "permanent after a trial with 60 % relief on record", lines: perm, history: []Line{ln(1, "63650", "2026-05-10")},
-			rec: Records{Relief: NewReliefBook(Relief{Patient: patA, Date: MustDay("2026-05-10"), Percent: 60})}},
+			rec: Records{Relief: NewReliefBook(Relief{Patient: patA, Date: day.Must("2026-05-10"), Percent: 60})}},
 		{name: "permanent after a trial with 30 % relief on record", lines: perm, history: []Line{ln(1, "63650", "2026-05-10")},
-			rec:  Records{Relief: NewReliefBook(Relief{Patient: patA, Date: MustDay("2026-05-10"), Percent: 30})},
+			rec:  Records{Relief: NewReliefBook(Relief{Patient: patA, Date: day.Must("2026-05-10"), Percent: 30})},
 			want: []string{"scs_trial_outcome@2"}, msg: "which gave 30 % relief"},
 		{name: "a trial over a year before does not count", lines: perm, history: []Line{ln(1, "63650", "2025-05-10")},
 			want: []string{"scs_without_trial@2"}},
@@ -349,7 +351,7 @@ func TestModifierRules(t *testing.T) {
 func TestPriorAuth(t *testing.T) {
 	book := func(as ...Auth) *AuthBook { return NewAuthBook(as...) }
 	auth := Auth{Number: "AUTH1", Payer: "PAY", Patient: patA, Codes: []string{"64483"}, NPI: "1111111111",
-		From: MustDay("2026-05-01"), To: MustDay("2026-07-31"), Units: 2}
+		From: day.Must("2026-05-01"), To: day.Must("2026-07-31"), Units: 2}
 	mod := func(f func(*Auth)) Auth { a := auth; a.Codes = append([]string(nil), a.Codes...); f(&a); return a }
 	runCases(t, []ruleCase{
 		{name: "no number, no book", lines: []Line{withAuth(ln(1, "64483", dos), "")},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/x12"
 )
 
@@ -86,7 +87,7 @@ func FromX12(c *x12.Claim, k *Keyer) (*Claim, error) {
 			l.Rendering = billNPI
 		}
 		if d := cmpOr(string(sl.ServiceFrom), claimDate); d != "" {
-			if l.Date, err = ParseDay(d); err != nil {
+			if l.Date, err = day.ParseSet(d); err != nil {
 				return nil, fmt.Errorf("rules: claim %s line %d: %w", c.PatientControlNumber, sl.Number, err)
 			}
 		} else {

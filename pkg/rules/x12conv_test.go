@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/x12"
 )
@@ -235,7 +236,7 @@ func TestFromX12(t *testing.T) {
 	key, _ := k.Key(Person{MemberID: "M000001", BirthDate: "1960-02-03", LastName: "Doe", FirstName: "Jane"})
 	l1, l2 := got.Lines[0], got.Lines[1]
 	if got.ID != "PM-9" || l1.Patient != key || l1.Practice != "1234567893" || l1.TIN != "111111111" || l1.Payer != "PAYER1" ||
-		l1.Date != MustDay("2026-07-01") || l1.Procedure != "64635" || !slices.Equal(l1.Modifiers, []string{"LT"}) ||
+		l1.Date != day.Must("2026-07-01") || l1.Procedure != "64635" || !slices.Equal(l1.Modifiers, []string{"LT"}) ||
 		l1.Units != 1000 || l1.POS != "11" || l1.Auth != "AUTH-C" || l1.Level != "L4-L5" || l1.Rendering != "1234567893" ||
 		!slices.Equal(l1.Diagnoses, []string{"M47816"}) || l1.Status != Billed {
 		t.Errorf("line 1 = %+v", l1)
@@ -265,7 +266,7 @@ func TestFromX12(t *testing.T) {
 	void.FrequencyCode = "8"
 	f := &x12.ClaimFile{Batches: []*x12.ClaimBatch{{Claims: []*x12.Claim{orig, gone, repl, nodob, void}}}}
 	cs, err := FromX12File(f, k)
-	if err == nil || len(cs) != 1 || cs[0].ID != "PM-12" || cs[0].Lines[0].Date != MustDay("2026-07-02") {
+	if err == nil || len(cs) != 1 || cs[0].ID != "PM-12" || cs[0].Lines[0].Date != day.Must("2026-07-02") {
 		t.Errorf("FromX12File = %d claims, %v", len(cs), err)
 	}
 }

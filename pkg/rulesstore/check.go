@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/x12"
 )
@@ -207,7 +208,7 @@ func (c *Checker) CheckX12(ctx context.Context, f *x12.ClaimFile, allow func(Che
 	sh := policy.Sharing()
 	var pats []Patient
 	var keys []rules.PatientKey
-	var from, to rules.Day
+	var from, to day.Day
 	for _, it := range items {
 		pats = append(pats, it.patient)
 		if !slices.Contains(keys, it.patient.Key) {

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/x12"
 )
@@ -29,7 +30,7 @@ type Patient struct {
 
 // HistoryOptions bound the dates of the lines loaded (0: unbounded).
 type HistoryOptions struct {
-	From, To rules.Day
+	From, To day.Day
 }
 
 // HistoryDays is how far before the earliest date checked the history is
@@ -182,12 +183,12 @@ func LoadHistory(ctx context.Context, q sqlx.QueryerContext, ps []Patient, o His
 		if !date.Valid {
 			continue // no date of service: nothing a window can count
 		}
-		day, err := rules.ParseDay(date.String)
+		dy, err := day.ParseSet(date.String)
 		if err != nil {
 			return nil, fmt.Errorf("rulesdb: billed line %d: %w", id, err)
 		}
 		l := rules.Line{Claim: pcn, Number: number, Patient: h.keys[i], Practice: strconv.FormatInt(practice, 10), TIN: tin,
-			Rendering: rendering, Payer: payer, Date: day, Procedure: code, Modifiers: []string(mods), Units: x12.Quantity(units),
+			Rendering: rendering, Payer: payer, Date: dy, Procedure: code, Modifiers: []string(mods), Units: x12.Quantity(units),
 			POS: pos, Auth: auth, Level: rules.FindLevel(note)}
 		for _, p := range ptrs {
 			if p >= 1 && int(p) <= len(diags) {

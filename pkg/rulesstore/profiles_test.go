@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
@@ -54,12 +55,12 @@ func TestPayerProfilesStore(t *testing.T) {
 		date string
 		days int
 	}{{"2026-08-01", 180}, {"2027-02-01", 120}} {
-		p := ps.Resolve("60054", "", "", rules.MustDay(c.date))
+		p := ps.Resolve("60054", "", "", day.Must(c.date))
 		if p == nil || p.ID != "acme_ppo" || p.TimelyFiling.Days != c.days || p.Bilateral != rules.BilateralLTRT {
 			t.Errorf("on %s: %+v, want acme_ppo with %d days", c.date, p, c.days)
 		}
 	}
-	if p := ps.Resolve("03102", "", "", rules.MustDay("2026-08-01")); p == nil || p.ID != "medicare_part_b" {
+	if p := ps.Resolve("03102", "", "", day.Must("2026-08-01")); p == nil || p.ID != "medicare_part_b" {
 		t.Errorf("the shipped Medicare mapping is lost: %+v", p)
 	}
 	list, err := rulesstore.ListProfiles(ctx, db, "")
@@ -100,7 +101,7 @@ func TestPayerProfilesStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := ps.Resolve("60054", "", "", rules.MustDay("2027-02-01")); p != nil {
+	if p := ps.Resolve("60054", "", "", day.Must("2027-02-01")); p != nil {
 		t.Errorf("an unmapped payer still resolves to %s", p.ID)
 	}
 }

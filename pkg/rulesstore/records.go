@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 )
 
@@ -34,7 +35,7 @@ type StoreResult struct {
 type authKey struct {
 	payer, number string
 	patient       rules.PatientKey
-	from          rules.Day
+	from          day.Day
 }
 
 // StoreAuths stores authorizations of a practice, in q's transaction.
@@ -123,7 +124,7 @@ func countUpserts(rows *sqlx.Rows, res *StoreResult) error {
 func StoreRelief(ctx context.Context, q sqlx.QueryerContext, practice int64, rs []rules.Relief, source, actor string) (StoreResult, error) {
 	type key struct {
 		patient rules.PatientKey
-		date    rules.Day
+		date    day.Day
 		level   string
 	}
 	last := map[key]int{}
@@ -222,8 +223,8 @@ func LoadAuths(ctx context.Context, q sqlx.QueryerContext, f AuthFilter) ([]Stor
 		}
 		copy(s.Auth.Patient[:], key)
 		s.Auth.Codes = []string(codes)
-		if s.Auth.From, err = rules.ParseDay(from); err == nil {
-			s.Auth.To, err = rules.ParseDay(to)
+		if s.Auth.From, err = day.ParseSet(from); err == nil {
+			s.Auth.To, err = day.ParseSet(to)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rulesdb: auth %d: %w", s.ID, err)
@@ -259,7 +260,7 @@ func LoadRelief(ctx context.Context, q sqlx.QueryerContext, patients []rules.Pat
 			return nil, fmt.Errorf("rulesdb: relief: %w", err)
 		}
 		copy(s.Relief.Patient[:], key)
-		if s.Relief.Date, err = rules.ParseDay(date); err != nil {
+		if s.Relief.Date, err = day.ParseSet(date); err != nil {
 			return nil, fmt.Errorf("rulesdb: relief: %w", err)
 		}
 		out = append(out, s)

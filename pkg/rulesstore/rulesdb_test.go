@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/remitq/remitq/pkg/billedstore"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
@@ -209,7 +210,7 @@ func TestStoreRecordsIdempotent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			from, _ := rules.ParseDay(string(a.From))
+			from, _ := day.ParseSet(string(a.From))
 			auths = append(auths, rules.Auth{Number: strings.ToLower(a.Number), Payer: a.Payer, Patient: k, Codes: a.Codes,
 				NPI: a.NPI, From: from, To: from + 365, Units: 4})
 		}
@@ -304,7 +305,7 @@ func TestHistoryKeylessClaims(t *testing.T) {
 	if got := claims(h.Key(2)); len(got) != 0 {
 		t.Errorf("unknown member: %v", got)
 	}
-	from := rules.MustDay("2026-01-01")
+	from := day.Must("2026-01-01")
 	h, err = rulesstore.LoadHistory(ctx, db, []rulesstore.Patient{{Key: me, MemberID: "M1", BirthDate: "2010-05-05"}}, rulesstore.HistoryOptions{From: from})
 	if err != nil {
 		t.Fatal(err)

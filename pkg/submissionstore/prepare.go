@@ -13,6 +13,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/correct"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
 	"github.com/remitq/remitq/x12"
@@ -199,9 +200,9 @@ func (p *Preparer) profile(ctx context.Context, q sqlx.QueryerContext, c *x12.Cl
 	if a := c.BillingProvider.Address; a != nil {
 		state = a.State
 	}
-	var d rules.Day
+	var d day.Day
 	if len(c.Lines) > 0 {
-		d, _ = rules.ParseDay(string(c.Lines[0].ServiceFrom))
+		d, _ = day.ParseSet(string(c.Lines[0].ServiceFrom))
 	}
 	return ps.Resolve(payer, filing, state, d), nil
 }

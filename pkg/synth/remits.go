@@ -68,15 +68,15 @@ func WriteRemits(out io.Writer, o RemitOptions) (int, error) {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x835))
 	w := x12.NewWriter(out, o.Delimiters)
 	w.LineBreak = o.LineBreaks
-	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	dy := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	// Each seed is another interchange and other payments, as a payer's
 	// files are: its own ISA13 and trace numbers (a resend of the same
 	// interchange is a duplicate transmission).
 	control := int(o.Seed%999_999_999) + 1
-	if err := w.BeginInterchange(x12.Interchange{SenderID: "PAYERSYNTH", ReceiverID: "REMITQ", Date: day, Control: control}); err != nil {
+	if err := w.BeginInterchange(x12.Interchange{SenderID: "PAYERSYNTH", ReceiverID: "REMITQ", Date: dy, Control: control}); err != nil {
 		return 0, err
 	}
-	if err := w.BeginGroup("HP", "PAYERSYNTH", "REMITQ", day, 1, "005010X221A1"); err != nil {
+	if err := w.BeginGroup("HP", "PAYERSYNTH", "REMITQ", dy, 1, "005010X221A1"); err != nil {
 		return 0, err
 	}
 	lines := 0
@@ -84,9 +84,9 @@ func WriteRemits(out io.Writer, o RemitOptions) (int, error) {
 		rem := &x12.Remittance{
 			Control:        fmt.Sprintf("%04d", t+1),
 			Implementation: "005010X221A1",
-			Payment:        x12.Payment{Handling: "I", CreditDebit: "C", Method: "ACH", Format: "CCP", Date: x12.Date(day.Format(time.DateOnly))},
+			Payment:        x12.Payment{Handling: "I", CreditDebit: "C", Method: "ACH", Format: "CCP", Date: x12.Date(dy.Format(time.DateOnly))},
 			Trace:          x12.Trace{Type: "1", Number: fmt.Sprintf("EFT%09d%03d", control, t+1), Originator: "1741234567"},
-			ProductionDate: x12.Date(day.Format(time.DateOnly)),
+			ProductionDate: x12.Date(dy.Format(time.DateOnly)),
 			Payer: x12.Party{Entity: "PR", Name: "SYNTHETIC HEALTH PLAN",
 				Address: x12.Address{Lines: []string{"PO BOX 1"}, City: "DALLAS", State: "TX", PostalCode: "75201"},
 				Refs:    []x12.Ref{{Qualifier: "2U", Value: "SYN01"}}},
@@ -118,7 +118,7 @@ func WriteRemits(out io.Writer, o RemitOptions) (int, error) {
 				units := x12.Quantity(1000)
 				sl := &x12.ServicePayment{Number: l + 1, Procedure: x12.Procedure{Qualifier: "HC", Code: p.Code, Modifiers: p.Modifiers},
 					Charge: p.Charge, Paid: paid, Units: &units,
-					DateFrom: x12.Date(day.AddDate(0, 0, -rng.IntN(60)).Format(time.DateOnly)), Adjustments: adj,
+					DateFrom: x12.Date(dy.AddDate(0, 0, -rng.IntN(60)).Format(time.DateOnly)), Adjustments: adj,
 					Refs:    []x12.Ref{{Qualifier: "6R", Value: fmt.Sprintf("L%d-%d-%d", t+1, c+1, l+1)}},
 					Amounts: []x12.Amount{{Qualifier: "B6", Amount: allowed}}}
 				sl.DateTo = sl.DateFrom

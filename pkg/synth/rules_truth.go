@@ -544,7 +544,7 @@ func charge(code string, units x12.Quantity) money.Amount {
 }
 
 // claim builds an 837P claim of lines on day at practice pr for patient p.
-func (g *rgen) claim(id string, pr int, p RulesPatient, day time.Time, pos, auth string, ls []rline) *x12.Claim {
+func (g *rgen) claim(id string, pr int, p RulesPatient, dy time.Time, pos, auth string, ls []rline) *x12.Claim {
 	prac := &g.t.Practices[pr]
 	c := &x12.Claim{
 		BillingProvider: g.billing(pr),
@@ -559,7 +559,7 @@ func (g *rgen) claim(id string, pr int, p RulesPatient, day time.Time, pos, auth
 		Rendering: &x12.Provider{Name: x12.Name{Entity: "82", Type: "1", Last: "DOCTOR", First: "SYNTH", IDQualifier: "XX",
 			ID: prac.Rendering[0]}, NPI: prac.Rendering[0]},
 	}
-	d := x12.Date(day.Format(time.DateOnly))
+	d := x12.Date(dy.Format(time.DateOnly))
 	for i, l := range ls {
 		ch := charge(l.code, l.units)
 		c.Lines = append(c.Lines, &x12.ServiceLine{Number: i + 1,
@@ -600,8 +600,8 @@ func (g *rgen) emit(s *rscenario) error {
 	id := fmt.Sprintf("R%06d", g.seq)
 	for _, h := range c.history {
 		g.hseq++
-		day := c.day.AddDate(0, 0, -h.days)
-		hc := g.claim(fmt.Sprintf("H%06d", g.hseq), h.pr, c.patient, day, "11", "", h.lines)
+		dy := c.day.AddDate(0, 0, -h.days)
+		hc := g.claim(fmt.Sprintf("H%06d", g.hseq), h.pr, c.patient, dy, "11", "", h.lines)
 		if codes := g.authCodes(h.lines); len(codes) > 0 {
 			hc.PriorAuthorization = fmt.Sprintf("HA%06d", g.hseq)
 		}

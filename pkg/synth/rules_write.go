@@ -13,20 +13,20 @@ import (
 
 // WriteClaims837 writes claims as one 837P interchange dated day with
 // control number control.
-func WriteClaims837(w io.Writer, claims []*x12.Claim, day time.Time, control int) error {
+func WriteClaims837(w io.Writer, claims []*x12.Claim, dy time.Time, control int) error {
 	if len(claims) == 0 {
 		return fmt.Errorf("synth: no claims to write")
 	}
 	xw := x12.NewWriter(w, x12.DefaultDelimiters)
 	xw.LineBreak = true
-	if err := xw.BeginInterchange(x12.Interchange{SenderID: "SYNTHBILLING", ReceiverID: "CLEARINGHOUSE", Date: day, Control: control}); err != nil {
+	if err := xw.BeginInterchange(x12.Interchange{SenderID: "SYNTHBILLING", ReceiverID: "CLEARINGHOUSE", Date: dy, Control: control}); err != nil {
 		return err
 	}
-	if err := xw.BeginGroup("HC", "SYNTHBILLING", "CLEARINGHOUSE", day, control, x12.DefaultClaimImplementation); err != nil {
+	if err := xw.BeginGroup("HC", "SYNTHBILLING", "CLEARINGHOUSE", dy, control, x12.DefaultClaimImplementation); err != nil {
 		return err
 	}
 	batch := &x12.ClaimBatch{Control: "0001", Purpose: "00", Reference: fmt.Sprintf("B%d", control),
-		Date: x12.Date(day.Format(time.DateOnly)), Time: "0900", ClaimType: "CH",
+		Date: x12.Date(dy.Format(time.DateOnly)), Time: "0900", ClaimType: "CH",
 		Submitter: x12.Name{Type: "2", Last: "SYNTHETIC BILLING", IDQualifier: "46", ID: "SYNTHBILLING"},
 		Receiver:  x12.Name{Type: "2", Last: "SYNTHETIC CLEARINGHOUSE", IDQualifier: "46", ID: "CLEARINGHOUSE"}}
 	if err := x12.WriteClaims(xw, batch, claims); err != nil {

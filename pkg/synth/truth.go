@@ -463,14 +463,14 @@ func (g *gen) claim() error {
 		payer = 0
 	}
 	var member string
-	var day time.Time
+	var dy time.Time
 	for {
 		member = g.memPool[pr][g.rng.IntN(len(g.memPool[pr]))]
 		if sc == ScenarioUnmatched {
 			member = fmt.Sprintf("X%d%08d", pr+1, g.seq+1)
 		}
 		var ok bool
-		if day, ok = g.date(pr, member); ok {
+		if dy, ok = g.date(pr, member); ok {
 			break
 		}
 	}
@@ -497,7 +497,7 @@ func (g *gen) claim() error {
 	if g.rng.IntN(3) == 0 {
 		c.PriorAuthorization = fmt.Sprintf("AUTH%07d", g.seq)
 	}
-	d := x12.Date(day.Format(time.DateOnly))
+	d := x12.Date(dy.Format(time.DateOnly))
 	for i, bl := range tpl {
 		ch := charges[bl.code] * money.Amount(bl.units) / 1000
 		if bl.code == "64493" && slices.Contains(bl.mods, "50") {
@@ -1034,13 +1034,13 @@ func (g *gen) files() {
 			ord, plbOrd = 0, 0
 		}
 		prac := &t.Practices[k.practice]
-		day := x12.Date(f.Date.Format(time.DateOnly))
+		dy := x12.Date(f.Date.Format(time.DateOnly))
 		rem := &x12.Remittance{
 			Control:        fmt.Sprintf("%04d", len(f.Remittances)+1),
 			Implementation: "005010X221A1",
-			Payment:        x12.Payment{Handling: "I", CreditDebit: "C", Method: "ACH", Format: "CCP", Date: day},
+			Payment:        x12.Payment{Handling: "I", CreditDebit: "C", Method: "ACH", Format: "CCP", Date: dy},
 			Trace:          x12.Trace{Type: "1", Number: fmt.Sprintf("EFT%02d%03d%04d", k.cycle+1, k.payer+1, k.practice+1), Originator: "1" + py.ID},
-			ProductionDate: day,
+			ProductionDate: dy,
 			Payer: x12.Party{Entity: "PR", Name: py.Name,
 				Address: x12.Address{Lines: []string{"PO BOX 1"}, City: "DALLAS", State: "TX", PostalCode: "75201"},
 				Refs:    []x12.Ref{{Qualifier: "2U", Value: py.ID}}},

@@ -36,12 +36,12 @@ func (t *Truth) Write837(w io.Writer, late bool) error {
 	if len(list) == 0 {
 		return fmt.Errorf("synth: no %s claims to write", map[bool]string{true: "late", false: "on-time"}[late])
 	}
-	day := t.Options.Start.AddDate(0, 0, 71)
+	dy := t.Options.Start.AddDate(0, 0, 71)
 	control := 800
 	if late {
-		day, control = day.AddDate(0, 0, 30), 801
+		dy, control = dy.AddDate(0, 0, 30), 801
 	}
-	return WriteClaims837(w, list, day, control)
+	return WriteClaims837(w, list, dy, control)
 }
 
 // Write writes the 835 file.

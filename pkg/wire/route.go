@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
@@ -14,7 +15,7 @@ import (
 type RouteOptions struct {
 	// AsOf is "today" for the urgency of the appeal deadline; the zero Date
 	// uses the remit date (offline runs, reproducible output).
-	AsOf route.Date
+	AsOf day.Day
 }
 
 // ErrNoLine reports a LineMatch without the paid line it is about.
@@ -55,13 +56,13 @@ func PayerKey(m *v1.LineMatch) string {
 
 // RemitDate returns the date the appeal clock starts from: the payment date
 // (BPR16), else the production date (DTM*405).
-func RemitDate(m *v1.LineMatch) (route.Date, error) {
+func RemitDate(m *v1.LineMatch) (day.Day, error) {
 	pay := m.GetLine().GetPayment()
 	s := pay.GetPaymentDate()
 	if s == "" {
 		s = pay.GetProductionDate()
 	}
-	return route.ParseDate(s)
+	return day.Parse(s)
 }
 
 // Decide routes m: route.Router.DecideClaim for a claim-level-only CLP,
@@ -122,7 +123,7 @@ func RouteLine(m *v1.LineMatch, o RouteOptions) (*route.Line, error) {
 	if ds == "" {
 		ds = c.GetServiceDateFrom()
 	}
-	if l.ServiceDate, err = route.ParseDate(ds); err != nil {
+	if l.ServiceDate, err = day.Parse(ds); err != nil {
 		return nil, fmt.Errorf("routeline: service date: %w", err)
 	}
 	if l.RemitDate, err = RemitDate(m); err != nil {
@@ -159,7 +160,7 @@ func RouteClaim(m *v1.LineMatch, o RouteOptions) (*route.Claim, error) {
 	if ds == "" {
 		ds = m.GetBilled().GetServiceDate()
 	}
-	if out.ServiceDate, err = route.ParseDate(ds); err != nil {
+	if out.ServiceDate, err = day.Parse(ds); err != nil {
 		return nil, fmt.Errorf("routeline: service date: %w", err)
 	}
 	if out.RemitDate, err = RemitDate(m); err != nil {

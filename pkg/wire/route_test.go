@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/wire"
@@ -51,8 +52,8 @@ func TestToLine(t *testing.T) {
 		{"payer", l.PayerID, "SYNMCR"},
 		{"claim", l.ClaimID, "P1-1"},
 		{"index", l.LineIndex, 2},
-		{"service date from the claim", l.ServiceDate, route.NewDate(2026, 2, 1)},
-		{"remit date from DTM*405", l.RemitDate, route.NewDate(2026, 3, 20)},
+		{"service date from the claim", l.ServiceDate, day.New(2026, 2, 1)},
+		{"remit date from DTM*405", l.RemitDate, day.New(2026, 3, 20)},
 		{"units billed", l.UnitsBilled, int64(2000)},
 		{"units paid", l.UnitsPaid, int64(1000)},
 		{"paid", l.Paid, money.MustParse("110")},

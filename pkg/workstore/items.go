@@ -11,8 +11,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/route"
 )
 
 // Item is a work_items row as the router writes it.
@@ -29,12 +29,12 @@ type Item struct {
 	PatientControl, PayerControl                               string
 	Procedure                                                  string
 	Modifiers                                                  []string
-	ServiceDate                                                route.Date
+	ServiceDate                                                day.Day
 	CARC, RARC                                                 []string
 	Text, Action, Rule                                         string
 	Billed, Paid, AtRisk                                       money.Amount
 	Recovered                                                  money.Amount
-	RemitDate, Deadline                                        route.Date
+	RemitDate, Deadline                                        day.Day
 	Priority                                                   int
 	Status, Resolution                                         string
 	RoutedKey                                                  string
@@ -138,9 +138,9 @@ func (tx *Tx) LoadItems(ctx context.Context, keys []string) (map[string]*Item, e
 			return nil, err
 		}
 		it.Modifiers, it.CARC, it.RARC = mods, carcs, rarcs
-		it.ServiceDate, _ = route.ParseDate(sd)
-		it.RemitDate, _ = route.ParseDate(rd)
-		it.Deadline, _ = route.ParseDate(dl)
+		it.ServiceDate, _ = day.Parse(sd)
+		it.RemitDate, _ = day.Parse(rd)
+		it.Deadline, _ = day.Parse(dl)
 		out[it.Key] = it
 	}
 	return out, rows.Err()
@@ -214,7 +214,7 @@ type columns struct {
 	bumps, resolvedNow                                                                 []bool
 }
 
-func nullDate(d route.Date) string { return d.String() } // '' → NULL via NULLIF in SQL
+func nullDate(d day.Day) string { return d.String() } // '' → NULL via NULLIF in SQL
 
 func gather(items []*Item) *columns {
 	c := &columns{}

@@ -10,9 +10,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/money"
-	"github.com/remitq/remitq/pkg/route"
 	"github.com/remitq/remitq/pkg/work"
 	"github.com/remitq/remitq/pkg/workstore"
 )
@@ -174,7 +174,7 @@ func TestItemsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	it := &workstore.Item{Key: "billed_line:1", Practice: f.practice, Kind: "denial", Disposition: "denied", Category: "coding",
 		CARC: []string{"CO-16"}, Modifiers: []string{"LT", "50"}, Billed: 12345, AtRisk: 12345, Status: work.New,
-		RemitDate: route.DateOf(now), Deadline: route.DateOf(now).AddDays(90), RoutedKey: "r1"}
+		RemitDate: day.Of(now), Deadline: day.Of(now).AddDays(90), RoutedKey: "r1"}
 	it.QueueID.Int64, it.QueueID.Valid = f.queue, true
 	tx, err := f.st.Begin(ctx)
 	if err != nil {

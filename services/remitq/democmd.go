@@ -14,6 +14,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/consolesvc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/demo"
 	"github.com/remitq/remitq/pkg/devenv"
 	"github.com/remitq/remitq/pkg/e2e"
@@ -383,7 +384,7 @@ func (s *summary) kpis() {
 	if !s.query(&last, `SELECT coalesce(max(payment_date), current_date)::text FROM remittance_transactions`) {
 		return
 	}
-	to, err := kpi.ParseDay(last[0])
+	to, err := day.ParseSet(last[0])
 	if err != nil {
 		s.err = err
 		return
@@ -394,7 +395,7 @@ func (s *summary) kpis() {
 		if !ok {
 			continue
 		}
-		req := kpi.Request{Def: def, GroupBy: []kpi.Dim{}, Bucket: kpi.ByMonth, From: kpi.NewDay(2020, 1, 1), To: to}
+		req := kpi.Request{Def: def, GroupBy: []kpi.Dim{}, Bucket: kpi.ByMonth, From: day.New(2020, 1, 1), To: to}
 		rep, err := kpistore.Report(s.ctx, s.deps.DB, req, kpistore.Scope{})
 		if err != nil {
 			if errors.Is(err, kpi.ErrRequest) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpistore"
 )
@@ -57,14 +58,14 @@ func writePack(ctx context.Context, db *sqlx.DB, month time.Time, dir string, sc
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	first := kpi.DayOf(month)
-	last := kpi.DayOf(month.AddDate(0, 1, -1))
-	yearStart := kpi.DayOf(month.AddDate(0, -11, 0))
+	first := day.Of(month)
+	last := day.Of(month.AddDate(0, 1, -1))
+	yearStart := day.Of(month.AddDate(0, -11, 0))
 	var written []string
 	for _, def := range kpi.Defs() {
 		for _, span := range []struct {
 			suffix   string
-			from     kpi.Day
+			from     day.Day
 			bucket   kpi.Bucket
 			subtitle string
 		}{
