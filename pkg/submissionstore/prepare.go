@@ -288,7 +288,7 @@ func (p *Preparer) Submit(ctx context.Context, db *sqlx.DB, ids []int64, typ, ac
 	}
 	var subs []*Submission
 	for _, g := range Group(prepared) {
-		ctl, err := NextControl(ctx, db, g[0].Sender)
+		ctl, err := NextControl(ctx, tx, g[0].Sender)
 		if err != nil {
 			return nil, err
 		}

@@ -38,23 +38,34 @@ const (
 const maxControl = 999999999
 
 // NextControl returns the next interchange control number of sender from
-// its own sequence (submission_control_<id>, created on first use). The
-// number is taken outside any transaction: a batch that fails leaves a gap,
-// never a repeat.
-func NextControl(ctx context.Context, db *sqlx.DB, sender string) (int, error) {
+// its own sequence (submission_control_<id>, created on first use), in q's
+// transaction: Submit holds its one connection for the whole batch and
+// never waits for a second one from the pool (a handful of batches at once
+// could otherwise take every connection and wait for each other). A
+// sequence does not roll back: a batch that fails leaves a gap, never a
+// repeat.
+func NextControl(ctx context.Context, q sqlx.ExtContext, sender string) (int, error) {
 	if sender == "" {
 		return 0, errors.New("submissions: no sender id")
 	}
-	var id int64
-	err := db.GetContext(ctx, &id, `SELECT id FROM submission_senders WHERE sender = $1`, sender)
-	if errors.Is(err, sql.ErrNoRows) {
-		id, err = addSender(ctx, db, sender)
+	if db, ok := q.(*sqlx.DB); ok { // not in a transaction: take one for the first use's DDL
+		tx, err := db.BeginTxx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer tx.Rollback()
+		n, err := NextControl(ctx, tx, sender)
+		if err != nil {
+			return 0, err
+		}
+		return n, tx.Commit()
 	}
+	id, err := senderID(ctx, q, sender)
 	if err != nil {
 		return 0, fmt.Errorf("submissions: sender: %w", err)
 	}
 	var n int64
-	if err := db.GetContext(ctx, &n, `SELECT nextval($1::regclass)`, seqName(id)); err != nil {
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT nextval($1::regclass)`, seqName(id)); err != nil {
 		return 0, fmt.Errorf("submissions: control number: %w", err)
 	}
 	if n > maxControl {
@@ -65,27 +76,28 @@ func NextControl(ctx context.Context, db *sqlx.DB, sender string) (int, error) {
 
 func seqName(id int64) string { return "submission_control_" + strconv.FormatInt(id, 10) }
 
-// addSender registers a sender and creates its sequence, under an advisory
-// lock so two first batches of one sender do not race on the DDL.
-func addSender(ctx context.Context, db *sqlx.DB, sender string) (int64, error) {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('submission_sender:' || $1, 0))`, sender); err != nil {
-		return 0, err
-	}
+// senderID registers a sender on first use and creates its sequence, under
+// a transaction-scoped advisory lock so two first batches of one sender do
+// not race on the DDL (the second waits for the first to commit, then finds
+// the sequence); q is a transaction.
+func senderID(ctx context.Context, q sqlx.ExtContext, sender string) (int64, error) {
 	var id int64
-	if err := tx.GetContext(ctx, &id, `INSERT INTO submission_senders (sender) VALUES ($1)
+	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM submission_senders WHERE sender = $1`, sender)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return id, err
+	}
+	if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('submission_sender:' || $1, 0))`, sender); err != nil {
+		return 0, err
+	}
+	if err := sqlx.GetContext(ctx, q, &id, `INSERT INTO submission_senders (sender) VALUES ($1)
 		ON CONFLICT (sender) DO UPDATE SET sender = excluded.sender RETURNING id`, sender); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `CREATE SEQUENCE IF NOT EXISTS `+seqName(id)+` MINVALUE 1 MAXVALUE `+
+	if _, err := q.ExecContext(ctx, `CREATE SEQUENCE IF NOT EXISTS `+seqName(id)+` MINVALUE 1 MAXVALUE `+
 		strconv.Itoa(maxControl)+` NO CYCLE`); err != nil {
 		return 0, err
 	}
-	return id, tx.Commit()
+	return id, nil
 }
 
 // Claim is one claim of a batch.
