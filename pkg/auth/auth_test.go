@@ -89,7 +89,8 @@ func TestWhere(t *testing.T) {
 		{"provider without column", &Identity{Role: Biller, Scopes: []Scope{{PracticeID: 1, ProviderNPI: "1234567893"}}}, "",
 			"FALSE", 0},
 		{"both", &Identity{Role: Biller, Scopes: []Scope{{PracticeID: 1}, {PracticeID: 2, ProviderNPI: "1234567893"}}}, "npi",
-			"(p = ANY($1::bigint[]) OR (p = ANY($2::bigint[]) AND p::text || ':' || npi = ANY($3::text[])))", 3},
+			"(p = $1::bigint OR (p = ANY($2::bigint[]) AND p::text || ':' || npi = ANY($3::text[])))", 3},
+		{"one whole practice", &Identity{Role: Biller, Scopes: []Scope{{PracticeID: 7}}}, "npi", "p = $1::bigint", 1},
 	}
 	for _, tt := range tests {
 		var args Args

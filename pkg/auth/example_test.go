@@ -16,6 +16,6 @@ func ExampleIdentity_Where() {
 	fmt.Println("WHERE w.id = $1 AND " + id.Where("w.practice_id", "w.provider_npi", &args))
 	fmt.Println(len(args), "parameters;", id.Can(auth.WorkUpdate), id.Can(auth.WorkAssign))
 	// Output:
-	// WHERE w.id = $1 AND (w.practice_id = ANY($2::bigint[]) OR (w.practice_id = ANY($3::bigint[]) AND w.practice_id::text || ':' || w.provider_npi = ANY($4::text[])))
+	// WHERE w.id = $1 AND (w.practice_id = $2::bigint OR (w.practice_id = ANY($3::bigint[]) AND w.practice_id::text || ':' || w.provider_npi = ANY($4::text[])))
 	// 4 parameters; true false
 }

@@ -49,7 +49,11 @@ func (id *Identity) Where(practiceCol, npiCol string, args *Args) string {
 		}
 	}
 	var arms []string
-	if len(whole) > 0 {
+	switch len(whole) {
+	case 0:
+	case 1: // "= $n", so PostgreSQL can read an index on (practice, sort key) in order
+		arms = append(arms, practiceCol+" = "+args.Add(whole[0])+"::bigint")
+	default:
 		arms = append(arms, practiceCol+" = ANY("+args.Add(pq.Array(whole))+"::bigint[])")
 	}
 	if len(keys) > 0 {
