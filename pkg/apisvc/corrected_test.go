@@ -14,10 +14,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/correct"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/store"
 	"github.com/remitq/remitq/pkg/submissionstore"
 	"github.com/remitq/remitq/x12"
 )
@@ -432,4 +434,28 @@ func (f *fx) addLoopCases(t target, m map[string]request) {
 	m["GET /v1/work-items/{id}/secondary-claim"] = request{method: "GET", path: item(lt.sec, "secondary-claim"), scope: scopeRow}
 	m["POST /v1/work-items/{id}/secondary-claim"] = request{method: "POST", path: item(lt.sec, "secondary-claim"), scope: scopeRow}
 	m["POST /v1/submissions/secondary-sweep"] = request{method: "POST", path: "/v1/submissions/secondary-sweep", body: map[string]any{"practice_id": t.practice}, scope: scopeFile}
+}
+
+// TestSubmitOnOneConnection: a batch is built, numbered and stored on the
+// one connection of its transaction. With a pool of one connection the
+// first batch of a new sender used to wait forever for a second connection
+// (the control number was taken outside the transaction), which is how the
+// console saw corrected-claim creates hang when the pool was busy.
+func TestSubmitOnOneConnection(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`UPDATE payers SET payer_id_code = 'BP1' WHERE id = $1`, f.payer)
+	ids := f.loadLoopClaims(loopClaim("ONE-1", "BP1", "CI"))
+	f.paid(ids["ONE-1"], 300, "ONE-1", "1", "ICN-ONE1")
+	item := f.loopItem(ids["ONE-1"], "ONE-1", "modifier")
+	f.db.SetMaxOpenConns(1)
+	t.Cleanup(func() { f.db.SetMaxOpenConns(store.DefaultMaxOpenConns) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	subs, err := (&submissionstore.Preparer{}).Submit(ctx, f.db, []int64{item}, submissionstore.TypeReplacement, "test", f.now, nil)
+	if err != nil {
+		t.Fatalf("a batch on a pool of one connection: %v", err)
+	}
+	if len(subs) != 1 || subs[0].InterchangeControl < 1 {
+		t.Fatalf("submissions = %+v", subs)
+	}
 }
