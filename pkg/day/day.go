@@ -53,7 +53,8 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// Parse reads YYYY-MM-DD or CCYYMMDD; "" is the zero Day.
+// Parse reads YYYY-MM-DD or CCYYMMDD; "" is the zero Day. The error is
+// ErrFormat, without the text (a date may be a birth date).
 func Parse(s string) (Day, error) {
 	if s == "" {
 		return 0, nil
@@ -64,7 +65,7 @@ func Parse(s string) (Day, error) {
 	}
 	t, err := time.Parse(layout, s)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %q", ErrFormat, s)
+		return 0, ErrFormat // never the text: a date may be a birth date (PHI)
 	}
 	return Of(t), nil
 }
