@@ -77,6 +77,9 @@ for w in 1 2; do
   PIPELINE_BENCH_WORKERS=$w $GO test -run '^$' -bench '^BenchmarkPipeline$' -benchtime 1x -timeout 30m ./pkg/e2e/ | tee -a .bench/pipeline.txt
 done
 
+echo "== end to end latency: upload -> last work item of a ~2,000-line file, p50 over 20 files"
+$GO test -run '^$' -bench '^BenchmarkLatency$' -benchtime 1x -timeout 30m ./pkg/e2e/ | tee .bench/latency.txt
+
 echo "== upload memory: one 835 of ~1, 10 and 100 MB POSTed to a real ingest service -> peak RSS growth and bytes allocated per upload"
 $GO test -run '^$' -bench '^BenchmarkUploadMemory$' -benchtime 1x -timeout 20m ./pkg/ingestsvc/ | tee .bench/upload-memory.txt
 
