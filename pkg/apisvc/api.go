@@ -400,6 +400,20 @@ func (c *call) audit(entries ...audit.Entry) error {
 }
 
 // auditTx records entries in tx, so a change and its audit commit together.
+// inTx runs fn in one transaction of the request and commits it; an error
+// from fn (or the commit) leaves nothing written.
+func (c *call) inTx(fn func(tx *sqlx.Tx) error) error {
+	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 func (c *call) auditTx(tx sqlx.ExecerContext, entries ...audit.Entry) error {
 	if err := audit.Record(c.r.Context(), tx, entries...); err != nil {
 		return err

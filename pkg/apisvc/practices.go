@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/practicestore"
 	"github.com/remitq/remitq/pkg/remitstore"
@@ -136,18 +137,12 @@ func (c *call) postPractice() error {
 	if err := pr.Validate(); err != nil {
 		return storeError(err)
 	}
-	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := practicestore.Add(c.r.Context(), tx, &pr); err != nil {
-		return storeError(err)
-	}
-	if err := c.auditTx(tx, c.entry("practice.create", "practice", pr.ID, pr.ID, nil)); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if err := practicestore.Add(c.r.Context(), tx, &pr); err != nil {
+			return storeError(err)
+		}
+		return c.auditTx(tx, c.entry("practice.create", "practice", pr.ID, pr.ID, nil))
+	}); err != nil {
 		return err
 	}
 	out := struct {
@@ -192,39 +187,34 @@ func (c *call) patchPractice() error {
 	if err := c.decode(&b); err != nil {
 		return err
 	}
-	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(c.r.Context(), `SELECT 1 FROM practices WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return err
-	}
-	pr, err := practicestore.Get(c.r.Context(), tx, id)
-	if err != nil {
-		return storeError(err)
-	}
-	changed := []string{}
-	for _, f := range []struct {
-		name string
-		dst  *string
-		src  *string
-	}{{"name", &pr.Name, b.Name}, {"npi", &pr.NPI, b.NPI}, {"tin", &pr.TIN, b.TIN}} {
-		if f.src != nil {
-			*f.dst = *f.src
-			changed = append(changed, f.name)
+	var pr practicestore.Practice
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(c.r.Context(), `SELECT 1 FROM practices WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
 		}
-	}
-	if len(changed) == 0 {
-		return badRequest("send at least one of name, npi, tin")
-	}
-	if err := practicestore.Update(c.r.Context(), tx, &pr); err != nil {
-		return storeError(err)
-	}
-	if err := c.auditTx(tx, c.entry("practice.update", "practice", id, id, map[string]any{"fields": changed})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+		var err error
+		if pr, err = practicestore.Get(c.r.Context(), tx, id); err != nil {
+			return storeError(err)
+		}
+		changed := []string{}
+		for _, f := range []struct {
+			name string
+			dst  *string
+			src  *string
+		}{{"name", &pr.Name, b.Name}, {"npi", &pr.NPI, b.NPI}, {"tin", &pr.TIN, b.TIN}} {
+			if f.src != nil {
+				*f.dst = *f.src
+				changed = append(changed, f.name)
+			}
+		}
+		if len(changed) == 0 {
+			return badRequest("send at least one of name, npi, tin")
+		}
+		if err := practicestore.Update(c.r.Context(), tx, &pr); err != nil {
+			return storeError(err)
+		}
+		return c.auditTx(tx, c.entry("practice.update", "practice", id, id, map[string]any{"fields": changed}))
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, pr)
@@ -275,21 +265,15 @@ func (c *call) postProvider() error {
 	if err := pr.Validate(); err != nil {
 		return storeError(err)
 	}
-	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := practicestore.Get(c.r.Context(), tx, id); err != nil {
-		return storeError(err)
-	}
-	if err := practicestore.AddProvider(c.r.Context(), tx, &pr); err != nil {
-		return storeError(err)
-	}
-	if err := c.auditTx(tx, c.entry("provider.save", "provider", pr.ID, id, map[string]any{"npi": pr.NPI})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if _, err := practicestore.Get(c.r.Context(), tx, id); err != nil {
+			return storeError(err)
+		}
+		if err := practicestore.AddProvider(c.r.Context(), tx, &pr); err != nil {
+			return storeError(err)
+		}
+		return c.auditTx(tx, c.entry("provider.save", "provider", pr.ID, id, map[string]any{"npi": pr.NPI}))
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusCreated, pr)
@@ -314,19 +298,14 @@ func (c *call) patchProvider() error {
 	if err := c.decode(&b); err != nil {
 		return err
 	}
-	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	pr, err := practicestore.RenameProvider(c.r.Context(), tx, id, pid, b.Name)
-	if err != nil {
-		return storeError(err)
-	}
-	if err := c.auditTx(tx, c.entry("provider.update", "provider", pr.ID, id, map[string]any{"fields": []string{"name"}})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	var pr practicestore.Provider
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var err error
+		if pr, err = practicestore.RenameProvider(c.r.Context(), tx, id, pid, b.Name); err != nil {
+			return storeError(err)
+		}
+		return c.auditTx(tx, c.entry("provider.update", "provider", pr.ID, id, map[string]any{"fields": []string{"name"}}))
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, pr)
@@ -364,19 +343,14 @@ func (c *call) postPracticePayer() error {
 	if err := c.decode(&b); err != nil {
 		return err
 	}
-	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	y, err := practicestore.AddPracticePayer(c.r.Context(), tx, id, b.PayerCode, b.PayerName)
-	if err != nil {
-		return storeError(err)
-	}
-	if err := c.auditTx(tx, c.entry("practice.payer_add", "payer", y.ID, id, map[string]any{"payer_code": y.Code})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	var y practicestore.Payer
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var err error
+		if y, err = practicestore.AddPracticePayer(c.r.Context(), tx, id, b.PayerCode, b.PayerName); err != nil {
+			return storeError(err)
+		}
+		return c.auditTx(tx, c.entry("practice.payer_add", "payer", y.ID, id, map[string]any{"payer_code": y.Code}))
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusCreated, y)
@@ -396,18 +370,12 @@ func (c *call) deletePracticePayer() error {
 	if err != nil {
 		return err
 	}
-	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := practicestore.RemovePracticePayer(c.r.Context(), tx, id, yid); err != nil {
-		return storeError(err)
-	}
-	if err := c.auditTx(tx, c.entry("practice.payer_remove", "payer", yid, id, nil)); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if err := practicestore.RemovePracticePayer(c.r.Context(), tx, id, yid); err != nil {
+			return storeError(err)
+		}
+		return c.auditTx(tx, c.entry("practice.payer_remove", "payer", yid, id, nil))
+	}); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)
