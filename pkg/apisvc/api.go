@@ -399,7 +399,6 @@ func (c *call) audit(entries ...audit.Entry) error {
 	return c.auditTx(c.s.db, entries...)
 }
 
-// auditTx records entries in tx, so a change and its audit commit together.
 // inTx runs fn in one transaction of the request and commits it; an error
 // from fn (or the commit) leaves nothing written.
 func (c *call) inTx(fn func(tx *sqlx.Tx) error) error {
@@ -414,6 +413,7 @@ func (c *call) inTx(fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
+// auditTx records entries in tx, so a change and its audit commit together.
 func (c *call) auditTx(tx sqlx.ExecerContext, entries ...audit.Entry) error {
 	if err := audit.Record(c.r.Context(), tx, entries...); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
@@ -119,72 +120,69 @@ func (c *call) postAppeal() error {
 		}
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	it, err := c.loadItem(id, true, tx)
-	if err != nil {
-		return err
-	}
-	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
-	}
-	if !work.Open(it.Status) {
-		return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it to appeal", it.Status)
-	}
-	late := b.Level == 1 && it.AppealDeadline.Valid && b.SubmittedOn.T.After(it.AppealDeadline.T)
-	if late && override == "" {
-		return errf(http.StatusConflict, "deadline_passed", "the appeal deadline was %s: send override_reason (why it is filed anyway) to record it",
-			it.AppealDeadline.T.Format(time.DateOnly))
-	}
-	amount := it.AmountAtRisk
-	if b.AmountAppealed != nil {
-		amount = *b.AmountAppealed
-	}
 	var a Appeal
-	err = tx.GetContext(ctx, &a, `INSERT INTO work_item_appeals AS a (work_item_id, practice_id, level, level_name, submitted_on, reference,
-		amount_appealed, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+appealCols,
-		it.ID, it.PracticeID, b.Level, b.LevelName, *b.SubmittedOn, b.Reference, amount, c.id.UserID)
-	if err != nil {
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "23505" {
-			return errf(http.StatusConflict, "appeal_exists", "an appeal of level %d is already recorded on this item", b.Level)
-		}
-		return err
-	}
-	var claim any
-	if c.id.Role == auth.Biller {
-		claim = c.id.UserID
-	}
 	var out WorkItem
-	if err := tx.GetContext(ctx, &out, `UPDATE work_items w SET status = 'appealed',
-		appealed_on = CASE WHEN status = 'appealed' THEN appealed_on ELSE $2::date END, pended_until = NULL,
-		assignee_id = coalesce(assignee_id, $3::bigint),
-		assigned_at = CASE WHEN assignee_id IS NULL AND $3::bigint IS NOT NULL THEN now() ELSE assigned_at END,
-		touched_at = now(), version = version + 1, updated_at = now()
-		WHERE id = $1 RETURNING `+itemCols, it.ID, *b.SubmittedOn, claim); err != nil {
-		return err
-	}
-	detail := map[string]any{"appeal_id": a.ID, "level": a.Level, "submitted_on": a.SubmittedOn, "amount_appealed": a.AmountAppealed}
-	if late {
-		detail["late_appeal"], detail["override_reason"] = true, override
-	}
-	if err := c.event(tx, it.ID, "appeal", it.Status, out.Status, nil, detail); err != nil {
-		return err
-	}
-	ad := map[string]any{"from": it.Status, "to": out.Status, "version": out.Version}
-	for k, v := range detail {
-		ad[k] = v
-	}
-	if err := c.auditTx(tx, c.entry("work_item.appeal", "work_item", it.ID, it.PracticeID, ad)); err != nil {
-		return err
-	}
-	if err := c.flagDeadlines(tx, &out); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		it, err := c.loadItem(id, true, tx)
+		if err != nil {
+			return err
+		}
+		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		}
+		if !work.Open(it.Status) {
+			return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it to appeal", it.Status)
+		}
+		late := b.Level == 1 && it.AppealDeadline.Valid && b.SubmittedOn.T.After(it.AppealDeadline.T)
+		if late && override == "" {
+			return errf(http.StatusConflict, "deadline_passed", "the appeal deadline was %s: send override_reason (why it is filed anyway) to record it",
+				it.AppealDeadline.T.Format(time.DateOnly))
+		}
+		amount := it.AmountAtRisk
+		if b.AmountAppealed != nil {
+			amount = *b.AmountAppealed
+		}
+		err = tx.GetContext(ctx, &a, `INSERT INTO work_item_appeals AS a (work_item_id, practice_id, level, level_name, submitted_on, reference,
+			amount_appealed, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+appealCols,
+			it.ID, it.PracticeID, b.Level, b.LevelName, *b.SubmittedOn, b.Reference, amount, c.id.UserID)
+		if err != nil {
+			var pe *pq.Error
+			if errors.As(err, &pe) && pe.Code == "23505" {
+				return errf(http.StatusConflict, "appeal_exists", "an appeal of level %d is already recorded on this item", b.Level)
+			}
+			return err
+		}
+		var claim any
+		if c.id.Role == auth.Biller {
+			claim = c.id.UserID
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE work_items w SET status = 'appealed',
+			appealed_on = CASE WHEN status = 'appealed' THEN appealed_on ELSE $2::date END, pended_until = NULL,
+			assignee_id = coalesce(assignee_id, $3::bigint),
+			assigned_at = CASE WHEN assignee_id IS NULL AND $3::bigint IS NOT NULL THEN now() ELSE assigned_at END,
+			touched_at = now(), version = version + 1, updated_at = now()
+			WHERE id = $1 RETURNING `+itemCols, it.ID, *b.SubmittedOn, claim); err != nil {
+			return err
+		}
+		detail := map[string]any{"appeal_id": a.ID, "level": a.Level, "submitted_on": a.SubmittedOn, "amount_appealed": a.AmountAppealed}
+		if late {
+			detail["late_appeal"], detail["override_reason"] = true, override
+		}
+		if err := c.event(tx, it.ID, "appeal", it.Status, out.Status, nil, detail); err != nil {
+			return err
+		}
+		ad := map[string]any{"from": it.Status, "to": out.Status, "version": out.Version}
+		for k, v := range detail {
+			ad[k] = v
+		}
+		if err := c.auditTx(tx, c.entry("work_item.appeal", "work_item", it.ID, it.PracticeID, ad)); err != nil {
+			return err
+		}
+		if err := c.flagDeadlines(tx, &out); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	c.w.Header().Set("ETag", etag(out.Version))
@@ -232,46 +230,43 @@ func (c *call) patchAppeal() error {
 		return badRequest("outcome %s recovered nothing: amount_recovered must be 0 or left out", b.Outcome)
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	it, err := c.loadItem(id, true, tx)
-	if err != nil {
-		return err
-	}
-	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
-	}
 	var a Appeal
-	err = tx.GetContext(ctx, &a, `SELECT `+appealCols+` FROM work_item_appeals a WHERE a.id = $1 AND a.work_item_id = $2 FOR UPDATE`, aid, it.ID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound
-	}
-	if err != nil {
-		return err
-	}
-	if b.DecidedOn.T.Before(a.SubmittedOn.T) {
-		return badRequest("decided_on is before the appeal was submitted (%s)", a.SubmittedOn.T.Format(time.DateOnly))
-	}
-	from := a.Outcome
-	if err := tx.GetContext(ctx, &a, `UPDATE work_item_appeals a SET outcome = $2, decided_on = $3, amount_recovered = $4,
-		decided_by = $5, updated_at = now() WHERE a.id = $1 RETURNING `+appealCols, aid, b.Outcome, *b.DecidedOn, recovered, c.id.UserID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE work_items SET touched_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, it.ID); err != nil {
-		return err
-	}
-	detail := map[string]any{"appeal_id": a.ID, "level": a.Level, "from": from, "outcome": a.Outcome, "decided_on": a.DecidedOn,
-		"amount_recovered": a.AmountRecovered}
-	if err := c.event(tx, it.ID, "appeal_decided", "", "", a.AmountRecovered, detail); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("work_item.appeal_decided", "work_item", it.ID, it.PracticeID, detail)); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		it, err := c.loadItem(id, true, tx)
+		if err != nil {
+			return err
+		}
+		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		}
+		err = tx.GetContext(ctx, &a, `SELECT `+appealCols+` FROM work_item_appeals a WHERE a.id = $1 AND a.work_item_id = $2 FOR UPDATE`, aid, it.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if b.DecidedOn.T.Before(a.SubmittedOn.T) {
+			return badRequest("decided_on is before the appeal was submitted (%s)", a.SubmittedOn.T.Format(time.DateOnly))
+		}
+		from := a.Outcome
+		if err := tx.GetContext(ctx, &a, `UPDATE work_item_appeals a SET outcome = $2, decided_on = $3, amount_recovered = $4,
+			decided_by = $5, updated_at = now() WHERE a.id = $1 RETURNING `+appealCols, aid, b.Outcome, *b.DecidedOn, recovered, c.id.UserID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE work_items SET touched_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, it.ID); err != nil {
+			return err
+		}
+		detail := map[string]any{"appeal_id": a.ID, "level": a.Level, "from": from, "outcome": a.Outcome, "decided_on": a.DecidedOn,
+			"amount_recovered": a.AmountRecovered}
+		if err := c.event(tx, it.ID, "appeal_decided", "", "", a.AmountRecovered, detail); err != nil {
+			return err
+		}
+		if err := c.auditTx(tx, c.entry("work_item.appeal_decided", "work_item", it.ID, it.PracticeID, detail)); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, a)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
@@ -149,35 +150,35 @@ func (c *call) postAssign() error {
 		}
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	// Items the caller may move but the assignee may not work (another
 	// practice, another provider): counted, so the answer says why they
 	// stayed instead of a bare "assigned": 0.
 	outside := 0
-	if who != nil {
-		oargs := append(auth.Args(nil), args...)
-		ow := append(append([]string(nil), where...), openItems, "NOT ("+who.Where("w.practice_id", "w.provider_npi", &oargs)+")")
-		if err := tx.GetContext(ctx, &outside, `SELECT count(*) FROM (SELECT 1 FROM work_items w WHERE `+strings.Join(ow, " AND ")+
-			` LIMIT `+strconv.Itoa(limit)+`) x`, oargs...); err != nil {
+	var ids []int64
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if who != nil {
+			oargs := append(auth.Args(nil), args...)
+			ow := append(append([]string(nil), where...), openItems, "NOT ("+who.Where("w.practice_id", "w.provider_npi", &oargs)+")")
+			if err := tx.GetContext(ctx, &outside, `SELECT count(*) FROM (SELECT 1 FROM work_items w WHERE `+strings.Join(ow, " AND ")+
+				` LIMIT `+strconv.Itoa(limit)+`) x`, oargs...); err != nil {
+				return err
+			}
+		}
+		var perPractice map[int64]int
+		var err error
+		ids, perPractice, err = c.assign(tx, who, where, args, limit)
+		if err != nil {
 			return err
 		}
-	}
-	ids, perPractice, err := c.assign(tx, who, where, args, limit)
-	if err != nil {
-		return err
-	}
-	if len(ids) == 0 && outside > 0 {
-		return errf(http.StatusUnprocessableEntity, "assignee_out_of_scope",
-			"assignee %d does not work the practice or provider of the %d matching item(s): none was assigned", *b.AssigneeID, outside)
-	}
-	if err := c.auditAssign(tx, b.AssigneeID, ids, perPractice); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+		if len(ids) == 0 && outside > 0 {
+			return errf(http.StatusUnprocessableEntity, "assignee_out_of_scope",
+				"assignee %d does not work the practice or provider of the %d matching item(s): none was assigned", *b.AssigneeID, outside)
+		}
+		if err := c.auditAssign(tx, b.AssigneeID, ids, perPractice); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	if ids == nil {
@@ -224,42 +225,36 @@ func (c *call) putAssignee() error {
 	if err != nil {
 		return err
 	}
-	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
+	var out *WorkItem
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		it, err := c.loadItem(id, true, tx)
+		if err != nil {
+			return err
+		}
+		if it.Version != want {
+			return staleError(staleStatus)
+		}
+		who, err := c.assignee(b.AssigneeID)
+		if err != nil {
+			return err
+		}
+		if !work.Open(it.Status) {
+			return errf(http.StatusConflict, "closed", "the item is %s; reopen it first", it.Status)
+		}
+		if who != nil && !who.Sees(it.PracticeID, it.ProviderNPI) {
+			return badRequest("the item is outside the assignee's scope")
+		}
+		var args auth.Args
+		ids, per, err := c.assign(tx, who, []string{"w.id = " + args.Add(id)}, args, 1)
+		if err != nil {
+			return err
+		}
+		if err := c.auditAssign(tx, b.AssigneeID, ids, per); err != nil {
+			return err
+		}
+		out, err = c.loadItem(id, false, tx)
 		return err
-	}
-	defer tx.Rollback()
-	it, err := c.loadItem(id, true, tx)
-	if err != nil {
-		return err
-	}
-	if it.Version != want {
-		return staleError(staleStatus)
-	}
-	who, err := c.assignee(b.AssigneeID)
-	if err != nil {
-		return err
-	}
-	if !work.Open(it.Status) {
-		return errf(http.StatusConflict, "closed", "the item is %s; reopen it first", it.Status)
-	}
-	if who != nil && !who.Sees(it.PracticeID, it.ProviderNPI) {
-		return badRequest("the item is outside the assignee's scope")
-	}
-	var args auth.Args
-	ids, per, err := c.assign(tx, who, []string{"w.id = " + args.Add(id)}, args, 1)
-	if err != nil {
-		return err
-	}
-	if err := c.auditAssign(tx, b.AssigneeID, ids, per); err != nil {
-		return err
-	}
-	out, err := c.loadItem(id, false, tx)
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	}); err != nil {
 		return err
 	}
 	c.w.Header().Set("ETag", etag(out.Version))

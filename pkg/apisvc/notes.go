@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/remitq/remitq/pkg/auth"
 )
 
@@ -82,36 +83,33 @@ func (c *call) postNote() error {
 		return badRequest("body must hold 1 to %d characters", MaxNoteChars)
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	it, err := c.loadItem(id, false, tx)
-	if err != nil {
-		return err
-	}
-	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
-	}
 	var n Note
-	if err := tx.GetContext(ctx, &n, `INSERT INTO work_item_notes (work_item_id, author_id, body) VALUES ($1, $2, $3)
-		RETURNING id, work_item_id, author_id, body, created_at`, id, c.id.UserID, b.Body); err != nil {
-		return err
-	}
-	n.AuthorName = c.id.Name
-	// A note by the assignee counts as touching the item (no version change:
-	// a note overwrites nothing).
-	if _, err := tx.ExecContext(ctx, `UPDATE work_items SET touched_at = now() WHERE id = $1 AND assignee_id = $2`, id, c.id.UserID); err != nil {
-		return err
-	}
-	if err := c.event(tx, id, "note", "", "", nil, map[string]any{"note_id": n.ID}); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("work_item.note.add", "work_item", id, it.PracticeID, map[string]any{"note_id": n.ID})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		it, err := c.loadItem(id, false, tx)
+		if err != nil {
+			return err
+		}
+		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		}
+		if err := tx.GetContext(ctx, &n, `INSERT INTO work_item_notes (work_item_id, author_id, body) VALUES ($1, $2, $3)
+			RETURNING id, work_item_id, author_id, body, created_at`, id, c.id.UserID, b.Body); err != nil {
+			return err
+		}
+		n.AuthorName = c.id.Name
+		// A note by the assignee counts as touching the item (no version change:
+		// a note overwrites nothing).
+		if _, err := tx.ExecContext(ctx, `UPDATE work_items SET touched_at = now() WHERE id = $1 AND assignee_id = $2`, id, c.id.UserID); err != nil {
+			return err
+		}
+		if err := c.event(tx, id, "note", "", "", nil, map[string]any{"note_id": n.ID}); err != nil {
+			return err
+		}
+		if err := c.auditTx(tx, c.entry("work_item.note.add", "work_item", id, it.PracticeID, map[string]any{"note_id": n.ID})); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusCreated, n)

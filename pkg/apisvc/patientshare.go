@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
@@ -192,53 +193,50 @@ func (c *call) postPatientShareExported() error {
 		claims[i], lines[i] = it.ClaimPaymentID, it.LineKey
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var args auth.Args
-	pc, pl := args.Add(pq.Array(claims)), args.Add(pq.Array(lines))
 	var found []struct {
 		ClaimPaymentID int64        `db:"claim_payment_id"`
 		LineKey        int64        `db:"line_key"`
 		Total          money.Amount `db:"total"`
 	}
-	if err := tx.SelectContext(ctx, &found, `SELECT r.c AS claim_payment_id, r.l AS line_key, sum(a.amount) AS total
-		FROM (SELECT DISTINCT * FROM unnest(`+pc+`::bigint[], `+pl+`::bigint[]) AS r(c, l)) r
-		JOIN claim_payments cp ON cp.id = r.c
-		JOIN adjustments a ON a.claim_payment_id = cp.id AND coalesce(a.service_line_id, 0) = r.l
-			AND a.group_code = 'PR' AND a.reason_code IN ('1', '2', '3')
-		WHERE cp.practice_id = `+args.Add(practice)+` AND `+c.id.Where("cp.practice_id", claimNPI, &args)+`
-		GROUP BY r.c, r.l HAVING sum(a.amount) <> 0`, args...); err != nil {
-		return err
-	}
-	distinct := map[[2]int64]bool{}
-	for i := range claims {
-		distinct[[2]int64{claims[i], lines[i]}] = true
-	}
-	if len(found) != len(distinct) {
-		return errf(http.StatusNotFound, "not_found", "%d of the rows are not patient-share rows of the practice in your scope; nothing was marked",
-			len(distinct)-len(found))
-	}
 	marked := 0
 	var total money.Amount
-	for _, f := range found {
-		res, err := tx.ExecContext(ctx, `INSERT INTO patient_share_exports (claim_payment_id, line_key, practice_id, amount, batch, exported_by)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, f.ClaimPaymentID, f.LineKey, practice, f.Total, b.Batch, c.id.UserID)
-		if err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var args auth.Args
+		pc, pl := args.Add(pq.Array(claims)), args.Add(pq.Array(lines))
+		if err := tx.SelectContext(ctx, &found, `SELECT r.c AS claim_payment_id, r.l AS line_key, sum(a.amount) AS total
+			FROM (SELECT DISTINCT * FROM unnest(`+pc+`::bigint[], `+pl+`::bigint[]) AS r(c, l)) r
+			JOIN claim_payments cp ON cp.id = r.c
+			JOIN adjustments a ON a.claim_payment_id = cp.id AND coalesce(a.service_line_id, 0) = r.l
+				AND a.group_code = 'PR' AND a.reason_code IN ('1', '2', '3')
+			WHERE cp.practice_id = `+args.Add(practice)+` AND `+c.id.Where("cp.practice_id", claimNPI, &args)+`
+			GROUP BY r.c, r.l HAVING sum(a.amount) <> 0`, args...); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			marked++
-			total += f.Total
+		distinct := map[[2]int64]bool{}
+		for i := range claims {
+			distinct[[2]int64{claims[i], lines[i]}] = true
 		}
-	}
-	if err := c.auditTx(tx, c.entry("patient_share.exported", "claim_payment", 0, practice, map[string]any{"batch": b.Batch,
-		"rows": len(found), "marked": marked, "total": total})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+		if len(found) != len(distinct) {
+			return errf(http.StatusNotFound, "not_found", "%d of the rows are not patient-share rows of the practice in your scope; nothing was marked",
+				len(distinct)-len(found))
+		}
+		for _, f := range found {
+			res, err := tx.ExecContext(ctx, `INSERT INTO patient_share_exports (claim_payment_id, line_key, practice_id, amount, batch, exported_by)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, f.ClaimPaymentID, f.LineKey, practice, f.Total, b.Batch, c.id.UserID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				marked++
+				total += f.Total
+			}
+		}
+		if err := c.auditTx(tx, c.entry("patient_share.exported", "claim_payment", 0, practice, map[string]any{"batch": b.Batch,
+			"rows": len(found), "marked": marked, "total": total})); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, map[string]any{"practice_id": practice, "batch": b.Batch, "marked": marked,

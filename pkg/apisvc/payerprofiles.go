@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 	"github.com/remitq/remitq/pkg/rulesstore"
@@ -64,20 +65,15 @@ func (c *call) putPayerProfile() error {
 		}
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	sp, err := rulesstore.PutProfile(ctx, tx, p, c.id.Actor())
-	if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("payer_profile.put", "payer_profile_versions", 0, 0, map[string]any{
-		"profile_id": p.ID, "effective": p.Effective})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	var sp rulesstore.StoredProfile
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var err error
+		if sp, err = rulesstore.PutProfile(ctx, tx, p, c.id.Actor()); err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("payer_profile.put", "payer_profile_versions", 0, 0, map[string]any{
+			"profile_id": p.ID, "effective": p.Effective}))
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, sp)
@@ -92,23 +88,17 @@ func (c *call) deletePayerProfile() error {
 		return badRequest("effective is a date YYYY-MM-DD of a year 1 to 9999")
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	found, err := rulesstore.DeleteProfileVersion(ctx, tx, id, eff)
-	if err != nil {
-		if _, perr := day.ParseSet(eff); perr != nil {
-			return badRequest("effective is a date YYYY-MM-DD")
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		found, err := rulesstore.DeleteProfileVersion(ctx, tx, id, eff)
+		if err != nil {
+			if _, perr := day.ParseSet(eff); perr != nil {
+				return badRequest("effective is a date YYYY-MM-DD")
+			}
+			return err
 		}
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("payer_profile.delete", "payer_profile_versions", 0, 0, map[string]any{
-		"profile_id": id, "effective": eff, "found": found})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+		return c.auditTx(tx, c.entry("payer_profile.delete", "payer_profile_versions", 0, 0, map[string]any{
+			"profile_id": id, "effective": eff, "found": found}))
+	}); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)
@@ -142,21 +132,15 @@ func (c *call) putPayerProfileMap() error {
 	}
 	payer := c.r.PathValue("payer")
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := rulesstore.MapPayer(ctx, tx, payer, b.Profile, c.id.Actor()); errors.Is(err, rulesstore.ErrUnknownProfile) {
-		return badRequest("%v", err)
-	} else if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("payer_profile.map", "payer_profile_map", 0, 0, map[string]any{
-		"payer_id": payer, "profile_id": b.Profile})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if err := rulesstore.MapPayer(ctx, tx, payer, b.Profile, c.id.Actor()); errors.Is(err, rulesstore.ErrUnknownProfile) {
+			return badRequest("%v", err)
+		} else if err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("payer_profile.map", "payer_profile_map", 0, 0, map[string]any{
+			"payer_id": payer, "profile_id": b.Profile}))
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, rulesstore.PayerMapping{Payer: payer, Profile: b.Profile})
@@ -168,20 +152,14 @@ func (c *call) putPayerProfileMap() error {
 func (c *call) deletePayerProfileMap() error {
 	payer := c.r.PathValue("payer")
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	found, err := rulesstore.UnmapPayer(ctx, tx, payer)
-	if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("payer_profile.unmap", "payer_profile_map", 0, 0, map[string]any{
-		"payer_id": payer, "found": found})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		found, err := rulesstore.UnmapPayer(ctx, tx, payer)
+		if err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("payer_profile.unmap", "payer_profile_map", 0, 0, map[string]any{
+			"payer_id": payer, "found": found}))
+	}); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)

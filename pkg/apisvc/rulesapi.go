@@ -333,19 +333,14 @@ func (c *call) postRecords(action, entity string, fields []string, read recordsR
 		res.Problems = append(res.Problems, recordsProblem{Row: e.Row, Column: e.Column, Message: e.Err.Error()})
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if res.StoreResult, err = store(ctx, tx, practice, src, c.id.Actor()); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry(action, entity, 0, practice, map[string]any{"source": src, "records": res.Records,
-		"inserted": res.Inserted, "updated": res.Updated, "unchanged": res.Unchanged, "problems": len(res.Problems)})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var err error
+		if res.StoreResult, err = store(ctx, tx, practice, src, c.id.Actor()); err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry(action, entity, 0, practice, map[string]any{"source": src, "records": res.Records,
+			"inserted": res.Inserted, "updated": res.Updated, "unchanged": res.Unchanged, "problems": len(res.Problems)}))
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, res)
@@ -451,19 +446,13 @@ func (c *call) putSharing() error {
 		return badRequest("cross_practice and same_tin are required")
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := rulesstore.SetSharing(ctx, tx, *b.CrossPractice, *b.SameTIN, c.id.Actor()); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("sharing.update", "rules_settings", 0, 0, map[string]any{
-		"cross_practice": *b.CrossPractice, "same_tin": *b.SameTIN})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if err := rulesstore.SetSharing(ctx, tx, *b.CrossPractice, *b.SameTIN, c.id.Actor()); err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("sharing.update", "rules_settings", 0, 0, map[string]any{
+			"cross_practice": *b.CrossPractice, "same_tin": *b.SameTIN}))
+	}); err != nil {
 		return err
 	}
 	return c.getSharing()
@@ -481,23 +470,17 @@ func (c *call) putSharingGroup() error {
 		return err
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	err = rulesstore.PutGroup(ctx, tx, name, b.Practices, c.id.Actor())
-	if errors.Is(err, rulesstore.ErrGroupName) || errors.Is(err, rulesstore.ErrGroupSize) || errors.Is(err, rulesstore.ErrUnknownPractice) {
-		return badRequest("%v", err)
-	}
-	if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("sharing_group.put", "sharing_groups", 0, 0, map[string]any{
-		"name": name, "practice_ids": b.Practices})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		err := rulesstore.PutGroup(ctx, tx, name, b.Practices, c.id.Actor())
+		if errors.Is(err, rulesstore.ErrGroupName) || errors.Is(err, rulesstore.ErrGroupSize) || errors.Is(err, rulesstore.ErrUnknownPractice) {
+			return badRequest("%v", err)
+		}
+		if err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("sharing_group.put", "sharing_groups", 0, 0, map[string]any{
+			"name": name, "practice_ids": b.Practices}))
+	}); err != nil {
 		return err
 	}
 	return c.getSharing()
@@ -508,20 +491,14 @@ func (c *call) putSharingGroup() error {
 func (c *call) deleteSharingGroup() error {
 	name := c.r.PathValue("name")
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	found, err := rulesstore.DeleteGroup(ctx, tx, name)
-	if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("sharing_group.delete", "sharing_groups", 0, 0, map[string]any{
-		"name": name, "found": found})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		found, err := rulesstore.DeleteGroup(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("sharing_group.delete", "sharing_groups", 0, 0, map[string]any{
+			"name": name, "found": found}))
+	}); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)

@@ -358,18 +358,12 @@ func (c *call) auditList(action, entity string, practiceOf func(i int) int64, id
 	// A list without PHI need not wait for the audit row to reach the disk
 	// (it is written, and durable within the WAL writer's delay): the
 	// round trip of a synchronous commit would double the time of a list.
-	tx, err := c.s.db.BeginTxx(c.r.Context(), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(c.r.Context(), `SET LOCAL synchronous_commit TO off`); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, entries...); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return c.inTx(func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(c.r.Context(), `SET LOCAL synchronous_commit TO off`); err != nil {
+			return err
+		}
+		return c.auditTx(tx, entries...)
+	})
 }
 
 // ackSeenSQL is the predicate "the caller sees acknowledgment file f"

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/submissionstore"
@@ -142,33 +143,30 @@ func (c *call) putSettings() error {
 		return badRequest("auto_release_business_days 1..60, sla_business_days 1..365 and appeal_warning_days 0..365 are required")
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE work_settings SET auto_release_business_days = $1, sla_business_days = $2,
-		appeal_warning_days = $3, updated_at = now() WHERE id`, b.AutoReleaseBusinessDays, b.SLABusinessDays, b.AppealWarningDays); err != nil {
-		return err
-	}
-	days := make([]string, 0, len(b.Holidays))
-	for _, d := range b.Holidays {
-		if d.Valid {
-			days = append(days, d.T.Format(time.DateOnly))
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE work_settings SET auto_release_business_days = $1, sla_business_days = $2,
+			appeal_warning_days = $3, updated_at = now() WHERE id`, b.AutoReleaseBusinessDays, b.SLABusinessDays, b.AppealWarningDays); err != nil {
+			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM business_holidays WHERE NOT (day = ANY($1::date[]))`, pq.Array(days)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO business_holidays (day) SELECT unnest($1::date[]) ON CONFLICT DO NOTHING`, pq.Array(days)); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("settings.update", "work_settings", 0, 0, map[string]any{
-		"auto_release_business_days": b.AutoReleaseBusinessDays, "sla_business_days": b.SLABusinessDays,
-		"appeal_warning_days": b.AppealWarningDays, "holidays": len(days)})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+		days := make([]string, 0, len(b.Holidays))
+		for _, d := range b.Holidays {
+			if d.Valid {
+				days = append(days, d.T.Format(time.DateOnly))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM business_holidays WHERE NOT (day = ANY($1::date[]))`, pq.Array(days)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO business_holidays (day) SELECT unnest($1::date[]) ON CONFLICT DO NOTHING`, pq.Array(days)); err != nil {
+			return err
+		}
+		if err := c.auditTx(tx, c.entry("settings.update", "work_settings", 0, 0, map[string]any{
+			"auto_release_business_days": b.AutoReleaseBusinessDays, "sla_business_days": b.SLABusinessDays,
+			"appeal_warning_days": b.AppealWarningDays, "holidays": len(days)})); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	st, err := c.s.settings(ctx, c.s.db)

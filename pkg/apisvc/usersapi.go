@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/remitq/remitq/pkg/auth"
 )
@@ -74,34 +75,36 @@ func (c *call) insertUser(u *auth.User, disabled bool) error {
 	case u.Role != auth.Admin && len(u.Scopes) == 0:
 		return badRequest("a user other than an admin needs at least one practice scope")
 	}
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	err = tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, disabled) VALUES ($1, $2, $3, $4) RETURNING id`,
-		u.Email, u.Name, string(u.Role), disabled).Scan(&u.ID)
-	var pe *pq.Error
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		tx.Rollback()
+	// A taken email is looked up after the transaction has ended.
+	errTaken := errors.New("email taken")
+	err := c.inTx(func(tx *sqlx.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, disabled) VALUES ($1, $2, $3, $4) RETURNING id`,
+			u.Email, u.Name, string(u.Role), disabled).Scan(&u.ID)
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			return errTaken
+		}
+		if err != nil {
+			return err
+		}
+		for _, s := range u.Scopes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_scopes (user_id, practice_id, provider_npi) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, u.ID, s.PracticeID, s.ProviderNPI); err != nil {
+				if errors.As(err, &pe) && pe.Code == "23503" {
+					return badRequest("practice %d does not exist", s.PracticeID)
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errTaken) {
 		if old, err := auth.UserByEmail(ctx, c.s.db, u.Email); err == nil {
 			return errf(http.StatusConflict, "user_exists", "user %d has this email; change it with PATCH /v1/users/%d", old.ID, old.ID)
 		}
 		return errf(http.StatusConflict, "user_exists", "a user has this email; change it with PATCH")
 	}
-	if err != nil {
-		return err
-	}
-	for _, s := range u.Scopes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO user_scopes (user_id, practice_id, provider_npi) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, u.ID, s.PracticeID, s.ProviderNPI); err != nil {
-			if errors.As(err, &pe) && pe.Code == "23503" {
-				return badRequest("practice %d does not exist", s.PracticeID)
-			}
-			return err
-		}
-	}
-	return tx.Commit()
+	return err
 }
 
 // PATCH /v1/users/{id} (admins): name, role, scopes, disabled.
@@ -241,19 +244,15 @@ func (c *call) postKey() error {
 		user = b.UserID
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	secret, k, err := auth.CreateAPIKey(ctx, tx, user, b.Name, time.Duration(b.TTLHours)*time.Hour)
-	if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("api_key.create", "api_key", k.ID, 0, map[string]any{"user_id": user})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	var secret string
+	var k *auth.APIKey
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var err error
+		if secret, k, err = auth.CreateAPIKey(ctx, tx, user, b.Name, time.Duration(b.TTLHours)*time.Hour); err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("api_key.create", "api_key", k.ID, 0, map[string]any{"user_id": user}))
+	}); err != nil {
 		return err
 	}
 	c.w.Header().Set("Cache-Control", "no-store")
@@ -278,18 +277,12 @@ func (c *call) deleteKey() error {
 	if err != nil {
 		return err
 	}
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("api_key.revoke", "api_key", id, 0, map[string]any{"user_id": owner})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return c.auditTx(tx, c.entry("api_key.revoke", "api_key", id, 0, map[string]any{"user_id": owner}))
+	}); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/carc"
@@ -598,111 +599,108 @@ func (c *call) patchWorkItem() error {
 		}
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	it, err := c.loadItem(id, true, tx)
-	if err != nil {
-		return err
-	}
-	if it.Version != want {
-		return staleError(staleStatus)
-	}
-	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
-	}
-	if !work.Open(it.Status) && !c.id.Can(auth.WorkAssign) {
-		return errf(http.StatusForbidden, "forbidden", "only a supervisor reopens a resolved or written-off item")
-	}
-	// An appeal dated after the appeal deadline is refused unless the body
-	// says why (override_reason).
-	late := b.Status == "appealed" && it.AppealDeadline.Valid && b.AppealedOn.T.After(it.AppealDeadline.T)
-	if late && override == "" {
-		days := int(b.AppealedOn.T.Sub(it.AppealDeadline.T).Hours() / 24)
-		return errf(http.StatusConflict, "deadline_passed",
-			"the appeal deadline was %s; an appeal dated %s is %d days late: send override_reason (why it is filed anyway) to record it",
-			it.AppealDeadline.T.Format(time.DateOnly), b.AppealedOn.T.Format(time.DateOnly), days)
-	}
-	if b.Status == "written_off" && it.Status != "written_off" {
-		if err := c.writeOffByPatch(tx, it); err != nil {
+	var out WorkItem
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		it, err := c.loadItem(id, true, tx)
+		if err != nil {
 			return err
 		}
-	}
-	var outcome, recovered any
-	if b.Outcome != nil {
-		outcome = *b.Outcome
-		a := money.Amount(0)
-		if b.AmountRecovered != nil {
-			a = *b.AmountRecovered
+		if it.Version != want {
+			return staleError(staleStatus)
 		}
-		recovered = a
-	}
-	var claim any // a biller who moves an unassigned item takes it
-	if c.id.Role == auth.Biller {
-		claim = c.id.UserID
-	}
-	var pended, appealed any
-	if b.PendedUntil != nil {
-		pended = *b.PendedUntil
-	}
-	if b.AppealedOn != nil {
-		appealed = *b.AppealedOn
-	}
-	var resolution any
-	if b.Resolution != nil {
-		resolution = strings.TrimSpace(*b.Resolution)
-	}
-	var out WorkItem
-	if err := tx.GetContext(ctx, &out, `UPDATE work_items w SET status = $2,
-		appealed_on = coalesce($3::date, appealed_on), resolution = coalesce($4, resolution), pended_until = $5::date,
-		resolved_at = CASE WHEN $2 IN `+work.ClosedList()+` THEN now() END,
-		assignee_id = coalesce(assignee_id, $6::bigint),
-		assigned_at = CASE WHEN assignee_id IS NULL AND $6::bigint IS NOT NULL THEN now() ELSE assigned_at END,
-		resolution_outcome = CASE WHEN $2 = 'resolved' THEN coalesce($7, '') ELSE resolution_outcome END,
-		resolution_recovered = CASE WHEN $2 = 'resolved' THEN $8::numeric ELSE resolution_recovered END,
-		touched_at = now(), version = version + 1, updated_at = now()
-		WHERE id = $1 RETURNING `+itemCols, id, b.Status, appealed, resolution, pended, claim, outcome, recovered); err != nil {
-		return err
-	}
-	var amount any
-	if b.Status == "written_off" {
-		amount = it.AmountAtRisk
-	}
-	detail := map[string]any{}
-	if b.PendedUntil != nil {
-		detail["pended_until"] = b.PendedUntil
-	}
-	if b.AppealedOn != nil {
-		detail["appealed_on"] = b.AppealedOn
-	}
-	if b.Outcome != nil {
-		detail["outcome"], detail["amount_recovered"] = outcome, recovered
-		amount = recovered
-	}
-	auditDetail := map[string]any{"from": it.Status, "to": out.Status, "version": out.Version}
-	if b.Outcome != nil {
-		auditDetail["outcome"], auditDetail["amount_recovered"] = outcome, recovered
-	}
-	if late {
-		for _, d := range []map[string]any{detail, auditDetail} {
-			d["late_appeal"] = true
-			d["appeal_deadline"] = it.AppealDeadline
-			d["override_reason"] = override
+		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
 		}
-		auditDetail["appealed_on"] = b.AppealedOn
-	}
-	if err := c.event(tx, id, "status", it.Status, out.Status, amount, detail); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("work_item.update", "work_item", id, it.PracticeID, auditDetail)); err != nil {
-		return err
-	}
-	if err := c.flagDeadlines(tx, &out); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+		if !work.Open(it.Status) && !c.id.Can(auth.WorkAssign) {
+			return errf(http.StatusForbidden, "forbidden", "only a supervisor reopens a resolved or written-off item")
+		}
+		// An appeal dated after the appeal deadline is refused unless the body
+		// says why (override_reason).
+		late := b.Status == "appealed" && it.AppealDeadline.Valid && b.AppealedOn.T.After(it.AppealDeadline.T)
+		if late && override == "" {
+			days := int(b.AppealedOn.T.Sub(it.AppealDeadline.T).Hours() / 24)
+			return errf(http.StatusConflict, "deadline_passed",
+				"the appeal deadline was %s; an appeal dated %s is %d days late: send override_reason (why it is filed anyway) to record it",
+				it.AppealDeadline.T.Format(time.DateOnly), b.AppealedOn.T.Format(time.DateOnly), days)
+		}
+		if b.Status == "written_off" && it.Status != "written_off" {
+			if err := c.writeOffByPatch(tx, it); err != nil {
+				return err
+			}
+		}
+		var outcome, recovered any
+		if b.Outcome != nil {
+			outcome = *b.Outcome
+			a := money.Amount(0)
+			if b.AmountRecovered != nil {
+				a = *b.AmountRecovered
+			}
+			recovered = a
+		}
+		var claim any // a biller who moves an unassigned item takes it
+		if c.id.Role == auth.Biller {
+			claim = c.id.UserID
+		}
+		var pended, appealed any
+		if b.PendedUntil != nil {
+			pended = *b.PendedUntil
+		}
+		if b.AppealedOn != nil {
+			appealed = *b.AppealedOn
+		}
+		var resolution any
+		if b.Resolution != nil {
+			resolution = strings.TrimSpace(*b.Resolution)
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE work_items w SET status = $2,
+			appealed_on = coalesce($3::date, appealed_on), resolution = coalesce($4, resolution), pended_until = $5::date,
+			resolved_at = CASE WHEN $2 IN `+work.ClosedList()+` THEN now() END,
+			assignee_id = coalesce(assignee_id, $6::bigint),
+			assigned_at = CASE WHEN assignee_id IS NULL AND $6::bigint IS NOT NULL THEN now() ELSE assigned_at END,
+			resolution_outcome = CASE WHEN $2 = 'resolved' THEN coalesce($7, '') ELSE resolution_outcome END,
+			resolution_recovered = CASE WHEN $2 = 'resolved' THEN $8::numeric ELSE resolution_recovered END,
+			touched_at = now(), version = version + 1, updated_at = now()
+			WHERE id = $1 RETURNING `+itemCols, id, b.Status, appealed, resolution, pended, claim, outcome, recovered); err != nil {
+			return err
+		}
+		var amount any
+		if b.Status == "written_off" {
+			amount = it.AmountAtRisk
+		}
+		detail := map[string]any{}
+		if b.PendedUntil != nil {
+			detail["pended_until"] = b.PendedUntil
+		}
+		if b.AppealedOn != nil {
+			detail["appealed_on"] = b.AppealedOn
+		}
+		if b.Outcome != nil {
+			detail["outcome"], detail["amount_recovered"] = outcome, recovered
+			amount = recovered
+		}
+		auditDetail := map[string]any{"from": it.Status, "to": out.Status, "version": out.Version}
+		if b.Outcome != nil {
+			auditDetail["outcome"], auditDetail["amount_recovered"] = outcome, recovered
+		}
+		if late {
+			for _, d := range []map[string]any{detail, auditDetail} {
+				d["late_appeal"] = true
+				d["appeal_deadline"] = it.AppealDeadline
+				d["override_reason"] = override
+			}
+			auditDetail["appealed_on"] = b.AppealedOn
+		}
+		if err := c.event(tx, id, "status", it.Status, out.Status, amount, detail); err != nil {
+			return err
+		}
+		if err := c.auditTx(tx, c.entry("work_item.update", "work_item", id, it.PracticeID, auditDetail)); err != nil {
+			return err
+		}
+		if err := c.flagDeadlines(tx, &out); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	c.w.Header().Set("ETag", etag(out.Version))

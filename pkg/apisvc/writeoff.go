@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
@@ -127,26 +128,24 @@ func (c *call) postWriteOffReason() error {
 	}
 	active := b.Active == nil || *b.Active
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	var out WriteOffReason
-	err = tx.GetContext(ctx, &out, `INSERT INTO write_off_reasons (code, label, requires_approval_over, active, updated_by)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
-		RETURNING code, label, requires_approval_over, active, updated_at, updated_by`, *b.Code, *b.Label, b.RequiresApprovalOver, active, c.id.Actor())
-	if errors.Is(err, sql.ErrNoRows) {
-		return errf(http.StatusConflict, "exists", "a reason with that code exists; edit it with PATCH")
-	}
-	if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("write_off_reason.add", "write_off_reason", 0, 0, map[string]any{"code": out.Code,
-		"requires_approval_over": out.RequiresApprovalOver, "active": out.Active})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var err error
+		err = tx.GetContext(ctx, &out, `INSERT INTO write_off_reasons (code, label, requires_approval_over, active, updated_by)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
+			RETURNING code, label, requires_approval_over, active, updated_at, updated_by`, *b.Code, *b.Label, b.RequiresApprovalOver, active, c.id.Actor())
+		if errors.Is(err, sql.ErrNoRows) {
+			return errf(http.StatusConflict, "exists", "a reason with that code exists; edit it with PATCH")
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.auditTx(tx, c.entry("write_off_reason.add", "write_off_reason", 0, 0, map[string]any{"code": out.Code,
+			"requires_approval_over": out.RequiresApprovalOver, "active": out.Active})); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusCreated, out)
@@ -169,28 +168,26 @@ func (c *call) patchWriteOffReason() error {
 		return err
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	var out WriteOffReason
-	err = tx.GetContext(ctx, &out, `UPDATE write_off_reasons SET label = coalesce($2, label),
-		requires_approval_over = CASE WHEN $4 THEN NULL ELSE coalesce($3, requires_approval_over) END,
-		active = coalesce($5, active), updated_at = now(), updated_by = $6
-		WHERE code = $1 RETURNING code, label, requires_approval_over, active, updated_at, updated_by`,
-		code, b.Label, b.RequiresApprovalOver, b.NoApprovalThreshold, b.Active, c.id.Actor())
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound
-	}
-	if err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("write_off_reason.edit", "write_off_reason", 0, 0, map[string]any{"code": out.Code,
-		"requires_approval_over": out.RequiresApprovalOver, "active": out.Active})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var err error
+		err = tx.GetContext(ctx, &out, `UPDATE write_off_reasons SET label = coalesce($2, label),
+			requires_approval_over = CASE WHEN $4 THEN NULL ELSE coalesce($3, requires_approval_over) END,
+			active = coalesce($5, active), updated_at = now(), updated_by = $6
+			WHERE code = $1 RETURNING code, label, requires_approval_over, active, updated_at, updated_by`,
+			code, b.Label, b.RequiresApprovalOver, b.NoApprovalThreshold, b.Active, c.id.Actor())
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.auditTx(tx, c.entry("write_off_reason.edit", "write_off_reason", 0, 0, map[string]any{"code": out.Code,
+			"requires_approval_over": out.RequiresApprovalOver, "active": out.Active})); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, out)
@@ -247,20 +244,17 @@ func (c *call) putWriteOffSettings() error {
 		return badRequest(`send {"approval_over": "250.00"}, an amount not below zero`)
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO write_off_settings (practice_id, approval_over, updated_by) VALUES ($1, $2, $3)
-		ON CONFLICT (practice_id) DO UPDATE SET approval_over = EXCLUDED.approval_over, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-		p, *b.ApprovalOver, c.id.Actor()); err != nil {
-		return err
-	}
-	if err := c.auditTx(tx, c.entry("write_off_settings.update", "practice", p, p, map[string]any{"approval_over": *b.ApprovalOver})); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO write_off_settings (practice_id, approval_over, updated_by) VALUES ($1, $2, $3)
+			ON CONFLICT (practice_id) DO UPDATE SET approval_over = EXCLUDED.approval_over, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+			p, *b.ApprovalOver, c.id.Actor()); err != nil {
+			return err
+		}
+		if err := c.auditTx(tx, c.entry("write_off_settings.update", "practice", p, p, map[string]any{"approval_over": *b.ApprovalOver})); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, WriteOffSettings{PracticeID: p, ApprovalOver: b.ApprovalOver})
@@ -330,68 +324,63 @@ func (c *call) postWriteOff() error {
 		return errf(http.StatusUnprocessableEntity, "unknown_reason", "reason_code must be one of GET /v1/write-off-reasons")
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	it, err := c.loadItem(id, true, tx)
-	if err != nil {
-		return err
-	}
-	if it.Version != want {
-		return staleError(staleStatus)
-	}
-	if !work.Open(it.Status) {
-		return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it before writing anything off", it.Status)
-	}
-	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
-	}
-	var reason WriteOffReason
-	err = tx.GetContext(ctx, &reason, `SELECT code, label, requires_approval_over, active, updated_at, updated_by
-		FROM write_off_reasons WHERE code = $1`, b.ReasonCode)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !reason.Active) {
-		return errf(http.StatusUnprocessableEntity, "unknown_reason", "reason_code must be one of GET /v1/write-off-reasons")
-	}
-	if err != nil {
-		return err
-	}
-	balance, err := c.openBalance(tx, it)
-	if err != nil {
-		return err
-	}
-	if *b.Amount > balance {
-		return errf(http.StatusUnprocessableEntity, "over_balance", "the amount %s is more than the open balance %s of the item", b.Amount, balance)
-	}
-	set, err := c.practiceThreshold(tx, it.PracticeID)
-	if err != nil {
-		return err
-	}
-	threshold := set.ApprovalOver
-	if r := reason.RequiresApprovalOver; r != nil && (threshold == nil || *r < *threshold) {
-		threshold = r
-	}
-	status := "approved"
-	if threshold != nil && *b.Amount > *threshold {
-		status = "pending_approval"
-	}
 	var wo WriteOff
-	err = tx.GetContext(ctx, &wo, `INSERT INTO write_offs AS o (work_item_id, practice_id, reason_code, amount, note, status, threshold, requested_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+writeOffCols,
-		it.ID, it.PracticeID, reason.Code, *b.Amount, note, status, threshold, c.id.UserID)
-	if err != nil {
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "23505" {
-			return errf(http.StatusConflict, "pending_exists", "a write-off of this item already waits for approval")
+	var out *WorkItem
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		it, err := c.loadItem(id, true, tx)
+		if err != nil {
+			return err
 		}
+		if it.Version != want {
+			return staleError(staleStatus)
+		}
+		if !work.Open(it.Status) {
+			return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it before writing anything off", it.Status)
+		}
+		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		}
+		var reason WriteOffReason
+		err = tx.GetContext(ctx, &reason, `SELECT code, label, requires_approval_over, active, updated_at, updated_by
+			FROM write_off_reasons WHERE code = $1`, b.ReasonCode)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !reason.Active) {
+			return errf(http.StatusUnprocessableEntity, "unknown_reason", "reason_code must be one of GET /v1/write-off-reasons")
+		}
+		if err != nil {
+			return err
+		}
+		balance, err := c.openBalance(tx, it)
+		if err != nil {
+			return err
+		}
+		if *b.Amount > balance {
+			return errf(http.StatusUnprocessableEntity, "over_balance", "the amount %s is more than the open balance %s of the item", b.Amount, balance)
+		}
+		set, err := c.practiceThreshold(tx, it.PracticeID)
+		if err != nil {
+			return err
+		}
+		threshold := set.ApprovalOver
+		if r := reason.RequiresApprovalOver; r != nil && (threshold == nil || *r < *threshold) {
+			threshold = r
+		}
+		status := "approved"
+		if threshold != nil && *b.Amount > *threshold {
+			status = "pending_approval"
+		}
+		err = tx.GetContext(ctx, &wo, `INSERT INTO write_offs AS o (work_item_id, practice_id, reason_code, amount, note, status, threshold, requested_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+writeOffCols,
+			it.ID, it.PracticeID, reason.Code, *b.Amount, note, status, threshold, c.id.UserID)
+		if err != nil {
+			var pe *pq.Error
+			if errors.As(err, &pe) && pe.Code == "23505" {
+				return errf(http.StatusConflict, "pending_exists", "a write-off of this item already waits for approval")
+			}
+			return err
+		}
+		out, err = c.afterWriteOff(tx, it, &wo, "write_off.request")
 		return err
-	}
-	out, err := c.afterWriteOff(tx, it, &wo, "write_off.request")
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	}); err != nil {
 		return err
 	}
 	c.w.Header().Set("ETag", etag(out.Version))
@@ -517,58 +506,53 @@ func (c *call) decideWriteOff(to string) error {
 		return badRequest("a rejection needs a note: why the balance should still be worked")
 	}
 	ctx := c.r.Context()
-	tx, err := c.s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var item int64
-	err = tx.GetContext(ctx, &item, `SELECT work_item_id FROM write_offs WHERE id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound
-	}
-	if err != nil {
-		return err
-	}
-	it, err := c.loadItem(item, true, tx) // scoped: another practice's write-off is 404
-	if err != nil {
-		return err
-	}
-	if !c.id.SeesPractice(it.PracticeID) {
-		return errNotFound
-	}
 	var wo WriteOff
-	if err := tx.GetContext(ctx, &wo, `SELECT `+writeOffCols+` FROM write_offs o WHERE o.id = $1 FOR UPDATE`, id); err != nil {
-		return err
-	}
-	if wo.RequestedBy == c.id.UserID {
-		return errf(http.StatusForbidden, "own_write_off", "a write-off is approved or rejected by someone other than the one who asked for it")
-	}
-	if wo.Status != "pending_approval" {
-		return errf(http.StatusConflict, "not_pending", "the write-off is %s, not pending_approval", wo.Status)
-	}
-	if to == "approved" {
-		// The balance may have changed since it was asked for.
-		balance, err := c.openBalance(tx, it)
+	var out *WorkItem
+	if err := c.inTx(func(tx *sqlx.Tx) error {
+		var item int64
+		err := tx.GetContext(ctx, &item, `SELECT work_item_id FROM write_offs WHERE id = $1`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotFound
+		}
 		if err != nil {
 			return err
 		}
-		if balance < 0 {
-			return errf(http.StatusConflict, "over_balance", "the open balance of the item is now below the write-off; reject it")
+		it, err := c.loadItem(item, true, tx) // scoped: another practice's write-off is 404
+		if err != nil {
+			return err
 		}
-		if !work.Open(it.Status) && it.Status != "written_off" {
-			return errf(http.StatusConflict, "item_closed", "the item is %s; reject the write-off", it.Status)
+		if !c.id.SeesPractice(it.PracticeID) {
+			return errNotFound
 		}
-	}
-	if err := tx.GetContext(ctx, &wo, `UPDATE write_offs o SET status = $2, decided_by = $3, decided_at = now(), decision_note = $4
-		WHERE o.id = $1 RETURNING `+writeOffCols, id, to, c.id.UserID, note); err != nil {
+		if err := tx.GetContext(ctx, &wo, `SELECT `+writeOffCols+` FROM write_offs o WHERE o.id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		if wo.RequestedBy == c.id.UserID {
+			return errf(http.StatusForbidden, "own_write_off", "a write-off is approved or rejected by someone other than the one who asked for it")
+		}
+		if wo.Status != "pending_approval" {
+			return errf(http.StatusConflict, "not_pending", "the write-off is %s, not pending_approval", wo.Status)
+		}
+		if to == "approved" {
+			// The balance may have changed since it was asked for.
+			balance, err := c.openBalance(tx, it)
+			if err != nil {
+				return err
+			}
+			if balance < 0 {
+				return errf(http.StatusConflict, "over_balance", "the open balance of the item is now below the write-off; reject it")
+			}
+			if !work.Open(it.Status) && it.Status != "written_off" {
+				return errf(http.StatusConflict, "item_closed", "the item is %s; reject the write-off", it.Status)
+			}
+		}
+		if err := tx.GetContext(ctx, &wo, `UPDATE write_offs o SET status = $2, decided_by = $3, decided_at = now(), decision_note = $4
+			WHERE o.id = $1 RETURNING `+writeOffCols, id, to, c.id.UserID, note); err != nil {
+			return err
+		}
+		out, err = c.afterWriteOff(tx, it, &wo, "write_off."+strings.TrimSuffix(to, "d"))
 		return err
-	}
-	out, err := c.afterWriteOff(tx, it, &wo, "write_off."+strings.TrimSuffix(to, "d"))
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	}); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, map[string]any{"write_off": wo, "work_item": out})
