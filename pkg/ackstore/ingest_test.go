@@ -1,14 +1,12 @@
 package ackstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/remitq/remitq/pkg/kpi"
 	"github.com/remitq/remitq/pkg/kpistore"
 	"github.com/remitq/remitq/pkg/store"
-	"github.com/remitq/remitq/x12"
 )
 
 func TestMain(m *testing.M) { devtest.Main(m) }
@@ -60,73 +57,25 @@ func (h *harness) billed(p int64, pcn string) int64 {
 		'2026-10-01', '2026-10-02') RETURNING id`, p, pcn)
 }
 
-// envelope wraps a transaction set in ISA/GS with interchange control n.
-func envelope(t testing.TB, fn, version string, n int, body func(w *x12.Writer) error) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := x12.NewWriter(&buf, x12.DefaultDelimiters)
-	date := time.Date(2026, 10, 5, 9, 15, 0, 0, time.UTC)
-	if err := w.BeginInterchange(x12.Interchange{SenderID: "CLEARINGHOUSE", ReceiverID: "PAINBILLING", Date: date, Control: n}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.BeginGroup(fn, "CLEARINGHOUSE", "PAINBILLING", date, n, version); err != nil {
-		t.Fatal(err)
-	}
-	if err := body(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.EndGroup(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.EndInterchange(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // claimStatus is one claim of a 277CA: CLM01, category, status code, entity.
 type claimStatus struct{ pcn, cat, code, entity string }
 
-// status277 writes a 277CA (interchange n) with one claim per entry.
+// status277 writes a 277CA (interchange n) with one claim per entry
+// (devtest.Status277).
 func status277(t testing.TB, n int, claims ...claimStatus) []byte {
-	rep := &x12.StatusReport{Control: "0001", Structure: "0085", Purpose: "08", Reference: fmt.Sprintf("277CA%04d", n),
-		Date: "2026-10-05", Time: "0915", Type: "TH"}
-	src := &x12.StatusEntity{Level: "20", Name: x12.Name{Entity: "AY", Type: "2", Last: "CLEARINGHOUSE", IDQualifier: "46", ID: "CH01"},
-		TraceQ: "1", Trace: "BATCH-77", ReceivedDate: "2026-10-04", ProcessDate: "2026-10-05", Report: rep}
-	rcv := &x12.StatusEntity{Level: "21", Parent: src, Name: x12.Name{Entity: "41", Type: "2", Last: "PAIN BILLING CO", IDQualifier: "46", ID: "SUB1"},
-		TraceQ: "2", Trace: "BHT-837-1", Report: rep}
-	prov := &x12.StatusEntity{Level: "19", Parent: rcv, Name: x12.Name{Entity: "85", Type: "2", Last: "SPINE ONE", IDQualifier: "XX", ID: "1000000004"},
-		TraceQ: "1", Trace: "PROV-1", Report: rep}
-	recs := []x12.StatusRecord{src, rcv, prov}
+	t.Helper()
+	var cs []devtest.ClaimStatus
 	for _, c := range claims {
-		sc := &x12.StatusClaim{Report: rep, Provider: prov,
-			Patient:              x12.Name{Entity: "QC", Type: "1", Last: "TESTPAT", First: "ONE", IDQualifier: "MI", ID: "MEM0001"},
-			PatientControlNumber: c.pcn, ClearinghouseTrace: "CH-" + c.pcn, ServiceFrom: "2026-10-01", ServiceTo: "2026-10-01",
-			Statuses: []x12.StatusInfo{{Codes: []x12.StatusCode{{Category: c.cat, Code: c.code, Entity: c.entity}}, Date: "2026-10-05", Action: "U"}}}
-		if AcceptedCategory(c.cat) {
-			sc.Statuses[0].Action = "WQ"
-			sc.PayerClaimNumber = "PAYER-" + c.pcn
-		}
-		recs = append(recs, sc)
+		cs = append(cs, devtest.ClaimStatus{PCN: c.pcn, Category: c.cat, Code: c.code, Entity: c.entity})
 	}
-	return envelope(t, "HN", x12.DefaultStatusImplementation, n, func(w *x12.Writer) error { return x12.WriteStatus(w, rep, recs) })
+	return devtest.Status277(t, n, cs...)
 }
 
-// ack999 writes a 999 (interchange n) rejecting one 837 set that names pcns.
+// ack999 writes a 999 (interchange n) rejecting one 837 set that names pcns
+// (devtest.Reject999).
 func ack999(t testing.TB, n int, pcns ...string) []byte {
-	var segs []*x12.AckSegmentError
-	for i, p := range pcns {
-		segs = append(segs, &x12.AckSegmentError{SegmentID: "NM1", Position: 9 + i, Loop: "2010BA", Code: "8",
-			Context:  []x12.AckContext{{Name: "CLM01", Reference: p}},
-			Elements: []*x12.AckElementError{{Position: 9, Reference: "67", Code: "7"}}})
-	}
-	a := &x12.Ack{Control: "0001", FunctionalID: "HC", GroupControl: "101", GroupVersion: x12.DefaultClaimImplementation,
-		Sets:        []*x12.AckSet{{SetID: "837", Control: "0042", Status: "R", SyntaxErrors: []string{"5"}, Segments: segs}},
-		GroupStatus: "R", SetsIncluded: 1, SetsReceived: 1}
-	return envelope(t, "FA", "005010X231A1", n, func(w *x12.Writer) error { return x12.WriteAck(w, a) })
+	t.Helper()
+	return devtest.Reject999(t, n, pcns...)
 }
 
 func ingest(t *testing.T, db *sqlx.DB, raw []byte, o Options) *Result {

@@ -4,86 +4,35 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
-
-	"github.com/remitq/remitq/x12"
+	"github.com/remitq/remitq/pkg/devenv/devtest"
 )
 
-// ackEnvelope wraps a transaction set in ISA/GS with interchange control n.
-func ackEnvelope(t testing.TB, fn, version string, n int, body func(w *x12.Writer) error) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := x12.NewWriter(&buf, x12.DefaultDelimiters)
-	date := time.Date(2026, 10, 5, 9, 15, 0, 0, time.UTC)
-	if err := w.BeginInterchange(x12.Interchange{SenderID: "CLEARINGHOUSE", ReceiverID: "PAINBILLING", Date: date, Control: n}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.BeginGroup(fn, "CLEARINGHOUSE", "PAINBILLING", date, n, version); err != nil {
-		t.Fatal(err)
-	}
-	if err := body(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.EndGroup(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.EndInterchange(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // test277 writes a 277CA (interchange n) giving each CLM01 the category
-// and status code "CAT:CODE".
+// and status code "CAT:CODE" (devtest.Status277, claims in CLM01 order).
 func test277(t testing.TB, n int, claims map[string]string) []byte {
-	rep := &x12.StatusReport{Control: "0001", Structure: "0085", Purpose: "08", Reference: fmt.Sprintf("R%04d", n), Date: "2026-10-05", Time: "0915", Type: "TH"}
-	src := &x12.StatusEntity{Level: "20", Name: x12.Name{Entity: "AY", Type: "2", Last: "CLEARINGHOUSE", IDQualifier: "46", ID: "CH01"},
-		TraceQ: "1", Trace: "BATCH", ReceivedDate: "2026-10-04", ProcessDate: "2026-10-05", Report: rep}
-	rcv := &x12.StatusEntity{Level: "21", Parent: src, Name: x12.Name{Entity: "41", Type: "2", Last: "BILLING CO", IDQualifier: "46", ID: "SUB1"},
-		TraceQ: "2", Trace: "BHT1", Report: rep}
-	prov := &x12.StatusEntity{Level: "19", Parent: rcv, Name: x12.Name{Entity: "85", Type: "2", Last: "SPINE", IDQualifier: "XX", ID: "1000000004"},
-		TraceQ: "1", Trace: "PROV", Report: rep}
-	recs := []x12.StatusRecord{src, rcv, prov}
-	var pcns []string
-	for p := range claims {
-		pcns = append(pcns, p)
-	}
-	slicesSort(pcns)
-	for _, p := range pcns {
+	t.Helper()
+	var cs []devtest.ClaimStatus
+	for _, p := range slices.Sorted(maps.Keys(claims)) {
 		cat, code, _ := strings.Cut(claims[p], ":")
-		recs = append(recs, &x12.StatusClaim{Report: rep, Provider: prov, PatientControlNumber: p,
-			Patient:  x12.Name{Entity: "QC", Type: "1", Last: "PAT", First: "ONE", IDQualifier: "MI", ID: "M1"},
-			Statuses: []x12.StatusInfo{{Codes: []x12.StatusCode{{Category: cat, Code: code}}, Date: "2026-10-05", Action: "U"}}})
+		cs = append(cs, devtest.ClaimStatus{PCN: p, Category: cat, Code: code})
 	}
-	return ackEnvelope(t, "HN", x12.DefaultStatusImplementation, n, func(w *x12.Writer) error { return x12.WriteStatus(w, rep, recs) })
+	return devtest.Status277(t, n, cs...)
 }
 
-func slicesSort(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
-// test999 writes a 999 (interchange n) rejecting one 837 set naming pcn.
+// test999 writes a 999 (interchange n) rejecting one 837 set naming pcn
+// (devtest.Reject999).
 func test999(t testing.TB, n int, pcn string) []byte {
-	a := &x12.Ack{Control: "0001", FunctionalID: "HC", GroupControl: "101", GroupVersion: x12.DefaultClaimImplementation,
-		Sets: []*x12.AckSet{{SetID: "837", Control: "0042", Status: "R", SyntaxErrors: []string{"5"}, Segments: []*x12.AckSegmentError{
-			{SegmentID: "NM1", Position: 9, Loop: "2010BA", Code: "8", Context: []x12.AckContext{{Name: "CLM01", Reference: pcn}},
-				Elements: []*x12.AckElementError{{Position: 9, Reference: "67", Code: "7"}}}}}},
-		GroupStatus: "R", SetsIncluded: 1, SetsReceived: 1}
-	return ackEnvelope(t, "FA", "005010X231A1", n, func(w *x12.Writer) error { return x12.WriteAck(w, a) })
+	t.Helper()
+	return devtest.Reject999(t, n, pcn)
 }
 
 // matrixAckBody is the upload of the authorization and write matrices: a
