@@ -12,7 +12,10 @@
 package process
 
 import (
+	"flag"
 	"fmt"
+	"os"
+	"strconv"
 
 	"github.com/remitq/remitq/pkg/apisvc"
 	"github.com/remitq/remitq/pkg/auth"
@@ -152,7 +155,54 @@ func (c Config) console(d *svc.Deps) (*consolesvc.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return consolesvc.New(d.DB, d.Log, consolesvc.Options{Auth: a, TrustProxy: c.API.TrustProxy, OIDC: consolesvc.OIDCFromEnv()})
+	trust, hops, err := c.proxy()
+	if err != nil {
+		return nil, err
+	}
+	return consolesvc.New(d.DB, d.Log, consolesvc.Options{Auth: a, TrustProxy: trust, ProxyHops: hops, OIDC: consolesvc.OIDCFromEnv()})
+}
+
+// ProxyFlags registers the flags of the proxies in front of the API and
+// the console: --trust-proxy (env REMITQ_TRUST_PROXY=true) and
+// --proxy-hops N (env REMITQ_PROXY_HOPS). See proxy for what they mean.
+func (c *Config) ProxyFlags(fs *flag.FlagSet) {
+	c.ProxyFromEnv()
+	fs.BoolVar(&c.API.TrustProxy, "trust-proxy", c.API.TrustProxy,
+		"take client addresses from X-Forwarded-For behind one trusted proxy that appends to it (env REMITQ_TRUST_PROXY=true)")
+	fs.IntVar(&c.API.ProxyHops, "proxy-hops", c.API.ProxyHops,
+		"number of trusted proxies in front that each append to X-Forwarded-For; the client address is that many entries from the right "+
+			"(sign-in throttle, audit rows); 0: ignore X-Forwarded-For unless --trust-proxy, which means 1 (env REMITQ_PROXY_HOPS)")
+}
+
+// ProxyFromEnv sets the proxy settings from REMITQ_TRUST_PROXY ("true")
+// and REMITQ_PROXY_HOPS (a whole number; anything else makes the
+// processes refuse to start).
+func (c *Config) ProxyFromEnv() {
+	c.API.TrustProxy = os.Getenv("REMITQ_TRUST_PROXY") == "true"
+	if v := os.Getenv("REMITQ_PROXY_HOPS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			n = -1
+		}
+		c.API.ProxyHops = n
+	}
+}
+
+// proxy is how the API and the console read client addresses: with
+// ProxyHops N > 0, the N-th X-Forwarded-For entry from the right (N
+// trusted proxies, each appending); else with TrustProxy, the last entry
+// (one proxy); else (the default) the connection's address, whatever
+// the header says.
+func (c Config) proxy() (trust bool, hops int, err error) {
+	switch h := c.API.ProxyHops; {
+	case h < 0:
+		return false, 0, fmt.Errorf("proxy hops (--proxy-hops, REMITQ_PROXY_HOPS): want a whole number 0 or more")
+	case h > 0:
+		return true, h, nil
+	case c.API.TrustProxy:
+		return true, 1, nil
+	}
+	return false, 0, nil
 }
 
 func (c Config) api(d *svc.Deps) (*apisvc.Service, error) {
@@ -161,6 +211,9 @@ func (c Config) api(d *svc.Deps) (*apisvc.Service, error) {
 		return nil, err
 	}
 	opts := c.API
+	if opts.TrustProxy, opts.ProxyHops, err = c.proxy(); err != nil {
+		return nil, err
+	}
 	opts.Auth = a
 	return apisvc.New(d.DB, d.Log, opts)
 }
@@ -171,6 +224,9 @@ func (c Config) gate(d *svc.Deps) (*apisvc.Gate, error) {
 		return nil, err
 	}
 	opts := c.API
+	if opts.TrustProxy, opts.ProxyHops, err = c.proxy(); err != nil {
+		return nil, err
+	}
 	opts.Auth = a
 	return apisvc.NewGate(d.DB, d.Log, opts)
 }

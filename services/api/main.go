@@ -8,13 +8,15 @@
 //
 // Every flag also reads an environment variable (DATABASE_URL, NATS_URL,
 // HTTP_ADDR, REMITQ_JWT_KEY, REMITQ_JWT_KEY_FILE, REMITQ_JWT_RSA_PEM,
-// REMITQ_JWKS_URL, ...). The OpenAPI description is served at
+// REMITQ_JWKS_URL, REMITQ_TRUST_PROXY, REMITQ_PROXY_HOPS, ...). Behind N
+// trusted proxies that append to X-Forwarded-For, --proxy-hops N takes the
+// client address (sign-in throttle, audit rows) N entries from the right;
+// the default 0 ignores the header. The OpenAPI description is served at
 // /openapi.json; /healthz, /readyz and /metrics beside it.
 package main
 
 import (
 	"flag"
-	"os"
 	"time"
 
 	"github.com/remitq/remitq/pkg/process"
@@ -26,6 +28,6 @@ func main() {
 	svc.Main("api", svc.Config{HTTPAddr: ":8080"}, func(fs *flag.FlagSet) {
 		c.Auth.Flags(fs)
 		fs.DurationVar(&c.API.RequestTimeout, "request-timeout", 15*time.Second, "bound on each request's work")
-		fs.BoolVar(&c.API.TrustProxy, "trust-proxy", os.Getenv("REMITQ_TRUST_PROXY") == "true", "take client addresses from X-Forwarded-For (env REMITQ_TRUST_PROXY)")
+		c.ProxyFlags(fs)
 	}, func(deps *svc.Deps) ([]svc.Component, error) { return process.API(deps, c) })
 }

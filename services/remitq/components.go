@@ -20,9 +20,12 @@ type allInOne struct {
 // the HS256 key in the data folder (<data>/jwt.key, created on first use;
 // `remitq token` signs with the same file). With external servers and no
 // key configured, the key is made under the current directory's .data.
+// Client addresses behind proxies: REMITQ_PROXY_HOPS / REMITQ_TRUST_PROXY
+// (process.Config.ProxyFlags).
 func newAllInOne(deps *svc.Deps) (*allInOne, error) {
 	c := process.Config{KeyDir: deps.DataDir}
 	c.Auth.FromEnv()
+	c.ProxyFromEnv()
 	comps, err := process.AllInOne(deps, c)
 	if err != nil {
 		return nil, err
