@@ -336,6 +336,10 @@ func (p *Postgres) start(o PostgresOptions, cred *syscall.Credential) error {
 	settings := map[string]string{
 		"listen_addresses":        "",
 		"unix_socket_permissions": "0700",
+		// Dates are UTC days (pkg/day); without this, initdb takes the
+		// machine's TZ, and created_at::date or current_date would be
+		// another day than day.Today() for part of every day.
+		"timezone": "UTC",
 	}
 	if o.Fast {
 		settings["fsync"] = "off"

@@ -93,6 +93,7 @@ func procUID(t *testing.T, pid int) int {
 }
 
 func TestStartPostgres(t *testing.T) {
+	t.Setenv("TZ", "Pacific/Kiritimati") // UTC+14: another day than UTC for 14 hours of each
 	dir := filepath.Join(tempDir(t), "pg")
 	pg := startPG(t, dir)
 
@@ -104,6 +105,9 @@ func TestStartPostgres(t *testing.T) {
 	}
 	if got := query(t, pg.URL(), `SHOW server_encoding`); got != "UTF8" {
 		t.Errorf("server_encoding = %q", got)
+	}
+	if got := query(t, pg.URL(), `SHOW timezone`); got != "UTC" {
+		t.Errorf("timezone = %q, want UTC whatever TZ is", got)
 	}
 	if got := query(t, pg.URL(), `SHOW fsync`); got != "off" {
 		t.Errorf("fsync = %q, want off with Fast", got)
