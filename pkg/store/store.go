@@ -47,8 +47,11 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 // remitq's queries are short OLTP statements, and when a batch lookup's
 // estimated cost crossed jit_above_cost PostgreSQL spent ~55 ms compiling
 // for a query that ran in a few (measured on the router's patient-history
-// lookup, which it held near 4,000 lines/s).
-var SessionSettings = []string{"SET jit = off"}
+// lookup, which it held near 4,000 lines/s). The time zone is UTC: remitq's
+// days (pkg/day, day.Today) are UTC days, and created_at::date or
+// current_date in a session of the server's zone would be another day for
+// part of every day.
+var SessionSettings = []string{"SET jit = off", "SET TimeZone = 'UTC'"}
 
 // sessionConnector applies SessionSettings to each new connection.
 type sessionConnector struct{ driver.Connector }

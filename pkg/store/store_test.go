@@ -158,6 +158,31 @@ func TestOpenHidesPassword(t *testing.T) {
 	}
 }
 
+// TestOpenUsesUTC: a database whose default zone is far from UTC still
+// answers current_date and timestamptz::date as UTC days through store.Open.
+func TestOpenUsesUTC(t *testing.T) {
+	url := emptyDatabase(t)
+	db := open(t, url)
+	var name string
+	if err := db.GetContext(t.Context(), &name, `SELECT current_database()`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `ALTER DATABASE "`+name+`" SET TimeZone = 'Pacific/Kiritimati'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.ExecContext(context.Background(), `ALTER DATABASE "`+name+`" RESET TimeZone`) })
+	fresh := open(t, url) // a new pool: its connections start in the database's zone
+	var zone string
+	var same bool
+	if err := fresh.QueryRowxContext(t.Context(),
+		`SELECT current_setting('TimeZone'), current_date = (now() AT TIME ZONE 'UTC')::date`).Scan(&zone, &same); err != nil {
+		t.Fatal(err)
+	}
+	if zone != "UTC" || !same {
+		t.Fatalf("session zone %q, current_date is the UTC day: %v", zone, same)
+	}
+}
+
 func TestOpenPoolSettings(t *testing.T) {
 	db := devtest.DB(t)
 	if got := db.Stats().MaxOpenConnections; got != store.DefaultMaxOpenConns {
