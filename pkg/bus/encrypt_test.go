@@ -3,12 +3,15 @@ package bus
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -86,5 +89,124 @@ func TestEmbeddedEncryptsAtRest(t *testing.T) {
 	m, err := s.GetMsg(t.Context(), 1)
 	if err != nil || !bytes.Contains(m.Data, []byte(secretName)) {
 		t.Fatalf("message after restart: %v", err)
+	}
+}
+
+// A store written with ChaCha20 (the cipher before AES-GCM) opens with the
+// new cipher: every message reads back, the consumer keeps its acks (nothing
+// acknowledged comes again, nothing unacknowledged is lost), new messages
+// are stored, the names stay encrypted, and it opens again after that.
+func TestEmbeddedChaChaStoreConverts(t *testing.T) {
+	const total, acked = 600, 250
+	dir := t.TempDir()
+	o := EmbeddedOptions{StoreDir: dir, Port: -1, Key: "0123456789abcdef0123456789abcdef"}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+
+	open := func(cipher server.StoreCipher) (*server.Server, *nats.Conn, jetstream.JetStream) {
+		t.Helper()
+		ns, err := startEmbedded(o, cipher)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := ConnectEmbedded(ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ns, nc, js
+	}
+	shut := func(ns *server.Server, nc *nats.Conn) {
+		nc.Close()
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	}
+	body := func(i int) []byte { return fmt.Appendf(nil, "NM1*QC*1*%s*%d~", secretName, i) }
+	// fetch takes n messages from the consumer, checks they are the next
+	// ones in order, and acks them.
+	fetch := func(js jetstream.JetStream, from, n int) {
+		t.Helper()
+		c, err := js.Consumer(ctx, "PHI", "reader")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for got < n {
+			b, err := c.Fetch(n-got, jetstream.FetchMaxWait(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := 0
+			for m := range b.Messages() {
+				if want := body(from + got); !bytes.Equal(m.Data(), want) {
+					t.Fatalf("message %d reads %q, want %q", from+got, m.Data(), want)
+				}
+				if err := m.DoubleAck(ctx); err != nil {
+					t.Fatal(err)
+				}
+				got++
+				k++
+			}
+			if k == 0 {
+				t.Fatalf("consumer gave %d of %d messages from %d", got, n, from)
+			}
+		}
+	}
+
+	ns, nc, js := open(server.ChaCha)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "PHI", Subjects: []string{"phi.>"}, Storage: jetstream.FileStorage}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateOrUpdateConsumer(ctx, "PHI", jetstream.ConsumerConfig{Durable: "reader", AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range total {
+		if _, err := js.Publish(ctx, "phi.x", body(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fetch(js, 0, acked)
+	shut(ns, nc)
+
+	ns, nc, js = open(StoreCipher)
+	s, err := js.Stream(ctx, "PHI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.CachedInfo().State.Msgs; n != total {
+		t.Fatalf("stream holds %d messages after the cipher change, want %d", n, total)
+	}
+	for _, seq := range []uint64{1, total / 2, total} {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil || !bytes.Equal(m.Data, body(int(seq-1))) {
+			t.Fatalf("message %d after the cipher change: %v", seq, err)
+		}
+	}
+	fetch(js, acked, 100) // resumes after the acked ones
+	if _, err := js.Publish(ctx, "phi.x", body(total)); err != nil {
+		t.Fatal(err)
+	}
+	shut(ns, nc)
+	if storeHolds(t, dir, secretName) {
+		t.Fatal("the patient name is in clear text in the converted store")
+	}
+
+	ns, nc, js = open(StoreCipher)
+	defer shut(ns, nc)
+	fetch(js, acked+100, total+1-acked-100) // the rest, the new one included, once each
+	c, err := js.Consumer(ctx, "PHI", "reader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumPending != 0 || info.NumAckPending != 0 || info.AckFloor.Stream != total+1 {
+		t.Fatalf("consumer after two restarts: pending %d, ack pending %d, ack floor %d; want 0, 0, %d",
+			info.NumPending, info.NumAckPending, info.AckFloor.Stream, total+1)
 	}
 }

@@ -308,6 +308,9 @@ func (in *Ingester) store(ctx context.Context, sum []byte, src Source, p *parsed
 		return nil, err
 	}
 	defer tx.Rollback() // after Commit it is a no-op
+	if err := lz4Toast(ctx, tx); err != nil {
+		return nil, err
+	}
 	if res.Status == StatusIngested {
 		dup, err := in.resent(ctx, tx, p.heads, practices)
 		if err != nil {

@@ -17,6 +17,22 @@ const rawChunk = 256 << 10
 // larger one goes in chunks.
 const rawWhole = 2 << 20
 
+// lz4Toast makes PostgreSQL compress the values the rest of tx stores out
+// of line (the raw bytes, in chunks and whole) with lz4 instead of its
+// default pglz, when the server is built with lz4 (else it changes
+// nothing): on 100,000 service lines pglz cost PostgreSQL ~6 µs of CPU
+// per line of its ~30. Stored values keep their method; reading either is
+// transparent.
+func lz4Toast(ctx context.Context, tx *pgcopy.Tx) error {
+	_, err := tx.Conn.ExecContext(ctx, `SELECT set_config('default_toast_compression',
+		CASE WHEN 'lz4' = ANY(enumvals) THEN 'lz4' ELSE setting END, true)
+		FROM pg_settings WHERE name = 'default_toast_compression'`)
+	if err != nil {
+		return fmt.Errorf("ingest: toast compression: %w", err)
+	}
+	return nil
+}
+
 // storeRaw sets remittance_files.raw of fileID to src's bytes: a file of up
 // to rawWhole in one statement; a larger one without holding it whole: it
 // goes to a temporary table in 256 KiB chunks through COPY, and PostgreSQL

@@ -34,6 +34,18 @@ func TestRawBytesStoredWholeOrInChunks(t *testing.T) {
 			if !bytes.Equal(got, raw) {
 				t.Fatalf("stored %d bytes, sent %d; not the same bytes", len(got), len(raw))
 			}
+			// Compressed with lz4 when the server has it (pglz cost the
+			// ingest's PostgreSQL a fifth of its CPU).
+			var method, want string
+			if err := e.db.GetContext(t.Context(), &method, `SELECT coalesce(pg_column_compression(raw), 'none') FROM remittance_files WHERE id = $1`, res.FileID); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.db.GetContext(t.Context(), &want, `SELECT CASE WHEN 'lz4' = ANY(enumvals) THEN 'lz4' ELSE 'pglz' END FROM pg_settings WHERE name = 'default_toast_compression'`); err != nil {
+				t.Fatal(err)
+			}
+			if method != want {
+				t.Fatalf("raw bytes compressed with %s, want %s", method, want)
+			}
 		})
 	}
 }
