@@ -17,3 +17,9 @@ DROP INDEX IF EXISTS work_items_assignee_idx;
 -- work_items_open_practice_idx (practice_id, queue_id, 0006, same rows,
 -- with the summary columns included).
 DROP INDEX IF EXISTS work_items_queue_idx;
+
+-- work_items_service_line_idx (service_line_id, 0004, every row): no query
+-- looks work items up by their paid line (the KPI refresh joins from the
+-- item to service_line_payments by that table's key; the router finds
+-- items by dedupe_key).
+DROP INDEX IF EXISTS work_items_service_line_idx;
