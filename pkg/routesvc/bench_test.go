@@ -22,7 +22,8 @@ import (
 // (Options defaults: batches of 1000, two at a time) consumes them into
 // work_items, timed from its start until the consumer has nothing pending.
 // Each round starts from empty work items. It reports lines per second and
-// the work items written, and this process's CPU per line.
+// the work items written, this process's CPU per line and PostgreSQL's
+// (pg-µs/line).
 // ROUTER_BENCH_CONSUMERS and ROUTER_BENCH_BATCH override Options.Consumers
 // and Options.MaxBatch; ROUTER_BENCH_NOHISTORY=1 sets Options.NoHistory.
 func BenchmarkRouter(b *testing.B) {
@@ -46,6 +47,7 @@ func BenchmarkRouter(b *testing.B) {
 	batch, _ := strconv.Atoi(os.Getenv("ROUTER_BENCH_BATCH"))
 	noHistory := os.Getenv("ROUTER_BENCH_NOHISTORY") != ""
 	var cpu time.Duration
+	var tree treeCPU
 	var elapsed time.Duration
 	lines, itemsWritten := 0, 0
 	b.ResetTimer()
@@ -64,6 +66,10 @@ func BenchmarkRouter(b *testing.B) {
 		runtime.GC()
 		s := newRouter(b, e.otherDeps(b), routesvc.Options{Workers: consumers, MaxBatch: batch, NoHistory: noHistory})
 		c0 := cpuTime()
+		t0cpu, err := readTreeCPU()
+		if err != nil {
+			b.Fatal(err)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		b.StartTimer()
@@ -72,6 +78,12 @@ func BenchmarkRouter(b *testing.B) {
 		drainWithin(b, e.deps.JS, 10*time.Minute, 5*time.Millisecond)
 		elapsed += time.Since(t0)
 		cpu += cpuTime() - c0
+		t1cpu, err := readTreeCPU()
+		if err != nil {
+			b.Fatal(err)
+		}
+		tree.self += t1cpu.self - t0cpu.self
+		tree.below += t1cpu.below - t0cpu.below
 		b.StopTimer()
 		cancel()
 		if err := <-done; err != nil {
@@ -90,6 +102,9 @@ func BenchmarkRouter(b *testing.B) {
 	// polling), not PostgreSQL's: a figure the machine's other load does not
 	// change much.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(lines), "cpu-µs/line")
+	// PostgreSQL's server and backends (the processes below this one), from
+	// /proc: the database's share of the router's cost.
+	b.ReportMetric(tree.below*1e6/float64(lines), "pg-µs/line")
 }
 
 func cpuTime() time.Duration {

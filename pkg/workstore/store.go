@@ -89,17 +89,24 @@ func (s *Store) EarlierVersions(ctx context.Context, lines, claims []int64) (map
 		return out, nil
 	}
 	// Most claims are first versions: the partial index on replacements
-	// answers for them without touching the lines.
-	rows, err := s.DB.QueryContext(ctx, `WITH RECURSIVE v(start, claim, line_number, depth) AS (
-			SELECT bl.id, bc.replaces_claim_id, bl.line_number, 1
-			FROM billed_claims bc JOIN billed_lines bl ON bl.billed_claim_id = bc.id
-			WHERE bc.id = ANY($2) AND bc.replaces_claim_id IS NOT NULL AND bl.id = ANY($1)
+	// answers for them (c, materialized, is then empty) without touching
+	// the lines. The lines are read by claim (OFFSET 0 keeps each lateral
+	// an index probe): joined as a whole, the planner scanned every
+	// billed line for each batch (7 ms at 54,000 lines, growing with the
+	// table).
+	rows, err := s.DB.QueryContext(ctx, `WITH RECURSIVE c AS MATERIALIZED (
+			SELECT id, replaces_claim_id FROM billed_claims WHERE id = ANY($2) AND replaces_claim_id IS NOT NULL
+		), v(start, claim, line_number, depth) AS (
+			SELECT bl.id, c.replaces_claim_id, bl.line_number, 1
+			FROM c CROSS JOIN LATERAL (SELECT bl.id, bl.line_number FROM billed_lines bl
+				WHERE bl.billed_claim_id = c.id AND bl.id = ANY($1) OFFSET 0) AS bl
 		UNION ALL
 			SELECT v.start, bc.replaces_claim_id, v.line_number, v.depth + 1
 			FROM v JOIN billed_claims bc ON bc.id = v.claim
 			WHERE bc.replaces_claim_id IS NOT NULL AND v.depth < 20
 		)
-		SELECT v.start, ol.id FROM v JOIN billed_lines ol ON ol.billed_claim_id = v.claim AND ol.line_number = v.line_number
+		SELECT v.start, ol.id FROM v CROSS JOIN LATERAL (SELECT ol.id FROM billed_lines ol
+			WHERE ol.billed_claim_id = v.claim AND ol.line_number = v.line_number OFFSET 0) AS ol
 		ORDER BY v.start, v.depth`, pq.Array(lines), pq.Array(claims))
 	if err != nil {
 		return nil, fmt.Errorf("workstore: earlier claim versions: %w", err)
