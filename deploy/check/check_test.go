@@ -254,7 +254,7 @@ func checkNATSOptions(t *testing.T, path string, o *server.Options) {
 	if !o.JetStream || o.Cluster.Name != "remitq" || len(o.Routes) != 3 {
 		t.Errorf("%s: jetstream %v, cluster %q, %d routes", path, o.JetStream, o.Cluster.Name, len(o.Routes))
 	}
-	if o.JetStreamCipher != server.ChaCha || len(o.JetStreamKey) < 32 {
+	if o.JetStreamCipher != server.AES || len(o.JetStreamKey) < 32 {
 		t.Errorf("%s: JetStream store not encrypted (cipher %v, key of %d bytes)", path, o.JetStreamCipher, len(o.JetStreamKey))
 	}
 	if o.TLSConfig == nil || o.TLSConfig.ClientAuth != tls.RequireAndVerifyClientCert {
