@@ -84,10 +84,13 @@ func (f *FileCache) Reversals(ctx context.Context, q sqlx.QueryerContext, file i
 	if ok {
 		return m, nil
 	}
-	rows, err := q.QueryxContext(ctx, `SELECT r.patient_control_number, coalesce(r.payer_claim_control, ''),
-		coalesce((SELECT min(n.segment_index) FROM claim_payments n WHERE n.file_id = r.file_id
-			AND n.transaction_id = r.transaction_id AND n.segment_index > r.segment_index), 0)
-		FROM claim_payments r WHERE r.file_id = $1 AND r.status = '22'`, file)
+	// The claim after each is the next of its transaction: one pass over the
+	// file's claims (a subquery per reversal read the rest of the file again
+	// each time, quadratic in a file's reversals).
+	rows, err := q.QueryxContext(ctx, `SELECT x.pcn, x.pcc, x.next FROM (SELECT r.status,
+		r.patient_control_number AS pcn, coalesce(r.payer_claim_control, '') AS pcc,
+		coalesce(lead(r.segment_index) OVER (PARTITION BY r.transaction_id ORDER BY r.segment_index), 0) AS next
+		FROM claim_payments r WHERE r.file_id = $1) x WHERE x.status = '22'`, file)
 	if err != nil {
 		return nil, fmt.Errorf("matchstore: reversals of file %d: %w", file, err)
 	}
