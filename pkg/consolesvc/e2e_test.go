@@ -120,6 +120,9 @@ func newSite(t *testing.T) *site {
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 
+	// The patient keys (billed_claims.patient_key) join auths on file to
+	// the claims, as in a deployment: the secret is the test's own.
+	t.Setenv("REMITQ_PATIENT_KEY", "e2e-console-patient-key-secret-0123456789")
 	truth, err := synth.GenerateTruth(synth.TruthOptions{Seed: 19, Lines: 400, Practices: 2})
 	if err != nil {
 		t.Fatal(err)

@@ -309,7 +309,17 @@ func (q *req) submissions() error {
 	if err != nil {
 		return err
 	}
-	q.render(http.StatusOK, "submissions", "Submissions", map[string]any{"Items": out.Submissions, "Labels": labels,
+	var ids []int64
+	for _, sb := range out.Submissions {
+		if id, ok := actorID(sb.CreatedBy); ok {
+			ids = append(ids, id)
+		}
+	}
+	who, err := q.s.userNames(q.r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	q.render(http.StatusOK, "submissions", "Submissions", map[string]any{"Items": out.Submissions, "Labels": labels, "Who": who,
 		"Problem": problem, "New": q.r.URL.Query().Get("id")})
 	return nil
 }
@@ -352,7 +362,18 @@ func (q *req) approvals() error {
 	if err != nil {
 		return err
 	}
-	q.render(http.StatusOK, "approvals", "Write-off approvals", map[string]any{"Items": out.WriteOffs, "Labels": labels})
+	var rs struct {
+		Reasons []apisvc.WriteOffReason `json:"reasons"`
+	}
+	if err := q.s.getJSON(q.r, q.id, "/v1/write-off-reasons", nil, &rs); err != nil {
+		return err
+	}
+	who, err := q.s.userNames(q.r.Context(), historyUsers(nil, out.WriteOffs))
+	if err != nil {
+		return err
+	}
+	q.render(http.StatusOK, "approvals", "Write-off approvals", map[string]any{"Items": pendingWriteOffs(out.WriteOffs, rs.Reasons, who),
+		"Labels": labels})
 	return nil
 }
 

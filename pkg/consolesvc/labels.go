@@ -14,6 +14,27 @@ type option struct {
 	Name string `db:"name"`
 }
 
+// payerRow is a payer as read for the labels: its code and the best name
+// known (the 835's N1*PR name when the payer was first created by a
+// billed claim, whose name is its code).
+type payerRow struct {
+	ID   int64  `db:"id"`
+	Code string `db:"code"`
+	Name string `db:"name"`
+}
+
+// payerLabel is how every page names a payer: "Name (CODE)", or the code
+// alone when no name is known.
+func payerLabel(name, code string) string {
+	switch {
+	case name == "" || name == code:
+		return code
+	case code == "":
+		return name
+	}
+	return name + " (" + code + ")"
+}
+
 // labels are the names the pages show for ids: the practices of the
 // user's scopes and the payers. They are reference data without PHI, read
 // directly (the API has no list of them); every record the pages show
@@ -23,6 +44,8 @@ type labels struct {
 	Payers    []option
 	practice  map[int64]string
 	payer     map[int64]string
+	payerCode map[string]string // payer code → label
+	payerName map[string]string // 835 payer name → label
 }
 
 // Practice names a practice id.
@@ -44,8 +67,32 @@ func (l *labels) Payer(id *int64) string {
 	return "payer #" + itoa(*id)
 }
 
+// PayerCode names a payer by its code (a billed claim's or a
+// submission's payer), as Payer does.
+func (l *labels) PayerCode(code string) string {
+	if code == "" {
+		return "—"
+	}
+	if n, ok := l.payerCode[code]; ok {
+		return n
+	}
+	return code
+}
+
+// PayerNamed names a payer by the name an 835 gave it (nil: none), as
+// Payer does when the name is a known payer's.
+func (l *labels) PayerNamed(name *string) string {
+	if name == nil || *name == "" {
+		return "—"
+	}
+	if n, ok := l.payerName[*name]; ok {
+		return n
+	}
+	return *name
+}
+
 func (s *Service) labels(ctx context.Context, id *auth.Identity) (*labels, error) {
-	l := &labels{practice: map[int64]string{}, payer: map[int64]string{}}
+	l := &labels{practice: map[int64]string{}, payer: map[int64]string{}, payerCode: map[string]string{}, payerName: map[string]string{}}
 	var ids []int64
 	for _, sc := range id.Scopes {
 		ids = append(ids, sc.PracticeID)
@@ -54,8 +101,25 @@ func (s *Service) labels(ctx context.Context, id *auth.Identity) (*labels, error
 		id.All(), pq.Array(ids)); err != nil {
 		return nil, err
 	}
-	if err := s.db.SelectContext(ctx, &l.Payers, `SELECT id, name FROM payers ORDER BY name, id LIMIT 500`); err != nil {
+	// A payer created by a billed claim is named by its code; the name the
+	// payer's latest 835 gives (remittance_transactions.payer_name) names
+	// it then.
+	var payers []payerRow
+	if err := s.db.SelectContext(ctx, &payers, `SELECT p.id, p.payer_id_code AS code,
+		coalesce(nullif(p.name, p.payer_id_code), n.payer_name, p.name) AS name
+		FROM payers p LEFT JOIN LATERAL (SELECT t.payer_name FROM remittance_transactions t
+			WHERE p.name = p.payer_id_code AND t.payer_id = p.id AND coalesce(t.payer_name, '') <> ''
+			ORDER BY t.id DESC LIMIT 1) n ON true
+		ORDER BY 3, p.id LIMIT 500`); err != nil {
 		return nil, err
+	}
+	for _, p := range payers {
+		lb := payerLabel(p.Name, p.Code)
+		l.Payers = append(l.Payers, option{ID: p.ID, Name: lb})
+		l.payerCode[p.Code] = lb
+		if p.Name != "" && p.Name != p.Code {
+			l.payerName[p.Name] = lb
+		}
 	}
 	for _, p := range l.Practices {
 		l.practice[p.ID] = p.Name

@@ -85,6 +85,19 @@ var funcs = template.FuncMap{
 		}
 		return a.String()
 	},
+	// units is a unit count without trailing zeros ("1.000" → "1").
+	"units": unitsText,
+	// actor names an actor ("user:12", "router") for people.
+	"actor": actorName,
+	// reasonLabel names a write-off reason code by its label.
+	"reasonLabel": func(rs []apisvc.WriteOffReason, code string) string {
+		for _, r := range rs {
+			if r.Code == code && r.Label != "" {
+				return r.Label
+			}
+		}
+		return strings.ReplaceAll(code, "_", " ")
+	},
 	// day is an API date ("—" when absent).
 	"day": func(d apisvc.Date) string {
 		if !d.Valid {
@@ -97,6 +110,27 @@ var funcs = template.FuncMap{
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
+	}
+	return s
+}
+
+// unitsText writes a decimal unit count without its trailing zeros
+// ("1.000" is 1, "1.500" is 1.5); anything else is left as it is.
+func unitsText(v any) string {
+	var s string
+	switch u := v.(type) {
+	case string:
+		s = u
+	case *string:
+		if u == nil {
+			return ""
+		}
+		s = *u
+	default:
+		return ""
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 && strings.Trim(s[i+1:], "0123456789") == "" {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s
 }

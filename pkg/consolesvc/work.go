@@ -204,7 +204,12 @@ func (q *req) showItem(status int, problem string, form url.Values) error {
 	if err != nil {
 		return err
 	}
-	q.render(status, "item", "Item #"+id, map[string]any{"Item": it, "Notes": notes.Items, "Events": events.Items,
+	who, err := q.s.userNames(q.r.Context(), historyUsers(events.Items, fin.WriteOffs))
+	if err != nil {
+		return err
+	}
+	q.render(status, "item", "Item #"+id, map[string]any{"Item": it, "Notes": notes.Items, "History": history(events.Items, fin.Reasons, who),
+		"Pending": pendingWriteOffs(fin.WriteOffs, fin.Reasons, who),
 		"Labels": labels, "Problem": problem, "Form": form, "Today": now.Format(time.DateOnly),
 		"Tomorrow": now.AddDate(0, 0, 1).Format(time.DateOnly), "Finish": fin,
 		"Appeal": it.Appealable, "NoAppeal": noAppealWhy(&it), "Correctable": correctable(it.Route)})
