@@ -184,8 +184,20 @@ func TestConsumersShareADurable(t *testing.T) {
 	seen := map[string]int{}
 	var byWorker [2]atomic.Int32
 	var total atomic.Int32
+	// A's first message waits (up to 10 s) until B has one, so a slow start
+	// of B on a loaded machine cannot leave it nothing to take.
+	bStarted := make(chan struct{})
+	var bOnce sync.Once
 	handler := func(w int) BatchHandler {
 		return each(func(_ context.Context, m jetstream.Msg) error {
+			if w == 1 {
+				bOnce.Do(func() { close(bStarted) })
+			} else {
+				select {
+				case <-bStarted:
+				case <-time.After(10 * time.Second):
+				}
+			}
 			time.Sleep(time.Millisecond) // let the other consumer get a share
 			mu.Lock()
 			seen[m.Headers().Get(jetstream.MsgIDHeader)]++

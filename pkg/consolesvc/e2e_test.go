@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -40,9 +41,15 @@ import (
 
 func TestMain(m *testing.M) { devtest.Main(m) }
 
-// ChromiumPath is the browser the end-to-end tests drive (Debian's
-// chromium package).
-const chromiumPath = "/usr/bin/chromium"
+// chromiumPath is the browser the end-to-end tests drive: Debian's chromium
+// package, found on PATH as .ci/run finds it (`command -v chromium`), else
+// at its Debian path.
+func chromiumPath() string {
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
 
 const password = "correct horse battery"
 
@@ -226,11 +233,14 @@ func (s *site) count(q string, args ...any) int {
 // missing) and returns its root context.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the console's browser tests need Chromium at %s (Debian: apt-get install -y chromium): %v", chromiumPath, err)
+	browser := chromiumPath()
+	if _, err := os.Stat(browser); err != nil {
+		t.Fatalf("the console's browser tests need Chromium at %s (Debian: apt-get install -y chromium): %v", browser, err)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.Headless,
-		chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
+	// disable-dev-shm-usage: containers often have a 64 MB /dev/shm, which
+	// Chromium outgrows on long pages.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.Headless,
+		chromedp.DisableGPU, chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox)
 	}
