@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -409,5 +410,37 @@ func TestResendWithOtherWhitespaceIsADuplicateTransmission(t *testing.T) {
 	third, err := e.in.Ingest(t.Context(), "other.835", other)
 	if err != nil || third.Status != remitstore.StatusIngested {
 		t.Fatalf("another interchange = %+v, %v", third, err)
+	}
+}
+
+// TestPayerNamedOnlyByItsCode: a payer first seen on a billed claim has its
+// code for a name; the first 835 that names it gives it the 835's name, and
+// no 835 renames a payer that has a real name.
+func TestPayerNamedOnlyByItsCode(t *testing.T) {
+	raw, _ := remits(t, 3, 5)
+	code := regexp.MustCompile(`REF\*2U\*([^~*]+)`).FindSubmatch(raw)
+	name := regexp.MustCompile(`N1\*PR\*([^~*]+)`).FindSubmatch(raw)
+	if code == nil || name == nil {
+		t.Fatalf("the generated 835 names no payer (REF*2U, N1*PR)")
+	}
+	for _, c := range []struct{ before, want string }{
+		{string(code[1]), string(name[1])}, // known by its code: named by the 835
+		{"Admin's Name", "Admin's Name"},   // named: kept
+	} {
+		e := newEnv(t, "")
+		e.addPractice(t)
+		if _, err := e.db.Exec(`INSERT INTO payers (name, payer_id_code) VALUES ($1, $2)`, c.before, string(code[1])); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.in.Ingest(t.Context(), "p.835", raw); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := e.db.Get(&got, `SELECT name FROM payers WHERE payer_id_code = $1`, string(code[1])); err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("payer named %q before the 835: %q after, want %q", c.before, got, c.want)
+		}
 	}
 }

@@ -128,11 +128,14 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 	if code := r.Payer.PayerID(); code != "" {
 		var id int64
 		// Payers are shared by every practice: a remittance names a new
-		// payer, never renames one that exists (admins name payers through
-		// the onboarding routes). The name this 835 gave is kept on its
-		// transaction row (payer_name).
+		// payer, or one known only by its code (a billed claim's payer has
+		// its code for a name), never renames a named one (admins name
+		// payers through the onboarding routes). The name this 835 gave is
+		// kept on its transaction row (payer_name).
 		err := w.tx.Conn.QueryRowContext(ctx, `INSERT INTO payers (name, payer_id_code, last_remittance_at) VALUES ($1, $2, now())
-			ON CONFLICT (payer_id_code) DO UPDATE SET last_remittance_at = now() RETURNING id`,
+			ON CONFLICT (payer_id_code) DO UPDATE SET last_remittance_at = now(),
+				name = CASE WHEN payers.name = payers.payer_id_code THEN EXCLUDED.name ELSE payers.name END
+			RETURNING id`,
 			r.Payer.Name, code).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("payer: %w", err)
