@@ -98,22 +98,15 @@ type packetFacts struct {
 type packetClaim struct {
 	Filing      sql.NullString `db:"claim_filing_indicator"`
 	PCC         sql.NullString `db:"payer_claim_control"`
-	From        Date           `db:"service_date_from"`
-	Through     Date           `db:"service_date_to"`
+	From        day.Day        `db:"service_date_from"`
+	Through     day.Day        `db:"service_date_to"`
 	Charge      money.Amount   `db:"charge"`
 	Paid        money.Amount   `db:"paid"`
 	Name        sql.NullString `db:"phi_patient_name"`
 	Member      sql.NullString `db:"phi_member_id"`
-	PaymentDate Date           `db:"payment_date"`
+	PaymentDate day.Day        `db:"payment_date"`
 	Trace       sql.NullString `db:"trace_number"`
 	PayerName   sql.NullString `db:"payer_name"`
-}
-
-func rdate(d Date) day.Day {
-	if !d.Valid {
-		return 0
-	}
-	return day.Of(d.T)
 }
 
 func rdateString(d day.Day) string {
@@ -167,12 +160,12 @@ func (s *Service) appealFacts(ctx context.Context, it *WorkItem) (appeal.Facts, 
 		member = billedMember.String
 	}
 	f.Patient = appeal.Patient{Name: appeal.PHI(pc.Name.String), DOB: appeal.PHI(birth.String), MemberID: appeal.PHI(member)}
-	remit := rdate(it.RemitDate)
+	remit := it.RemitDate
 	if remit.IsZero() {
-		remit = rdate(pc.PaymentDate)
+		remit = pc.PaymentDate
 	}
 	f.Claim = appeal.Claim{PatientControlNumber: it.PatientControlNumber, PayerClaimControlNumber: firstNonBlank(it.PayerClaimControl, pc.PCC.String),
-		From: rdate(pc.From), Through: rdate(pc.Through), Billed: pc.Charge, Paid: pc.Paid, RemitDate: remit, CheckOrEFT: pc.Trace.String}
+		From: pc.From, Through: pc.Through, Billed: pc.Charge, Paid: pc.Paid, RemitDate: remit, CheckOrEFT: pc.Trace.String}
 	f.DenialDate = remit
 
 	profiles, err := rulesstore.LoadProfiles(ctx, s.db)
@@ -180,8 +173,8 @@ func (s *Service) appealFacts(ctx context.Context, it *WorkItem) (appeal.Facts, 
 		return f, nil, err
 	}
 	dy := day.Day(0)
-	if it.ServiceDate.Valid {
-		dy, _ = day.ParseSet(it.ServiceDate.T.Format(time.DateOnly))
+	if !it.ServiceDate.IsZero() {
+		dy, _ = day.ParseSet(it.ServiceDate.Time().Format(time.DateOnly))
 	}
 	prof := profiles.Resolve(f.Payer.ID, pc.Filing.String, "", dy)
 	if prof == nil {
@@ -191,12 +184,12 @@ func (s *Service) appealFacts(ctx context.Context, it *WorkItem) (appeal.Facts, 
 
 	// The appeals recorded decide the level.
 	var used int
-	var lastDecided Date
+	var lastDecided day.Day
 	if err := s.db.QueryRowxContext(ctx, `SELECT count(*), max(decided_on) FROM work_item_appeals WHERE work_item_id = $1 AND outcome <> 'withdrawn'`,
 		it.ID).Scan(&used, &lastDecided); err != nil {
 		return f, nil, err
 	}
-	f.LevelsUsed, f.PriorDecisionDate = used, rdate(lastDecided)
+	f.LevelsUsed, f.PriorDecisionDate = used, lastDecided
 
 	ev, err := s.evidence(ctx, it)
 	if err != nil {
@@ -340,7 +333,7 @@ func (s *Service) packetLines(ctx context.Context, it *WorkItem, cause appeal.Ca
 		Mods     pq.StringArray `db:"modifiers"`
 		Units    float64        `db:"units"`
 		Charge   money.Amount   `db:"charge"`
-		Date     Date           `db:"service_date_from"`
+		Date     day.Day        `db:"service_date_from"`
 		Pointers pq.Int64Array  `db:"diagnosis_pointers"`
 	}
 	diag := func(ptrs pq.Int64Array) []string {
@@ -406,7 +399,7 @@ func (s *Service) packetLines(ctx context.Context, it *WorkItem, cause appeal.Ca
 			Paid    money.Amount   `db:"paid"`
 			Allowed *money.Amount  `db:"allowed_amount"`
 			Units   sql.NullInt64  `db:"units"`
-			Date    Date           `db:"service_date_from"`
+			Date    day.Day        `db:"service_date_from"`
 		}
 		if err := s.db.GetContext(ctx, &sl, `SELECT line_number, procedure_code, modifiers, charge, paid, allowed_amount,
 			floor(coalesce(original_units, units, 1))::bigint AS units, service_date_from
@@ -420,19 +413,19 @@ func (s *Service) packetLines(ctx context.Context, it *WorkItem, cause appeal.Ca
 		if err != nil {
 			return nil, err
 		}
-		dl := appeal.DeniedLine{Number: sl.Number, Date: rdate(sl.Date), Procedure: sl.Code, Modifiers: []string(sl.Mods),
+		dl := appeal.DeniedLine{Number: sl.Number, Date: sl.Date, Procedure: sl.Code, Modifiers: []string(sl.Mods),
 			Units: int(sl.Units.Int64), Billed: sl.Charge, Paid: sl.Paid, Adjustment: a, Remarks: rm, Cause: cause, Evidence: ev}
 		if sl.Allowed != nil {
 			dl.Allowed = *sl.Allowed
 		}
-		if dl.Date.IsZero() && it.ServiceDate.Valid {
-			dl.Date = rdate(it.ServiceDate)
+		if dl.Date.IsZero() && !it.ServiceDate.IsZero() {
+			dl.Date = it.ServiceDate
 		}
 		for _, b := range bls {
 			if it.BilledLineID != nil && b.ID == *it.BilledLineID {
 				dl.Number, dl.Diagnoses = b.Number, diag(b.Pointers)
 				if dl.Date.IsZero() {
-					dl.Date = rdate(b.Date)
+					dl.Date = b.Date
 				}
 			}
 		}
@@ -449,7 +442,7 @@ func (s *Service) packetLines(ctx context.Context, it *WorkItem, cause appeal.Ca
 	}
 	var out []appeal.DeniedLine
 	for i, b := range bls {
-		dl := appeal.DeniedLine{Number: b.Number, Date: rdate(b.Date), Procedure: b.Code, Modifiers: []string(b.Mods), Units: int(b.Units),
+		dl := appeal.DeniedLine{Number: b.Number, Date: b.Date, Procedure: b.Code, Modifiers: []string(b.Mods), Units: int(b.Units),
 			Diagnoses: diag(b.Pointers), Billed: b.Charge, Remarks: rm, Cause: cause, Evidence: ev}
 		if i == 0 {
 			dl.Adjustment = a

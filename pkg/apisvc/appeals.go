@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/work"
 )
@@ -29,11 +30,11 @@ type Appeal struct {
 	PracticeID      int64        `db:"practice_id" json:"practice_id"`
 	Level           int          `db:"level" json:"level"`
 	LevelName       string       `db:"level_name" json:"level_name"`
-	SubmittedOn     Date         `db:"submitted_on" json:"submitted_on"`
+	SubmittedOn     day.Day      `db:"submitted_on" json:"submitted_on"`
 	Reference       string       `db:"reference" json:"reference"`
 	AmountAppealed  money.Amount `db:"amount_appealed" json:"amount_appealed"`
 	Outcome         string       `db:"outcome" json:"outcome"`
-	DecidedOn       Date         `db:"decided_on" json:"decided_on"`
+	DecidedOn       day.Day      `db:"decided_on" json:"decided_on"`
 	AmountRecovered money.Amount `db:"amount_recovered" json:"amount_recovered"`
 	CreatedBy       int64        `db:"created_by" json:"created_by"`
 	CreatedAt       time.Time    `db:"created_at" json:"created_at"`
@@ -70,7 +71,7 @@ func (c *call) getAppeals() error {
 type appealBody struct {
 	Level          int           `json:"level"`
 	LevelName      string        `json:"level_name"`
-	SubmittedOn    *Date         `json:"submitted_on"`
+	SubmittedOn    *day.Day      `json:"submitted_on"`
 	Reference      string        `json:"reference"`
 	AmountAppealed *money.Amount `json:"amount_appealed"`
 	OverrideReason *string       `json:"override_reason,omitempty"`
@@ -97,11 +98,11 @@ func (c *call) postAppeal() error {
 	if err := c.decode(&b); err != nil {
 		return err
 	}
-	today := dateOf(c.s.opts.Now())
+	today := day.Of(c.s.opts.Now())
 	if b.Level < 1 || b.Level > 9 {
 		return badRequest("level must be 1 to 9 (1: the payer profile's first appeal level)")
 	}
-	if b.SubmittedOn == nil || !b.SubmittedOn.Valid || b.SubmittedOn.T.After(today.T) {
+	if b.SubmittedOn == nil || b.SubmittedOn.IsZero() || b.SubmittedOn.Time().After(today.Time()) {
 		return badRequest("submitted_on must be the date the appeal was sent (not in the future)")
 	}
 	if b.AmountAppealed != nil && *b.AmountAppealed < 0 {
@@ -133,10 +134,10 @@ func (c *call) postAppeal() error {
 		if !work.Open(it.Status) {
 			return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it to appeal", it.Status)
 		}
-		late := b.Level == 1 && it.AppealDeadline.Valid && b.SubmittedOn.T.After(it.AppealDeadline.T)
+		late := b.Level == 1 && !it.AppealDeadline.IsZero() && b.SubmittedOn.Time().After(it.AppealDeadline.Time())
 		if late && override == "" {
 			return errf(http.StatusConflict, "deadline_passed", "the appeal deadline was %s: send override_reason (why it is filed anyway) to record it",
-				it.AppealDeadline.T.Format(time.DateOnly))
+				it.AppealDeadline.Time().Format(time.DateOnly))
 		}
 		amount := it.AmountAtRisk
 		if b.AmountAppealed != nil {
@@ -204,17 +205,17 @@ func (c *call) patchAppeal() error {
 	}
 	var b struct {
 		Outcome         string        `json:"outcome"`
-		DecidedOn       *Date         `json:"decided_on"`
+		DecidedOn       *day.Day      `json:"decided_on"`
 		AmountRecovered *money.Amount `json:"amount_recovered"`
 	}
 	if err := c.decode(&b); err != nil {
 		return err
 	}
-	today := dateOf(c.s.opts.Now())
+	today := day.Of(c.s.opts.Now())
 	if !contains(appealOutcomes, b.Outcome) {
 		return badRequest("outcome must be one of %s", strings.Join(appealOutcomes, ", "))
 	}
-	if b.DecidedOn == nil || !b.DecidedOn.Valid || b.DecidedOn.T.After(today.T) {
+	if b.DecidedOn == nil || b.DecidedOn.IsZero() || b.DecidedOn.Time().After(today.Time()) {
 		return badRequest("decided_on must be the date of the payer's decision (not in the future)")
 	}
 	recovered := money.Amount(0)
@@ -246,8 +247,8 @@ func (c *call) patchAppeal() error {
 		if err != nil {
 			return err
 		}
-		if b.DecidedOn.T.Before(a.SubmittedOn.T) {
-			return badRequest("decided_on is before the appeal was submitted (%s)", a.SubmittedOn.T.Format(time.DateOnly))
+		if b.DecidedOn.Time().Before(a.SubmittedOn.Time()) {
+			return badRequest("decided_on is before the appeal was submitted (%s)", a.SubmittedOn.Time().Format(time.DateOnly))
 		}
 		from := a.Outcome
 		if err := tx.GetContext(ctx, &a, `UPDATE work_item_appeals a SET outcome = $2, decided_on = $3, amount_recovered = $4,

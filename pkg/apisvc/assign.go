@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/work"
 )
 
@@ -140,7 +141,7 @@ func (c *call) postAssign() error {
 		if err := checkKeys(q, "filter key", allowed); err != nil {
 			return err
 		}
-		more, err := itemFilters(q, &args, dateOf(c.s.opts.Now().UTC()))
+		more, err := itemFilters(q, &args, day.Of(c.s.opts.Now().UTC()))
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -30,9 +31,9 @@ type BilledClaimView struct {
 	PriorAuthorization   *string           `db:"prior_authorization" json:"prior_authorization"`
 	Diagnoses            pq.StringArray    `db:"diagnoses" json:"diagnoses"`
 	TotalCharge          money.Amount      `db:"total_charge" json:"total_charge"`
-	BilledDate           Date              `db:"billed_date" json:"billed_date"`
-	ServiceDateFrom      Date              `db:"service_date_from" json:"service_date_from"`
-	ServiceDateTo        Date              `db:"service_date_to" json:"service_date_to"`
+	BilledDate           day.Day           `db:"billed_date" json:"billed_date"`
+	ServiceDateFrom      day.Day           `db:"service_date_from" json:"service_date_from"`
+	ServiceDateTo        day.Day           `db:"service_date_to" json:"service_date_to"`
 	MemberID             *string           `db:"phi_member_id" json:"member_id"`
 	Lines                []BilledLineView  `db:"-" json:"lines"`
 	PaidClaims           []PaidClaimBrief  `db:"-" json:"paid_claims"`
@@ -47,7 +48,7 @@ type BilledLineView struct {
 	Modifiers          pq.StringArray `db:"modifiers" json:"modifiers"`
 	Units              string         `db:"units" json:"units"`
 	Charge             money.Amount   `db:"charge" json:"charge"`
-	ServiceDateFrom    Date           `db:"service_date_from" json:"service_date_from"`
+	ServiceDateFrom    day.Day        `db:"service_date_from" json:"service_date_from"`
 	PriorAuthorization string         `db:"prior_authorization" json:"prior_authorization"`
 	Paid               []PaidLineRef  `db:"-" json:"paid_lines"`
 	// Focus marks the line a work item is about.
@@ -80,7 +81,7 @@ type PaidClaimBrief struct {
 	Charge                money.Amount  `db:"charge" json:"charge"`
 	Paid                  money.Amount  `db:"paid" json:"paid"`
 	PatientResponsibility *money.Amount `db:"patient_responsibility" json:"patient_responsibility"`
-	PaymentDate           Date          `db:"payment_date" json:"payment_date"`
+	PaymentDate           day.Day       `db:"payment_date" json:"payment_date"`
 	Adjustments           []Adjustment  `db:"-" json:"adjustments"`
 }
 

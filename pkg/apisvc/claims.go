@@ -12,6 +12,7 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -41,14 +42,14 @@ type ClaimView struct {
 	ClaimFilingIndicator  *string       `db:"claim_filing_indicator" json:"claim_filing_indicator"`
 	PayerClaimControl     *string       `db:"payer_claim_control" json:"payer_claim_control"`
 	Frequency             *string       `db:"frequency" json:"frequency"`
-	ServiceDateFrom       Date          `db:"service_date_from" json:"service_date_from"`
-	ServiceDateTo         Date          `db:"service_date_to" json:"service_date_to"`
-	ReceivedDate          Date          `db:"received_date" json:"received_date"`
+	ServiceDateFrom       day.Day       `db:"service_date_from" json:"service_date_from"`
+	ServiceDateTo         day.Day       `db:"service_date_to" json:"service_date_to"`
+	ReceivedDate          day.Day       `db:"received_date" json:"received_date"`
 	RenderingNPI          *string       `db:"rendering_npi" json:"rendering_npi"`
 	PatientName           *string       `db:"phi_patient_name" json:"patient_name"`
 	MemberID              *string       `db:"phi_member_id" json:"member_id"`
 	PayerName             *string       `db:"payer_name" json:"payer_name"`
-	PaymentDate           Date          `db:"payment_date" json:"payment_date"`
+	PaymentDate           day.Day       `db:"payment_date" json:"payment_date"`
 	TraceNumber           *string       `db:"trace_number" json:"trace_number"`
 	PaymentMethod         *string       `db:"payment_method" json:"payment_method"`
 	// Adjustments and Remarks at claim level (CAS and MOA/MIA).
@@ -70,8 +71,8 @@ type LineView struct {
 	AllowedAmount         *money.Amount  `db:"allowed_amount" json:"allowed"`
 	Units                 *string        `db:"units" json:"units"`
 	OriginalUnits         *string        `db:"original_units" json:"billed_units"`
-	ServiceDateFrom       Date           `db:"service_date_from" json:"service_date_from"`
-	ServiceDateTo         Date           `db:"service_date_to" json:"service_date_to"`
+	ServiceDateFrom       day.Day        `db:"service_date_from" json:"service_date_from"`
+	ServiceDateTo         day.Day        `db:"service_date_to" json:"service_date_to"`
 	LineControlNumber     *string        `db:"line_control_number" json:"line_control_number"`
 	RenderingNPI          *string        `db:"rendering_npi" json:"rendering_npi"`
 	Adjustments           []Adjustment   `db:"-" json:"adjustments"`
@@ -122,7 +123,7 @@ type BilledLine struct {
 	Modifiers     pq.StringArray `json:"modifiers"`
 	Units         string         `json:"units"`
 	Charge        money.Amount   `json:"charge"`
-	ServiceDate   Date           `json:"service_date"`
+	ServiceDate   day.Day        `json:"service_date"`
 	// Authorization is the prior authorization number on file (REF*G1 of
 	// the line, else of the claim); "" when none was billed.
 	Authorization string `json:"authorization"`
@@ -265,7 +266,7 @@ func (s *Service) matches(ctx context.Context, lineIDs []int64, byLine map[int64
 		var code, units, authz sql.NullString
 		var mods pq.StringArray
 		var charge *money.Amount
-		var date Date
+		var date day.Day
 		if err := rows.Scan(&line, &m.Method, &m.Confidence, &m.Review, &flags, &m.MatchedAt, &m.BilledClaimID,
 			&m.Allowed, &m.ExpectedAllowed, &m.NetPaid, &bid, &bnum, &code, &mods, &units, &charge, &date, &authz); err != nil {
 			return err
@@ -314,7 +315,7 @@ type ClaimSummary struct {
 	Status               string       `db:"status" json:"status"`
 	Charge               money.Amount `db:"charge" json:"charge"`
 	Paid                 money.Amount `db:"paid" json:"paid"`
-	ServiceDateFrom      Date         `db:"service_date_from" json:"service_date_from"`
+	ServiceDateFrom      day.Day      `db:"service_date_from" json:"service_date_from"`
 	RenderingNPI         *string      `db:"rendering_npi" json:"rendering_npi"`
 	PatientName          *string      `db:"phi_patient_name" json:"patient_name"`
 }

@@ -58,11 +58,11 @@ type EvidenceAuth struct {
 
 // Evidence is the answer of GET /v1/work-items/{id}/evidence.
 type Evidence struct {
-	WorkItemID    int64  `json:"work_item_id"`
-	ProcedureCode string `json:"procedure_code"`
-	ServiceDate   Date   `json:"service_date"`
-	Region        string `json:"region"`
-	Family        string `json:"family"`
+	WorkItemID    int64   `json:"work_item_id"`
+	ProcedureCode string  `json:"procedure_code"`
+	ServiceDate   day.Day `json:"service_date"`
+	Region        string  `json:"region"`
+	Family        string  `json:"family"`
 	// Window is the rolling window the prior procedures are read over.
 	WindowFrom string              `json:"window_from"`
 	WindowTo   string              `json:"window_to"`
@@ -144,8 +144,8 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 	me := strconv.FormatInt(p.PracticeID, 10)
 	ev.key, ev.me, ev.tin, ev.share = key, me, p.TIN, sh
 	asOf := time.Now().UTC()
-	if it.ServiceDate.Valid {
-		asOf = it.ServiceDate.T
+	if !it.ServiceDate.IsZero() {
+		asOf = it.ServiceDate.Time()
 	}
 	from, to := asOf.AddDate(-1, 0, 0), asOf
 	ev.WindowFrom, ev.WindowTo = from.Format(time.DateOnly), to.Format(time.DateOnly)
@@ -225,7 +225,7 @@ func (s *Service) evidence(ctx context.Context, it *WorkItem) (*Evidence, error)
 		if !slices.Contains(a.Codes, it.ProcedureCode) {
 			ea.Gaps = append(ea.Gaps, "does not list "+it.ProcedureCode)
 		}
-		if it.ServiceDate.Valid && (dy < a.From || dy > a.To) {
+		if !it.ServiceDate.IsZero() && (dy < a.From || dy > a.To) {
 			ea.Gaps = append(ea.Gaps, "not valid on the service date")
 		}
 		if a.Payer != "" && p.Payer != "" && a.Payer != p.Payer {

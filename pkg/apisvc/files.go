@@ -13,6 +13,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/remitstore"
 )
@@ -226,7 +227,7 @@ type Transaction struct {
 	BPRAmount     *money.Amount `db:"bpr_amount" json:"bpr_amount"`
 	PaymentMethod *string       `db:"payment_method" json:"payment_method"`
 	TraceNumber   *string       `db:"trace_number" json:"trace_number"`
-	PaymentDate   Date          `db:"payment_date" json:"payment_date"`
+	PaymentDate   day.Day       `db:"payment_date" json:"payment_date"`
 }
 
 // GET /v1/files/{id}

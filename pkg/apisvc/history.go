@@ -7,6 +7,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/rules"
 )
 
@@ -19,7 +20,7 @@ type PriorProcedure struct {
 	LineNumber           int      `json:"line_number"`
 	ProcedureCode        string   `json:"procedure_code"`
 	Modifiers            []string `json:"modifiers"`
-	ServiceDate          Date     `json:"service_date"`
+	ServiceDate          day.Day  `json:"service_date"`
 	Family               string   `json:"family"`
 	Paid                 bool     `json:"paid"`   // a remit paid it
 	Denied               bool     `json:"denied"` // remits only denied it
@@ -48,8 +49,8 @@ func (s *Service) priorProcedures(ctx context.Context, id *auth.Identity, it *Wo
 	}
 	h.Region = p.Region
 	asOf := time.Now().UTC()
-	if it.ServiceDate.Valid {
-		asOf = it.ServiceDate.T
+	if !it.ServiceDate.IsZero() {
+		asOf = it.ServiceDate.Time()
 	}
 	var args auth.Args
 	q := `WITH me AS (SELECT phi_member_id AS member, phi_birth_date AS birth FROM billed_claims WHERE id = ` + args.Add(*it.BilledClaimID) + `

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -34,8 +35,8 @@ type PatientShare struct {
 	PayerClaimControl    *string       `db:"payer_claim_control" json:"payer_claim_control"`
 	ClaimStatus          string        `db:"claim_status" json:"claim_status"`
 	ProcedureCode        string        `db:"procedure_code" json:"procedure_code"`
-	ServiceDate          Date          `db:"service_date" json:"service_date"`
-	PaymentDate          Date          `db:"payment_date" json:"payment_date"`
+	ServiceDate          day.Day       `db:"service_date" json:"service_date"`
+	PaymentDate          day.Day       `db:"payment_date" json:"payment_date"`
 	Deductible           money.Amount  `db:"deductible" json:"deductible"`
 	Coinsurance          money.Amount  `db:"coinsurance" json:"coinsurance"`
 	Copay                money.Amount  `db:"copay" json:"copay"`
@@ -124,12 +125,7 @@ func (c *call) getPatientShare() error {
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"claim_payment_id", "line_key", "patient_control_number", "payer_claim_control", "claim_status", "procedure_code",
 		"service_date", "payment_date", "deductible", "coinsurance", "copay", "patient_responsibility"})
-	ds := func(d Date) string {
-		if !d.Valid {
-			return ""
-		}
-		return d.T.Format(time.DateOnly)
-	}
+	ds := day.Day.String
 	for _, r := range rows {
 		pcc := ""
 		if r.PayerClaimControl != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/submissionstore"
 	"github.com/remitq/remitq/pkg/workstore"
 )
@@ -35,10 +36,10 @@ func isBusinessDay(t time.Time, holiday func(time.Time) bool) bool {
 
 // Settings are the work settings (work_settings, business_holidays).
 type Settings struct {
-	AutoReleaseBusinessDays int    `db:"auto_release_business_days" json:"auto_release_business_days"`
-	SLABusinessDays         int    `db:"sla_business_days" json:"sla_business_days"`
-	AppealWarningDays       int    `db:"appeal_warning_days" json:"appeal_warning_days"`
-	Holidays                []Date `db:"-" json:"holidays"`
+	AutoReleaseBusinessDays int       `db:"auto_release_business_days" json:"auto_release_business_days"`
+	SLABusinessDays         int       `db:"sla_business_days" json:"sla_business_days"`
+	AppealWarningDays       int       `db:"appeal_warning_days" json:"appeal_warning_days"`
+	Holidays                []day.Day `db:"-" json:"holidays"`
 }
 
 func (s *Service) settings(ctx context.Context, db queryer) (*Settings, error) {
@@ -47,7 +48,7 @@ func (s *Service) settings(ctx context.Context, db queryer) (*Settings, error) {
 		FROM work_settings WHERE id`); err != nil {
 		return nil, fmt.Errorf("api: read work settings: %w", err)
 	}
-	st.Holidays = []Date{}
+	st.Holidays = []day.Day{}
 	if err := db.SelectContext(ctx, &st.Holidays, `SELECT day FROM business_holidays ORDER BY day`); err != nil {
 		return nil, fmt.Errorf("api: read holidays: %w", err)
 	}
@@ -81,7 +82,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 	hol := map[string]bool{}
 	for _, d := range st.Holidays {
-		hol[d.T.Format(time.DateOnly)] = true
+		hol[d.String()] = true
 	}
 	isHoliday := func(t time.Time) bool { return hol[t.Format(time.DateOnly)] }
 	now := s.opts.Now()
@@ -150,8 +151,8 @@ func (c *call) putSettings() error {
 		}
 		days := make([]string, 0, len(b.Holidays))
 		for _, d := range b.Holidays {
-			if d.Valid {
-				days = append(days, d.T.Format(time.DateOnly))
+			if !d.IsZero() {
+				days = append(days, d.String())
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM business_holidays WHERE NOT (day = ANY($1::date[]))`, pq.Array(days)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/work"
 	"github.com/remitq/remitq/pkg/workstore"
@@ -39,7 +40,7 @@ type Member struct {
 
 // Day is one day of a member's throughput.
 type Day struct {
-	Day       Date         `json:"day"`
+	Day       day.Day      `json:"day"`
 	Resolved  int          `json:"resolved"`
 	Recovered money.Amount `json:"recovered"`
 }
@@ -139,7 +140,7 @@ func (c *call) getTeam() error {
 	var targs auth.Args
 	var done []struct {
 		AssigneeID int64        `db:"assignee_id"`
-		Day        Date         `db:"day"`
+		Day        day.Day      `db:"day"`
 		Resolved   int          `db:"resolved"`
 		WrittenOff int          `db:"written_off"`
 		Recovered  money.Amount `db:"recovered"`

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 )
 
@@ -146,7 +147,7 @@ func explainList(b *testing.B, db *sqlx.DB, practice int64, query, name string) 
 		b.Fatal(err)
 	}
 	var args auth.Args
-	where, err := itemFilters(q, &args, dateOf(time.Now().UTC()))
+	where, err := itemFilters(q, &args, day.Of(time.Now().UTC()))
 	if err != nil {
 		b.Fatal(err)
 	}

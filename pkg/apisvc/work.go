@@ -18,6 +18,7 @@ import (
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/auth"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/work"
 )
@@ -41,7 +42,7 @@ type WorkItem struct {
 	PayerClaimControl    string         `db:"payer_claim_control" json:"payer_claim_control"`
 	ProcedureCode        string         `db:"procedure_code" json:"procedure_code"`
 	Modifiers            pq.StringArray `db:"modifiers" json:"modifiers"`
-	ServiceDate          Date           `db:"service_date" json:"service_date"`
+	ServiceDate          day.Day        `db:"service_date" json:"service_date"`
 	CARC                 pq.StringArray `db:"carc" json:"carc"`
 	RARC                 pq.StringArray `db:"rarc" json:"rarc"`
 	Text                 string         `db:"text" json:"text"`
@@ -50,8 +51,8 @@ type WorkItem struct {
 	PaidAmount           money.Amount   `db:"paid_amount" json:"paid_amount"`
 	AmountAtRisk         money.Amount   `db:"amount_at_risk" json:"amount_at_risk"`
 	RecoveredAmount      money.Amount   `db:"recovered_amount" json:"recovered_amount"`
-	RemitDate            Date           `db:"remit_date" json:"remit_date"`
-	AppealDeadline       Date           `db:"appeal_deadline" json:"appeal_deadline"`
+	RemitDate            day.Day        `db:"remit_date" json:"remit_date"`
+	AppealDeadline       day.Day        `db:"appeal_deadline" json:"appeal_deadline"`
 	Overdue              bool           `db:"-" json:"overdue"`  // deadline before today, still to meet (work.DeadlineOpen)
 	DueSoon              bool           `db:"-" json:"due_soon"` // deadline still to meet, today or within appeal_warning_days
 	Priority             int            `db:"priority" json:"priority"`
@@ -59,8 +60,8 @@ type WorkItem struct {
 	AssigneeID           *int64         `db:"assignee_id" json:"assignee_id"`
 	AssignedAt           *time.Time     `db:"assigned_at" json:"assigned_at"`
 	TouchedAt            *time.Time     `db:"touched_at" json:"touched_at"`
-	PendedUntil          Date           `db:"pended_until" json:"pended_until"`
-	AppealedOn           Date           `db:"appealed_on" json:"appealed_on"`
+	PendedUntil          day.Day        `db:"pended_until" json:"pended_until"`
+	AppealedOn           day.Day        `db:"appealed_on" json:"appealed_on"`
 	// Resolution is free text about the patient (a write-off's reason):
 	// PHI like a note. Lists never show it; an item's own answers show it
 	// to a caller with work.phi only (withoutFreeText).
@@ -107,13 +108,13 @@ func (c *call) flagDeadlines(db queryer, items ...*WorkItem) error {
 	if err != nil {
 		return err
 	}
-	today := dateOf(c.s.opts.Now().UTC()).T
+	today := day.Of(c.s.opts.Now().UTC()).Time()
 	for _, it := range items {
 		it.Overdue, it.DueSoon = false, false
-		if !it.AppealDeadline.Valid || !work.DeadlineOpen(it.Status) {
+		if it.AppealDeadline.IsZero() || !work.DeadlineOpen(it.Status) {
 			continue
 		}
-		d := it.AppealDeadline.T
+		d := it.AppealDeadline.Time()
 		it.Overdue = d.Before(today)
 		it.DueSoon = !it.Overdue && !d.After(today.AddDate(0, 0, warn))
 	}
@@ -161,7 +162,7 @@ func checkKeys(q url.Values, what string, allowed ...[]string) error {
 
 // itemFilters turns the query string into predicates on work_items w;
 // today is the day overdue and due_soon are judged on.
-func itemFilters(q url.Values, args *auth.Args, today Date) ([]string, error) {
+func itemFilters(q url.Values, args *auth.Args, today day.Day) ([]string, error) {
 	var where []string
 	if v := q.Get("kind"); v != "" && !work.ValidKind(v) {
 		return nil, badRequest("kind must be %s", work.KindsText())
@@ -229,9 +230,9 @@ func itemFilters(q url.Values, args *auth.Args, today Date) ([]string, error) {
 	switch v := q.Get("deadline"); v {
 	case "":
 	case "overdue":
-		where = append(where, deadlineOpen, "w.appeal_deadline < "+args.Add(today.T.Format(time.DateOnly))+"::date")
+		where = append(where, deadlineOpen, "w.appeal_deadline < "+args.Add(today.Time().Format(time.DateOnly))+"::date")
 	case "due_soon":
-		t := args.Add(today.T.Format(time.DateOnly))
+		t := args.Add(today.Time().Format(time.DateOnly))
 		where = append(where, deadlineOpen, "w.appeal_deadline >= "+t+"::date",
 			"w.appeal_deadline <= "+t+"::date + (SELECT appeal_warning_days FROM work_settings WHERE id)")
 	default:
@@ -268,7 +269,7 @@ func (c *call) listItemsThen(where []string, args auth.Args, ifEmpty func() erro
 	if err != nil {
 		return err
 	}
-	more, err := itemFilters(q, &args, dateOf(c.s.opts.Now().UTC()))
+	more, err := itemFilters(q, &args, day.Of(c.s.opts.Now().UTC()))
 	if err != nil {
 		return err
 	}
@@ -494,11 +495,11 @@ func staleError(status int) error {
 
 // patchBody is a status move.
 type patchBody struct {
-	Status      string  `json:"status"`
-	AppealedOn  *Date   `json:"appealed_on,omitempty"`
-	Resolution  *string `json:"resolution,omitempty"`
-	PendedUntil *Date   `json:"pended_until,omitempty"`
-	Version     *int    `json:"version,omitempty"`
+	Status      string   `json:"status"`
+	AppealedOn  *day.Day `json:"appealed_on,omitempty"`
+	Resolution  *string  `json:"resolution,omitempty"`
+	PendedUntil *day.Day `json:"pended_until,omitempty"`
+	Version     *int     `json:"version,omitempty"`
 	// OverrideReason records an appeal dated after the appeal deadline
 	// (refused without it); audited.
 	OverrideReason *string `json:"override_reason,omitempty"`
@@ -555,17 +556,17 @@ func (c *call) patchWorkItem() error {
 	if err != nil {
 		return err
 	}
-	today := dateOf(c.s.opts.Now())
+	today := day.Of(c.s.opts.Now())
 	if !contains(moveTargets, b.Status) {
 		return badRequest("status must be one of %s", strings.Join(moveTargets, ", "))
 	}
 	switch b.Status {
 	case "pended":
-		if b.PendedUntil == nil || !b.PendedUntil.Valid || !b.PendedUntil.T.After(today.T) {
+		if b.PendedUntil == nil || b.PendedUntil.IsZero() || !b.PendedUntil.Time().After(today.Time()) {
 			return badRequest("snoozing (pended) needs pended_until, a date after today")
 		}
 	case "appealed":
-		if b.AppealedOn == nil || !b.AppealedOn.Valid || b.AppealedOn.T.After(today.T) {
+		if b.AppealedOn == nil || b.AppealedOn.IsZero() || b.AppealedOn.Time().After(today.Time()) {
 			return badRequest("appealed needs appealed_on, the date the appeal was sent (not in the future)")
 		}
 	case "written_off":
@@ -616,12 +617,12 @@ func (c *call) patchWorkItem() error {
 		}
 		// An appeal dated after the appeal deadline is refused unless the body
 		// says why (override_reason).
-		late := b.Status == "appealed" && it.AppealDeadline.Valid && b.AppealedOn.T.After(it.AppealDeadline.T)
+		late := b.Status == "appealed" && !it.AppealDeadline.IsZero() && b.AppealedOn.Time().After(it.AppealDeadline.Time())
 		if late && override == "" {
-			days := int(b.AppealedOn.T.Sub(it.AppealDeadline.T).Hours() / 24)
+			days := int(b.AppealedOn.Time().Sub(it.AppealDeadline.Time()).Hours() / 24)
 			return errf(http.StatusConflict, "deadline_passed",
 				"the appeal deadline was %s; an appeal dated %s is %d days late: send override_reason (why it is filed anyway) to record it",
-				it.AppealDeadline.T.Format(time.DateOnly), b.AppealedOn.T.Format(time.DateOnly), days)
+				it.AppealDeadline.Time().Format(time.DateOnly), b.AppealedOn.Time().Format(time.DateOnly), days)
 		}
 		if b.Status == "written_off" && it.Status != "written_off" {
 			if err := c.writeOffByPatch(tx, it); err != nil {

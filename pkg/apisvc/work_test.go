@@ -261,10 +261,10 @@ func ordered(sort string, a, b *WorkItem) bool {
 		case "amount_at_risk":
 			return fmt.Sprintf("%020d", w.AmountAtRisk.Cents())
 		case "appeal_deadline":
-			if !w.AppealDeadline.Valid {
+			if w.AppealDeadline.IsZero() {
 				return "9999"
 			}
-			return w.AppealDeadline.T.Format(time.DateOnly)
+			return w.AppealDeadline.String()
 		case "created_at":
 			return w.CreatedAt.Format(time.RFC3339Nano)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/pkg/apisvc"
+	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
 )
 
@@ -99,11 +100,11 @@ var funcs = template.FuncMap{
 		return strings.ReplaceAll(code, "_", " ")
 	},
 	// day is an API date ("—" when absent).
-	"day": func(d apisvc.Date) string {
-		if !d.Valid {
+	"day": func(d day.Day) string {
+		if d.IsZero() {
 			return "—"
 		}
-		return d.T.Format(time.DateOnly)
+		return d.String()
 	},
 }
 

@@ -53,7 +53,7 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// Parse reads YYYY-MM-DD or CCYYMMDD; "" is the zero Day. The error is
+// Parse reads YYYY-MM-DD or CCYYMMDD of a year 1 to 9999; "" is the zero Day. The error is
 // ErrFormat, without the text (a date may be a birth date).
 func Parse(s string) (Day, error) {
 	if s == "" {
@@ -64,8 +64,10 @@ func Parse(s string) (Day, error) {
 		layout = "20060102"
 	}
 	t, err := time.Parse(layout, s)
-	if err != nil {
-		return 0, ErrFormat // never the text: a date may be a birth date (PHI)
+	if err != nil || t.Year() < 1 {
+		// Never the text: a date may be a birth date (PHI). Year 0 parses
+		// in Go but PostgreSQL refuses it (a request answered 500).
+		return 0, ErrFormat
 	}
 	return Of(t), nil
 }

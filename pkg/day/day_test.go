@@ -60,7 +60,7 @@ func TestParseForms(t *testing.T) {
 	if day.Must("20260302") != day.Must("2026-03-02") {
 		t.Error("CCYYMMDD and YYYY-MM-DD differ")
 	}
-	for _, bad := range []string{"2026-02-30", "2026/03/02", "260302", "tomorrow"} {
+	for _, bad := range []string{"2026-02-30", "2026/03/02", "260302", "tomorrow", "0000-01-01", "00001231"} {
 		if _, err := day.Parse(bad); !errors.Is(err, day.ErrFormat) {
 			t.Errorf("Parse(%q) err = %v", bad, err)
 		}
