@@ -395,6 +395,10 @@ func consoleFinish(t *testing.T, s *site, root context.Context) {
 			t.Fatalf("the item is %s after the appeal", st)
 		}
 		b.shot("44-biller-appeal-recorded")
+		b.open("/console/items/" + id)
+		if n := eval[int](b, `document.querySelectorAll('#act-start').length`); n != 0 {
+			t.Errorf("an appealed item offers Start work (%d buttons)", n)
+		}
 		b.do(chromedp.SetValue(chromedp.ID(fmt.Sprintf("outcome-%d", aid)), "partial"),
 			chromedp.SendKeys(chromedp.ID(fmt.Sprintf("recovered-%d", aid)), "1.00"),
 			submit(fmt.Sprintf("#outcome-save-%d", aid)), chromedp.WaitReady(chromedp.CSS("main h1")))

@@ -511,6 +511,10 @@ func TestConsoleInChromium(t *testing.T) {
 			t.Fatalf("written-off item: %q", res)
 		}
 		b.shot("05-biller-item-written-off")
+		b.open("/console/items/" + next)
+		if n := eval[int](b, `document.querySelectorAll('#appeal-pdf, #act-start').length`); n != 0 {
+			t.Errorf("a written-off item offers an appeal packet or Start work (%d links and buttons)", n)
+		}
 		// Sign out: the session is gone and pages ask to sign in again.
 		b.do(submit(".signout button"), chromedp.WaitVisible(chromedp.ID("email")))
 		if n := s.count(`SELECT count(*) FROM console_sessions WHERE user_id = $1`, s.users["biller"].ID); n != 0 {

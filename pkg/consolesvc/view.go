@@ -9,6 +9,7 @@ import (
 	"github.com/remitq/remitq/pkg/apisvc"
 	"github.com/remitq/remitq/pkg/day"
 	"github.com/remitq/remitq/pkg/money"
+	"github.com/remitq/remitq/pkg/work"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -73,7 +74,7 @@ var funcs = template.FuncMap{
 	},
 	"eq64":   func(a int64, b string) bool { return itoa(a) == b },
 	"peq64":  func(a *int64, b int64) bool { return a != nil && *a == b },
-	"open":   func(s string) bool { return s != "resolved" && s != "written_off" },
+	"open":   work.Open, // the one open/closed rule
 	"list":   func(s ...string) []string { return s },
 	"before": func(d *string, dy string) bool { return d != nil && *d < dy },
 	"inc":    func(n int) int { return n + 1 },

@@ -210,7 +210,7 @@ func (q *req) showItem(status int, problem string, form url.Values) error {
 	}
 	q.render(status, "item", "Item #"+id, map[string]any{"Item": it, "Notes": notes.Items, "History": history(events.Items, fin.Reasons, who),
 		"Pending": pendingWriteOffs(fin.WriteOffs, fin.Reasons, who),
-		"Labels": labels, "Problem": problem, "Form": form, "Today": now.Format(time.DateOnly),
+		"Labels":  labels, "Problem": problem, "Form": form, "Today": now.Format(time.DateOnly),
 		"Tomorrow": now.AddDate(0, 0, 1).Format(time.DateOnly), "Finish": fin,
 		"Appeal": it.Appealable, "NoAppeal": noAppealWhy(&it), "Correctable": correctable(it.Route)})
 	return nil
