@@ -101,16 +101,11 @@ func (s *Service) labels(ctx context.Context, id *auth.Identity) (*labels, error
 		id.All(), pq.Array(ids)); err != nil {
 		return nil, err
 	}
-	// A payer created by a billed claim is named by its code; the name the
-	// payer's latest 835 gives (remittance_transactions.payer_name) names
-	// it then.
+	// A payer created by a billed claim is named by its code until an 835
+	// names it (remitstore; migration 0029 named the ones stored before).
 	var payers []payerRow
-	if err := s.db.SelectContext(ctx, &payers, `SELECT p.id, p.payer_id_code AS code,
-		coalesce(nullif(p.name, p.payer_id_code), n.payer_name, p.name) AS name
-		FROM payers p LEFT JOIN LATERAL (SELECT t.payer_name FROM remittance_transactions t
-			WHERE p.name = p.payer_id_code AND t.payer_id = p.id AND coalesce(t.payer_name, '') <> ''
-			ORDER BY t.id DESC LIMIT 1) n ON true
-		ORDER BY 3, p.id LIMIT 500`); err != nil {
+	if err := s.db.SelectContext(ctx, &payers, `SELECT id, payer_id_code AS code, name
+		FROM payers ORDER BY name, id LIMIT 500`); err != nil {
 		return nil, err
 	}
 	for _, p := range payers {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/e2e"
 	"github.com/remitq/remitq/pkg/synth"
 )
@@ -33,13 +34,13 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	ctx := context.Background()
 	var total time.Duration
-	var cpu treeCPU
+	var cpu devtest.CPU
 	for b.Loop() {
 		b.StopTimer()
 		e := start(b, truth, workers)
 		b.StartTimer()
 		t0 := time.Now()
-		cpu0, err := readTreeCPU()
+		cpu0, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -50,21 +51,20 @@ func BenchmarkPipeline(b *testing.B) {
 			b.Fatal(err)
 		}
 		total += time.Since(t0)
-		cpu1, err := readTreeCPU()
+		cpu1, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
 		}
-		cpu.self += cpu1.self - cpu0.self
-		cpu.below += cpu1.below - cpu0.below
+		cpu = cpu.Add(cpu1.Sub(cpu0))
 		b.StopTimer()
 		e.stop()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(truth.Lines)*b.N)/total.Seconds(), "lines/s")
 	perLine := 1e6 / float64(len(truth.Lines)*b.N)
-	b.ReportMetric((cpu.self+cpu.below)*perLine, "cpu-µs/line")
-	b.ReportMetric(cpu.self*perLine, "go-µs/line")
-	b.ReportMetric(cpu.below*perLine, "pg-µs/line")
+	b.ReportMetric((cpu.Self+cpu.Below)*perLine, "cpu-µs/line")
+	b.ReportMetric(cpu.Self*perLine, "go-µs/line")
+	b.ReportMetric(cpu.Below*perLine, "pg-µs/line")
 	b.ReportMetric(float64(workers), "workers")
 }
 

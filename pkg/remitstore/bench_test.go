@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/synth"
 )
@@ -24,7 +25,7 @@ func BenchmarkIngest(b *testing.B) {
 	e.addPractice(b)
 	const files, claims = 4, 6250 // × 2 transaction sets × 2 lines = 25,000 lines per file
 	var store, total time.Duration
-	var cpu stackCPU
+	var cpu devtest.CPU
 	lines := 0
 	seed := uint64(100)
 	for b.Loop() {
@@ -49,7 +50,7 @@ func BenchmarkIngest(b *testing.B) {
 		b.StartTimer()
 
 		t0 := time.Now()
-		cpu0, err := readStackCPU()
+		cpu0, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -76,12 +77,11 @@ func BenchmarkIngest(b *testing.B) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		total += time.Since(t0)
-		cpu1, err := readStackCPU()
+		cpu1, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
 		}
-		cpu.self += cpu1.self - cpu0.self
-		cpu.below += cpu1.below - cpu0.below
+		cpu = cpu.Add(cpu1.Sub(cpu0))
 		b.StopTimer()
 		if got := e.streamMsgs(b) - before; got < uint64(files*2*claims) {
 			b.Fatalf("stream got %d messages, want at least one per claim (%d)", got, files*2*claims)
@@ -96,7 +96,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(float64(lines)/total.Seconds(), "lines/s")
 	b.ReportMetric(float64(lines)/store.Seconds(), "stored_lines/s")
 	perLine := 1e6 / float64(lines)
-	b.ReportMetric((cpu.self+cpu.below)*perLine, "cpu-µs/line")
-	b.ReportMetric(cpu.self*perLine, "go-µs/line")
-	b.ReportMetric(cpu.below*perLine, "pg-µs/line")
+	b.ReportMetric((cpu.Self+cpu.Below)*perLine, "cpu-µs/line")
+	b.ReportMetric(cpu.Self*perLine, "go-µs/line")
+	b.ReportMetric(cpu.Below*perLine, "pg-µs/line")
 }

@@ -134,7 +134,7 @@ func (w *rowWriter) transaction(ctx context.Context, seq int, practice int64, r 
 		// kept on its transaction row (payer_name).
 		err := w.tx.Conn.QueryRowContext(ctx, `INSERT INTO payers (name, payer_id_code, last_remittance_at) VALUES ($1, $2, now())
 			ON CONFLICT (payer_id_code) DO UPDATE SET last_remittance_at = now(),
-				name = CASE WHEN payers.name = payers.payer_id_code THEN EXCLUDED.name ELSE payers.name END
+				name = CASE WHEN payers.name = payers.payer_id_code AND EXCLUDED.name <> '' THEN EXCLUDED.name ELSE payers.name END
 			RETURNING id`,
 			r.Payer.Name, code).Scan(&id)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/routesvc"
 )
 
@@ -47,7 +48,7 @@ func BenchmarkRouter(b *testing.B) {
 	batch, _ := strconv.Atoi(os.Getenv("ROUTER_BENCH_BATCH"))
 	noHistory := os.Getenv("ROUTER_BENCH_NOHISTORY") != ""
 	var cpu time.Duration
-	var tree treeCPU
+	var tree devtest.CPU
 	var elapsed time.Duration
 	lines, itemsWritten := 0, 0
 	b.ResetTimer()
@@ -66,7 +67,7 @@ func BenchmarkRouter(b *testing.B) {
 		runtime.GC()
 		s := newRouter(b, e.otherDeps(b), routesvc.Options{Workers: consumers, MaxBatch: batch, NoHistory: noHistory})
 		c0 := cpuTime()
-		t0cpu, err := readTreeCPU()
+		t0cpu, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,12 +79,11 @@ func BenchmarkRouter(b *testing.B) {
 		drainWithin(b, e.deps.JS, 10*time.Minute, 5*time.Millisecond)
 		elapsed += time.Since(t0)
 		cpu += cpuTime() - c0
-		t1cpu, err := readTreeCPU()
+		t1cpu, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
 		}
-		tree.self += t1cpu.self - t0cpu.self
-		tree.below += t1cpu.below - t0cpu.below
+		tree = tree.Add(t1cpu.Sub(t0cpu))
 		b.StopTimer()
 		cancel()
 		if err := <-done; err != nil {
@@ -104,7 +104,7 @@ func BenchmarkRouter(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(lines), "cpu-µs/line")
 	// PostgreSQL's server and backends (the processes below this one), from
 	// /proc: the database's share of the router's cost.
-	b.ReportMetric(tree.below*1e6/float64(lines), "pg-µs/line")
+	b.ReportMetric(tree.Below*1e6/float64(lines), "pg-µs/line")
 }
 
 func cpuTime() time.Duration {

@@ -1,4 +1,4 @@
-package e2e_test
+package devtest
 
 import (
 	"bytes"
@@ -11,26 +11,33 @@ import (
 // every Linux this runs on).
 const clockTicks = 100
 
-// treeCPU is a reading of the CPU of the stack in two parts: this process
-// (Go: the components, NATS) and the processes below it (PostgreSQL).
-type treeCPU struct{ self, below float64 }
+// CPU is a reading, in seconds of user and system time, of the stack a
+// benchmark runs: Self is this process (the Go components and the embedded
+// NATS server), Below the processes under it (the private PostgreSQL server
+// and its backends).
+type CPU struct{ Self, Below float64 }
 
-// readTreeCPU reads the CPU time, user and system, of this process and of
-// every process below it (the embedded PostgreSQL server and its backends;
-// NATS runs inside this process), including the children they have reaped,
-// from /proc, in two parts. The difference of two readings is the CPU the
-// whole stack spent between them, whatever else the machine runs.
-func readTreeCPU() (treeCPU, error) {
+// Sub returns the CPU spent between the reading o and c.
+func (c CPU) Sub(o CPU) CPU { return CPU{Self: c.Self - o.Self, Below: c.Below - o.Below} }
+
+// Add returns the sum of two spans.
+func (c CPU) Add(o CPU) CPU { return CPU{Self: c.Self + o.Self, Below: c.Below + o.Below} }
+
+// ReadCPU reads the CPU time of this process and of every process below
+// it, including the children they have reaped, from /proc. The difference
+// of two readings is what the whole stack spent between them, whatever else
+// the machine runs.
+func ReadCPU() (CPU, error) {
 	type stat struct {
 		ppid  int
 		ticks int64
 	}
 	procs := map[int]stat{}
-	dirs, err := filepath.Glob("/proc/[0-9]*/stat")
+	paths, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
-		return treeCPU{}, err
+		return CPU{}, err
 	}
-	for _, path := range dirs {
+	for _, path := range paths {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			continue // gone meanwhile
@@ -70,5 +77,5 @@ func readTreeCPU() (treeCPU, error) {
 			}
 		}
 	}
-	return treeCPU{self: float64(mine) / clockTicks, below: float64(below) / clockTicks}, nil
+	return CPU{Self: float64(mine) / clockTicks, Below: float64(below) / clockTicks}, nil
 }
