@@ -97,13 +97,37 @@ func (l *Loader) Fees(ctx context.Context, t *synth.Truth) error {
 
 // Remits ingests the truth set's 835 files in delivery order.
 func (l *Loader) Remits(ctx context.Context, t *synth.Truth) ([]*remitstore.Result, error) {
-	out := make([]*remitstore.Result, 0, len(t.Files))
+	files, err := RemitFiles(t)
+	if err != nil {
+		return nil, err
+	}
+	return l.IngestFiles(ctx, files)
+}
+
+// File is one generated file: its name and bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// RemitFiles writes the truth set's 835 files, in order.
+func RemitFiles(t *synth.Truth) ([]File, error) {
+	out := make([]File, 0, len(t.Files))
 	for _, f := range t.Files {
 		var b bytes.Buffer
 		if err := f.Write(&b); err != nil {
-			return out, err
+			return nil, err
 		}
-		res, err := l.Ingest(ctx, f.Name, b.Bytes())
+		out = append(out, File{Name: f.Name, Data: b.Bytes()})
+	}
+	return out, nil
+}
+
+// IngestFiles ingests files in order, as uploads would.
+func (l *Loader) IngestFiles(ctx context.Context, files []File) ([]*remitstore.Result, error) {
+	out := make([]*remitstore.Result, 0, len(files))
+	for _, f := range files {
+		res, err := l.Ingest(ctx, f.Name, f.Data)
 		if err != nil {
 			return out, err
 		}

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
@@ -53,13 +54,15 @@ func connect(t testing.TB, dbURL, natsURL string) *svc.Deps {
 }
 
 // start loads the truth set's practices, billed claims (on time) and fees,
-// then starts the components.
+// then starts the components. Each component has its own connections,
+// named by application_name (ingest, matcher, router) and run under the
+// pprof label stage=<name>, so a benchmark can say what each one cost.
 func start(t testing.TB, truth *synth.Truth, workers int) *env {
 	t.Helper()
 	ctx := context.Background()
 	dbURL, natsURL := devtest.DatabaseURL(t), devtest.NATS(t)
-	deps := connect(t, dbURL, natsURL)
-	in, err := ingestsvc.New(deps, ingestsvc.Options{})
+	deps := connect(t, devtest.WithApplicationName(dbURL, "driver"), natsURL)
+	in, err := ingestsvc.New(connect(t, devtest.WithApplicationName(dbURL, "ingest"), natsURL), ingestsvc.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,31 +79,27 @@ func start(t testing.TB, truth *synth.Truth, workers int) *env {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	run := func(c svc.Component) {
+	run := func(stage string, c svc.Component) {
 		wg.Add(1)
-		go func() {
+		go pprof.Do(runCtx, pprof.Labels("stage", stage), func(ctx context.Context) {
 			defer wg.Done()
-			if err := c.Run(runCtx); err != nil {
+			if err := c.Run(ctx); err != nil {
 				t.Error(err)
 			}
-		}()
+		})
 	}
-	run(e.ingest)
-	for w := range workers {
-		d := deps
-		if w > 0 {
-			d = connect(t, dbURL, natsURL)
-		}
-		m, err := matchsvc.New(d, matchsvc.Options{})
+	run("ingest", e.ingest)
+	for range workers {
+		m, err := matchsvc.New(connect(t, devtest.WithApplicationName(dbURL, "matcher"), natsURL), matchsvc.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		run(m)
-		router, err := routesvc.New(d, routesvc.Options{})
+		run("matcher", m)
+		router, err := routesvc.New(connect(t, devtest.WithApplicationName(dbURL, "router"), natsURL), routesvc.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		run(router)
+		run("router", router)
 	}
 	e.stop = func() { cancel(); wg.Wait() }
 	t.Cleanup(e.stop)

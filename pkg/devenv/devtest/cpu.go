@@ -2,9 +2,13 @@ package devtest
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // clockTicks is USER_HZ, the unit of the times in /proc/<pid>/stat (100 on
@@ -78,4 +82,64 @@ func ReadCPU() (CPU, error) {
 		}
 	}
 	return CPU{Self: float64(mine) / clockTicks, Below: float64(below) / clockTicks}, nil
+}
+
+// BackendCPU reads, from /proc, the CPU seconds so far of the PostgreSQL
+// backends connected to db's database, summed by their application_name
+// (WithApplicationName): what each component has cost the server. A
+// backend that has exited is not counted, so the sum can be below
+// CPU.Below; the server's own processes (WAL writer, checkpointer,
+// autovacuum) are in Below only.
+func BackendCPU(ctx context.Context, db *sql.DB) (map[string]float64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT pid, application_name FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var pid int
+		var app string
+		if err := rows.Scan(&pid, &app); err != nil {
+			return nil, err
+		}
+		if t, ok := procTicks(pid); ok {
+			out[app] += float64(t) / clockTicks
+		}
+	}
+	return out, rows.Err()
+}
+
+// procTicks is the user and system time of one process, in clock ticks.
+func procTicks(pid int) (int64, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, _ := strconv.ParseInt(string(f[11]), 10, 64)
+	s, _ := strconv.ParseInt(string(f[12]), 10, 64)
+	return u + s, true
+}
+
+// WithApplicationName returns the connection string dsn (URL or key=value
+// form) with its application_name set to name.
+func WithApplicationName(dsn, name string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if u, err := url.Parse(dsn); err == nil {
+			q := u.Query()
+			q.Set("application_name", name)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return dsn + " application_name=" + name
 }

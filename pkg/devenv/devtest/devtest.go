@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -157,10 +158,15 @@ func setup() (_ *cluster, err error) {
 			return nil, err
 		}
 		c.tmpDir = dir
+		settings, err := settingsFromEnv(os.Getenv("DEVTEST_PG_SETTINGS"))
+		if err != nil {
+			return nil, err
+		}
 		pg, err := devenv.StartPostgresWith(ctx, devenv.PostgresOptions{
-			Dir:  dir,
-			Fast: true,
-			Log:  zap.NewNop(),
+			Dir:      dir,
+			Fast:     true,
+			Log:      zap.NewNop(),
+			Settings: settings,
 		})
 		if err != nil {
 			return nil, err
@@ -210,6 +216,7 @@ func shutdown() error {
 func (c *cluster) close() error {
 	var errs []error
 	if c.admin != nil {
+		errs = append(errs, c.reportStatements(os.Getenv("DEVTEST_PG_REPORT")))
 		if c.pg == nil && c.template != "" {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			_, err := c.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(c.template)+" WITH (FORCE)")
@@ -233,4 +240,57 @@ func newRunID() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// settingsFromEnv reads DEVTEST_PG_SETTINGS, extra server settings for the
+// test PostgreSQL as "name=value;name=value" (for profiling, e.g.
+// shared_preload_libraries=pg_stat_statements).
+func settingsFromEnv(v string) (map[string]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(v, ";") {
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("DEVTEST_PG_SETTINGS: %q is not name=value", kv)
+		}
+		out[k] = val
+	}
+	return out, nil
+}
+
+// reportStatements writes the server's pg_stat_statements, the costliest
+// first, to the file path names (DEVTEST_PG_REPORT), when it is set; the
+// server must preload the extension (DEVTEST_PG_SETTINGS).
+func (c *cluster) reportStatements(path string) error {
+	if path == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.admin.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		return fmt.Errorf("DEVTEST_PG_REPORT: %w", err)
+	}
+	rows, err := c.admin.QueryContext(ctx, `SELECT round(total_exec_time)::bigint, calls, rows,
+		shared_blks_hit + shared_blks_read, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 60`)
+	if err != nil {
+		return fmt.Errorf("DEVTEST_PG_REPORT: %w", err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	b.WriteString("ms\tcalls\trows\tbuffers\tstatement\n")
+	for rows.Next() {
+		var ms, calls, n, bufs int64
+		var q string
+		if err := rows.Scan(&ms, &calls, &n, &bufs, &q); err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%d\t%d\t%d\t%d\t%s\n", ms, calls, n, bufs, q)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

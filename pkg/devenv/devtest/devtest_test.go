@@ -125,3 +125,40 @@ func TestFailsLoudly(t *testing.T) {
 		t.Fatalf("child did not fail with the reason:\n%s", out)
 	}
 }
+
+// TestBackendCPUByApplicationName checks that a connection opened with
+// WithApplicationName is counted under its name, with the CPU it used.
+func TestBackendCPUByApplicationName(t *testing.T) {
+	url := devtest.WithApplicationName(devtest.DatabaseURL(t), "probe")
+	db, err := store.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	// Enough work to show in clock ticks (10 ms each).
+	if _, err := db.ExecContext(t.Context(), `SELECT count(*) FROM generate_series(1, 3000000)`); err != nil {
+		t.Fatal(err)
+	}
+	// BackendCPU leaves out the connection asking; ask from another.
+	other, err := store.Open(t.Context(), devtest.WithApplicationName(url, "asker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	got, err := devtest.BackendCPU(t.Context(), other.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["probe"]; !ok {
+		t.Fatalf("no backend named probe in %v", got)
+	}
+	if got["probe"] <= 0 {
+		t.Errorf("probe backend CPU = %v s, want > 0 after a 3,000,000-row count", got["probe"])
+	}
+	for _, dsn := range []string{"postgres://u@h/db?sslmode=disable", "host=/tmp dbname=x"} {
+		if s := devtest.WithApplicationName(dsn, "n"); !strings.Contains(s, "application_name=n") {
+			t.Errorf("WithApplicationName(%q) = %q", dsn, s)
+		}
+	}
+}
