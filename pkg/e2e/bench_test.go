@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,8 +57,12 @@ func BenchmarkPipeline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := e.loader.IngestFiles(ctx, files); err != nil {
-			b.Fatal(err)
+		var ingestErr error
+		pprof.Do(ctx, pprof.Labels("stage", "ingest"), func(ctx context.Context) {
+			_, ingestErr = e.loader.IngestFiles(ctx, files)
+		})
+		if ingestErr != nil {
+			b.Fatal(ingestErr)
 		}
 		if err := e2e.WaitIdle(ctx, e.deps.DB, e.deps.JS, 20*time.Minute); err != nil {
 			b.Fatal(err)
