@@ -128,8 +128,8 @@ func (c *call) postAppeal() error {
 		if err != nil {
 			return err
 		}
-		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		if err := c.mayWork(it); err != nil {
+			return err
 		}
 		if !work.Open(it.Status) {
 			return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it to appeal", it.Status)
@@ -237,8 +237,8 @@ func (c *call) patchAppeal() error {
 		if err != nil {
 			return err
 		}
-		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		if err := c.mayWork(it); err != nil {
+			return err
 		}
 		err = tx.GetContext(ctx, &a, `SELECT `+appealCols+` FROM work_item_appeals a WHERE a.id = $1 AND a.work_item_id = $2 FOR UPDATE`, aid, it.ID)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -228,12 +228,9 @@ func (c *call) putAssignee() error {
 	}
 	var out *WorkItem
 	if err := c.inTx(func(tx *sqlx.Tx) error {
-		it, err := c.loadItem(id, true, tx)
+		it, err := c.lockVersion(tx, id, want, staleStatus)
 		if err != nil {
 			return err
-		}
-		if it.Version != want {
-			return staleError(staleStatus)
 		}
 		who, err := c.assignee(b.AssigneeID)
 		if err != nil {

@@ -89,8 +89,8 @@ func (c *call) postNote() error {
 		if err != nil {
 			return err
 		}
-		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		if err := c.mayWork(it); err != nil {
+			return err
 		}
 		if err := tx.GetContext(ctx, &n, `INSERT INTO work_item_notes (work_item_id, author_id, body) VALUES ($1, $2, $3)
 			RETURNING id, work_item_id, author_id, body, created_at`, id, c.id.UserID, b.Body); err != nil {

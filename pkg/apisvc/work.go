@@ -382,6 +382,28 @@ func (c *call) seesAnyOf(practiceID int64) bool {
 
 // loadItem reads one work item in the caller's scope (FOR UPDATE when
 // lock, inside a transaction); errNotFound otherwise.
+// lockVersion loads the item id in the caller's scope, locked for the
+// transaction, and refuses it as stale (with staleStatus, from
+// expectedVersion) unless it is at version want.
+func (c *call) lockVersion(tx queryer, id int64, want, staleStatus int) (*WorkItem, error) {
+	it, err := c.loadItem(id, true, tx)
+	if err != nil {
+		return nil, err
+	}
+	if it.Version != want {
+		return nil, staleError(staleStatus)
+	}
+	return it, nil
+}
+
+// mayWork refuses a biller's change to an item assigned to someone else.
+func (c *call) mayWork(it *WorkItem) error {
+	if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
+		return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+	}
+	return nil
+}
+
 func (c *call) loadItem(id int64, lock bool, tx queryer) (*WorkItem, error) {
 	var args auth.Args
 	query := "SELECT " + itemCols + " FROM work_items w WHERE w.id = " + args.Add(id) + " AND " +
@@ -602,15 +624,12 @@ func (c *call) patchWorkItem() error {
 	ctx := c.r.Context()
 	var out WorkItem
 	if err := c.inTx(func(tx *sqlx.Tx) error {
-		it, err := c.loadItem(id, true, tx)
+		it, err := c.lockVersion(tx, id, want, staleStatus)
 		if err != nil {
 			return err
 		}
-		if it.Version != want {
-			return staleError(staleStatus)
-		}
-		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		if err := c.mayWork(it); err != nil {
+			return err
 		}
 		if !work.Open(it.Status) && !c.id.Can(auth.WorkAssign) {
 			return errf(http.StatusForbidden, "forbidden", "only a supervisor reopens a resolved or written-off item")

@@ -327,18 +327,15 @@ func (c *call) postWriteOff() error {
 	var wo WriteOff
 	var out *WorkItem
 	if err := c.inTx(func(tx *sqlx.Tx) error {
-		it, err := c.loadItem(id, true, tx)
+		it, err := c.lockVersion(tx, id, want, staleStatus)
 		if err != nil {
 			return err
-		}
-		if it.Version != want {
-			return staleError(staleStatus)
 		}
 		if !work.Open(it.Status) {
 			return errf(http.StatusConflict, "item_closed", "the item is %s; reopen it before writing anything off", it.Status)
 		}
-		if c.id.Role == auth.Biller && it.AssigneeID != nil && *it.AssigneeID != c.id.UserID {
-			return errf(http.StatusForbidden, "forbidden", "the item is assigned to someone else")
+		if err := c.mayWork(it); err != nil {
+			return err
 		}
 		var reason WriteOffReason
 		err = tx.GetContext(ctx, &reason, `SELECT code, label, requires_approval_over, active, updated_at, updated_by

@@ -192,11 +192,7 @@ func eventText(e event, reason func(string) string, who map[int64]string) string
 			parts = append(parts, "Work started")
 		}
 		if d.LateAppeal {
-			s := "after the appeal deadline"
-			if d.OverrideReason != "" {
-				s += " (reason: " + d.OverrideReason + ")"
-			}
-			parts = append(parts, s)
+			parts = append(parts, lateAppeal(d.OverrideReason))
 		}
 	case "appeal":
 		s := "Appeal level " + strconv.Itoa(max(d.Level, 1)) + " recorded"
@@ -208,11 +204,7 @@ func eventText(e event, reason func(string) string, who map[int64]string) string
 		}
 		parts = append(parts, s)
 		if d.LateAppeal {
-			s := "after the appeal deadline"
-			if d.OverrideReason != "" {
-				s += " (reason: " + d.OverrideReason + ")"
-			}
-			parts = append(parts, s)
+			parts = append(parts, lateAppeal(d.OverrideReason))
 		}
 	case "appeal_decided":
 		s := "Appeal level " + strconv.Itoa(max(d.Level, 1)) + " decided: " + strings.ReplaceAll(orDefault(d.Outcome, "no outcome"), "_", " ")
@@ -326,4 +318,13 @@ func pendingWriteOffs(wos []apisvc.WriteOff, reasons []apisvc.WriteOffReason, wh
 			Reason: orDefault(label[w.ReasonCode], strings.ReplaceAll(w.ReasonCode, "_", " "))})
 	}
 	return out
+}
+
+// lateAppeal words an appeal recorded after its deadline, with the
+// override reason given.
+func lateAppeal(reason string) string {
+	if reason == "" {
+		return "after the appeal deadline"
+	}
+	return "after the appeal deadline (reason: " + reason + ")"
 }
