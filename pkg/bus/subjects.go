@@ -66,6 +66,10 @@ func ClaimSubject(practiceID int64) string { return "remit.v1.claim." + Practice
 // match.v1.line.<practice>.
 func MatchLineSubject(practiceID int64) string { return "match.v1.line." + PracticeToken(practiceID) }
 
+// MatchClaimSubject is the subject of a [remitqv1.ClaimMatches], the
+// LineMatch of every line of one paid claim: match.v1.claim.<practice>.
+func MatchClaimSubject(practiceID int64) string { return "match.v1.claim." + PracticeToken(practiceID) }
+
 // DLQSubject is the dead-letter subject for a message first published on
 // original: dlq.v1.<original>.
 func DLQSubject(original string) string { return "dlq.v1." + original }
@@ -98,6 +102,10 @@ func PLBMsgID(src *remitqv1.SourceRef, position int32) (string, error) {
 // MatchMsgID is the message id of a LineMatch for the line from src:
 // "<sha256>:<segment>:match".
 func MatchMsgID(src *remitqv1.SourceRef) (string, error) { return msgID(src, ":match") }
+
+// MatchClaimMsgID is the message id of a ClaimMatches for the paid claim
+// whose CLP is at src: "<sha256>:<segment>:claimmatch".
+func MatchClaimMsgID(src *remitqv1.SourceRef) (string, error) { return msgID(src, ":claimmatch") }
 
 func msgID(src *remitqv1.SourceRef, suffix string) (string, error) {
 	if src == nil || src.GetFileSha256() == "" || src.GetSegmentIndex() <= 0 {

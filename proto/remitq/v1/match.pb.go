@@ -534,6 +534,55 @@ func (x *LineMatch) GetRevision() int32 {
 	return 0
 }
 
+// ClaimMatches is the matcher's answer for one paid claim: the LineMatch of
+// each of its lines (its service lines and, when it has one, its
+// claim-level-only line), in the claim's order. One message per paid claim
+// on match.v1.claim.<practice> (issue 15); the router expands it into its
+// lines, each routed as a LineMatch message on match.v1.line.<practice> is.
+type ClaimMatches struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lines         []*LineMatch           `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimMatches) Reset() {
+	*x = ClaimMatches{}
+	mi := &file_remitq_v1_match_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimMatches) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimMatches) ProtoMessage() {}
+
+func (x *ClaimMatches) ProtoReflect() protoreflect.Message {
+	mi := &file_remitq_v1_match_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimMatches.ProtoReflect.Descriptor instead.
+func (*ClaimMatches) Descriptor() ([]byte, []int) {
+	return file_remitq_v1_match_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ClaimMatches) GetLines() []*LineMatch {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
 var File_remitq_v1_match_proto protoreflect.FileDescriptor
 
 const file_remitq_v1_match_proto_rawDesc = "" +
@@ -584,7 +633,9 @@ const file_remitq_v1_match_proto_rawDesc = "" +
 	"\bsiblings\x18\x0f \x03(\v2\x16.remitq.v1.SiblingLineR\bsiblings\x12\x1b\n" +
 	"\tsvc_index\x18\x10 \x01(\x05R\bsvcIndex\x12\x1a\n" +
 	"\brevision\x18\x11 \x01(\x05R\brevisionB\x19\n" +
-	"\x17_expected_allowed_cents*\xfd\x01\n" +
+	"\x17_expected_allowed_cents\":\n" +
+	"\fClaimMatches\x12*\n" +
+	"\x05lines\x18\x01 \x03(\v2\x14.remitq.v1.LineMatchR\x05lines*\xfd\x01\n" +
 	"\vMatchMethod\x12\x1c\n" +
 	"\x18MATCH_METHOD_UNSPECIFIED\x10\x00\x12$\n" +
 	" MATCH_METHOD_LINE_CONTROL_NUMBER\x10\x01\x12%\n" +
@@ -608,27 +659,29 @@ func file_remitq_v1_match_proto_rawDescGZIP() []byte {
 }
 
 var file_remitq_v1_match_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_remitq_v1_match_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_remitq_v1_match_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_remitq_v1_match_proto_goTypes = []any{
 	(MatchMethod)(0),           // 0: remitq.v1.MatchMethod
 	(*BilledLine)(nil),         // 1: remitq.v1.BilledLine
 	(*SiblingLine)(nil),        // 2: remitq.v1.SiblingLine
 	(*LineMatch)(nil),          // 3: remitq.v1.LineMatch
-	(*SourceRef)(nil),          // 4: remitq.v1.SourceRef
-	(*ServiceLinePayment)(nil), // 5: remitq.v1.ServiceLinePayment
+	(*ClaimMatches)(nil),       // 4: remitq.v1.ClaimMatches
+	(*SourceRef)(nil),          // 5: remitq.v1.SourceRef
+	(*ServiceLinePayment)(nil), // 6: remitq.v1.ServiceLinePayment
 }
 var file_remitq_v1_match_proto_depIdxs = []int32{
-	4, // 0: remitq.v1.LineMatch.source:type_name -> remitq.v1.SourceRef
-	5, // 1: remitq.v1.LineMatch.line:type_name -> remitq.v1.ServiceLinePayment
+	5, // 0: remitq.v1.LineMatch.source:type_name -> remitq.v1.SourceRef
+	6, // 1: remitq.v1.LineMatch.line:type_name -> remitq.v1.ServiceLinePayment
 	0, // 2: remitq.v1.LineMatch.method:type_name -> remitq.v1.MatchMethod
 	1, // 3: remitq.v1.LineMatch.billed:type_name -> remitq.v1.BilledLine
-	4, // 4: remitq.v1.LineMatch.nets_against:type_name -> remitq.v1.SourceRef
+	5, // 4: remitq.v1.LineMatch.nets_against:type_name -> remitq.v1.SourceRef
 	2, // 5: remitq.v1.LineMatch.siblings:type_name -> remitq.v1.SiblingLine
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	3, // 6: remitq.v1.ClaimMatches.lines:type_name -> remitq.v1.LineMatch
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_remitq_v1_match_proto_init() }
@@ -645,7 +698,7 @@ func file_remitq_v1_match_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_remitq_v1_match_proto_rawDesc), len(file_remitq_v1_match_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
