@@ -12,11 +12,14 @@
 //	REMIT    remit.v1.>   remit.v1.line.<p>  ServiceLinePayment   matcher
 //	                      remit.v1.plb.<p>   ProviderAdjustment
 //	                      remit.v1.claim.<p> ClaimPayment
-//	MATCHED  match.v1.>   match.v1.line.<p>  LineMatch            router
+//	MATCHED  match.v1.>   match.v1.claim.<p> ClaimMatches         router
+//	                      match.v1.line.<p>  LineMatch
 //	DLQ      dlq.v1.>     dlq.v1.<original subject> DeadLetter     (people)
 //
 // The matcher consumer is filtered to [MatcherSubjects] (whole claims and
-// PLB pairs); the per-line messages serve other consumers.
+// PLB pairs), the router consumer to [RouterSubjects] (whole claims); the
+// per-line messages serve other consumers, and their publishers send them
+// only when some consumer takes them ([LinePolicy]).
 //
 // [Setup] creates or updates all of it and is safe to call at every start.
 // Streams are file-backed with limits retention; consumers are durable pull

@@ -88,6 +88,22 @@ func NewClaimMessage(m *remitqv1.ClaimPayment) (Message, error) {
 	return NewMessage(ClaimSubject(m.GetSource().GetPracticeId()), id, m)
 }
 
+// NewClaimMatchMessage returns the ClaimMatches of one paid claim's lines
+// ready to publish: subject [MatchClaimSubject] of the claim's practice
+// and ID [MatchClaimMsgID] of claim (the CLP's source) and the lines'
+// revisions.
+func NewClaimMatchMessage(claim *remitqv1.SourceRef, lines []*remitqv1.LineMatch) (Message, error) {
+	revs := make([]int32, len(lines))
+	for i, l := range lines {
+		revs[i] = l.GetRevision()
+	}
+	id, err := MatchClaimMsgID(claim, revs)
+	if err != nil {
+		return Message{}, err
+	}
+	return NewMessage(MatchClaimSubject(claim.GetPracticeId()), id, &remitqv1.ClaimMatches{Lines: lines})
+}
+
 // NewMatchMessage returns m ready to publish: subject [MatchLineSubject] of
 // its practice and ID [MatchMsgID].
 func NewMatchMessage(m *remitqv1.LineMatch) (Message, error) {

@@ -204,7 +204,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 		cc     jetstream.ConsumerConfig
 	}{
 		{StreamRemit, MatcherConsumerConfig(cfg)},
-		{StreamMatched, ConsumerConfig(ConsumerRouter, "remitq router: turns matches into work items", cfg)},
+		{StreamMatched, RouterConsumerConfig(cfg)},
 	}
 	for _, c := range consumers {
 		if _, err := js.CreateOrUpdateConsumer(ctx, c.stream, c.cc); err != nil {
@@ -218,6 +218,19 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 // claims (it matches a claim's lines together) and PLB pairs. The per-line
 // messages are for other consumers.
 var MatcherSubjects = []string{"remit.v1.claim.>", "remit.v1.plb.>"}
+
+// RouterSubjects are the MATCHED subjects the router consumes: one
+// ClaimMatches per paid claim. The per-line LineMatch messages are for
+// other consumers (the matcher sends them only when one takes them).
+var RouterSubjects = []string{"match.v1.claim.>"}
+
+// RouterConsumerConfig is the router's durable consumer on MATCHED:
+// ConsumerConfig filtered to RouterSubjects.
+func RouterConsumerConfig(cfg Config) jetstream.ConsumerConfig {
+	cc := ConsumerConfig(ConsumerRouter, "remitq router: turns matches into work items", cfg)
+	cc.FilterSubjects = RouterSubjects
+	return cc
+}
 
 // MatcherMaxAckPending is the least number of unacknowledged messages the
 // matcher consumer allows: matcher processes fetch claims in batches of up

@@ -64,6 +64,10 @@ func TestSetupIsIdempotent(t *testing.T) {
 	if !slices.Equal(mc.FilterSubjects, MatcherSubjects) || mc.MaxAckPending != MatcherMaxAckPending {
 		t.Errorf("matcher: filter %v max ack pending %d, want %v and %d", mc.FilterSubjects, mc.MaxAckPending, MatcherSubjects, MatcherMaxAckPending)
 	}
+	// The router sees one message per paid claim, not the per-line ones.
+	if rc := consumerInfo(t, env.js, StreamMatched, ConsumerRouter).Config; !slices.Equal(rc.FilterSubjects, RouterSubjects) {
+		t.Errorf("router: filter %v, want %v", rc.FilterSubjects, RouterSubjects)
+	}
 	if _, err := NewPublisher(env.js, PublisherOptions{}).PublishSync(t.Context(), []Message{lineMsg(t, 99)}); err != nil {
 		t.Fatal(err)
 	}

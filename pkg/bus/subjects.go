@@ -3,6 +3,7 @@ package bus
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	remitqv1 "github.com/remitq/remitq/proto/remitq/v1"
@@ -104,8 +105,24 @@ func PLBMsgID(src *remitqv1.SourceRef, position int32) (string, error) {
 func MatchMsgID(src *remitqv1.SourceRef) (string, error) { return msgID(src, ":match") }
 
 // MatchClaimMsgID is the message id of a ClaimMatches for the paid claim
-// whose CLP is at src: "<sha256>:<segment>:claimmatch".
-func MatchClaimMsgID(src *remitqv1.SourceRef) (string, error) { return msgID(src, ":claimmatch") }
+// whose CLP is at src: "<sha256>:<segment>:claimmatch", followed by
+// ":r<revision>.<revision>…" (each line's revision, in order) when a line
+// has been re-matched, so that every new answer for the claim is a new
+// message and a re-sent one is the same.
+func MatchClaimMsgID(src *remitqv1.SourceRef, revisions []int32) (string, error) {
+	id, err := msgID(src, ":claimmatch")
+	if err != nil || !slices.ContainsFunc(revisions, func(r int32) bool { return r != 0 }) {
+		return id, err
+	}
+	b := []byte(id + ":r")
+	for i, r := range revisions {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		b = strconv.AppendInt(b, int64(r), 10)
+	}
+	return string(b), nil
+}
 
 func msgID(src *remitqv1.SourceRef, suffix string) (string, error) {
 	if src == nil || src.GetFileSha256() == "" || src.GetSegmentIndex() <= 0 {

@@ -2,8 +2,10 @@
 // process: it consumes the paid claims (remit.v1.claim.<practice>, each
 // with all its lines) and PLB pairs (remit.v1.plb.<practice>) that ingest
 // publishes, joins every paid line to its billed line with pkg/match,
-// records the answers in PostgreSQL and publishes one LineMatch per line on
-// match.v1.line.<practice> for the router. services/matcher runs it alone;
+// records the answers in PostgreSQL and publishes one ClaimMatches per paid
+// claim (the LineMatch of each of its lines) on match.v1.claim.<practice>
+// for the router, and each LineMatch alone on match.v1.line.<practice> when
+// a consumer takes that subject (Options.Lines). services/matcher runs it alone;
 // services/remitq runs it beside the other services. Its SQL half (the
 // rows, the timeline and candidate queries, the caches that read
 // PostgreSQL) is pkg/matchstore.

@@ -1,10 +1,13 @@
 package matchsvc
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/billed"
@@ -12,6 +15,7 @@ import (
 	"github.com/remitq/remitq/pkg/matchstore"
 	"github.com/remitq/remitq/pkg/money"
 	"github.com/remitq/remitq/pkg/synth"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -67,10 +71,10 @@ func TestTruthSetEndToEnd(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("%d truth lines, %d line matches, %d LineMatch messages, %d PLB, %d late lines, %d waiting claims",
+	t.Logf("%d truth lines, %d line matches, %d lines in ClaimMatches messages, %d PLB, %d late lines, %d waiting claims",
 		len(w.tr.Lines), len(got), n, len(w.tr.PLBs), late, w.count(`SELECT count(*) FROM match_pending`))
 	if n < len(got) {
-		t.Errorf("%d LineMatch messages for %d lines", n, len(got))
+		t.Errorf("%d lines in ClaimMatches messages for %d lines", n, len(got))
 	}
 	if c := s.matched.Load(); int(c) != len(w.tr.Lines) {
 		t.Errorf("%d lines matched the first time, want %d (each once)", c, len(w.tr.Lines))
@@ -95,7 +99,7 @@ func TestTruthSetEndToEnd(t *testing.T) {
 		t.Errorf("redelivery matched %d lines again", c)
 	}
 	if _, n2 := w.msgAnswers(p, queued); n2 != n {
-		t.Errorf("MATCHED holds %d messages after the redelivery, %d before", n2, n)
+		t.Errorf("MATCHED holds %d lines after the redelivery, %d before", n2, n)
 	}
 }
 
@@ -132,12 +136,33 @@ func TestLineMatchEncoding(t *testing.T) {
 			Nets: matchstore.Pos{File: 1, Seg: 9}, NetPaid: 0},
 	}
 	claims := map[int64]*billed.Claim{7: {ID: 7, PatientControl: "P-1", Lines: []billed.Line{{ID: 70, Number: 1, Procedure: "64483", Charge: 1450}}}}
-	msgs, _, err := lineMatches(nil, nil, cp, lines, claims, map[int64]string{1: "cd"})
+	only, _, err := claimMatches(nil, nil, cp, lines, claims, map[int64]string{1: "cd"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 2 || msgs[0].ID != "ab:22:match" || msgs[1].ID != "ab:25:match:r2" || msgs[1].Subject != "match.v1.line.4" {
-		t.Fatalf("messages: %+v", msgs)
+	if len(only) != 1 || only[0].ID != "ab:20:claimmatch:r0.2" || only[0].Subject != "match.v1.claim.4" ||
+		only[0].Header.Get(bus.HeaderType) != "remitq.v1.ClaimMatches" {
+		t.Fatalf("without lines: %+v", only)
+	}
+	all, _, err := claimMatches(nil, nil, cp, lines, claims, map[int64]string{1: "cd"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || !bytes.Equal(all[0].Data, only[0].Data) {
+		t.Fatalf("with lines: %+v", all)
+	}
+	msgs := all[1:]
+	if msgs[0].ID != "ab:22:match" || msgs[1].ID != "ab:25:match:r2" || msgs[1].Subject != "match.v1.line.4" {
+		t.Fatalf("line messages: %+v", msgs)
+	}
+	// The claim's body is a ClaimMatches of the two line messages.
+	var whole v1.ClaimMatches
+	if err := proto.Unmarshal(all[0].Data, &whole); err != nil {
+		t.Fatal(err)
+	}
+	parts, err := wire.ClaimLines(all[0].Data)
+	if err != nil || len(whole.GetLines()) != 2 || len(parts) != 2 || !bytes.Equal(parts[0], msgs[0].Data) || !bytes.Equal(parts[1], msgs[1].Data) {
+		t.Fatalf("claim body: %d lines, split %d (%v)", len(whole.GetLines()), len(parts), err)
 	}
 	var a, b v1.LineMatch
 	if err := proto.Unmarshal(msgs[0].Data, &a); err != nil {
@@ -155,5 +180,76 @@ func TestLineMatchEncoding(t *testing.T) {
 	if b.GetNetsAgainst().GetFileSha256() != "cd" || b.GetNetsAgainst().GetSegmentIndex() != 9 || !b.GetNeedsReview() ||
 		b.GetRevision() != 2 || b.GetLine().GetLine().GetLineNumber() != 2 || b.GetLine().GetClaim().GetPatientControlNumber() != "P-1" {
 		t.Errorf("second LineMatch: %v", &b)
+	}
+}
+
+// TestLineMessagesOnlyWhenTaken checks the matcher's line policy: with only
+// the router consuming MATCHED it publishes one ClaimMatches per paid claim
+// and no LineMatch line messages; with a consumer of one practice's line
+// subject, that practice's lines are published too, one per line its
+// claims carry, and no other practice's.
+func TestLineMessagesOnlyWhenTaken(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		taken bool
+	}{{"nobody takes lines", false}, {"one practice's lines taken", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, synth.TruthOptions{Seed: 11, Lines: 600, Practices: 2})
+			ctx := context.Background()
+			var practice int64
+			if err := w.db.Get(&practice, `SELECT min(id) FROM practices`); err != nil {
+				t.Fatal(err)
+			}
+			if tc.taken {
+				if _, err := w.deps.JS.CreateOrUpdateConsumer(ctx, bus.StreamMatched, jetstream.ConsumerConfig{Durable: "audit-lines",
+					FilterSubject: bus.MatchLineSubject(practice), AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.loadClaims(false)
+			w.loadClaims(true)
+			w.loadFees()
+			w.ingest()
+			_, stop := w.start(Options{MaxBatch: 200})
+			w.settle(60 * time.Second)
+			stop()
+
+			p := w.positions()
+			_, carried := w.msgAnswers(p, nil)
+			var want int
+			if err := w.db.Get(&want, `SELECT count(*) FROM line_matches WHERE practice_id = $1`, practice); err != nil {
+				t.Fatal(err)
+			}
+			s, err := w.deps.JS.Stream(ctx, bus.StreamMatched)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := s.Info(ctx, jetstream.WithSubjectFilter(bus.SubjectsMatched))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var claims, lines, ours uint64
+			for subj, n := range info.State.Subjects {
+				switch {
+				case strings.HasPrefix(subj, "match.v1.claim."):
+					claims += n
+				case strings.HasPrefix(subj, "match.v1.line."):
+					lines += n
+					if subj == bus.MatchLineSubject(practice) {
+						ours += n
+					}
+				}
+			}
+			if claims == 0 || carried == 0 {
+				t.Fatalf("%d claim messages carrying %d lines", claims, carried)
+			}
+			switch {
+			case !tc.taken && lines != 0:
+				t.Errorf("nobody takes lines, yet %d line messages", lines)
+			case tc.taken && (ours < uint64(want) || lines != ours):
+				t.Errorf("%d line messages, %d of practice %d (which has %d lines)", lines, ours, practice, want)
+			}
+			t.Logf("%d claim messages carrying %d lines; %d line messages", claims, carried, lines)
+		})
 	}
 }

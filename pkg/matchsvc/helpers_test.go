@@ -309,8 +309,10 @@ func (w *world) dbAnswers(p *positions) map[lineKey]answer {
 	return out
 }
 
-// msgAnswers reads the MATCHED stream, keeping each line's highest
-// revision, and counts the messages per line and revision.
+// msgAnswers reads the router's messages on MATCHED (the ClaimMatches of
+// each paid claim), keeping each line's highest revision, and counts the
+// lines they carry. Its reader takes only the router's subjects, so it
+// does not itself make the matcher publish line messages.
 func (w *world) msgAnswers(p *positions, queued map[lineKey]bool) (map[lineKey]answer, int) {
 	w.t.Helper()
 	ctx := context.Background()
@@ -318,17 +320,21 @@ func (w *world) msgAnswers(p *positions, queued map[lineKey]bool) (map[lineKey]a
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	info, err := s.Info(ctx)
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(bus.RouterSubjects[0]))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	total := uint64(0)
+	for _, c := range info.State.Subjects {
+		total += c
+	}
+	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: bus.RouterSubjects})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	out := map[lineKey]answer{}
-	n := uint64(0)
-	for n < info.State.Msgs {
+	n, lines := uint64(0), 0
+	for n < total {
 		batch, err := c.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			w.t.Fatal(err)
@@ -337,27 +343,39 @@ func (w *world) msgAnswers(p *positions, queued map[lineKey]bool) (map[lineKey]a
 		for m := range batch.Messages() {
 			got++
 			n++
-			var lm v1.LineMatch
-			if err := proto.Unmarshal(m.Data(), &lm); err != nil {
+			bodies, err := wire.ClaimLines(m.Data())
+			if err != nil {
 				w.t.Fatal(err)
 			}
-			src := lm.GetSource()
-			k := lineKey{p.fileName[src.GetFileId()], p.ord[matchstore.Pos{File: src.GetFileId(), Seg: lm.GetLine().GetClaim().GetClpSegmentIndex()}], int(lm.GetSvcIndex())}
-			a := answer{BilledClaim: lm.GetBilled().GetPatientControlNumber(), billedLine: int(lm.GetBilled().GetLineNumber()),
-				Method: methodName(lm.GetMethod()), Flags: lm.GetFlags(), Review: lm.GetNeedsReview(), Revision: int(lm.GetRevision()),
-				NetPaid: lm.GetNetPaidCents(), queued: queued[k]}
-			if na := lm.GetNetsAgainst(); na != nil {
-				a.netsFile, a.netsClaim = p.Nets(na.GetFileId(), na.GetSegmentIndex())
+			for _, body := range bodies {
+				w.msgAnswer(p, queued, out, body)
 			}
-			if old, ok := out[k]; !ok || a.Revision > old.Revision {
-				out[k] = a
-			}
+			lines += len(bodies)
 		}
 		if got == 0 {
 			break
 		}
 	}
-	return out, int(n)
+	return out, lines
+}
+
+// msgAnswer adds the answer of one LineMatch body to out.
+func (w *world) msgAnswer(p *positions, queued map[lineKey]bool, out map[lineKey]answer, body []byte) {
+	var lm v1.LineMatch
+	if err := proto.Unmarshal(body, &lm); err != nil {
+		w.t.Fatal(err)
+	}
+	src := lm.GetSource()
+	k := lineKey{p.fileName[src.GetFileId()], p.ord[matchstore.Pos{File: src.GetFileId(), Seg: lm.GetLine().GetClaim().GetClpSegmentIndex()}], int(lm.GetSvcIndex())}
+	a := answer{BilledClaim: lm.GetBilled().GetPatientControlNumber(), billedLine: int(lm.GetBilled().GetLineNumber()),
+		Method: methodName(lm.GetMethod()), Flags: lm.GetFlags(), Review: lm.GetNeedsReview(), Revision: int(lm.GetRevision()),
+		NetPaid: lm.GetNetPaidCents(), queued: queued[k]}
+	if na := lm.GetNetsAgainst(); na != nil {
+		a.netsFile, a.netsClaim = p.Nets(na.GetFileId(), na.GetSegmentIndex())
+	}
+	if old, ok := out[k]; !ok || a.Revision > old.Revision {
+		out[k] = a
+	}
 }
 
 func methodName(m v1.MatchMethod) string {

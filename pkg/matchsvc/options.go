@@ -44,6 +44,11 @@ type Options struct {
 	RetryPoll time.Duration
 	// Consumer is the durable consumer on REMIT (default bus.ConsumerMatcher).
 	Consumer string
+	// Lines says when each line's LineMatch (match.v1.line.<practice>) is
+	// published beside its claim's ClaimMatches (default bus.LinesWanted:
+	// when a consumer of MATCHED takes the practice's line subject). The
+	// router consumes only the claims (bus.RouterSubjects).
+	Lines bus.LinePolicy
 }
 
 // Flags registers a flag for every option on fs, its default from the

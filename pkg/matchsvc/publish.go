@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
@@ -57,15 +58,18 @@ func (e *engine) billedInfo(ctx context.Context, cache map[int64]*billed.Claim, 
 	return e.files.SHA(ctx, e.db, ids)
 }
 
-// lineMatches builds the LineMatch messages of one paid claim's lines and
-// appends them to out. Each message repeats the paid claim (with payer,
-// payee and payment) inside its ServiceLinePayment: that part is encoded
-// once per claim and joined to each line's own fields, as ingest does
-// (protobuf allows a message's fields in any order). The bodies are
-// encoded one after the other into arena (the batch's buffer, returned
-// grown), so a batch allocates its bodies a few times, not once per line.
-func lineMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []matchstore.LineRow, claims map[int64]*billed.Claim,
-	shas map[int64]string) ([]bus.Message, []byte, error) {
+// claimMatches builds the messages of one paid claim and appends them to
+// out: its ClaimMatches (for the router) and, when withLines, each line's
+// LineMatch alone (for other consumers of MATCHED). Each LineMatch repeats
+// the paid claim (with payer, payee and payment) inside its
+// ServiceLinePayment: that part is encoded once per claim and joined to
+// each line's own fields, as ingest does (protobuf allows a message's
+// fields in any order). The bodies are written one after the other into
+// arena (the batch's buffer, returned grown), and a line message is the
+// same bytes as its element of the claim's body, so a batch allocates its
+// bodies a few times, not once per line.
+func claimMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []matchstore.LineRow, claims map[int64]*billed.Claim,
+	shas map[int64]string, withLines bool) ([]bus.Message, []byte, error) {
 	src0 := cp.GetSource()
 	cpl := cp.GetLines()
 	mo := proto.MarshalOptions{}
@@ -74,8 +78,16 @@ func lineMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []m
 	if err != nil {
 		return nil, nil, err
 	}
-	var slp []byte
+	var slp, lm []byte
 	var siblings []v1.SiblingLine
+	type span struct {
+		off, n int
+		src    *v1.SourceRef
+		rev    int
+	}
+	spans := make([]span, 0, len(lines))
+	revs := make([]int32, 0, len(lines))
+	start := len(arena)
 	for _, l := range lines {
 		src := &v1.SourceRef{FileId: src0.GetFileId(), FileSha256: src0.GetFileSha256(), SegmentIndex: l.Pos.Seg,
 			TransactionControlNumber: src0.GetTransactionControlNumber(), PracticeId: src0.GetPracticeId(),
@@ -90,13 +102,13 @@ func lineMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []m
 			return nil, nil, err
 		}
 		lr := l.Result()
-		lm := wire.LineMatch(src, &lr)
-		lm.Revision = int32(l.Revision)
+		m := wire.LineMatch(src, &lr)
+		m.Revision = int32(l.Revision)
 		if c := claims[l.BilledClaimID]; c != nil {
-			lm.Billed = wire.BilledLine(c, lineByID(c, l.BilledLineID))
+			m.Billed = wire.BilledLine(c, lineByID(c, l.BilledLineID))
 		}
 		if l.Nets.File != 0 {
-			lm.NetsAgainst = &v1.SourceRef{FileId: l.Nets.File, FileSha256: shas[l.Nets.File], SegmentIndex: l.Nets.Seg,
+			m.NetsAgainst = &v1.SourceRef{FileId: l.Nets.File, FileSha256: shas[l.Nets.File], SegmentIndex: l.Nets.Seg,
 				PracticeId: src0.GetPracticeId()}
 		}
 		siblings = siblings[:0]
@@ -108,25 +120,41 @@ func lineMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []m
 				Modifiers: o.Modifiers, ServiceDate: string(o.ServiceDate), PaidCents: o.Paid.Cents()})
 		}
 		for i := range siblings {
-			lm.Siblings = append(lm.Siblings, &siblings[i])
+			m.Siblings = append(m.Siblings, &siblings[i])
 		}
-		start := len(arena)
-		if arena, err = mo.MarshalAppend(arena, lm); err != nil {
+		if lm, err = mo.MarshalAppend(lm[:0], m); err != nil {
 			return nil, nil, err
 		}
 		// Field 2 (line): the line's own part and the claim's shared part.
-		arena = protowire.AppendTag(arena, 2, protowire.BytesType)
-		arena = protowire.AppendVarint(arena, uint64(len(slp)+len(shared)))
-		arena = append(append(arena, slp...), shared...)
-		data := arena[start:len(arena):len(arena)]
-		id, err := matchMsgID(src, l.Revision)
+		lm = protowire.AppendTag(lm, 2, protowire.BytesType)
+		lm = protowire.AppendVarint(lm, uint64(len(slp)+len(shared)))
+		lm = append(append(lm, slp...), shared...)
+		var off int
+		arena, off = wire.AppendClaimLine(arena, lm)
+		spans = append(spans, span{off, len(lm), src, l.Revision})
+		revs = append(revs, int32(l.Revision))
+	}
+	id, err := bus.MatchClaimMsgID(src0, revs)
+	if err != nil {
+		return nil, nil, err
+	}
+	out = append(out, bus.RawMessage(bus.MatchClaimSubject(src0.GetPracticeId()), id, claimMatchesType,
+		arena[start:len(arena):len(arena)]))
+	if !withLines {
+		return out, arena, nil
+	}
+	for _, sp := range spans {
+		id, err := matchMsgID(sp.src, sp.rev)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, bus.RawMessage(bus.MatchLineSubject(src.GetPracticeId()), id, lineMatchType, data))
+		out = append(out, bus.RawMessage(bus.MatchLineSubject(sp.src.GetPracticeId()), id, lineMatchType,
+			arena[sp.off:sp.off+sp.n:sp.off+sp.n]))
 	}
 	return out, arena, nil
 }
+
+var claimMatchesType = (&v1.ClaimMatches{}).ProtoReflect().Descriptor().FullName()
 
 var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
 
@@ -143,8 +171,10 @@ func lineByID(c *billed.Claim, lineID int64) *billed.Line {
 	return nil
 }
 
-// messages builds the LineMatch messages of a committed batch.
-func (e *engine) messages(ctx context.Context, out *batchOut) ([]bus.Message, error) {
+// messages builds the messages of a committed batch: a ClaimMatches per
+// paid claim, and the LineMatch of each line too for the practices whose
+// line subject a consumer takes (wanted, from linesWanted).
+func (e *engine) messages(ctx context.Context, out *batchOut, wanted map[int64]bool) ([]bus.Message, error) {
 	var all [][]matchstore.LineRow
 	for _, it := range out.publish {
 		all = append(all, it.publishRows())
@@ -158,9 +188,10 @@ func (e *engine) messages(ctx context.Context, out *batchOut) ([]bus.Message, er
 		n += len(ls)
 	}
 	msgs := make([]bus.Message, 0, n)
-	arena := make([]byte, 0, n*768)
+	arena := make([]byte, 0, n*776)
 	for i, it := range out.publish {
-		if msgs, arena, err = lineMatches(msgs, arena, it.cp, all[i], out.billed, shas); err != nil {
+		withLines := wanted[it.cp.GetSource().GetPracticeId()]
+		if msgs, arena, err = claimMatches(msgs, arena, it.cp, all[i], out.billed, shas, withLines); err != nil {
 			return nil, fmt.Errorf("matchsvc: paid claim %s: %w", it.Pos.Ref(), err)
 		}
 	}
@@ -174,4 +205,31 @@ func (it *item) publishRows() []matchstore.LineRow {
 		return it.prev.Lines
 	}
 	return it.Lines
+}
+
+// linesWanted says, for each practice of cps, whether its LineMatch line
+// messages are to be published (policy p; one JetStream request for
+// LinesWanted).
+func linesWanted(ctx context.Context, js jetstream.JetStream, p bus.LinePolicy, cps []*v1.ClaimPayment) (map[int64]bool, error) {
+	var practices []int64
+	seen := map[int64]bool{}
+	for _, cp := range cps {
+		if id := cp.GetSource().GetPracticeId(); !seen[id] {
+			seen[id] = true
+			practices = append(practices, id)
+		}
+	}
+	subjects := make([]string, len(practices))
+	for i, id := range practices {
+		subjects[i] = bus.MatchLineSubject(id)
+	}
+	ok, err := p.Wanted(ctx, js, bus.StreamMatched, subjects)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(practices))
+	for i, id := range practices {
+		out[id] = ok[i]
+	}
+	return out, nil
 }

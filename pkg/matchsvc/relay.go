@@ -68,8 +68,8 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var msgs []bus.Message
-	var arena []byte
+	var cps []*v1.ClaimPayment
+	var lineRows [][]matchstore.LineRow
 	done := map[matchstore.Pos]bool{}
 	for _, e := range list {
 		stc := st[e.p]
@@ -81,7 +81,17 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 		if err := proto.Unmarshal(e.Payload, cp); err != nil {
 			return 0, fmt.Errorf("matchsvc: outbox payload of %s: %w", e.p.Ref(), err)
 		}
-		if msgs, arena, err = lineMatches(msgs, arena, cp, stc.Lines, claims, shas); err != nil {
+		cps = append(cps, cp)
+		lineRows = append(lineRows, stc.Lines)
+	}
+	wanted, err := linesWanted(ctx, s.deps.JS, s.opts.Lines, cps)
+	if err != nil {
+		return 0, err
+	}
+	var msgs []bus.Message
+	var arena []byte
+	for i, cp := range cps {
+		if msgs, arena, err = claimMatches(msgs, arena, cp, lineRows[i], claims, shas, wanted[cp.GetSource().GetPracticeId()]); err != nil {
 			return 0, err
 		}
 	}

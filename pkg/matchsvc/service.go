@@ -26,7 +26,8 @@ import (
 )
 
 // Service is the matcher component: it consumes remit.v1.claim.> and
-// remit.v1.plb.>, matches, records and publishes match.v1.line.<practice>;
+// remit.v1.plb.>, matches, records and publishes match.v1.claim.<practice>
+// (and match.v1.line.<practice> when taken);
 // it re-matches waiting claims when their billed claims arrive, relays
 // changed matches, and serves the review queue (see Register).
 type Service struct {
@@ -308,7 +309,15 @@ func (s *Service) process(ctx context.Context, raws []rawMsg, decs []decoded, id
 	if err != nil {
 		return err
 	}
-	msgs, err := s.eng.messages(ctx, out)
+	cps := make([]*v1.ClaimPayment, len(out.publish))
+	for i, it := range out.publish {
+		cps[i] = it.cp
+	}
+	wanted, err := linesWanted(ctx, s.deps.JS, s.opts.Lines, cps)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.eng.messages(ctx, out, wanted)
 	if err != nil {
 		return err
 	}

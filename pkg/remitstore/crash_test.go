@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/remitstore"
 	"github.com/remitq/remitq/pkg/store"
@@ -60,7 +61,7 @@ func runChild(mode string) int {
 		}
 		js, _ := jetstream.New(nc)
 		checkpoints := 0
-		p := &remitstore.Publisher{DB: db, JS: js, Lines: remitstore.LinesAlways, CheckpointEvery: 50, Published: func(int) {
+		p := &remitstore.Publisher{DB: db, JS: js, Lines: bus.LinesAlways, CheckpointEvery: 50, Published: func(int) {
 			checkpoints++
 			fmt.Println("checkpoint", checkpoints)
 			time.Sleep(20 * time.Millisecond) // slow enough to be killed mid-file
@@ -152,7 +153,7 @@ func TestCrashAfterCommitBeforePublish(t *testing.T) {
 		t.Fatalf("pending files after the crash = %d, want 1", n)
 	}
 	// The restarted service: its publisher drains the outbox.
-	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: remitstore.LinesAlways}
+	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: bus.LinesAlways}
 	if _, err := p.Drain(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestCrashMidPublish(t *testing.T) {
 	if err := e.db.Get(&through, `SELECT published_through FROM publish_queue`); err != nil || through == 0 {
 		t.Fatalf("no checkpoint recorded before the kill (%d, %v)", through, err)
 	}
-	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: remitstore.LinesAlways, CheckpointEvery: 50}
+	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: bus.LinesAlways, CheckpointEvery: 50}
 	// The killed child's backend may hold the file's advisory lock for a
 	// moment after the kill (Drain then skips the file): drain until the
 	// queue is empty.

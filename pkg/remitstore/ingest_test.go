@@ -143,7 +143,7 @@ func TestIngestStoresAndPublishesEveryLine(t *testing.T) {
 		t.Fatal("raw bytes not kept exactly")
 	}
 
-	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: remitstore.LinesAlways, CheckpointEvery: 100}
+	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: bus.LinesAlways, CheckpointEvery: 100}
 	sent, err := p.Drain(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +277,7 @@ func TestPublisherResumesWithoutLossOrDuplicates(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	calls := 0
-	crashing := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: remitstore.LinesAlways, CheckpointEvery: 200, Published: func(int) {
+	crashing := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: bus.LinesAlways, CheckpointEvery: 200, Published: func(int) {
 		calls++
 		if calls == 2 {
 			cancel() // the process "dies" after two checkpoints
@@ -289,7 +289,7 @@ func TestPublisherResumesWithoutLossOrDuplicates(t *testing.T) {
 	if n, _ := remitstore.Pending(t.Context(), e.db); n != 1 {
 		t.Fatalf("pending files after the crash = %d, want 1", n)
 	}
-	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: remitstore.LinesAlways, CheckpointEvery: 200}
+	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: bus.LinesAlways, CheckpointEvery: 200}
 	if _, err := p.Drain(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestNATSRestartMidFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: remitstore.LinesAlways, CheckpointEvery: 200, Published: func(int) {
+	p := &remitstore.Publisher{DB: e.db, JS: e.js, Lines: bus.LinesAlways, CheckpointEvery: 200, Published: func(int) {
 		calls++
 		if calls == 1 {
 			ns.Shutdown()

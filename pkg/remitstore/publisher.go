@@ -7,7 +7,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -49,32 +48,14 @@ type Publisher struct {
 	// of messages JetStream acknowledged (for metrics).
 	Published func(n int)
 	// Lines says when the per-line ServiceLinePayment messages are sent
-	// beside each claim's ClaimPayment (default LinesWanted). The pipeline
+	// beside each claim's ClaimPayment (default bus.LinesWanted). The pipeline
 	// itself consumes only claims and PLB pairs (bus.MatcherSubjects).
-	Lines LinePolicy
+	Lines bus.LinePolicy
 	// Recent, when set, holds the decoded records an Ingester of this
 	// process kept of the files it just stored: such a file is published
 	// from them, without reading it back or decoding it again.
 	Recent *Recent
 }
-
-// LinePolicy says when a Publisher sends the per-line messages
-// (remit.v1.line.<practice>).
-type LinePolicy int
-
-const (
-	// LinesWanted publishes a file's line messages for a practice when a
-	// consumer of the REMIT stream takes that practice's line subject (it
-	// has no filter, or a filter matching remit.v1.line.<practice>),
-	// asked of JetStream once per file. A consumer created later receives
-	// the lines of the files published after it; a core NATS subscription
-	// without a JetStream consumer does not count.
-	LinesWanted LinePolicy = iota
-	// LinesAlways publishes every line message.
-	LinesAlways
-	// LinesNever publishes only claims and PLB pairs.
-	LinesNever
-)
 
 // Run drains the queue until ctx ends, waking on wake or every Poll.
 func (p *Publisher) Run(ctx context.Context, wake <-chan struct{}) error {
@@ -297,72 +278,9 @@ func (p *Publisher) publishFile(ctx context.Context, f wire.FileRef, walk func(f
 // linesWanted says, for each transaction set's practice, whether its line
 // messages are to be published.
 func (p *Publisher) linesWanted(ctx context.Context, practices []int64) ([]bool, error) {
-	out := make([]bool, len(practices))
-	switch p.Lines {
-	case LinesAlways:
-		for i := range out {
-			out[i] = true
-		}
-		return out, nil
-	case LinesNever:
-		return out, nil
-	}
-	filters, err := consumerFilters(ctx, p.JS)
-	if err != nil {
-		return nil, err
-	}
+	subjects := make([]string, len(practices))
 	for i, id := range practices {
-		subject := bus.LineSubject(id)
-		for _, f := range filters {
-			if subjectMatches(f, subject) {
-				out[i] = true
-				break
-			}
-		}
+		subjects[i] = bus.LineSubject(id)
 	}
-	return out, nil
-}
-
-// consumerFilters lists the subject filters of every consumer of the REMIT
-// stream (">" for a consumer without a filter).
-func consumerFilters(ctx context.Context, js jetstream.JetStream) ([]string, error) {
-	s, err := js.Stream(ctx, bus.StreamRemit)
-	if err != nil {
-		return nil, fmt.Errorf("ingest: stream %s: %w", bus.StreamRemit, err)
-	}
-	var out []string
-	l := s.ListConsumers(ctx)
-	for info := range l.Info() {
-		c := info.Config
-		switch {
-		case len(c.FilterSubjects) > 0:
-			out = append(out, c.FilterSubjects...)
-		case c.FilterSubject != "":
-			out = append(out, c.FilterSubject)
-		default:
-			out = append(out, ">")
-		}
-	}
-	if err := l.Err(); err != nil {
-		return nil, fmt.Errorf("ingest: consumers of %s: %w", bus.StreamRemit, err)
-	}
-	return out, nil
-}
-
-// subjectMatches reports whether a NATS subject filter ("*" one token, ">"
-// the rest) takes subject.
-func subjectMatches(filter, subject string) bool {
-	for {
-		ft, frest, fmore := strings.Cut(filter, ".")
-		st, srest, smore := strings.Cut(subject, ".")
-		switch {
-		case ft == ">":
-			return true
-		case ft != "*" && ft != st:
-			return false
-		case !fmore || !smore:
-			return fmore == smore
-		}
-		filter, subject = frest, srest
-	}
+	return p.Lines.Wanted(ctx, p.JS, bus.StreamRemit, subjects)
 }

@@ -33,19 +33,19 @@ func (e *env) subjectMsgs(t *testing.T, filter string) uint64 {
 func TestLineMessagesOnlyWhenConsumed(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
-		policy   remitstore.LinePolicy
+		policy   bus.LinePolicy
 		consumer []string // filter subjects of an extra consumer; nil: none
 		lines    bool
 	}{
-		{"nobody takes lines", remitstore.LinesWanted, nil, false},
-		{"a consumer of every line", remitstore.LinesWanted, []string{"remit.v1.line.>"}, true},
-		{"a consumer of the practice's lines", remitstore.LinesWanted, []string{"remit.v1.line.{p}"}, true},
-		{"a consumer of another practice's lines", remitstore.LinesWanted, []string{"remit.v1.line.999999"}, false},
-		{"a consumer of everything", remitstore.LinesWanted, []string{}, true},
-		{"a consumer of claims only", remitstore.LinesWanted, []string{"remit.v1.claim.*"}, false},
-		{"wildcard tokens", remitstore.LinesWanted, []string{"remit.*.line.*"}, true},
-		{"always", remitstore.LinesAlways, nil, true},
-		{"never, though consumed", remitstore.LinesNever, []string{"remit.v1.line.>"}, false},
+		{"nobody takes lines", bus.LinesWanted, nil, false},
+		{"a consumer of every line", bus.LinesWanted, []string{"remit.v1.line.>"}, true},
+		{"a consumer of the practice's lines", bus.LinesWanted, []string{"remit.v1.line.{p}"}, true},
+		{"a consumer of another practice's lines", bus.LinesWanted, []string{"remit.v1.line.999999"}, false},
+		{"a consumer of everything", bus.LinesWanted, []string{}, true},
+		{"a consumer of claims only", bus.LinesWanted, []string{"remit.v1.claim.*"}, false},
+		{"wildcard tokens", bus.LinesWanted, []string{"remit.*.line.*"}, true},
+		{"always", bus.LinesAlways, nil, true},
+		{"never, though consumed", bus.LinesNever, []string{"remit.v1.line.>"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, "")

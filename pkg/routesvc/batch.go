@@ -41,19 +41,58 @@ type line struct {
 // work item can be written for it; it is counted and acknowledged.
 var ErrUnknownPractice = errors.New("routesvc: line of an unknown practice")
 
-// HandleBatch decides and stores one batch of LineMatch messages in one
+// HandleBatch decides and stores one batch of ClaimMatches messages (one
+// paid claim's lines each, what the matcher sends the router) in one
 // transaction: a bus.BatchHandler. A message that does not decode or
-// convert is a permanent error (dead letter); a database failure fails the
-// whole batch for redelivery.
+// convert, or is of another type, is a permanent error (dead letter): for
+// a claim, the lines of it that did are stored, and storing them again
+// when the dead letter is replayed changes nothing. A database failure
+// fails the whole batch for redelivery.
 func (s *Service) HandleBatch(ctx context.Context, msgs []jetstream.Msg) []error {
-	data := make([][]byte, len(msgs))
-	for i, m := range msgs {
-		data[i] = m.Data()
+	data := make([][]byte, 0, 2*len(msgs))
+	owner := make([]int, 0, 2*len(msgs))
+	var errs []error
+	refuse := func(i int, err error) {
+		if errs == nil {
+			errs = make([]error, len(msgs))
+		}
+		errs[i] = bus.Permanent(err)
 	}
-	return s.Handle(ctx, data)
+	for i, m := range msgs {
+		if typ := m.Headers().Get(bus.HeaderType); typ != claimMatchesType {
+			refuse(i, fmt.Errorf("routesvc: a %q message, not %s", typ, claimMatchesType))
+			continue
+		}
+		lines, err := wire.ClaimLines(m.Data())
+		if err != nil {
+			refuse(i, fmt.Errorf("routesvc: %w", err))
+			continue
+		}
+		for _, l := range lines {
+			data, owner = append(data, l), append(owner, i)
+		}
+	}
+	lineErrs := s.Handle(ctx, data)
+	if lineErrs == nil {
+		return errs
+	}
+	if errs == nil {
+		errs = make([]error, len(msgs))
+	}
+	// A claim with a line to retry is redelivered whole, even when another
+	// of its lines is refused for good.
+	for j, err := range lineErrs {
+		if i := owner[j]; err != nil && (errs[i] == nil || errors.Is(errs[i], bus.ErrPermanent) && !errors.Is(err, bus.ErrPermanent)) {
+			errs[i] = err
+		}
+	}
+	return errs
 }
 
-// Handle is HandleBatch on message bodies.
+var claimMatchesType = string((&v1.ClaimMatches{}).ProtoReflect().Descriptor().FullName())
+
+// Handle decides and stores the LineMatch bodies of a batch's claims, one
+// result per body (nil when all are stored).
 func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 	start := time.Now()
 	errs := make([]error, len(bodies))

@@ -35,14 +35,8 @@ func BenchmarkRouter(b *testing.B) {
 	}
 	// Keep the encoded messages only: a heap of 100,000 decoded protos
 	// would make the benchmark measure the garbage collector.
-	msgs := make([]bus.Message, len(ts.msgs))
-	for i, m := range ts.msgs {
-		bm, err := bus.NewMatchMessage(m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		msgs[i] = bm
-	}
+	msgs := claimMessages(b, ts.msgs)
+	nLines := len(ts.msgs)
 	ts = nil
 	consumers, _ := strconv.Atoi(os.Getenv("ROUTER_BENCH_CONSUMERS"))
 	batch, _ := strconv.Atoi(os.Getenv("ROUTER_BENCH_BATCH"))
@@ -93,7 +87,7 @@ func BenchmarkRouter(b *testing.B) {
 		if err := e.db.QueryRow(`SELECT count(*) FROM work_items`).Scan(&n); err != nil {
 			b.Fatal(err)
 		}
-		lines += len(msgs)
+		lines += nLines
 		itemsWritten += n
 	}
 	b.ReportMetric(float64(lines)/elapsed.Seconds(), "lines/s")

@@ -198,18 +198,42 @@ func storeBilled(t testing.TB, db *sqlx.DB, practices map[string]int64, list []*
 func publish(t testing.TB, deps *svc.Deps, msgs []*v1.LineMatch, suffix string) {
 	t.Helper()
 	p := bus.NewPublisher(deps.JS, bus.PublisherOptions{})
-	out := make([]bus.Message, 0, len(msgs))
-	for _, m := range msgs {
-		bm, err := bus.NewMatchMessage(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bm.ID += suffix
-		out = append(out, bm)
+	out := claimMessages(t, msgs)
+	for i := range out {
+		out[i].ID += suffix
 	}
 	if _, err := p.PublishAsync(context.Background(), out); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// claimMessages groups msgs as the matcher sends them, one ClaimMatches
+// per paid claim: consecutive lines of one claim (file and CLP segment)
+// share a message.
+func claimMessages(t testing.TB, msgs []*v1.LineMatch) []bus.Message {
+	t.Helper()
+	var out []bus.Message
+	for i := 0; i < len(msgs); {
+		src := msgs[i].GetSource()
+		claim := &v1.SourceRef{FileId: src.GetFileId(), FileSha256: src.GetFileSha256(), PracticeId: src.GetPracticeId(),
+			SegmentIndex: msgs[i].GetLine().GetClaim().GetClpSegmentIndex()}
+		j := i + 1
+		if claim.SegmentIndex <= 0 {
+			claim = src
+		} else {
+			for j < len(msgs) && msgs[j].GetSource().GetFileSha256() == claim.FileSha256 &&
+				msgs[j].GetLine().GetClaim().GetClpSegmentIndex() == claim.SegmentIndex {
+				j++
+			}
+		}
+		bm, err := bus.NewClaimMatchMessage(claim, msgs[i:j])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, bm)
+		i = j
+	}
+	return out
 }
 
 // drain waits until the router consumer has nothing pending.

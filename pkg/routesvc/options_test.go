@@ -11,6 +11,7 @@ import (
 
 	"github.com/remitq/remitq/pkg/bus"
 	"github.com/remitq/remitq/pkg/routesvc"
+	"github.com/remitq/remitq/pkg/wire"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
@@ -93,5 +94,59 @@ func TestFlagsReadTheEnvironment(t *testing.T) {
 	old.Flags(fs)
 	if err := fs.Parse([]string{"--consumers", "3"}); err != nil || old.Workers != 3 {
 		t.Errorf("--consumers 3: workers %d, %v", old.Workers, err)
+	}
+}
+
+// TestClaimWithABadLine: a ClaimMatches whose second line does not decode
+// stores its first line's work item and goes to the dead-letter stream
+// whole (a replay would store the first line again, which changes
+// nothing); a body that is no ClaimMatches, and a lone LineMatch (the
+// router takes claims only), are refused too.
+func TestClaimWithABadLine(t *testing.T) {
+	e := newEnv(t)
+	ts := loadTruth(t, e, 1, 300)
+	want := workKeys(t, ts)
+	var good *v1.LineMatch
+	for _, m := range ts.msgs {
+		if want[keyOf(m)] {
+			good = m
+			break
+		}
+	}
+	if good == nil {
+		t.Fatal("no line of the truth set needs work")
+	}
+	raw, err := proto.Marshal(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := wire.AppendClaimLine(nil, raw)
+	body, _ = wire.AppendClaimLine(body, []byte{0xff, 0xff, 0xff})
+	practice := good.GetSource().GetPracticeId()
+	msgs := []bus.Message{
+		bus.RawMessage(bus.MatchClaimSubject(practice), "bad-line", "remitq.v1.ClaimMatches", body),
+		bus.RawMessage(bus.MatchClaimSubject(practice), "no-claim", "remitq.v1.ClaimMatches", []byte{0x0a, 0x7f}),
+		bus.RawMessage(bus.MatchClaimSubject(practice), "a-line", "remitq.v1.LineMatch", raw),
+	}
+	s := newRouter(t, e.deps, routesvc.Options{Now: fixedNow})
+	run(t, s)
+	if _, err := bus.NewPublisher(e.deps.JS, bus.PublisherOptions{}).PublishAsync(context.Background(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, e.deps.JS)
+	got := items(t, e)
+	if _, ok := got[keyOf(good)]; len(got) != 1 || !ok {
+		t.Errorf("%d work items, want the good line's %s", len(got), keyOf(good))
+	}
+	dlq, err := e.deps.JS.Stream(context.Background(), bus.StreamDLQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := dlq.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 3 {
+		t.Errorf("%d dead letters, want 3 (the claim with a bad line, the body that is no claim, the lone line)", info.State.Msgs)
 	}
 }

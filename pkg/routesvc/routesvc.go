@@ -1,6 +1,7 @@
 // Package routesvc is the denial router as a component of a remitq process:
-// it consumes the matcher's LineMatch messages (match.v1.line.> on the
-// MATCHED stream, durable consumer "router"), decides each line with
+// it consumes the matcher's ClaimMatches messages (match.v1.claim.> on the
+// MATCHED stream, durable consumer "router", one message per paid claim
+// holding each line's LineMatch), decides each line with
 // pkg/route and the pain rules (pkg/painroute, the patient's history read
 // from PostgreSQL), and keeps exactly one work item per billed line in
 // work_items, in one transaction per batch. services/router runs it alone;

@@ -1,7 +1,9 @@
 // Command matcher is the remitq matcher service on its own: it consumes the
 // paid claims and PLB pairs ingest publishes on JetStream (REMIT), joins
 // every paid line to its billed line in PostgreSQL, and publishes one
-// LineMatch per line on match.v1.line.<practice> for the router. It also
+// ClaimMatches per paid claim on match.v1.claim.<practice> for the router
+// (and each line's LineMatch on match.v1.line.<practice> when a consumer
+// takes them). It also
 // serves the billed-claims uploads and the review queue.
 //
 //	matcher --database-url postgres://... --nats-url nats://... [--http :8082]
