@@ -4,7 +4,10 @@
 # Run from anywhere inside the repository (make proto does). protoc comes from
 # Debian's protobuf-compiler, installed with apt-get only when missing;
 # protoc-gen-go is built from the google.golang.org/protobuf version pinned in
-# go.mod, so the generated code always matches the runtime.
+# go.mod, so the generated code always matches the runtime; so is
+# protoc-gen-go-vtproto (github.com/planetscale/vtprotobuf), which adds
+# MarshalVT/UnmarshalVT/SizeVT methods without reflection for the hot paths
+# (the pipeline's messages are encoded and decoded once per line).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +34,7 @@ fi
 bindir="$(mktemp -d)"
 trap 'rm -rf "$bindir"' EXIT
 go build -o "$bindir/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go
+go build -o "$bindir/protoc-gen-go-vtproto" github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto
 
 mapfile -t files < <(cd proto && find . -name '*.proto' -print | sed 's|^\./||' | LC_ALL=C sort)
 if [ "${#files[@]}" -eq 0 ]; then
@@ -45,6 +49,8 @@ protoc \
 	--plugin=protoc-gen-go="$bindir/protoc-gen-go" \
 	-I proto -I "$include" \
 	--go_out=proto --go_opt=paths=source_relative \
+	--plugin=protoc-gen-go-vtproto="$bindir/protoc-gen-go-vtproto" \
+	--go-vtproto_out=proto --go-vtproto_opt=paths=source_relative,features=marshal+unmarshal+size \
 	"${files[@]}"
 
 gofmt -l proto | { ! grep . ; } || { echo "protogen: generated code is not gofmt-clean" >&2; exit 1; }

@@ -40,7 +40,13 @@ var ErrNoMsgID = errors.New("bus: message has no ID (Nats-Msg-Id)")
 // NewMessage marshals m and returns it as a Message for subject with the
 // given ID and the [HeaderType] header set.
 func NewMessage(subject, id string, m proto.Message) (Message, error) {
-	data, err := proto.Marshal(m)
+	var data []byte
+	var err error
+	if vt, ok := m.(interface{ MarshalVT() ([]byte, error) }); ok {
+		data, err = vt.MarshalVT() // remitq.v1's generated encoder: no reflection
+	} else {
+		data, err = proto.Marshal(m)
+	}
 	if err != nil {
 		return Message{}, fmt.Errorf("bus: marshal %s: %w", m.ProtoReflect().Descriptor().FullName(), err)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/billedstore"
@@ -503,7 +502,7 @@ func (e *engine) fill(ctx context.Context, items []*item) error {
 			return fmt.Errorf("matchsvc: paid claim %s: no stored message and not in its file", it.Pos.Ref())
 		}
 		it.cp = &v1.ClaimPayment{}
-		if err := proto.Unmarshal(it.Payload, it.cp); err != nil {
+		if err := it.cp.UnmarshalVT(it.Payload); err != nil {
 			return fmt.Errorf("matchsvc: paid claim %s: %w", it.Pos.Ref(), err)
 		}
 		after := ""

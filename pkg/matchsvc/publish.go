@@ -7,7 +7,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/billedstore"
@@ -72,9 +71,8 @@ func claimMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []
 	shas map[int64]string, withLines bool) ([]bus.Message, []byte, error) {
 	src0 := cp.GetSource()
 	cpl := cp.GetLines()
-	mo := proto.MarshalOptions{}
-	shared, err := mo.Marshal(&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
-		Payment: cp.GetPayment()})
+	shared, err := (&v1.ServiceLinePayment{Claim: cp.GetClaim(), Payer: cp.GetPayer(), Payee: cp.GetPayee(),
+		Payment: cp.GetPayment()}).MarshalVT()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,7 +96,7 @@ func claimMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []
 		} else if i := l.SvcIndex - 1; i < len(cpl) {
 			own.Line = cpl[i].GetLine()
 		}
-		if slp, err = mo.MarshalAppend(slp[:0], &own); err != nil {
+		if slp, err = wire.AppendVT(slp[:0], &own); err != nil {
 			return nil, nil, err
 		}
 		lr := l.Result()
@@ -122,7 +120,7 @@ func claimMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []
 		for i := range siblings {
 			m.Siblings = append(m.Siblings, &siblings[i])
 		}
-		if lm, err = mo.MarshalAppend(lm[:0], m); err != nil {
+		if lm, err = wire.AppendVT(lm[:0], m); err != nil {
 			return nil, nil, err
 		}
 		// Field 2 (line): the line's own part and the claim's shared part.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/lib/pq"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/billed"
 	"github.com/remitq/remitq/pkg/bus"
@@ -78,7 +77,7 @@ func (s *Service) RelayOnce(ctx context.Context) (int, error) {
 		}
 		done[e.p] = true
 		cp := &v1.ClaimPayment{}
-		if err := proto.Unmarshal(e.Payload, cp); err != nil {
+		if err := cp.UnmarshalVT(e.Payload); err != nil {
 			return 0, fmt.Errorf("matchsvc: outbox payload of %s: %w", e.p.Ref(), err)
 		}
 		cps = append(cps, cp)

@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/pkg/billedstore"
 	"github.com/remitq/remitq/pkg/bus"
@@ -198,7 +197,7 @@ func decodeMsgs(msgs []rawMsg) (decs []decoded, used []int) {
 		switch {
 		case m.typ == claimType || m.typ == "" && strings.HasPrefix(m.subject, "remit.v1.claim."):
 			cp := &v1.ClaimPayment{}
-			if err := proto.Unmarshal(m.data, cp); err != nil {
+			if err := cp.UnmarshalVT(m.data); err != nil {
 				d.err = bus.Permanent(fmt.Errorf("matchsvc: ClaimPayment does not decode: %w", err))
 				continue
 			}
@@ -210,7 +209,7 @@ func decodeMsgs(msgs []rawMsg) (decs []decoded, used []int) {
 			used = append(used, i)
 		case m.typ == plbType || m.typ == "" && strings.HasPrefix(m.subject, "remit.v1.plb."):
 			pa := &v1.ProviderAdjustment{}
-			if err := proto.Unmarshal(m.data, pa); err != nil {
+			if err := pa.UnmarshalVT(m.data); err != nil {
 				d.err = bus.Permanent(fmt.Errorf("matchsvc: ProviderAdjustment does not decode: %w", err))
 				continue
 			}

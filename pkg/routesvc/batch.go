@@ -9,7 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/remitq/remitq/carc"
 	"github.com/remitq/remitq/pkg/bus"
@@ -105,7 +104,7 @@ func (s *Service) Handle(ctx context.Context, bodies [][]byte) []error {
 	msgs := make([]*v1.LineMatch, len(bodies))
 	for i, b := range bodies {
 		m := &v1.LineMatch{}
-		if err := proto.Unmarshal(b, m); err != nil {
+		if err := m.UnmarshalVT(b); err != nil {
 			errs[i], bad = bus.Permanent(fmt.Errorf("routesvc: LineMatch does not decode: %w", err)), true
 			continue
 		}

@@ -3,8 +3,6 @@ package wire
 import (
 	"encoding/hex"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/remitq/remitq/pkg/bus"
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 	"github.com/remitq/remitq/x12"
@@ -50,7 +48,7 @@ func RemitMessages(f FileRef, practiceID int64, c *x12.ClaimPayment, lines bool)
 	var shared []byte
 	if lines && len(c.Lines) > 0 {
 		var err error
-		if shared, err = proto.Marshal(&v1.ServiceLinePayment{Claim: claim, Payer: payer, Payee: payee, Payment: payment}); err != nil {
+		if shared, err = (&v1.ServiceLinePayment{Claim: claim, Payer: payer, Payee: payee, Payment: payment}).MarshalVT(); err != nil {
 			return nil, err
 		}
 	}
@@ -66,7 +64,7 @@ func RemitMessages(f FileRef, practiceID int64, c *x12.ClaimPayment, lines bool)
 		if err != nil {
 			return nil, err
 		}
-		own, err := proto.Marshal(&v1.ServiceLinePayment{Source: s, Line: line})
+		own, err := (&v1.ServiceLinePayment{Source: s, Line: line}).MarshalVT()
 		if err != nil {
 			return nil, err
 		}
