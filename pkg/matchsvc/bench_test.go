@@ -5,11 +5,11 @@ import (
 	"os"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/remitq/remitq/pkg/bus"
+	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/synth"
 )
 
@@ -19,9 +19,10 @@ import (
 // 100,000-line truth set (billed claims, fee schedule, 835s) is loaded,
 // ingested and published first (untimed); then one matcher component (two
 // batch loops) consumes every claim and PLB message, matches, writes to
-// PostgreSQL and publishes a LineMatch per line, until the consumer has
-// nothing left and JetStream acknowledged every LineMatch. It reports paid
-// lines matched per second.
+// PostgreSQL and publishes a ClaimMatches per paid claim, until the
+// consumer has nothing left and JetStream acknowledged every message. It
+// reports paid lines matched per second and the CPU per line of this
+// process (go-µs/line) and of PostgreSQL (pg-µs/line).
 func BenchmarkMatcher(b *testing.B) {
 	w := newWorld(b, synth.TruthOptions{Seed: 1, Lines: 100_000})
 	w.loadClaims(false)
@@ -30,7 +31,8 @@ func BenchmarkMatcher(b *testing.B) {
 	w.ingest()
 	lines := len(w.tr.Lines)
 	ctx := context.Background()
-	var total, pgTotal time.Duration
+	var total time.Duration
+	var cpu devtest.CPU
 	for b.Loop() {
 		b.StopTimer()
 		// Start over: empty results, a new consumer, an empty MATCHED.
@@ -53,12 +55,19 @@ func BenchmarkMatcher(b *testing.B) {
 			}
 			_ = pprof.StartCPUProfile(pf)
 		}
-		pg0 := w.pgCPU()
+		cpu0, err := devtest.ReadCPU()
+		if err != nil {
+			b.Fatal(err)
+		}
 		s, stop := w.start(benchOptions())
 		w.settle(10 * time.Minute)
 		total += time.Since(t0)
 		b.StopTimer()
-		pgTotal += w.pgCPU() - pg0
+		cpu1, err := devtest.ReadCPU()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu = cpu.Add(cpu1.Sub(cpu0))
 		if os.Getenv("MATCH_BENCH_PROFILE") != "" {
 			pprof.StopCPUProfile()
 		}
@@ -69,38 +78,11 @@ func BenchmarkMatcher(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/total.Seconds(), "lines/s")
-	b.ReportMetric(pgTotal.Seconds()/float64(b.N), "pg_cpu_s/op")
-}
-
-// pgCPU is the CPU time used so far by the PostgreSQL backends serving
-// this test's database (from /proc; 0 where that cannot be read).
-func (w *world) pgCPU() time.Duration {
-	var name string
-	if err := w.db.Get(&name, `SELECT current_database()`); err != nil {
-		return 0
-	}
-	dirs, _ := os.ReadDir("/proc")
-	var ticks int64
-	for _, d := range dirs {
-		if _, err := strconv.Atoi(d.Name()); err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
-		if err != nil || !strings.Contains(string(cmd), " "+name+" ") {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
-		if len(f) > 12 {
-			u, _ := strconv.ParseInt(f[11], 10, 64)
-			s, _ := strconv.ParseInt(f[12], 10, 64)
-			ticks += u + s
-		}
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond
+	// This process (the matcher, the embedded NATS server) and the
+	// PostgreSQL server below it, from /proc, per paid line.
+	perLine := 1e6 / float64(lines*b.N)
+	b.ReportMetric(cpu.Self*perLine, "go-µs/line")
+	b.ReportMetric(cpu.Below*perLine, "pg-µs/line")
 }
 
 // benchOptions are the matcher's defaults, or MATCH_BENCH_WORKERS batch

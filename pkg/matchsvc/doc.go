@@ -21,11 +21,12 @@
 // by member for the fuzzy rung), the pure matcher runs in memory, and the
 // results are written by COPY: match_claims, line_matches, match_pending
 // (waiting for a person or a billed claim), plb_links. After the commit
-// the LineMatch messages are published and the batch is acknowledged only
-// once JetStream acknowledged them. A crash before that redelivers the
-// batch; a redelivered claim is already recorded (its primary key says
-// so), so it is published again as stored, under the same Nats-Msg-Id
-// ("<file sha256>:<segment>:match"), and nothing changes.
+// the ClaimMatches messages (and any line messages taken) are published and
+// the batch is acknowledged only once JetStream acknowledged them. A crash
+// before that redelivers the batch; a redelivered claim is already recorded
+// (its primary key says so), so it is published again as stored, under the
+// same Nats-Msg-Id ("<file sha256>:<CLP segment>:claimmatch", with the
+// lines' revisions after the first re-match), and nothing changes.
 //
 // # Order
 //

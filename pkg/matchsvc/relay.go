@@ -12,7 +12,7 @@ import (
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
-// RelayOnce publishes the LineMatch messages of up to 200 changed claims
+// RelayOnce publishes the ClaimMatches messages of up to 200 changed claims
 // from the outbox (their current answer, with its revision), waits for
 // JetStream's acks, then deletes the outbox rows. A crash before the delete
 // publishes them again: the Nats-Msg-Id carries the revision, so JetStream

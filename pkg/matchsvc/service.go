@@ -296,7 +296,7 @@ func (s *Service) handleRaw(ctx context.Context, raws []rawMsg) []error {
 }
 
 // process matches and records the messages at idx, then publishes their
-// LineMatch messages and waits for their acks.
+// ClaimMatches (and line) messages and waits for their acks.
 func (s *Service) process(ctx context.Context, raws []rawMsg, decs []decoded, idx []int) error {
 	start := time.Now()
 	items, plbs := batchItems(raws, decs, idx)

@@ -58,8 +58,29 @@ type proc struct {
 	args []string
 	env  []string
 	cmd  *exec.Cmd
-	log  *bytes.Buffer
+	log  *syncBuffer
+	base []string      // env without HTTP_ADDR (see listen)
+	done chan struct{} // closed when the running command has exited
 	mu   sync.Mutex
+}
+
+// syncBuffer is a process's output, written by its command's copying
+// goroutines and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func (p *proc) start(t *testing.T) {
@@ -69,7 +90,7 @@ func (p *proc) start(t *testing.T) {
 	cmd := exec.Command(p.args[0], p.args[1:]...)
 	cmd.Env = append(os.Environ(), p.env...)
 	if p.log == nil {
-		p.log = &bytes.Buffer{}
+		p.log = &syncBuffer{}
 	}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -77,7 +98,37 @@ func (p *proc) start(t *testing.T) {
 		t.Fatalf("start %s: %v", p.name, err)
 	}
 	p.cmd = cmd
-	go func() { _ = cmd.Wait() }()
+	done := make(chan struct{})
+	p.done = done
+	go func() { _ = cmd.Wait(); close(done) }()
+}
+
+// listen starts p on a free port (HTTP_ADDR) and returns its base URL.
+func (p *proc) listen(t *testing.T) string {
+	t.Helper()
+	if p.base == nil {
+		p.base = p.env
+	}
+	port := freePort(t)
+	p.env = append(append([]string{}, p.base...), fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", port))
+	p.start(t)
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// ready waits for p, started by listen at u, to answer /readyz and returns
+// its URL. A port picked free can be taken by another test's process
+// before p binds it: then p exits saying so and is started again on
+// another port (its new URL returned).
+func (p *proc) ready(t *testing.T, u string) string {
+	t.Helper()
+	for attempt := 1; waitHTTP(t, p, u+"/readyz"); attempt++ {
+		if !strings.Contains(p.log.String(), "address already in use") || attempt == 3 {
+			t.Fatalf("%s exited before it was ready:\n%s", p.name, tail(p.log.String(), 2000))
+		}
+		t.Logf("%s: its port was taken before it bound it; again on another", p.name)
+		u = p.listen(t)
+	}
+	return u
 }
 
 func (p *proc) kill() {
@@ -316,27 +367,28 @@ func TestClusterSurvivesKills(t *testing.T) {
 	env := []string{"DATABASE_URL=" + dbURL, "NATS_URL=" + natsURL, "NATS_REPLICAS=3", "REMITQ_JWT_KEY=" + keyB64, "LOG_LEVEL=warn"}
 	workers := map[string]*proc{}
 	var ingestURLs []string
+	var started []*proc
+	served := map[*proc]string{}
 	for _, name := range []string{"ingest", "matcher", "router"} {
 		for i := 1; i <= 2; i++ {
-			port := freePort(t)
-			p := &proc{name: fmt.Sprintf("%s-%d", name, i), args: []string{filepath.Join(bin, name)},
-				env: append(env, fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", port))}
-			p.start(t)
+			p := &proc{name: fmt.Sprintf("%s-%d", name, i), args: []string{filepath.Join(bin, name)}, env: env}
 			t.Cleanup(p.stop)
+			served[p] = p.listen(t)
 			workers[p.name] = p
-			if name == "ingest" {
-				ingestURLs = append(ingestURLs, fmt.Sprintf("http://127.0.0.1:%d", port))
-			}
+			started = append(started, p)
 		}
 	}
 	// One api: it serves the reports and keeps the KPI summaries.
-	apiProc := &proc{name: "api-1", args: []string{filepath.Join(bin, "api")},
-		env: append(env, fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", freePort(t)))}
-	apiProc.start(t)
+	apiProc := &proc{name: "api-1", args: []string{filepath.Join(bin, "api")}, env: env}
 	t.Cleanup(apiProc.stop)
+	served[apiProc] = apiProc.listen(t)
 	workers[apiProc.name] = apiProc
-	for _, u := range ingestURLs {
-		waitHTTP(t, u+"/readyz")
+	started = append(started, apiProc)
+	for _, p := range started {
+		u := p.ready(t, served[p])
+		if strings.HasPrefix(p.name, "ingest-") {
+			ingestURLs = append(ingestURLs, u)
+		}
 	}
 	// The KPIs before any 835, once the api has folded the billed claims.
 	before := settledKPIs(t, db, time.Minute)
@@ -489,7 +541,9 @@ func post(t *testing.T, urls []string, i int, token, name string, raw []byte) *r
 	}
 }
 
-func waitHTTP(t *testing.T, u string) {
+// waitHTTP waits until u answers 200 and returns false, or returns true
+// as soon as p has exited; after 60 s it fails with p's output.
+func waitHTTP(t *testing.T, p *proc, u string) (exited bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -497,11 +551,16 @@ func waitHTTP(t *testing.T, u string) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return false
 			}
 		}
+		select {
+		case <-p.done:
+			return true
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready: %v", u, err)
+			t.Fatalf("%s not ready: %v; %s says:\n%s", u, err, p.name, tail(p.log.String(), 2000))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
