@@ -53,7 +53,8 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 // part of every day.
 var SessionSettings = []string{"SET jit = off", "SET TimeZone = 'UTC'"}
 
-// sessionConnector applies SessionSettings to each new connection.
+// sessionConnector applies SessionSettings to each new connection and
+// gives it a statement cache (cachingConn).
 type sessionConnector struct{ driver.Connector }
 
 // Connect opens a connection and applies SessionSettings.
@@ -73,7 +74,12 @@ func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
 			return nil, fmt.Errorf("store: %s: %w", q, err)
 		}
 	}
-	return conn, nil
+	cc, err := newCachingConn(conn)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return cc, nil
 }
 
 // hideURL strips the URL that net/url puts in its parse errors: a database
