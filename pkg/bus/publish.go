@@ -110,16 +110,6 @@ func NewClaimMatchMessage(claim *remitqv1.SourceRef, lines []*remitqv1.LineMatch
 	return NewMessage(MatchClaimSubject(claim.GetPracticeId()), id, &remitqv1.ClaimMatches{Lines: lines})
 }
 
-// NewMatchMessage returns m ready to publish: subject [MatchLineSubject] of
-// its practice and ID [MatchMsgID].
-func NewMatchMessage(m *remitqv1.LineMatch) (Message, error) {
-	id, err := MatchMsgID(m.GetSource())
-	if err != nil {
-		return Message{}, err
-	}
-	return NewMessage(MatchLineSubject(m.GetSource().GetPracticeId()), id, m)
-}
-
 // natsMsg copies the header: publishing adds Nats-Msg-Id to it, and callers
 // may share one header map between messages.
 func (m Message) natsMsg() *nats.Msg {

@@ -33,6 +33,10 @@ func TestSubjectsAndIDs(t *testing.T) {
 		{must(ClaimMsgID(src)), "ab12:17:clp"},
 		{must(PLBMsgID(src, 3)), "ab12:17:plb3"},
 		{must(MatchMsgID(src)), "ab12:17:match"},
+		{MatchClaimSubject(7), "match.v1.claim.7"},
+		{must(MatchClaimMsgID(src, nil)), "ab12:17:claimmatch"},
+		{must(MatchClaimMsgID(src, []int32{0, 0})), "ab12:17:claimmatch"},
+		{must(MatchClaimMsgID(src, []int32{0, 2, 1})), "ab12:17:claimmatch:r0.2.1"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			if tc.got != tc.want {
