@@ -136,7 +136,7 @@ func claimMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []
 	if err != nil {
 		return nil, nil, err
 	}
-	out = append(out, bus.RawMessage(bus.MatchClaimSubject(src0.GetPracticeId()), id, claimMatchesType,
+	out = append(out, bus.RawMessage(bus.MatchClaimSubject(src0.GetPracticeId()), id, wire.ClaimMatchesType,
 		arena[start:len(arena):len(arena)]))
 	if !withLines {
 		return out, arena, nil
@@ -151,8 +151,6 @@ func claimMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []
 	}
 	return out, arena, nil
 }
-
-var claimMatchesType = (&v1.ClaimMatches{}).ProtoReflect().Descriptor().FullName()
 
 var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
 

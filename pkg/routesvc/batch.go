@@ -58,8 +58,8 @@ func (s *Service) HandleBatch(ctx context.Context, msgs []jetstream.Msg) []error
 		errs[i] = bus.Permanent(err)
 	}
 	for i, m := range msgs {
-		if typ := m.Headers().Get(bus.HeaderType); typ != claimMatchesType {
-			refuse(i, fmt.Errorf("routesvc: a %q message, not %s", typ, claimMatchesType))
+		if typ := m.Headers().Get(bus.HeaderType); typ != string(wire.ClaimMatchesType) {
+			refuse(i, fmt.Errorf("routesvc: a %q message, not %s", typ, wire.ClaimMatchesType))
 			continue
 		}
 		lines, err := wire.ClaimLines(m.Data())
@@ -87,8 +87,6 @@ func (s *Service) HandleBatch(ctx context.Context, msgs []jetstream.Msg) []error
 	}
 	return errs
 }
-
-var claimMatchesType = string((&v1.ClaimMatches{}).ProtoReflect().Descriptor().FullName())
 
 // Handle decides and stores the LineMatch bodies of a batch's claims, one
 // result per body (nil when all are stored).

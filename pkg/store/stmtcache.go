@@ -1,6 +1,7 @@
 package store
 
 import (
+	"container/list"
 	"context"
 	"database/sql/driver"
 	"errors"
@@ -22,9 +23,9 @@ const StmtCacheSize = 256
 // without arguments still goes by the simple protocol (it may hold several
 // statements, as migrations do).
 type cachingConn struct {
-	pq    pqConn
-	stmts map[string]*cachedStmt
-	head  cachedStmt // sentinel of the recency list: head.next is the newest
+	pqConn                          // lib/pq's connection: every method but QueryContext and ExecContext
+	stmts  map[string]*list.Element // query → its element in recent
+	recent *list.List               // of *cachedStmt, most recently used first
 }
 
 // pqConn is the set of interfaces lib/pq's connection implements that
@@ -42,9 +43,8 @@ type pqConn interface {
 }
 
 type cachedStmt struct {
-	query      string
-	st         driver.Stmt
-	prev, next *cachedStmt
+	query string
+	st    driver.Stmt
 }
 
 func newCachingConn(c driver.Conn) (driver.Conn, error) {
@@ -52,69 +52,49 @@ func newCachingConn(c driver.Conn) (driver.Conn, error) {
 	if !ok {
 		return nil, errors.New("store: the PostgreSQL driver's connection lacks an interface database/sql needs")
 	}
-	cc := &cachingConn{pq: pc, stmts: map[string]*cachedStmt{}}
-	cc.head.next, cc.head.prev = &cc.head, &cc.head
-	return cc, nil
+	return &cachingConn{pqConn: pc, stmts: map[string]*list.Element{}, recent: list.New()}, nil
 }
-
-// The methods of pqConn other than QueryContext and ExecContext are lib/pq's.
-
-func (c *cachingConn) Prepare(q string) (driver.Stmt, error) { return c.pq.Prepare(q) }
-func (c *cachingConn) Begin() (driver.Tx, error)             { return c.pq.Begin() }
-func (c *cachingConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, error) {
-	return c.pq.BeginTx(ctx, o)
-}
-func (c *cachingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	return c.pq.PrepareContext(ctx, q)
-}
-func (c *cachingConn) Ping(ctx context.Context) error              { return c.pq.Ping(ctx) }
-func (c *cachingConn) ResetSession(ctx context.Context) error      { return c.pq.ResetSession(ctx) }
-func (c *cachingConn) IsValid() bool                               { return c.pq.IsValid() }
-func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error { return c.pq.CheckNamedValue(nv) }
-func (c *cachingConn) Close() error                                { return c.pq.Close() }
 
 // QueryContext runs query as a cached prepared statement when it has
 // arguments.
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) == 0 {
-		return c.pq.QueryContext(ctx, query, args)
+		return c.pqConn.QueryContext(ctx, query, args)
 	}
-	run := func() (driver.Rows, error) {
-		st, err := c.prepared(ctx, query)
-		if err != nil {
-			return nil, err
-		}
+	return runCached(ctx, c, query, func(st driver.Stmt) (driver.Rows, error) {
 		return st.(driver.StmtQueryContext).QueryContext(ctx, args)
-	}
-	rows, err := run()
-	if c.stale(query, err) {
-		if again, err2 := run(); !aborted(err2) {
-			return again, err2
-		}
-	}
-	return rows, err
+	})
 }
 
 // ExecContext runs query as a cached prepared statement when it has
 // arguments.
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if len(args) == 0 {
-		return c.pq.ExecContext(ctx, query, args)
+		return c.pqConn.ExecContext(ctx, query, args)
 	}
-	run := func() (driver.Result, error) {
+	return runCached(ctx, c, query, func(st driver.Stmt) (driver.Result, error) {
+		return st.(driver.StmtExecContext).ExecContext(ctx, args)
+	})
+}
+
+// runCached runs query's cached statement with run, and once more on a
+// statement prepared again when the first was stale.
+func runCached[T any](ctx context.Context, c *cachingConn, query string, run func(driver.Stmt) (T, error)) (T, error) {
+	try := func() (T, error) {
 		st, err := c.prepared(ctx, query)
 		if err != nil {
-			return nil, err
+			var zero T
+			return zero, err
 		}
-		return st.(driver.StmtExecContext).ExecContext(ctx, args)
+		return run(st)
 	}
-	res, err := run()
+	out, err := try()
 	if c.stale(query, err) {
-		if again, err2 := run(); !aborted(err2) {
+		if again, err2 := try(); !aborted(err2) {
 			return again, err2
 		}
 	}
-	return res, err
+	return out, err
 }
 
 // aborted reports whether err says the transaction had already failed:
@@ -129,23 +109,17 @@ func aborted(err error) bool {
 // first time and closing the least recently used one beyond StmtCacheSize.
 func (c *cachingConn) prepared(ctx context.Context, query string) (driver.Stmt, error) {
 	if e, ok := c.stmts[query]; ok {
-		c.unlink(e)
-		c.pushFront(e)
-		return e.st, nil
+		c.recent.MoveToFront(e)
+		return e.Value.(*cachedStmt).st, nil
 	}
-	st, err := c.pq.PrepareContext(ctx, query)
+	st, err := c.pqConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if len(c.stmts) >= StmtCacheSize {
-		old := c.head.prev
-		c.unlink(old)
-		delete(c.stmts, old.query)
-		_ = old.st.Close()
+	if c.recent.Len() >= StmtCacheSize {
+		c.forget(c.recent.Back())
 	}
-	e := &cachedStmt{query: query, st: st}
-	c.stmts[query] = e
-	c.pushFront(e)
+	c.stmts[query] = c.recent.PushFront(&cachedStmt{query: query, st: st})
 	return st, nil
 }
 
@@ -160,17 +134,14 @@ func (c *cachingConn) stale(query string, err error) bool {
 		return false
 	}
 	if e, ok := c.stmts[query]; ok {
-		c.unlink(e)
-		delete(c.stmts, query)
-		_ = e.st.Close()
+		c.forget(e)
 	}
 	return true
 }
 
-func (c *cachingConn) unlink(e *cachedStmt) { e.prev.next, e.next.prev = e.next, e.prev }
-
-func (c *cachingConn) pushFront(e *cachedStmt) {
-	e.prev, e.next = &c.head, c.head.next
-	c.head.next.prev = e
-	c.head.next = e
+// forget closes a cached statement and drops it.
+func (c *cachingConn) forget(e *list.Element) {
+	cs := c.recent.Remove(e).(*cachedStmt)
+	delete(c.stmts, cs.query)
+	_ = cs.st.Close()
 }

@@ -4,7 +4,13 @@ import (
 	"errors"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
+
+// ClaimMatchesType is the full protobuf name of ClaimMatches, the
+// bus.HeaderType of the matcher's claim messages.
+var ClaimMatchesType = (&v1.ClaimMatches{}).ProtoReflect().Descriptor().FullName()
 
 // claimMatchesLines is the field number of ClaimMatches.lines.
 const claimMatchesLines protowire.Number = 1
