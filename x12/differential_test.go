@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +18,30 @@ import (
 
 // The differential test reads every corpus file with remitq and with an
 // independent reader, testdata/external/totals.py, which tokenizes with the
-// shared reference checker (../../shared/tools/x12check.py, Decimal
-// arithmetic), and compares the claim, line and amount totals.
+// reference checker (x12check.py, Decimal arithmetic: the committed copy of
+// the shared tools' one), and compares the claim, line and amount totals.
 
 const (
 	externalCorpus = "testdata/external"
-	checkerDir     = "../../shared/tools"
+	checkerDir     = "testdata/refcheck"
+	sharedChecker  = "../../shared/tools/x12check.py"
 )
+
+// The committed reference checker is the shared tools' one, byte for byte,
+// whenever those are checked out beside the repository.
+func TestRefCheckerIsTheShared(t *testing.T) {
+	shared, err := os.ReadFile(sharedChecker)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Logf("%s is not checked out: the committed copy is used as it is", sharedChecker)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ours := readFile(t, filepath.Join(checkerDir, "x12check.py")); !bytes.Equal(ours, shared) {
+		t.Errorf("%s/x12check.py differs from %s: copy it again", checkerDir, sharedChecker)
+	}
+}
 
 // externalFiles lists the external corpus: *.835 and *.837 under
 // testdata/external (see its SOURCES.md).
@@ -64,7 +83,7 @@ func referenceTotals(t *testing.T, files []string) map[string]refTotals {
 		t.Fatalf("the differential test needs python3 on PATH (it runs %s/totals.py): %v", externalCorpus, err)
 	}
 	if _, err := os.Stat(filepath.Join(checkerDir, "x12check.py")); err != nil {
-		t.Fatalf("the differential test needs the reference checker %s/x12check.py (the shared tools checked out next to the repository): %v", checkerDir, err)
+		t.Fatalf("the differential test needs the reference checker %s/x12check.py: %v", checkerDir, err)
 	}
 	cmd := exec.Command(py, append([]string{filepath.Join(externalCorpus, "totals.py"), checkerDir}, files...)...)
 	var stderr bytes.Buffer

@@ -175,8 +175,14 @@ func TestCorpusInvariants(t *testing.T) {
 		}
 	}
 	t.Logf("%d decisions: %v", total, counts)
-	if total < 1000 || counts[route.Paid] == 0 || counts[route.Denied] == 0 || counts[route.Reversed] == 0 {
-		t.Errorf("corpus coverage too thin: %d decisions %v", total, counts)
+	// The committed files hold ~150 lines; the shared corpus's oopfactory
+	// samples, when checked out beside the repository, ~1,900 more.
+	least := 100
+	if shared, _ := filepath.Glob(corpusGlobs[len(corpusGlobs)-1]); len(shared) > 0 {
+		least = 1000
+	}
+	if total < least || counts[route.Paid] == 0 || counts[route.Denied] == 0 || counts[route.Reversed] == 0 {
+		t.Errorf("corpus coverage too thin: %d decisions (want %d) %v", total, least, counts)
 	}
 }
 

@@ -2,7 +2,7 @@
 """Independent totals of X12 835/837 files for remitq's differential test.
 
 Tokenizes each file with the reference checker's own functions
-(/work/shared/tools/x12check.py: detect, segments, D; Decimal arithmetic)
+(../refcheck/x12check.py, a copy of the shared tools' one: detect, segments, D; Decimal arithmetic)
 and prints one JSON object per file:
   835: transaction sets, CLP and SVC segments, sums of CLP03, CLP04, PLB
        amounts and BPR02, and the number of amounts it could not read;
