@@ -130,7 +130,7 @@ func checkFile(t *testing.T, raw []byte) []*x12.Claim {
 	if err := os.WriteFile(p, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	res, err := exec.Command("python3", "/work/shared/tools/x12check.py", p).Output()
+	res, err := exec.Command("python3", "../../x12/testdata/refcheck/x12check.py", p).Output()
 	if err != nil {
 		t.Fatalf("x12check: %v", err)
 	}

@@ -16,8 +16,9 @@ import (
 	"github.com/remitq/remitq/x12"
 )
 
-// checkerPath is the shared, independent X12 checker.
-const checkerPath = "/work/shared/tools/x12check.py"
+// checkerPath is the independent X12 checker (the committed copy of the
+// shared tools' x12check.py, x12/testdata/refcheck).
+const checkerPath = "../../x12/testdata/refcheck/x12check.py"
 
 // readBack reads a generated file with x12.ClaimReader (no errors, no
 // warnings allowed) and returns its claims.
