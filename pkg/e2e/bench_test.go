@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/remitq/remitq/pkg/devenv/devtest"
 	"github.com/remitq/remitq/pkg/e2e"
@@ -25,7 +28,13 @@ import (
 // server with its backends, from /proc), and the two parts of it: go-µs/line
 // (this process) and pg-µs/line (PostgreSQL), the latter split by the
 // component whose connection ran it (pg-ingest, pg-matcher, pg-router;
-// pg-other is the server's own processes and exited backends). The 835
+// pg-other is the server's own processes and exited backends), and the
+// bytes this process allocated per paid line (go-B/line: the garbage the
+// collector then has to find, the Go figure a run measures exactly) and the
+// WAL the server wrote per paid line (pg-wal-records/line, about one per
+// row and index entry written, and pg-wal-B/line: what is stored, measured
+// without the machine's noise; the server-wide pg_stat_wal, so nothing else
+// may use the server meanwhile). The 835
 // files are written before the clock starts. PIPELINE_BENCH_WORKERS (default 1) runs
 // that many independent sets of matcher and router components, each with
 // its own connections, on the shared durable consumers: the scale-out
@@ -43,12 +52,16 @@ func BenchmarkPipeline(b *testing.B) {
 	ctx := context.Background()
 	var total time.Duration
 	var cpu devtest.CPU
+	var allocated uint64
+	var walRecords, walBytes int64
 	backends := map[string]float64{}
 	for b.Loop() {
 		b.StopTimer()
 		e := start(b, truth, workers)
 		b.StartTimer()
 		t0 := time.Now()
+		var mem0, mem1 runtime.MemStats
+		runtime.ReadMemStats(&mem0)
 		cpu0, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
@@ -57,6 +70,7 @@ func BenchmarkPipeline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		wal0 := readWAL(b, e.deps.DB)
 		var ingestErr error
 		pprof.Do(ctx, pprof.Labels("stage", "ingest"), func(ctx context.Context) {
 			_, ingestErr = e.loader.IngestFiles(ctx, files)
@@ -68,6 +82,8 @@ func BenchmarkPipeline(b *testing.B) {
 			b.Fatal(err)
 		}
 		total += time.Since(t0)
+		runtime.ReadMemStats(&mem1)
+		allocated += mem1.TotalAlloc - mem0.TotalAlloc
 		cpu1, err := devtest.ReadCPU()
 		if err != nil {
 			b.Fatal(err)
@@ -77,6 +93,8 @@ func BenchmarkPipeline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		wal1 := readWAL(b, e.deps.DB)
+		walRecords, walBytes = walRecords+wal1.Records-wal0.Records, walBytes+wal1.Bytes-wal0.Bytes
 		for app, s := range be1 {
 			backends[app] += s - be0[app]
 		}
@@ -89,6 +107,9 @@ func BenchmarkPipeline(b *testing.B) {
 	b.ReportMetric((cpu.Self+cpu.Below)*perLine, "cpu-µs/line")
 	b.ReportMetric(cpu.Self*perLine, "go-µs/line")
 	b.ReportMetric(cpu.Below*perLine, "pg-µs/line")
+	b.ReportMetric(float64(allocated)/float64(len(truth.Lines)*b.N), "go-B/line")
+	b.ReportMetric(float64(walRecords)/float64(len(truth.Lines)*b.N), "pg-wal-records/line")
+	b.ReportMetric(float64(walBytes)/float64(len(truth.Lines)*b.N), "pg-wal-B/line")
 	b.ReportMetric(float64(workers), "workers")
 	staged := 0.0
 	for _, app := range []string{"ingest", "matcher", "router", "driver"} {
@@ -96,6 +117,22 @@ func BenchmarkPipeline(b *testing.B) {
 		staged += backends[app]
 	}
 	b.ReportMetric((cpu.Below-staged)*perLine, "pg-other-µs/line")
+}
+
+// wal is the server's WAL written so far (pg_stat_wal): records (one per
+// row or index entry written, about) and bytes.
+type wal struct {
+	Records int64 `db:"wal_records"`
+	Bytes   int64 `db:"wal_bytes"`
+}
+
+func readWAL(b *testing.B, db *sqlx.DB) wal {
+	b.Helper()
+	var w wal
+	if err := db.Get(&w, `SELECT wal_records, wal_bytes::bigint AS wal_bytes FROM pg_stat_wal`); err != nil {
+		b.Fatal(err)
+	}
+	return w
 }
 
 func envInt(k string, def int) int {
