@@ -45,18 +45,8 @@ func (c *call) postAcknowledgments() error {
 	if !id.All() {
 		sees = id.SeesPractice
 	}
-	entries := func(res *ackstore.Result, action string) []audit.Entry {
-		practices := res.PracticeIDs
-		if len(practices) == 0 {
-			practices = []int64{0}
-		}
-		var out []audit.Entry
-		for _, p := range practices {
-			out = append(out, c.entry(action, "ack_file", res.FileID, p, map[string]any{"status": res.Status, "sha256": res.SHA256,
-				"kind": res.Kind, "claims": res.Claims, "rejected": res.Rejected, "unmatched": res.Unmatched,
-				"practice_ids": res.PracticeIDs, "work_items": res.WorkItems, "duplicate": res.Duplicate}))
-		}
-		return out
+	entries := func(res *ackstore.Result) []audit.Entry {
+		return ackstore.AuditEntries(res, c.entry("ack.upload", "ack_file", 0, 0, nil))
 	}
 	lim := httpx.UploadLimits{MaxFileBytes: c.s.opts.MaxBodyBytes, MaxRequestBytes: c.s.opts.MaxBodyBytes}
 	httpx.StreamUploads(c.w, c.r, lim, func(f *httpx.Spool) (any, int, error) {
@@ -73,10 +63,10 @@ func (c *call) postAcknowledgments() error {
 				return c.audit(es...)
 			},
 			Stored: func(ctx context.Context, tx sqlx.ExecerContext, res *ackstore.Result) error {
-				return c.auditTx(tx, entries(res, "ack.upload")...)
+				return c.auditTx(tx, entries(res)...)
 			},
 			Again: func(ctx context.Context, res *ackstore.Result) error {
-				return c.audit(entries(res, "ack.upload")...)
+				return c.audit(entries(res)...)
 			}})
 		if err != nil {
 			return nil, 0, err

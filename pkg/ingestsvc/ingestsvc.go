@@ -1,5 +1,6 @@
 // Package ingestsvc is the ingest service as a component of a remitq
-// process: the HTTP endpoints that take 835 files, the folder watcher, the
+// process: the HTTP endpoints that take 835 files, the folder watcher (835s,
+// and the 999s and 277CAs that land beside them), the
 // outbox publisher and their metrics. services/ingest runs it alone;
 // services/remitq runs it beside the other services.
 //
@@ -24,9 +25,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/remitq/remitq/pkg/ackstore"
+	"github.com/remitq/remitq/pkg/audit"
 	"github.com/remitq/remitq/pkg/auth"
 	"github.com/remitq/remitq/pkg/httpx"
 	"github.com/remitq/remitq/pkg/remitstore"
@@ -46,6 +50,7 @@ type Service struct {
 
 type metrics struct {
 	files     *prometheus.CounterVec
+	acks      *prometheus.CounterVec
 	lines     prometheus.Counter
 	published prometheus.Counter
 	errors    prometheus.Counter
@@ -63,6 +68,9 @@ func New(deps *svc.Deps, opts Options) (*Service, error) {
 	m := &metrics{
 		files: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_ingest_files_total",
 			Help: "835 files received, by resulting status (duplicate for a re-sent file)."}, []string{"status"}),
+		acks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "remitq_ingest_ack_files_total",
+			Help: "999 and 277CA files taken from the watched folder, by resulting status (duplicate for a re-sent file)."},
+			[]string{"status"}),
 		lines: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_service_lines_total",
 			Help: "Service lines stored from ingested files."}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "remitq_ingest_published_messages_total",
@@ -80,7 +88,7 @@ func New(deps *svc.Deps, opts Options) (*Service, error) {
 		}
 		return float64(n)
 	})
-	deps.Metrics.MustRegister(m.files, m.lines, m.published, m.errors, pending)
+	deps.Metrics.MustRegister(m.files, m.acks, m.lines, m.published, m.errors, pending)
 	s := &Service{deps: deps, opts: opts, wake: wake, metrics: m,
 		Ingester: &remitstore.Ingester{DB: deps.DB, Log: log, Queued: wake}}
 	s.Publisher = &remitstore.Publisher{DB: deps.DB, JS: deps.JS, Log: log, CheckpointEvery: opts.CheckpointEvery,
@@ -141,11 +149,11 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 	if s.opts.WatchDir != "" {
+		w, err := s.Watcher()
+		if err != nil {
+			return err
+		}
 		n++
-		w := &remitstore.Watcher{Dir: s.opts.WatchDir, Ingester: s.Ingester, Interval: s.opts.WatchInterval,
-			MaxFileBytes: s.opts.MaxFileBytes,
-			Log:          s.deps.Log.With(zap.String("component", "watch")),
-			Done:         func(_ string, res *remitstore.Result) { s.count(res) }}
 		go func() { errc <- w.Run(ctx) }()
 	}
 	var first error
@@ -155,6 +163,48 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 	return first
+}
+
+// ErrNoWatchDir is Watcher's error when Options.WatchDir is not set.
+var ErrNoWatchDir = errors.New("ingestsvc: no watched folder (Options.WatchDir)")
+
+// Watcher is the watcher of Options.WatchDir that Run runs: its 835s are
+// ingested and counted as uploads are, its 999s and 277CAs stored as
+// acknowledgments (a rejection opens its work item), each file audited as
+// the folder's ("watch").
+func (s *Service) Watcher() (*remitstore.Watcher, error) {
+	if s.opts.WatchDir == "" {
+		return nil, ErrNoWatchDir
+	}
+	return &remitstore.Watcher{Dir: s.opts.WatchDir, Ingester: s.Ingester, Acks: s.ingestAck, Interval: s.opts.WatchInterval,
+		MaxFileBytes: s.opts.MaxFileBytes,
+		Log:          s.deps.Log.With(zap.String("component", "watch")),
+		Done:         func(_ string, res *remitstore.Result) { s.count(res) }}, nil
+}
+
+// watchAck is the audit entry of an acknowledgment taken from the folder.
+var watchAck = audit.Entry{Actor: "watch", Action: "ack.upload", Entity: "ack_file"}
+
+// ingestAck stores an acknowledgment file from the folder as an operator
+// would (every practice in scope), audited as the folder's, and counts it.
+func (s *Service) ingestAck(ctx context.Context, name string, raw []byte) (remitstore.AckResult, error) {
+	res, err := ackstore.Ingest(ctx, s.deps.DB, raw, ackstore.Options{Filename: name,
+		Stored: func(ctx context.Context, tx sqlx.ExecerContext, res *ackstore.Result) error {
+			return audit.Record(ctx, tx, ackstore.AuditEntries(res, watchAck)...)
+		},
+		Again: func(ctx context.Context, res *ackstore.Result) error {
+			return audit.Record(ctx, s.deps.DB, ackstore.AuditEntries(res, watchAck)...)
+		}})
+	if err != nil {
+		return remitstore.AckResult{}, err
+	}
+	status := res.Status
+	if res.Duplicate {
+		status = "duplicate"
+	}
+	s.metrics.acks.WithLabelValues(status).Inc()
+	return remitstore.AckResult{FileID: res.FileID, Kind: res.Kind, Quarantined: res.Status == ackstore.StatusQuarantined,
+		Duplicate: res.Duplicate}, nil
 }
 
 // Register implements svc.Component.

@@ -261,3 +261,94 @@ func TestWatchFolder(t *testing.T) {
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
 }
+
+// The watched folder takes the clearinghouse's acknowledgments too: a
+// 277CA rejecting a billed claim and a 999 are stored as acknowledgments
+// (the rejection opens its work item), audited as the folder's, and moved
+// to processed/; an acknowledgment the ack reader refuses goes to
+// quarantine/ and is kept. Before, each was read as an 835 and
+// quarantined, and no rejection was ever worked.
+func TestWatchFolderAcks(t *testing.T) {
+	dir := t.TempDir()
+	s, deps, _ := newService(t, ingestsvc.Options{WatchDir: dir})
+	var practice, billed int64
+	if err := deps.DB.QueryRow(`INSERT INTO practices (name, npi) VALUES ('Spine One', '1000000004') RETURNING id`).Scan(&practice); err != nil {
+		t.Fatal(err)
+	}
+	if err := deps.DB.QueryRow(`INSERT INTO billed_claims (practice_id, source, patient_control_number, payer_code, rendering_npi,
+		total_charge, line_count, content_sha256, service_date_from, billed_date) VALUES ($1, '837', 'PCN-W1', 'BP1', '1111111111',
+		1500, 1, '\x00', '2026-10-01', '2026-10-02') RETURNING id`, practice).Scan(&billed); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Watcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sub := range []string{remitstore.ProcessedDir, remitstore.QuarantineDir} {
+		must(os.MkdirAll(filepath.Join(dir, sub), 0o750))
+	}
+	must(os.WriteFile(filepath.Join(dir, "status.277"), devtest.Status277(t, 1, devtest.ClaimStatus{PCN: "PCN-W1",
+		Category: "A7", Code: "562", Entity: "85"}), 0o600))
+	must(os.WriteFile(filepath.Join(dir, "ack.999"), devtest.Reject999(t, 2, "PCN-OTHER"), 0o600))
+	broken := bytes.Replace(devtest.Reject999(t, 3, "PCN-W1"), []byte("~SE*"), []byte("~XX*"), 1)
+	must(os.WriteFile(filepath.Join(dir, "broken.999"), broken, 0o600))
+	// Two public files (x12/testdata/external/SOURCES.md): their claims are
+	// of no practice here, and are stored unlinked.
+	for _, f := range []string{"999/imsweb-999-rejected.999", "277ca/imsweb-277CA-rejected.277"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", "x12", "testdata", "external", f))
+		must(err)
+		must(os.WriteFile(filepath.Join(dir, filepath.Base(f)), raw, 0o600))
+	}
+	for range 2 {
+		must(w.Poll(t.Context()))
+	}
+	for path, want := range map[string]bool{
+		"processed/status.277":  true,
+		"processed/ack.999":     true,
+		"quarantine/broken.999": true,
+		"status.277":            false,
+	} {
+		if _, err := os.Stat(filepath.Join(dir, path)); (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", path, err == nil, want)
+		}
+	}
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		must(deps.DB.Get(&n, q, args...))
+		return n
+	}
+	if n := count(`SELECT count(*) FROM remittance_files`); n != 0 {
+		t.Errorf("%d acknowledgments stored as remittances", n)
+	}
+	if n := count(`SELECT count(*) FROM ack_files`); n != 5 {
+		t.Errorf("%d acknowledgment files stored, want 5 (one quarantined)", n)
+	}
+	if n := count(`SELECT count(*) FROM ack_files WHERE status = 'quarantined'`); n != 1 {
+		t.Errorf("%d quarantined acknowledgment files, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM work_items WHERE kind = 'rejection' AND billed_claim_id = $1`, billed); n != 1 {
+		t.Errorf("%d rejection items for the rejected claim, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM audit_log WHERE actor = 'watch' AND action = 'ack.upload'`); n < 5 {
+		t.Errorf("%d audit rows of the folder's acknowledgments, want one a file at least", n)
+	}
+	// The same bytes again change nothing.
+	must(os.WriteFile(filepath.Join(dir, "again.277"), devtest.Status277(t, 1, devtest.ClaimStatus{PCN: "PCN-W1",
+		Category: "A7", Code: "562", Entity: "85"}), 0o600))
+	for range 2 {
+		must(w.Poll(t.Context()))
+	}
+	if n := count(`SELECT count(*) FROM ack_files`); n != 5 {
+		t.Errorf("%d acknowledgment files after the same bytes again, want 5", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "processed", "again.277")); err != nil {
+		t.Errorf("the repeated file was not moved to processed/: %v", err)
+	}
+}

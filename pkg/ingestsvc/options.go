@@ -25,7 +25,8 @@ import (
 //	--workers            INGEST_WORKERS             1 (publisher loops)
 //	--checkpoint-every   PUBLISH_CHECKPOINT_EVERY   20000
 type Options struct {
-	// WatchDir, when set, is a folder whose files are ingested.
+	// WatchDir, when set, is a folder whose files are ingested: 835s as
+	// remittances, 999s and 277CAs as acknowledgments.
 	WatchDir string
 	// WatchInterval is the folder poll interval (default 2 s).
 	WatchInterval time.Duration

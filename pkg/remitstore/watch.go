@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/store"
+	"github.com/remitq/remitq/x12"
 )
 
 // Watcher ingests the files dropped into a folder (an SFTP landing folder, a
@@ -26,7 +29,10 @@ import (
 // starting with "." or ending in ".tmp" or ".part" are ignored. After
 // ingest the file moves to Dir/processed (ingested, duplicate or waiting for
 // its practice) or Dir/quarantine (errors), so the folder shows what is left
-// to do; the raw bytes are in the database either way.
+// to do; the raw bytes are in the database either way. With Acks set, a
+// file whose first transaction set is a 999 or a 277 (a clearinghouse's
+// acknowledgments, which land beside the 835s) is stored by Acks instead,
+// and moves the same way.
 //
 // The watcher trusts nothing in the folder: it never follows a symlink
 // (files are opened with O_NOFOLLOW, and a symlinked processed/ or
@@ -41,6 +47,9 @@ type Watcher struct {
 	Dir string
 	// Ingester stores the files.
 	Ingester *Ingester
+	// Acks, when set, stores the 999 and 277 files; without it they go to
+	// Ingester, which quarantines them as not 835s.
+	Acks AckIngester
 	// Interval between polls (default 2 s).
 	Interval time.Duration
 	// MaxFileBytes bounds a file (default 256 MiB); larger files are
@@ -62,6 +71,25 @@ type Watcher struct {
 	seen  map[string]fileState
 	fails map[string]*failState
 }
+
+// AckIngester stores one acknowledgment file (999 or 277CA) taken from the
+// folder: the ingest service passes the acknowledgments' store
+// (ackstore.Ingest). An outage is a *store.OutageError, as Ingester's.
+type AckIngester func(ctx context.Context, name string, raw []byte) (AckResult, error)
+
+// AckResult is what an AckIngester reports of one file.
+type AckResult struct {
+	FileID      int64
+	Kind        string // "999", "277CA"
+	Quarantined bool   // kept, with its errors, and not worked
+	Duplicate   bool   // the same bytes were stored before
+}
+
+// ackTypes are the transaction sets (ST01) Watcher.Acks takes.
+var ackTypes = []string{"999", "277"}
+
+// sniffBytes is how much of a file is read to find its first ST segment.
+const sniffBytes = 4096
 
 type fileState struct {
 	size int64
@@ -277,6 +305,9 @@ func (w *Watcher) take(ctx context.Context, name string) error {
 	case info.Size() > limit:
 		return w.quarantine(name, fmt.Sprintf("the file holds %d bytes, over the limit of %d; not read", info.Size(), limit))
 	}
+	if w.Acks != nil && isAck(f) {
+		return w.takeAck(ctx, name, f, info.Size())
+	}
 	res, err := w.Ingester.IngestFrom(ctx, name, fileSource{File: f, size: info.Size()})
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", SafeText(name), err)
@@ -293,6 +324,42 @@ func (w *Watcher) take(ctx context.Context, name string) error {
 	if w.Done != nil {
 		w.Done(name, res)
 	}
+	return nil
+}
+
+// isAck reports whether f's first transaction set is an acknowledgment
+// (from its first bytes; a file that is not X12 there is left to the 835
+// ingest, which says why it is not one).
+func isAck(f *os.File) bool {
+	buf := make([]byte, sniffBytes)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	t, err := x12.TransactionType(buf[:n])
+	return err == nil && slices.Contains(ackTypes, t)
+}
+
+// takeAck stores an acknowledgment file with Acks and moves it out of the
+// way.
+func (w *Watcher) takeAck(ctx context.Context, name string, f *os.File, size int64) error {
+	raw := make([]byte, size)
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), raw); err != nil {
+		return fmt.Errorf("ingest %s: %w", SafeText(name), err)
+	}
+	res, err := w.Acks(ctx, name, raw)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", SafeText(name), err)
+	}
+	sub := ProcessedDir
+	if res.Quarantined {
+		sub = QuarantineDir
+	}
+	if _, err := w.move(name, sub, res.FileID); err != nil {
+		return err
+	}
+	w.log().Info("folder acknowledgment stored", zap.String("file", SafeText(name)), zap.Int64("ack_file_id", res.FileID),
+		zap.String("kind", res.Kind), zap.Bool("quarantined", res.Quarantined), zap.Bool("duplicate", res.Duplicate))
 	return nil
 }
 

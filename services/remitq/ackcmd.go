@@ -18,6 +18,9 @@ func init() {
 	register(command{name: "acks ingest", usage: "FILE...  store 999 and 277CA acknowledgment files and open rejection work items; one JSON result per file", run: runAcksIngest})
 }
 
+// cliAck is the audit entry of a file stored from the command line.
+var cliAck = audit.Entry{Actor: "cli", Action: "ack.upload", Entity: "ack_file"}
+
 // runAcksIngest stores acknowledgment files straight into the database, as
 // an operator: every practice is in scope (no refusal), and each stored
 // file is audited with the actor "cli". Quarantined files are kept and
@@ -42,10 +45,10 @@ func runAcksIngest(ctx context.Context, args []string) error {
 			var res *ackstore.Result
 			res, err = ackstore.Ingest(ctx, e.deps.DB, raw, ackstore.Options{Filename: filepath.Base(name),
 				Stored: func(ctx context.Context, tx sqlx.ExecerContext, res *ackstore.Result) error {
-					return audit.Record(ctx, tx, cliAckEntries(res)...)
+					return audit.Record(ctx, tx, ackstore.AuditEntries(res, cliAck)...)
 				},
 				Again: func(ctx context.Context, res *ackstore.Result) error {
-					return audit.Record(ctx, e.deps.DB, cliAckEntries(res)...)
+					return audit.Record(ctx, e.deps.DB, ackstore.AuditEntries(res, cliAck)...)
 				}})
 			if err == nil {
 				if res.Status == ackstore.StatusQuarantined && !res.Duplicate {
@@ -66,20 +69,4 @@ func runAcksIngest(ctx context.Context, args []string) error {
 		return fmt.Errorf("%d file(s) could not be stored, %d quarantined", failed, quarantined)
 	}
 	return nil
-}
-
-// cliAckEntries are the audit rows of a file stored from the command line:
-// one per practice its claims belong to.
-func cliAckEntries(res *ackstore.Result) []audit.Entry {
-	practices := res.PracticeIDs
-	if len(practices) == 0 {
-		practices = []int64{0}
-	}
-	var out []audit.Entry
-	for _, p := range practices {
-		out = append(out, audit.Entry{Actor: "cli", Action: "ack.upload", Entity: "ack_file", EntityID: fmt.Sprint(res.FileID),
-			PracticeID: p, Detail: map[string]any{"status": res.Status, "sha256": res.SHA256, "kind": res.Kind, "claims": res.Claims,
-				"rejected": res.Rejected, "duplicate": res.Duplicate}})
-	}
-	return out
 }
