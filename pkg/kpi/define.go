@@ -324,13 +324,16 @@ var defs = []*Def{
 			"(work_item_appeals, one per level) they decide: won when a level was decided paid_in_full or partial, " +
 			"else pending while a level is pending, else lost when a level was upheld; withdrawn appeals are left out " +
 			"(an item whose appeals were all withdrawn counts in neither). The item is dated by its first level " +
-			"submitted (submitted_on). Without tracked appeals the item's appeal is inferred: appealed when moved to " +
-			"status appealed, dated that day; decided when a later remit paid something on the item (won) or the item " +
-			"was closed (resolved or written off) with nothing recovered (lost). Pending appeals count in neither.",
+			"submitted (submitted_on). Without tracked appeals the item's appeal is appealed when moved to " +
+			"status appealed, dated that day, and decided by the outcome the biller recorded on resolving it (paid in " +
+			"full or partial: won; upheld: lost), else inferred: won when a later remit paid something on the item, lost " +
+			"when the item was closed (resolved or written off) with nothing recovered. Pending appeals count in neither.",
 		EdgeCases: []string{"An item appealed twice (or at several levels) counts once, dated by its first appeal; " +
 			"a win at any level makes it won, even after an upheld first level.",
 			"A partial recovery is a won appeal; its dollars show in appeal_recovery_rate.",
-			"Tracked appeals override the inference for their item: an upheld appeal is lost even if a later remit paid something.",
+			"Tracked appeals override the inference for their item: an upheld appeal is lost even if a later remit paid something; " +
+				"so does an item resolved with outcome upheld.",
+			"An item resolved paid in full or partial is won even when no 835 showed the payment (a paper check, a reprocessing).",
 			"A period's figure changes as its pending appeals are decided.", "With period=service the items are dated by their line's service date."},
 		Dims: lineDims, NumLabel: "appeals won", NumUnit: Count, DenLabel: "appeals decided", DenUnit: Count,
 		Num: []Term{{AppealsWon, 1}}, Den: []Term{{AppealsDecided, 1}},
@@ -354,8 +357,8 @@ var defs = []*Def{
 		Formula:        "dollars recovered on decided appeals ÷ dollars expected on them × 100",
 		Definition: "Decided appeals as in appeal_overturn_rate. Dollars recovered on a won appeal are the amounts " +
 			"recorded on its won levels (work_item_appeals.amount_recovered) when the item's appeals are tracked and " +
-			"any was recorded (above zero), else what later remits paid on the item (work_items.recovered_amount); a " +
-			"lost appeal recovers nothing. Dollars expected are the line's allowed amount from the fee schedule or " +
+			"any was recorded (above zero), else what later remits paid on the item (work_items.recovered_amount), else " +
+			"the amount recorded when the item was resolved won (work_items.resolution_recovered); a lost appeal recovers nothing. Dollars expected are the line's allowed amount from the fee schedule or " +
 			"contract (the matcher's expected_allowed), the billed charge only when none is known, else the amount at " +
 			"risk when appealed (the first tracked level's amount_appealed, or the amount at risk when moved to " +
 			"appealed). Pending appeals count in neither.",

@@ -198,10 +198,37 @@ func TestTrackedAppealState(t *testing.T) {
 		{"no tracked appeal: recovered is won", base(300, 0),
 			AppealState{Appealed: oct(2), Amount: 9900, Decided: true, Won: true, Recovered: 300}},
 	}
+	// What the biller recorded on resolving the item (its outcome and the
+	// amount the payer paid) decides an untracked appeal, as a tracked
+	// level's outcome does: a paper check or a reprocessing no 835 shows
+	// is a win, an appeal resolved upheld is lost even when a remit paid
+	// something; the recorded amount counts when the remits show nothing.
+	resolved := func(recovered money.Amount, outcome string, recorded money.Amount, as ...Appeal) *WorkItem {
+		w := base(recovered, oct(25), as...)
+		w.Outcome, w.RecordedRecovery = outcome, recorded
+		return w
+	}
+	tests = append(tests, []struct {
+		name string
+		w    *WorkItem
+		want AppealState
+	}{
+		{"resolved paid in full, no remit: won, the recorded amount", resolved(0, AppealPaidInFull, 450),
+			AppealState{Appealed: oct(2), Amount: 9900, Decided: true, Won: true, Recovered: 450}},
+		{"resolved partial, a remit paid: won, the remit's amount", resolved(600, AppealPartial, 450),
+			AppealState{Appealed: oct(2), Amount: 9900, Decided: true, Won: true, Recovered: 600}},
+		{"resolved upheld, a remit paid something: lost", resolved(700, AppealUpheld, 0),
+			AppealState{Appealed: oct(2), Amount: 9900, Decided: true}},
+		{"tracked win, nothing recorded on it nor paid by remits: the resolution's amount", resolved(0, AppealPaidInFull, 300,
+			Appeal{Level: 1, Submitted: oct(5), Outcome: AppealPaidInFull, Decided: oct(9), Amount: 5000}),
+			AppealState{Appealed: oct(5), Amount: 5000, Decided: true, Won: true, Recovered: 300, Tracked: true, FirstDecided: true, FirstWon: true}},
+	}...)
 	for _, tc := range tests {
-		if got := tc.w.AppealState(); got != tc.want {
-			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.w.AppealState(); got != tc.want {
+				t.Errorf("%+v, want %+v", got, tc.want)
+			}
+		})
 	}
 	// Through the KPIs: won (level 2, remits 40), partial (15 recorded),
 	// lost (upheld), pending, all withdrawn: 2 ÷ 3; 40 + 15 ÷ 50 + 50 + 50.

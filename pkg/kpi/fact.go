@@ -389,6 +389,12 @@ type WorkItem struct {
 	AppealedAmount money.Amount
 	Recovered      money.Amount
 	Expected       money.Amount
+	// Outcome and RecordedRecovery are what the biller recorded on
+	// resolving the item (work_items.resolution_outcome and
+	// resolution_recovered): paid_in_full or partial with the amount the
+	// payer paid, or upheld; "" and 0 when nothing was recorded.
+	Outcome          string
+	RecordedRecovery money.Amount
 	// Appeals are the appeals tracked on the item (work_item_appeals, one
 	// per level). When any is there they decide the item's appeal instead
 	// of the inference from status moves and later remits (see Appeal).
@@ -428,7 +434,8 @@ type AppealState struct {
 	Won      bool
 	// Recovered is what the item's appeal recovered: for tracked appeals
 	// the amounts recorded on the won levels, else (none recorded, or no
-	// tracked appeal) what later remits paid on the item; 0 for a lost one.
+	// tracked appeal) what later remits paid on the item, else what the
+	// biller recorded on resolving it won; 0 for a lost one.
 	Recovered money.Amount
 	// Tracked: the state comes from tracked appeals.
 	Tracked bool
@@ -441,13 +448,23 @@ type AppealState struct {
 // all withdrawn: dated by the first level submitted (not withdrawn), its
 // amount appealed the amount at risk; won when any level was paid in full
 // or in part, else pending while any level is pending, else lost when a
-// level was upheld. Without any: the inference of AppealDecided. An item
+// level was upheld. Without any: the outcome the biller recorded on
+// resolving it (Outcome), else the inference of AppealDecided. An item
 // whose tracked appeals were all withdrawn counts as appealed (on its first
 // appeal) and in neither won nor lost.
 func (w *WorkItem) AppealState() AppealState {
 	if len(w.Appeals) == 0 {
 		s := AppealState{Appealed: w.Appealed, Amount: w.AppealedAmount, Recovered: w.Recovered}
-		if w.Appealed != 0 && (w.Recovered > 0 || w.Closed != 0) {
+		switch {
+		case w.Appealed == 0:
+		case w.Outcome == AppealPaidInFull || w.Outcome == AppealPartial:
+			s.Decided, s.Won = true, true
+			if s.Recovered <= 0 {
+				s.Recovered = w.RecordedRecovery
+			}
+		case w.Outcome == AppealUpheld:
+			s.Decided, s.Recovered = true, 0
+		case w.Recovered > 0 || w.Closed != 0:
 			s.Decided, s.Won = true, w.Recovered > 0
 		}
 		return s
@@ -493,6 +510,9 @@ func (w *WorkItem) AppealState() AppealState {
 		if recorded <= 0 {
 			s.Recovered = w.Recovered
 		}
+		if s.Recovered <= 0 {
+			s.Recovered = w.RecordedRecovery
+		}
 	case pending:
 	case upheld:
 		s.Decided = true
@@ -501,8 +521,8 @@ func (w *WorkItem) AppealState() AppealState {
 }
 
 // AppealDecided reports whether an appealed item's appeal is decided (see
-// AppealState): without tracked appeals, something was recovered or the
-// item was closed. A pending appeal counts neither as won nor as lost.
+// AppealState): without tracked appeals, an outcome was recorded on
+// resolving it, something was recovered, or the item was closed. A pending appeal counts neither as won nor as lost.
 func (w *WorkItem) AppealDecided() bool { s := w.AppealState(); return s.Appealed != 0 && s.Decided }
 
 // Contributions returns what the item adds: created on its creation day,

@@ -157,3 +157,45 @@ func TestTrackedAppealsHandComputed(t *testing.T) {
 	}, map[string]string{"appeal_overturn_rate": "5/7=71.43", "appeal_recovery_rate": "145000/228000=63.60",
 		"appeal_overturn_rate_first_level": "3/5=60.00"})
 }
+
+// TestResolutionOutcome: an appeal not tracked in work_item_appeals is
+// decided by what the biller recorded on resolving the item
+// (resolution_outcome, resolution_recovered), before the inference from
+// remits: practice 2 holds
+//
+//	U1 billed 400: appealed 10-10, resolved paid_in_full 10-26 with 380 recorded, no remit   → won, 380
+//	U2 billed 200: appealed 10-12, resolved upheld 10-27; a remit paid 50 (the inference
+//	   would call it won)                                                                       → lost, 0
+//	U3 billed 300: appealed 10-13, resolved partial 10-28 with 100 recorded, no remit         → won, 100
+//
+// overturn 2 won ÷ 3 decided = 66.67 %; recovery (380 + 100) ÷ (400 + 200 + 300) = 53.33 %.
+// The inference alone said 1 ÷ 3 and 50 ÷ 900.
+func TestResolutionOutcome(t *testing.T) {
+	h := newHand(t)
+	item := func(key, billed, recovered, outcome, resolutionRecovered, appealed, resolved string) {
+		h.exec(`INSERT INTO work_items (dedupe_key, practice_id, provider_npi, kind, disposition, category, procedure_code,
+			amount_at_risk, billed_amount, recovered_amount, status, created_at, remit_date, service_date, appealed_on, resolved_at,
+			resolution_outcome, resolution_recovered) VALUES ($1, $2, '1245319599', 'denial', 'denied', 'timely_filing', '99213', 0, $3,
+			$4, 'resolved', '2026-10-07 12:00Z', '2026-10-07', '2026-09-30', $6, $7, $5, nullif($8, '')::numeric)`,
+			key, h.second, billed, recovered, outcome, appealed, resolved, resolutionRecovered)
+	}
+	item("untracked:1", "400", "0", "paid_in_full", "380", "2026-10-10", "2026-10-26 09:00Z")
+	item("untracked:2", "200", "50", "upheld", "", "2026-10-12", "2026-10-27 09:00Z")
+	item("untracked:3", "300", "0", "partial", "100", "2026-10-13", "2026-10-28 09:00Z")
+	if _, err := Refresh(context.Background(), h.db); err != nil {
+		t.Fatal(err)
+	}
+	p2 := fmt.Sprint(h.second)
+	for name, want := range map[string]string{"appeal_overturn_rate": "2/3=66.67", "appeal_recovery_rate": "48000/90000=53.33"} {
+		def, _ := kpi.Lookup(name)
+		got := ""
+		for _, p := range value(t, h.db, name, kpi.DimPractice) {
+			if p.Group[0] == p2 {
+				got = fmt.Sprintf("%d/%d=%s", p.Num, p.Den, p.Text(placesOf(def)))
+			}
+		}
+		if got != want {
+			t.Errorf("%s, practice 2: %s, want %s", name, got, want)
+		}
+	}
+}

@@ -555,7 +555,9 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 		CASE WHEN w.status IN ('resolved', 'written_off') THEN (coalesce(w.resolved_at, w.updated_at) AT TIME ZONE 'UTC')::date::text END,
 		w.service_date::text, coalesce(a.appealed_on, w.appealed_on)::text, coalesce(a.amount, w.amount_at_risk), w.recovered_amount,
 		w.kind, w.remit_date::text, w.amount_at_risk,
-		coalesce(lm.expected_allowed, nullif(lm.charge, 0), nullif(w.billed_amount, 0), 0)
+		coalesce(lm.expected_allowed, nullif(lm.charge, 0), nullif(w.billed_amount, 0), 0),
+		CASE WHEN w.status = 'resolved' THEN w.resolution_outcome ELSE '' END,
+		CASE WHEN w.status = 'resolved' THEN coalesce(w.resolution_recovered, 0) ELSE 0 END
 		FROM work_items w LEFT JOIN payers p ON p.id = w.payer_id LEFT JOIN kpi_appeals a ON a.work_item_id = w.id
 		LEFT JOIN service_line_payments sl ON sl.id = w.service_line_id
 		LEFT JOIN line_matches lm ON lm.file_id = sl.file_id AND lm.segment_index = sl.segment_index
@@ -569,7 +571,7 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 		var created, closed, svc, appealed, origin sql0
 		w := &kpi.WorkItem{}
 		if err := rows.Scan(&id, &w.Practice, &w.Payer, &w.Provider, &w.CPT, &w.Category, &created, &closed, &svc, &appealed,
-			&w.AppealedAmount, &w.Recovered, &w.Kind, &origin, &w.Balance, &w.Expected); err != nil {
+			&w.AppealedAmount, &w.Recovered, &w.Kind, &origin, &w.Balance, &w.Expected, &w.Outcome, &w.RecordedRecovery); err != nil {
 			return nil, fmt.Errorf("kpistore: work items: %w", err)
 		}
 		w.Created, w.Closed, w.Service, w.Appealed = dayOrZero(string(created)), dayOrZero(string(closed)), dayOrZero(string(svc)), dayOrZero(string(appealed))
