@@ -11,8 +11,11 @@ all: build
 build:
 	$(GO) build -o $(BIN)/ ./services/...
 
+## vet: go vet and staticcheck (a tool of go.mod: unused code, deprecated
+## calls, likely bugs).
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 
 ## test: every unit and integration test (embedded NATS + private PostgreSQL unless
 ## DATABASE_URL / NATS_URL point elsewhere).

@@ -336,27 +336,6 @@ func (f *fieldReader) date(i int) Date {
 	return d
 }
 
-// dateRange parses element i as a date or an RD8 range CCYYMMDD-CCYYMMDD.
-func (f *fieldReader) dateRange(i int) (from, to Date) {
-	v := f.seg.Element(i)
-	if len(v) == 0 {
-		return "", ""
-	}
-	if j := bytes.IndexByte(v, '-'); j > 0 {
-		a, ok1 := f.parseDate(v[:j])
-		b, ok2 := f.parseDate(v[j+1:])
-		if !ok1 || !ok2 {
-			f.fail(i, ErrInvalid, "expected a date range CCYYMMDD-CCYYMMDD")
-		}
-		return a, b
-	}
-	d, ok := f.parseDate(v)
-	if !ok {
-		f.fail(i, ErrInvalid, "expected a date CCYYMMDD")
-	}
-	return d, d
-}
-
 // parseDate is parseDate, through the date cache of f.val.
 func (f *fieldReader) parseDate(b []byte) (Date, bool) { return f.val.date(b) }
 

@@ -56,8 +56,6 @@ type envState struct {
 	gsCount           int // GS inside the open ISA
 	stCount           int // ST inside the open GS
 	segCount          int // segments inside the open ST, ST and SE included
-	lastSeg           int
-	lastOff           int64
 	stSeg             int // segment number of the open ST
 	stOff             int64
 }

@@ -80,11 +80,3 @@ func (b *txnBase) end() error {
 	}
 	return io.EOF
 }
-
-// atoiOr parses a small non-negative number; ok is false when v is not one.
-func atoiOr(v []byte) (int, bool) {
-	if len(v) == 0 {
-		return 0, true
-	}
-	return atoi(v)
-}

@@ -2,6 +2,7 @@ package apisvc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"go.uber.org/zap"
 
 	"github.com/remitq/remitq/pkg/auth"
@@ -141,9 +141,9 @@ func copyItems(ctx context.Context, db *sqlx.DB, n int, queues [][]int64, biller
 	if err := tx.SelectContext(ctx, &pids, `SELECT id FROM practices ORDER BY id`); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("work_items", "dedupe_key", "practice_id", "provider_npi", "payer_id", "queue_id",
-		"kind", "disposition", "category", "patient_control_number", "procedure_code", "carc", "billed_amount", "amount_at_risk",
-		"appeal_deadline", "priority", "status", "assignee_id", "assigned_at", "created_at"))
+	stmt, err := tx.PrepareContext(ctx, `COPY work_items (dedupe_key, practice_id, provider_npi, payer_id, queue_id,
+		kind, disposition, category, patient_control_number, procedure_code, carc, billed_amount, amount_at_risk,
+		appeal_deadline, priority, status, assignee_id, assigned_at, created_at) FROM STDIN`)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func BenchmarkAPI(b *testing.B) {
 			rec := httptest.NewRecorder()
 			e.h.ServeHTTP(rec, req)
 			var pg Page[WorkItem]
-			if err := jsonUnmarshal(rec.Body.Bytes(), &pg); err != nil {
+			if err := json.Unmarshal(rec.Body.Bytes(), &pg); err != nil {
 				b.Fatalf("page: %v (%d bytes)", err, rec.Body.Len())
 			}
 			if pg.NextCursor == "" {

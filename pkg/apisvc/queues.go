@@ -16,10 +16,6 @@ import (
 // this name for team.go.
 type Aging = workstore.Aging
 
-// agingCols aggregates Aging over work_items w, as of $now: forwards to
-// workstore.AgingColumns (team.go calls it).
-func agingCols(now string) string { return workstore.AgingColumns(now) }
-
 // QueueSummary is a queue with its open work: the one workstore.QueueSummary
 // (GET /v1/queues and GET /v1/practices/{practice}/queues).
 type QueueSummary = workstore.QueueSummary

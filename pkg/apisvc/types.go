@@ -63,8 +63,6 @@ func (j jsonRaw) MarshalJSON() ([]byte, error) {
 // timeField is a time.Time filled from a query parameter.
 type timeField time.Time
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
-
 // parseDate reads a date query parameter by day.ParseSet's rule (YYYY-MM-DD
 // or CCYYMMDD, year 1 to 9999: PostgreSQL refuses year 0) as midnight UTC.
 func parseDate(s string) (time.Time, error) {

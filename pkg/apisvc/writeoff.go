@@ -130,8 +130,7 @@ func (c *call) postWriteOffReason() error {
 	ctx := c.r.Context()
 	var out WriteOffReason
 	if err := c.inTx(func(tx *sqlx.Tx) error {
-		var err error
-		err = tx.GetContext(ctx, &out, `INSERT INTO write_off_reasons (code, label, requires_approval_over, active, updated_by)
+		err := tx.GetContext(ctx, &out, `INSERT INTO write_off_reasons (code, label, requires_approval_over, active, updated_by)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
 			RETURNING code, label, requires_approval_over, active, updated_at, updated_by`, *b.Code, *b.Label, b.RequiresApprovalOver, active, c.id.Actor())
 		if errors.Is(err, sql.ErrNoRows) {
@@ -170,8 +169,7 @@ func (c *call) patchWriteOffReason() error {
 	ctx := c.r.Context()
 	var out WriteOffReason
 	if err := c.inTx(func(tx *sqlx.Tx) error {
-		var err error
-		err = tx.GetContext(ctx, &out, `UPDATE write_off_reasons SET label = coalesce($2, label),
+		err := tx.GetContext(ctx, &out, `UPDATE write_off_reasons SET label = coalesce($2, label),
 			requires_approval_over = CASE WHEN $4 THEN NULL ELSE coalesce($3, requires_approval_over) END,
 			active = coalesce($5, active), updated_at = now(), updated_by = $6
 			WHERE code = $1 RETURNING code, label, requires_approval_over, active, updated_at, updated_by`,
@@ -395,7 +393,7 @@ func (c *call) afterWriteOff(tx queryer, it *WorkItem, wo *WriteOff, action stri
 		return nil, err
 	}
 	to := it.Status
-	if approved >= it.AmountAtRisk && !!work.Open(it.Status) {
+	if approved >= it.AmountAtRisk && work.Open(it.Status) {
 		to = "written_off"
 	}
 	var claim any

@@ -92,9 +92,6 @@ type req struct {
 	id   *auth.Identity
 }
 
-// errCSRF is a form posted without the session's token.
-var errCSRF = errors.New("console: the form's CSRF token is missing or wrong")
-
 func (s *Service) page(p pageDef) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &req{s: s, w: w, r: r}

@@ -118,7 +118,6 @@ func inked(img *image.RGBA) int {
 
 type chartCase struct {
 	name  string
-	req   Request
 	scene *draw.Scene
 	want  []string // texts that must be there
 }

@@ -95,7 +95,6 @@ type state struct {
 	used              map[*billed.Claim][]bool // billed lines already taken, per billed claim
 	claim             *billed.Claim            // the billed claim the lines belong to
 	target            *Prior                   // the earlier payment a correction or duplicate nets against
-	lineConf          map[int]float64
 	claimControlDiffs bool
 }
 

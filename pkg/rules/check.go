@@ -310,14 +310,6 @@ func (p *pctx) sameDay(d day.Day) []*Line {
 	return out
 }
 
-// where (as in "at another practice") describes a line's practice.
-func (p *pctx) where(l *Line) string {
-	if l.Practice != p.practice {
-		return " at another practice"
-	}
-	return ""
-}
-
 func codes(ls []*Line) string {
 	var cs []string
 	for _, l := range ls {

@@ -135,15 +135,6 @@ func (s *Set) payerSignal(denied Line, carc string, rec *Records) (Finding, bool
 		Source: "payer CARC " + carc + "; " + cr.Source}, true
 }
 
-func (s *Set) capOf(cf *conf, key string) *capRule {
-	for i := range cf.caps {
-		if cf.caps[i].Key == key {
-			return &cf.caps[i]
-		}
-	}
-	return nil
-}
-
 // Usage is a patient's sessions of one capped family group in one region
 // over the rolling window ending on a date, as one practice may see them.
 type Usage struct {

@@ -180,7 +180,7 @@ func (g groupsFlag) String() string { return fmt.Sprint(map[string][]int64(g)) }
 func (g groupsFlag) Set(v string) error {
 	name, list, ok := strings.Cut(v, "=")
 	if !ok || !rulesstore.ValidGroupName(name) {
-		return errors.New("want NAME=ID,ID...")
+		return errors.New("want NAME=ID[,ID]")
 	}
 	for _, s := range splitList(list) {
 		id, err := strconv.ParseInt(s, 10, 64)
