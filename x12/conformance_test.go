@@ -679,4 +679,13 @@ func TestTransactionTypes(t *testing.T) {
 	if err != nil || strings.Join(types, ",") != "999,835" {
 		t.Errorf("TransactionTypes = %v, %v", types, err)
 	}
+	// ST01 padded with a space is the same identifier for both (the readers
+	// trim it too).
+	padded := []byte(strings.Replace(ack, "ST*999*", "ST*999 *", 1))
+	if typ, err := TransactionType(padded); err != nil || typ != "999" {
+		t.Errorf("TransactionType(ST*999 *) = %q, %v", typ, err)
+	}
+	if types, err := TransactionTypes(padded); err != nil || strings.Join(types, ",") != "999" {
+		t.Errorf("TransactionTypes(ST*999 *) = %v, %v", types, err)
+	}
 }

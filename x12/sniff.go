@@ -8,7 +8,7 @@ import (
 )
 
 // TransactionType returns the transaction set identifier (ST01: "835",
-// "837", ...) of the first transaction set in data.
+// "837", ..., without padding) of the first transaction set in data.
 func TransactionType(data []byte) (string, error) {
 	r := NewReader(bytes.NewReader(data))
 	for {
@@ -20,7 +20,7 @@ func TransactionType(data []byte) (string, error) {
 			return "", err
 		}
 		if s.ID() == "ST" {
-			return s.String(1), nil
+			return string(bytes.TrimSpace(s.Element(1))), nil
 		}
 	}
 }

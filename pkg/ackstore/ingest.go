@@ -1,6 +1,7 @@
 package ackstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -93,6 +94,16 @@ type billedRef struct {
 func Ingest(ctx context.Context, db *sqlx.DB, raw []byte, o Options) (*Result, error) {
 	sum := sha256.Sum256(raw)
 	p := parse(raw)
+	bad, err := remitstore.ByteProblems(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	if len(bad) > 0 {
+		// Text PostgreSQL cannot hold (NUL, not UTF-8): none of the file's
+		// claims is used; it is kept, quarantined, with where the bytes are.
+		p.verdicts = nil
+		p.errors = append(p.errors, fromIngest(bad)...)
+	}
 	links, refused, ambiguous, err := resolve(ctx, db, p.verdicts, o.Sees)
 	if err != nil {
 		return nil, store.Outage(err)

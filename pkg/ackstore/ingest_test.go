@@ -1,10 +1,12 @@
 package ackstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -330,6 +332,46 @@ func TestExternalFiles(t *testing.T) {
 		if r.Status != StatusQuarantined || len(r.Errors) == 0 || r.Errors[0].ID != seg || r.Errors[0].Offset == 0 {
 			t.Errorf("%s: %+v", f, r)
 		}
+	}
+}
+
+// TestBadBytes: bytes PostgreSQL text cannot hold (a CLM01 that is not
+// UTF-8, a NUL in a segment ID) quarantine the file with the segment and
+// offset of each, nothing of it used, its raw bytes kept; the error names
+// no claim number. Before, the CLM01 went to PostgreSQL in the billed-claim
+// lookup, which refused it: the file was not stored at all, and the error
+// carried the claim number's bytes.
+func TestBadBytes(t *testing.T) {
+	h := newHarness(t)
+	h.billed(h.p1, "PCN-ZZ")
+	good := status277(t, 1, claimStatus{"PCN-ZZ", "A7", "562", "85"})
+	for name, raw := range map[string][]byte{
+		"clm01 not utf-8": bytes.ReplaceAll(good, []byte("PCN-ZZ"), []byte("PCN-\xc3\x28")),
+		"nul in an id":    bytes.Replace(good, []byte("~REF*"), []byte("~R\x00F*"), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := Ingest(context.Background(), h.db, raw, Options{Filename: name})
+			if err != nil {
+				t.Fatalf("not stored: %v", err)
+			}
+			if res.Status != StatusQuarantined || res.Claims != 0 || !slices.ContainsFunc(res.Errors, func(e Problem) bool {
+				return e.Offset > 0 && e.Segment > 0 && strings.Contains(e.Message, "UTF-8")
+			}) {
+				t.Fatalf("%+v", res)
+			}
+			for _, e := range res.Errors {
+				if strings.Contains(e.Message, "PCN") {
+					t.Errorf("an error names the claim: %q", e.Message)
+				}
+			}
+			var kept []byte
+			if err := h.db.Get(&kept, `SELECT raw FROM ack_files WHERE id = $1`, res.FileID); err != nil || !bytes.Equal(kept, raw) {
+				t.Errorf("raw bytes not kept (%v)", err)
+			}
+		})
+	}
+	if n := h.count(`SELECT count(*) FROM work_items`); n != 0 {
+		t.Errorf("%d work items from files with bad bytes", n)
 	}
 }
 

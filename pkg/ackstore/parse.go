@@ -53,6 +53,15 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// fromIngest converts the ingest's problems (remitstore.ByteProblems).
+func fromIngest(ps []remitstore.Problem) []Problem {
+	out := make([]Problem, len(ps))
+	for i, p := range ps {
+		out[i] = Problem(p)
+	}
+	return out
+}
+
 func problems(errs []*x12.Error) []Problem {
 	out := make([]Problem, 0, len(errs))
 	for _, e := range errs {

@@ -352,3 +352,66 @@ func TestWatchFolderAcks(t *testing.T) {
 		t.Errorf("the repeated file was not moved to processed/: %v", err)
 	}
 }
+
+// Acknowledgments the folder met in an attack on it: a CLM01 that is not
+// UTF-8 is stored quarantined (before, PostgreSQL refused the lookup and
+// the file was never stored); a 999 behind more than 4 KiB of mailbox
+// banner and one with a padded ST01 are acknowledgments (before, both went
+// to the 835 ingest); one over MaxAckBytes is quarantined unread (it is
+// parsed whole, at about 15 times its size).
+func TestWatchFolderAckEdges(t *testing.T) {
+	dir := t.TempDir()
+	s, deps, _ := newService(t, ingestsvc.Options{WatchDir: dir})
+	w, err := s.Watcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sub := range []string{remitstore.ProcessedDir, remitstore.QuarantineDir} {
+		must(os.MkdirAll(filepath.Join(dir, sub), 0o750))
+	}
+	notUTF8 := bytes.ReplaceAll(devtest.Status277(t, 1, devtest.ClaimStatus{PCN: "PCN-ZZ", Category: "A7", Code: "562", Entity: "85"}),
+		[]byte("PCN-ZZ"), []byte("PCN-\xc3\x28"))
+	banner := append([]byte(strings.Repeat("$$ MAILBOX 0042 DOWNLOAD BATCH FA CLEARINGHOUSE REPORT LINE PADDING\r\n", 70)),
+		devtest.Reject999(t, 2, "PCN-S1")...)
+	padded := bytes.Replace(devtest.Reject999(t, 3, "PCN-S2"), []byte("ST*999*"), []byte("ST*999 *"), 1)
+	w.MaxAckBytes = int64(max(len(notUTF8), len(banner), len(padded)))
+	big := append(devtest.Reject999(t, 4, "PCN-S3"), bytes.Repeat([]byte("\n"), int(w.MaxAckBytes))...)
+	for name, raw := range map[string][]byte{"notutf8.277": notUTF8, "banner.999": banner, "padded.999": padded, "big.999": big} {
+		must(os.WriteFile(filepath.Join(dir, name), raw, 0o600))
+	}
+	for range 2 {
+		must(w.Poll(t.Context()))
+	}
+	for path, want := range map[string]bool{
+		"quarantine/notutf8.277": true,
+		"processed/banner.999":   true,
+		"processed/padded.999":   true,
+		"quarantine/big.999":     true,
+	} {
+		if _, err := os.Stat(filepath.Join(dir, path)); (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", path, err == nil, want)
+		}
+	}
+	var rows []struct {
+		Filename, Status, Kind string
+	}
+	must(deps.DB.Select(&rows, `SELECT filename, status, kind FROM ack_files ORDER BY filename`))
+	if fmt.Sprint(rows) != "[{banner.999 ingested 999} {notutf8.277 quarantined 277CA} {padded.999 ingested 999}]" {
+		t.Errorf("acknowledgments stored: %v", rows)
+	}
+	var remits int
+	must(deps.DB.Get(&remits, `SELECT count(*) FROM remittance_files`))
+	if remits != 0 {
+		t.Errorf("%d acknowledgments stored as remittances", remits)
+	}
+	reason, err := os.ReadFile(filepath.Join(dir, remitstore.QuarantineDir, "big.999"+remitstore.ReasonSuffix))
+	if err != nil || !strings.Contains(string(reason), "limit") {
+		t.Errorf("big.999's reason: %s (%v)", reason, err)
+	}
+}

@@ -174,7 +174,7 @@ func (in *Ingester) IngestFrom(ctx context.Context, filename string, src Source)
 		}
 		return r, store.Outage(err)
 	}
-	bad, err := byteProblems(src)
+	bad, err := ByteProblems(src)
 	if err != nil {
 		return nil, err
 	}

@@ -36,11 +36,12 @@ func hashSource(src Source) ([]byte, error) {
 // maxByteProblems bounds the bad-byte problems reported for one file.
 const maxByteProblems = 10
 
-// byteProblems finds the bytes PostgreSQL text cannot hold: NUL and bytes
-// that are not UTF-8. Each is reported with its segment (1-based, counted
+// ByteProblems finds the bytes PostgreSQL text cannot hold: NUL and bytes
+// that are not UTF-8 (at most 10 reported, then a count). The ingest and
+// the acknowledgments' store check every file with it before using its text. Each is reported with its segment (1-based, counted
 // by the ISA's segment terminator), the segment's ID and the offset of the
 // bad byte itself; never the element's value.
-func byteProblems(src Source) ([]Problem, error) {
+func ByteProblems(src Source) ([]Problem, error) {
 	term := byte('~')
 	head := make([]byte, 106)
 	if n, _ := src.ReadAt(head, 0); n == 106 && bytes.HasPrefix(head, []byte("ISA")) {

@@ -50,6 +50,10 @@ type Watcher struct {
 	// Acks, when set, stores the 999 and 277 files; without it they go to
 	// Ingester, which quarantines them as not 835s.
 	Acks AckIngester
+	// MaxAckBytes bounds an acknowledgment file (default 16 MiB, about
+	// 25,000 claims of a 277CA): one is read and parsed whole, at about
+	// 15 times its size in memory, so a larger one is quarantined unread.
+	MaxAckBytes int64
 	// Interval between polls (default 2 s).
 	Interval time.Duration
 	// MaxFileBytes bounds a file (default 256 MiB); larger files are
@@ -88,8 +92,11 @@ type AckResult struct {
 // ackTypes are the transaction sets (ST01) Watcher.Acks takes.
 var ackTypes = []string{"999", "277"}
 
-// sniffBytes is how much of a file is read to find its first ST segment.
-const sniffBytes = 4096
+// sniffBytes is how much of a file is read to find its first ST segment:
+// the x12 reader skips a banner or blank lines before the ISA within its
+// first 64 KiB, and the ST follows the ISA and GS within a few hundred
+// bytes.
+const sniffBytes = 68 << 10
 
 type fileState struct {
 	size int64
@@ -112,6 +119,7 @@ const (
 // Defaults of the Watcher's limits.
 const (
 	DefaultWatchMaxFileBytes = 256 << 20
+	DefaultWatchMaxAckBytes  = 16 << 20
 	DefaultWatchMaxAttempts  = 5
 	DefaultWatchMaxBackoff   = 5 * time.Minute
 )
@@ -343,6 +351,13 @@ func isAck(f *os.File) bool {
 // takeAck stores an acknowledgment file with Acks and moves it out of the
 // way.
 func (w *Watcher) takeAck(ctx context.Context, name string, f *os.File, size int64) error {
+	limit := w.MaxAckBytes
+	if limit <= 0 {
+		limit = DefaultWatchMaxAckBytes
+	}
+	if size > limit {
+		return w.quarantine(name, fmt.Sprintf("an acknowledgment of %d bytes, over the limit of %d for acknowledgments; not read", size, limit))
+	}
 	raw := make([]byte, size)
 	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), raw); err != nil {
 		return fmt.Errorf("ingest %s: %w", SafeText(name), err)
