@@ -247,6 +247,9 @@ func (c *call) patchAppeal() error {
 		if err != nil {
 			return err
 		}
+		if err := checkRecovered(it, recovered); err != nil {
+			return err
+		}
 		if b.DecidedOn.Time().Before(a.SubmittedOn.Time()) {
 			return badRequest("decided_on is before the appeal was submitted (%s)", a.SubmittedOn.Time().Format(time.DateOnly))
 		}

@@ -341,6 +341,12 @@ func TestAppealsTracked(t *testing.T) {
 			t.Errorf("%v: %d %s", b, r.code, r.body)
 		}
 	}
+	// More than the line could pay (its billed amount, here unknown: what
+	// was at risk and paid): a typo that would lift the recovery KPI.
+	if r := f.do("bill1", "PATCH", decide, map[string]any{"outcome": "partial", "decided_on": "2026-11-15", "amount_recovered": "6000.00"}); r.code != 422 ||
+		!strings.Contains(string(r.body), "100.00") {
+		t.Errorf("recovered more than billed: %d %s", r.code, r.body)
+	}
 	if r := f.do("bill2", "PATCH", decide, map[string]any{"outcome": "partial", "decided_on": "2026-11-15", "amount_recovered": "60.00"}); r.code != 404 {
 		t.Errorf("another practice decided it: %d", r.code)
 	}
@@ -364,6 +370,10 @@ func TestAppealsTracked(t *testing.T) {
 	}
 	if r := f.do("bill1", "PATCH", item, map[string]any{"status": "in_progress", "outcome": "upheld"}, "If-Match", f.version(f.itemA)); r.code != 400 {
 		t.Errorf("outcome without resolving: %d", r.code)
+	}
+	if r := f.do("bill1", "PATCH", item, map[string]any{"status": "resolved", "outcome": "paid_in_full", "amount_recovered": "100.01"},
+		"If-Match", f.version(f.itemA)); r.code != 422 {
+		t.Errorf("resolved with more recovered than billed: %d %s", r.code, r.body)
 	}
 	r = f.do("bill1", "PATCH", item, map[string]any{"status": "resolved", "outcome": "partial", "amount_recovered": "60.00", "resolution": "paid on appeal"},
 		"If-Match", f.version(f.itemA))

@@ -557,6 +557,27 @@ func checkOutcome(outcome *string, amount *money.Amount) error {
 	return nil
 }
 
+// recoveryBound is the most a payer can have paid on the item: its billed
+// amount, else (none known) what was at risk, recovered and paid on it; 0
+// when nothing is known.
+func recoveryBound(it *WorkItem) money.Amount {
+	if it.BilledAmount > 0 {
+		return it.BilledAmount
+	}
+	return it.AmountAtRisk + it.RecoveredAmount + it.PaidAmount
+}
+
+// checkRecovered refuses an amount recovered over recoveryBound: a typo
+// (45000.00 for 450.00) that would count in the appeal recovery KPI.
+func checkRecovered(it *WorkItem, amount money.Amount) error {
+	if bound := recoveryBound(it); bound > 0 && amount > bound {
+		return errf(http.StatusUnprocessableEntity, "recovered_over_billed",
+			"amount_recovered %s is more than the payer can pay on this item (%s billed, or at risk and paid when the charge is unknown)",
+			amount, bound)
+	}
+	return nil
+}
+
 // maxOverrideReason is the longest override_reason, in characters.
 const maxOverrideReason = 500
 
@@ -654,6 +675,9 @@ func (c *call) patchWorkItem() error {
 			a := money.Amount(0)
 			if b.AmountRecovered != nil {
 				a = *b.AmountRecovered
+			}
+			if err := checkRecovered(it, a); err != nil {
+				return err
 			}
 			recovered = a
 		}
