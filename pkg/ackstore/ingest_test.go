@@ -375,6 +375,34 @@ func TestBadBytes(t *testing.T) {
 	}
 }
 
+// TestAcceptedWithErrors: a 999 set accepted with errors noted (IK5 E)
+// opens no item (its claims go on to the payer) and is stored ingested, with
+// a warning at its AK2 that says so and counts the errors and claims
+// without naming them. Before, the noted errors were in the raw bytes only.
+func TestAcceptedWithErrors(t *testing.T) {
+	h := newHarness(t)
+	h.billed(h.p1, "PCN-E1")
+	raw := devtest.Ack999(t, 1, devtest.Ack999Set{GroupControl: "101", SetControl: "0042", Status: "E", PCNs: []string{"PCN-E1"}},
+		devtest.Ack999Set{GroupControl: "101", SetControl: "0043", Status: "A"})
+	res := ingest(t, h.db, raw, Options{Filename: "e.999"})
+	if res.Status != StatusIngested || res.Rejected != 0 || len(res.WorkItems) != 0 {
+		t.Fatalf("%+v", res)
+	}
+	var noted []Problem
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Message, "IK5 E") {
+			noted = append(noted, w)
+		}
+	}
+	if len(noted) != 1 || noted[0].ID != "AK2" || noted[0].Offset == 0 || !strings.Contains(noted[0].Message, "set 0042") ||
+		!strings.Contains(noted[0].Message, "1 claim(s)") || strings.Contains(noted[0].Message, "PCN-E1") {
+		t.Errorf("warnings %+v", res.Warnings)
+	}
+	if n := h.count(`SELECT count(*) FROM work_items`); n != 0 {
+		t.Errorf("%d work items for an accepted set", n)
+	}
+}
+
 // TestCleanClaimRate: 10 claims acknowledged, 2 of them rejected and then
 // resubmitted and accepted: 8 clean of 10 = 80 %. A practice without
 // acknowledgments has the KPI unavailable with its reason.

@@ -31,6 +31,7 @@ package ackstore
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/remitq/remitq/carc"
@@ -112,8 +113,9 @@ func parse(raw []byte) *parsed {
 			for _, r := range a.Rejections() {
 				p.verdicts = append(p.verdicts, Verdict{ClaimRejection: r})
 			}
+			p.warnings = append(p.warnings, notedErrors(a)...)
 		}
-		p.errors, p.warnings = problems(d.Errors()), problems(d.Warnings())
+		p.errors, p.warnings = problems(d.Errors()), append(problems(d.Warnings()), p.warnings...)
 		if n == 0 && len(p.errors) == 0 {
 			p.errors = append(p.errors, Problem{Message: "no 999 transaction set in the file"})
 		}
@@ -165,6 +167,24 @@ func claimVerdict(c *x12.StatusClaim) Verdict {
 		}
 	}
 	return v
+}
+
+// notedErrors are the warnings of a 999's sets accepted with errors noted
+// (IK5 E): the claims go on to the payer, so no item opens, but the biller
+// sees where the 837 was faulted before the next one repeats it. They count
+// the segment errors and the claims named, never which claims.
+func notedErrors(a *x12.Ack) []Problem {
+	var out []Problem
+	for _, s := range a.Sets {
+		if s.Status != "E" {
+			continue
+		}
+		out = append(out, Problem{Segment: s.Segment, Offset: s.Offset, ID: "AK2",
+			Message: fmt.Sprintf("837 set %s accepted, but errors were noted (IK5 E): %d segment error(s) naming %d claim(s); "+
+				"the claims go on to the payer: correct the 837 before the next submission", remitstore.SafeText(s.Control),
+				len(s.Segments), len(s.PatientControlNumbers()))})
+	}
+	return out
 }
 
 // Rejected reports whether the verdict is a rejection.
