@@ -247,11 +247,18 @@ func (c *call) patchAppeal() error {
 		if err != nil {
 			return err
 		}
-		if err := checkRecovered(it, recovered); err != nil {
-			return err
-		}
 		if b.DecidedOn.Time().Before(a.SubmittedOn.Time()) {
 			return badRequest("decided_on is before the appeal was submitted (%s)", a.SubmittedOn.Time().Format(time.DateOnly))
+		}
+		// The KPI adds up the recoveries of the won levels: their sum is
+		// bounded, not each alone.
+		var earlier money.Amount
+		if err := tx.GetContext(ctx, &earlier, `SELECT coalesce(sum(amount_recovered), 0) FROM work_item_appeals
+			WHERE work_item_id = $1 AND id <> $2 AND outcome IN ('paid_in_full', 'partial')`, it.ID, aid); err != nil {
+			return err
+		}
+		if err := checkRecovered(it, recovered, earlier); err != nil {
+			return err
 		}
 		from := a.Outcome
 		if err := tx.GetContext(ctx, &a, `UPDATE work_item_appeals a SET outcome = $2, decided_on = $3, amount_recovered = $4,

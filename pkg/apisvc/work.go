@@ -557,23 +557,35 @@ func checkOutcome(outcome *string, amount *money.Amount) error {
 	return nil
 }
 
-// recoveryBound is the most a payer can have paid on the item: its billed
-// amount, else (none known) what was at risk, recovered and paid on it; 0
-// when nothing is known.
+// recoveryBound is the most a resolution or its appeals can have
+// recovered on the item: what was at risk before anything was recovered
+// (at risk + recovered), else (none known) its billed amount; 0 when
+// nothing is known, and then no amount is taken.
 func recoveryBound(it *WorkItem) money.Amount {
-	if it.BilledAmount > 0 {
-		return it.BilledAmount
+	if b := it.AmountAtRisk + it.RecoveredAmount; b > 0 {
+		return b
 	}
-	return it.AmountAtRisk + it.RecoveredAmount + it.PaidAmount
+	return it.BilledAmount
 }
 
-// checkRecovered refuses an amount recovered over recoveryBound: a typo
-// (45000.00 for 450.00) that would count in the appeal recovery KPI.
-func checkRecovered(it *WorkItem, amount money.Amount) error {
-	if bound := recoveryBound(it); bound > 0 && amount > bound {
+// checkRecovered refuses an amount recovered (with earlier, what the
+// item's other won appeal levels recorded) over recoveryBound: a typo
+// (6000.00 for 60.00) that would count in the appeal recovery KPI.
+func checkRecovered(it *WorkItem, amount, earlier money.Amount) error {
+	bound := recoveryBound(it)
+	switch {
+	case amount <= 0:
+		return nil
+	case bound <= 0:
 		return errf(http.StatusUnprocessableEntity, "recovered_over_billed",
-			"amount_recovered %s is more than the payer can pay on this item (%s billed, or at risk and paid when the charge is unknown)",
-			amount, bound)
+			"amount_recovered %s: nothing was at risk or billed on this item, so nothing can be recovered on it", amount)
+	case amount+earlier > bound:
+		msg := fmt.Sprintf("amount_recovered %s is more than could be recovered on this item (%s at risk before any recovery, "+
+			"or billed when that is unknown)", amount, bound)
+		if earlier > 0 {
+			msg += fmt.Sprintf("; its other won appeal levels recorded %s", earlier)
+		}
+		return errf(http.StatusUnprocessableEntity, "recovered_over_billed", "%s", msg)
 	}
 	return nil
 }
@@ -676,7 +688,7 @@ func (c *call) patchWorkItem() error {
 			if b.AmountRecovered != nil {
 				a = *b.AmountRecovered
 			}
-			if err := checkRecovered(it, a); err != nil {
+			if err := checkRecovered(it, a, 0); err != nil {
 				return err
 			}
 			recovered = a
