@@ -65,6 +65,16 @@ func (f *fx) routerPays(t *testing.T, key string, paid string) {
 	}
 }
 
+// denial adds an open denial of practice 1 (key "item:<pcn>") with these
+// amounts at risk, billed and paid.
+func (f *fx) denial(t *testing.T, pcn, atRisk, billed, paid string) int64 {
+	t.Helper()
+	return f.id(`INSERT INTO work_items (dedupe_key, practice_id, provider_npi, payer_id, queue_id, kind, disposition, category,
+		patient_control_number, procedure_code, amount_at_risk, billed_amount, paid_amount, priority, appeal_deadline, created_at)
+		VALUES ('item:'||$5, $1, $2, $3, $4, 'denial', 'denied', 'authorization', $5, '64483', $6::numeric, $7::numeric, $8::numeric, 1,
+		'2026-12-30', $9) RETURNING id`, f.p1, npiA, f.payer, f.queueP1, pcn, atRisk, billed, paid, f.now.AddDate(0, 0, -20))
+}
+
 // TestOutcomeOfAnUndoneResolution: a biller resolves an appealed item
 // "upheld", a supervisor reopens it, a later remit pays 80.00 and the router
 // resolves it: the appeal is won with 80.00 recovered. Before 0034 the
@@ -108,10 +118,7 @@ func TestOutcomeOfAnUndoneResolution(t *testing.T) {
 // recovery), 40.00 is taken.
 func TestAppealLevelsBounded(t *testing.T) {
 	f := newFixture(t)
-	id := f.id(`INSERT INTO work_items (dedupe_key, practice_id, provider_npi, payer_id, queue_id, kind, disposition, category,
-		patient_control_number, procedure_code, amount_at_risk, billed_amount, priority, appeal_deadline, created_at)
-		VALUES ('item:sum', $1, $2, $3, $4, 'denial', 'denied', 'authorization', 'PCN-SUM', '64483', 100, 100, 1, '2026-12-30', $5)
-		RETURNING id`, f.p1, npiA, f.payer, f.queueP1, f.now.AddDate(0, 0, -20))
+	id := f.denial(t, "PCN-SUM", "100", "100", "0")
 	path := fmt.Sprint("/v1/work-items/", id, "/appeals")
 	appeal := func(n int, sent string) string {
 		var a struct {
@@ -149,10 +156,7 @@ func TestAppealLevelsBounded(t *testing.T) {
 // cannot hold answered 500.
 func TestRecoveryBound(t *testing.T) {
 	f := newFixture(t)
-	id := f.id(`INSERT INTO work_items (dedupe_key, practice_id, provider_npi, payer_id, queue_id, kind, disposition, category,
-		patient_control_number, procedure_code, amount_at_risk, paid_amount, priority, appeal_deadline, created_at)
-		VALUES ('item:part', $1, $2, $3, $4, 'denial', 'partial', 'authorization', 'PCN-PART', '64483', 100, 50, 1, '2026-12-30', $5)
-		RETURNING id`, f.p1, npiA, f.payer, f.queueP1, f.now.AddDate(0, 0, -20))
+	id := f.denial(t, "PCN-PART", "100", "0", "50")
 	item := fmt.Sprint("/v1/work-items/", id)
 	if r := f.do("bill1", "PATCH", item, map[string]any{"status": "appealed", "appealed_on": "2026-11-10"}, "If-Match", f.version(id)); r.code != 200 {
 		t.Fatalf("appeal: %d %s", r.code, r.body)

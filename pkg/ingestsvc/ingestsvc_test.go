@@ -262,6 +262,24 @@ func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context
 	return context.WithTimeout(t.Context(), d)
 }
 
+// watchedFolder is a service watching a new folder (processed/ and
+// quarantine/ made, as Run makes them) and its watcher.
+func watchedFolder(t *testing.T) (string, *svc.Deps, *remitstore.Watcher) {
+	t.Helper()
+	dir := t.TempDir()
+	s, deps, _ := newService(t, ingestsvc.Options{WatchDir: dir})
+	w, err := s.Watcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{remitstore.ProcessedDir, remitstore.QuarantineDir} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, deps, w
+}
+
 // The watched folder takes the clearinghouse's acknowledgments too: a
 // 277CA rejecting a billed claim and a 999 are stored as acknowledgments
 // (the rejection opens its work item), audited as the folder's, and moved
@@ -269,8 +287,7 @@ func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context
 // quarantine/ and is kept. Before, each was read as an 835 and
 // quarantined, and no rejection was ever worked.
 func TestWatchFolderAcks(t *testing.T) {
-	dir := t.TempDir()
-	s, deps, _ := newService(t, ingestsvc.Options{WatchDir: dir})
+	dir, deps, w := watchedFolder(t)
 	var practice, billed int64
 	if err := deps.DB.QueryRow(`INSERT INTO practices (name, npi) VALUES ('Spine One', '1000000004') RETURNING id`).Scan(&practice); err != nil {
 		t.Fatal(err)
@@ -280,18 +297,11 @@ func TestWatchFolderAcks(t *testing.T) {
 		1500, 1, '\x00', '2026-10-01', '2026-10-02') RETURNING id`, practice).Scan(&billed); err != nil {
 		t.Fatal(err)
 	}
-	w, err := s.Watcher()
-	if err != nil {
-		t.Fatal(err)
-	}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	for _, sub := range []string{remitstore.ProcessedDir, remitstore.QuarantineDir} {
-		must(os.MkdirAll(filepath.Join(dir, sub), 0o750))
 	}
 	must(os.WriteFile(filepath.Join(dir, "status.277"), devtest.Status277(t, 1, devtest.ClaimStatus{PCN: "PCN-W1",
 		Category: "A7", Code: "562", Entity: "85"}), 0o600))
@@ -360,20 +370,12 @@ func TestWatchFolderAcks(t *testing.T) {
 // to the 835 ingest); one over MaxAckBytes is quarantined unread (it is
 // parsed whole, at about 15 times its size).
 func TestWatchFolderAckEdges(t *testing.T) {
-	dir := t.TempDir()
-	s, deps, _ := newService(t, ingestsvc.Options{WatchDir: dir})
-	w, err := s.Watcher()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, deps, w := watchedFolder(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	for _, sub := range []string{remitstore.ProcessedDir, remitstore.QuarantineDir} {
-		must(os.MkdirAll(filepath.Join(dir, sub), 0o750))
 	}
 	notUTF8 := bytes.ReplaceAll(devtest.Status277(t, 1, devtest.ClaimStatus{PCN: "PCN-ZZ", Category: "A7", Code: "562", Entity: "85"}),
 		[]byte("PCN-ZZ"), []byte("PCN-\xc3\x28"))
