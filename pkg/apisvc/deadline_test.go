@@ -56,6 +56,12 @@ func TestDeadlineFlags(t *testing.T) {
 	if got := list("?deadline=due_soon"); len(got) != 1 || got[f.itemB].ID != f.itemB {
 		t.Errorf("deadline=due_soon: %v", got)
 	}
+	// An item with no deadline is never due soon (the list ranges over the
+	// sort expression, where it reads as infinity).
+	f.exec(`UPDATE work_items SET appeal_deadline = NULL WHERE id = $1`, f.itemC)
+	if got := list("?deadline=due_soon"); len(got) != 1 || got[f.itemB].ID != f.itemB {
+		t.Errorf("deadline=due_soon with an item without deadline: %v", got)
+	}
 	if r := f.do("admin", "GET", "/v1/work-items?deadline=late", nil); r.code != http.StatusBadRequest {
 		t.Errorf("deadline=late: %d %s", r.code, r.body)
 	}
