@@ -522,7 +522,8 @@ func (w *WorkItem) AppealState() AppealState {
 
 // AppealDecided reports whether an appealed item's appeal is decided (see
 // AppealState): without tracked appeals, an outcome was recorded on
-// resolving it, something was recovered, or the item was closed. A pending appeal counts neither as won nor as lost.
+// resolving it, something was recovered, or the item was closed. A pending
+// appeal counts neither as won nor as lost.
 func (w *WorkItem) AppealDecided() bool { s := w.AppealState(); return s.Appealed != 0 && s.Decided }
 
 // Contributions returns what the item adds: created on its creation day,

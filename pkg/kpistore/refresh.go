@@ -550,14 +550,15 @@ func loadItems(ctx context.Context, q *sqlx.Conn, ids []int64) (map[srcKey]*kpi.
 	for _, id := range ids {
 		out[srcKey{"W", id, 0}] = &kpi.WorkItem{}
 	}
+	// resolution_outcome and resolution_recovered are the current
+	// resolution's: migration 0034 clears them when an item leaves resolved.
 	rows, err := q.QueryxContext(ctx, `SELECT w.id, w.practice_id, coalesce(p.payer_id_code, ''), w.provider_npi,
 		w.procedure_code, w.category, (w.created_at AT TIME ZONE 'UTC')::date::text,
 		CASE WHEN w.status IN ('resolved', 'written_off') THEN (coalesce(w.resolved_at, w.updated_at) AT TIME ZONE 'UTC')::date::text END,
 		w.service_date::text, coalesce(a.appealed_on, w.appealed_on)::text, coalesce(a.amount, w.amount_at_risk), w.recovered_amount,
 		w.kind, w.remit_date::text, w.amount_at_risk,
 		coalesce(lm.expected_allowed, nullif(lm.charge, 0), nullif(w.billed_amount, 0), 0),
-		CASE WHEN w.status = 'resolved' THEN w.resolution_outcome ELSE '' END,
-		CASE WHEN w.status = 'resolved' THEN coalesce(w.resolution_recovered, 0) ELSE 0 END
+		w.resolution_outcome, coalesce(w.resolution_recovered, 0)
 		FROM work_items w LEFT JOIN payers p ON p.id = w.payer_id LEFT JOIN kpi_appeals a ON a.work_item_id = w.id
 		LEFT JOIN service_line_payments sl ON sl.id = w.service_line_id
 		LEFT JOIN line_matches lm ON lm.file_id = sl.file_id AND lm.segment_index = sl.segment_index

@@ -146,13 +146,11 @@ func claimMatches(out []bus.Message, arena []byte, cp *v1.ClaimPayment, lines []
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, bus.RawMessage(bus.MatchLineSubject(sp.src.GetPracticeId()), id, lineMatchType,
+		out = append(out, bus.RawMessage(bus.MatchLineSubject(sp.src.GetPracticeId()), id, wire.LineMatchType,
 			arena[sp.off:sp.off+sp.n:sp.off+sp.n]))
 	}
 	return out, arena, nil
 }
-
-var lineMatchType = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
 
 // lineByID is c's line of id lineID (nil for 0 or a line c lacks).
 func lineByID(c *billed.Claim, lineID int64) *billed.Line {

@@ -37,10 +37,11 @@ func hashSource(src Source) ([]byte, error) {
 const maxByteProblems = 10
 
 // ByteProblems finds the bytes PostgreSQL text cannot hold: NUL and bytes
-// that are not UTF-8 (at most 10 reported, then a count). The ingest and
-// the acknowledgments' store check every file with it before using its text. Each is reported with its segment (1-based, counted
-// by the ISA's segment terminator), the segment's ID and the offset of the
-// bad byte itself; never the element's value.
+// that are not UTF-8 (at most 10 reported, then a count). Each is reported
+// with its segment (1-based, counted by the ISA's segment terminator), the
+// segment's ID and the offset of the bad byte itself; never the element's
+// value. The ingest and the acknowledgments' store check every file with it
+// before using its text.
 func ByteProblems(src Source) ([]Problem, error) {
 	term := byte('~')
 	head := make([]byte, 106)

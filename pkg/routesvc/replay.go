@@ -113,7 +113,7 @@ func (r *Replay) File(name string, raw []byte, emit func(*v1.LineMatch) error) e
 			}
 			info := &paidInfo{}
 			for _, m := range msgs {
-				if m.Header.Get(bus.HeaderType) != string(lineType) {
+				if m.Header.Get(bus.HeaderType) != string(wire.LineType) {
 					continue
 				}
 				slp := &v1.ServiceLinePayment{}
@@ -142,8 +142,6 @@ func (r *Replay) File(name string, raw []byte, emit func(*v1.LineMatch) error) e
 	}
 	return nil
 }
-
-var lineType = (&v1.ServiceLinePayment{}).ProtoReflect().Descriptor().FullName()
 
 // emit builds the messages of one matched claim.
 func (r *Replay) emit(p *paidInfo, res *match.ClaimResult, emit func(*v1.LineMatch) error) error {

@@ -8,9 +8,13 @@ import (
 	v1 "github.com/remitq/remitq/proto/remitq/v1"
 )
 
-// ClaimMatchesType is the full protobuf name of ClaimMatches, the
-// bus.HeaderType of the matcher's claim messages.
-var ClaimMatchesType = (&v1.ClaimMatches{}).ProtoReflect().Descriptor().FullName()
+// The full protobuf names the bus.HeaderType of a message carries: the
+// matcher's claim and line messages, and the ingest's line messages.
+var (
+	ClaimMatchesType = (&v1.ClaimMatches{}).ProtoReflect().Descriptor().FullName()
+	LineMatchType    = (&v1.LineMatch{}).ProtoReflect().Descriptor().FullName()
+	LineType         = (&v1.ServiceLinePayment{}).ProtoReflect().Descriptor().FullName()
+)
 
 // claimMatchesLines is the field number of ClaimMatches.lines.
 const claimMatchesLines protowire.Number = 1

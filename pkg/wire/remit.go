@@ -68,7 +68,7 @@ func RemitMessages(f FileRef, practiceID int64, c *x12.ClaimPayment, lines bool)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, bus.RawMessage(bus.LineSubject(practiceID), id, lineType, append(own, shared...)))
+		out = append(out, bus.RawMessage(bus.LineSubject(practiceID), id, LineType, append(own, shared...)))
 	}
 	m, err := bus.NewClaimMessage(&v1.ClaimPayment{Source: src(c.Segment), Claim: claim, Payer: payer,
 		Payee: payee, Payment: payment, LineCount: int32(len(c.Lines)), Lines: cl})
@@ -77,8 +77,6 @@ func RemitMessages(f FileRef, practiceID int64, c *x12.ClaimPayment, lines bool)
 	}
 	return append(out, m), nil
 }
-
-var lineType = (&v1.ServiceLinePayment{}).ProtoReflect().Descriptor().FullName()
 
 // PLBMessages builds one ProviderAdjustment message per PLB pair of rem.
 func PLBMessages(f FileRef, practiceID int64, rem *x12.Remittance) ([]bus.Message, error) {
